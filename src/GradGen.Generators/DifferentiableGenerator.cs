@@ -1,0 +1,43 @@
+using System;
+using GradGen.Generators.Differentiation;
+using GradGen.Generators.Emit;
+using GradGen.Generators.Lowering;
+using GradGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradGen.Generators;
+
+/// <summary>
+/// Emits the backward pass of every <c>[Differentiable]</c> method: Lower → IR → Differentiate → Emit.
+/// Methods Lower rejects get nothing; the analyzer (which runs the same Lower) says why.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class DifferentiableGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var lowered = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Symbols.DifferentiableAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (syntaxContext, cancellationToken) => syntaxContext.TargetSymbol is IMethodSymbol method
+                    ? Lowerer.Lower(method, syntaxContext.SemanticModel.Compilation, cancellationToken).Model
+                    : null)
+            .WithTrackingName(TrackingNames.Lowered);
+
+        var differentiated = lowered
+            .Where(static model => model is not null)
+            .WithTrackingName(TrackingNames.Accepted)
+            .Select(static (model, _) => Differentiator.Differentiate(model!))
+            .WithTrackingName(TrackingNames.Differentiated);
+
+        var emitted = differentiated
+            .Select(static (method, _) => Emitter.Emit(method))
+            .WithTrackingName(TrackingNames.Emitted);
+
+        context.RegisterSourceOutput(emitted, static (output, file) => output.AddSource(file.HintName, SourceText.From(file.Source, System.Text.Encoding.UTF8)));
+    }
+}

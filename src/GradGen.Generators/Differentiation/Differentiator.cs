@@ -1,0 +1,99 @@
+using System.Collections.Generic;
+using System.Linq;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Differentiation;
+
+/// <summary>
+/// What the backward pass of a method consists of: which forward instructions run, which values receive a gradient,
+/// the order of the backward sweep and what the forward sweep must record for it.
+/// </summary>
+/// <param name="Forward">Instructions computed in the forward sweep (those the result depends on), in order.</param>
+/// <param name="Backward">Instructions whose adjoint rule runs, in backward-sweep (reverse) order.</param>
+/// <param name="Active">Per instruction: whether it receives a gradient (it depends on a differentiable parameter and a gradient flows from the result to it).</param>
+/// <param name="Saved">Values the backward sweep reads, recorded on the tape (for a call: its own tape).</param>
+internal sealed record AdjointPlan(EquatableArray<int> Forward, EquatableArray<int> Backward, EquatableArray<bool> Active, EquatableArray<int> Saved);
+
+/// <summary>A lowered method with its adjoint plan: the input of Emit.</summary>
+internal sealed record DifferentiatedMethod(MethodModel Method, AdjointPlan Plan);
+
+/// <summary>Differentiate: walks the SSA list backwards, deciding per instruction which rule contributions run (activity analysis).</summary>
+internal static class Differentiator
+{
+    public static DifferentiatedMethod Differentiate(MethodModel method)
+    {
+        var instructions = method.Instructions;
+        var count = instructions.Count;
+
+        // Forward activity: which values depend on a differentiable parameter through gradient-carrying positions.
+        var varied = new bool[count];
+        foreach (var instruction in instructions)
+        {
+            varied[instruction.Id] = instruction.Op == OpKind.Parameter
+                ? method.Parameters[instruction.ParameterIndex].Differentiable
+                : FlowingOperands(instruction, instructions).Any(o => varied[o]);
+        }
+
+        // Backward reachability: which values the result depends on at all (forward sweep), and through gradient-carrying positions (backward sweep).
+        var live = new bool[count];
+        var reached = new bool[count];
+        live[method.Result] = true;
+        reached[method.Result] = true;
+        for (var id = count - 1; id >= 0; id--)
+        {
+            var instruction = instructions[id];
+            if (live[id]) foreach (var operand in instruction.Operands) live[operand] = true;
+            if (reached[id]) foreach (var operand in FlowingOperands(instruction, instructions)) reached[operand] = true;
+        }
+
+        var active = new bool[count];
+        for (var id = 0; id < count; id++) active[id] = varied[id] && reached[id] && instructions[id].Type.IsDifferentiable;
+
+        var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
+        var backward = new List<int>();
+        var saved = new SortedSet<int>();
+        for (var id = count - 1; id >= 0; id--)
+        {
+            var instruction = instructions[id];
+            if (!active[id] || instruction.Op is OpKind.Parameter or OpKind.Constant) continue;
+            backward.Add(id);
+            if (instruction.Op == OpKind.Call)
+            {
+                saved.Add(id);
+                continue;
+            }
+            var rule = RuleOf(instruction, instructions);
+            for (var k = 0; k < instruction.Operands.Count; k++)
+            {
+                if (!active[instruction.Operands[k]] || rule.Adjoints[k] is not { } template) continue;
+                if (template.Contains("{y}")) saved.Add(id);
+                if (template.Contains("{a}")) saved.Add(instruction.Operands[0]);
+                if (template.Contains("{b}")) saved.Add(instruction.Operands[1]);
+            }
+        }
+        saved.RemoveWhere(id => instructions[id].Op == OpKind.Constant);
+
+        return new DifferentiatedMethod(method, new AdjointPlan(
+            forward.ToEquatableArray(), backward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray()));
+    }
+
+    /// <summary>The rule of a (non-call) instruction. Lower only accepts instructions that have one.</summary>
+    public static Rule RuleOf(Instruction instruction, EquatableArray<Instruction> instructions) =>
+        Rules.Find(instruction.Op, Signature(instruction, instructions))!;
+
+    public static string Signature(Instruction instruction, EquatableArray<Instruction> instructions) =>
+        new(instruction.Operands.Select(o => Rules.Letter(instructions[o].Type.Kind)).ToArray());
+
+    /// <summary>The operands through which a gradient flows: those with an adjoint in the rule, or a call's differentiable arguments.</summary>
+    private static IEnumerable<int> FlowingOperands(Instruction instruction, EquatableArray<Instruction> instructions)
+    {
+        if (instruction.Op is OpKind.Parameter or OpKind.Constant) yield break;
+        var rule = instruction.Op == OpKind.Call ? null : RuleOf(instruction, instructions);
+        for (var k = 0; k < instruction.Operands.Count; k++)
+        {
+            var flows = rule is null ? instruction.Callee!.DifferentiableParameters[k] : rule.Adjoints[k] is not null;
+            if (flows) yield return instruction.Operands[k];
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using GradGen.Generators.Helpers;
+
+namespace GradGen.Generators.Model;
+
+/// <summary>What a value is: a differentiable scalar, a differentiable tensor, or a passive value that only passes through.</summary>
+internal enum ValueKind
+{
+    Scalar,
+    Tensor,
+    Passive,
+}
+
+/// <summary>The floating-point element type of a differentiable value.</summary>
+internal enum ElementType
+{
+    Float,
+    Double,
+}
+
+/// <summary>The type of an SSA value. <see cref="TypeName"/> is the fully qualified C# type as it is emitted.</summary>
+internal readonly record struct ValueType(ValueKind Kind, ElementType Element, string TypeName)
+{
+    public bool IsDifferentiable => Kind != ValueKind.Passive;
+}
+
+/// <summary>The operations of the IR. The rule table (<c>Differentiation/Rules.cs</c>) gives each its forward form and adjoints.</summary>
+internal enum OpKind
+{
+    Parameter,
+    Constant,
+    Convert,
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Negate,
+    Exp,
+    Log,
+    Sqrt,
+    Sin,
+    Cos,
+    Tanh,
+    Pow,
+    Abs,
+    Max,
+    Min,
+    MatMul,
+    Transpose,
+    Relu,
+    Sigmoid,
+    Square,
+    Sum,
+    Mean,
+    Softmax,
+    SoftmaxCrossEntropy,
+    Call,
+}
+
+/// <summary>
+/// One SSA instruction: <c>v[Id] = Op(v[Operands...])</c>. Parameters and constants are instructions too,
+/// so every value is an instruction. <see cref="Name"/> is the readable name used in the emitted code.
+/// </summary>
+/// <param name="Constant">The value of a <see cref="OpKind.Constant"/>, as C# literal text without suffix.</param>
+/// <param name="ParameterIndex">For <see cref="OpKind.Parameter"/>, the index of the forward parameter.</param>
+/// <param name="Callee">For <see cref="OpKind.Call"/>, the called <c>[Differentiable]</c> method.</param>
+internal sealed record Instruction(
+    int Id,
+    OpKind Op,
+    EquatableArray<int> Operands,
+    ValueType Type,
+    string Name,
+    string? Constant = null,
+    int ParameterIndex = -1,
+    CallTarget? Callee = null);
+
+/// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
+/// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>
+internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType);
+
+/// <summary>A parameter of the forward method.</summary>
+/// <param name="Differentiable">True when a gradient is produced for it (a float/double/tensor parameter without [NoGradient]).</param>
+internal sealed record ParameterModel(string Name, ValueType Type, bool Differentiable);
+
+/// <summary>A type that contains the forward method, outermost first, as it must be re-declared in the generated partial.</summary>
+/// <param name="Keyword">"class", "struct", "record", "record struct" or "interface".</param>
+/// <param name="NameWithTypeParameters">e.g. <c>Mlp</c> or <c>Box&lt;T&gt;</c>.</param>
+internal sealed record ContainingType(string Keyword, string NameWithTypeParameters);
+
+/// <summary>
+/// The whole lowered forward method: everything the later stages need, as plain equatable data
+/// (no symbol, syntax node, location or compilation), which is what lets the pipeline cache.
+/// </summary>
+internal sealed record MethodModel(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string Name,
+    string Accessibility,
+    bool IsStatic,
+    EquatableArray<ParameterModel> Parameters,
+    ValueType ReturnType,
+    EquatableArray<Instruction> Instructions,
+    int Result)
+{
+    /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
+    public string HintName
+    {
+        get
+        {
+            var prefix = Namespace is null ? "" : Namespace + ".";
+            var types = string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => Sanitize(t.NameWithTypeParameters)));
+            return prefix + types + "." + Name + ".g.cs";
+        }
+    }
+
+    private static string Sanitize(string name) => name.Replace('<', '{').Replace('>', '}').Replace(", ", ",");
+}

@@ -1,0 +1,25 @@
+namespace GradGen.Generators.Model;
+
+/// <summary>Names of the generated members and the phrases the diagnostics share.</summary>
+internal static class Naming
+{
+    /// <summary>The generator's type name: it appears in the paths of the files it adds to a compilation.</summary>
+    public const string GeneratorName = "GradGen.Generators.DifferentiableGenerator";
+
+    public const string BackwardSuffix = "Backward";
+    public const string ForwardSuffix = "Forward";
+    public const string PullbackSuffix = "Pullback";
+    public const string TapeSuffix = "Tape";
+
+    /// <summary>Every member name the generator adds for a method <c>M</c> is <c>M</c> + one of these.</summary>
+    public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix };
+
+    public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
+
+    /// <summary>The gradient name of a value: <c>x</c> → <c>dX</c>, <c>logits</c> → <c>dLogits</c>.</summary>
+    public static string Gradient(string name)
+    {
+        name = name.TrimStart('@');
+        return "d" + char.ToUpperInvariant(name[0]) + name.Substring(1);
+    }
+}
