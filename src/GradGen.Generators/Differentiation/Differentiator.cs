@@ -66,11 +66,16 @@ internal static class Differentiator
             var rule = RuleOf(instruction, instructions);
             for (var k = 0; k < instruction.Operands.Count; k++)
             {
-                if (!active[instruction.Operands[k]] || rule.Adjoints[k] is not { } template) continue;
+                if (!active[instruction.Operands[k]] || rule.Adjoints[k]?.Code is not { } template) continue;
                 if (template.Contains("{y}")) saved.Add(id);
                 if (template.Contains("{a}")) saved.Add(instruction.Operands[0]);
                 if (template.Contains("{b}")) saved.Add(instruction.Operands[1]);
             }
+        }
+        // A tensor intermediate's gradient buffer is allocated in the value's shape, so the backward sweep needs the value too.
+        foreach (var id in backward)
+        {
+            if (id != method.Result && instructions[id].Type.Kind == ValueKind.Tensor) saved.Add(id);
         }
         saved.RemoveWhere(id => instructions[id].Op == OpKind.Constant);
 

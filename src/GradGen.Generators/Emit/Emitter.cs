@@ -250,11 +250,13 @@ internal sealed class Emitter
             }
 
             var rule = RuleOf(instruction);
-            w.Line("// " + Render(rule.Comment, instruction, g, null));
-            for (var k = 0; k < instruction.Operands.Count; k++)
+            var flows = Enumerable.Range(0, instruction.Operands.Count).Where(k => _plan.Active[instruction.Operands[k]] && rule.Adjoints[k] is not null).ToList();
+            w.Line("// " + Render(rule.Math, instruction, g, null) + "  ⇒  " + string.Join(",  ", flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, g, null)))
+                   + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
+            foreach (var k in flows)
             {
                 var operand = _instructions[instruction.Operands[k]];
-                if (!_plan.Active[operand.Id] || rule.Adjoints[k] is not { } template) continue;
+                var template = rule.Adjoints[k]!.Code;
                 var target = adjoints[operand.Id];
                 var first = declared.Add(operand.Id);
                 if (operand.Type.Kind == ValueKind.Tensor)

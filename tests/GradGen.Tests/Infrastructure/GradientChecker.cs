@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace GradGen.Tests.Infrastructure;
+
+/// <summary>
+/// Checks a generated backward pass by reflection: both public forms (tuple and accumulating) against central
+/// finite differences of the forward method, for every differentiable parameter.
+/// </summary>
+public static class GradientChecker
+{
+    /// <param name="shapes">Per forward parameter: its tensor shape, or null for a scalar / passive parameter.</param>
+    public static void CheckAll(Type type, string method, int[]?[] shapes, bool positive, int seed)
+    {
+        var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
+        var parameters = forward.GetParameters();
+        var random = new Random(seed);
+        var args = new object?[parameters.Length];
+        var rows = shapes.FirstOrDefault(s => s is { Length: 2 })?[0] ?? 2;
+        var columns = shapes.FirstOrDefault(s => s is { Length: 2 })?[1] ?? 3;
+        for (var i = 0; i < parameters.Length; i++) args[i] = MakeArgument(parameters[i].ParameterType, shapes[i], positive, random, rows, columns);
+
+        var value = forward.Invoke(null, args)!;
+        var upstream = value is double or float ? null : MakeArgument(forward.ReturnType, Shape(value), positive: false, random, rows, columns);
+        var differentiable = parameters.Where(IsDifferentiable).ToList();
+
+        // The tuple form: (Value, dA, dB, ...).
+        var tupleForm = type.GetMethods().Single(m => m.Name == method + "Backward" && m.ReturnType.IsAssignableTo(typeof(ITuple)));
+        var tupleArgs = args.Append(upstream ?? One(forward.ReturnType)).ToArray();
+        var tuple = (ITuple)tupleForm.Invoke(null, tupleArgs)!;
+        Assert.Equal(1 + differentiable.Count, tuple.Length);
+        AssertClose(Scalarize(value, upstream), Scalarize(tuple[0]!, upstream), 1e-12, "the value returned with the gradient");
+
+        // The accumulating form adds into buffers that already hold 1.
+        var accumulating = type.GetMethods().Single(m => m.Name == method + "Backward" && m != tupleForm);
+        var buffers = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? One(p.ParameterType) : Ones(args[p.Position]!)).ToList();
+        var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).ToArray();
+        accumulating.Invoke(null, accumulatingArgs);
+
+        for (var k = 0; k < differentiable.Count; k++)
+        {
+            var parameter = differentiable[k];
+            var analytic = tuple[1 + k]!;
+            var numerical = Numerical(forward, args, parameter.Position, upstream);
+            var isFloat = parameter.ParameterType == typeof(float) || parameter.ParameterType == typeof(Tensor<float>);
+            var tolerance = isFloat ? 2e-2 : 1e-6;
+            var analyticValues = Values(analytic);
+            for (var i = 0; i < numerical.Length; i++)
+            {
+                AssertClose(numerical[i], analyticValues[i], tolerance, $"∂/∂{parameter.Name}[{i}] (numerical vs generated)");
+            }
+            var accumulated = Values(accumulatingArgs[args.Length + k]!);
+            for (var i = 0; i < accumulated.Length; i++)
+            {
+                AssertClose(1 + analyticValues[i], accumulated[i], 1e-9, $"accumulated ∂/∂{parameter.Name}[{i}] (expected 1 + gradient)");
+            }
+        }
+    }
+
+    public static bool IsDifferentiable(ParameterInfo parameter) =>
+        parameter.GetCustomAttributes().All(a => a.GetType().Name != "NoGradientAttribute") &&
+        (IsScalar(parameter.ParameterType) || parameter.ParameterType == typeof(Tensor<double>) || parameter.ParameterType == typeof(Tensor<float>));
+
+    private static bool IsScalar(Type type) => type == typeof(double) || type == typeof(float) || type == typeof(double).MakeByRefType() || type == typeof(float).MakeByRefType();
+
+    private static object One(Type type) => type == typeof(float) || type == typeof(float).MakeByRefType() ? 1f : 1d;
+
+    private static void AssertClose(double expected, double actual, double tolerance, string what)
+    {
+        var error = Math.Abs(expected - actual) / Math.Max(1, Math.Max(Math.Abs(expected), Math.Abs(actual)));
+        Assert.True(error <= tolerance, $"{what}: expected {expected:R}, got {actual:R} (mixed error {error:E2} > {tolerance:E0})");
+    }
+
+    /// <summary>Central differences of the objective (the value, or Σ value ⊙ upstream) with respect to one argument.</summary>
+    private static double[] Numerical(MethodInfo forward, object?[] args, int index, object? upstream)
+    {
+        var isFloat = args[index] is float or Tensor<float>;
+        var epsilon = isFloat ? 1e-2 : 1e-6;
+        double Objective() => Scalarize(forward.Invoke(null, args)!, upstream);
+        switch (args[index])
+        {
+            case double d:
+                args[index] = d + epsilon; var plus = Objective();
+                args[index] = d - epsilon; var minus = Objective();
+                args[index] = d;
+                return [(plus - minus) / (2 * epsilon)];
+            case float f:
+                args[index] = (float)(f + epsilon); var fplus = Objective();
+                args[index] = (float)(f - epsilon); var fminus = Objective();
+                args[index] = f;
+                return [(fplus - fminus) / (2 * epsilon)];
+            case Tensor<double> t:
+            {
+                var span = t.AsTensorSpan();
+                var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref span.GetPinnableReference(), (int)t.FlattenedLength).ToArray();
+                var result = new double[flat.Length];
+                for (var i = 0; i < flat.Length; i++)
+                {
+                    Set(t, i, flat[i] + epsilon); var p = Objective();
+                    Set(t, i, flat[i] - epsilon); var m = Objective();
+                    Set(t, i, flat[i]);
+                    result[i] = (p - m) / (2 * epsilon);
+                }
+                return result;
+            }
+            case Tensor<float> t:
+            {
+                var values = Values(t);
+                var result = new double[values.Length];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    SetF(t, i, (float)(values[i] + epsilon)); var p = Objective();
+                    SetF(t, i, (float)(values[i] - epsilon)); var m = Objective();
+                    SetF(t, i, (float)values[i]);
+                    result[i] = (p - m) / (2 * epsilon);
+                }
+                return result;
+            }
+            default:
+                throw new InvalidOperationException("not differentiable: " + args[index]);
+        }
+    }
+
+    private static void Set(Tensor<double> t, int i, double v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+
+    private static void SetF(Tensor<float> t, int i, float v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+
+    public static double[] Values(object value) => value switch
+    {
+        double d => [d],
+        float f => [f],
+        Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
+        Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
+        _ => throw new InvalidOperationException("no values in " + value),
+    };
+
+    private static double Scalarize(object value, object? upstream) => upstream is null
+        ? Values(value)[0]
+        : Values(value).Zip(Values(upstream)).Sum(p => p.First * p.Second);
+
+    private static int[] Shape(object value) => value switch
+    {
+        Tensor<double> t => t.Lengths.ToArray().Select(l => (int)l).ToArray(),
+        Tensor<float> t => t.Lengths.ToArray().Select(l => (int)l).ToArray(),
+        _ => [],
+    };
+
+    private static object Ones(object like) => like switch
+    {
+        Tensor<double> t => Tensor.Create(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths),
+        Tensor<float> t => Tensor.Create(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static object? MakeArgument(Type type, int[]? shape, bool positive, Random random, int rows, int columns)
+    {
+        double Draw()
+        {
+            if (positive) return 0.5 + 1.5 * random.NextDouble();
+            var magnitude = 0.2 + 1.8 * random.NextDouble(); // away from 0: ReLU and |x| have kinks there
+            return random.Next(2) == 0 ? magnitude : -magnitude;
+        }
+        if (type == typeof(double)) return Draw();
+        if (type == typeof(float)) return (float)Draw();
+        if (type == typeof(int)) return 3;
+        if (type == typeof(int[])) return Enumerable.Range(0, rows).Select(i => (i * 2 + 1) % columns).ToArray();
+        var lengths = (shape ?? throw new InvalidOperationException("no shape for a tensor parameter")).Select(l => (nint)l).ToArray();
+        var count = shape.Aggregate(1, (a, b) => a * b);
+        if (type == typeof(Tensor<double>)) return Tensor.Create(Enumerable.Range(0, count).Select(_ => Draw()).ToArray(), lengths);
+        if (type == typeof(Tensor<float>)) return Tensor.Create(Enumerable.Range(0, count).Select(_ => (float)Draw()).ToArray(), lengths);
+        throw new InvalidOperationException("cannot make an argument of type " + type);
+    }
+}
