@@ -1,0 +1,53 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace GradGen;
+
+/// <summary>
+/// Access to tensor storage as flat row-major spans. Inputs may be strided views (e.g. <see cref="Tensor.Transpose{T}(Tensor{T})"/>);
+/// they are read through <see cref="Read{T}"/>, which copies only when the tensor is not dense.
+/// </summary>
+internal static class Dense
+{
+    /// <summary>The elements of <paramref name="tensor"/> in row-major order: its own storage when dense, else a dense copy.</summary>
+    public static ReadOnlySpan<T> Read<T>(Tensor<T> tensor) => tensor.IsDense ? Span(tensor) : Copy(tensor);
+
+    /// <summary><paramref name="tensor"/> itself when dense, else a dense copy (for code that must hold a tensor rather than a span).</summary>
+    public static Tensor<T> Materialize<T>(Tensor<T> tensor) => tensor.IsDense ? tensor : Tensor.Create(Copy(tensor), tensor.Lengths);
+
+    /// <summary>
+    /// The writable storage of a gradient buffer. Adjoint kernels accumulate into it in place, so it must be dense.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="into"/> is a strided or broadcast view.</exception>
+    public static Span<T> Target<T>(string kernel, Tensor<T> into)
+    {
+        if (!into.IsDense)
+        {
+            throw new ArgumentException(
+                $"{kernel}: into {TensorShape.Format(into)} must be a dense tensor (it is a strided view); gradients are accumulated in place.",
+                nameof(into));
+        }
+        return Span(into);
+    }
+
+    /// <summary>The storage of a dense tensor as a span (the caller guarantees density).</summary>
+    public static Span<T> Span<T>(Tensor<T> dense)
+    {
+        int count = checked((int)dense.FlattenedLength);
+        return count == 0 ? System.Span<T>.Empty : MemoryMarshal.CreateSpan(ref dense.GetPinnableReference(), count);
+    }
+
+    /// <summary>Wraps a freshly computed row-major array as a tensor of the given shape (no copy).</summary>
+    public static Tensor<T> Wrap<T>(T[] data, ReadOnlySpan<nint> lengths) => Tensor.Create(data, lengths);
+
+    /// <summary>A zero-initialised array with as many elements as <paramref name="lengths"/> describes.</summary>
+    public static T[] Allocate<T>(ReadOnlySpan<nint> lengths) => new T[TensorShape.Count(lengths)];
+
+    private static T[] Copy<T>(Tensor<T> tensor)
+    {
+        var copy = new T[checked((int)tensor.FlattenedLength)];
+        tensor.FlattenTo(copy);
+        return copy;
+    }
+}

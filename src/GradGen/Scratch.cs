@@ -1,0 +1,34 @@
+using System;
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace GradGen;
+
+/// <summary>A temporary buffer rented from <see cref="ArrayPool{T}.Shared"/>; dispose it to give the array back.</summary>
+internal ref struct Scratch<T>
+{
+    private T[]? _array;
+
+    /// <summary>The usable part of the rented array (its contents are undefined on rent).</summary>
+    public Span<T> Span;
+
+    private Scratch(int length)
+    {
+        _array = length == 0 ? null : ArrayPool<T>.Shared.Rent(length);
+        Span = _array is null ? System.Span<T>.Empty : _array.AsSpan(0, length);
+    }
+
+    /// <summary>Rents a buffer of exactly <paramref name="length"/> usable elements.</summary>
+    public static Scratch<T> Rent(int length) => new(length);
+
+    /// <summary>Returns the array to the pool.</summary>
+    public void Dispose()
+    {
+        if (_array is not null)
+        {
+            ArrayPool<T>.Shared.Return(_array, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            _array = null;
+            Span = default;
+        }
+    }
+}

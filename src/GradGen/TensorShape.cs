@@ -1,0 +1,111 @@
+using System;
+using System.Numerics.Tensors;
+using System.Text;
+
+namespace GradGen;
+
+/// <summary>
+/// Shape utilities shared by <see cref="Ops"/>, <see cref="Adjoint"/> and <see cref="GradCheck"/>: formatting
+/// shapes for error messages and numpy-style broadcasting.
+/// </summary>
+internal static class TensorShape
+{
+    /// <summary>Formats lengths as <c>[2, 3]</c>.</summary>
+    public static string Format(ReadOnlySpan<nint> lengths)
+    {
+        var text = new StringBuilder(2 + 4 * lengths.Length);
+        text.Append('[');
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            if (i > 0) text.Append(", ");
+            text.Append(((long)lengths[i]).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text.Append(']').ToString();
+    }
+
+    /// <summary>Formats the shape of <paramref name="tensor"/> as <c>[2, 3]</c>.</summary>
+    public static string Format<T>(Tensor<T> tensor) => Format(tensor.Lengths);
+
+    /// <summary>True when both shapes have the same rank and lengths.</summary>
+    public static bool SameShape(ReadOnlySpan<nint> a, ReadOnlySpan<nint> b) => a.SequenceEqual(b);
+
+    /// <summary>The number of elements of a shape, as an <see cref="int"/> (spans are int-indexed).</summary>
+    public static int Count(ReadOnlySpan<nint> lengths)
+    {
+        long count = 1;
+        foreach (nint length in lengths) count = checked(count * length);
+        return checked((int)count);
+    }
+
+    /// <summary>
+    /// The numpy broadcast of two shapes: trailing dimensions are aligned, and a dimension that is 1 or missing
+    /// stretches to the other's length.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not broadcast; the message names <paramref name="op"/> and both shapes.</exception>
+    public static nint[] Broadcast(string op, ReadOnlySpan<nint> a, ReadOnlySpan<nint> b)
+    {
+        if (SameShape(a, b)) return a.ToArray();
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new nint[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            nint la = LengthAligned(a, d, rank);
+            nint lb = LengthAligned(b, d, rank);
+            if (la == lb || lb == 1) result[d] = la;
+            else if (la == 1) result[d] = lb;
+            else throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} do not broadcast.");
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="operand"/> broadcasts to exactly <paramref name="target"/>: its rank is not larger and
+    /// each of its dimensions, aligned at the end, is 1 or equal to the target's.
+    /// </summary>
+    public static bool BroadcastsTo(ReadOnlySpan<nint> operand, ReadOnlySpan<nint> target)
+    {
+        if (operand.Length > target.Length) return false;
+        int offset = target.Length - operand.Length;
+        for (int d = 0; d < operand.Length; d++)
+        {
+            if (operand[d] != 1 && operand[d] != target[d + offset]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Throws unless <paramref name="operand"/> broadcasts to <paramref name="target"/> (see <see cref="BroadcastsTo"/>).</summary>
+    /// <exception cref="ArgumentException">The message reads <c>{kernel}: {operandName} [..] does not broadcast to {targetName} [..].</c></exception>
+    public static void RequireBroadcastsTo(string kernel, string operandName, ReadOnlySpan<nint> operand, string targetName, ReadOnlySpan<nint> target)
+    {
+        if (!BroadcastsTo(operand, target))
+        {
+            throw new ArgumentException($"{kernel}: {operandName} {Format(operand)} does not broadcast to {targetName} {Format(target)}.", operandName);
+        }
+    }
+
+    /// <summary>Throws unless both shapes are equal.</summary>
+    /// <exception cref="ArgumentException">The message reads <c>{kernel}: {nameA} [..] and {nameB} [..] must have the same shape.</c></exception>
+    public static void RequireSameShape(string kernel, string nameA, ReadOnlySpan<nint> a, string nameB, ReadOnlySpan<nint> b)
+    {
+        if (!SameShape(a, b))
+        {
+            throw new ArgumentException($"{kernel}: {nameA} {Format(a)} and {nameB} {Format(b)} must have the same shape.", nameB);
+        }
+    }
+
+    /// <summary>Throws unless the tensor is 2-D.</summary>
+    public static void RequireMatrix(string kernel, string name, ReadOnlySpan<nint> lengths)
+    {
+        if (lengths.Length != 2)
+        {
+            throw new ArgumentException($"{kernel}: {name} must be 2-D, got {Format(lengths)}.", name);
+        }
+    }
+
+    /// <summary>The length of dimension <paramref name="d"/> of <paramref name="lengths"/> after left-padding it with 1s to <paramref name="rank"/>.</summary>
+    private static nint LengthAligned(ReadOnlySpan<nint> lengths, int d, int rank)
+    {
+        int index = d - (rank - lengths.Length);
+        return index < 0 ? 1 : lengths[index];
+    }
+}
