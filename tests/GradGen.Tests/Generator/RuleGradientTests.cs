@@ -104,12 +104,11 @@ public class RuleGradientTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Compiled = new(() =>
-    {
-        var sources = Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").ToList();
-        sources.Add(Harness.Usings + HelpersSource);
-        return Harness.Load(sources.ToArray());
-    });
+    private static string[] Sources =>
+        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n")
+            .Append(Harness.Usings + HelpersSource).ToArray();
+
+    private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
     public static IEnumerable<object[]> CaseData => Cases.Select(c => new object[] { c });
 
@@ -124,13 +123,14 @@ public class RuleGradientTests
     [Fact]
     public void Every_rule_of_the_table_is_exercised()
     {
-        var compilation = Harness.Compilation(Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + " { [Differentiable] public static " + c.Method + " }").ToArray());
+        var compilation = Harness.Compilation(Sources);
         var used = new HashSet<(GradGen.Generators.Model.OpKind, string)>();
         foreach (var testCase in Cases)
         {
             var method = compilation.GetTypeByMetadataName(testCase.Name)!.GetMembers("F").OfType<Microsoft.CodeAnalysis.IMethodSymbol>().Single();
-            var model = GradGen.Generators.Lowering.Lowerer.Lower(method, compilation, default).Model;
-            Assert.NotNull(model);
+            var lowered = GradGen.Generators.Lowering.Lowerer.Lower(method, compilation, default);
+            var model = lowered.Model;
+            Assert.True(model is not null, testCase.Name + ": " + string.Join("; ", lowered.Rejections.Select(r => r.Kind + " " + string.Join(", ", r.Args))));
             foreach (var instruction in model.Instructions.Where(i => i.Op is not (GradGen.Generators.Model.OpKind.Parameter or GradGen.Generators.Model.OpKind.Constant or GradGen.Generators.Model.OpKind.Call)))
             {
                 used.Add((instruction.Op, GradGen.Generators.Differentiation.Differentiator.Signature(instruction, model.Instructions)));
