@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Linq;
 using System.Numerics.Tensors;
 using GradGen;
 using GradGen.Samples.Seed;
@@ -49,8 +51,16 @@ static void Show(string forward, string rule)
     Console.WriteLine("  rule: " + rule);
 }
 
-static void Print(string name, Tensor<double> t) =>
-    Console.WriteLine($"  {name,-7} = " + t.ToString([.. t.Lengths]).Replace("\n", "\n            ").TrimEnd());
+static void Print(string name, Tensor<double> t)
+{
+    var rows = (int)t.Lengths[0];
+    var columns = (int)t.Lengths[1];
+    for (var i = 0; i < rows; i++)
+    {
+        var cells = string.Join("  ", Enumerable.Range(0, columns).Select(j => t[i, j].ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)));
+        Console.WriteLine($"  {(i == 0 ? name : ""),-7} {(i == 0 ? "=" : " ")} [ {cells} ]");
+    }
+}
 
 static void Check(string name, GradCheckResult result)
 {
