@@ -12,8 +12,9 @@ namespace GradGen.Generators.Differentiation;
 /// <param name="Forward">Instructions computed in the forward sweep (those the result depends on), in order.</param>
 /// <param name="Backward">Instructions whose adjoint rule runs, in backward-sweep (reverse) order.</param>
 /// <param name="Active">Per instruction: whether it receives a gradient (it depends on a differentiable parameter and a gradient flows from the result to it).</param>
-/// <param name="Saved">Values the backward sweep reads, recorded on the tape (for a call: its own tape).</param>
-internal sealed record AdjointPlan(EquatableArray<int> Forward, EquatableArray<int> Backward, EquatableArray<bool> Active, EquatableArray<int> Saved);
+/// <param name="Saved">Values the backward sweep reads, recorded on the tape.</param>
+/// <param name="SavedCalls">Calls whose own tape the backward sweep needs (to run the callee's pullback).</param>
+internal sealed record AdjointPlan(EquatableArray<int> Forward, EquatableArray<int> Backward, EquatableArray<bool> Active, EquatableArray<int> Saved, EquatableArray<int> SavedCalls);
 
 /// <summary>A lowered method with its adjoint plan: the input of Emit.</summary>
 internal sealed record DifferentiatedMethod(MethodModel Method, AdjointPlan Plan);
@@ -53,6 +54,7 @@ internal static class Differentiator
         var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
         var backward = new List<int>();
         var saved = new SortedSet<int>();
+        var savedCalls = new SortedSet<int>();
         for (var id = count - 1; id >= 0; id--)
         {
             var instruction = instructions[id];
@@ -60,7 +62,7 @@ internal static class Differentiator
             backward.Add(id);
             if (instruction.Op == OpKind.Call)
             {
-                saved.Add(id);
+                savedCalls.Add(id);
                 continue;
             }
             var rule = RuleOf(instruction, instructions);
@@ -80,7 +82,7 @@ internal static class Differentiator
         saved.RemoveWhere(id => instructions[id].Op == OpKind.Constant);
 
         return new DifferentiatedMethod(method, new AdjointPlan(
-            forward.ToEquatableArray(), backward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray()));
+            forward.ToEquatableArray(), backward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), savedCalls.ToEquatableArray()));
     }
 
     /// <summary>The rule of a (non-call) instruction. Lower only accepts instructions that have one.</summary>

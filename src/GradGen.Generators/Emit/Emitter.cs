@@ -80,9 +80,8 @@ internal sealed class Emitter
     // ── the tape ─────────────────────────────────────────────────────────────────────────
 
     private IEnumerable<(string Type, string Name)> TapeFields() =>
-        _plan.Saved.Select(id => _instructions[id].Op == OpKind.Call
-            ? (_instructions[id].Callee!.TapeType, _callTapes[id])
-            : (_instructions[id].Type.TypeName, _instructions[id].Name));
+        _plan.Saved.Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
+            .Concat(_plan.SavedCalls.Select(id => (_instructions[id].Callee!.TapeType, _callTapes[id])));
 
     private void Tape()
     {
