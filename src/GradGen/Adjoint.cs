@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace GradGen;
 
@@ -176,13 +178,7 @@ public static class Adjoint
 
     /// <summary>For y = ReLU(x): into += dY ⊙ 1[x &gt; 0] (the subgradient at 0 is taken as 0).</summary>
     public static void Relu<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Relu", dY, x, nameof(x), into, static (g, x, target, _) =>
-        {
-            for (int i = 0; i < target.Length; i++)
-            {
-                if (x[i] > T.Zero) target[i] += g[i];
-            }
-        });
+        => Elementwise("Adjoint.Relu", dY, x, nameof(x), into, static (g, x, target, _) => ReluBlock(g, x, target));
 
     /// <summary>For y = σ(x): into += dY ⊙ y ⊙ (1 − y), where <paramref name="y"/> is the forward result.</summary>
     public static void Sigmoid<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
@@ -255,6 +251,7 @@ public static class Adjoint
     /// For y = softmax(x) over the last axis: into += y ⊙ (dY − Σ_last(dY ⊙ y)), the row sum broadcast along the
     /// last axis; <paramref name="y"/> is the forward result.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Softmax";
@@ -276,6 +273,7 @@ public static class Adjoint
     /// For L = <see cref="Ops.SoftmaxCrossEntropy{T}"/>(Z, targets) with Z [N, C]:
     /// into (Z̄) += dL · (softmax(Z) − onehot(targets)) / N.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.SoftmaxCrossEntropy";
@@ -299,6 +297,27 @@ public static class Adjoint
     }
 
     // ── shared implementation ───────────────────────────────────────────────────────────────
+
+    /// <summary>target += g where x &gt; 0, vectorised with a compare-and-select mask where the hardware allows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReluBlock<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> target) where T : IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            ref T gRef = ref MemoryMarshal.GetReference(g), xRef = ref MemoryMarshal.GetReference(x), tRef = ref MemoryMarshal.GetReference(target);
+            for (int width = Vector<T>.Count; i <= target.Length - width; i += width)
+            {
+                Vector<T> positive = Vector.GreaterThan(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector<T>.Zero);
+                Vector<T> sum = Vector.LoadUnsafe(ref tRef, (nuint)i) + Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref gRef, (nuint)i), Vector<T>.Zero);
+                sum.StoreUnsafe(ref tRef, (nuint)i);
+            }
+        }
+        for (; i < target.Length; i++)
+        {
+            if (x[i] > T.Zero) target[i] += g[i];
+        }
+    }
 
     private static void Accumulate<T>(string kernel, Tensor<T> dY, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {

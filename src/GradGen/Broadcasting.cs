@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace GradGen;
 
@@ -66,6 +67,7 @@ internal static class Broadcasting
     /// destination = a ∘ b with numpy broadcasting; <paramref name="shape"/> is the broadcast of both operand shapes
     /// (validated by the caller). <paramref name="destination"/> may alias an operand that has the full shape.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<nint> aShape, ReadOnlySpan<T> b, ReadOnlySpan<nint> bShape, Span<T> destination, ReadOnlySpan<nint> shape)
         where T : IFloatingPointIeee754<T>
         where TOp : IBinaryOp<T>
@@ -109,6 +111,7 @@ internal static class Broadcasting
     /// <paramref name="intoShape"/> broadcasts to it (validated by the caller); the dimensions along which
     /// <c>into</c> would be stretched are summed away.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateReduced<T>(ReadOnlySpan<T> full, ReadOnlySpan<nint> fullShape, Span<T> into, ReadOnlySpan<nint> intoShape, T scale)
         where T : IFloatingPointIeee754<T>
     {
@@ -148,6 +151,7 @@ internal static class Broadcasting
     }
 
     /// <summary>Σ full ⊙ x, with <paramref name="x"/> broadcast to <paramref name="fullShape"/> (validated by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Dot<T>(ReadOnlySpan<T> full, ReadOnlySpan<nint> fullShape, ReadOnlySpan<T> x, ReadOnlySpan<nint> xShape)
         where T : IFloatingPointIeee754<T>
     {

@@ -44,6 +44,12 @@ internal static class Dense
     /// <summary>A zero-initialised array with as many elements as <paramref name="lengths"/> describes.</summary>
     public static T[] Allocate<T>(ReadOnlySpan<nint> lengths) => new T[TensorShape.Count(lengths)];
 
+    /// <summary>
+    /// An array with as many elements as <paramref name="lengths"/> describes, whose contents are undefined: only for
+    /// results that the caller overwrites completely (skips zeroing large buffers).
+    /// </summary>
+    public static T[] AllocateForOverwrite<T>(ReadOnlySpan<nint> lengths) => GC.AllocateUninitializedArray<T>(TensorShape.Count(lengths));
+
     private static T[] Copy<T>(Tensor<T> tensor)
     {
         var copy = new T[checked((int)tensor.FlattenedLength)];

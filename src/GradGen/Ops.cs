@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace GradGen;
 
@@ -27,7 +28,7 @@ public static class Ops
     public static Tensor<T> Add<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.Allocate<T>(a.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
         TensorPrimitives.Add(Dense.Read(a), b, result);
         return Dense.Wrap(result, a.Lengths);
     }
@@ -42,7 +43,7 @@ public static class Ops
     public static Tensor<T> Subtract<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.Allocate<T>(a.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
         TensorPrimitives.Subtract(Dense.Read(a), b, result);
         return Dense.Wrap(result, a.Lengths);
     }
@@ -51,7 +52,7 @@ public static class Ops
     public static Tensor<T> Subtract<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
-        var result = Dense.Allocate<T>(b.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
         TensorPrimitives.Subtract(a, Dense.Read(b), result);
         return Dense.Wrap(result, b.Lengths);
     }
@@ -63,7 +64,7 @@ public static class Ops
     public static Tensor<T> Multiply<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.Allocate<T>(a.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
         TensorPrimitives.Multiply(Dense.Read(a), b, result);
         return Dense.Wrap(result, a.Lengths);
     }
@@ -78,7 +79,7 @@ public static class Ops
     public static Tensor<T> Divide<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.Allocate<T>(a.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
         TensorPrimitives.Divide(Dense.Read(a), b, result);
         return Dense.Wrap(result, a.Lengths);
     }
@@ -87,7 +88,7 @@ public static class Ops
     public static Tensor<T> Divide<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
-        var result = Dense.Allocate<T>(b.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
         TensorPrimitives.Divide(a, Dense.Read(b), result);
         return Dense.Wrap(result, b.Lengths);
     }
@@ -113,9 +114,9 @@ public static class Ops
             throw new ArgumentException(
                 $"MatMul: cannot multiply {TensorShape.Format(a)} by {TensorShape.Format(b)}: inner dimensions {k} and {(long)b.Lengths[0]} differ.");
         }
-        var result = new T[checked(m * n)];
+        var result = Dense.Wrap(new T[checked(m * n)], stackalloc nint[] { m, n });
         MatrixKernels.MatMul(Dense.Materialize(a), Dense.Materialize(b), result, m, k, n);
-        return Dense.Wrap(result, stackalloc nint[] { m, n });
+        return result;
     }
 
     /// <summary>The transpose of a 2-D tensor [M, N]: a new dense [N, M] tensor (not a view).</summary>
@@ -125,7 +126,7 @@ public static class Ops
         ArgumentNullException.ThrowIfNull(x);
         TensorShape.RequireMatrix(nameof(Transpose), nameof(x), x.Lengths);
         int m = checked((int)x.Lengths[0]), n = checked((int)x.Lengths[1]);
-        var result = new T[checked(m * n)];
+        var result = GC.AllocateUninitializedArray<T>(checked(m * n));
         MatrixKernels.Transpose(Dense.Read(x), result, m, n);
         return Dense.Wrap(result, stackalloc nint[] { n, m });
     }
@@ -175,11 +176,12 @@ public static class Ops
     /// Softmax over the last axis: every row (the last dimension) of the result is e^(x − max) / Σ e^(x − max),
     /// non-negative and summing to 1. Subtracting the row maximum keeps it finite for large inputs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor<T> Softmax<T>(Tensor<T> x) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
         ReadOnlySpan<T> source = Dense.Read(x);
-        var result = new T[source.Length];
+        var result = GC.AllocateUninitializedArray<T>(source.Length);
         int n = checked((int)x.Lengths[x.Rank - 1]);
         for (int offset = 0; n > 0 && offset < source.Length; offset += n)
         {
@@ -194,6 +196,7 @@ public static class Ops
     /// (1/N) Σ_i (logsumexp(z_i) − z_i[y_i]) with the row maximum subtracted, so it stays finite for large logits.
     /// </summary>
     /// <exception cref="ArgumentException">logits is not 2-D, targets has the wrong length, or a target is out of range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(Tensor<T> logits, int[] targets) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -269,7 +272,7 @@ public static class Ops
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         nint[] shape = TensorShape.Broadcast(op, a.Lengths, b.Lengths);
-        var result = Dense.Allocate<T>(shape);
+        var result = Dense.AllocateForOverwrite<T>(shape);
         Broadcasting.Binary<T, TOp>(Dense.Read(a), a.Lengths, Dense.Read(b), b.Lengths, result, shape);
         return Dense.Wrap(result, shape);
     }
@@ -279,7 +282,7 @@ public static class Ops
     private static Tensor<T> Unary<T>(Tensor<T> x, SpanMap<T> map) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
-        var result = Dense.Allocate<T>(x.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
         map(Dense.Read(x), result);
         return Dense.Wrap(result, x.Lengths);
     }

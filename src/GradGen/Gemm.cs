@@ -1,0 +1,201 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace GradGen;
+
+/// <summary>
+/// A cache-blocked, register-tiled matrix multiply-accumulate C[rows, cols] += A[rows, inner] · B[inner, cols] for
+/// element types that <see cref="Vector{T}"/> accelerates (float and double on x64 and Arm64).
+/// </summary>
+/// <remarks>
+/// <para>A and B are read through strides, so a transposed operand is read in place rather than materialised: the
+/// adjoints of MatMul pass Aᵀ or Bᵀ as strided reads of the original storage. C is dense row-major.</para>
+/// <para>Structure (after BLIS): for each block of <see cref="KC"/> inner indices × <see cref="NC"/> columns, B's block is
+/// packed into contiguous panels <see cref="Nr"/> columns wide; then each <see cref="MR"/>-row strip of C is updated
+/// panel by panel by a micro-kernel that keeps an MR × Nr tile of C in vector registers, so every loaded B vector
+/// feeds MR fused multiply-adds. Row strips are independent and are spread over cores.</para>
+/// </remarks>
+internal static class Gemm
+{
+    /// <summary>Rows of C per micro-tile.</summary>
+    private const int MR = 4;
+
+    /// <summary>Inner-dimension block: a packed panel (KC × Nr) stays in L1, the packed block in L2.</summary>
+    private const int KC = 256;
+
+    /// <summary>Column block of B packed at once.</summary>
+    private const int NC = 1024;
+
+    /// <summary>Columns of C per micro-tile: two vectors.</summary>
+    private static int Nr<T>() => 2 * Vector<T>.Count;
+
+    /// <summary>True when the vectorised kernel applies to T on this machine.</summary>
+    public static bool IsSupported<T>() => Vector.IsHardwareAccelerated && Vector<T>.IsSupported && Vector<T>.Count >= 2;
+
+    /// <summary>
+    /// c[i, j] += Σ_p a[i·aRowStride + p·aInnerStride] · b[p·bInnerStride + j·bColStride] for i &lt; rows, j &lt; cols, p &lt; inner.
+    /// All tensors are dense; c is [rows, cols].
+    /// </summary>
+    public static void MultiplyAccumulate<T>(int rows, int cols, int inner, Tensor<T> a, int aRowStride, int aInnerStride, Tensor<T> b, int bInnerStride, int bColStride, Tensor<T> c)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (rows == 0 || cols == 0 || inner == 0) return;
+        int nr = Nr<T>();
+        int strips = (rows + MR - 1) / MR;
+        int ncMax = Math.Min(NC, RoundUp(cols, nr));
+        T[] packed = ArrayPool<T>.Shared.Rent(KC * ncMax);
+        try
+        {
+            for (int jc = 0; jc < cols; jc += NC)
+            {
+                int nc = Math.Min(NC, cols - jc);
+                for (int pc = 0; pc < inner; pc += KC)
+                {
+                    int kc = Math.Min(KC, inner - pc);
+                    PackB(Dense.Span(b), bInnerStride, bColStride, pc, kc, jc, nc, nr, packed);
+                    int j0 = jc, p0 = pc, ncBlock = nc, kcBlock = kc;
+                    Parallelism.For(strips, (long)MR * kc * nc, (start, end) =>
+                        Strips(start, end, rows, a, aRowStride, aInnerStride, p0, kcBlock, packed, j0, ncBlock, c, cols));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packed);
+        }
+    }
+
+    /// <summary>Packs B[p0 .. p0+kc, j0 .. j0+nc] into panels of nr columns: panel q holds kc rows of nr values, zero-padded past nc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB<T>(ReadOnlySpan<T> b, int innerStride, int colStride, int p0, int kc, int j0, int nc, int nr, T[] packed)
+        where T : IFloatingPointIeee754<T>
+    {
+        int panels = (nc + nr - 1) / nr;
+        for (int q = 0; q < panels; q++)
+        {
+            Span<T> panel = packed.AsSpan(q * kc * nr, kc * nr);
+            int width = Math.Min(nr, nc - q * nr);
+            int column = j0 + q * nr;
+            for (int p = 0; p < kc; p++)
+            {
+                Span<T> row = panel.Slice(p * nr, nr);
+                int source = (p0 + p) * innerStride + column * colStride;
+                if (colStride == 1)
+                {
+                    b.Slice(source, width).CopyTo(row);
+                }
+                else
+                {
+                    for (int j = 0; j < width; j++) row[j] = b[source + j * colStride];
+                }
+                if (width < nr) row.Slice(width).Clear();
+            }
+        }
+    }
+
+    /// <summary>Updates row strips [start, end) of C for one packed block of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Strips<T>(int start, int end, int rows, Tensor<T> a, int aRowStride, int aInnerStride, int p0, int kc, T[] packed, int j0, int nc, Tensor<T> c, int ldc)
+        where T : IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> A = Dense.Span(a);
+        Span<T> C = Dense.Span(c);
+        int nr = Nr<T>();
+        var edge = new T[MR * nr];
+        for (int s = start; s < end; s++)
+        {
+            int i0 = s * MR;
+            int height = Math.Min(MR, rows - i0);
+            for (int q = 0, j = j0; j < j0 + nc; q++, j += nr)
+            {
+                int width = Math.Min(nr, j0 + nc - j);
+                MicroKernel(kc, A, i0 * aRowStride + p0 * aInnerStride, aRowStride, aInnerStride, height, packed.AsSpan(q * kc * nr, kc * nr), C, i0 * ldc + j, ldc, width, edge);
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[height × width tile at cOffset] += A strip (height rows from aOffset) · packed panel (kc × Nr), with the
+    /// MR × Nr accumulators held in registers. Missing rows re-read row 0 and are discarded; partial tiles go through
+    /// <paramref name="edge"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<T>(int kc, ReadOnlySpan<T> A, int aOffset, int aRowStride, int aInnerStride, int height, ReadOnlySpan<T> panel, Span<T> C, int cOffset, int ldc, int width, T[] edge)
+        where T : IFloatingPointIeee754<T>
+    {
+        int v = Vector<T>.Count;
+        int nr = 2 * v;
+        ref T aRef = ref MemoryMarshal.GetReference(A);
+        ref T bRef = ref MemoryMarshal.GetReference(panel);
+        nint r0 = aOffset;
+        nint r1 = aOffset + (height > 1 ? aRowStride : 0);
+        nint r2 = aOffset + (height > 2 ? 2 * aRowStride : 0);
+        nint r3 = aOffset + (height > 3 ? 3 * aRowStride : 0);
+        Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c10 = Vector<T>.Zero, c11 = Vector<T>.Zero;
+        Vector<T> c20 = Vector<T>.Zero, c21 = Vector<T>.Zero, c30 = Vector<T>.Zero, c31 = Vector<T>.Zero;
+        nint step = aInnerStride;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector<T> b0 = Vector.LoadUnsafe(ref bRef, (nuint)(p * nr));
+            Vector<T> b1 = Vector.LoadUnsafe(ref bRef, (nuint)(p * nr + v));
+            nint o = p * step;
+            Vector<T> x = new(Unsafe.Add(ref aRef, r0 + o));
+            c00 = MulAdd(x, b0, c00);
+            c01 = MulAdd(x, b1, c01);
+            x = new(Unsafe.Add(ref aRef, r1 + o));
+            c10 = MulAdd(x, b0, c10);
+            c11 = MulAdd(x, b1, c11);
+            x = new(Unsafe.Add(ref aRef, r2 + o));
+            c20 = MulAdd(x, b0, c20);
+            c21 = MulAdd(x, b1, c21);
+            x = new(Unsafe.Add(ref aRef, r3 + o));
+            c30 = MulAdd(x, b0, c30);
+            c31 = MulAdd(x, b1, c31);
+        }
+
+        if (height == MR && width == nr)
+        {
+            AddTo(C.Slice(cOffset, nr), c00, c01, v);
+            AddTo(C.Slice(cOffset + ldc, nr), c10, c11, v);
+            AddTo(C.Slice(cOffset + 2 * ldc, nr), c20, c21, v);
+            AddTo(C.Slice(cOffset + 3 * ldc, nr), c30, c31, v);
+            return;
+        }
+
+        Span<T> tile = edge;
+        c00.CopyTo(tile); c01.CopyTo(tile.Slice(v));
+        c10.CopyTo(tile.Slice(nr)); c11.CopyTo(tile.Slice(nr + v));
+        c20.CopyTo(tile.Slice(2 * nr)); c21.CopyTo(tile.Slice(2 * nr + v));
+        c30.CopyTo(tile.Slice(3 * nr)); c31.CopyTo(tile.Slice(3 * nr + v));
+        for (int r = 0; r < height; r++)
+        {
+            Span<T> target = C.Slice(cOffset + r * ldc, width);
+            TensorPrimitives.Add(target, tile.Slice(r * nr, width), target);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<T>(Span<T> row, Vector<T> low, Vector<T> high, int v) where T : IFloatingPointIeee754<T>
+    {
+        ref T start = ref MemoryMarshal.GetReference(row);
+        (Vector.LoadUnsafe(ref start) + low).StoreUnsafe(ref start);
+        (Vector.LoadUnsafe(ref start, (nuint)v) + high).StoreUnsafe(ref start, (nuint)v);
+    }
+
+    /// <summary>a · b + c, fused where the runtime offers it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> MulAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c) where T : IFloatingPointIeee754<T>
+    {
+#if NET9_0_OR_GREATER
+        if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+#endif
+        return a * b + c;
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
