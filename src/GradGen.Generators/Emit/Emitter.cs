@@ -289,6 +289,23 @@ internal sealed class Emitter
         ? "<param name=\"seed\">∂L/∂" + M.Name + ", the factor the gradient is scaled by (1 for the plain gradient).</param>"
         : "<param name=\"" + UpstreamName + "\">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>";
 
+    /// <summary>The &lt;param&gt; tags of a public backward form (all or none: the compiler warns about a partial set).</summary>
+    private void ParameterDocs(bool gradients)
+    {
+        foreach (var parameter in M.Parameters)
+        {
+            _writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">As for <c>" + M.Name + "</c>.</param>");
+        }
+        if (gradients)
+        {
+            foreach (var gradient in GradientNames)
+            {
+                _writer.Line("/// <param name=\"" + gradient.Value.TrimStart('@') + "\">Receives ∂L/∂" + M.Parameters[gradient.Key].Name.TrimStart('@') + ", added to what it holds.</param>");
+            }
+        }
+        _writer.Line("/// " + UpstreamDoc);
+    }
+
     private void AccumulatingBackward()
     {
         var w = _writer;
@@ -299,7 +316,7 @@ internal sealed class Emitter
         w.Line("/// Computes <c>" + M.Name + "</c> and <b>adds</b> its gradient with respect to " + GradientList + " into the caller-owned " +
                string.Join(", ", GradientNames.Values) + ": the allocation-free form for training loops and gradient accumulation.");
         w.Line("/// </summary>");
-        w.Line("/// " + UpstreamDoc);
+        ParameterDocs(gradients: true);
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
@@ -316,7 +333,7 @@ internal sealed class Emitter
         var value = Unique("value", names);
         var tupleType = "(" + M.ReturnType.TypeName + " Value, " + string.Join(", ", GradientNames.Select(g => M.Parameters[g.Key].Type.TypeName + " " + g.Value.TrimStart('@'))) + ")";
         w.Line("/// <summary>The value of <c>" + M.Name + "</c> and its gradient with respect to " + GradientList + ", each shaped like its parameter.</summary>");
-        w.Line("/// " + UpstreamDoc);
+        ParameterDocs(gradients: false);
         w.Open(M.Accessibility + _static + " " + tupleType + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " + UpstreamParameter + ")");
         foreach (var gradient in GradientNames)
         {

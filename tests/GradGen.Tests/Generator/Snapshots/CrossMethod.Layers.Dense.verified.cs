@@ -64,6 +64,12 @@ namespace Models
         /// <summary>
         /// Computes <c>Dense</c> and <b>adds</b> its gradient with respect to x, w, b into the caller-owned dX, dW, dB: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Dense</c>.</param>
+        /// <param name="w">As for <c>Dense</c>.</param>
+        /// <param name="b">As for <c>Dense</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds.</param>
+        /// <param name="dB">Receives ∂L/∂b, added to what it holds.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Dense</c>.</returns>
         public static global::System.Numerics.Tensors.Tensor<float> DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB, global::System.Numerics.Tensors.Tensor<float> dY)
@@ -74,6 +80,9 @@ namespace Models
         }
 
         /// <summary>The value of <c>Dense</c> and its gradient with respect to x, w, b, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Dense</c>.</param>
+        /// <param name="w">As for <c>Dense</c>.</param>
+        /// <param name="b">As for <c>Dense</c>.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB) DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> dY)
         {

@@ -70,6 +70,17 @@ namespace Models
         /// <summary>
         /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to x, w1, b1, w2, b2 into the caller-owned dX, dW1, dB1, dW2, dB2: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Loss</c>.</param>
+        /// <param name="w1">As for <c>Loss</c>.</param>
+        /// <param name="b1">As for <c>Loss</c>.</param>
+        /// <param name="w2">As for <c>Loss</c>.</param>
+        /// <param name="b2">As for <c>Loss</c>.</param>
+        /// <param name="targets">As for <c>Loss</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds.</param>
+        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds.</param>
+        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds.</param>
+        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2, float seed = 1f)
@@ -80,6 +91,12 @@ namespace Models
         }
 
         /// <summary>The value of <c>Loss</c> and its gradient with respect to x, w1, b1, w2, b2, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Loss</c>.</param>
+        /// <param name="w1">As for <c>Loss</c>.</param>
+        /// <param name="b1">As for <c>Loss</c>.</param>
+        /// <param name="w2">As for <c>Loss</c>.</param>
+        /// <param name="b2">As for <c>Loss</c>.</param>
+        /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, float seed = 1f)
         {

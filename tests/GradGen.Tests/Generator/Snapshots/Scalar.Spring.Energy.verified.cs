@@ -108,6 +108,12 @@ namespace Physics
         /// <summary>
         /// Computes <c>Energy</c> and <b>adds</b> its gradient with respect to x, v into the caller-owned dX, dV: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Energy</c>.</param>
+        /// <param name="v">As for <c>Energy</c>.</param>
+        /// <param name="k">As for <c>Energy</c>.</param>
+        /// <param name="steps">As for <c>Energy</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dV">Receives ∂L/∂v, added to what it holds.</param>
         /// <param name="seed">∂L/∂Energy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Energy</c>.</returns>
         internal static double EnergyBackward(double x, double v, double k, int steps, ref double dX, ref double dV, double seed = 1d)
@@ -118,6 +124,10 @@ namespace Physics
         }
 
         /// <summary>The value of <c>Energy</c> and its gradient with respect to x, v, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Energy</c>.</param>
+        /// <param name="v">As for <c>Energy</c>.</param>
+        /// <param name="k">As for <c>Energy</c>.</param>
+        /// <param name="steps">As for <c>Energy</c>.</param>
         /// <param name="seed">∂L/∂Energy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         internal static (double Value, double dX, double dV) EnergyBackward(double x, double v, double k, int steps, double seed = 1d)
         {

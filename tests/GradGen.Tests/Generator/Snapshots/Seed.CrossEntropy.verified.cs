@@ -43,6 +43,9 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// Computes <c>CrossEntropy</c> and <b>adds</b> its gradient with respect to z into the caller-owned dZ: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="z">As for <c>CrossEntropy</c>.</param>
+        /// <param name="targets">As for <c>CrossEntropy</c>.</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds.</param>
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>CrossEntropy</c>.</returns>
         public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double> dZ, double seed = 1d)
@@ -53,6 +56,8 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>The value of <c>CrossEntropy</c> and its gradient with respect to z, each shaped like its parameter.</summary>
+        /// <param name="z">As for <c>CrossEntropy</c>.</param>
+        /// <param name="targets">As for <c>CrossEntropy</c>.</param>
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (double Value, global::System.Numerics.Tensors.Tensor<double> dZ) CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, double seed = 1d)
         {

@@ -44,6 +44,10 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// Computes <c>Linear</c> and <b>adds</b> its gradient with respect to x, w into the caller-owned dX, dW: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Linear</c>.</param>
+        /// <param name="w">As for <c>Linear</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Linear</c>.</returns>
         public static global::System.Numerics.Tensors.Tensor<double> LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW, global::System.Numerics.Tensors.Tensor<double> dY)
@@ -54,6 +58,8 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>The value of <c>Linear</c> and its gradient with respect to x, w, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Linear</c>.</param>
+        /// <param name="w">As for <c>Linear</c>.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW) LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double> dY)
         {

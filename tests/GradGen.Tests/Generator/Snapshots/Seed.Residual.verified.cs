@@ -33,6 +33,10 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// Computes <c>Residual</c> and <b>adds</b> its gradient with respect to x, z into the caller-owned dX, dZ: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Residual</c>.</param>
+        /// <param name="z">As for <c>Residual</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Residual</c>.</returns>
         public static global::System.Numerics.Tensors.Tensor<double> ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ, global::System.Numerics.Tensors.Tensor<double> dY)
@@ -43,6 +47,8 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>The value of <c>Residual</c> and its gradient with respect to x, z, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Residual</c>.</param>
+        /// <param name="z">As for <c>Residual</c>.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ) ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double> dY)
         {

@@ -41,6 +41,8 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// Computes <c>Square</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
+        /// <param name="x">As for <c>Square</c>.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Square</c>.</returns>
         public static global::System.Numerics.Tensors.Tensor<double> SquareBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dY)
@@ -51,6 +53,7 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>The value of <c>Square</c> and its gradient with respect to x, each shaped like its parameter.</summary>
+        /// <param name="x">As for <c>Square</c>.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX) SquareBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dY)
         {
