@@ -13,7 +13,10 @@ namespace GradGen;
 /// <para>Inputs may be any tensors, including strided views such as <see cref="Tensor.Transpose{T}(Tensor{T})"/>;
 /// inputs are never modified, and every tensor result is a new dense tensor.</para>
 /// <para>Binary element-wise operations broadcast like numpy: shapes are aligned at their trailing dimensions, and a
-/// dimension that is 1 or missing stretches to the other operand's length (<c>[2, 3] + [3]</c>, <c>[4, 1] + [1, 5]</c>).</para>
+/// dimension that is 1 or missing stretches to the other operand's length (<c>[2, 3] + [3]</c>, <c>[4, 1] + [1, 5]</c>).
+/// Where one operand's shape broadcasts to the other's, results equal those of the <c>Tensor&lt;T&gt;</c> operators; where
+/// both operands must stretch (<c>[2, 1] + [1, 3]</c>), <c>Ops</c> gives numpy's <c>[2, 3]</c> (the operators of
+/// System.Numerics.Tensors 10.0.0 do not). Tensors of any rank ≥ 1 are accepted.</para>
 /// <para>Shape mismatches throw <see cref="ArgumentException"/> naming the operation and the shapes; null tensors throw
 /// <see cref="ArgumentNullException"/>.</para>
 /// </remarks>
@@ -194,6 +197,7 @@ public static class Ops
     /// The mean softmax cross-entropy of <paramref name="logits"/> [N, C] against class indices
     /// <paramref name="targets"/> (length N, each in [0, C)): (1/N) Σ_i −log softmax(z_i)[y_i], computed as
     /// (1/N) Σ_i (logsumexp(z_i) − z_i[y_i]) with the row maximum subtracted, so it stays finite for large logits.
+    /// The mean over zero rows is NaN.
     /// </summary>
     /// <exception cref="ArgumentException">logits is not 2-D, targets has the wrong length, or a target is out of range.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
