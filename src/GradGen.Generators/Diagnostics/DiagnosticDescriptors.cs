@@ -28,7 +28,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotDifferentiableCall = Error("GG0004",
         "Call to a method that is not differentiable",
-        "[Differentiable] method '{0}' cannot be differentiated: '{1}' is not marked [Differentiable]; mark it [Differentiable] if its body is differentiable, or compute its result outside and pass it in as a [NoGradient] parameter");
+        "[Differentiable] method '{0}' cannot be differentiated: '{1}' is not marked [Differentiable] and is not a GradGen op; {2}");
 
     public static readonly DiagnosticDescriptor NonDifferentiableOperation = Error("GG0005",
         "Operation without a useful derivative",

@@ -159,7 +159,7 @@ internal sealed class Lowerer
         {
             foreach (var member in type.GetMembers(_method.Name + suffix))
             {
-                if (!IsGeneratedByUs(member)) Reject(RejectionKind.NameClash, location, _method.Name + suffix);
+                if (!IsGeneratedByUs(member)) _rejections.Add(new Rejection(RejectionKind.NameClash, location, new[] { _method.Name + suffix }, member.Locations.FirstOrDefault()));
             }
         }
         foreach (var member in type.GetMembers(_method.Name))
@@ -178,6 +178,11 @@ internal sealed class Lowerer
 
     private void CheckSignature(MethodDeclarationSyntax syntax, Location location)
     {
+        if (_method.IsAsync)
+        {
+            var asyncKeyword = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword));
+            Reject(RejectionKind.UnsupportedConstruct, asyncKeyword.IsKind(SyntaxKind.AsyncKeyword) ? asyncKeyword.GetLocation() : location, "an async method (await)");
+        }
         if (_method.IsGenericMethod)
         {
             Reject(RejectionKind.UnsupportedSignature, syntax.TypeParameterList?.GetLocation() ?? location, "generic methods are not supported; write one method per element type");
@@ -194,7 +199,9 @@ internal sealed class Lowerer
             var parameterLocation = parameterSyntax?.GetLocation() ?? location;
             if (parameter.RefKind != RefKind.None)
             {
-                Reject(RejectionKind.UnsupportedSignature, parameterLocation, "parameter '" + parameter.Name + "' is passed by " + parameter.RefKind.ToString().ToLowerInvariant() + "; pass it by value");
+                var modifiers = parameterSyntax is null ? parameter.RefKind.ToString().ToLowerInvariant()
+                    : string.Join(" ", parameterSyntax.Modifiers.Where(m => m.IsKind(SyntaxKind.RefKeyword) || m.IsKind(SyntaxKind.OutKeyword) || m.IsKind(SyntaxKind.InKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword)).Select(m => m.Text));
+                Reject(RejectionKind.UnsupportedSignature, parameterLocation, "parameter '" + parameter.Name + "' is passed by reference ('" + modifiers + "'); ref, out and in parameters are not supported: pass it by value and return results instead");
             }
             else if (IsDifferentiable(parameter))
             {
@@ -349,7 +356,8 @@ internal sealed class Lowerer
                 return _parameters[parameter.Parameter.Ordinal];
             case ILocalReferenceOperation local:
                 if (_locals.TryGetValue(local.Local, out var id)) return id;
-                Reject(RejectionKind.UnsupportedConstruct, local.Syntax, "local '" + local.Local.Name + "', which is not assigned a supported value here");
+                // Usually its assignment was rejected already: one diagnostic for one mistake.
+                if (_rejections.Count == 0) Reject(RejectionKind.UnsupportedConstruct, local.Syntax, "reading local '" + local.Local.Name + "' where it has no value GradGen can follow");
                 return -1;
             case IConversionOperation conversion:
                 return Conversion(conversion, depth);
@@ -463,7 +471,12 @@ internal sealed class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, invocation.Syntax, "'Ops." + method.Name + "' (it is not a differentiable op)");
             return -1;
         }
-        Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name);
+        var wayOut = method.MethodKind == MethodKind.DelegateInvoke
+            ? "call a [Differentiable] method directly instead of through a delegate"
+            : method.DeclaringSyntaxReferences.Length > 0
+                ? "mark it [Differentiable] if its body is differentiable, or compute its result outside and pass it in as a [NoGradient] parameter"
+                : "compute its result outside and pass it in as a [NoGradient] parameter, or write it with GradGen ops in a [Differentiable] method";
+        Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, wayOut);
         return -1;
     }
 
@@ -484,10 +497,16 @@ internal sealed class Lowerer
         var calleeResult = Lower(callee, _compilation, _callers.Add(_method), _cancellationToken);
         if (calleeResult.Model is null)
         {
-            var recursion = calleeResult.Rejections.FirstOrDefault(r => r.Kind == RejectionKind.Recursion);
-            if (recursion is not null && recursion.Args.Length > 0 && recursion.Args[0] == _method.Name)
+            // A recursion rejection's argument is the call chain ending at the method called again ("H → F").
+            // If that is this method, report the whole cycle here; if it is one of our callers, pass the chain up to it.
+            var cycle = calleeResult.Rejections
+                .Where(r => r.Kind == RejectionKind.Recursion && r.Args.Length > 0)
+                .Select(r => r.Args[0])
+                .OrderBy(chain => ChainTarget(chain) == _method.Name ? 0 : 1)
+                .FirstOrDefault(chain => ChainTarget(chain) == _method.Name || _callers.Any(c => c.Name == ChainTarget(chain)));
+            if (cycle is not null)
             {
-                Reject(RejectionKind.Recursion, syntax, callee.Name + " → " + _method.Name);
+                Reject(RejectionKind.Recursion, syntax, callee.Name + " → " + cycle);
             }
             else
             {
@@ -515,6 +534,8 @@ internal sealed class Lowerer
             callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix);
         return Emit(OpKind.Call, syntax, invocation.Type, operands, target);
     }
+
+    private static string ChainTarget(string chain) => chain.Substring(chain.LastIndexOf(' ') + 1);
 
     private int Emit(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Emit(op, syntax, resultType, operands, null);
 
@@ -597,6 +618,7 @@ internal sealed class Lowerer
     /// <summary>A short human name for an unsupported operation, used in diagnostics.</summary>
     private static string Describe(IOperation operation)
     {
+        if (operation is IExpressionStatementOperation statement) return Describe(statement.Operation);
         var what = operation switch
         {
             ILoopOperation => "a loop",
@@ -612,6 +634,7 @@ internal sealed class Lowerer
             IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation => "object creation (new)",
             IAwaitOperation => "await",
             IBranchOperation => "a goto, break or continue",
+            ILabeledOperation => "a label (goto target)",
             IThrowOperation => "a throw",
             IFieldReferenceOperation f => "reading field '" + f.Field.Name + "' (pass it as a parameter)",
             IPropertyReferenceOperation p => "reading property '" + p.Property.Name + "' (pass it as a parameter)",
