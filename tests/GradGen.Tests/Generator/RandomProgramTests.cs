@@ -1,0 +1,1054 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using GradGen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit.Abstractions;
+
+namespace GradGen.Tests.Generator;
+
+/// <summary>
+/// Randomly composed [Differentiable] programs (deterministic: fixed seeds), half scalar and half tensor, all compiled
+/// through the real generator in ONE compilation; each program's generated backward (both forms) is compared with
+/// central finite differences. A failing row names the program and shows its full source and its generated code.
+/// </summary>
+/// <remarks>
+/// Every program keeps finite differences meaningful: Log/Sqrt only of expressions bounded away from zero, denominators
+/// bounded away from zero, Exp only of bounded arguments, kinks (ReLU, |x|, max, min) only of raw parameters, whose
+/// test inputs are drawn from ±[0.2, 2]; magnitudes are tracked and large intermediates squashed so that rounding in
+/// the finite differences stays far below the tolerance.
+/// </remarks>
+public sealed class RandomProgramTests
+{
+    public const int Count = 520;
+    public const int BaseSeed = 20_240_611;
+
+    private readonly ITestOutputHelper _output;
+
+    public RandomProgramTests(ITestOutputHelper output) => _output = output;
+
+    private static readonly Lazy<RandomProgram[]> Programs = new(() => Enumerable.Range(0, Count).Select(i => RandomProgram.Generate(i, BaseSeed)).ToArray());
+
+    private static readonly Lazy<Batch> Compiled = new(() => Batch.Compile(Programs.Value));
+
+    public static IEnumerable<object[]> Indices => Enumerable.Range(0, Count).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(Indices))]
+    public void Random_program_gradient_matches_finite_differences(int index)
+    {
+        var program = Programs.Value[index];
+        var batch = Compiled.Value;
+        if (batch.GlobalErrors.Count > 0) throw Fail(program, batch, "the batch did not compile:\n" + string.Join("\n", batch.GlobalErrors));
+        if (batch.CompileErrors.TryGetValue(index, out var errors)) throw Fail(program, batch, "the program, or the code generated for it, does not compile:\n" + errors);
+        if (!batch.Generated.ContainsKey(index)) throw Fail(program, batch, "the generator produced no backward for it");
+        var type = batch.Assembly!.GetType(program.TypeName) ?? throw Fail(program, batch, "type not found in the compiled assembly");
+        try
+        {
+            GradientChecker.CheckAll(type, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+        }
+        catch (Exception e)
+        {
+            var inner = e is TargetInvocationException { InnerException: { } ie } ? ie : e;
+            throw Fail(program, batch, inner.GetType().Name + ": " + inner.Message + (inner is Xunit.Sdk.XunitException ? "" : "\n" + inner.StackTrace));
+        }
+    }
+
+    [Fact]
+    public void Every_random_program_gets_a_backward()
+    {
+        var batch = Compiled.Value;
+        Assert.True(batch.GlobalErrors.Count == 0, "the batch did not compile:\n" + string.Join("\n", batch.GlobalErrors));
+        Assert.True(batch.GeneratorDiagnostics.IsEmpty, "generator diagnostics:\n" + string.Join("\n", batch.GeneratorDiagnostics));
+        var missing = new List<string>();
+        foreach (var program in Programs.Value)
+        {
+            var type = batch.Assembly?.GetType(program.TypeName);
+            var backwards = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).Count(m => m.Name == "FBackward") ?? 0;
+            if (!batch.Generated.ContainsKey(program.Index) || backwards != 2)
+            {
+                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}\n{program.Source}");
+            }
+        }
+        Assert.True(missing.Count == 0, $"{missing.Count} of {Count} programs have no (complete) backward:\n\n" + string.Join("\n\n", missing.Take(10)));
+    }
+
+    [Fact]
+    public void Random_programs_cover_the_vocabulary()
+    {
+        var programs = Programs.Value;
+        var batch = Compiled.Value;
+        var scalar = programs.Count(p => p.Kind == ProgramKind.Scalar);
+        var tensor = programs.Count(p => p.Kind == ProgramKind.Tensor);
+        _output.WriteLine($"{programs.Length} random programs (base seed {BaseSeed}): {scalar} scalar (double), {tensor} tensor (Tensor<double>)");
+        _output.WriteLine($"  tensor programs with a scalar result: {programs.Count(p => p.Kind == ProgramKind.Tensor && p.ReturnsScalar)}, with a tensor result: {programs.Count(p => !p.ReturnsScalar)}");
+        _output.WriteLine($"  compiled in one compilation (generate + compile + emit, {batch.Rounds} round(s)): {batch.CompileTime.TotalSeconds:F1} s; {batch.Generated.Count} backward files generated; {batch.CompileErrors.Count} programs excluded by compile errors");
+        _output.WriteLine("  checked per kind (compiled, with a backward): scalar " + programs.Count(p => p.Kind == ProgramKind.Scalar && batch.IsCheckable(p.Index)) +
+                          ", tensor " + programs.Count(p => p.Kind == ProgramKind.Tensor && batch.IsCheckable(p.Index)));
+        _output.WriteLine("  programs using each construct (scalar / tensor):");
+        var features = programs.SelectMany(p => p.Features).Distinct().OrderBy(f => f, StringComparer.Ordinal).ToList();
+        foreach (var feature in features)
+        {
+            _output.WriteLine($"    {feature,-28} {programs.Count(p => p.Kind == ProgramKind.Scalar && p.Features.Contains(feature)),4} / {programs.Count(p => p.Kind == ProgramKind.Tensor && p.Features.Contains(feature)),4}");
+        }
+
+        Assert.True(programs.Length >= 500);
+        Assert.InRange(scalar, programs.Length * 4 / 10, programs.Length * 6 / 10);
+        // Every construct of the vocabulary appears in a fair number of programs.
+        string[] required =
+        [
+            "expression body", "local", "reassigned local", "compound assignment", "fan-out", "constant", "depth 4",
+            "scalar +", "scalar -", "scalar *", "scalar /", "scalar negate", "Math.Exp", "Math.Log", "Math.Sqrt", "Math.Sin", "Math.Cos",
+            "Math.Tanh", "Math.Pow", "Math.Abs", "Math.Max", "Math.Min", "passive int",
+            "tensor + (operator)", "tensor - (operator)", "tensor * (operator)", "tensor / (operator)", "tensor negate (operator)",
+            "Ops.Add", "Ops.Subtract", "Ops.Multiply", "Ops.Divide", "Ops.Negate",
+            "broadcast row", "tensor-scalar", "scalar-tensor", "MatMul", "Transpose", "Relu", "Sigmoid", "Ops.Tanh", "Ops.Exp", "Ops.Log",
+            "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
+            "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
+        ];
+        var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
+        Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
+    }
+
+    [Fact]
+    public void Random_programs_are_deterministic()
+    {
+        var again = Enumerable.Range(0, Count).Select(i => RandomProgram.Generate(i, BaseSeed).Source);
+        Assert.Equal(Programs.Value.Select(p => p.Source), again);
+    }
+
+    private static Xunit.Sdk.XunitException Fail(RandomProgram program, Batch batch, string what)
+    {
+        var message = new StringBuilder();
+        message.Append(program.TypeName).Append(" (").Append(program.Kind).Append(" program, seed ").Append(program.Seed).Append("): ").AppendLine(what);
+        message.AppendLine("shapes: " + string.Join(", ", program.Shapes.Select(s => s is null ? "-" : "[" + string.Join(",", s) + "]")));
+        message.AppendLine("── program ──");
+        message.AppendLine(program.Source);
+        if (batch.Generated.TryGetValue(program.Index, out var generated))
+        {
+            message.AppendLine("── generated ──");
+            message.AppendLine(generated);
+        }
+        return new Xunit.Sdk.XunitException(message.ToString());
+    }
+
+    /// <summary>
+    /// All programs and helpers generated and compiled together. A program (or helper) whose code, or generated code, does
+    /// not compile is set aside with its errors, as is every program or helper that calls a helper set aside; the rest is recompiled.
+    /// </summary>
+    private sealed class Batch
+    {
+        public Assembly? Assembly;
+        public readonly Dictionary<int, string> Generated = new();
+        public readonly Dictionary<string, string> GeneratedHelpers = new();
+        public readonly Dictionary<int, string> CompileErrors = new();
+        public readonly Dictionary<string, string> HelperErrors = new();
+        public readonly List<string> GlobalErrors = new();
+        public ImmutableArray<Diagnostic> GeneratorDiagnostics = ImmutableArray<Diagnostic>.Empty;
+        public TimeSpan CompileTime;
+        public int Rounds;
+
+        public bool IsCheckable(int index) => Assembly is not null && Generated.ContainsKey(index) && !CompileErrors.ContainsKey(index);
+
+        public static Batch Compile(IReadOnlyList<RandomProgram> programs)
+        {
+            var batch = new Batch();
+            var stopwatch = Stopwatch.StartNew();
+            var included = programs.Select(p => p.Index).ToList();
+            var helpers = RandomProgram.Helpers.Keys.ToList();
+            while (batch.Rounds < 8)
+            {
+                batch.Rounds++;
+                // Source{k} for k < helpers.Count holds a helper; Source{helpers.Count + k} the k-th included program.
+                var sources = helpers.Select(RandomProgram.HelperSource).Concat(included.Select(i => programs[i].Source)).ToArray();
+                // Debug code generation: the same C# semantics, noticeably cheaper to emit for ~500 programs.
+                var compilation = Harness.Compilation(sources);
+                var result = Harness.Run(compilation.WithOptions(compilation.Options.WithOptimizationLevel(OptimizationLevel.Debug)));
+                batch.GeneratorDiagnostics = result.GeneratorDiagnostics;
+                foreach (var (hint, source) in result.Generated)
+                {
+                    if (ProgramOfHint(hint) is { } index) batch.Generated[index] = source;
+                    else if (HelperOfHint(hint) is { } helper) batch.GeneratedHelpers[helper] = source;
+                }
+                // One emit both reports every error and warning (as Harness.Load does, any of them fails) and builds the assembly.
+                using var stream = new System.IO.MemoryStream();
+                var emit = result.Output.Emit(stream);
+                var problems = emit.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+                if (problems.Count == 0)
+                {
+                    stream.Position = 0;
+                    batch.Assembly = new System.Runtime.Loader.AssemblyLoadContext("RandomPrograms", isCollectible: true).LoadFromStream(stream);
+                    break;
+                }
+                var culprits = new HashSet<int>();
+                var brokenHelpers = new HashSet<string>();
+                foreach (var problem in problems)
+                {
+                    var path = problem.Location.SourceTree?.FilePath ?? "";
+                    var file = System.IO.Path.GetFileName(path);
+                    int? index = null;
+                    string? helper = null;
+                    if (file.StartsWith("Source", StringComparison.Ordinal) && int.TryParse(file.AsSpan(6, file.Length - 9), out var k))
+                    {
+                        if (k < helpers.Count) helper = helpers[k];
+                        else index = included[k - helpers.Count];
+                    }
+                    else
+                    {
+                        index = ProgramOfHint(file);
+                        helper = HelperOfHint(file);
+                    }
+                    if (index is { } i)
+                    {
+                        culprits.Add(i);
+                        batch.CompileErrors[i] = (batch.CompileErrors.TryGetValue(i, out var previous) ? previous + "\n" : "") + problem;
+                    }
+                    else if (helper is not null)
+                    {
+                        brokenHelpers.Add(helper);
+                        batch.HelperErrors[helper] = (batch.HelperErrors.TryGetValue(helper, out var previous) ? previous + "\n" : "") + problem;
+                    }
+                    else
+                    {
+                        batch.GlobalErrors.Add(problem.ToString());
+                    }
+                }
+                if (batch.GlobalErrors.Count > 0) break;
+                // Whatever calls a broken helper goes too (its failure is the helper's, reported with the helper's errors).
+                bool changed;
+                do
+                {
+                    changed = false;
+                    foreach (var helper in helpers.Where(h => !brokenHelpers.Contains(h) && RandomProgram.Helpers[h].Calls.Any(brokenHelpers.Contains)).ToList())
+                    {
+                        brokenHelpers.Add(helper);
+                        batch.HelperErrors[helper] = "calls a helper set aside: " + string.Join(", ", RandomProgram.Helpers[helper].Calls.Where(brokenHelpers.Contains));
+                        changed = true;
+                    }
+                } while (changed);
+                foreach (var i in included.Where(i => !culprits.Contains(i)))
+                {
+                    var broken = programs[i].HelpersCalled.Where(brokenHelpers.Contains).ToList();
+                    if (broken.Count == 0) continue;
+                    culprits.Add(i);
+                    batch.CompileErrors[i] = string.Join("\n", broken.Select(h => "it calls helper H." + h + ", which was set aside:\n" + batch.HelperErrors[h] +
+                        (batch.GeneratedHelpers.TryGetValue(h, out var code) ? "\n── generated for H." + h + " ──\n" + code : "")));
+                }
+                included.RemoveAll(culprits.Contains);
+                helpers.RemoveAll(brokenHelpers.Contains);
+            }
+            batch.CompileTime = stopwatch.Elapsed;
+            return batch;
+        }
+
+        /// <summary>P17.F.g.cs → 17.</summary>
+        private static int? ProgramOfHint(string hint)
+        {
+            if (!hint.StartsWith("P", StringComparison.Ordinal)) return null;
+            var dot = hint.IndexOf('.');
+            return dot > 1 && int.TryParse(hint.AsSpan(1, dot - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null;
+        }
+
+        /// <summary>H.Deep.g.cs → Deep.</summary>
+        private static string? HelperOfHint(string hint)
+        {
+            if (!hint.StartsWith("H.", StringComparison.Ordinal)) return null;
+            var name = hint.Substring(2).Split('.')[0];
+            return RandomProgram.Helpers.ContainsKey(name) ? name : null;
+        }
+    }
+}
+
+/// <summary>Generator bugs found by these programs, while they stand: each switch leaves out exactly the construct that fails.</summary>
+public static class KnownBugs
+{
+    /// <summary>
+    /// False while GradGen does not record the value returned by a call of another [Differentiable] method on the tape
+    /// (only the callee's own tape): any rule that then reads that value, and the gradient buffer of a tensor-valued call
+    /// result (allocated with ZerosLike of it), refer to a variable the pullback does not have, and the generated code does
+    /// not compile (CS0103). Minimal repros: <c>double F(double a) => Math.Cos(S(a));</c> with <c>double S(double s) => s * s;</c>,
+    /// and <c>double F(Tensor&lt;double&gt; x) => Ops.Sum(G(x));</c> with <c>Tensor&lt;double&gt; G(Tensor&lt;double&gt; x) => Ops.Tanh(x);</c>.
+    /// While false, scalar call results are only operands of + and − (and arguments of other calls), and tensor-valued
+    /// calls only the returned expression. Set it to true once that is fixed: the programs then use calls anywhere.
+    /// </summary>
+    public static readonly bool CallResultsAreRecorded = false;
+
+    /// <summary>
+    /// False while a call that passes an inactive tensor (a [NoGradient] parameter, or a value computed only from such)
+    /// to a differentiable tensor parameter of the callee generates a pullback that allocates a throw-away gradient buffer
+    /// with <c>Ops.ZerosLike(arg)</c> of a value not in scope (CS0103). Minimal repro:
+    /// <c>Tensor&lt;double&gt; F([NoGradient] Tensor&lt;double&gt; x, Tensor&lt;double&gt; w) => G(x, w);</c> with
+    /// <c>Tensor&lt;double&gt; G(Tensor&lt;double&gt; a, Tensor&lt;double&gt; b) => a * b;</c>. (Inactive scalar arguments work.)
+    /// While false, the tensor arguments of helper calls are active. Set it to true once that is fixed.
+    /// </summary>
+    public static readonly bool InactiveTensorArgumentsWork = false;
+}
+
+public enum ProgramKind
+{
+    Scalar,
+    Tensor,
+}
+
+/// <summary>One randomly composed program: a [Differentiable] static method F in its own partial class P{Index}.</summary>
+public sealed class RandomProgram
+{
+    public required int Index { get; init; }
+    public required int Seed { get; init; }
+    public required ProgramKind Kind { get; init; }
+    public required string Source { get; init; }
+    public required int[]?[] Shapes { get; init; }
+    public required bool ReturnsScalar { get; init; }
+    public required IReadOnlySet<string> Features { get; init; }
+
+    public string TypeName => "P" + Index.ToString(CultureInfo.InvariantCulture);
+
+    public override string ToString() => TypeName;
+
+    /// <summary>A fixed helper: its method (in the partial class H, one source file each) and the helpers it calls.</summary>
+    public sealed record Helper(string Method, params string[] Calls);
+
+    /// <summary>The fixed helpers every program may call (chained pullbacks), defined once in the batch.</summary>
+    public static readonly IReadOnlyDictionary<string, Helper> Helpers = new Dictionary<string, Helper>
+    {
+        ["Smooth"] = new("public static double Smooth(double a, double b) => Math.Tanh(a) * b + Math.Sin(b);"),
+        ["Scale"] = new("public static double Scale(double s, [NoGradient] double k) => s * k + s * s;"),
+        ["Norm"] = new("public static double Norm(Tensor<double> x) => Ops.Mean(Ops.Square(x));"),
+        ["Layer"] = new("public static Tensor<double> Layer(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);"),
+        ["Gate"] = new("public static Tensor<double> Gate(Tensor<double> x, double s) => x * Ops.Sigmoid(x * s);"),
+        ["Deep"] = KnownBugs.CallResultsAreRecorded
+            ? new("""
+                public static double Deep(Tensor<double> x, double s)
+                    {
+                        var g = Gate(x, s);
+                        return Norm(g) + Smooth(s, Norm(x));
+                    }
+                """, "Gate", "Norm", "Smooth")
+            : new("""
+                public static double Deep(Tensor<double> x, double s)
+                    {
+                        var n = Norm(x);
+                        return n + Smooth(s, Norm(x));
+                    }
+                """, "Norm", "Smooth"),
+    };
+
+    public static string HelperSource(string name) =>
+        Harness.Usings + "public static partial class H\n{\n    [Differentiable]\n    " + Helpers[name].Method + "\n}\n";
+
+    /// <summary>The helpers this program calls directly.</summary>
+    public IEnumerable<string> HelpersCalled => Helpers.Keys.Where(h => Source.Contains("H." + h + "(", StringComparison.Ordinal));
+
+    public static RandomProgram Generate(int index, int baseSeed)
+    {
+        var seed = unchecked(baseSeed * 31 + index * 7919);
+        var kind = index % 2 == 0 ? ProgramKind.Scalar : ProgramKind.Tensor;
+        return new Composer(new Random(seed), kind).Compose(index, seed);
+    }
+
+    // ── the composer ─────────────────────────────────────────────────────────────────────────
+
+    /// <summary>Value kinds: a double, or a tensor of one of the fixed shapes.</summary>
+    private enum K
+    {
+        S,   // double
+        M23, // [2,3]
+        R3,  // [3] (a row that broadcasts over [2,3] and [3,3])
+        W33, // [3,3]
+        T32, // [3,2]
+        Q22, // [2,2]
+    }
+
+    /// <summary>An expression: its text (parenthesised unless atomic), kind, a bound on its magnitude, and whether it is an identifier or literal.</summary>
+    private sealed record E(string Text, K Kind, double Bound, bool Atomic = false, bool Const = false);
+
+    private sealed class Var
+    {
+        public required string Name;
+        public required K Kind;
+        public double Bound;
+        public bool IsParameter;
+        public bool Passive; // [NoGradient] or int
+        public bool Active;  // depends on a differentiable parameter
+        public int Uses;
+    }
+
+    private sealed class Composer
+    {
+        private const int MaxDepth = 4;
+        private const double Cap = 8;
+
+        private readonly Random _r;
+        private readonly ProgramKind _kind;
+        private readonly List<Var> _vars = new();
+        private readonly HashSet<string> _features = new(StringComparer.Ordinal);
+        private int _locals;
+        private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
+        private int _maxDepthReached;
+
+        public Composer(Random random, ProgramKind kind)
+        {
+            _r = random;
+            _kind = kind;
+        }
+
+        private bool Tensor => _kind == ProgramKind.Tensor;
+
+        private bool Chance(double p) => _r.NextDouble() < p;
+
+        private T Pick<T>(IReadOnlyList<T> items) => items[_r.Next(items.Count)];
+
+        private void Use(string feature) => _features.Add(feature);
+
+        public RandomProgram Compose(int index, int seed)
+        {
+            var parameters = new List<(string Declaration, int[]? Shape)>();
+            if (Tensor) TensorParameters(parameters);
+            else ScalarParameters(parameters);
+
+            var resultKind = K.S;
+            if (Tensor && Chance(0.5))
+            {
+                resultKind = Pick(AvailableTensorKinds().Concat([K.M23, K.M23]).ToList());
+            }
+            Use(resultKind == K.S ? "scalar result" : "tensor result");
+
+            var body = new StringBuilder();
+            var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
+            string header = "    public static " + (resultKind == K.S ? "double" : "Tensor<double>") + " F(" + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
+            E Result() => resultKind != K.S && !KnownBugs.CallResultsAreRecorded && TensorCallPossible(resultKind) && Chance(0.3)
+                ? TensorCall(resultKind, 1) ?? Gen(resultKind, 0)
+                : Gen(resultKind, 0);
+            if (statements == 0)
+            {
+                Use("expression body");
+                var result = Result();
+                body.Append(header).Append(" =>\n        ").Append(result.Text).Append(";\n");
+            }
+            else
+            {
+                body.Append(header).Append("\n    {\n");
+                for (var s = 0; s < statements; s++) body.Append("        ").Append(Statement()).Append('\n');
+                var result = Result();
+                body.Append("        return ").Append(result.Text).Append(";\n    }\n");
+            }
+            if (_vars.Any(v => v.Uses >= 2)) Use("fan-out");
+            if (_maxDepthReached >= MaxDepth) Use("depth " + MaxDepth);
+
+            var source = Harness.Usings + "\n// random program " + index + " (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
+                         "\n{\n    [Differentiable]\n" + body + "}\n";
+            return new RandomProgram
+            {
+                Index = index,
+                Seed = seed,
+                Kind = _kind,
+                Source = source,
+                Shapes = parameters.Select(p => p.Shape).ToArray(),
+                ReturnsScalar = resultKind == K.S,
+                Features = _features,
+            };
+        }
+
+        // ── parameters ──────────────────────────────────────────────────────────────────────
+
+        private void AddParameter(List<(string, int[]?)> list, string name, K kind, bool noGradient = false, string? type = null)
+        {
+            var typeName = type ?? (kind == K.S ? "double" : "Tensor<double>");
+            list.Add(((noGradient ? "[NoGradient] " : "") + typeName + " " + name, kind switch
+            {
+                K.M23 => [2, 3],
+                K.R3 => [3],
+                K.W33 => [3, 3],
+                _ => null,
+            }));
+            if (type is null) _vars.Add(new Var { Name = name, Kind = kind, Bound = 2, IsParameter = true, Passive = noGradient, Active = !noGradient });
+            if (noGradient) Use(kind == K.S ? "[NoGradient] scalar" : "[NoGradient] tensor");
+        }
+
+        private void ScalarParameters(List<(string, int[]?)> list)
+        {
+            var pool = new List<Action>
+            {
+                () => AddParameter(list, "a", K.S),
+                () => AddParameter(list, "b", K.S),
+            };
+            if (Chance(0.6)) pool.Add(() => AddParameter(list, "c", K.S));
+            if (Chance(0.3)) pool.Add(() => AddParameter(list, "d", K.S));
+            if (Chance(0.25)) pool.Add(() => AddParameter(list, "k", K.S, noGradient: true));
+            if (Chance(0.15))
+            {
+                pool.Add(() =>
+                {
+                    AddParameter(list, "n", K.S, type: "int");
+                    _hasInt = true;
+                });
+            }
+            foreach (var add in pool.OrderBy(_ => _r.Next())) add();
+        }
+
+        private void TensorParameters(List<(string, int[]?)> list)
+        {
+            // x ([2,3]) comes first: GradientChecker takes the targets' length and range from the first matrix.
+            var xPassive = Chance(0.08);
+            AddParameter(list, "x", K.M23, noGradient: xPassive);
+            var rest = new List<Action>();
+            var wanted = new List<(string, K, bool)>();
+            if (Chance(0.7)) wanted.Add(("w", K.W33, false));
+            if (Chance(0.6)) wanted.Add(("b", K.R3, false));
+            if (Chance(0.55)) wanted.Add(("s", K.S, false));
+            if (Chance(0.3)) wanted.Add(("u", K.M23, false));
+            if (Chance(0.15)) wanted.Add(("m", K.M23, true));
+            if (Chance(0.15)) wanted.Add(("k", K.S, true));
+            if (xPassive && !wanted.Any(w => !w.Item3)) wanted.Add(("u", K.M23, false));
+            foreach (var (name, kind, passive) in wanted) rest.Add(() => AddParameter(list, name, kind, passive));
+            if (Chance(0.35)) rest.Add(() => { list.Add(("int[] t", null)); Use("targets"); });
+            foreach (var add in rest.OrderBy(_ => _r.Next())) add();
+        }
+
+        private bool HasTargets => Tensor && _features.Contains("targets");
+
+        private IEnumerable<K> AvailableTensorKinds()
+        {
+            yield return K.M23;
+            yield return K.W33;
+            yield return K.T32;
+            yield return K.Q22;
+            if (_vars.Any(v => v.Kind == K.R3)) yield return K.R3;
+        }
+
+        private List<K> AvailableKinds() => Tensor ? AvailableTensorKinds().Append(K.S).Append(K.M23).ToList() : [K.S];
+
+        // ── statements ──────────────────────────────────────────────────────────────────────
+
+        private string Statement()
+        {
+            var locals = _vars.Where(v => !v.IsParameter).ToList();
+            if (locals.Count > 0 && Chance(0.4)) return Reassign(Pick(locals));
+            var kind = Pick(AvailableKinds());
+            var value = Chance(0.1) ? Leaf(kind) : Gen(kind, Chance(0.5) ? 1 : 0);
+            // A local initialised with a constant would be an int (outside the vocabulary) or a warning when unused.
+            while (value.Const) value = Gen(kind, 1);
+            var name = "h" + (_locals++).ToString(CultureInfo.InvariantCulture);
+            _vars.Add(new Var { Name = name, Kind = kind, Bound = value.Bound, Active = IsActive(value) });
+            Use("local");
+            return "var " + name + " = " + value.Text + ";";
+        }
+
+        private string Reassign(Var local)
+        {
+            Use("reassigned local");
+            var self = Read(local);
+            var kind = local.Kind;
+            E value;
+            if (kind == K.S && Chance(0.35))
+            {
+                Use("compound assignment");
+                switch (_r.Next(4))
+                {
+                    case 0:
+                    {
+                        var e = Gen(K.S, 1);
+                        return Finish(local, "+=", e, new E("", K.S, local.Bound + e.Bound));
+                    }
+                    case 1:
+                    {
+                        var e = Gen(K.S, 1);
+                        return Finish(local, "-=", e, new E("", K.S, local.Bound + e.Bound));
+                    }
+                    case 2:
+                    {
+                        var e = Small(K.S, 1);
+                        return Finish(local, "*=", e, new E("", K.S, local.Bound * e.Bound));
+                    }
+                    default:
+                    {
+                        var e = Positive(K.S, 1);
+                        return Finish(local, "/=", e, new E("", K.S, local.Bound * 3));
+                    }
+                }
+            }
+            switch (_r.Next(4))
+            {
+                case 0: // h = h + e  (the residual pattern)
+                {
+                    var e = Gen(Compatible(kind), 1);
+                    value = Combine(self, e, Pick(new[] { "+", "-" }), local.Kind);
+                    break;
+                }
+                case 1: // h = h * e
+                {
+                    var e = Small(Compatible(kind), 1);
+                    value = Combine(self, e, "*", local.Kind);
+                    break;
+                }
+                case 2: // h = f(h)
+                    value = kind == K.S ? Call("Math.Sin", K.S, 1, self) : Call("Ops.Tanh", kind, 1, self);
+                    if (kind != K.S) Use("Ops.Tanh"); else Use("Math.Sin");
+                    break;
+                default: // h = e (the old value is dead from here on, or read by e)
+                    do value = Gen(kind, 1); while (value.Text == local.Name || value.Const);
+                    break;
+            }
+            value = Squash(value);
+            local.Bound = value.Bound;
+            local.Active = IsActive(value);
+            return local.Name + " = " + value.Text + ";";
+        }
+
+        private string Finish(Var local, string op, E operand, E result)
+        {
+            local.Active |= IsActive(operand);
+            if (result.Bound > Cap)
+            {
+                // Keep magnitudes bounded: squash instead of compounding.
+                var squashed = Squash(Combine(new E(local.Name, K.S, local.Bound, true), operand, op.Substring(0, 1), K.S));
+                local.Bound = squashed.Bound;
+                return local.Name + " = " + squashed.Text + ";";
+            }
+            local.Bound = result.Bound;
+            return local.Name + " " + op + " " + operand.Text + ";";
+        }
+
+        /// <summary>A kind that combines element-wise with a value of kind <paramref name="kind"/> into that kind.</summary>
+        private K Compatible(K kind)
+        {
+            if (kind == K.S) return K.S;
+            var options = new List<K> { kind, kind, K.S };
+            if ((kind == K.M23 || kind == K.W33) && _vars.Any(v => v.Kind == K.R3)) options.Add(K.R3);
+            return Pick(options);
+        }
+
+        // ── expressions ─────────────────────────────────────────────────────────────────────
+
+        /// <summary>Whether an expression depends on a differentiable parameter: whether it reads an active variable.</summary>
+        private bool IsActive(E e) =>
+            System.Text.RegularExpressions.Regex.Matches(e.Text, @"\b[a-z]\w*\b").Any(m => _vars.Any(v => v.Active && v.Name == m.Value));
+
+        /// <summary>
+        /// A tensor argument for a helper call; while <see cref="KnownBugs.InactiveTensorArgumentsWork"/> is false, an active one
+        /// (null when a few tries find none).
+        /// </summary>
+        private E? TensorArgument(K kind, int d)
+        {
+            for (var tries = 0; tries < 8; tries++)
+            {
+                var e = Gen(kind, d);
+                if (KnownBugs.InactiveTensorArgumentsWork || IsActive(e)) return e;
+            }
+            return null;
+        }
+
+        private E Read(Var v)
+        {
+            v.Uses++;
+            return new E(v.Name, v.Kind, v.Bound, true);
+        }
+
+        private E Gen(K kind, int depth)
+        {
+            _maxDepthReached = Math.Max(_maxDepthReached, depth);
+            if (depth >= MaxDepth || Chance(0.12 + 0.18 * depth)) return Leaf(kind);
+            var e = kind == K.S ? ScalarProduction(depth) : TensorProduction(kind, depth);
+            return Squash(e);
+        }
+
+        /// <summary>Wraps an expression whose magnitude may be large in a bounded function.</summary>
+        private E Squash(E e)
+        {
+            if (e.Bound <= Cap) return e;
+            Use(e.Kind == K.S ? "Math.Tanh" : "Ops.Tanh");
+            return e.Kind == K.S ? new E("Math.Tanh(" + e.Text + ")", K.S, 1) : new E("Ops.Tanh(" + e.Text + ")", e.Kind, 1);
+        }
+
+        private E Leaf(K kind)
+        {
+            var candidates = _vars.Where(v => v.Kind == kind).ToList();
+            var weighted = candidates.SelectMany(v => Enumerable.Repeat(v, v.IsParameter ? 1 : 3)).ToList();
+            if (kind == K.S)
+            {
+                if (weighted.Count == 0 || Chance(0.2)) return Constant();
+                if (Tensor && Chance(0.1))
+                {
+                    Use("Mean");
+                    return new E("Ops.Mean(" + Leaf(K.M23).Text + ")", K.S, 2);
+                }
+                return Read(Pick(weighted));
+            }
+            if (weighted.Count > 0 && (kind is K.M23 or K.R3 or K.W33 || Chance(0.7))) return Read(Pick(weighted));
+            switch (kind)
+            {
+                case K.T32:
+                    Use("Transpose");
+                    var m = Leaf(K.M23);
+                    return new E("Ops.Transpose(" + m.Text + ")", K.T32, m.Bound);
+                case K.Q22:
+                {
+                    Use("MatMul");
+                    Use("Transpose");
+                    var a = Leaf(K.M23);
+                    var b = Leaf(K.M23);
+                    return Squash(new E("Ops.MatMul(" + a.Text + ", Ops.Transpose(" + b.Text + "))", K.Q22, 3 * a.Bound * b.Bound));
+                }
+                case K.W33:
+                {
+                    Use("MatMul");
+                    Use("Transpose");
+                    var a = Leaf(K.M23);
+                    var b = Leaf(K.M23);
+                    return Squash(new E("Ops.MatMul(Ops.Transpose(" + a.Text + "), " + b.Text + ")", K.W33, 2 * a.Bound * b.Bound));
+                }
+                default:
+                    throw new InvalidOperationException("no leaf of kind " + kind);
+            }
+        }
+
+        private E Constant()
+        {
+            Use("constant");
+            var text = Pick(new[] { "2", "3", "0.5", "1.5", "2.0", "0.25", "(-1.5)", "(-0.5)", "1.0" });
+            var value = Math.Abs(double.Parse(text.Trim('(', ')'), CultureInfo.InvariantCulture));
+            return new E(text, K.S, value, Atomic: true, Const: true);
+        }
+
+        private E Call(string function, K kind, double bound, params E[] arguments) =>
+            new(function + "(" + string.Join(", ", arguments.Select(a => a.Text)) + ")", kind, bound);
+
+        /// <summary>Binary arithmetic, as an operator; the result kind is given (broadcasting decides it).</summary>
+        private E Combine(E left, E right, string op, K kind)
+        {
+            var isTensor = left.Kind != K.S || right.Kind != K.S;
+            var bound = op switch
+            {
+                "*" => left.Bound * right.Bound,
+                "/" => left.Bound * 3, // every denominator is ≥ 1/e
+                _ => left.Bound + right.Bound,
+            };
+            if (!isTensor)
+            {
+                Use(op switch { "+" => "scalar +", "-" => "scalar -", "*" => "scalar *", _ => "scalar /" });
+            }
+            else
+            {
+                Use("tensor " + op + " (operator)");
+                Mix(left, right);
+            }
+            return new E("(" + left.Text + " " + op + " " + right.Text + ")", kind, bound, Const: left.Const && right.Const);
+        }
+
+        private void Mix(E left, E right)
+        {
+            if (left.Kind == K.S && right.Kind != K.S) Use("scalar-tensor");
+            if (left.Kind != K.S && right.Kind == K.S) Use("tensor-scalar");
+            if (left.Kind != K.S && right.Kind != K.S && left.Kind != right.Kind) Use("broadcast row");
+        }
+
+        /// <summary>An element-wise op as a GradGen.Ops method call.</summary>
+        private E OpsCall(string op, E left, E right, K kind)
+        {
+            Use("Ops." + op);
+            Mix(left, right);
+            var bound = op switch
+            {
+                "Multiply" => left.Bound * right.Bound,
+                "Divide" => left.Bound * 3,
+                _ => left.Bound + right.Bound,
+            };
+            return new E("Ops." + op + "(" + left.Text + ", " + right.Text + ")", kind, bound);
+        }
+
+        /// <summary>An expression of the kind whose value is ≥ 1/e everywhere (for Log, Sqrt, denominators).</summary>
+        private E Positive(K kind, int depth)
+        {
+            var e = Gen(kind, depth + 1);
+            if (kind == K.S)
+            {
+                switch (_r.Next(e.Atomic ? 4 : 3))
+                {
+                    case 0:
+                        Use("Math.Sin"); Use("scalar +");
+                        return new E("(2 + Math.Sin(" + e.Text + "))", K.S, 3);
+                    case 1:
+                        Use("Math.Exp"); Use("Math.Tanh");
+                        return new E("Math.Exp(Math.Tanh(" + e.Text + "))", K.S, Math.E);
+                    case 2:
+                        Use("Math.Cos"); Use("scalar -");
+                        return new E("(2.5 - Math.Cos(" + e.Text + "))", K.S, 3.5);
+                    default:
+                        Use("scalar *");
+                        var used = _vars.FirstOrDefault(v => v.Name == e.Text);
+                        if (used is not null) used.Uses++;
+                        return new E("(" + e.Text + " * " + e.Text + " + 1)", K.S, e.Bound * e.Bound + 1, Const: e.Const);
+                }
+            }
+            switch (_r.Next(e.Bound <= 5 ? 5 : 4))
+            {
+                case 0:
+                    Use("Ops.Square"); Use("tensor-scalar");
+                    return new E("(Ops.Square(" + e.Text + ") + 1.0)", kind, e.Bound * e.Bound + 1);
+                case 1:
+                    Use("Ops.Exp"); Use("Ops.Tanh");
+                    return new E("Ops.Exp(Ops.Tanh(" + e.Text + "))", kind, Math.E);
+                case 2:
+                    Use("Sigmoid"); Use("tensor-scalar");
+                    return new E("(Ops.Sigmoid(" + e.Text + ") + 0.5)", kind, 1.5);
+                case 3:
+                    Use("Ops.Add"); Use("scalar-tensor"); Use("Ops.Square");
+                    return new E("Ops.Add(1.0, Ops.Square(" + e.Text + "))", kind, e.Bound * e.Bound + 1);
+                default:
+                    // Softmax of a bounded expression: entries in (e^-2B/n, 1), far from 0 for B ≤ 5.
+                    Use("Softmax"); Use("Ops.Add"); Use("tensor-scalar");
+                    if (kind == K.R3) Use("Softmax of a row");
+                    return new E("Ops.Add(Ops.Softmax(" + e.Text + "), 0.5)", kind, 1.5);
+            }
+        }
+
+        /// <summary>An expression of the kind bounded by 1 in magnitude, or a small one (for Exp and for products).</summary>
+        private E Small(K kind, int depth)
+        {
+            var e = Gen(kind, depth + 1);
+            if (e.Bound <= 2 && Chance(0.4)) return e;
+            if (kind == K.S)
+            {
+                switch (_r.Next(3))
+                {
+                    case 0: Use("Math.Tanh"); return Call("Math.Tanh", K.S, 1, e);
+                    case 1: Use("Math.Sin"); return Call("Math.Sin", K.S, 1, e);
+                    default: Use("Math.Cos"); return Call("Math.Cos", K.S, 1, e);
+                }
+            }
+            switch (_r.Next(3))
+            {
+                case 0: Use("Ops.Tanh"); return Call("Ops.Tanh", kind, 1, e);
+                case 1: Use("Sigmoid"); return Call("Ops.Sigmoid", kind, 1, e);
+                default:
+                    Use("Softmax");
+                    if (kind == K.R3) Use("Softmax of a row");
+                    return Call("Ops.Softmax", kind, 1, e);
+            }
+        }
+
+        // ── calls of the helpers ────────────────────────────────────────────────────────────
+
+        /// <summary>
+        /// A call of a scalar helper. While <see cref="KnownBugs.CallResultsAreRecorded"/> is false, its result is only ever
+        /// an operand of + or − (whose rules do not read their operands), never read by a rule: see that switch.
+        /// </summary>
+        private E ScalarCall(int d)
+        {
+            Use("helper call");
+            var options = new List<Func<E?>>
+            {
+                () => { var a = Gen(K.S, d); var b = Gen(K.S, d); return Call("H.Smooth", K.S, b.Bound + 1, a, b); },
+                () =>
+                {
+                    var passive = _vars.Where(v => v.Passive && v.Kind == K.S).ToList();
+                    // Only a passive value may go into Scale's [NoGradient] parameter: an active one would have its gradient stopped by design.
+                    var k = passive.Count > 0 && Chance(0.6) ? Read(Pick(passive)) : Constant();
+                    var s = Small(K.S, d);
+                    return new E("H.Scale(" + s.Text + ", " + k.Text + ")", K.S, s.Bound * k.Bound + s.Bound * s.Bound);
+                },
+            };
+            if (Tensor)
+            {
+                var kinds = AvailableTensorKinds().ToList();
+                options.Add(() => TensorArgument(Pick(kinds), d) is { } e ? Call("H.Norm", K.S, e.Bound * e.Bound, e) : null);
+                options.Add(() =>
+                {
+                    if (TensorArgument(Pick(kinds), d) is not { } x) return null;
+                    Use("nested helper call");
+                    var s = Small(K.S, d);
+                    return new E("H.Deep(" + x.Text + ", " + s.Text + ")", K.S, 2 * x.Bound * x.Bound + 1);
+                });
+            }
+            var call = Pick(options)() ?? options[0]()!;
+            if (KnownBugs.CallResultsAreRecorded) return call;
+            var other = Gen(K.S, d);
+            return Chance(0.5) ? Combine(call, other, Pick(new[] { "+", "-" }), K.S) : Combine(other, call, Pick(new[] { "+", "-" }), K.S);
+        }
+
+        private bool TensorCallPossible(K kind) => kind is not K.R3 || _vars.Any(v => v.Kind == K.R3);
+
+        /// <summary>
+        /// A call of a tensor-valued helper (null when no active tensor arguments were found, see <see cref="TensorArgument"/>).
+        /// While <see cref="KnownBugs.CallResultsAreRecorded"/> is false, only the returned expression of a program.
+        /// </summary>
+        private E? TensorCall(K kind, int d)
+        {
+            if (kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3) && Chance(0.5))
+            {
+                if (TensorArgument(kind, d) is not { } x || TensorArgument(K.W33, d) is not { } w || TensorArgument(K.R3, d) is not { } b) return null;
+                Use("helper call"); Use("tensor-valued helper call"); Use("MatMul"); Use("broadcast row");
+                return new E("H.Layer(" + x.Text + ", " + w.Text + ", " + b.Text + ")", kind, 1);
+            }
+            if (TensorArgument(kind, d) is not { } e) return null;
+            Use("helper call"); Use("tensor-valued helper call");
+            var s = Small(K.S, d);
+            return new E("H.Gate(" + e.Text + ", " + s.Text + ")", kind, e.Bound);
+        }
+
+        private E ScalarProduction(int depth)
+        {
+            var d = depth + 1;
+            var options = new List<Func<E>>
+            {
+                () => Combine(Gen(K.S, d), Gen(K.S, d), "+", K.S),
+                () => Combine(Gen(K.S, d), Gen(K.S, d), "-", K.S),
+                () => Combine(Gen(K.S, d), Gen(K.S, d), "*", K.S),
+                () => Combine(Gen(K.S, d), Small(K.S, d), "*", K.S),
+                () => Combine(Gen(K.S, d), Positive(K.S, d), "/", K.S),
+                () => { Use("scalar negate"); var e = Gen(K.S, d); return new E("(-" + e.Text + ")", K.S, e.Bound, Const: e.Const); },
+                () => { Use("Math.Sin"); return Call("Math.Sin", K.S, 1, Gen(K.S, d)); },
+                () => { Use("Math.Cos"); return Call("Math.Cos", K.S, 1, Gen(K.S, d)); },
+                () => { Use("Math.Tanh"); return Call("Math.Tanh", K.S, 1, Gen(K.S, d)); },
+                () => { Use("Math.Exp"); var e = Small(K.S, d); return Call("Math.Exp", K.S, Math.Exp(Math.Min(e.Bound, 3)), e); },
+                () => { Use("Math.Log"); var e = Positive(K.S, d); return Call("Math.Log", K.S, Math.Log(e.Bound) + 1, e); },
+                () => { Use("Math.Sqrt"); var e = Positive(K.S, d); return Call("Math.Sqrt", K.S, Math.Sqrt(e.Bound), e); },
+                () =>
+                {
+                    Use("Math.Pow");
+                    var b = Positive(K.S, d);
+                    if (Chance(0.5))
+                    {
+                        var (text, p) = Pick(new[] { ("0.5", 0.5), ("1.5", 1.5), ("2", 2.0), ("3.0", 3.0), ("(-1.0)", -1.0) });
+                        Use("constant");
+                        return new E("Math.Pow(" + b.Text + ", " + text + ")", K.S, p > 0 ? Math.Pow(b.Bound, p) : Math.E);
+                    }
+                    var exponent = Small(K.S, d);
+                    return new E("Math.Pow(" + b.Text + ", " + exponent.Text + ")", K.S, Math.Max(b.Bound, Math.E));
+                },
+                () => ScalarCall(d),
+                () => ScalarCall(d),
+            };
+            var rawScalars = _vars.Where(v => v.IsParameter && v.Kind == K.S).ToList();
+            if (rawScalars.Count > 0)
+            {
+                // Kinks only at raw parameters (inputs are ±[0.2, 2]) against another parameter or a constant far from them.
+                options.Add(() => { Use("Math.Abs"); var v = Read(Pick(rawScalars)); return new E("Math.Abs(" + v.Text + ")", K.S, v.Bound); });
+                foreach (var f in new[] { "Max", "Min" })
+                {
+                    options.Add(() =>
+                    {
+                        Use("Math." + f);
+                        var v = Read(Pick(rawScalars));
+                        var others = rawScalars.Where(o => o.Name != v.Text).ToList();
+                        var w = others.Count > 0 && Chance(0.7) ? Read(Pick(others)) : new E(Pick(new[] { "0.0", "0.05", "(-0.05)" }), K.S, 0.05, true);
+                        return new E("Math." + f + "(" + v.Text + ", " + w.Text + ")", K.S, Math.Max(v.Bound, w.Bound));
+                    });
+                }
+            }
+            if (_hasInt)
+            {
+                var doubles = _vars.Where(v => v.Kind == K.S).ToList();
+                options.Add(() => { Use("passive int"); Use("scalar *"); var e = Read(Pick(doubles)); return new E("(n * " + e.Text + ")", K.S, e.Bound * 3); });
+                options.Add(() => { Use("passive int"); Use("scalar *"); var e = Gen(K.S, d); return new E("(" + e.Text + " * (double)n)", K.S, e.Bound * 3); });
+            }
+            if (Tensor)
+            {
+                var kinds = AvailableTensorKinds().ToList();
+                options.Add(() => { Use("Sum"); var e = Gen(Pick(kinds), d); return Call("Ops.Sum", K.S, e.Bound * 9, e); });
+                options.Add(() => { Use("Sum"); var e = Gen(Pick(kinds), d); return Call("Ops.Sum", K.S, e.Bound * 9, e); });
+                options.Add(() => { Use("Mean"); var e = Gen(Pick(kinds), d); return Call("Ops.Mean", K.S, e.Bound, e); });
+                options.Add(() => { Use("Mean"); var e = Gen(Pick(kinds), d); return Call("Ops.Mean", K.S, e.Bound, e); });
+                if (HasTargets)
+                {
+                    options.Add(() => { Use("SoftmaxCrossEntropy"); var z = Gen(K.M23, d); return new E("Ops.SoftmaxCrossEntropy(" + z.Text + ", t)", K.S, 2 * z.Bound + 2); });
+                    options.Add(() => { Use("SoftmaxCrossEntropy"); var z = Gen(K.M23, d); return new E("Ops.SoftmaxCrossEntropy(" + z.Text + ", t)", K.S, 2 * z.Bound + 2); });
+                }
+            }
+            return Pick(options)();
+        }
+
+        private E TensorProduction(K kind, int depth)
+        {
+            var d = depth + 1;
+            var hasRow = _vars.Any(v => v.Kind == K.R3);
+            var options = new List<Func<E>>
+            {
+                () => Combine(Gen(kind, d), Gen(kind, d), Pick(new[] { "+", "-" }), kind),
+                () => Combine(Gen(kind, d), Small(kind, d), "*", kind),
+                () => Combine(Gen(kind, d), Positive(kind, d), "/", kind),
+                () => OpsCall(Pick(new[] { "Add", "Subtract" }), Gen(kind, d), Gen(kind, d), kind),
+                () => OpsCall("Multiply", Small(kind, d), Gen(kind, d), kind),
+                () => OpsCall("Divide", Gen(kind, d), Positive(kind, d), kind),
+                // tensor-scalar and scalar-tensor
+                () => Combine(Gen(kind, d), Gen(K.S, d), Pick(new[] { "+", "-" }), kind),
+                () => Combine(Gen(kind, d), Small(K.S, d), "*", kind),
+                () => Combine(Small(K.S, d), Gen(kind, d), "*", kind),
+                () => Combine(Gen(kind, d), Positive(K.S, d), "/", kind),
+                () => Combine(Gen(kind, d), Constant(), "*", kind),
+                () => OpsCall(Pick(new[] { "Add", "Subtract" }), Gen(K.S, d), Gen(kind, d), kind),
+                () => OpsCall("Multiply", Gen(K.S, d), Small(kind, d), kind),
+                () => OpsCall("Divide", Gen(K.S, d), Positive(kind, d), kind),
+                // unary
+                () => { Use("tensor negate (operator)"); var e = Gen(kind, d); return new E("(-" + e.Text + ")", kind, e.Bound); },
+                () => { Use("Ops.Negate"); var e = Gen(kind, d); return Call("Ops.Negate", kind, e.Bound, e); },
+                () => { Use("Ops.Tanh"); return Call("Ops.Tanh", kind, 1, Gen(kind, d)); },
+                () => { Use("Sigmoid"); return Call("Ops.Sigmoid", kind, 1, Gen(kind, d)); },
+                () => { Use("Ops.Square"); var e = Gen(kind, d); return Call("Ops.Square", kind, e.Bound * e.Bound, e); },
+                () => { Use("Ops.Exp"); var e = Small(kind, d); return Call("Ops.Exp", kind, Math.Exp(Math.Min(e.Bound, 3)), e); },
+                () => { Use("Ops.Log"); var e = Positive(kind, d); return Call("Ops.Log", kind, Math.Log(e.Bound) + 1, e); },
+                () => { Use("Ops.Sqrt"); var e = Positive(kind, d); return Call("Ops.Sqrt", kind, Math.Sqrt(e.Bound), e); },
+                () =>
+                {
+                    Use("Softmax");
+                    if (kind == K.R3) Use("Softmax of a row");
+                    return Call("Ops.Softmax", kind, 1, Gen(kind, d));
+                },
+            };
+            if (KnownBugs.CallResultsAreRecorded && TensorCallPossible(kind))
+            {
+                options.Add(() => TensorCall(kind, d) ?? Gen(kind, d));
+            }
+            var raw = _vars.Where(v => v.IsParameter && v.Kind == kind).ToList();
+            if (raw.Count > 0)
+            {
+                // ReLU only of raw parameters: inputs are ±[0.2, 2], far from the kink.
+                options.Add(() => { Use("Relu"); var v = Read(Pick(raw)); return new E("Ops.Relu(" + (Chance(0.3) ? "-" : "") + v.Text + ")", kind, v.Bound); });
+            }
+            if (hasRow && kind is K.M23 or K.W33)
+            {
+                options.Add(() => Combine(Gen(kind, d), Gen(K.R3, d), Pick(new[] { "+", "-" }), kind));
+                options.Add(() => Combine(Gen(K.R3, d), Gen(kind, d), Pick(new[] { "+", "-" }), kind));
+                options.Add(() => Combine(Gen(kind, d), Small(K.R3, d), "*", kind));
+                options.Add(() => Combine(Small(K.R3, d), Gen(kind, d), "*", kind));
+                options.Add(() => Combine(Gen(kind, d), Positive(K.R3, d), "/", kind));
+                options.Add(() => OpsCall(Pick(new[] { "Add", "Subtract" }), Gen(kind, d), Gen(K.R3, d), kind));
+                options.Add(() => OpsCall("Multiply", Gen(K.R3, d), Small(kind, d), kind));
+                options.Add(() => OpsCall("Divide", Gen(K.R3, d), Positive(kind, d), kind));
+            }
+            void MatMul(K left, K right)
+            {
+                options.Add(() =>
+                {
+                    Use("MatMul");
+                    var a = Gen(left, d);
+                    var b = Gen(right, d);
+                    var inner = left is K.T32 ? 2 : 3;
+                    return new E("Ops.MatMul(" + a.Text + ", " + b.Text + ")", kind, inner * a.Bound * b.Bound);
+                });
+            }
+            void Transpose(K of) => options.Add(() => { Use("Transpose"); var e = Gen(of, d); return new E("Ops.Transpose(" + e.Text + ")", kind, e.Bound); });
+            switch (kind)
+            {
+                case K.M23:
+                    MatMul(K.M23, K.W33); MatMul(K.M23, K.W33); MatMul(K.Q22, K.M23); Transpose(K.T32);
+                    break;
+                case K.W33:
+                    MatMul(K.W33, K.W33); MatMul(K.T32, K.M23); Transpose(K.W33);
+                    break;
+                case K.T32:
+                    MatMul(K.W33, K.T32); MatMul(K.T32, K.Q22); Transpose(K.M23); Transpose(K.M23);
+                    break;
+                case K.Q22:
+                    MatMul(K.M23, K.T32); MatMul(K.Q22, K.Q22); Transpose(K.Q22);
+                    break;
+            }
+            return Pick(options)();
+        }
+    }
+}
