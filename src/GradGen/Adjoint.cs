@@ -31,6 +31,22 @@ public static class Adjoint
     public static void Identity<T>(Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
         => Accumulate("Adjoint.Identity", dY, T.One, into);
 
+    /// <summary>
+    /// reduce(dY) as a new gradient buffer shaped like <paramref name="like"/> — or <paramref name="dY"/> itself when the
+    /// shapes are equal and it is dense, so a gradient that flows through unchanged (the operands of <c>a + b</c>) costs
+    /// no allocation and no copy. Generated code uses it only for a first contribution, and only when it owns
+    /// <paramref name="dY"/> and never reads it again: the returned buffer may later be accumulated into.
+    /// </summary>
+    public static Tensor<T> Reduce<T>(Tensor<T> dY, Tensor<T> like) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(dY);
+        ArgumentNullException.ThrowIfNull(like);
+        if (dY.IsDense && dY.Lengths.SequenceEqual(like.Lengths)) return dY;
+        var into = Ops.ZerosLike(like);
+        Identity(dY, into);
+        return into;
+    }
+
     /// <summary>into += scale · reduce(dY). E.g. <c>b</c> in <c>a − b</c> (scale −1), or <c>a</c> in <c>a · s</c> for a scalar s.</summary>
     public static void Scaled<T>(Tensor<T> dY, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
         => Accumulate("Adjoint.Scaled", dY, scale, into);

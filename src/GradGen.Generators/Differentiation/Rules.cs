@@ -4,7 +4,11 @@ using GradGen.Generators.Model;
 namespace GradGen.Generators.Differentiation;
 
 /// <summary>What a rule adds to the gradient of one operand: the code, and the same in math for the comment.</summary>
-internal sealed record Adjoint(string Code, string Math);
+internal sealed record Adjoint(string Code, string Math)
+{
+    /// <summary>True when the operand receives the upstream gradient unchanged (up to broadcasting), as both operands of a + b do.</summary>
+    public bool PassThrough => Code == "{Adjoint}.Identity({g}, {into})";
+}
 
 /// <summary>
 /// One differentiation rule: how an op is computed in the forward sweep and what it contributes to the gradient

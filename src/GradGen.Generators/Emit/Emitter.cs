@@ -252,20 +252,29 @@ internal sealed class Emitter
             var flows = Enumerable.Range(0, instruction.Operands.Count).Where(k => _plan.Active[instruction.Operands[k]] && rule.Adjoints[k] is not null).ToList();
             w.Line("// " + Render(rule.Math, instruction, g, null) + "  ⇒  " + string.Join(",  ", flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, g, null)))
                    + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
+            // A gradient buffer this method owns (not the caller's dY) may be handed on to one operand that receives it
+            // unchanged, instead of being copied: nothing reads it after this block.
+            var canHandOn = instruction.Id != M.Result;
             foreach (var k in flows)
             {
                 var operand = _instructions[instruction.Operands[k]];
-                var template = rule.Adjoints[k]!.Code;
+                var adjoint = rule.Adjoints[k]!;
                 var target = adjoints[operand.Id];
                 var first = declared.Add(operand.Id);
                 if (operand.Type.Kind == ValueKind.Tensor)
                 {
+                    if (first && canHandOn && adjoint.PassThrough && instruction.Operands.Count(o => o == operand.Id) == 1)
+                    {
+                        w.Line("var " + target + " = " + AdjointClass + ".Reduce(" + g + ", " + operand.Name + ");");
+                        canHandOn = false;
+                        continue;
+                    }
                     if (first) w.Line(Declaration(operand, target));
-                    w.Line(Render(template, instruction, g, target) + ";");
+                    w.Line(Render(adjoint.Code, instruction, g, target) + ";");
                 }
                 else
                 {
-                    var contribution = Render(template, instruction, g, target);
+                    var contribution = Render(adjoint.Code, instruction, g, target);
                     w.Line(first ? operand.Type.TypeName + " " + target + " = " + contribution + ";" : target + " += " + contribution + ";");
                 }
             }

@@ -52,8 +52,7 @@ namespace Models
             global::GradGen.Adjoint.Tanh(dY, result, dT1);
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Ops.ZerosLike(t0);
-            global::GradGen.Adjoint.Identity(dT1, dT0);
+            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
             global::GradGen.Adjoint.Identity(dT1, dB);
 
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0

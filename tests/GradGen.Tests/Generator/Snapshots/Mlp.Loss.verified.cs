@@ -67,8 +67,7 @@ namespace GradGen.Samples.Mlp
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
 
             // logits = t2 + b2  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
-            var dT2 = global::GradGen.Ops.ZerosLike(t2);
-            global::GradGen.Adjoint.Identity(dLogits, dT2);
+            var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
             global::GradGen.Adjoint.Identity(dLogits, dB2);
 
             // t2 = h·w2  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
@@ -81,8 +80,7 @@ namespace GradGen.Samples.Mlp
             global::GradGen.Adjoint.Relu(dH, t1, dT1);
 
             // t1 = t0 + b1  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Ops.ZerosLike(t0);
-            global::GradGen.Adjoint.Identity(dT1, dT0);
+            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
             global::GradGen.Adjoint.Identity(dT1, dB1);
 
             // t0 = x·w1  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
