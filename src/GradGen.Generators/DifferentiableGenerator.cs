@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Emit;
 using GradGen.Generators.Lowering;
@@ -38,6 +41,17 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (method, _) => Emitter.Emit(method))
             .WithTrackingName(TrackingNames.Emitted);
 
-        context.RegisterSourceOutput(emitted, static (output, file) => output.AddSource(file.HintName, SourceText.From(file.Source, System.Text.Encoding.UTF8)));
+        context.RegisterSourceOutput(emitted.Collect(), static (output, files) =>
+        {
+            // Hint names must be unique ignoring case (methods F and f, types C and c): later ones get a numeric suffix.
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var file in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                var stem = file.HintName.Substring(0, file.HintName.Length - ".g.cs".Length);
+                var hintName = file.HintName;
+                for (var i = 2; !used.Add(hintName); i++) hintName = stem + "." + i + ".g.cs";
+                output.AddSource(hintName, SourceText.From(file.Source, Encoding.UTF8));
+            }
+        });
     }
 }

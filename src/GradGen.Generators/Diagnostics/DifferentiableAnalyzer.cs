@@ -39,6 +39,7 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         var result = Lowerer.Lower(method, context.Compilation, context.CancellationToken);
         foreach (var rejection in result.Rejections)
         {
+            if (rejection.Kind == RejectionKind.DoesNotCompile) continue; // the compiler's errors say why
             var additional = rejection.AdditionalLocation is { } extra ? new[] { extra } : null;
             var args = new object[] { method.Name }.Concat(rejection.Args).ToArray();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(rejection.Kind), rejection.Location, additional, args));

@@ -7,6 +7,9 @@ using GradGen.Generators.Model;
 
 namespace GradGen.Generators.Emit;
 
+/// <summary>A generated source file: its preferred hint name, the key of the method it is for, and its text.</summary>
+internal sealed record GeneratedFile(string HintName, string Key, string Source);
+
 /// <summary>
 /// Emit: prints a differentiated method as C#. For a forward method <c>M</c> it adds to the same partial type
 /// <c>MTape</c> (what the backward sweep needs), <c>MForward</c> (the forward sweep, recording the tape),
@@ -39,12 +42,12 @@ internal sealed class Emitter
         }
     }
 
-    /// <summary>The generated file for a method: its hint name and source text.</summary>
-    public static (string HintName, string Source) Emit(DifferentiatedMethod method)
+    /// <summary>The generated file for a method.</summary>
+    public static GeneratedFile Emit(DifferentiatedMethod method)
     {
         var emitter = new Emitter(method);
         emitter.File();
-        return (method.Method.HintName, emitter._writer.ToString());
+        return new GeneratedFile(method.Method.HintName, method.Method.Key, emitter._writer.ToString());
     }
 
     private MethodModel M => _method;

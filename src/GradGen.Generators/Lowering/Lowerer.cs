@@ -96,6 +96,14 @@ internal sealed class Lowerer
             return;
         }
 
+        if (syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)
+            || _method.ReturnType.TypeKind == TypeKind.Error
+            || _method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Error || p.Name.Length == 0))
+        {
+            Reject(RejectionKind.DoesNotCompile, location);
+            return;
+        }
+
         CheckContainingTypes();
         CheckNames(location);
         CheckSignature(syntax, location);
@@ -121,7 +129,7 @@ internal sealed class Lowerer
         var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
         if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body)
         {
-            Reject(RejectionKind.UnsupportedConstruct, location, "a method whose body does not compile");
+            Reject(RejectionKind.DoesNotCompile, location);
             return;
         }
         var block = body.BlockBody ?? body.ExpressionBody;
@@ -270,6 +278,9 @@ internal sealed class Lowerer
                 break;
             case IEmptyOperation:
                 break;
+            case IInvalidOperation:
+                Reject(RejectionKind.DoesNotCompile, statement.Syntax);
+                break;
             default:
                 Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, Describe(statement));
                 break;
@@ -349,6 +360,11 @@ internal sealed class Lowerer
         if (operation.ConstantValue is { HasValue: true, Value: { } constant } && Symbols.Classify(operation.Type).Kind == ValueKind.Scalar)
         {
             return Constant(constant, Symbols.Classify(operation.Type));
+        }
+        if (operation is IInvalidOperation || operation.Type is { TypeKind: TypeKind.Error })
+        {
+            Reject(RejectionKind.DoesNotCompile, operation.Syntax);
+            return -1;
         }
         switch (operation)
         {
@@ -589,7 +605,7 @@ internal sealed class Lowerer
             containing.Insert(0, new ContainingType(Keyword(type), type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
         }
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new MethodModel(ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
+        return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
             parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
     }
 

@@ -14,6 +14,9 @@ internal enum RejectionKind
     UnsupportedSignature,
     Recursion,
     CalleeNotDifferentiable,
+
+    /// <summary>The method does not compile: the compiler's own errors explain it, so the analyzer adds nothing.</summary>
+    DoesNotCompile,
 }
 
 /// <summary>

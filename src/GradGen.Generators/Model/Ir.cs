@@ -90,7 +90,9 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// The whole lowered forward method: everything the later stages need, as plain equatable data
 /// (no symbol, syntax node, location or compilation), which is what lets the pipeline cache.
 /// </summary>
+/// <param name="Key">The method's documentation comment ID: unique in the compilation, used to order and disambiguate files.</param>
 internal sealed record MethodModel(
+    string Key,
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
     string Name,
@@ -107,10 +109,26 @@ internal sealed record MethodModel(
         get
         {
             var prefix = Namespace is null ? "" : Namespace + ".";
-            var types = string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => Sanitize(t.NameWithTypeParameters)));
-            return prefix + types + "." + Name + ".g.cs";
+            var types = string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.NameWithTypeParameters));
+            return Sanitize(prefix + types + "." + Name) + ".g.cs";
         }
     }
 
-    private static string Sanitize(string name) => name.Replace('<', '{').Replace('>', '}').Replace(", ", ",");
+    /// <summary>Keeps letters, digits and <c>. _ , { } -</c> (generic brackets become braces); drops <c>@</c>; anything else becomes <c>_</c>.</summary>
+    private static string Sanitize(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length);
+        foreach (var c in name.Replace(", ", ","))
+        {
+            if (c == '@') continue;
+            builder.Append(c switch
+            {
+                '<' => '{',
+                '>' => '}',
+                _ when char.IsLetterOrDigit(c) || c is '.' or '_' or ',' or '{' or '}' or '-' => c,
+                _ => '_',
+            });
+        }
+        return builder.ToString();
+    }
 }

@@ -20,6 +20,6 @@ internal static class Naming
     public static string Gradient(string name)
     {
         name = name.TrimStart('@');
-        return "d" + char.ToUpperInvariant(name[0]) + name.Substring(1);
+        return name.Length == 0 ? "d" : "d" + char.ToUpperInvariant(name[0]) + name.Substring(1);
     }
 }
