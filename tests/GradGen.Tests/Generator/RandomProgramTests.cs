@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Text;
 using GradGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit.Abstractions;
 
 namespace GradGen.Tests.Generator;
@@ -46,7 +47,7 @@ public sealed class RandomProgramTests
         var batch = Compiled.Value;
         if (batch.GlobalErrors.Count > 0) throw Fail(program, batch, "the batch did not compile:\n" + string.Join("\n", batch.GlobalErrors));
         if (batch.CompileErrors.TryGetValue(index, out var errors)) throw Fail(program, batch, "the program, or the code generated for it, does not compile:\n" + errors);
-        if (!batch.Generated.ContainsKey(index)) throw Fail(program, batch, "the generator produced no backward for it");
+        if (!batch.Generated.ContainsKey(index)) throw Fail(program, batch, "the generator produced no backward for it; the analyzer says:\n" + WhyNoBackward(program));
         var type = batch.Assembly!.GetType(program.TypeName) ?? throw Fail(program, batch, "type not found in the compiled assembly");
         try
         {
@@ -72,7 +73,9 @@ public sealed class RandomProgramTests
             var backwards = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).Count(m => m.Name == "FBackward") ?? 0;
             if (!batch.Generated.ContainsKey(program.Index) || backwards != 2)
             {
-                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}\n{program.Source}");
+                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}\n" +
+                            (batch.CompileErrors.TryGetValue(program.Index, out var errors) ? "set aside, its (generated) code does not compile:\n" + errors : "the analyzer says:\n" + WhyNoBackward(program)) +
+                            "\n" + program.Source);
             }
         }
         Assert.True(missing.Count == 0, $"{missing.Count} of {Count} programs have no (complete) backward:\n\n" + string.Join("\n\n", missing.Take(10)));
@@ -120,6 +123,22 @@ public sealed class RandomProgramTests
     {
         var again = Enumerable.Range(0, Count).Select(i => RandomProgram.Generate(i, BaseSeed).Source);
         Assert.Equal(Programs.Value.Select(p => p.Source), again);
+    }
+
+    /// <summary>The project's own analyzer (which reports exactly what the generator refuses) on the program, with its helpers.</summary>
+    private static string WhyNoBackward(RandomProgram program)
+    {
+        var sources = RandomProgram.Helpers.Keys.Select(RandomProgram.HelperSource).Append(program.Source).ToArray();
+        var compilation = Harness.Compilation(sources);
+        var programTree = compilation.SyntaxTrees.Last();
+        var analyzers = typeof(GradGen.Generators.DifferentiableGenerator).Assembly.GetTypes()
+            .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+        var diagnostics = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (!analyzers.IsEmpty) diagnostics.AddRange(compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult());
+        var relevant = diagnostics.Where(d => d.Location.SourceTree == programTree).Select(d => d.ToString()).ToList();
+        return relevant.Count > 0 ? string.Join("\n", relevant) : "(no diagnostic on the program: the generator skipped it silently)";
     }
 
     private static Xunit.Sdk.XunitException Fail(RandomProgram program, Batch batch, string what)
@@ -268,17 +287,6 @@ public sealed class RandomProgramTests
 public static class KnownBugs
 {
     /// <summary>
-    /// False while GradGen does not record the value returned by a call of another [Differentiable] method on the tape
-    /// (only the callee's own tape): any rule that then reads that value, and the gradient buffer of a tensor-valued call
-    /// result (allocated with ZerosLike of it), refer to a variable the pullback does not have, and the generated code does
-    /// not compile (CS0103). Minimal repros: <c>double F(double a) => Math.Cos(S(a));</c> with <c>double S(double s) => s * s;</c>,
-    /// and <c>double F(Tensor&lt;double&gt; x) => Ops.Sum(G(x));</c> with <c>Tensor&lt;double&gt; G(Tensor&lt;double&gt; x) => Ops.Tanh(x);</c>.
-    /// While false, scalar call results are only operands of + and − (and arguments of other calls), and tensor-valued
-    /// calls only the returned expression. Set it to true once that is fixed: the programs then use calls anywhere.
-    /// </summary>
-    public static readonly bool CallResultsAreRecorded = false;
-
-    /// <summary>
     /// False while a call that passes an inactive tensor (a [NoGradient] parameter, or a value computed only from such)
     /// to a differentiable tensor parameter of the callee generates a pullback that allocates a throw-away gradient buffer
     /// with <c>Ops.ZerosLike(arg)</c> of a value not in scope (CS0103). Minimal repro:
@@ -321,21 +329,13 @@ public sealed class RandomProgram
         ["Norm"] = new("public static double Norm(Tensor<double> x) => Ops.Mean(Ops.Square(x));"),
         ["Layer"] = new("public static Tensor<double> Layer(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);"),
         ["Gate"] = new("public static Tensor<double> Gate(Tensor<double> x, double s) => x * Ops.Sigmoid(x * s);"),
-        ["Deep"] = KnownBugs.CallResultsAreRecorded
-            ? new("""
-                public static double Deep(Tensor<double> x, double s)
-                    {
-                        var g = Gate(x, s);
-                        return Norm(g) + Smooth(s, Norm(x));
-                    }
-                """, "Gate", "Norm", "Smooth")
-            : new("""
-                public static double Deep(Tensor<double> x, double s)
-                    {
-                        var n = Norm(x);
-                        return n + Smooth(s, Norm(x));
-                    }
-                """, "Norm", "Smooth"),
+        ["Deep"] = new("""
+            public static double Deep(Tensor<double> x, double s)
+                {
+                    var g = Gate(x, s);
+                    return Norm(g) * s + Smooth(s, Norm(x));
+                }
+            """, "Gate", "Norm", "Smooth"),
     };
 
     public static string HelperSource(string name) =>
@@ -421,8 +421,10 @@ public sealed class RandomProgram
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
             string header = "    public static " + (resultKind == K.S ? "double" : "Tensor<double>") + " F(" + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
-            E Result() => resultKind != K.S && !KnownBugs.CallResultsAreRecorded && TensorCallPossible(resultKind) && Chance(0.3)
-                ? TensorCall(resultKind, 1) ?? Gen(resultKind, 0)
+            // Now and then the classic shapes of a loss and of a layer: cross-entropy of logits, or a layer call, returned.
+            E Result() =>
+                resultKind == K.S && HasTargets && Chance(0.3) ? CrossEntropy(1)
+                : resultKind != K.S && TensorCallPossible(resultKind) && Chance(0.15) ? TensorCall(resultKind, 1) ?? Gen(resultKind, 0)
                 : Gen(resultKind, 0);
             if (statements == 0)
             {
@@ -542,12 +544,12 @@ public sealed class RandomProgram
         private string Reassign(Var local)
         {
             Use("reassigned local");
-            var self = Read(local);
             var kind = local.Kind;
             E value;
             if (kind == K.S && Chance(0.35))
             {
                 Use("compound assignment");
+                local.Uses++; // h op= e reads h
                 switch (_r.Next(4))
                 {
                     case 0:
@@ -577,17 +579,17 @@ public sealed class RandomProgram
                 case 0: // h = h + e  (the residual pattern)
                 {
                     var e = Gen(Compatible(kind), 1);
-                    value = Combine(self, e, Pick(new[] { "+", "-" }), local.Kind);
+                    value = Combine(Read(local), e, Pick(new[] { "+", "-" }), local.Kind);
                     break;
                 }
                 case 1: // h = h * e
                 {
                     var e = Small(Compatible(kind), 1);
-                    value = Combine(self, e, "*", local.Kind);
+                    value = Combine(Read(local), e, "*", local.Kind);
                     break;
                 }
                 case 2: // h = f(h)
-                    value = kind == K.S ? Call("Math.Sin", K.S, 1, self) : Call("Ops.Tanh", kind, 1, self);
+                    value = kind == K.S ? Call("Math.Sin", K.S, 1, Read(local)) : Call("Ops.Tanh", kind, 1, Read(local));
                     if (kind != K.S) Use("Ops.Tanh"); else Use("Math.Sin");
                     break;
                 default: // h = e (the old value is dead from here on, or read by e)
@@ -834,10 +836,7 @@ public sealed class RandomProgram
 
         // ── calls of the helpers ────────────────────────────────────────────────────────────
 
-        /// <summary>
-        /// A call of a scalar helper. While <see cref="KnownBugs.CallResultsAreRecorded"/> is false, its result is only ever
-        /// an operand of + or − (whose rules do not read their operands), never read by a rule: see that switch.
-        /// </summary>
+        /// <summary>A call of a scalar helper.</summary>
         private E ScalarCall(int d)
         {
             Use("helper call");
@@ -865,17 +864,13 @@ public sealed class RandomProgram
                     return new E("H.Deep(" + x.Text + ", " + s.Text + ")", K.S, 2 * x.Bound * x.Bound + 1);
                 });
             }
-            var call = Pick(options)() ?? options[0]()!;
-            if (KnownBugs.CallResultsAreRecorded) return call;
-            var other = Gen(K.S, d);
-            return Chance(0.5) ? Combine(call, other, Pick(new[] { "+", "-" }), K.S) : Combine(other, call, Pick(new[] { "+", "-" }), K.S);
+            return Pick(options)() ?? options[0]()!;
         }
 
         private bool TensorCallPossible(K kind) => kind is not K.R3 || _vars.Any(v => v.Kind == K.R3);
 
         /// <summary>
         /// A call of a tensor-valued helper (null when no active tensor arguments were found, see <see cref="TensorArgument"/>).
-        /// While <see cref="KnownBugs.CallResultsAreRecorded"/> is false, only the returned expression of a program.
         /// </summary>
         private E? TensorCall(K kind, int d)
         {
@@ -889,6 +884,13 @@ public sealed class RandomProgram
             Use("helper call"); Use("tensor-valued helper call");
             var s = Small(K.S, d);
             return new E("H.Gate(" + e.Text + ", " + s.Text + ")", kind, e.Bound);
+        }
+
+        private E CrossEntropy(int d)
+        {
+            Use("SoftmaxCrossEntropy");
+            var z = Gen(K.M23, d);
+            return new E("Ops.SoftmaxCrossEntropy(" + z.Text + ", t)", K.S, 2 * z.Bound + 2);
         }
 
         private E ScalarProduction(int depth)
@@ -956,8 +958,8 @@ public sealed class RandomProgram
                 options.Add(() => { Use("Mean"); var e = Gen(Pick(kinds), d); return Call("Ops.Mean", K.S, e.Bound, e); });
                 if (HasTargets)
                 {
-                    options.Add(() => { Use("SoftmaxCrossEntropy"); var z = Gen(K.M23, d); return new E("Ops.SoftmaxCrossEntropy(" + z.Text + ", t)", K.S, 2 * z.Bound + 2); });
-                    options.Add(() => { Use("SoftmaxCrossEntropy"); var z = Gen(K.M23, d); return new E("Ops.SoftmaxCrossEntropy(" + z.Text + ", t)", K.S, 2 * z.Bound + 2); });
+                    options.Add(() => CrossEntropy(d));
+                    options.Add(() => CrossEntropy(d));
                 }
             }
             return Pick(options)();
@@ -1000,7 +1002,7 @@ public sealed class RandomProgram
                     return Call("Ops.Softmax", kind, 1, Gen(kind, d));
                 },
             };
-            if (KnownBugs.CallResultsAreRecorded && TensorCallPossible(kind))
+            if (TensorCallPossible(kind))
             {
                 options.Add(() => TensorCall(kind, d) ?? Gen(kind, d));
             }
