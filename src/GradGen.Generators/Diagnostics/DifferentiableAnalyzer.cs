@@ -1,9 +1,12 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Lowering;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradGen.Generators.Diagnostics;
@@ -29,6 +32,53 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+    }
+
+    /// <summary>
+    /// GG0001 sits on a type's name, outside the method whose Lower found it. Reported from the method's own action it would
+    /// be a non-local diagnostic, which the IDE only shows after a full-solution analysis and no code fix may act on; so the
+    /// type's action reports it, still from Lower's rejections, once per non-partial type declaration.
+    /// </summary>
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        var nonPartial = type.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(context.CancellationToken))
+            .OfType<TypeDeclarationSyntax>()
+            .Where(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword))
+            .Select(d => d.Identifier.GetLocation())
+            .ToList();
+        if (nonPartial.Count == 0) return;
+
+        var reported = new HashSet<Location>();
+        foreach (var method in DifferentiableMethodsWithin(type))
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            foreach (var rejection in Lowerer.Lower(method, context.Compilation, context.CancellationToken).Rejections)
+            {
+                if (rejection.Kind == RejectionKind.TypeNotPartial && nonPartial.Contains(rejection.Location) && reported.Add(rejection.Location))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, rejection.Location, new object[] { method.Name }.Concat(rejection.Args).ToArray()));
+                }
+            }
+            if (reported.Count == nonPartial.Count) return;
+        }
+    }
+
+    private static IEnumerable<IMethodSymbol> DifferentiableMethodsWithin(INamedTypeSymbol type)
+    {
+        var types = new Stack<INamedTypeSymbol>();
+        types.Push(type);
+        while (types.Count > 0)
+        {
+            var current = types.Pop();
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IMethodSymbol method && Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) yield return method;
+            }
+            foreach (var nested in current.GetTypeMembers()) types.Push(nested);
+        }
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context)
@@ -40,6 +90,7 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         foreach (var rejection in result.Rejections)
         {
             if (rejection.Kind == RejectionKind.DoesNotCompile) continue; // the compiler's errors say why
+            if (rejection.Kind == RejectionKind.TypeNotPartial) continue; // reported by AnalyzeType, where it is local
             var additional = rejection.AdditionalLocation is { } extra ? new[] { extra } : null;
             var args = new object[] { method.Name }.Concat(rejection.Args).ToArray();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(rejection.Kind), rejection.Location, additional, args));
