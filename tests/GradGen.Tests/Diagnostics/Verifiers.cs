@@ -37,21 +37,32 @@ public static class Verify
         return test.RunAsync(CancellationToken.None);
     }
 
-    /// <summary>Runs the code fix on <paramref name="source"/> and compares with <paramref name="fixedSource"/> (usings prepended to both).</summary>
-    public static Task CodeFix<TFix>(string source, string fixedSource, params DiagnosticResult[] expected)
+    /// <summary>
+    /// Runs the code fix on <paramref name="source"/> and compares with <paramref name="fixedSource"/> (usings prepended to both
+    /// unless <paramref name="usings"/> is false). <paramref name="iterations"/>: how many fix applications it takes when one
+    /// fix resolves several diagnostics (default: one per diagnostic).
+    /// </summary>
+    public static Task CodeFix<TFix>(string source, string fixedSource, bool usings = true, int? iterations = null)
         where TFix : CodeFixProvider, new()
     {
-        var test = new CodeFixTest<TFix> { TestCode = WithUsings(source), FixedCode = WithUsings(fixedSource) };
-        test.ExpectedDiagnostics.AddRange(expected);
+        var test = new CodeFixTest<TFix>
+        {
+            TestCode = usings ? WithUsings(source) : source,
+            FixedCode = usings ? WithUsings(fixedSource) : fixedSource,
+        };
+        if (iterations is { } count)
+        {
+            test.NumberOfIncrementalIterations = count;
+            test.NumberOfFixAllIterations = count;
+        }
         return test.RunAsync(CancellationToken.None);
     }
 
-    /// <summary>Checks that <typeparamref name="TFix"/> offers nothing for the diagnostics in <paramref name="source"/>.</summary>
-    public static Task NoCodeFix<TFix>(string source, params DiagnosticResult[] expected)
+    /// <summary>Checks that <typeparamref name="TFix"/> offers nothing for the diagnostics marked in <paramref name="source"/>.</summary>
+    public static Task NoCodeFix<TFix>(string source)
         where TFix : CodeFixProvider, new()
     {
         var test = new CodeFixTest<TFix> { TestCode = WithUsings(source), FixedCode = WithUsings(source) };
-        test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(CancellationToken.None);
     }
 
