@@ -63,6 +63,13 @@ internal static class Differentiator
             if (instruction.Op == OpKind.Call)
             {
                 savedCalls.Add(id);
+                // The callee's pullback needs a gradient buffer for each differentiable argument; for an inactive
+                // tensor argument the caller passes a scratch buffer of its shape, so it needs the value.
+                for (var k = 0; k < instruction.Operands.Count; k++)
+                {
+                    var operand = instructions[instruction.Operands[k]];
+                    if (instruction.Callee!.DifferentiableParameters[k] && !active[operand.Id] && operand.Type.Kind == ValueKind.Tensor) saved.Add(operand.Id);
+                }
                 continue;
             }
             var rule = RuleOf(instruction, instructions);

@@ -28,8 +28,8 @@ internal sealed class Lowerer
 
     private readonly IMethodSymbol _method;
     private readonly Compilation _compilation;
-    private readonly ImmutableHashSet<IMethodSymbol> _callers;
     private readonly CancellationToken _cancellationToken;
+    private readonly List<(IMethodSymbol Callee, SyntaxNode Syntax)> _calls = new();
     private readonly List<Builder> _instructions = new();
     private readonly List<Rejection> _rejections = new();
     private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
@@ -49,35 +49,118 @@ internal sealed class Lowerer
         public CallTarget? Callee;
     }
 
-    private Lowerer(IMethodSymbol method, Compilation compilation, ImmutableHashSet<IMethodSymbol> callers, CancellationToken cancellationToken)
+    private Lowerer(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         _method = method;
         _compilation = compilation;
-        _callers = callers;
         _cancellationToken = cancellationToken;
     }
 
     /// <summary>Lowers a <c>[Differentiable]</c> method. Never throws, except <see cref="OperationCanceledException"/>.</summary>
-    public static LoweringResult Lower(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken) =>
-        Lower(method, compilation, ImmutableHashSet.Create<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken);
-
-    private static LoweringResult Lower(IMethodSymbol method, Compilation compilation, ImmutableHashSet<IMethodSymbol> callers, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Each method's body is lowered once on its own (calls are recorded, not followed); then the call graph decides
+    /// whether the calls can be chained: a call whose callee leads back to this method is recursion, a call whose callee
+    /// (or anything it calls) is rejected or recursive cannot be chained. Every method is visited once, so shared
+    /// callees cost nothing extra however deep the call graph.
+    /// </remarks>
+    public static LoweringResult Lower(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
-        var lowerer = new Lowerer(method, compilation, callers, cancellationToken);
-        try
+        var graph = new CallGraph(compilation, cancellationToken);
+        var lowerer = graph.Body(method);
+        foreach (var (callee, syntax) in lowerer._calls)
         {
-            lowerer.Run();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A bug or an unexpected tree shape must never take down the compiler or the IDE: report it as unsupported.
-            lowerer.Reject(RejectionKind.UnsupportedConstruct, method.Locations.FirstOrDefault() ?? Location.None, "this method (GradGen could not analyse it: " + e.GetType().Name + ")");
+            if (graph.PathTo(callee, method) is { } cycle)
+            {
+                lowerer.Reject(RejectionKind.Recursion, syntax, string.Join(" → ", cycle.Select(m => m.Name)));
+            }
+            else if (graph.FirstProblem(callee) is { } problem)
+            {
+                lowerer._rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, syntax.GetLocation(), new[] { callee.Name }, problem));
+            }
         }
         if (lowerer._rejections.Count > 0) return new LoweringResult(null, lowerer._rejections.ToImmutableArray());
         return new LoweringResult(lowerer.BuildModel(), ImmutableArray<Rejection>.Empty);
     }
 
-    private string MethodName => _method.Name;
+    /// <summary>The bodies of the methods one lowering reaches through calls, each lowered once, and questions about the calls between them.</summary>
+    private sealed class CallGraph
+    {
+        private readonly Compilation _compilation;
+        private readonly CancellationToken _cancellationToken;
+        private readonly Dictionary<IMethodSymbol, Lowerer> _bodies = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IMethodSymbol, Location?> _problems = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<IMethodSymbol> _visiting = new(SymbolEqualityComparer.Default);
+
+        public CallGraph(Compilation compilation, CancellationToken cancellationToken)
+        {
+            _compilation = compilation;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>The method's own body, lowered once; its calls are recorded, not followed.</summary>
+        public Lowerer Body(IMethodSymbol method)
+        {
+            if (_bodies.TryGetValue(method, out var known)) return known;
+            var lowerer = new Lowerer(method, _compilation, _cancellationToken);
+            _bodies[method] = lowerer;
+            try
+            {
+                lowerer.Run();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug or an unexpected tree shape must never take down the compiler or the IDE: report it as unsupported.
+                lowerer.Reject(RejectionKind.UnsupportedConstruct, method.Locations.FirstOrDefault() ?? Location.None, "this method (GradGen could not analyse it: " + e.GetType().Name + ")");
+            }
+            return lowerer;
+        }
+
+        /// <summary>The shortest chain of calls from <paramref name="from"/> to <paramref name="to"/> (both included), or null.</summary>
+        public List<IMethodSymbol>? PathTo(IMethodSymbol from, IMethodSymbol to)
+        {
+            var previous = new Dictionary<IMethodSymbol, IMethodSymbol?>(SymbolEqualityComparer.Default) { [from] = null };
+            var queue = new Queue<IMethodSymbol>();
+            queue.Enqueue(from);
+            while (queue.Count > 0)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var current = queue.Dequeue();
+                if (SymbolEqualityComparer.Default.Equals(current, to))
+                {
+                    var path = new List<IMethodSymbol>();
+                    for (IMethodSymbol? step = current; step is not null; step = previous[step]) path.Insert(0, step);
+                    return path;
+                }
+                foreach (var (callee, _) in Body(current)._calls)
+                {
+                    if (previous.ContainsKey(callee)) continue;
+                    previous[callee] = current;
+                    queue.Enqueue(callee);
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// Where chaining into <paramref name="method"/> fails — its first rejection, or a call that closes a cycle, in it or
+        /// anything it calls — or null when its backward can be chained.
+        /// </summary>
+        public Location? FirstProblem(IMethodSymbol method)
+        {
+            if (_problems.TryGetValue(method, out var known)) return known;
+            _visiting.Add(method);
+            var body = Body(method);
+            var problem = body._rejections.Count > 0 ? body._rejections[0].Location : null;
+            foreach (var (callee, syntax) in body._calls)
+            {
+                if (problem is not null) break;
+                problem = _visiting.Contains(callee) ? syntax.GetLocation() : FirstProblem(callee);
+            }
+            _visiting.Remove(method);
+            _problems[method] = problem;
+            return problem;
+        }
+    }
 
     private void Reject(RejectionKind kind, Location location, params string[] args) =>
         _rejections.Add(new Rejection(kind, location, args));
@@ -500,34 +583,9 @@ internal sealed class Lowerer
     {
         var callee = invocation.TargetMethod.OriginalDefinition;
         var syntax = invocation.Syntax;
-        if (SymbolEqualityComparer.Default.Equals(callee, _method) || _callers.Contains(callee))
-        {
-            Reject(RejectionKind.Recursion, syntax, callee.Name);
-            return -1;
-        }
         if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, "a call to '" + callee.Name + "' " + (callee.IsGenericMethod ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)"));
-            return -1;
-        }
-        var calleeResult = Lower(callee, _compilation, _callers.Add(_method), _cancellationToken);
-        if (calleeResult.Model is null)
-        {
-            // A recursion rejection's argument is the call chain ending at the method called again ("H → F").
-            // If that is this method, report the whole cycle here; if it is one of our callers, pass the chain up to it.
-            var cycle = calleeResult.Rejections
-                .Where(r => r.Kind == RejectionKind.Recursion && r.Args.Length > 0)
-                .Select(r => r.Args[0])
-                .OrderBy(chain => ChainTarget(chain) == _method.Name ? 0 : 1)
-                .FirstOrDefault(chain => ChainTarget(chain) == _method.Name || _callers.Any(c => c.Name == ChainTarget(chain)));
-            if (cycle is not null)
-            {
-                Reject(RejectionKind.Recursion, syntax, callee.Name + " → " + cycle);
-            }
-            else
-            {
-                _rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, syntax.GetLocation(), new[] { callee.Name }, calleeResult.Rejections.FirstOrDefault()?.Location));
-            }
             return -1;
         }
 
@@ -542,6 +600,8 @@ internal sealed class Lowerer
             }
             operands[i] = Expression(argument.Value, depth + 1);
         }
+        // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
+        _calls.Add((callee, syntax));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
         var target = new CallTarget(
             receiver,
@@ -550,8 +610,6 @@ internal sealed class Lowerer
             callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix);
         return Emit(OpKind.Call, syntax, invocation.Type, operands, target);
     }
-
-    private static string ChainTarget(string chain) => chain.Substring(chain.LastIndexOf(' ') + 1);
 
     private int Emit(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Emit(op, syntax, resultType, operands, null);
 

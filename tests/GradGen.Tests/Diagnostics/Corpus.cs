@@ -11,23 +11,11 @@ namespace GradGen.Tests.Diagnostics;
 /// <summary>Sources shared by the "no diagnostic" and the analyzer ⇔ generator agreement tests.</summary>
 public static class Corpus
 {
-    /// <summary>The same [Differentiable] callees as <see cref="RuleGradientTests"/> uses for its call cases.</summary>
-    private const string RuleHelpers = """
-        public static partial class Helpers
-        {
-            [Differentiable]
-            public static double Layer(Tensor<double> x, Tensor<double> w, double s) => Ops.Mean(Ops.Tanh(Ops.MatMul(x, w) * s));
-
-            [Differentiable]
-            public static double Scale(double s) => s * s;
-        }
-        """;
-
     /// <summary>Every rule-table case of <see cref="RuleGradientTests.Cases"/>, one type each (named after the case), plus their helpers.</summary>
     public static IEnumerable<(string Name, string Source)> RuleCases =>
         RuleGradientTests.Cases
             .Select(c => (c.Name, "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n"))
-            .Append(("Helpers", RuleHelpers));
+            .Append(("Helpers", RuleGradientTests.HelpersSource));
 
     /// <summary>Supported constructs the rule cases do not show: instance methods and calls on this, nested and generic types,
     /// structs and records, accessibility, conversions, constants, unary operators, [NoGradient], escaped names.</summary>

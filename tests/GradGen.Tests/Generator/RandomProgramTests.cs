@@ -283,20 +283,6 @@ public sealed class RandomProgramTests
     }
 }
 
-/// <summary>Generator bugs found by these programs, while they stand: each switch leaves out exactly the construct that fails.</summary>
-public static class KnownBugs
-{
-    /// <summary>
-    /// False while a call that passes an inactive tensor (a [NoGradient] parameter, or a value computed only from such)
-    /// to a differentiable tensor parameter of the callee generates a pullback that allocates a throw-away gradient buffer
-    /// with <c>Ops.ZerosLike(arg)</c> of a value not in scope (CS0103). Minimal repro:
-    /// <c>Tensor&lt;double&gt; F([NoGradient] Tensor&lt;double&gt; x, Tensor&lt;double&gt; w) => G(x, w);</c> with
-    /// <c>Tensor&lt;double&gt; G(Tensor&lt;double&gt; a, Tensor&lt;double&gt; b) => a * b;</c>. (Inactive scalar arguments work.)
-    /// While false, the tensor arguments of helper calls are active. Set it to true once that is fixed.
-    /// </summary>
-    public static readonly bool InactiveTensorArgumentsWork = false;
-}
-
 public enum ProgramKind
 {
     Scalar,
@@ -631,19 +617,8 @@ public sealed class RandomProgram
         private bool IsActive(E e) =>
             System.Text.RegularExpressions.Regex.Matches(e.Text, @"\b[a-z]\w*\b").Any(m => _vars.Any(v => v.Active && v.Name == m.Value));
 
-        /// <summary>
-        /// A tensor argument for a helper call; while <see cref="KnownBugs.InactiveTensorArgumentsWork"/> is false, an active one
-        /// (null when a few tries find none).
-        /// </summary>
-        private E? TensorArgument(K kind, int d)
-        {
-            for (var tries = 0; tries < 8; tries++)
-            {
-                var e = Gen(kind, d);
-                if (KnownBugs.InactiveTensorArgumentsWork || IsActive(e)) return e;
-            }
-            return null;
-        }
+        /// <summary>A tensor argument for a helper call: active or not (an inactive one makes the caller pass a scratch gradient buffer).</summary>
+        private E? TensorArgument(K kind, int d) => Gen(kind, d);
 
         private E Read(Var v)
         {

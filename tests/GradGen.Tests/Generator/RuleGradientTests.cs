@@ -90,10 +90,12 @@ public class RuleGradientTests
         new("FloatTensor", "float F(Tensor<float> x, Tensor<float> w) => Ops.Sum(Ops.Tanh(Ops.MatMul(x, w)));", [M, Square]),
         new("NoGradientParameter", "double F(Tensor<double> x, [NoGradient] Tensor<double> w) => Ops.Sum(Ops.MatMul(x, w));", [M, Square]),
         new("CallsDifferentiable", "double F(Tensor<double> x, Tensor<double> w, double s) => Helpers.Layer(x, w, s) + Helpers.Scale(s);", [M, Square, null]),
+        new("CallsWithInactiveTensorArgument", "Tensor<double> F([NoGradient] Tensor<double> x, Tensor<double> w) => Helpers.Hadamard(x * 2.0, w) + Helpers.Hadamard(x, w);", [M, M]),
         new("CallsWithConstantArgument", "double F(Tensor<double> x, Tensor<double> w) => Helpers.Layer(x, w, 2.0);", [M, Square]),
     ];
 
-    private const string HelpersSource = """
+    /// <summary>The [Differentiable] callees of the call cases.</summary>
+    public const string HelpersSource = """
         public static partial class Helpers
         {
             [Differentiable]
@@ -101,6 +103,9 @@ public class RuleGradientTests
 
             [Differentiable]
             public static double Scale(double s) => s * s;
+
+            [Differentiable]
+            public static Tensor<double> Hadamard(Tensor<double> a, Tensor<double> b) => a * b;
         }
         """;
 
