@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Lowering;
 using GradGen.Generators.Model;
@@ -8,6 +10,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace GradGen.Generators.Diagnostics;
 
@@ -33,6 +36,22 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
         context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+        // Local functions and lambdas are not symbols the symbol action sees; [Differentiable] on them must not go unnoticed.
+        context.RegisterOperationAction(AnalyzeFunction, OperationKind.LocalFunction, OperationKind.AnonymousFunction);
+    }
+
+    private static void AnalyzeFunction(OperationAnalysisContext context)
+    {
+        var function = context.Operation switch
+        {
+            ILocalFunctionOperation local => local.Symbol,
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            _ => null,
+        };
+        if (function is not null && Symbols.HasAttribute(function, Symbols.DifferentiableAttribute))
+        {
+            Report(function, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
+        }
     }
 
     /// <summary>
@@ -84,16 +103,19 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (!Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) return;
+        if (Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) Report(method, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
+    }
 
-        var result = Lowerer.Lower(method, context.Compilation, context.CancellationToken);
+    private static void Report(IMethodSymbol method, Compilation compilation, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        var result = Lowerer.Lower(method, compilation, cancellationToken);
         foreach (var rejection in result.Rejections)
         {
             if (rejection.Kind == RejectionKind.DoesNotCompile) continue; // the compiler's errors say why
             if (rejection.Kind == RejectionKind.TypeNotPartial) continue; // reported by AnalyzeType, where it is local
             var additional = rejection.AdditionalLocation is { } extra ? new[] { extra } : null;
             var args = new object[] { method.Name }.Concat(rejection.Args).ToArray();
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(rejection.Kind), rejection.Location, additional, args));
+            report(Diagnostic.Create(DiagnosticDescriptors.For(rejection.Kind), rejection.Location, additional, args));
         }
         if (result.Model is not { } model) return;
 
@@ -103,7 +125,7 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
             if (!model.Parameters[instruction.ParameterIndex].Differentiable || plan.Active[instruction.Id]) continue;
             var parameter = method.Parameters[instruction.ParameterIndex];
             var location = parameter.Locations.FirstOrDefault() ?? Location.None;
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnusedParameter, location, method.Name, parameter.Name));
+            report(Diagnostic.Create(DiagnosticDescriptors.UnusedParameter, location, method.Name, parameter.Name));
         }
     }
 }

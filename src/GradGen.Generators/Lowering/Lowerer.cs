@@ -175,7 +175,7 @@ internal sealed class Lowerer
         var location = syntax?.Identifier.GetLocation() ?? _method.Locations.FirstOrDefault() ?? Location.None;
         if (syntax is null)
         {
-            Reject(RejectionKind.UnsupportedSignature, location, "only ordinary methods declared in source can be [Differentiable]");
+            Reject(RejectionKind.UnsupportedSignature, location, "only ordinary methods declared in source can be [Differentiable] (not local functions, lambdas, accessors, operators or constructors)");
             return;
         }
 
@@ -209,16 +209,15 @@ internal sealed class Lowerer
             });
         }
 
-        var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-        if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body)
+        if (syntax.Body is null && syntax.ExpressionBody is null)
         {
-            Reject(RejectionKind.DoesNotCompile, location);
+            Reject(RejectionKind.UnsupportedSignature, location, "a method without a body (abstract, extern or a partial definition) has nothing to differentiate");
             return;
         }
-        var block = body.BlockBody ?? body.ExpressionBody;
-        if (block is null)
+        var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+        if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body || (body.BlockBody ?? body.ExpressionBody) is not { } block)
         {
-            Reject(RejectionKind.UnsupportedSignature, location, "a method without a body cannot be [Differentiable]");
+            Reject(RejectionKind.DoesNotCompile, location);
             return;
         }
         LowerBlock(block);
