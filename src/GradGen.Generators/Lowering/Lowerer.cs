@@ -220,7 +220,7 @@ internal sealed class Lowerer
             Reject(RejectionKind.DoesNotCompile, location);
             return;
         }
-        LowerBlock(block);
+        LowerBlock(block, 0);
         if (_result < 0 && _rejections.Count == 0)
         {
             Reject(RejectionKind.UnsupportedConstruct, location, "a method that does not end in a return statement");
@@ -310,8 +310,13 @@ internal sealed class Lowerer
 
     // ── statements ───────────────────────────────────────────────────────────────────────
 
-    private void LowerBlock(IBlockOperation block)
+    private void LowerBlock(IBlockOperation block, int depth)
     {
+        if (depth > MaxDepth)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, block.Syntax, "blocks nested more than " + MaxDepth + " levels deep");
+            return;
+        }
         foreach (var statement in block.Operations)
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -320,11 +325,11 @@ internal sealed class Lowerer
                 Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, "a statement after the return statement");
                 return;
             }
-            LowerStatement(statement);
+            LowerStatement(statement, depth);
         }
     }
 
-    private void LowerStatement(IOperation statement)
+    private void LowerStatement(IOperation statement, int depth)
     {
         switch (statement)
         {
@@ -356,7 +361,7 @@ internal sealed class Lowerer
                 _result = Expression(value, 0);
                 break;
             case IBlockOperation nested:
-                LowerBlock(nested);
+                LowerBlock(nested, depth + 1);
                 break;
             case IEmptyOperation:
                 break;
