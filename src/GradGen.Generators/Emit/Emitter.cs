@@ -27,6 +27,12 @@ internal sealed class Emitter
     private readonly string _static;
     private readonly string _tapeType;
     private readonly Dictionary<int, string> _callTapes = new();
+    private readonly string _tape;
+    private readonly string _upstream;
+    private readonly string _value;
+
+    /// <summary>The gradient parameter name of each differentiable forward parameter (by parameter index): <c>x</c> → <c>dX</c>.</summary>
+    private Dictionary<int, string> GradientNames { get; } = new();
 
     private Emitter(DifferentiatedMethod method)
     {
@@ -35,11 +41,19 @@ internal sealed class Emitter
         _instructions = _method.Instructions;
         _static = _method.IsStatic ? " static" : "";
         _tapeType = _method.Name + Naming.TapeSuffix;
-        var taken = new HashSet<string>(_instructions.Select(i => i.Name));
+        // Every name the generated members introduce is chosen to differ from the user's parameter and value names.
+        var taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(_method.Parameters.Select(p => p.Name)));
         foreach (var instruction in _instructions.Where(i => i.Op == OpKind.Call))
         {
             _callTapes[instruction.Id] = Unique(instruction.Name.TrimStart('@') + "Tape", taken);
         }
+        for (var i = 0; i < _method.Parameters.Count; i++)
+        {
+            if (_method.Parameters[i].Differentiable) GradientNames[i] = Unique(Naming.Gradient(_method.Parameters[i].Name), taken);
+        }
+        _tape = Unique("tape", taken);
+        _upstream = Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
+        _value = Unique("value", taken);
     }
 
     /// <summary>The generated file for a method.</summary>
@@ -97,7 +111,7 @@ internal sealed class Emitter
         {
             w.Line();
             w.Open("internal " + _tapeType + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");
-            foreach (var (_, name) in fields) w.Line("this." + name.TrimStart('@') + " = " + name + ";");
+            foreach (var (_, name) in fields) w.Line("this." + name + " = " + name + ";");
             w.Close();
         }
         w.Close();
@@ -112,8 +126,8 @@ internal sealed class Emitter
     private void Forward()
     {
         var w = _writer;
-        w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"tape\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
-        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " tape)");
+        w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
+        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _tape + ")");
         foreach (var id in _plan.Forward)
         {
             var instruction = _instructions[id];
@@ -129,34 +143,14 @@ internal sealed class Emitter
             }
         }
         var fields = TapeFields().Select(f => f.Name).ToList();
-        w.Line(fields.Count == 0 ? "tape = default;" : "tape = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
+        w.Line(fields.Count == 0 ? _tape + " = default;" : _tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
         w.Line("return " + Name(M.Result) + ";");
         w.Close();
     }
 
     // ── the backward sweep ───────────────────────────────────────────────────────────────
 
-    private string UpstreamName => ScalarResult ? "seed" : Unique("dY", new HashSet<string>(M.Parameters.Select(p => p.Name).Concat(GradientNames.Values)));
-
     private string UpstreamType => M.ReturnType.TypeName;
-
-    private Dictionary<int, string>? _gradientNames;
-
-    /// <summary>The gradient parameter name of each differentiable forward parameter (by parameter index).</summary>
-    private Dictionary<int, string> GradientNames
-    {
-        get
-        {
-            if (_gradientNames is not null) return _gradientNames;
-            var taken = new HashSet<string>(M.Parameters.Select(p => p.Name)) { "seed", "tape", "value" };
-            _gradientNames = new Dictionary<int, string>();
-            for (var i = 0; i < M.Parameters.Count; i++)
-            {
-                if (M.Parameters[i].Differentiable) _gradientNames[i] = Unique(Naming.Gradient(M.Parameters[i].Name), taken);
-            }
-            return _gradientNames;
-        }
-    }
 
     private string GradientParameterList(bool withTypes) => string.Join(", ", GradientNames.Select(g =>
     {
@@ -168,23 +162,23 @@ internal sealed class Emitter
     private void Pullback()
     {
         var w = _writer;
-        var upstream = UpstreamName;
+        var upstream = _upstream;
         w.Line("/// <summary>");
         w.Line("/// The backward sweep of <c>" + M.Name + "</c>: given <paramref name=\"" + upstream + "\"/> = ∂L/∂" + Name(M.Result) + ", adds ∂L/∂" +
                string.Join(", ∂L/∂", Differentiable.Select(p => p.Name.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Values) + ".");
         w.Line("/// </summary>");
-        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " tape, " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
+        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
 
         var fields = TapeFields().ToList();
         if (fields.Count > 0)
         {
             w.Line("// values recorded by the forward sweep");
-            foreach (var (_, name) in fields) w.Line("var " + name + " = tape." + name.TrimStart('@') + ";");
+            foreach (var (_, name) in fields) w.Line("var " + name + " = " + _tape + "." + name + ";");
         }
 
         var adjoints = new Dictionary<int, string>();
         var declared = new HashSet<int>();
-        var taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(GradientNames.Values).Concat(_callTapes.Values)) { "tape", upstream };
+        var taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(GradientNames.Values).Concat(_callTapes.Values).Concat(M.Parameters.Select(p => p.Name))) { _tape, upstream, _value };
         foreach (var instruction in _instructions)
         {
             if (!_plan.Active[instruction.Id]) continue;
@@ -294,12 +288,12 @@ internal sealed class Emitter
     private string GradientList => string.Join(", ", Differentiable.Select(p => p.Name.TrimStart('@')));
 
     private string UpstreamParameter => ScalarResult
-        ? UpstreamType + " seed = " + One(M.ReturnType.Element)
-        : UpstreamType + " " + UpstreamName;
+        ? UpstreamType + " " + _upstream + " = " + One(M.ReturnType.Element)
+        : UpstreamType + " " + _upstream;
 
     private string UpstreamDoc => ScalarResult
-        ? "<param name=\"seed\">∂L/∂" + M.Name + ", the factor the gradient is scaled by (1 for the plain gradient).</param>"
-        : "<param name=\"" + UpstreamName + "\">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>";
+        ? "<param name=\"" + _upstream + "\">∂L/∂" + M.Name + ", the factor the gradient is scaled by (1 for the plain gradient).</param>"
+        : "<param name=\"" + _upstream + "\">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>";
 
     /// <summary>The &lt;param&gt; tags of a public backward form (all or none: the compiler warns about a partial set).</summary>
     private void ParameterDocs(bool gradients)
@@ -321,9 +315,8 @@ internal sealed class Emitter
     private void AccumulatingBackward()
     {
         var w = _writer;
-        var names = new HashSet<string>(M.Parameters.Select(p => p.Name).Concat(GradientNames.Values)) { UpstreamName };
-        var value = Unique("value", names);
-        var tape = Unique("tape", names);
+        var value = _value;
+        var tape = _tape;
         w.Line("/// <summary>");
         w.Line("/// Computes <c>" + M.Name + "</c> and <b>adds</b> its gradient with respect to " + GradientList + " into the caller-owned " +
                string.Join(", ", GradientNames.Values) + ": the allocation-free form for training loops and gradient accumulation.");
@@ -333,7 +326,7 @@ internal sealed class Emitter
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
         w.Line("var " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out var " + tape + ");");
-        w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + (ScalarResult ? "seed" : UpstreamName) + ", " + GradientParameterList(false) + ");");
+        w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _upstream + ", " + GradientParameterList(false) + ");");
         w.Line("return " + value + ";");
         w.Close();
     }
@@ -341,8 +334,7 @@ internal sealed class Emitter
     private void TupleBackward()
     {
         var w = _writer;
-        var names = new HashSet<string>(M.Parameters.Select(p => p.Name).Concat(GradientNames.Values)) { UpstreamName };
-        var value = Unique("value", names);
+        var value = _value;
         var tupleType = "(" + M.ReturnType.TypeName + " Value, " + string.Join(", ", GradientNames.Select(g => M.Parameters[g.Key].Type.TypeName + " " + g.Value.TrimStart('@'))) + ")";
         w.Line("/// <summary>The value of <c>" + M.Name + "</c> and its gradient with respect to " + GradientList + ", each shaped like its parameter.</summary>");
         ParameterDocs(gradients: false);
@@ -354,7 +346,7 @@ internal sealed class Emitter
                 ? "var " + gradient.Value + " = " + Ops + ".ZerosLike(" + parameter.Name + ");"
                 : parameter.Type.TypeName + " " + gradient.Value + " = 0;");
         }
-        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + (ScalarResult ? "seed" : UpstreamName) + ");");
+        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _upstream + ");");
         w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Values) + ");");
         w.Close();
     }

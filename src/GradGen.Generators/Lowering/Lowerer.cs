@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Helpers;
@@ -60,49 +61,61 @@ internal sealed class Lowerer
     /// <remarks>
     /// Each method's body is lowered once on its own (calls are recorded, not followed); then the call graph decides
     /// whether the calls can be chained: a call whose callee leads back to this method is recursion, a call whose callee
-    /// (or anything it calls) is rejected or recursive cannot be chained. Every method is visited once, so shared
-    /// callees cost nothing extra however deep the call graph.
+    /// (or anything it calls) is rejected or recursive cannot be chained. The graph is shared by every lowering of one
+    /// compilation (the generator's transforms and the analyzer's actions alike), so each body is lowered once per
+    /// compilation however many methods call it.
     /// </remarks>
     public static LoweringResult Lower(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
-        var graph = new CallGraph(compilation, cancellationToken);
-        var lowerer = graph.Body(method);
-        foreach (var (callee, syntax) in lowerer._calls)
+        var graph = Graphs.GetValue(compilation, c => new CallGraph(c));
+        lock (graph)
         {
-            if (graph.PathTo(callee, method) is { } cycle)
-            {
-                lowerer.Reject(RejectionKind.Recursion, syntax, string.Join(" → ", cycle.Select(m => m.Name)));
-            }
-            else if (graph.FirstProblem(callee) is { } problem)
-            {
-                lowerer._rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, syntax.GetLocation(), new[] { callee.Name }, problem));
-            }
+            return graph.Result(method, cancellationToken);
         }
-        if (lowerer._rejections.Count > 0) return new LoweringResult(null, lowerer._rejections.ToImmutableArray());
-        return new LoweringResult(lowerer.BuildModel(), ImmutableArray<Rejection>.Empty);
     }
 
-    /// <summary>The bodies of the methods one lowering reaches through calls, each lowered once, and questions about the calls between them.</summary>
+    private static readonly ConditionalWeakTable<Compilation, CallGraph> Graphs = new();
+
+    /// <summary>The bodies of the methods of one compilation, each lowered once, and the questions about the calls between them.</summary>
     private sealed class CallGraph
     {
         private readonly Compilation _compilation;
-        private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<IMethodSymbol, Lowerer> _bodies = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IMethodSymbol, LoweringResult> _results = new(SymbolEqualityComparer.Default);
         private readonly Dictionary<IMethodSymbol, Location?> _problems = new(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _visiting = new(SymbolEqualityComparer.Default);
 
-        public CallGraph(Compilation compilation, CancellationToken cancellationToken)
+        public CallGraph(Compilation compilation) => _compilation = compilation;
+
+        /// <summary>The method's lowering: its own body's, plus what its calls make of it.</summary>
+        public LoweringResult Result(IMethodSymbol method, CancellationToken cancellationToken)
         {
-            _compilation = compilation;
-            _cancellationToken = cancellationToken;
+            if (_results.TryGetValue(method, out var known)) return known;
+            var body = Body(method, cancellationToken);
+            var rejections = new List<Rejection>(body._rejections);
+            foreach (var (callee, syntax) in body._calls)
+            {
+                if (PathTo(callee, method, cancellationToken) is { } cycle)
+                {
+                    rejections.Add(new Rejection(RejectionKind.Recursion, syntax.GetLocation(), new[] { string.Join(" → ", cycle.Select(m => m.Name)) }));
+                }
+                else if (FirstProblem(callee, cancellationToken) is { } problem)
+                {
+                    rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, syntax.GetLocation(), new[] { callee.Name }, problem));
+                }
+            }
+            var result = rejections.Count > 0
+                ? new LoweringResult(null, rejections.ToImmutableArray())
+                : new LoweringResult(body.BuildModel(), ImmutableArray<Rejection>.Empty);
+            _results[method] = result;
+            return result;
         }
 
         /// <summary>The method's own body, lowered once; its calls are recorded, not followed.</summary>
-        public Lowerer Body(IMethodSymbol method)
+        private Lowerer Body(IMethodSymbol method, CancellationToken cancellationToken)
         {
             if (_bodies.TryGetValue(method, out var known)) return known;
-            var lowerer = new Lowerer(method, _compilation, _cancellationToken);
-            _bodies[method] = lowerer;
+            var lowerer = new Lowerer(method, _compilation, cancellationToken);
             try
             {
                 lowerer.Run();
@@ -112,18 +125,19 @@ internal sealed class Lowerer
                 // A bug or an unexpected tree shape must never take down the compiler or the IDE: report it as unsupported.
                 lowerer.Reject(RejectionKind.UnsupportedConstruct, method.Locations.FirstOrDefault() ?? Location.None, "this method (GradGen could not analyse it: " + e.GetType().Name + ")");
             }
+            _bodies[method] = lowerer; // only complete bodies are kept: a cancelled one is lowered again next time
             return lowerer;
         }
 
         /// <summary>The shortest chain of calls from <paramref name="from"/> to <paramref name="to"/> (both included), or null.</summary>
-        public List<IMethodSymbol>? PathTo(IMethodSymbol from, IMethodSymbol to)
+        private List<IMethodSymbol>? PathTo(IMethodSymbol from, IMethodSymbol to, CancellationToken cancellationToken)
         {
             var previous = new Dictionary<IMethodSymbol, IMethodSymbol?>(SymbolEqualityComparer.Default) { [from] = null };
             var queue = new Queue<IMethodSymbol>();
             queue.Enqueue(from);
             while (queue.Count > 0)
             {
-                _cancellationToken.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 var current = queue.Dequeue();
                 if (SymbolEqualityComparer.Default.Equals(current, to))
                 {
@@ -131,7 +145,7 @@ internal sealed class Lowerer
                     for (IMethodSymbol? step = current; step is not null; step = previous[step]) path.Insert(0, step);
                     return path;
                 }
-                foreach (var (callee, _) in Body(current)._calls)
+                foreach (var (callee, _) in Body(current, cancellationToken)._calls)
                 {
                     if (previous.ContainsKey(callee)) continue;
                     previous[callee] = current;
@@ -145,16 +159,28 @@ internal sealed class Lowerer
         /// Where chaining into <paramref name="method"/> fails — its first rejection, or a call that closes a cycle, in it or
         /// anything it calls — or null when its backward can be chained.
         /// </summary>
-        public Location? FirstProblem(IMethodSymbol method)
+        private Location? FirstProblem(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return Problem(method, cancellationToken);
+            }
+            finally
+            {
+                _visiting.Clear(); // also after a cancellation, so the next question starts clean
+            }
+        }
+
+        private Location? Problem(IMethodSymbol method, CancellationToken cancellationToken)
         {
             if (_problems.TryGetValue(method, out var known)) return known;
             _visiting.Add(method);
-            var body = Body(method);
+            var body = Body(method, cancellationToken);
             var problem = body._rejections.Count > 0 ? body._rejections[0].Location : null;
             foreach (var (callee, syntax) in body._calls)
             {
                 if (problem is not null) break;
-                problem = _visiting.Contains(callee) ? syntax.GetLocation() : FirstProblem(callee);
+                problem = _visiting.Contains(callee) ? syntax.GetLocation() : Problem(callee, cancellationToken);
             }
             _visiting.Remove(method);
             _problems[method] = problem;
@@ -187,7 +213,7 @@ internal sealed class Lowerer
             return;
         }
 
-        CheckContainingTypes();
+        CheckContainingTypes(location);
         CheckNames(location);
         CheckSignature(syntax, location);
         if (_rejections.Count > 0) return;
@@ -227,10 +253,19 @@ internal sealed class Lowerer
         }
     }
 
-    private void CheckContainingTypes()
+    private void CheckContainingTypes(Location location)
     {
         for (var type = _method.ContainingType; type is not null; type = type.ContainingType)
         {
+            // C# 14 extension blocks (TypeKind.Extension, unknown to the Roslyn 4.8 API we compile against) and file-local
+            // types cannot take generated members: a partial declaration in another file would be a different type.
+            if (type.TypeKind.ToString() == "Extension" || type.IsFileLocal)
+            {
+                Reject(RejectionKind.UnsupportedSignature, location, type.IsFileLocal
+                    ? "its type '" + type.Name + "' is file-local, so the generated backward (in another file) could not join it"
+                    : "members of extension blocks cannot be [Differentiable]; declare it as an ordinary static method");
+                return;
+            }
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
                 if (reference.GetSyntax(_cancellationToken) is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -439,7 +474,7 @@ internal sealed class Lowerer
     private int Expression(IOperation operation, int depth)
     {
         _cancellationToken.ThrowIfCancellationRequested();
-        if (depth > MaxDepth)
+        if (depth > MaxDepth && operation is not (IParameterReferenceOperation or ILocalReferenceOperation or ILiteralOperation))
         {
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, "an expression nested more than " + MaxDepth + " levels deep (split it into local variables)");
             return -1;
@@ -664,12 +699,23 @@ internal sealed class Lowerer
         var containing = new List<ContainingType>();
         for (var type = _method.ContainingType; type is not null; type = type.ContainingType)
         {
-            containing.Insert(0, new ContainingType(Keyword(type), type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+            containing.Insert(0, new ContainingType(Keyword(type), type.ToDisplayString(DeclaredType)));
         }
-        var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
         return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
             parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
     }
+
+    /// <summary>Names as they are declared again in the generated file: keywords escaped (<c>@class</c>), type parameters kept.</summary>
+    private static readonly SymbolDisplayFormat Declared = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    private static readonly SymbolDisplayFormat DeclaredType = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
     private static string Keyword(INamedTypeSymbol type) => type switch
     {
