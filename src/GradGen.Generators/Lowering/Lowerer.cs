@@ -171,20 +171,54 @@ internal sealed class Lowerer
             }
         }
 
-        private Location? Problem(IMethodSymbol method, CancellationToken cancellationToken)
+        /// <summary>Depth-first over the calls with an explicit stack: a chain of thousands of methods must not overflow the IDE's stack.</summary>
+        private Location? Problem(IMethodSymbol root, CancellationToken cancellationToken)
         {
-            if (_problems.TryGetValue(method, out var known)) return known;
+            if (_problems.TryGetValue(root, out var known)) return known;
+            var frames = new Stack<Frame>();
+            frames.Push(Enter(root, cancellationToken));
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var frame = frames.Peek();
+                if (frame.Problem is null && frame.Next < frame.Body._calls.Count)
+                {
+                    var (callee, syntax) = frame.Body._calls[frame.Next++];
+                    if (_visiting.Contains(callee)) frame.Problem = syntax.GetLocation(); // a cycle
+                    else if (_problems.TryGetValue(callee, out var calleeProblem)) frame.Problem = calleeProblem;
+                    else frames.Push(Enter(callee, cancellationToken));
+                    continue;
+                }
+                frames.Pop();
+                _visiting.Remove(frame.Method);
+                _problems[frame.Method] = frame.Problem;
+                if (frames.Count == 0) return frame.Problem;
+                frames.Peek().Problem ??= frame.Problem;
+            }
+        }
+
+        private Frame Enter(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             _visiting.Add(method);
             var body = Body(method, cancellationToken);
-            var problem = body._rejections.Count > 0 ? body._rejections[0].Location : null;
-            foreach (var (callee, syntax) in body._calls)
+            return new Frame(method, body) { Problem = body._rejections.Count > 0 ? body._rejections[0].Location : null };
+        }
+
+        private sealed class Frame
+        {
+            public Frame(IMethodSymbol method, Lowerer body)
             {
-                if (problem is not null) break;
-                problem = _visiting.Contains(callee) ? syntax.GetLocation() : Problem(callee, cancellationToken);
+                Method = method;
+                Body = body;
             }
-            _visiting.Remove(method);
-            _problems[method] = problem;
-            return problem;
+
+            public IMethodSymbol Method { get; }
+
+            public Lowerer Body { get; }
+
+            public int Next { get; set; }
+
+            public Location? Problem { get; set; }
         }
     }
 
