@@ -133,6 +133,75 @@ public sealed class CancellationTests
         Assert.True(exceptions.Count == 0, string.Join("\n", exceptions));
     }
 
+    public static IEnumerable<object[]> ResumeDelays => new[] { 20, 150, 1000 }.Select(d => new object[] { d });
+
+    /// <summary>The hand-written sources (calls, recursion, rejected callees: all the call graph knows) and what a fresh run makes of them.</summary>
+    private static readonly Lazy<(IReadOnlyList<RobustSource> Sources, Dictionary<string, string> Files, List<string> Diagnostics)> Fresh = new(() =>
+    {
+        IReadOnlyList<RobustSource> sources = Corpus.ConstructSources.Where(s => !s.Alone).ToList();
+        return (sources, GeneratedFiles(RobustnessCheck.Compilation(sources), CancellationToken.None),
+            AnalyzerDiagnostics(RobustnessCheck.Compilation(sources), CancellationToken.None).GetAwaiter().GetResult());
+    });
+
+    /// <summary>
+    /// Lower keeps what it learns about a compilation (its call graph) for later questions about the same compilation: a
+    /// run cancelled part-way must leave nothing half-done behind. After it, a full run on the same compilation gives
+    /// exactly the files and diagnostics that a run on a fresh compilation gives.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ResumeDelays))]
+    public async Task A_run_after_a_cancelled_one_gives_what_a_fresh_run_gives(int milliseconds)
+    {
+        var (sources, expectedFiles, expectedDiagnostics) = Fresh.Value;
+
+        var compilation = RobustnessCheck.Compilation(sources);
+        var outcomes = new List<string>();
+        using (var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(milliseconds)))
+        {
+            try
+            {
+                GeneratedFiles(compilation, cancellation.Token);
+                outcomes.Add("generator finished");
+            }
+            catch (OperationCanceledException)
+            {
+                outcomes.Add("generator cancelled");
+            }
+        }
+        using (var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(milliseconds)))
+        {
+            try
+            {
+                await AnalyzerDiagnostics(compilation, cancellation.Token);
+                outcomes.Add("analyzer finished");
+            }
+            catch (OperationCanceledException)
+            {
+                outcomes.Add("analyzer cancelled");
+            }
+        }
+        _output.WriteLine($"cancelled after {milliseconds} ms: {string.Join(", ", outcomes)}; then full runs on the same compilation");
+
+        var files = GeneratedFiles(compilation, CancellationToken.None);
+        var diagnostics = await AnalyzerDiagnostics(compilation, CancellationToken.None);
+        Assert.Equal(expectedFiles.Keys.OrderBy(k => k, StringComparer.Ordinal), files.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        foreach (var (hint, text) in expectedFiles) Assert.True(files[hint] == text, hint + " differs after a cancelled run");
+        Assert.Equal(expectedDiagnostics, diagnostics);
+    }
+
+    private static Dictionary<string, string> GeneratedFiles(Compilation compilation, CancellationToken cancellationToken) =>
+        RobustnessCheck.Driver().RunGenerators(compilation, cancellationToken).GetRunResult().Results
+            .SelectMany(r => r.GeneratedSources).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>The analyzer's diagnostics as comparable text: id, file, position and message, sorted.</summary>
+    private static async Task<List<string>> AnalyzerDiagnostics(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var exceptions = new List<string>();
+        var diagnostics = await RobustnessCheck.WithAnalyzer(compilation, exceptions, concurrent: true).GetAnalyzerDiagnosticsAsync(cancellationToken);
+        Assert.True(exceptions.Count == 0, string.Join("\n", exceptions));
+        return diagnostics.Select(RobustnessCheck.Show).OrderBy(d => d, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Cancellation is noticed inside the work, not only between methods: a slow input stops within seconds.</summary>
     [Fact]
     public void A_slow_input_is_given_up_promptly_after_cancellation()
