@@ -296,8 +296,7 @@ public static class RobustnessCheck
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var trees = source.Paths.Select(p => treesByPath[p]).ToList();
-                var ggErrors = trees.SelectMany(t => ggErrorsByTree.TryGetValue(t, out var list) ? list : new List<Diagnostic>())
-                    .Select(d => new Explanation(d, d.GetMessage())).ToList();
+                var ggErrors = new Explanations(trees.SelectMany(t => ggErrorsByTree.TryGetValue(t, out var list) ? list : new List<Diagnostic>()));
                 List<Diagnostic> SourceCompilerErrors() => trees.SelectMany(CompilerErrorsIn).ToList();
                 var targets = trees.SelectMany(tree => MarkedTargets(tree, output.GetSemanticModel(tree), cancellationToken)).ToList();
                 var targetsByName = targets.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Count());
@@ -305,7 +304,7 @@ public static class RobustnessCheck
                 {
                     report.Marked++;
                     var backwardTrees = BackwardTrees(target, generatedTrees);
-                    var explaining = ggErrors.Where(e => e.Explains(target)).Select(e => e.Diagnostic).ToList();
+                    var explaining = ggErrors.Explaining(target);
                     report.Outcomes.Add($"{source}: {target.Kind} '{target.Name}' → " + (backwardTrees.Count > 0 ? "generated" : "no backward") +
                         string.Concat(explaining.Select(d => ", " + d.Id)) + (backwardTrees.Count == 0 && explaining.Count == 0 && SourceCompilerErrors().FirstOrDefault() is { } error ? ", " + error.Id + " " + error.GetMessage() : ""));
                     if (backwardTrees.Count > 0)
@@ -343,7 +342,7 @@ public static class RobustnessCheck
                             "got no backward, and neither the analyzer nor the compiler reports an error in its source" +
                             (elsewhere.Count > 0 ? $" (a backward was generated, but into another type named {target.Symbol!.ContainingType.ToDisplayString()}, so it does not attach to this method; errors there: " +
                                 string.Join("; ", elsewhere.SelectMany(CompilerErrorsIn).Take(2).Select(Show)) + ")" : "") +
-                            (ggErrors.Count > 0 ? " (other GG errors: " + string.Join("; ", ggErrors.Take(5).Select(e => Show(e.Diagnostic))) + ")" : "") + "\n" + source.Show());
+                            (ggErrors.All.Count > 0 ? " (other GG errors: " + string.Join("; ", ggErrors.All.Take(5).Select(Show)) + ")" : "") + "\n" + source.Show());
                     }
                 }
             }
@@ -407,13 +406,43 @@ public static class RobustnessCheck
             .Where(generatedTrees.Contains).Distinct().ToList();
     }
 
-    /// <summary>A GG error and its message (formatted once: a batch may hold thousands).</summary>
-    private sealed record Explanation(Diagnostic Diagnostic, string Message)
+    /// <summary>
+    /// The GG errors of one source, indexed: an error explains a target when it starts inside the target's declaration or
+    /// names it as the [Differentiable] method (message argument 0). Indexed because a source may hold thousands of both.
+    /// </summary>
+    private sealed class Explanations
     {
-        /// <summary>It explains a target when it sits inside it or names it as the [Differentiable] method (message argument 0).</summary>
-        public bool Explains(Target target) =>
-            Diagnostic.Location.SourceTree == target.Syntax.SyntaxTree && target.Syntax.FullSpan.IntersectsWith(Diagnostic.Location.SourceSpan) ||
-            Message.Contains("method '" + target.Name + "'", StringComparison.Ordinal);
+        private static readonly System.Text.RegularExpressions.Regex MethodName = new(@"method '([^']*)'", System.Text.RegularExpressions.RegexOptions.Compiled);
+        private readonly ILookup<string, Diagnostic> _byName;
+        private readonly Dictionary<SyntaxTree, (int[] Starts, Diagnostic[] Diagnostics)> _byPosition;
+
+        public Explanations(IEnumerable<Diagnostic> diagnostics)
+        {
+            All = diagnostics.ToList();
+            _byName = All.SelectMany(d => MethodName.Matches(d.GetMessage()).Cast<System.Text.RegularExpressions.Match>().Select(m => (Name: m.Groups[1].Value, Diagnostic: d)))
+                .ToLookup(p => p.Name, p => p.Diagnostic);
+            _byPosition = All.Where(d => d.Location.SourceTree is not null).GroupBy(d => d.Location.SourceTree!).ToDictionary(g => g.Key, g =>
+            {
+                var sorted = g.OrderBy(d => d.Location.SourceSpan.Start).ToArray();
+                return (sorted.Select(d => d.Location.SourceSpan.Start).ToArray(), sorted);
+            });
+        }
+
+        public List<Diagnostic> All { get; }
+
+        public List<Diagnostic> Explaining(Target target)
+        {
+            var found = new HashSet<Diagnostic>(_byName[target.Name]);
+            if (_byPosition.TryGetValue(target.Syntax.SyntaxTree, out var index))
+            {
+                var span = target.Syntax.FullSpan;
+                var first = Array.BinarySearch(index.Starts, span.Start);
+                if (first < 0) first = ~first;
+                while (first > 0 && index.Starts[first - 1] == span.Start) first--;
+                for (var i = first; i < index.Starts.Length && index.Starts[i] <= span.End; i++) found.Add(index.Diagnostics[i]);
+            }
+            return found.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
+        }
     }
 
     public static string Where(Location location) =>

@@ -75,10 +75,11 @@ public sealed class ScaleTests
         ["Exp, negation and sum nested 3,000 deep"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(1_000, "Math.Exp(-(x + (", "x", ")))") + ";"), Roomy),
         ["Blocks nested 5,000 deep"] = new(() => InClass("[Differentiable] public static double F(double x)\n" + Nest(5_000, "{", " return x * x; ", "}")), Roomy),
         ["Blocks nested 300 deep"] = new(() => InClass("[Differentiable] public static double F(double x)\n" + Nest(300, "{", " return x * x; ", "}"))),
-        // F0 → F1 → … → F4999: each [Differentiable] method calls the next. (A recursive walk of the chain needs ~250 bytes
-        // of stack a method: 1 MiB lasts ~3,800 methods.)
-        ["Call chain of 5,000 methods"] = new(() => InClass(Repeat(5_000, i => i == 4_999
-            ? $"[Differentiable] public static double F{i}(double x) => x * x;\n"
+        // F0 → F1 → … → F4999: each [Differentiable] method calls the next. (A recursive walk of the chain needed ~250 bytes
+        // of stack a method: 1 MiB lasted ~3,800 methods.) The last one rounds, so every method is rejected (GG0009): the
+        // same walk, without generating and parsing 5,000 files; the 2,000-method type covers generation at scale.
+        ["Call chain of 5,000 methods ending in a non-differentiable one"] = new(() => InClass(Repeat(5_000, i => i == 4_999
+            ? $"[Differentiable] public static double F{i}(double x) => Math.Round(x);\n"
             : $"[Differentiable] public static double F{i}(double x) => F{i + 1}(x) * 0.5 + x;\n")), Small, 60),
         // F0 → F1 → … → F999 → F0.
         ["Recursion cycle of 1,000 methods"] = new(() => InClass(Repeat(1_000, i => $"[Differentiable] public static double F{i}(double x) => F{(i + 1) % 1_000}(x) + x;\n"))),
