@@ -19,6 +19,9 @@ public sealed record RobustSource(string Category, string Name, IReadOnlyList<st
     /// <summary>Needs a compilation of its own (top-level statements, a global-namespace type a batch would share, …).</summary>
     public bool Alone { get; init; }
 
+    /// <summary>References besides the framework and GradGen (another project's compilation or assembly); only for <see cref="Alone"/> sources.</summary>
+    public IReadOnlyList<Microsoft.CodeAnalysis.MetadataReference> ExtraReferences { get; init; } = Array.Empty<Microsoft.CodeAnalysis.MetadataReference>();
+
     /// <summary>Its files already parsed (with <see cref="Paths"/>); otherwise the check parses them on its own thread.</summary>
     public IReadOnlyList<Microsoft.CodeAnalysis.SyntaxTree>? Parsed { get; init; }
 

@@ -111,7 +111,7 @@ public static class RobustnessCheck
         CSharpCompilation.Create(
             "GradGenRobustness",
             sources.SelectMany(s => s.Parsed ?? s.Files.Zip(s.Paths, (text, path) => Parse(text, path, cancellationToken))),
-            Harness.References,
+            Harness.References.AddRange(sources.SelectMany(s => s.ExtraReferences).Distinct()),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: nullable ? NullableContextOptions.Enable : NullableContextOptions.Disable,
                 allowUnsafe: true, concurrentBuild: concurrentBuild));
 
