@@ -656,6 +656,11 @@ internal sealed class Lowerer
     {
         var callee = invocation.TargetMethod.OriginalDefinition;
         var syntax = invocation.Syntax;
+        if (callee.DeclaringSyntaxReferences.IsEmpty || callee.DeclaringSyntaxReferences.Any(r => !_compilation.ContainsSyntaxTree(r.SyntaxTree)))
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, "a call to '" + callee.Name + "', a [Differentiable] method of another assembly (chaining across assemblies is not supported yet; copy it into this project or pass its result in as a [NoGradient] parameter)");
+            return -1;
+        }
         if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, "a call to '" + callee.Name + "' " + (callee.IsGenericMethod ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)"));
