@@ -38,6 +38,7 @@ internal sealed class Lowerer
     private readonly HashSet<string> _reserved = new();
     private int[] _parameters = Array.Empty<int>();
     private int _result = -1;
+    private bool _tooDeep;
 
     private sealed class Builder
     {
@@ -269,6 +270,11 @@ internal sealed class Lowerer
             });
         }
 
+        if (_method.PartialDefinitionPart is not null || _method.PartialImplementationPart is not null)
+        {
+            Reject(RejectionKind.UnsupportedSignature, location, "partial methods cannot be [Differentiable]; make it an ordinary method");
+            return;
+        }
         if (syntax.Body is null && syntax.ExpressionBody is null)
         {
             Reject(RejectionKind.UnsupportedSignature, location, "a method without a body (abstract, extern or a partial definition) has nothing to differentiate");
@@ -323,7 +329,8 @@ internal sealed class Lowerer
         }
         foreach (var member in type.GetMembers(_method.Name))
         {
-            if (member is IMethodSymbol other && !SymbolEqualityComparer.Default.Equals(other, _method) && Symbols.HasAttribute(other, Symbols.DifferentiableAttribute))
+            if (member is IMethodSymbol other && !SymbolEqualityComparer.Default.Equals(other, _method) && Symbols.HasAttribute(other, Symbols.DifferentiableAttribute)
+                && !SymbolEqualityComparer.Default.Equals(other, _method.PartialDefinitionPart) && !SymbolEqualityComparer.Default.Equals(other, _method.PartialImplementationPart))
             {
                 Reject(RejectionKind.NameClash, location, _method.Name + "Backward (another [Differentiable] overload of '" + _method.Name + "' generates it too)");
                 return;
@@ -510,6 +517,8 @@ internal sealed class Lowerer
         _cancellationToken.ThrowIfCancellationRequested();
         if (depth > MaxDepth && operation is not (IParameterReferenceOperation or ILocalReferenceOperation or ILiteralOperation))
         {
+            if (_tooDeep) return -1; // one diagnostic for an over-deep expression, not one per branch
+            _tooDeep = true;
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, "an expression nested more than " + MaxDepth + " levels deep (split it into local variables)");
             return -1;
         }
