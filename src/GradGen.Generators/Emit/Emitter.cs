@@ -228,12 +228,12 @@ internal sealed class Emitter
                     if (_plan.Active[operand.Id])
                     {
                         target = adjoints[operand.Id];
-                        if (declared.Add(operand.Id)) w.Line(Declaration(operand, target));
+                        if (declared.Add(operand.Id)) w.Line(ZeroGradient(operand.Type, operand.Name, target));
                     }
                     else if (isScalar)
                     {
                         target = Unique("unused" + unused++, taken);
-                        w.Line(operand.Type.TypeName + " " + target + " = 0;");
+                        w.Line(ZeroGradient(operand.Type, operand.Name, target));
                     }
                     else
                     {
@@ -266,7 +266,7 @@ internal sealed class Emitter
                         canHandOn = false;
                         continue;
                     }
-                    if (first) w.Line(Declaration(operand, target));
+                    if (first) w.Line(ZeroGradient(operand.Type, operand.Name, target));
                     w.Line(Render(adjoint.Code, instruction, g, target) + ";");
                 }
                 else
@@ -279,9 +279,10 @@ internal sealed class Emitter
         w.Close();
     }
 
-    private static string Declaration(Instruction value, string adjoint) => value.Type.Kind == ValueKind.Tensor
-        ? "var " + adjoint + " = " + Ops + ".ZerosLike(" + value.Name + ");"
-        : value.Type.TypeName + " " + adjoint + " = 0;";
+    /// <summary>A zero gradient for a value: a tensor of its shape, or a scalar 0.</summary>
+    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind == ValueKind.Tensor
+        ? "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");"
+        : type.TypeName + " " + gradientName + " = 0;";
 
     // ── the public backward forms ────────────────────────────────────────────────────────
 
@@ -342,9 +343,7 @@ internal sealed class Emitter
         foreach (var gradient in GradientNames)
         {
             var parameter = M.Parameters[gradient.Key];
-            w.Line(parameter.Type.Kind == ValueKind.Tensor
-                ? "var " + gradient.Value + " = " + Ops + ".ZerosLike(" + parameter.Name + ");"
-                : parameter.Type.TypeName + " " + gradient.Value + " = 0;");
+            w.Line(ZeroGradient(parameter.Type, parameter.Name, gradient.Value));
         }
         w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _upstream + ");");
         w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Values) + ");");

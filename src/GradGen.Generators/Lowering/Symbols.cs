@@ -15,7 +15,6 @@ internal static class Symbols
     /// <summary>Classifies a type: float/double scalars, Tensor&lt;float|double&gt;, or passive (anything else).</summary>
     public static ValueType Classify(ITypeSymbol? type)
     {
-        var name = type?.ToDisplayString(Qualified) ?? "object";
         switch (type?.SpecialType)
         {
             case SpecialType.System_Single: return new ValueType(ValueKind.Scalar, ElementType.Float, "float");
@@ -29,7 +28,7 @@ internal static class Symbols
                 case SpecialType.System_Double: return new ValueType(ValueKind.Tensor, ElementType.Double, "global::System.Numerics.Tensors.Tensor<double>");
             }
         }
-        return new ValueType(ValueKind.Passive, ElementType.Double, name);
+        return new ValueType(ValueKind.Passive, ElementType.Double, type?.ToDisplayString(Qualified) ?? "object");
     }
 
     /// <summary>True for <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c>.</summary>
