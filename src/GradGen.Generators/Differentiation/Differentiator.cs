@@ -10,11 +10,18 @@ namespace GradGen.Generators.Differentiation;
 /// the order of the backward sweep and what the forward sweep must record for it.
 /// </summary>
 /// <param name="Forward">Instructions computed in the forward sweep (those the result depends on), in order.</param>
-/// <param name="Backward">Instructions whose adjoint rule runs, in backward-sweep (reverse) order.</param>
 /// <param name="Active">Per instruction: whether it receives a gradient (it depends on a differentiable parameter and a gradient flows from the result to it).</param>
 /// <param name="Saved">Values the backward sweep reads, recorded on the tape.</param>
 /// <param name="SavedCalls">Calls whose own tape the backward sweep needs (to run the callee's pullback).</param>
-internal sealed record AdjointPlan(EquatableArray<int> Forward, EquatableArray<int> Backward, EquatableArray<bool> Active, EquatableArray<int> Saved, EquatableArray<int> SavedCalls);
+/// <param name="Names">The names the generated members introduce.</param>
+/// <param name="Backward">The backward sweep, statement by statement: Emit only prints it.</param>
+internal sealed record AdjointPlan(
+    EquatableArray<int> Forward,
+    EquatableArray<bool> Active,
+    EquatableArray<int> Saved,
+    EquatableArray<int> SavedCalls,
+    GeneratedNames Names,
+    EquatableArray<BackwardStatement> Backward);
 
 /// <summary>A lowered method with its adjoint plan: the input of Emit.</summary>
 internal sealed record DifferentiatedMethod(MethodModel Method, AdjointPlan Plan);
@@ -75,10 +82,10 @@ internal static class Differentiator
             var rule = RuleOf(instruction, instructions);
             for (var k = 0; k < instruction.Operands.Count; k++)
             {
-                if (!active[instruction.Operands[k]] || rule.Adjoints[k]?.Code is not { } template) continue;
-                if (template.Contains("{y}")) saved.Add(id);
-                if (template.Contains("{a}")) saved.Add(instruction.Operands[0]);
-                if (template.Contains("{b}")) saved.Add(instruction.Operands[1]);
+                if (!active[instruction.Operands[k]] || rule.Adjoints[k] is not { } adjoint) continue;
+                if ((adjoint.Reads & Reads.Y) != 0) saved.Add(id);
+                if ((adjoint.Reads & Reads.A) != 0) saved.Add(instruction.Operands[0]);
+                if ((adjoint.Reads & Reads.B) != 0) saved.Add(instruction.Operands[1]);
             }
         }
         // A tensor intermediate's gradient buffer is allocated in the value's shape, so the backward sweep needs the value too.
@@ -88,8 +95,9 @@ internal static class Differentiator
         }
         saved.RemoveWhere(id => instructions[id].Op == OpKind.Constant);
 
+        var planner = new BackwardPlanner(method, active, backward);
         return new DifferentiatedMethod(method, new AdjointPlan(
-            forward.ToEquatableArray(), backward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), savedCalls.ToEquatableArray()));
+            forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), savedCalls.ToEquatableArray(), planner.Names, planner.Statements));
     }
 
     /// <summary>The rule of a (non-call) instruction. Lower only accepts instructions that have one.</summary>

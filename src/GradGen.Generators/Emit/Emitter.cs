@@ -26,35 +26,21 @@ internal sealed class Emitter
     private readonly IndentedWriter _writer = new();
     private readonly string _static;
     private readonly string _tapeType;
-    private readonly Dictionary<int, string> _callTapes = new();
-    private readonly string _tape;
-    private readonly string _upstream;
-    private readonly string _value;
-
-    /// <summary>The gradient parameter name of each differentiable forward parameter (by parameter index): <c>x</c> → <c>dX</c>.</summary>
-    private Dictionary<int, string> GradientNames { get; } = new();
+    private readonly GeneratedNames _names;
 
     private Emitter(DifferentiatedMethod method)
     {
         _method = method.Method;
         _plan = method.Plan;
+        _names = _plan.Names;
         _instructions = _method.Instructions;
         _static = _method.IsStatic ? " static" : "";
         _tapeType = _method.Name + Naming.TapeSuffix;
-        // Every name the generated members introduce is chosen to differ from the user's parameter and value names.
-        var taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(_method.Parameters.Select(p => p.Name)));
-        foreach (var instruction in _instructions.Where(i => i.Op == OpKind.Call))
-        {
-            _callTapes[instruction.Id] = Unique(instruction.Name.TrimStart('@') + "Tape", taken);
-        }
-        for (var i = 0; i < _method.Parameters.Count; i++)
-        {
-            if (_method.Parameters[i].Differentiable) GradientNames[i] = Unique(Naming.Gradient(_method.Parameters[i].Name), taken);
-        }
-        _tape = Unique("tape", taken);
-        _upstream = Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
-        _value = Unique("value", taken);
     }
+
+    /// <summary>The gradient parameters, by forward parameter index: <c>x</c> → <c>dX</c>.</summary>
+    private IEnumerable<KeyValuePair<int, string>> GradientNames =>
+        _names.ParameterGradients.Select((name, i) => new KeyValuePair<int, string>(i, name)).Where(g => g.Value.Length > 0);
 
     /// <summary>The generated file for a method.</summary>
     public static GeneratedFile Emit(DifferentiatedMethod method)
@@ -98,7 +84,7 @@ internal sealed class Emitter
 
     private IEnumerable<(string Type, string Name)> TapeFields() =>
         _plan.Saved.Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
-            .Concat(_plan.SavedCalls.Select(id => (_instructions[id].Callee!.TapeType, _callTapes[id])));
+            .Concat(_plan.SavedCalls.Select(id => (_instructions[id].Callee!.TapeType, _names.CallTapes[id])));
 
     private void Tape()
     {
@@ -126,8 +112,8 @@ internal sealed class Emitter
     private void Forward()
     {
         var w = _writer;
-        w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
-        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _tape + ")");
+        w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _names.Tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
+        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _names.Tape + ")");
         foreach (var id in _plan.Forward)
         {
             var instruction = _instructions[id];
@@ -135,7 +121,7 @@ internal sealed class Emitter
             {
                 var callee = instruction.Callee!;
                 var arguments = string.Join(", ", instruction.Operands.Select(Name));
-                w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _callTapes[id] + ");");
+                w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _names.CallTapes[id] + ");");
             }
             else
             {
@@ -143,7 +129,7 @@ internal sealed class Emitter
             }
         }
         var fields = TapeFields().Select(f => f.Name).ToList();
-        w.Line(fields.Count == 0 ? _tape + " = default;" : _tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
+        w.Line(fields.Count == 0 ? _names.Tape + " = default;" : _names.Tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
         w.Line("return " + Name(M.Result) + ";");
         w.Close();
     }
@@ -162,121 +148,77 @@ internal sealed class Emitter
     private void Pullback()
     {
         var w = _writer;
-        var upstream = _upstream;
+        var upstream = _names.Upstream;
         w.Line("/// <summary>");
         w.Line("/// The backward sweep of <c>" + M.Name + "</c>: given <paramref name=\"" + upstream + "\"/> = ∂L/∂" + Name(M.Result) + ", adds ∂L/∂" +
-               string.Join(", ∂L/∂", Differentiable.Select(p => p.Name.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Values) + ".");
+               string.Join(", ∂L/∂", Differentiable.Select(p => p.Name.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Value)) + ".");
         w.Line("/// </summary>");
-        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
+        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
 
         var fields = TapeFields().ToList();
         if (fields.Count > 0)
         {
             w.Line("// values recorded by the forward sweep");
-            foreach (var (_, name) in fields) w.Line("var " + name + " = " + _tape + "." + name + ";");
+            foreach (var (_, name) in fields) w.Line("var " + name + " = " + _names.Tape + "." + name + ";");
         }
-
-        var adjoints = new Dictionary<int, string>();
-        var declared = new HashSet<int>();
-        var taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(GradientNames.Values).Concat(_callTapes.Values).Concat(M.Parameters.Select(p => p.Name))) { _tape, upstream, _value };
-        foreach (var instruction in _instructions)
-        {
-            if (!_plan.Active[instruction.Id]) continue;
-            if (instruction.Op == OpKind.Parameter)
-            {
-                adjoints[instruction.Id] = GradientNames[instruction.ParameterIndex];
-                declared.Add(instruction.Id);
-            }
-            else if (instruction.Id == M.Result)
-            {
-                adjoints[instruction.Id] = upstream;
-                declared.Add(instruction.Id);
-            }
-            else
-            {
-                adjoints[instruction.Id] = Unique(Naming.Gradient(instruction.Name), taken);
-            }
-        }
-
-        var result = _instructions[M.Result];
-        if (result.Op == OpKind.Parameter && _plan.Active[result.Id])
-        {
-            w.Line();
-            w.Line("// " + result.Name + " is returned as is  ⇒  ∂L/∂" + result.Name + " += ∂L/∂result");
-            w.Line(result.Type.Kind == ValueKind.Tensor
-                ? AdjointClass + ".Identity(" + upstream + ", " + adjoints[result.Id] + ");"
-                : adjoints[result.Id] + " += " + upstream + ";");
-        }
-
-        var unused = 0;
-        foreach (var id in _plan.Backward)
-        {
-            var instruction = _instructions[id];
-            var g = adjoints[id];
-            w.Line();
-            if (instruction.Op == OpKind.Call)
-            {
-                var callee = instruction.Callee!;
-                w.Line("// " + instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name);
-                var arguments = new List<string>();
-                for (var k = 0; k < instruction.Operands.Count; k++)
-                {
-                    if (!callee.DifferentiableParameters[k]) continue;
-                    var operand = _instructions[instruction.Operands[k]];
-                    var isScalar = operand.Type.Kind == ValueKind.Scalar;
-                    string target;
-                    if (_plan.Active[operand.Id])
-                    {
-                        target = adjoints[operand.Id];
-                        if (declared.Add(operand.Id)) w.Line(ZeroGradient(operand.Type, operand.Name, target));
-                    }
-                    else if (isScalar)
-                    {
-                        target = Unique("unused" + unused++, taken);
-                        w.Line(ZeroGradient(operand.Type, operand.Name, target));
-                    }
-                    else
-                    {
-                        target = Ops + ".ZerosLike(" + Name(operand.Id) + ")";
-                    }
-                    arguments.Add((isScalar ? "ref " : "") + target);
-                }
-                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _callTapes[id] + ", " + g + (arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
-                continue;
-            }
-
-            var rule = RuleOf(instruction);
-            var flows = Enumerable.Range(0, instruction.Operands.Count).Where(k => _plan.Active[instruction.Operands[k]] && rule.Adjoints[k] is not null).ToList();
-            w.Line("// " + Render(rule.Math, instruction, g, null) + "  ⇒  " + string.Join(",  ", flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, g, null)))
-                   + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
-            // A gradient buffer this method owns (not the caller's dY) may be handed on to one operand that receives it
-            // unchanged, instead of being copied: nothing reads it after this block.
-            var canHandOn = instruction.Id != M.Result;
-            foreach (var k in flows)
-            {
-                var operand = _instructions[instruction.Operands[k]];
-                var adjoint = rule.Adjoints[k]!;
-                var target = adjoints[operand.Id];
-                var first = declared.Add(operand.Id);
-                if (operand.Type.Kind == ValueKind.Tensor)
-                {
-                    if (first && canHandOn && adjoint.PassThrough && instruction.Operands.Count(o => o == operand.Id) == 1)
-                    {
-                        w.Line("var " + target + " = " + AdjointClass + ".Reduce(" + g + ", " + operand.Name + ");");
-                        canHandOn = false;
-                        continue;
-                    }
-                    if (first) w.Line(ZeroGradient(operand.Type, operand.Name, target));
-                    w.Line(Render(adjoint.Code, instruction, g, target) + ";");
-                }
-                else
-                {
-                    var contribution = Render(adjoint.Code, instruction, g, target);
-                    w.Line(first ? operand.Type.TypeName + " " + target + " = " + contribution + ";" : target + " += " + contribution + ";");
-                }
-            }
-        }
+        foreach (var statement in _plan.Backward) Statement(statement);
         w.Close();
+    }
+
+    /// <summary>Prints one statement of the backward plan.</summary>
+    private void Statement(BackwardStatement statement)
+    {
+        var w = _writer;
+        switch (statement)
+        {
+            case RuleBlock block:
+            {
+                var instruction = _instructions[block.Instruction];
+                var rule = RuleOf(instruction);
+                w.Line();
+                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
+                       + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
+                foreach (var inner in block.Statements) Statement(inner);
+                break;
+            }
+            case CallBlock block:
+            {
+                var instruction = _instructions[block.Instruction];
+                var callee = instruction.Callee!;
+                w.Line();
+                w.Line("// " + instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name);
+                foreach (var inner in block.Statements) Statement(inner);
+                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? Ops + ".ZerosLike(" + Name(a.Value) + ")"));
+                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.CallTapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                break;
+            }
+            case ReturnedAsIs returned:
+            {
+                var result = _instructions[returned.Value];
+                w.Line();
+                w.Line("// " + result.Name + " is returned as is  ⇒  ∂L/∂" + result.Name + " += ∂L/∂result");
+                w.Line(result.Type.Kind == ValueKind.Tensor
+                    ? AdjointClass + ".Identity(" + returned.Upstream + ", " + returned.Gradient + ");"
+                    : returned.Gradient + " += " + returned.Upstream + ";");
+                break;
+            }
+            case DeclareGradient declare:
+                w.Line(ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
+                break;
+            case HandOnGradient handOn:
+                w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
+                break;
+            case Accumulate accumulate:
+            {
+                var instruction = _instructions[accumulate.Instruction];
+                var operand = _instructions[instruction.Operands[accumulate.Operand]];
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target);
+                w.Line(operand.Type.Kind == ValueKind.Tensor ? code + ";"
+                    : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
+                    : accumulate.Target + " += " + code + ";");
+                break;
+            }
+        }
     }
 
     /// <summary>A zero gradient for a value: a tensor of its shape, or a scalar 0.</summary>
@@ -289,12 +231,12 @@ internal sealed class Emitter
     private string GradientList => string.Join(", ", Differentiable.Select(p => p.Name.TrimStart('@')));
 
     private string UpstreamParameter => ScalarResult
-        ? UpstreamType + " " + _upstream + " = " + One(M.ReturnType.Element)
-        : UpstreamType + " " + _upstream;
+        ? UpstreamType + " " + _names.Upstream + " = " + One(M.ReturnType.Element)
+        : UpstreamType + " " + _names.Upstream;
 
     private string UpstreamDoc => ScalarResult
-        ? "<param name=\"" + _upstream + "\">∂L/∂" + M.Name + ", the factor the gradient is scaled by (1 for the plain gradient).</param>"
-        : "<param name=\"" + _upstream + "\">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>";
+        ? "<param name=\"" + _names.Upstream + "\">∂L/∂" + M.Name + ", the factor the gradient is scaled by (1 for the plain gradient).</param>"
+        : "<param name=\"" + _names.Upstream + "\">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>";
 
     /// <summary>The &lt;param&gt; tags of a public backward form (all or none: the compiler warns about a partial set).</summary>
     private void ParameterDocs(bool gradients)
@@ -316,18 +258,18 @@ internal sealed class Emitter
     private void AccumulatingBackward()
     {
         var w = _writer;
-        var value = _value;
-        var tape = _tape;
+        var value = _names.Value;
+        var tape = _names.Tape;
         w.Line("/// <summary>");
         w.Line("/// Computes <c>" + M.Name + "</c> and <b>adds</b> its gradient with respect to " + GradientList + " into the caller-owned " +
-               string.Join(", ", GradientNames.Values) + ": the allocation-free form for training loops and gradient accumulation.");
+               string.Join(", ", GradientNames.Select(g => g.Value)) + ": the allocation-free form for training loops and gradient accumulation.");
         w.Line("/// </summary>");
         ParameterDocs(gradients: true);
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
         w.Line("var " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out var " + tape + ");");
-        w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _upstream + ", " + GradientParameterList(false) + ");");
+        w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _names.Upstream + ", " + GradientParameterList(false) + ");");
         w.Line("return " + value + ";");
         w.Close();
     }
@@ -335,7 +277,7 @@ internal sealed class Emitter
     private void TupleBackward()
     {
         var w = _writer;
-        var value = _value;
+        var value = _names.Value;
         var tupleType = "(" + M.ReturnType.TypeName + " Value, " + string.Join(", ", GradientNames.Select(g => M.Parameters[g.Key].Type.TypeName + " " + g.Value.TrimStart('@'))) + ")";
         w.Line("/// <summary>The value of <c>" + M.Name + "</c> and its gradient with respect to " + GradientList + ", each shaped like its parameter.</summary>");
         ParameterDocs(gradients: false);
@@ -345,8 +287,8 @@ internal sealed class Emitter
             var parameter = M.Parameters[gradient.Key];
             w.Line(ZeroGradient(parameter.Type, parameter.Name, gradient.Value));
         }
-        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _upstream + ");");
-        w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Values) + ");");
+        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _names.Upstream + ");");
+        w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Select(g => g.Value)) + ");");
         w.Close();
     }
 
@@ -380,12 +322,4 @@ internal sealed class Emitter
     private static string Keyword(ElementType element) => element == ElementType.Float ? "float" : "double";
 
     private static string One(ElementType element) => element == ElementType.Float ? "1f" : "1d";
-
-    private static string Unique(string preferred, HashSet<string> taken)
-    {
-        var name = preferred;
-        for (var i = 1; taken.Contains(name); i++) name = preferred + i;
-        taken.Add(name);
-        return name;
-    }
 }

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using GradGen.Generators.Differentiation;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -8,20 +10,21 @@ namespace GradGen.Generators.Lowering;
 /// <summary>Maps the methods and operators a user may call to IR ops. Whether an op applies to its operands is the rule table's say.</summary>
 internal static class OpCatalog
 {
-    private static readonly Dictionary<string, OpKind> OpsMethods = new()
-    {
-        ["Add"] = OpKind.Add, ["Subtract"] = OpKind.Subtract, ["Multiply"] = OpKind.Multiply, ["Divide"] = OpKind.Divide,
-        ["Negate"] = OpKind.Negate, ["MatMul"] = OpKind.MatMul, ["Transpose"] = OpKind.Transpose, ["Relu"] = OpKind.Relu,
-        ["Sigmoid"] = OpKind.Sigmoid, ["Tanh"] = OpKind.Tanh, ["Exp"] = OpKind.Exp, ["Log"] = OpKind.Log,
-        ["Sqrt"] = OpKind.Sqrt, ["Square"] = OpKind.Square, ["Sum"] = OpKind.Sum, ["Mean"] = OpKind.Mean,
-        ["Softmax"] = OpKind.Softmax, ["SoftmaxCrossEntropy"] = OpKind.SoftmaxCrossEntropy,
-    };
+    /// <summary>The <c>GradGen.Ops</c> methods that are differentiable ops: derived from the rule table.</summary>
+    private static readonly Dictionary<string, OpKind> OpsMethods = Catalogue(rule => rule.OpsMethod);
 
-    private static readonly Dictionary<string, OpKind> MathMethods = new()
+    /// <summary>The <c>Math</c>/<c>MathF</c> functions that are differentiable ops: derived from the rule table.</summary>
+    private static readonly Dictionary<string, OpKind> MathMethods = Catalogue(rule => rule.MathMethod);
+
+    private static Dictionary<string, OpKind> Catalogue(Func<Rule, string?> method)
     {
-        ["Exp"] = OpKind.Exp, ["Log"] = OpKind.Log, ["Sqrt"] = OpKind.Sqrt, ["Sin"] = OpKind.Sin, ["Cos"] = OpKind.Cos,
-        ["Tanh"] = OpKind.Tanh, ["Pow"] = OpKind.Pow, ["Abs"] = OpKind.Abs, ["Max"] = OpKind.Max, ["Min"] = OpKind.Min,
-    };
+        var catalogue = new Dictionary<string, OpKind>();
+        foreach (var rule in Rules.All)
+        {
+            if (method(rule) is { } name) catalogue[name] = rule.Op;
+        }
+        return catalogue;
+    }
 
     /// <summary>Math functions whose derivative is zero almost everywhere: a gradient through them would silently vanish.</summary>
     private static readonly HashSet<string> PiecewiseConstantMath = new()

@@ -16,6 +16,15 @@ internal static class Naming
 
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 
+    /// <summary>The preferred name, or the first of <c>name1</c>, <c>name2</c>, … not yet taken; marks it taken.</summary>
+    public static string Unique(string preferred, System.Collections.Generic.HashSet<string> taken)
+    {
+        var name = preferred;
+        for (var i = 1; taken.Contains(name); i++) name = preferred + i;
+        taken.Add(name);
+        return name;
+    }
+
     /// <summary>The gradient name of a value: <c>x</c> → <c>dX</c>, <c>logits</c> → <c>dLogits</c>.</summary>
     public static string Gradient(string name)
     {

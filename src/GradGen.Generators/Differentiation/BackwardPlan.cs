@@ -1,0 +1,58 @@
+using GradGen.Generators.Helpers;
+
+namespace GradGen.Generators.Differentiation;
+
+/// <summary>
+/// The names the generated members introduce, chosen by Differentiate so that none clashes with the user's parameter and
+/// value names (Emit only prints them).
+/// </summary>
+/// <param name="Tape">The tape parameter of Forward/Pullback.</param>
+/// <param name="Upstream">∂L/∂result: <c>seed</c> for a scalar result, <c>dY</c> for a tensor.</param>
+/// <param name="Value">The local holding the forward value in the public backward forms.</param>
+/// <param name="ParameterGradients">Per forward parameter: the name of its gradient parameter (<c>x</c> → <c>dX</c>), or empty when it has none.</param>
+/// <param name="CallTapes">Per value: the name of the callee tape a <c>Call</c> records, or empty.</param>
+internal sealed record GeneratedNames(
+    string Tape,
+    string Upstream,
+    string Value,
+    EquatableArray<string> ParameterGradients,
+    EquatableArray<string> CallTapes);
+
+/// <summary>One statement of the backward sweep, decided by Differentiate and printed by Emit.</summary>
+internal abstract record BackwardStatement;
+
+/// <summary>
+/// The backward block of one instruction: Emit prints a comment stating the rule for the operands in
+/// <paramref name="Flows"/> (operand positions that receive a gradient), then the statements.
+/// </summary>
+internal sealed record RuleBlock(int Instruction, string Upstream, EquatableArray<int> Flows, EquatableArray<BackwardStatement> Statements) : BackwardStatement;
+
+/// <summary>The backward block of a call to another <c>[Differentiable]</c> method: its pullback, given ∂L/∂result.</summary>
+internal sealed record CallBlock(int Instruction, string Upstream, EquatableArray<BackwardStatement> Statements, EquatableArray<CallArgument> Arguments) : BackwardStatement;
+
+/// <summary>
+/// The gradient buffer a callee's pullback adds one differentiable argument's gradient into: the argument's own gradient
+/// (<paramref name="Gradient"/>), or, for an inactive argument, a scratch buffer (a declared scalar, or a fresh tensor shaped
+/// like <paramref name="Value"/> when <paramref name="Gradient"/> is null).
+/// </summary>
+internal sealed record CallArgument(int Value, string? Gradient, bool ByRef);
+
+/// <summary>The method returns a parameter as is: its gradient receives the upstream gradient.</summary>
+internal sealed record ReturnedAsIs(int Value, string Gradient, string Upstream) : BackwardStatement;
+
+/// <summary>Declares a zero gradient for <paramref name="Value"/>: a tensor of its shape, or a scalar 0.</summary>
+internal sealed record DeclareGradient(int Value, string Name) : BackwardStatement;
+
+/// <summary>
+/// Declares the gradient of an operand that receives the upstream gradient unchanged by handing the upstream buffer on
+/// (<c>var dA = Adjoint.Reduce(dY, a)</c>: the buffer itself when the shapes agree, a reduced copy for a broadcast operand).
+/// Legal only where nothing reads <paramref name="From"/> afterwards.
+/// </summary>
+internal sealed record HandOnGradient(int Value, string Name, string From) : BackwardStatement;
+
+/// <summary>
+/// Adds operand <paramref name="Operand"/>'s contribution of the instruction's rule, given the instruction's gradient
+/// <paramref name="Upstream"/>, into <paramref name="Target"/>: a kernel
+/// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>.
+/// </summary>
+internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares) : BackwardStatement;

@@ -1,0 +1,77 @@
+using System;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Differentiation;
+
+/// <summary>Which of an op's values an adjoint reads (so the forward sweep must record them on the tape).</summary>
+[Flags]
+internal enum Reads
+{
+    None = 0,
+
+    /// <summary>The first operand <c>{a}</c>.</summary>
+    A = 1,
+
+    /// <summary>The second operand <c>{b}</c>.</summary>
+    B = 2,
+
+    /// <summary>The result <c>{y}</c>.</summary>
+    Y = 4,
+}
+
+/// <summary>What a rule adds to the gradient of one operand: the code, the same in math for the comment, and what it reads.</summary>
+/// <param name="Code">
+/// C# template. A tensor operand's adjoint is a kernel call that accumulates into <c>{into}</c>; a scalar operand's is an
+/// expression the emitter adds with <c>+=</c>.
+/// </param>
+/// <param name="Reads">The op's values the code reads besides the upstream gradient <c>{g}</c>; a test checks it against the template.</param>
+/// <param name="PassThrough">
+/// True when the operand receives the upstream gradient unchanged (up to summing over broadcast axes), as both operands of
+/// <c>a + b</c> do: the backward plan may then hand the upstream buffer on instead of copying it.
+/// </param>
+internal sealed record OperandAdjoint(string Code, string Math, Reads Reads, bool PassThrough = false);
+
+/// <summary>
+/// One differentiation rule: how an op is computed in the forward sweep and what it contributes to the gradient
+/// of each operand in the backward sweep, with the math the emitted comment states.
+/// </summary>
+/// <remarks>
+/// Templates are C# text with placeholders: <c>{a}</c>, <c>{b}</c> operands, <c>{y}</c> the result, <c>{g}</c> the
+/// upstream gradient ∂L/∂y, <c>{into}</c> the operand's gradient buffer, <c>{T}</c> the element type keyword,
+/// <c>{Ta}</c> the element type keyword of operand a, <c>{M}</c> <c>System.Math</c> or <c>System.MathF</c>,
+/// <c>{1}</c> and <c>{2}</c> typed literals, <c>{Ops}</c> and <c>{Adjoint}</c> the runtime classes.
+/// </remarks>
+internal sealed record Rule
+{
+    /// <summary>The op this rule differentiates.</summary>
+    public required OpKind Op { get; init; }
+
+    /// <summary>The operand kinds: <c>s</c> scalar, <c>t</c> tensor, <c>p</c> passive (no gradient flows).</summary>
+    public required string Signature { get; init; }
+
+    /// <summary>The <c>GradGen.Ops</c> method that computes the op (and that a user calls), or null for a scalar expression.</summary>
+    public string? OpsMethod { get; init; }
+
+    /// <summary>The <c>System.Math</c>/<c>MathF</c> function that computes a scalar op (and that a user calls), if any.</summary>
+    public string? MathMethod { get; init; }
+
+    /// <summary>The forward expression template of a scalar op that is not a method call (<c>{a} + {b}</c>).</summary>
+    public string? Expression { get; init; }
+
+    /// <summary>The forward op in math, e.g. <c>{y} = {a}·{b}</c>.</summary>
+    public required string Math { get; init; }
+
+    /// <summary>Per operand, its adjoint, or null where no gradient flows.</summary>
+    public required OperandAdjoint?[] Adjoints { get; init; }
+
+    /// <summary>A remark appended to the comment, e.g. that broadcast operands receive sums.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The forward template, derived from the fields: <c>{Ops}.MatMul({a}, {b})</c>, <c>{M}.Exp({a})</c> or the expression.</summary>
+    public string Forward =>
+        OpsMethod is not null ? "{Ops}." + OpsMethod + "(" + Arguments + ")"
+        : MathMethod is not null ? "{M}." + MathMethod + "(" + Arguments + ")"
+        : Expression!;
+
+    private string Arguments => Signature.Length == 1 ? "{a}" : "{a}, {b}";
+}

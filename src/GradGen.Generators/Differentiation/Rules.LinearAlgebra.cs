@@ -1,0 +1,13 @@
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Differentiation;
+
+internal static partial class Rules
+{
+    /// <summary>Matrix products and transposes.</summary>
+    private static readonly Rule[] LinearAlgebra =
+    {
+        Op(OpKind.MatMul, "tt", "MatMul", "{y} = {a}·{b}", A("{Adjoint}.MatMulLeft({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y}·{b}ᵀ", Reads.B), A("{Adjoint}.MatMulRight({a}, {g}, {into})", "∂L/∂{b} += {a}ᵀ·∂L/∂{y}", Reads.A)),
+        Op(OpKind.Transpose, "t", "Transpose", "{y} = {a}ᵀ", A("{Adjoint}.Transpose({g}, {into})", "∂L/∂{a} += (∂L/∂{y})ᵀ")),
+    };
+}
