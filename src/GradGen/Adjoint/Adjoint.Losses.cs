@@ -1,0 +1,39 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace GradGen;
+
+// Backward kernels of loss functions.
+public static partial class Adjoint
+{
+    // ── losses ─────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// For L = <see cref="Ops.SoftmaxCrossEntropy{T}"/>(Z, targets) with Z [N, C]:
+    /// into (Z̄) += dL · (softmax(Z) − onehot(targets)) / N.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        const string Kernel = "Adjoint.SoftmaxCrossEntropy";
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(into);
+        (int rows, int classes) = Ops.ValidateCrossEntropy(Kernel, logits, targets);
+        TensorShape.RequireSameShape(Kernel, nameof(logits), logits.Lengths, nameof(into), into.Lengths);
+        ReadOnlySpan<T> z = Dense.Read(logits);
+        Span<T> target = Dense.Target(Kernel, into);
+        if (rows == 0) return;
+        T scale = dL / T.CreateChecked(rows);
+        using var probabilities = Scratch<T>.Rent(classes);
+        for (int i = 0; i < rows; i++)
+        {
+            Span<T> row = target.Slice(i * classes, classes);
+            Ops.SoftmaxRow(z.Slice(i * classes, classes), probabilities.Span);
+            TensorPrimitives.MultiplyAdd(probabilities.Span, scale, row, row);
+            row[targets[i]] -= scale;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace GradGen;
+
+// Element-wise arithmetic (broadcast) and element-wise functions.
+public static partial class Ops
+{
+    // ── element-wise arithmetic ─────────────────────────────────────────────────────────────
+
+    /// <summary>a + b, broadcast.</summary>
+    public static Tensor<T> Add<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Binary<T, AddOp<T>>(nameof(Add), a, b);
+
+    /// <summary>a + b for every element of <paramref name="a"/>.</summary>
+    public static Tensor<T> Add<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
+        TensorPrimitives.Add(Dense.Read(a), b, result);
+        return Dense.Wrap(result, a.Lengths);
+    }
+
+    /// <summary>a + b for every element of <paramref name="b"/>.</summary>
+    public static Tensor<T> Add<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Add(b, a);
+
+    /// <summary>a − b, broadcast.</summary>
+    public static Tensor<T> Subtract<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Binary<T, SubtractOp<T>>(nameof(Subtract), a, b);
+
+    /// <summary>a − b for every element of <paramref name="a"/>.</summary>
+    public static Tensor<T> Subtract<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
+        TensorPrimitives.Subtract(Dense.Read(a), b, result);
+        return Dense.Wrap(result, a.Lengths);
+    }
+
+    /// <summary>a − b for every element of <paramref name="b"/>.</summary>
+    public static Tensor<T> Subtract<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
+        TensorPrimitives.Subtract(a, Dense.Read(b), result);
+        return Dense.Wrap(result, b.Lengths);
+    }
+
+    /// <summary>a ⊙ b (element-wise, Hadamard product), broadcast.</summary>
+    public static Tensor<T> Multiply<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Binary<T, MultiplyOp<T>>(nameof(Multiply), a, b);
+
+    /// <summary>a · b for every element of <paramref name="a"/>.</summary>
+    public static Tensor<T> Multiply<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
+        TensorPrimitives.Multiply(Dense.Read(a), b, result);
+        return Dense.Wrap(result, a.Lengths);
+    }
+
+    /// <summary>a · b for every element of <paramref name="b"/>.</summary>
+    public static Tensor<T> Multiply<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Multiply(b, a);
+
+    /// <summary>a ⊘ b (element-wise division), broadcast.</summary>
+    public static Tensor<T> Divide<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T> => Binary<T, DivideOp<T>>(nameof(Divide), a, b);
+
+    /// <summary>a / b for every element of <paramref name="a"/>.</summary>
+    public static Tensor<T> Divide<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
+        TensorPrimitives.Divide(Dense.Read(a), b, result);
+        return Dense.Wrap(result, a.Lengths);
+    }
+
+    /// <summary>a / b for every element of <paramref name="b"/>.</summary>
+    public static Tensor<T> Divide<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
+        TensorPrimitives.Divide(a, Dense.Read(b), result);
+        return Dense.Wrap(result, b.Lengths);
+    }
+
+    /// <summary>−x.</summary>
+    public static Tensor<T> Negate<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Negate(s, d));
+
+    // ── element-wise functions ──────────────────────────────────────────────────────────────
+
+    /// <summary>max(x, 0).</summary>
+    public static Tensor<T> Relu<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Max(s, T.Zero, d));
+
+    /// <summary>The logistic function 1 / (1 + e^−x).</summary>
+    public static Tensor<T> Sigmoid<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Sigmoid(s, d));
+
+    /// <summary>The hyperbolic tangent.</summary>
+    public static Tensor<T> Tanh<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Tanh(s, d));
+
+    /// <summary>e^x.</summary>
+    public static Tensor<T> Exp<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Exp(s, d));
+
+    /// <summary>The natural logarithm.</summary>
+    public static Tensor<T> Log<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Log(s, d));
+
+    /// <summary>The square root.</summary>
+    public static Tensor<T> Sqrt<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Sqrt(s, d));
+
+    /// <summary>x².</summary>
+    public static Tensor<T> Square<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Multiply(s, s, d));
+
+    private static Tensor<T> Binary<T, TOp>(string op, Tensor<T> a, Tensor<T> b)
+        where T : IFloatingPointIeee754<T>
+        where TOp : IBinaryOp<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        nint[] shape = TensorShape.Broadcast(op, a.Lengths, b.Lengths);
+        var result = Dense.AllocateForOverwrite<T>(shape);
+        Broadcasting.Binary<T, TOp>(Dense.Read(a), a.Lengths, Dense.Read(b), b.Lengths, result, shape);
+        return Dense.Wrap(result, shape);
+    }
+
+    private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
+
+    private static Tensor<T> Unary<T>(Tensor<T> x, SpanMap<T> map) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
+        map(Dense.Read(x), result);
+        return Dense.Wrap(result, x.Lengths);
+    }
+}

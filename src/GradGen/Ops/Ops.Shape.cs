@@ -1,0 +1,21 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace GradGen;
+
+// Shape operations.
+public static partial class Ops
+{
+    /// <summary>The transpose of a 2-D tensor [M, N]: a new dense [N, M] tensor (not a view).</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not 2-D.</exception>
+    public static Tensor<T> Transpose<T>(Tensor<T> x) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        TensorShape.RequireMatrix(nameof(Transpose), nameof(x), x.Lengths);
+        int m = checked((int)x.Lengths[0]), n = checked((int)x.Lengths[1]);
+        var result = GC.AllocateUninitializedArray<T>(checked(m * n));
+        MatrixKernels.Transpose(Dense.Read(x), result, m, n);
+        return Dense.Wrap(result, stackalloc nint[] { n, m });
+    }
+}
