@@ -10,13 +10,18 @@ namespace GradGen.Generators.Differentiation;
 /// <param name="Upstream">∂L/∂result: <c>seed</c> for a scalar result, <c>dY</c> for a tensor.</param>
 /// <param name="Value">The local holding the forward value in the public backward forms.</param>
 /// <param name="ParameterGradients">Per forward parameter: the name of its gradient parameter (<c>x</c> → <c>dX</c>), or empty when it has none.</param>
-/// <param name="CallTapes">Per value: the name of the callee tape a <c>Call</c> records, or empty.</param>
+/// <param name="Tapes">
+/// Per instruction: the name under which a <c>Call</c> records the callee's tape, or a <c>For</c> the array of its
+/// per-iteration tapes; empty for other instructions.
+/// </param>
+/// <param name="Steps">Per <c>For</c>: the name of the local holding one iteration's tape in the backward sweep; empty otherwise.</param>
 internal sealed record GeneratedNames(
     string Tape,
     string Upstream,
     string Value,
     EquatableArray<string> ParameterGradients,
-    EquatableArray<string> CallTapes);
+    EquatableArray<string> Tapes,
+    EquatableArray<string> Steps);
 
 /// <summary>One statement of the backward sweep, decided by Differentiate and printed by Emit.</summary>
 internal abstract record BackwardStatement;
@@ -56,3 +61,19 @@ internal sealed record HandOnGradient(int Value, string Name, string From) : Bac
 /// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>.
 /// </summary>
 internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares) : BackwardStatement;
+
+/// <summary>Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a scalar one when <paramref name="Declares"/>).</summary>
+internal sealed record AddGradient(int Value, string Target, string From, bool Declares) : BackwardStatement;
+
+/// <summary>Makes the gradient variable <paramref name="Target"/> refer to <paramref name="From"/> (<c>var target = from;</c> when <paramref name="Declares"/>): no buffer is written.</summary>
+internal sealed record AssignGradient(string Target, string From, bool Declares) : BackwardStatement;
+
+/// <summary>
+/// The iterations of loop <paramref name="Loop"/> in reverse, each with what its forward sweep recorded:
+/// <paramref name="Before"/> (gradients that live across iterations), then <paramref name="Body"/> once per iteration from
+/// the last to the first, then <paramref name="After"/> (the initial values receive the first iteration's gradients).
+/// </summary>
+internal sealed record ReverseLoop(int Loop, EquatableArray<BackwardStatement> Before, EquatableArray<BackwardStatement> Body, EquatableArray<BackwardStatement> After) : BackwardStatement;
+
+/// <summary>Statements printed one after the other.</summary>
+internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : BackwardStatement;

@@ -7,13 +7,16 @@ namespace GradGen.Generators.Differentiation;
 
 /// <summary>
 /// Decides the backward sweep statement by statement: the names of the generated members and gradient buffers, where a
-/// gradient buffer is declared, where it is accumulated into, where the upstream buffer is handed on, and the scratch
-/// buffers a callee's pullback needs.
+/// gradient buffer is declared, where it is accumulated into, where the upstream buffer is handed on, the scratch
+/// buffers a callee's pullback needs, the reverse loops — and, from all of that, what the forward sweep must record.
 /// </summary>
 /// <remarks>
 /// Every contribution accumulates, so a value used many times receives the sum (the residual rule). The first
-/// contribution to an intermediate declares its buffer. A gradient buffer this method owns (not the caller's upstream
-/// gradient) may be handed on to one operand that receives it unchanged: nothing reads it after its own block.
+/// contribution to an intermediate declares its buffer, in the scope of the region that defines the value; a value of an
+/// outer region that a loop body contributes to is declared before the reverse loop. A gradient buffer this method owns
+/// (not the caller's upstream gradient) may be handed on to one operand that receives it unchanged: nothing reads it
+/// after its own block. Element and member reads (<c>ws[i]</c>, <c>w.Layer</c>) have no buffer of their own: their
+/// gradient is the same path in their container's gradient, so kernels add straight into the caller's buffers.
 /// </remarks>
 internal sealed class BackwardPlanner
 {
@@ -23,28 +26,37 @@ internal sealed class BackwardPlanner
     private readonly HashSet<string> _taken;
     private readonly Dictionary<int, string> _gradients = new();
     private readonly HashSet<int> _declared = new();
+    private readonly HashSet<int> _reads = new();
+    private readonly HashSet<int> _tapes = new();
     private int _unused;
 
-    public BackwardPlanner(MethodModel method, bool[] active, IReadOnlyList<int> backward)
+    public BackwardPlanner(MethodModel method, bool[] active)
     {
         _method = method;
         _instructions = method.Instructions;
         _active = active;
         Names = ChooseNames(out _taken);
-        Statements = Plan(backward).ToEquatableArray();
+        Statements = Plan().ToEquatableArray();
     }
 
     public GeneratedNames Names { get; }
 
     public EquatableArray<BackwardStatement> Statements { get; }
 
+    /// <summary>The values the backward sweep reads (each recorded on the tape of its region, unless it is a constant or a loop index).</summary>
+    public IEnumerable<int> Reads => _reads;
+
+    /// <summary>The calls and loops whose tapes the backward sweep reads.</summary>
+    public IEnumerable<int> Tapes => _tapes;
+
     private GeneratedNames ChooseNames(out HashSet<string> taken)
     {
         taken = new HashSet<string>(_instructions.Select(i => i.Name).Concat(_method.Parameters.Select(p => p.Name)));
-        var callTapes = Enumerable.Repeat("", _instructions.Count).ToArray();
+        var tapes = Enumerable.Repeat("", _instructions.Count).ToArray();
+        var steps = Enumerable.Repeat("", _instructions.Count).ToArray();
         foreach (var instruction in _instructions.Where(i => i.Op == OpKind.Call))
         {
-            callTapes[instruction.Id] = Naming.Unique(instruction.Name.TrimStart('@') + "Tape", taken);
+            tapes[instruction.Id] = Naming.Unique(instruction.Name.TrimStart('@') + "Tape", taken);
         }
         var parameterGradients = Enumerable.Repeat("", _method.Parameters.Count).ToArray();
         for (var i = 0; i < parameterGradients.Length; i++)
@@ -54,46 +66,108 @@ internal sealed class BackwardPlanner
         var tape = Naming.Unique("tape", taken);
         var upstream = Naming.Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
         var value = Naming.Unique("value", taken);
-        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), callTapes.ToEquatableArray());
+        foreach (var loop in _instructions.Where(i => i.Op == OpKind.For))
+        {
+            var index = _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop.Id).Name.TrimStart('@');
+            tapes[loop.Id] = Naming.Unique(index + "Steps", taken);
+            steps[loop.Id] = Naming.Unique(index + "Step", taken);
+        }
+        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray());
     }
 
-    private List<BackwardStatement> Plan(IReadOnlyList<int> backward)
+    private List<BackwardStatement> Plan()
     {
         foreach (var instruction in _instructions)
         {
             if (!_active[instruction.Id]) continue;
-            if (instruction.Op == OpKind.Parameter)
+            switch (instruction.Op)
             {
-                _gradients[instruction.Id] = Names.ParameterGradients[instruction.ParameterIndex];
-                _declared.Add(instruction.Id);
-            }
-            else if (instruction.Id == _method.Result)
-            {
-                _gradients[instruction.Id] = Names.Upstream;
-                _declared.Add(instruction.Id);
-            }
-            else
-            {
-                _gradients[instruction.Id] = Naming.Unique(Naming.Gradient(instruction.Name), _taken);
+                case OpKind.Parameter:
+                    _gradients[instruction.Id] = Names.ParameterGradients[instruction.ParameterIndex];
+                    _declared.Add(instruction.Id);
+                    break;
+                case OpKind.Element:
+                    _gradients[instruction.Id] = _gradients[instruction.Operands[0]] + "[" + _instructions[instruction.Operands[1]].Name + "]";
+                    _declared.Add(instruction.Id);
+                    break;
+                case OpKind.Member:
+                    _gradients[instruction.Id] = _gradients[instruction.Operands[0]] + "." + instruction.Template;
+                    _declared.Add(instruction.Id);
+                    break;
+                default:
+                    if (instruction.Id == _method.Result)
+                    {
+                        _gradients[instruction.Id] = Names.Upstream;
+                        _declared.Add(instruction.Id);
+                    }
+                    else
+                    {
+                        _gradients[instruction.Id] = Naming.Unique(Naming.Gradient(instruction.Name), _taken);
+                    }
+                    break;
             }
         }
 
         var statements = new List<BackwardStatement>();
         var result = _instructions[_method.Result];
-        if (result.Op == OpKind.Parameter && _active[result.Id])
+        if (_active[result.Id] && result.Op is OpKind.Parameter or OpKind.Element or OpKind.Member)
         {
-            statements.Add(new ReturnedAsIs(result.Id, _gradients[result.Id], Names.Upstream));
+            // The result has no buffer of its own: the caller's gradient of it receives ∂L/∂result.
+            statements.Add(new ReturnedAsIs(result.Id, _gradients[result.Id] = AliasGradient(result), Names.Upstream));
         }
-        foreach (var id in backward)
-        {
-            statements.Add(_instructions[id].Op == OpKind.Call ? CallBlock(_instructions[id]) : RuleBlock(_instructions[id]));
-        }
+        Region(-1, statements);
         return statements;
+    }
+
+    /// <summary>The caller-owned gradient of a parameter, element or member (for the rare method that returns one as is).</summary>
+    private string AliasGradient(Instruction instruction)
+    {
+        ReadAlias(instruction);
+        return instruction.Op switch
+        {
+            OpKind.Parameter => Names.ParameterGradients[instruction.ParameterIndex],
+            OpKind.Element => AliasGradient(_instructions[instruction.Operands[0]]) + "[" + _instructions[instruction.Operands[1]].Name + "]",
+            _ => AliasGradient(_instructions[instruction.Operands[0]]) + "." + instruction.Template,
+        };
+    }
+
+    /// <summary>The gradient of a value, noting what naming it reads (an element's index).</summary>
+    private string Gradient(int id)
+    {
+        ReadAlias(_instructions[id]);
+        return _gradients[id];
+    }
+
+    private void ReadAlias(Instruction instruction)
+    {
+        for (; instruction.Op is OpKind.Element or OpKind.Member; instruction = _instructions[instruction.Operands[0]])
+        {
+            if (instruction.Op == OpKind.Element) _reads.Add(instruction.Operands[1]);
+        }
+    }
+
+    /// <summary>The backward statements of one region (the method body, or a loop body), instructions in reverse.</summary>
+    private void Region(int region, List<BackwardStatement> statements)
+    {
+        for (var id = _instructions.Count - 1; id >= 0; id--)
+        {
+            var instruction = _instructions[id];
+            if (instruction.Region != region) continue;
+            if (instruction.Op == OpKind.For)
+            {
+                Loop(instruction, statements);
+                continue;
+            }
+            if (!_active[id] || id == _method.Result && instruction.Op is OpKind.Parameter or OpKind.Element or OpKind.Member) continue;
+            if (instruction.Op == OpKind.Call) statements.Add(CallBlock(instruction));
+            else if (Differentiator.HasRule(instruction.Op)) statements.Add(RuleBlock(instruction));
+        }
     }
 
     private BackwardStatement CallBlock(Instruction instruction)
     {
         var callee = instruction.Callee!;
+        _tapes.Add(instruction.Id);
         var statements = new List<BackwardStatement>();
         var arguments = new List<CallArgument>();
         for (var k = 0; k < instruction.Operands.Count; k++)
@@ -104,45 +178,51 @@ internal sealed class BackwardPlanner
             string? target;
             if (_active[operand.Id])
             {
-                target = _gradients[operand.Id];
-                if (_declared.Add(operand.Id)) statements.Add(new DeclareGradient(operand.Id, target));
+                target = Gradient(operand.Id);
+                if (_declared.Add(operand.Id)) statements.Add(Declare(operand.Id, target));
             }
             else if (isScalar)
             {
                 target = Naming.Unique("unused" + _unused++, _taken);
-                statements.Add(new DeclareGradient(operand.Id, target));
+                statements.Add(Declare(operand.Id, target));
             }
             else
             {
                 target = null; // a fresh scratch tensor shaped like the argument
+                _reads.Add(operand.Id);
             }
             arguments.Add(new CallArgument(operand.Id, target, isScalar));
         }
-        return new CallBlock(instruction.Id, _gradients[instruction.Id], statements.ToEquatableArray(), arguments.ToEquatableArray());
+        return new CallBlock(instruction.Id, Gradient(instruction.Id), statements.ToEquatableArray(), arguments.ToEquatableArray());
     }
 
     private BackwardStatement RuleBlock(Instruction instruction)
     {
         var rule = Differentiator.RuleOf(instruction, _instructions);
-        var g = _gradients[instruction.Id];
+        var g = Gradient(instruction.Id);
         var flows = Enumerable.Range(0, instruction.Operands.Count).Where(k => _active[instruction.Operands[k]] && rule.Adjoints[k] is not null).ToList();
         var statements = new List<BackwardStatement>();
         // The caller's upstream gradient is never handed on: the caller may read it afterwards.
         var canHandOn = instruction.Id != _method.Result;
         foreach (var k in flows)
         {
+            var adjoint = rule.Adjoints[k]!;
+            if ((adjoint.Reads & Differentiation.Reads.A) != 0) _reads.Add(instruction.Operands[0]);
+            if ((adjoint.Reads & Differentiation.Reads.B) != 0) _reads.Add(instruction.Operands[1]);
+            if ((adjoint.Reads & Differentiation.Reads.Y) != 0) _reads.Add(instruction.Id);
             var operand = _instructions[instruction.Operands[k]];
-            var target = _gradients[operand.Id];
+            var target = Gradient(operand.Id);
             var first = _declared.Add(operand.Id);
             if (operand.Type.Kind == ValueKind.Tensor)
             {
-                if (first && canHandOn && rule.Adjoints[k]!.PassThrough && instruction.Operands.Count(o => o == operand.Id) == 1)
+                if (first && canHandOn && adjoint.PassThrough && instruction.Operands.Count(o => o == operand.Id) == 1)
                 {
+                    _reads.Add(operand.Id); // Reduce needs the operand's shape
                     statements.Add(new HandOnGradient(operand.Id, target, g));
                     canHandOn = false;
                     continue;
                 }
-                if (first) statements.Add(new DeclareGradient(operand.Id, target));
+                if (first) statements.Add(Declare(operand.Id, target));
                 statements.Add(new Accumulate(instruction.Id, k, g, target, Declares: false));
             }
             else
@@ -151,5 +231,108 @@ internal sealed class BackwardPlanner
             }
         }
         return new RuleBlock(instruction.Id, g, flows.ToEquatableArray(), statements.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// A loop in reverse: each carried value's gradient enters the last iteration from the loop's result, goes from the end
+    /// of an iteration to its start through the body, and leaves the first iteration into the initial value.
+    /// </summary>
+    private void Loop(Instruction loop, List<BackwardStatement> statements)
+    {
+        var before = new List<BackwardStatement>();
+        var after = new List<BackwardStatement>();
+        var body = _instructions.Where(i => Inside(i, loop.Id)).ToList();
+        if (!body.Any(i => _active[i.Id])) return; // no gradient flows through this loop
+        var yield = Differentiator.YieldOf(loop, _instructions);
+        var carried = body.Where(i => i.Op == OpKind.Carried && i.Region == loop.Id).OrderBy(i => i.Index).ToList();
+        var results = _instructions.Where(i => i.Op == OpKind.LoopResult && i.Operands[0] == loop.Id).ToDictionary(i => i.Index);
+
+        // Gradients of outer values that the body adds into live across iterations: declared before the loop.
+        foreach (var instruction in body)
+        {
+            // This loop's own carried values are handed between iterations below.
+            if (!_active[instruction.Id] || instruction.Op == OpKind.Carried && instruction.Region == loop.Id) continue;
+            foreach (var source in Differentiator.GradientSources(instruction, _instructions))
+            {
+                if (_active[source] && !Inside(_instructions[source], loop.Id) && _declared.Add(source)) before.Add(Declare(source, Gradient(source)));
+            }
+        }
+        foreach (var operand in yield.Operands)
+        {
+            if (_active[operand] && !Inside(_instructions[operand], loop.Id) && _declared.Add(operand)) before.Add(Declare(operand, Gradient(operand)));
+        }
+
+        // ∂L/∂(carried value after the iteration): from the loop's result for the last iteration.
+        var next = new Dictionary<int, string>();
+        foreach (var value in carried.Where(c => _active[c.Id] || results.TryGetValue(c.Index, out var r) && _active[r.Id]))
+        {
+            var name = Naming.Unique(Naming.Gradient(value.Name) + "Next", _taken);
+            next[value.Index] = name;
+            if (results.TryGetValue(value.Index, out var result) && _active[result.Id] && _declared.Contains(result.Id))
+            {
+                before.Add(new AssignGradient(name, Gradient(result.Id), Declares: true));
+            }
+            else
+            {
+                var initial = Differentiator.InitialValue(loop, value.Index);
+                before.Add(Declare(initial, name));
+            }
+        }
+
+        _reads.Add(loop.Operands[0]);
+        _reads.Add(loop.Operands[1]);
+        var inner = new List<BackwardStatement>();
+        foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
+        {
+            if (_active[value.Id] && _declared.Add(value.Id)) inner.Add(Declare(value.Id, Gradient(value.Id)));
+        }
+        foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
+        {
+            var yielded = yield.Operands[value.Index];
+            if (_active[yielded]) inner.Add(Add(yielded, next[value.Index]));
+        }
+        Region(loop.Id, inner);
+        foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
+        {
+            if (_active[value.Id]) inner.Add(new AssignGradient(next[value.Index], Gradient(value.Id), Declares: false));
+        }
+        if (body.Any(i => _reads.Contains(i.Id) && i.Op is not (OpKind.Constant or OpKind.LoopIndex) || _tapes.Contains(i.Id))) _tapes.Add(loop.Id);
+
+        // The first iteration's carried-in gradient (or the result's, after no iteration) belongs to the initial value.
+        foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
+        {
+            var initial = Differentiator.InitialValue(loop, value.Index);
+            if (_active[initial]) after.Add(Add(initial, next[value.Index]));
+        }
+        statements.Add(new ReverseLoop(loop.Id, before.ToEquatableArray(), inner.ToEquatableArray(), after.ToEquatableArray()));
+    }
+
+    /// <summary>True when an instruction lies in the body of the loop (directly or in a nested loop).</summary>
+    private bool Inside(Instruction instruction, int loop)
+    {
+        for (var region = instruction.Region; region >= 0; region = _instructions[region].Region)
+        {
+            if (region == loop) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Adds a gradient into a value's gradient, declaring it on the first contribution.</summary>
+    private BackwardStatement Add(int value, string from)
+    {
+        var target = Gradient(value);
+        var first = _declared.Add(value);
+        if (first && _instructions[value].Type.Kind == ValueKind.Tensor)
+        {
+            // A tensor's first contribution is a copy into a fresh buffer: `from` may be the caller's or another iteration's.
+            return new Sequence(new BackwardStatement[] { Declare(value, target), new AddGradient(value, target, from, Declares: false) }.ToEquatableArray());
+        }
+        return new AddGradient(value, target, from, first);
+    }
+
+    private DeclareGradient Declare(int value, string name)
+    {
+        if (_instructions[value].Type.Kind == ValueKind.Tensor) _reads.Add(value); // the buffer takes the value's shape
+        return new DeclareGradient(value, name);
     }
 }

@@ -7,26 +7,26 @@ namespace GradGen.Generators.Differentiation;
 
 /// <summary>
 /// What the backward pass of a method consists of: which forward instructions run, which values receive a gradient,
-/// the order of the backward sweep and what the forward sweep must record for it.
+/// the backward sweep statement by statement, and what the forward sweep must record for it.
 /// </summary>
 /// <param name="Forward">Instructions computed in the forward sweep (those the result depends on), in order.</param>
 /// <param name="Active">Per instruction: whether it receives a gradient (it depends on a differentiable parameter and a gradient flows from the result to it).</param>
-/// <param name="Saved">Values the backward sweep reads, recorded on the tape.</param>
-/// <param name="SavedCalls">Calls whose own tape the backward sweep needs (to run the callee's pullback).</param>
+/// <param name="Saved">The values the backward sweep reads, each recorded on the tape of the region that defines it.</param>
+/// <param name="SavedTapes">The calls (the callee's tape) and loops (the array of per-iteration tapes) the backward sweep reads.</param>
 /// <param name="Names">The names the generated members introduce.</param>
 /// <param name="Backward">The backward sweep, statement by statement: Emit only prints it.</param>
 internal sealed record AdjointPlan(
     EquatableArray<int> Forward,
     EquatableArray<bool> Active,
     EquatableArray<int> Saved,
-    EquatableArray<int> SavedCalls,
+    EquatableArray<int> SavedTapes,
     GeneratedNames Names,
     EquatableArray<BackwardStatement> Backward);
 
 /// <summary>A lowered method with its adjoint plan: the input of Emit.</summary>
 internal sealed record DifferentiatedMethod(MethodModel Method, AdjointPlan Plan);
 
-/// <summary>Differentiate: walks the SSA list backwards, deciding per instruction which rule contributions run (activity analysis).</summary>
+/// <summary>Differentiate: activity analysis over the SSA graph (to a fixed point across loops), then the backward plan.</summary>
 internal static class Differentiator
 {
     public static DifferentiatedMethod Differentiate(MethodModel method)
@@ -35,12 +35,18 @@ internal static class Differentiator
         var count = instructions.Count;
 
         // Forward activity: which values depend on a differentiable parameter through gradient-carrying positions.
+        // A loop's carried values depend on later instructions (the yield), hence the fixed point.
         var varied = new bool[count];
-        foreach (var instruction in instructions)
+        for (var changed = true; changed;)
         {
-            varied[instruction.Id] = instruction.Op == OpKind.Parameter
-                ? method.Parameters[instruction.ParameterIndex].Differentiable
-                : FlowingOperands(instruction, instructions).Any(o => varied[o]);
+            changed = false;
+            foreach (var instruction in instructions)
+            {
+                var value = instruction.Op == OpKind.Parameter
+                    ? method.Parameters[instruction.ParameterIndex].Differentiable
+                    : GradientSources(instruction, instructions).Any(o => varied[o]);
+                if (value && !varied[instruction.Id]) varied[instruction.Id] = changed = true;
+            }
         }
 
         // Backward reachability: which values the result depends on at all (forward sweep), and through gradient-carrying positions (backward sweep).
@@ -48,74 +54,111 @@ internal static class Differentiator
         var reached = new bool[count];
         live[method.Result] = true;
         reached[method.Result] = true;
-        for (var id = count - 1; id >= 0; id--)
+        for (var changed = true; changed;)
         {
-            var instruction = instructions[id];
-            if (live[id]) foreach (var operand in instruction.Operands) live[operand] = true;
-            if (reached[id]) foreach (var operand in FlowingOperands(instruction, instructions)) reached[operand] = true;
+            changed = false;
+            for (var id = count - 1; id >= 0; id--)
+            {
+                var instruction = instructions[id];
+                if (live[id])
+                {
+                    foreach (var dependency in Dependencies(instruction, instructions)) changed |= Mark(live, dependency);
+                }
+                if (reached[id])
+                {
+                    foreach (var source in GradientSources(instruction, instructions)) changed |= Mark(reached, source);
+                }
+            }
         }
 
         var active = new bool[count];
         for (var id = 0; id < count; id++) active[id] = varied[id] && reached[id] && instructions[id].Type.IsDifferentiable;
 
         var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
-        var backward = new List<int>();
-        var saved = new SortedSet<int>();
-        var savedCalls = new SortedSet<int>();
-        for (var id = count - 1; id >= 0; id--)
-        {
-            var instruction = instructions[id];
-            if (!active[id] || instruction.Op is OpKind.Parameter or OpKind.Constant) continue;
-            backward.Add(id);
-            if (instruction.Op == OpKind.Call)
-            {
-                savedCalls.Add(id);
-                // The callee's pullback needs a gradient buffer for each differentiable argument; for an inactive
-                // tensor argument the caller passes a scratch buffer of its shape, so it needs the value.
-                for (var k = 0; k < instruction.Operands.Count; k++)
-                {
-                    var operand = instructions[instruction.Operands[k]];
-                    if (instruction.Callee!.DifferentiableParameters[k] && !active[operand.Id] && operand.Type.Kind == ValueKind.Tensor) saved.Add(operand.Id);
-                }
-                continue;
-            }
-            var rule = RuleOf(instruction, instructions);
-            for (var k = 0; k < instruction.Operands.Count; k++)
-            {
-                if (!active[instruction.Operands[k]] || rule.Adjoints[k] is not { } adjoint) continue;
-                if ((adjoint.Reads & Reads.Y) != 0) saved.Add(id);
-                if ((adjoint.Reads & Reads.A) != 0) saved.Add(instruction.Operands[0]);
-                if ((adjoint.Reads & Reads.B) != 0) saved.Add(instruction.Operands[1]);
-            }
-        }
-        // A tensor intermediate's gradient buffer is allocated in the value's shape, so the backward sweep needs the value too.
-        foreach (var id in backward)
-        {
-            if (id != method.Result && instructions[id].Type.Kind == ValueKind.Tensor) saved.Add(id);
-        }
-        saved.RemoveWhere(id => instructions[id].Op == OpKind.Constant);
-
-        var planner = new BackwardPlanner(method, active, backward);
+        var planner = new BackwardPlanner(method, active);
+        var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex)).OrderBy(id => id);
         return new DifferentiatedMethod(method, new AdjointPlan(
-            forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), savedCalls.ToEquatableArray(), planner.Names, planner.Statements));
+            forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), planner.Tapes.OrderBy(id => id).ToEquatableArray(), planner.Names, planner.Statements));
     }
 
-    /// <summary>The rule of a (non-call) instruction. Lower only accepts instructions that have one.</summary>
+    private static bool Mark(bool[] set, int id)
+    {
+        if (set[id]) return false;
+        set[id] = true;
+        return true;
+    }
+
+    /// <summary>The rule of a (rule-backed) instruction. Lower only accepts instructions that have one.</summary>
     public static Rule RuleOf(Instruction instruction, EquatableArray<Instruction> instructions) =>
         Rules.Find(instruction.Op, Signature(instruction, instructions))!;
 
     public static string Signature(Instruction instruction, EquatableArray<Instruction> instructions) =>
         new(instruction.Operands.Select(o => Rules.Letter(instructions[o].Type.Kind)).ToArray());
 
-    /// <summary>The operands through which a gradient flows: those with an adjoint in the rule, or a call's differentiable arguments.</summary>
-    private static IEnumerable<int> FlowingOperands(Instruction instruction, EquatableArray<Instruction> instructions)
+    /// <summary>True for the ops the rule table differentiates (the others are structure: parameters, loops, calls, reads).</summary>
+    public static bool HasRule(OpKind op) => op is not (OpKind.Parameter or OpKind.Constant or OpKind.Call or OpKind.Passive or OpKind.Element
+        or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult);
+
+    /// <summary>The loop instruction (<see cref="OpKind.For"/>) a loop-structure instruction belongs to.</summary>
+    public static Instruction LoopOf(Instruction instruction, EquatableArray<Instruction> instructions) =>
+        instruction.Op == OpKind.LoopResult ? instructions[instruction.Operands[0]] : instructions[instruction.Region];
+
+    /// <summary>The yield that ends a loop's body.</summary>
+    public static Instruction YieldOf(Instruction loop, EquatableArray<Instruction> instructions) =>
+        instructions.First(i => i.Op == OpKind.Yield && i.Region == loop.Id);
+
+    /// <summary>The initial value of carried value <paramref name="index"/> of a loop.</summary>
+    public static int InitialValue(Instruction loop, int index) => loop.Operands[2 + index];
+
+    /// <summary>The values whose gradient a value's gradient flows into.</summary>
+    public static IEnumerable<int> GradientSources(Instruction instruction, EquatableArray<Instruction> instructions)
     {
-        if (instruction.Op is OpKind.Parameter or OpKind.Constant) yield break;
-        var rule = instruction.Op == OpKind.Call ? null : RuleOf(instruction, instructions);
-        for (var k = 0; k < instruction.Operands.Count; k++)
+        switch (instruction.Op)
         {
-            var flows = rule is null ? instruction.Callee!.DifferentiableParameters[k] : rule.Adjoints[k] is not null;
-            if (flows) yield return instruction.Operands[k];
+            case OpKind.Call:
+                for (var k = 0; k < instruction.Operands.Count; k++)
+                {
+                    if (instruction.Callee!.DifferentiableParameters[k]) yield return instruction.Operands[k];
+                }
+                yield break;
+            case OpKind.Element:
+            case OpKind.Member:
+                yield return instruction.Operands[0];
+                yield break;
+            case OpKind.Carried:
+            case OpKind.LoopResult:
+            {
+                // At the first iteration (or after none) the value is the initial one; otherwise what the body yielded.
+                var loop = LoopOf(instruction, instructions);
+                yield return InitialValue(loop, instruction.Index);
+                yield return YieldOf(loop, instructions).Operands[instruction.Index];
+                yield break;
+            }
+            default:
+                if (!HasRule(instruction.Op)) yield break;
+                var rule = RuleOf(instruction, instructions);
+                for (var k = 0; k < instruction.Operands.Count; k++)
+                {
+                    if (rule.Adjoints[k] is not null) yield return instruction.Operands[k];
+                }
+                yield break;
+        }
+    }
+
+    /// <summary>The values that must be computed for a value to be computed (forward liveness).</summary>
+    private static IEnumerable<int> Dependencies(Instruction instruction, EquatableArray<Instruction> instructions)
+    {
+        foreach (var operand in instruction.Operands) yield return operand;
+        if (instruction.Region >= 0) yield return instruction.Region; // the loop must run
+        switch (instruction.Op)
+        {
+            case OpKind.Carried:
+            case OpKind.LoopResult:
+                foreach (var source in GradientSources(instruction, instructions)) yield return source;
+                break;
+            case OpKind.For:
+                yield return YieldOf(instruction, instructions).Id;
+                break;
         }
     }
 }

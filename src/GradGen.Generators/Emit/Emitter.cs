@@ -82,24 +82,47 @@ internal sealed class Emitter
 
     // ── the tape ─────────────────────────────────────────────────────────────────────────
 
-    private IEnumerable<(string Type, string Name)> TapeFields() =>
-        _plan.Saved.Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
-            .Concat(_plan.SavedCalls.Select(id => (_instructions[id].Callee!.TapeType, _names.CallTapes[id])));
+    /// <summary>What the tape of a region records (region -1: the method's tape; a loop: one iteration's tape).</summary>
+    private List<(string Type, string Name)> TapeFields(int region) =>
+        _plan.Saved.Where(id => _instructions[id].Region == region).Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
+            .Concat(_plan.SavedTapes.Where(id => _instructions[id].Region == region).Select(id => (SavedTapeType(id), _names.Tapes[id])))
+            .ToList();
+
+    private string SavedTapeType(int id) => _instructions[id].Op == OpKind.Call
+        ? _instructions[id].Callee!.TapeType
+        : LoopTapeType(id) + "[]";
+
+    /// <summary>The type of one iteration's tape of a loop, nested in the method's tape type.</summary>
+    private string LoopTapeType(int loop) =>
+        _tapeType + ".Loop" + _instructions.Where(i => i.Op == OpKind.For && i.Id < loop).Count().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void Tape()
     {
         var w = _writer;
-        var fields = TapeFields().ToList();
         w.Line("/// <summary>The values the backward sweep of <c>" + M.Name + "</c> reads, recorded by <see cref=\"" + M.Name + Naming.ForwardSuffix + "\"/>.</summary>");
         w.Open(M.Accessibility + " readonly struct " + _tapeType);
-        foreach (var (type, name) in fields) w.Line("internal readonly " + type + " " + name + ";");
-        if (fields.Count > 0)
+        TapeBody(_tapeType, TapeFields(-1));
+        foreach (var loop in _plan.SavedTapes.Where(id => _instructions[id].Op == OpKind.For))
         {
+            var type = LoopTapeType(loop);
+            var name = type.Substring(_tapeType.Length + 1);
             w.Line();
-            w.Open("internal " + _tapeType + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");
-            foreach (var (_, name) in fields) w.Line("this." + name + " = " + name + ";");
+            w.Line("/// <summary>What one iteration of the loop over <c>" + Name(LoopIndex(loop)) + "</c> records.</summary>");
+            w.Open("internal readonly struct " + name);
+            TapeBody(name, TapeFields(loop));
             w.Close();
         }
+        w.Close();
+    }
+
+    private void TapeBody(string typeName, List<(string Type, string Name)> fields)
+    {
+        var w = _writer;
+        foreach (var (type, name) in fields) w.Line("internal readonly " + type + " " + name + ";");
+        if (fields.Count == 0) return;
+        w.Line();
+        w.Open("internal " + typeName + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");
+        foreach (var (_, name) in fields) w.Line("this." + name + " = " + name + ";");
         w.Close();
     }
 
@@ -114,24 +137,102 @@ internal sealed class Emitter
         var w = _writer;
         w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _names.Tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _names.Tape + ")");
-        foreach (var id in _plan.Forward)
-        {
-            var instruction = _instructions[id];
-            if (instruction.Op == OpKind.Call)
-            {
-                var callee = instruction.Callee!;
-                var arguments = string.Join(", ", instruction.Operands.Select(Name));
-                w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _names.CallTapes[id] + ");");
-            }
-            else
-            {
-                w.Line("var " + instruction.Name + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
-            }
-        }
-        var fields = TapeFields().Select(f => f.Name).ToList();
+        ForwardRegion(-1);
+        var fields = TapeFields(-1).Select(f => f.Name).ToList();
         w.Line(fields.Count == 0 ? _names.Tape + " = default;" : _names.Tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
         w.Line("return " + Name(M.Result) + ";");
         w.Close();
+    }
+
+    private void ForwardRegion(int region)
+    {
+        var w = _writer;
+        foreach (var id in _plan.Forward)
+        {
+            var instruction = _instructions[id];
+            if (instruction.Region != region) continue;
+            switch (instruction.Op)
+            {
+                case OpKind.Call:
+                    var callee = instruction.Callee!;
+                    var arguments = string.Join(", ", instruction.Operands.Select(Name));
+                    w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _names.Tapes[id] + ");");
+                    break;
+                case OpKind.For:
+                    ForwardLoop(instruction);
+                    break;
+                case OpKind.LoopIndex:
+                case OpKind.Carried:
+                case OpKind.Yield:
+                    break; // printed by ForwardLoop
+                case OpKind.LoopResult:
+                    w.Line("var " + instruction.Name + " = " + Name(Carried(instruction.Operands[0], instruction.Index)) + ";");
+                    break;
+                case OpKind.Passive:
+                    w.Line("var " + instruction.Name + " = " + PassiveExpression(instruction) + ";");
+                    break;
+                case OpKind.Element:
+                    w.Line("var " + instruction.Name + " = " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "];");
+                    break;
+                case OpKind.Member:
+                    w.Line("var " + instruction.Name + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
+                    break;
+                default:
+                    w.Line("var " + instruction.Name + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A loop: its carried values start from their initial values; each iteration runs the body, records what the backward
+    /// sweep reads in that iteration's tape, and moves the yielded values into the carried ones.
+    /// </summary>
+    private void ForwardLoop(Instruction loop)
+    {
+        var w = _writer;
+        var index = Name(LoopIndex(loop.Id));
+        var lo = Name(loop.Operands[0]);
+        var hi = Name(loop.Operands[1]);
+        var carried = _instructions.Where(i => i.Op == OpKind.Carried && i.Region == loop.Id).OrderBy(i => i.Index).ToList();
+        var yield = Differentiator.YieldOf(loop, _instructions);
+        foreach (var value in carried) w.Line("var " + value.Name + " = " + Name(Differentiator.InitialValue(loop, value.Index)) + ";");
+        var recorded = _plan.SavedTapes.Contains(loop.Id);
+        if (recorded)
+        {
+            w.Line("var " + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[global::System.Math.Max(0, " + hi + " - " + lo + ")];");
+        }
+        w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
+        ForwardRegion(loop.Id);
+        if (recorded)
+        {
+            w.Line(_names.Tapes[loop.Id] + "[" + index + " - " + lo + "] = new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ");");
+        }
+        // Every yielded value is read before any carried value is overwritten (a yield may swap carried values).
+        var moves = carried.Where(c => yield.Operands[c.Index] != c.Id).ToList();
+        var swaps = moves.Any(c => _instructions[yield.Operands[c.Index]] is { Op: OpKind.Carried } other && other.Region == loop.Id);
+        if (swaps)
+        {
+            foreach (var value in moves) w.Line("var " + value.Name + "Next = " + Name(yield.Operands[value.Index]) + ";");
+            foreach (var value in moves) w.Line(value.Name + " = " + value.Name + "Next;");
+        }
+        else
+        {
+            foreach (var value in moves) w.Line(value.Name + " = " + Name(yield.Operands[value.Index]) + ";");
+        }
+        w.Close();
+    }
+
+    private int LoopIndex(int loop) => _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop).Id;
+
+    private int Carried(int loop, int index) => _instructions.First(i => i.Op == OpKind.Carried && i.Region == loop && i.Index == index).Id;
+
+    /// <summary>A passive value's C# expression, its operands' names in place of <c>{0}</c>, <c>{1}</c>, ….</summary>
+    private string PassiveExpression(Instruction instruction)
+    {
+        var builder = new StringBuilder(instruction.Template);
+        for (var k = 0; k < instruction.Operands.Count; k++) builder.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", Name(instruction.Operands[k]));
+        return builder.ToString();
     }
 
     // ── the backward sweep ───────────────────────────────────────────────────────────────
@@ -155,7 +256,7 @@ internal sealed class Emitter
         w.Line("/// </summary>");
         w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
 
-        var fields = TapeFields().ToList();
+        var fields = TapeFields(-1);
         if (fields.Count > 0)
         {
             w.Line("// values recorded by the forward sweep");
@@ -189,7 +290,7 @@ internal sealed class Emitter
                 w.Line("// " + instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name);
                 foreach (var inner in block.Statements) Statement(inner);
                 var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? Ops + ".ZerosLike(" + Name(a.Value) + ")"));
-                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.CallTapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
                 break;
             }
             case ReturnedAsIs returned:
@@ -208,6 +309,20 @@ internal sealed class Emitter
             case HandOnGradient handOn:
                 w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
                 break;
+            case AddGradient add:
+                w.Line(_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + ");"
+                    : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
+                    : add.Target + " += " + add.From + ";");
+                break;
+            case AssignGradient assign:
+                w.Line((assign.Declares ? "var " : "") + assign.Target + " = " + assign.From + ";");
+                break;
+            case Sequence sequence:
+                foreach (var inner in sequence.Statements) Statement(inner);
+                break;
+            case ReverseLoop loop:
+                ReverseLoop(loop);
+                break;
             case Accumulate accumulate:
             {
                 var instruction = _instructions[accumulate.Instruction];
@@ -219,6 +334,29 @@ internal sealed class Emitter
                 break;
             }
         }
+    }
+
+    /// <summary>A loop's iterations in reverse, each loading what its forward iteration recorded.</summary>
+    private void ReverseLoop(ReverseLoop loop)
+    {
+        var w = _writer;
+        var instruction = _instructions[loop.Loop];
+        var index = Name(LoopIndex(loop.Loop));
+        var lo = Name(instruction.Operands[0]);
+        var hi = Name(instruction.Operands[1]);
+        w.Line();
+        w.Line("// for (" + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+        foreach (var statement in loop.Before) Statement(statement);
+        w.Open("for (var " + index + " = " + hi + " - 1; " + index + " >= " + lo + "; " + index + "--)");
+        if (_plan.SavedTapes.Contains(loop.Loop))
+        {
+            var step = _names.Steps[loop.Loop];
+            w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + index + " - " + lo + "];");
+            foreach (var (_, name) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
+        }
+        foreach (var statement in loop.Body) Statement(statement);
+        w.Close();
+        foreach (var statement in loop.After) Statement(statement);
     }
 
     /// <summary>A zero gradient for a value: a tensor of its shape, or a scalar 0.</summary>

@@ -2,12 +2,18 @@ using GradGen.Generators.Helpers;
 
 namespace GradGen.Generators.Model;
 
-/// <summary>What a value is: a differentiable scalar, a differentiable tensor, or a passive value that only passes through.</summary>
+/// <summary>What a value is: a differentiable scalar, a differentiable tensor, a differentiable container, or a passive value that only passes through.</summary>
 internal enum ValueKind
 {
     Scalar,
     Tensor,
     Passive,
+
+    /// <summary>
+    /// An array of tensors (or of weight objects) or a weight object: differentiable as a whole, its gradient is a container of
+    /// the same type and shapes. Rules never apply to it; <see cref="OpKind.Element"/> and <see cref="OpKind.Member"/> read from it.
+    /// </summary>
+    Container,
 }
 
 /// <summary>The floating-point element type of a differentiable value.</summary>
@@ -54,6 +60,34 @@ internal enum OpKind
     Softmax,
     SoftmaxCrossEntropy,
     Call,
+
+    /// <summary>A passive value computed by the C# expression <see cref="Instruction.Template"/> over its operands (<c>{0}</c>, <c>{1}</c>, …).</summary>
+    Passive,
+
+    /// <summary>An element of an array: operands <c>[array, index]</c>. Its gradient is the same element of the array's gradient.</summary>
+    Element,
+
+    /// <summary>A member of a weight object: operand <c>[object]</c>, <see cref="Instruction.Template"/> the member name. Its gradient is the same member of the object's gradient.</summary>
+    Member,
+
+    /// <summary>
+    /// A counted loop <c>for (i = lo; i &lt; hi; i++)</c>: operands <c>[lo, hi, initial carried values…]</c>. Its body is the
+    /// region of the instructions that follow it with <see cref="Instruction.Region"/> = its id: a <see cref="LoopIndex"/>,
+    /// one <see cref="Carried"/> per carried value, the body, and a <see cref="Yield"/>.
+    /// </summary>
+    For,
+
+    /// <summary>The index of the enclosing loop's current iteration (passive).</summary>
+    LoopIndex,
+
+    /// <summary>Carried value number <see cref="Instruction.Index"/> at the start of an iteration.</summary>
+    Carried,
+
+    /// <summary>The end of a loop body: its operands are the carried values for the next iteration.</summary>
+    Yield,
+
+    /// <summary>Carried value number <see cref="Instruction.Index"/> after the last iteration of the loop (operand 0).</summary>
+    LoopResult,
 }
 
 /// <summary>
@@ -63,6 +97,9 @@ internal enum OpKind
 /// <param name="Constant">The value of a <see cref="OpKind.Constant"/>, as C# literal text without suffix.</param>
 /// <param name="ParameterIndex">For <see cref="OpKind.Parameter"/>, the index of the forward parameter.</param>
 /// <param name="Callee">For <see cref="OpKind.Call"/>, the called <c>[Differentiable]</c> method.</param>
+/// <param name="Region">The loop whose body holds this instruction (its id), or -1 for the method body.</param>
+/// <param name="Template">The expression of a <see cref="OpKind.Passive"/> value, or the member name of a <see cref="OpKind.Member"/>.</param>
+/// <param name="Index">Which carried value a <see cref="OpKind.Carried"/> or <see cref="OpKind.LoopResult"/> is.</param>
 internal sealed record Instruction(
     int Id,
     OpKind Op,
@@ -71,7 +108,10 @@ internal sealed record Instruction(
     string Name,
     string? Constant = null,
     int ParameterIndex = -1,
-    CallTarget? Callee = null);
+    CallTarget? Callee = null,
+    int Region = -1,
+    string? Template = null,
+    int Index = -1);
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
 /// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>
