@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradGen.Generators.Diagnostics;
+
+/// <summary>
+/// The human wording of Lower's rejections: the message arguments that follow the method's name in the descriptors of
+/// <see cref="DiagnosticDescriptors"/> (what is not supported, and the way out). Lower decides; this says it.
+/// </summary>
+internal static class RejectionText
+{
+    // ── the declaration (GG0007 unless noted) ──────────────────────────────────────────────
+
+    public const string NotAnOrdinaryMethod = "only ordinary methods declared in source can be [Differentiable] (not local functions, lambdas, accessors, operators or constructors)";
+
+    public const string PartialMethod = "partial methods cannot be [Differentiable]; make it an ordinary method";
+
+    public const string NoBody = "a method without a body (abstract, extern or a partial definition) has nothing to differentiate";
+
+    public const string ExtensionBlock = "members of extension blocks cannot be [Differentiable]; declare it as an ordinary static method";
+
+    public const string GenericMethod = "generic methods are not supported; write one method per element type";
+
+    public const string NoDifferentiableParameter = "it has no differentiable parameter (supported: " + Model.Naming.SupportedTypes + ", without [NoGradient])";
+
+    /// <summary>GG0003.</summary>
+    public const string AsyncMethod = "an async method (await)";
+
+    public static string FileLocalType(string type) =>
+        "its type '" + type + "' is file-local, so the generated backward (in another file) could not join it";
+
+    /// <summary>GG0002.</summary>
+    public static string OverloadClash(string method) =>
+        method + "Backward (another [Differentiable] overload of '" + method + "' generates it too)";
+
+    public static string ReturnType(string type) =>
+        "the return type '" + type + "' is not differentiable (supported: " + Model.Naming.SupportedTypes + ")";
+
+    public static string ByReferenceParameter(string parameter, string modifiers) =>
+        "parameter '" + parameter + "' is passed by reference ('" + modifiers + "'); ref, out and in parameters are not supported: pass it by value and return results instead";
+
+    // ── statements and expressions (GG0003 unless noted) ──────────────────────────────────────
+
+    public const string NoReturn = "a method that does not end in a return statement";
+
+    public const string StatementAfterReturn = "a statement after the return statement";
+
+    public const string LocalWithoutInitializer = "a local variable without an initializer";
+
+    public const string ParamsOrByReferenceArgument = "a params or by-reference argument";
+
+    public static string BlocksTooDeep(int limit) => "blocks nested more than " + limit + " levels deep";
+
+    public static string ExpressionTooDeep(int limit) => "an expression nested more than " + limit + " levels deep (split it into local variables)";
+
+    public static string CouldNotAnalyse(Exception e) => "this method (GradGen could not analyse it: " + e.GetType().Name + ")";
+
+    public static string LocalWithoutValue(string local) => "reading local '" + local + "' where it has no value GradGen can follow";
+
+    public static string AssignmentTo(SyntaxNode target) => "an assignment to " + target;
+
+    public static string OperandTypes(SyntaxNode syntax) => "'" + syntax + "' with these operand types";
+
+    public static string Operator(SyntaxNode syntax) => "the operator in '" + syntax + "'";
+
+    public static string Conversion(SyntaxNode syntax) => "the conversion '" + syntax + "'";
+
+    public static string NotAnOp(IMethodSymbol method) => "'Ops." + method.Name + "' (it is not a differentiable op)";
+
+    public static string CallAcrossAssemblies(string callee) =>
+        "a call to '" + callee + "', a [Differentiable] method of another assembly (chaining across assemblies is not supported yet; copy it into this project or pass its result in as a [NoGradient] parameter)";
+
+    public static string UnchainableCall(string callee, bool generic) =>
+        "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)");
+
+    /// <summary>GG0005: a conversion that drops the derivative.</summary>
+    public static string LossyConversion(SyntaxNode syntax, ITypeSymbol? target) => "the conversion '" + syntax + "' to " + target?.ToDisplayString();
+
+    /// <summary>GG0005: a remainder or a comparison of differentiable values.</summary>
+    public static string PiecewiseOperator(bool remainder, SyntaxNode syntax) => "the " + (remainder ? "remainder" : "comparison") + " '" + syntax + "'";
+
+    /// <summary>GG0005: Math.Floor and the like.</summary>
+    public static string PiecewiseMethod(IMethodSymbol method) => "'" + method.ContainingType.Name + "." + method.Name + "'";
+
+    /// <summary>GG0004's way out, after the callee's name.</summary>
+    public static string NotDifferentiableCallWayOut(IMethodSymbol method) => method.MethodKind == MethodKind.DelegateInvoke
+        ? "call a [Differentiable] method directly instead of through a delegate"
+        : method.DeclaringSyntaxReferences.Length > 0
+            ? "mark it [Differentiable] if its body is differentiable, or compute its result outside and pass it in as a [NoGradient] parameter"
+            : "compute its result outside and pass it in as a [NoGradient] parameter, or write it with GradGen ops in a [Differentiable] method";
+
+    /// <summary>GG0008: the chain of calls that leads back to the method.</summary>
+    public static string Cycle(IEnumerable<string> methods) => string.Join(" → ", methods);
+
+    /// <summary>GG0006: what an assignment or increment mutates.</summary>
+    public static string DescribeTarget(IOperation target) => target switch
+    {
+        IParameterReferenceOperation p => "parameter '" + p.Parameter.Name + "'",
+        IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true } => "an element of '" + ((target as IArrayElementReferenceOperation)?.ArrayReference ?? ((IPropertyReferenceOperation)target).Instance)?.Syntax + "'",
+        IFieldReferenceOperation f => "field '" + f.Field.Name + "'",
+        ILocalReferenceOperation l => "local '" + l.Local.Name + "'",
+        _ => "'" + target.Syntax + "'",
+    };
+
+    /// <summary>GG0006: a C# 14 compound assignment operator that writes into its target.</summary>
+    public static string InPlace(IOperation target) => DescribeTarget(target) + " in place";
+
+    /// <summary>A short human name for an unsupported operation.</summary>
+    public static string Describe(IOperation operation)
+    {
+        if (operation is IExpressionStatementOperation statement) return Describe(statement.Operation);
+        var what = operation switch
+        {
+            ILoopOperation => "a loop",
+            IConditionalOperation { IsRef: false } c when c.Syntax is ConditionalExpressionSyntax => "a conditional expression (?:)",
+            IConditionalOperation => "an if statement",
+            ITryOperation => "a try statement",
+            ILockOperation => "a lock statement",
+            IUsingOperation => "a using statement",
+            ISwitchOperation or ISwitchExpressionOperation => "a switch",
+            IIsPatternOperation or IIsTypeOperation => "pattern matching",
+            IAnonymousFunctionOperation or IDelegateCreationOperation => "a lambda",
+            ILocalFunctionOperation => "a local function",
+            IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation => "object creation (new)",
+            IAwaitOperation => "await",
+            IBranchOperation => "a goto, break or continue",
+            ILabeledOperation => "a label (goto target)",
+            IThrowOperation => "a throw",
+            IFieldReferenceOperation f => "reading field '" + f.Field.Name + "' (pass it as a parameter)",
+            IPropertyReferenceOperation p => "reading property '" + p.Property.Name + "' (pass it as a parameter)",
+            IArrayElementReferenceOperation => "element access",
+            IInstanceReferenceOperation => "'this'",
+            IInterpolatedStringOperation or ILiteralOperation => "a literal of type '" + operation.Type?.ToDisplayString() + "'",
+            IInvalidOperation => "code that does not compile",
+            _ => "'" + operation.Kind + "'",
+        };
+        var text = operation.Syntax.ToString();
+        if (text.Length > 60) text = text.Substring(0, 57) + "...";
+        return what.StartsWith("'", StringComparison.Ordinal) ? "the expression '" + text + "'" : what;
+    }
+}

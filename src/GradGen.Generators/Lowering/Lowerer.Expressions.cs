@@ -1,0 +1,198 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using GradGen.Generators.Diagnostics;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradGen.Generators.Lowering;
+
+/// <summary>Lower, the expressions: each becomes a value id (or -1 after a rejection).</summary>
+internal sealed partial class Lowerer
+{
+    private bool _tooDeep;
+
+    /// <summary>Lowers an expression to a value id, or -1 after recording a rejection.</summary>
+    private int Expression(IOperation operation, int depth)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        if (depth > MaxDepth && operation is not (IParameterReferenceOperation or ILocalReferenceOperation or ILiteralOperation))
+        {
+            if (_tooDeep) return -1; // one diagnostic for an over-deep expression, not one per branch
+            _tooDeep = true;
+            Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.ExpressionTooDeep(MaxDepth));
+            return -1;
+        }
+        if (operation.ConstantValue is { HasValue: true, Value: { } constant } && Symbols.Classify(operation.Type).Kind == ValueKind.Scalar)
+        {
+            return Constant(constant, Symbols.Classify(operation.Type));
+        }
+        if (operation is IInvalidOperation || operation.Type is { TypeKind: TypeKind.Error })
+        {
+            Reject(RejectionKind.DoesNotCompile, operation.Syntax);
+            return -1;
+        }
+        switch (operation)
+        {
+            case IParameterReferenceOperation parameter when SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, _method):
+                return _parameters[parameter.Parameter.Ordinal];
+            case ILocalReferenceOperation local:
+                if (_locals.TryGetValue(local.Local, out var id)) return id;
+                // Usually its assignment was rejected already: one diagnostic for one mistake.
+                if (_rejections.Count == 0) Reject(RejectionKind.UnsupportedConstruct, local.Syntax, RejectionText.LocalWithoutValue(local.Local.Name));
+                return -1;
+            case IConversionOperation conversion:
+                return Conversion(conversion, depth);
+            case IBinaryOperation binary:
+                return Binary(binary, depth);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Plus, OperatorMethod: null } plus:
+                return Expression(plus.Operand, depth + 1);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } minus when minus.OperatorMethod is null || OpCatalog.IsTensorOperator(minus.OperatorMethod):
+                return Append(OpKind.Negate, minus.Syntax, minus.Type, Expression(minus.Operand, depth + 1));
+            case IInvocationOperation invocation:
+                return Invocation(invocation, depth);
+            case IParenthesizedOperation parenthesized:
+                return Expression(parenthesized.Operand, depth);
+            default:
+                Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.Describe(operation));
+                return -1;
+        }
+    }
+
+    private int Constant(object value, Model.ValueType type)
+    {
+        double number;
+        try
+        {
+            number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+        {
+            return -1;
+        }
+        var text = double.IsNaN(number) ? (type.Element == ElementType.Float ? "float.NaN" : "double.NaN")
+            : double.IsPositiveInfinity(number) ? (type.Element == ElementType.Float ? "float.PositiveInfinity" : "double.PositiveInfinity")
+            : double.IsNegativeInfinity(number) ? (type.Element == ElementType.Float ? "float.NegativeInfinity" : "double.NegativeInfinity")
+            : type.Element == ElementType.Float ? ((float)number).ToString("R", CultureInfo.InvariantCulture) + "f"
+            : number.ToString("R", CultureInfo.InvariantCulture) + "d";
+        return Add(new Builder { Op = OpKind.Constant, Type = type, Constant = text, Name = text });
+    }
+
+    private int Conversion(IConversionOperation conversion, int depth)
+    {
+        var target = Symbols.Classify(conversion.Type);
+        var source = Symbols.Classify(conversion.Operand.Type);
+        if (conversion.Conversion.IsIdentity || (target.Kind == source.Kind && target.Element == source.Element && target.Kind != ValueKind.Passive))
+        {
+            return Expression(conversion.Operand, depth + 1);
+        }
+        if (target.Kind == ValueKind.Scalar && conversion.Conversion.IsNumeric && conversion.OperatorMethod is null)
+        {
+            var operand = Expression(conversion.Operand, depth + 1);
+            return Append(OpKind.Convert, conversion.Syntax, conversion.Type, operand);
+        }
+        if (source.IsDifferentiable && !target.IsDifferentiable)
+        {
+            Reject(RejectionKind.NonDifferentiableOperation, conversion.Syntax, RejectionText.LossyConversion(conversion.Syntax, conversion.Type));
+            return -1;
+        }
+        Reject(RejectionKind.UnsupportedConstruct, conversion.Syntax, RejectionText.Conversion(conversion.Syntax));
+        return -1;
+    }
+
+    private int Binary(IBinaryOperation binary, int depth)
+    {
+        var op = binary.OperatorMethod is { } method
+            ? (Symbols.IsTensorStaticMember(method) ? OpCatalog.ForBinary(binary.OperatorKind, method.Name) : null)
+            : OpCatalog.ForBinary(binary.OperatorKind, null);
+        if (op is null)
+        {
+            RejectOperator(binary.Syntax, binary.OperatorKind, binary.LeftOperand, binary.RightOperand);
+            return -1;
+        }
+        var left = Expression(binary.LeftOperand, depth + 1);
+        var right = Expression(binary.RightOperand, depth + 1);
+        return Append(op.Value, binary.Syntax, binary.Type, left, right);
+    }
+
+    private void RejectOperator(SyntaxNode syntax, BinaryOperatorKind kind, IOperation left, IOperation right)
+    {
+        var differentiableOperand = Symbols.Classify(left.Type).IsDifferentiable || Symbols.Classify(right.Type).IsDifferentiable;
+        var isPiecewise = kind is BinaryOperatorKind.Remainder or BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+            or BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;
+        if (differentiableOperand && isPiecewise)
+        {
+            Reject(RejectionKind.NonDifferentiableOperation, syntax, RejectionText.PiecewiseOperator(kind == BinaryOperatorKind.Remainder, syntax));
+        }
+        else
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.Operator(syntax));
+        }
+    }
+
+    private int Invocation(IInvocationOperation invocation, int depth)
+    {
+        var method = invocation.TargetMethod;
+        if (OpCatalog.ForMethod(method) is { } op)
+        {
+            var operands = new int[invocation.Arguments.Length];
+            for (var i = 0; i < operands.Length; i++) operands[i] = Expression(invocation.Arguments[i].Value, depth + 1);
+            return Append(op, invocation.Syntax, invocation.Type, operands);
+        }
+        if (OpCatalog.IsPiecewiseConstant(method))
+        {
+            Reject(RejectionKind.NonDifferentiableOperation, invocation.Syntax, RejectionText.PiecewiseMethod(method));
+            return -1;
+        }
+        if (Symbols.HasAttribute(method, Symbols.DifferentiableAttribute))
+        {
+            return Call(invocation, depth);
+        }
+        if (OpCatalog.IsOpsMember(method))
+        {
+            Reject(RejectionKind.UnsupportedConstruct, invocation.Syntax, RejectionText.NotAnOp(method));
+            return -1;
+        }
+        Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, RejectionText.NotDifferentiableCallWayOut(method));
+        return -1;
+    }
+
+    private int Call(IInvocationOperation invocation, int depth)
+    {
+        var callee = invocation.TargetMethod.OriginalDefinition;
+        var syntax = invocation.Syntax;
+        if (callee.DeclaringSyntaxReferences.IsEmpty || callee.DeclaringSyntaxReferences.Any(r => !_compilation.ContainsSyntaxTree(r.SyntaxTree)))
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.CallAcrossAssemblies(callee.Name));
+            return -1;
+        }
+        if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.UnchainableCall(callee.Name, callee.IsGenericMethod));
+            return -1;
+        }
+
+        var operands = new int[invocation.Arguments.Length];
+        for (var i = 0; i < operands.Length; i++)
+        {
+            var argument = invocation.Arguments[i];
+            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (null or RefKind.None))
+            {
+                Reject(RejectionKind.UnsupportedConstruct, argument.Syntax, RejectionText.ParamsOrByReferenceArgument);
+                return -1;
+            }
+            operands[i] = Expression(argument.Value, depth + 1);
+        }
+        // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
+        _calls.Add((callee, syntax));
+        var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
+        var target = new CallTarget(
+            receiver,
+            callee.Name,
+            callee.Parameters.Select(IsDifferentiable).ToEquatableArray(),
+            callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix);
+        return Append(OpKind.Call, syntax, invocation.Type, operands, target);
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using GradGen.Generators.Diagnostics;
+using GradGen.Generators.Differentiation;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace GradGen.Generators.Lowering;
+
+/// <summary>Lower, the function being built: its values, the locals bound to them, their names, and the finished model.</summary>
+internal sealed partial class Lowerer
+{
+    private readonly List<Builder> _instructions = new();
+    private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<string, int> _nameUses = new();
+    private readonly HashSet<string> _reserved = new();
+    private int[] _parameters = Array.Empty<int>();
+    private int _result = -1;
+
+    private sealed class Builder
+    {
+        public OpKind Op;
+        public int[] Operands = Array.Empty<int>();
+        public Model.ValueType Type;
+        public string? Name;
+        public string? Constant;
+        public int ParameterIndex = -1;
+        public CallTarget? Callee;
+    }
+
+    private int Append(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Append(op, syntax, resultType, operands, null);
+
+    /// <summary>Appends an instruction, or returns -1 (after a rejection when the rule table has no row for these operand kinds).</summary>
+    private int Append(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, int[] operands, CallTarget? callee)
+    {
+        if (operands.Any(o => o < 0)) return -1;
+        var type = Symbols.Classify(resultType);
+        if (op != OpKind.Call)
+        {
+            var signature = new string(operands.Select(o => Rules.Letter(_instructions[o].Type.Kind)).ToArray());
+            if (Rules.Find(op, signature) is null || type.Kind == ValueKind.Passive)
+            {
+                Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.OperandTypes(syntax));
+                return -1;
+            }
+        }
+        return Add(new Builder { Op = op, Operands = operands, Type = type, Callee = callee });
+    }
+
+    private int Add(Builder builder)
+    {
+        _instructions.Add(builder);
+        return _instructions.Count - 1;
+    }
+
+    private void Bind(ILocalSymbol local, int id)
+    {
+        if (id < 0) return;
+        _locals[local] = id;
+        var instruction = _instructions[id];
+        if (instruction.Name is null && instruction.Op != OpKind.Constant)
+        {
+            var name = EscapeIdentifier(local.Name);
+            _nameUses.TryGetValue(name, out var uses);
+            _nameUses[name] = uses + 1;
+            instruction.Name = uses == 0 ? name : name + "_" + uses.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    internal MethodModel BuildModel()
+    {
+        var names = new HashSet<string>(_instructions.Where(i => i.Name is not null && i.Op != OpKind.Constant).Select(i => i.Name!));
+        names.UnionWith(_reserved);
+        var temp = 0;
+        string Fresh(string preferred)
+        {
+            var name = preferred;
+            while (names.Contains(name)) name = "t" + (temp++).ToString(CultureInfo.InvariantCulture);
+            names.Add(name);
+            return name;
+        }
+        if (_instructions[_result].Name is null) _instructions[_result].Name = Fresh("result");
+        foreach (var instruction in _instructions)
+        {
+            instruction.Name ??= Fresh("t" + temp.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee));
+        var parameters = _method.Parameters.Select(p => new ParameterModel(EscapeIdentifier(p.Name), Symbols.Classify(p.Type), IsDifferentiable(p)));
+        var containing = new List<ContainingType>();
+        for (var type = _method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            containing.Insert(0, new ContainingType(Keyword(type), type.ToDisplayString(DeclaredType)));
+        }
+        var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
+        return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
+            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
+    }
+
+    /// <summary>Names as they are declared again in the generated file: keywords escaped (<c>@class</c>), type parameters kept.</summary>
+    private static readonly SymbolDisplayFormat Declared = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    private static readonly SymbolDisplayFormat DeclaredType = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static string Accessibility(Microsoft.CodeAnalysis.Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    private static string EscapeIdentifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}

@@ -1,0 +1,110 @@
+using System;
+using GradGen.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradGen.Generators.Lowering;
+
+/// <summary>Lower, the statements: declarations, assignments, blocks and the return (control flow will land here).</summary>
+internal sealed partial class Lowerer
+{
+    private void LowerBlock(IBlockOperation block, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, block.Syntax, RejectionText.BlocksTooDeep(MaxDepth));
+            return;
+        }
+        foreach (var statement in block.Operations)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_result >= 0)
+            {
+                Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.StatementAfterReturn);
+                return;
+            }
+            LowerStatement(statement, depth);
+        }
+    }
+
+    private void LowerStatement(IOperation statement, int depth)
+    {
+        switch (statement)
+        {
+            case IVariableDeclarationGroupOperation group:
+                foreach (var declaration in group.Declarations)
+                {
+                    foreach (var declarator in declaration.Declarators)
+                    {
+                        var initializer = declarator.Initializer?.Value ?? declaration.Initializer?.Value;
+                        if (initializer is null)
+                        {
+                            Reject(RejectionKind.UnsupportedConstruct, declarator.Syntax, RejectionText.LocalWithoutInitializer);
+                            continue;
+                        }
+                        Bind(declarator.Symbol, Expression(initializer, 0));
+                    }
+                }
+                break;
+            case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
+                if (CheckAssignmentTarget(assignment.Target, assignment.Syntax) is { } local) Bind(local, Expression(assignment.Value, 0));
+                break;
+            case IExpressionStatementOperation { Operation: ICompoundAssignmentOperation compound }:
+                LowerCompoundAssignment(compound);
+                break;
+            case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation increment }:
+                Reject(RejectionKind.Mutation, increment.Syntax, increment.Syntax.ToString(), RejectionText.DescribeTarget(increment.Target));
+                break;
+            case IReturnOperation { ReturnedValue: { } value }:
+                _result = Expression(value, 0);
+                break;
+            case IBlockOperation nested:
+                LowerBlock(nested, depth + 1);
+                break;
+            case IEmptyOperation:
+                break;
+            case IInvalidOperation:
+                Reject(RejectionKind.DoesNotCompile, statement.Syntax);
+                break;
+            default:
+                Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.Describe(statement));
+                break;
+        }
+    }
+
+    private void LowerCompoundAssignment(ICompoundAssignmentOperation compound)
+    {
+        if (compound.OperatorMethod is { } method && method.Name.EndsWith("Assignment", StringComparison.Ordinal))
+        {
+            // C# 14 user-defined compound assignment (Tensor's +=) writes into the tensor it is applied to.
+            Reject(RejectionKind.Mutation, compound.Syntax, compound.Syntax.ToString(), RejectionText.InPlace(compound.Target));
+            return;
+        }
+        if (CheckAssignmentTarget(compound.Target, compound.Syntax) is not { } local) return;
+        var op = compound.OperatorMethod is { } tensorOperator
+            ? (Symbols.IsTensorStaticMember(tensorOperator) ? OpCatalog.ForBinary(compound.OperatorKind, tensorOperator.Name) : null)
+            : OpCatalog.ForBinary(compound.OperatorKind, null);
+        if (op is null)
+        {
+            RejectOperator(compound.Syntax, compound.OperatorKind, compound.Target, compound.Value);
+            return;
+        }
+        var left = Expression(compound.Target, 0);
+        var right = Expression(compound.Value, 0);
+        Bind(local, Append(op.Value, compound.Syntax, compound.Type, left, right));
+    }
+
+    private ILocalSymbol? CheckAssignmentTarget(IOperation target, SyntaxNode syntax)
+    {
+        if (target is ILocalReferenceOperation local) return local.Local;
+        if (target is IParameterReferenceOperation or IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true } or IFieldReferenceOperation)
+        {
+            Reject(RejectionKind.Mutation, syntax, syntax.ToString(), RejectionText.DescribeTarget(target));
+        }
+        else
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.AssignmentTo(target.Syntax));
+        }
+        return null;
+    }
+}
