@@ -52,6 +52,21 @@ internal static class RejectionText
 
     public const string ParamsOrByReferenceArgument = "a params or by-reference argument";
 
+    public const string LoopForm = "this form of for loop (write 'for (int i = lo; i < hi; i++)' with bounds computed before the loop)";
+
+    public const string ForEachForm = "foreach over something other than an array (loop over an array of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
+
+    public const string ReturnInLoop = "a return statement inside a loop (assign the value to a local declared before the loop and return it after the loop)";
+
+    public static string LoopIndexAssigned(string index) => "assigning the loop index '" + index + "' inside the loop body";
+
+    public static string ContainerCarried(string local) => "reassigning '" + local + "', an array of tensors, inside a loop";
+
+    /// <summary>GG0005: a loop bound that is a differentiated value.</summary>
+    public static string DifferentiatedLoopBound(SyntaxNode bound) => "the loop bound '" + bound + "' (a differentiated value; the number of iterations must not depend on what is differentiated)";
+
+    public static string PassiveExpression(SyntaxNode syntax) => "the expression '" + syntax + "' (only integer, boolean and shape arithmetic is supported on values that are not differentiated)";
+
     public static string BlocksTooDeep(int limit) => "blocks nested more than " + limit + " levels deep";
 
     public static string ExpressionTooDeep(int limit) => "an expression nested more than " + limit + " levels deep (split it into local variables)";

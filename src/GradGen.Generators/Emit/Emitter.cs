@@ -200,13 +200,13 @@ internal sealed class Emitter
         var recorded = _plan.SavedTapes.Contains(loop.Id);
         if (recorded)
         {
-            w.Line("var " + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[global::System.Math.Max(0, " + hi + " - " + lo + ")];");
+            w.Line("var " + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + "];");
         }
         w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
         ForwardRegion(loop.Id);
         if (recorded)
         {
-            w.Line(_names.Tapes[loop.Id] + "[" + index + " - " + lo + "] = new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ");");
+            w.Line(_names.Tapes[loop.Id] + "[" + Offset(index, lo) + "] = new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ");");
         }
         // Every yielded value is read before any carried value is overwritten (a yield may swap carried values).
         var moves = carried.Where(c => yield.Operands[c.Index] != c.Id).ToList();
@@ -222,6 +222,9 @@ internal sealed class Emitter
         }
         w.Close();
     }
+
+    /// <summary>The iteration number of a loop index: <c>i - lo</c>, or <c>i</c> when the loop starts at 0.</summary>
+    private static string Offset(string index, string lo) => lo == "0" ? index : index + " - " + lo;
 
     private int LoopIndex(int loop) => _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop).Id;
 
@@ -351,7 +354,7 @@ internal sealed class Emitter
         if (_plan.SavedTapes.Contains(loop.Loop))
         {
             var step = _names.Steps[loop.Loop];
-            w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + index + " - " + lo + "];");
+            w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + Offset(index, lo) + "];");
             foreach (var (_, name) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
         }
         foreach (var statement in loop.Body) Statement(statement);
@@ -360,7 +363,7 @@ internal sealed class Emitter
     }
 
     /// <summary>A zero gradient for a value: a tensor of its shape, or a scalar 0.</summary>
-    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind == ValueKind.Tensor
+    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind is ValueKind.Tensor or ValueKind.Container
         ? "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");"
         : type.TypeName + " " + gradientName + " = 0;";
 

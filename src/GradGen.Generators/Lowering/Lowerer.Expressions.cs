@@ -34,6 +34,10 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.DoesNotCompile, operation.Syntax);
             return -1;
         }
+        if (operation is not (IParameterReferenceOperation or ILocalReferenceOperation or IParenthesizedOperation) && TryPassive(operation, depth, out var passive))
+        {
+            return passive;
+        }
         switch (operation)
         {
             case IParameterReferenceOperation parameter when SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, _method):
@@ -55,6 +59,8 @@ internal sealed partial class Lowerer
                 return Invocation(invocation, depth);
             case IParenthesizedOperation parenthesized:
                 return Expression(parenthesized.Operand, depth);
+            case IArrayElementReferenceOperation element:
+                return ContainerElement(element, depth);
             default:
                 Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.Describe(operation));
                 return -1;

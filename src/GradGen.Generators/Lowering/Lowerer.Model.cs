@@ -21,6 +21,9 @@ internal sealed partial class Lowerer
     private int[] _parameters = Array.Empty<int>();
     private int _result = -1;
 
+    /// <summary>The loop whose body is being lowered (its id), or -1 for the method body.</summary>
+    private int _region = -1;
+
     private sealed class Builder
     {
         public OpKind Op;
@@ -30,6 +33,9 @@ internal sealed partial class Lowerer
         public string? Constant;
         public int ParameterIndex = -1;
         public CallTarget? Callee;
+        public int Region = -1;
+        public string? Template;
+        public int Index = -1;
     }
 
     private int Append(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Append(op, syntax, resultType, operands, null);
@@ -51,8 +57,10 @@ internal sealed partial class Lowerer
         return Add(new Builder { Op = op, Operands = operands, Type = type, Callee = callee });
     }
 
+    /// <summary>Adds an instruction to the region being lowered.</summary>
     private int Add(Builder builder)
     {
+        builder.Region = _region;
         _instructions.Add(builder);
         return _instructions.Count - 1;
     }
@@ -89,7 +97,7 @@ internal sealed partial class Lowerer
             instruction.Name ??= Fresh("t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
-        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee));
+        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index));
         var parameters = _method.Parameters.Select(p => new ParameterModel(EscapeIdentifier(p.Name), Symbols.Classify(p.Type), IsDifferentiable(p)));
         var containing = new List<ContainingType>();
         for (var type = _method.ContainingType; type is not null; type = type.ContainingType)

@@ -61,6 +61,12 @@ internal sealed partial class Lowerer
             case IBlockOperation nested:
                 LowerBlock(nested, depth + 1);
                 break;
+            case IForLoopOperation loop:
+                LowerFor(loop, depth);
+                break;
+            case IForEachLoopOperation loop:
+                LowerForEach(loop, depth);
+                break;
             case IEmptyOperation:
                 break;
             case IInvalidOperation:

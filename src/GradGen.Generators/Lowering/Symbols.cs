@@ -28,6 +28,11 @@ internal static class Symbols
                 case SpecialType.System_Double: return new ValueType(ValueKind.Tensor, ElementType.Double, "global::System.Numerics.Tensors.Tensor<double>");
             }
         }
+        if (type is IArrayTypeSymbol { Rank: 1 } array && Classify(array.ElementType) is { Kind: ValueKind.Tensor or ValueKind.Container } element)
+        {
+            // An array of tensors (or of arrays of them): differentiable as a whole, its gradient an array of the same shapes.
+            return new ValueType(ValueKind.Container, element.Element, type.ToDisplayString(Qualified));
+        }
         return new ValueType(ValueKind.Passive, ElementType.Double, type?.ToDisplayString(Qualified) ?? "object");
     }
 

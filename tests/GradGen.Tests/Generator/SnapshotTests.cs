@@ -84,11 +84,50 @@ public class SnapshotTests
         Snapshot.Verify(result.Source("Physics.Spring.Energy.g.cs"), "Scalar.Spring.Energy");
     }
 
+    private const string LoopSource = """
+        namespace Models;
+
+        public static partial class Recurrent
+        {
+            /// <summary>A recurrent cell run over time: the hidden state is carried from one step to the next.</summary>
+            [Differentiable]
+            public static float Rnn(Tensor<float> h0, Tensor<float> whh, Tensor<float> wxh, Tensor<float>[] xs)
+            {
+                var h = h0;
+                for (int t = 0; t < xs.Length; t++)
+                {
+                    h = Ops.Tanh(Ops.MatMul(h, whh) + Ops.MatMul(xs[t], wxh));
+                }
+                return Ops.Sum(h);
+            }
+
+            /// <summary>A deep residual stack: one weight matrix per layer.</summary>
+            [Differentiable]
+            public static Tensor<float> Residual(Tensor<float> x, Tensor<float>[] layers)
+            {
+                var h = x;
+                foreach (var w in layers)
+                {
+                    h = h + Ops.Relu(Ops.MatMul(h, w));
+                }
+                return h;
+            }
+        }
+        """;
+
+    [Fact]
+    public void Loop_over_time_and_over_layers()
+    {
+        var result = Harness.Run(Harness.Usings + LoopSource);
+        Snapshot.Verify(result.Source("Models.Recurrent.Rnn.g.cs"), "Loop.Recurrent.Rnn");
+        Snapshot.Verify(result.Source("Models.Recurrent.Residual.g.cs"), "Loop.Recurrent.Residual");
+    }
+
     [Fact]
     public void Every_generated_file_is_a_snapshot_that_compiles()
     {
         // The snapshots above are only worth reading if the code they show compiles: Harness.Load fails on any warning.
-        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource);
-        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 9);
+        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 11);
     }
 }

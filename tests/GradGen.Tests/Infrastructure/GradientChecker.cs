@@ -13,7 +13,10 @@ namespace GradGen.Tests.Infrastructure;
 /// </summary>
 public static class GradientChecker
 {
-    /// <param name="shapes">Per forward parameter: its tensor shape, or null for a scalar / passive parameter.</param>
+    /// <param name="shapes">
+    /// Per forward parameter: its tensor shape, or null for a scalar / passive parameter; for an array of tensors, the
+    /// number of elements followed by the shape of each.
+    /// </param>
     public static void CheckAll(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
         var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
@@ -64,7 +67,8 @@ public static class GradientChecker
 
     public static bool IsDifferentiable(ParameterInfo parameter) =>
         parameter.GetCustomAttributes().All(a => a.GetType().Name != "NoGradientAttribute") &&
-        (IsScalar(parameter.ParameterType) || parameter.ParameterType == typeof(Tensor<double>) || parameter.ParameterType == typeof(Tensor<float>));
+        (IsScalar(parameter.ParameterType) || parameter.ParameterType == typeof(Tensor<double>) || parameter.ParameterType == typeof(Tensor<float>)
+         || parameter.ParameterType == typeof(Tensor<double>[]) || parameter.ParameterType == typeof(Tensor<float>[]));
 
     private static bool IsScalar(Type type) => type == typeof(double) || type == typeof(float) || type == typeof(double).MakeByRefType() || type == typeof(float).MakeByRefType();
 
@@ -121,6 +125,20 @@ public static class GradientChecker
                 }
                 return result;
             }
+            case Tensor<double>[] array:
+                return array.SelectMany((element, k) =>
+                {
+                    var values = new List<double>();
+                    for (var i = 0; i < (int)element.FlattenedLength; i++)
+                    {
+                        var original = Values(element)[i];
+                        Set(element, i, original + epsilon); var p = Objective();
+                        Set(element, i, original - epsilon); var m = Objective();
+                        Set(element, i, original);
+                        values.Add((p - m) / (2 * epsilon));
+                    }
+                    return values;
+                }).ToArray();
             default:
                 throw new InvalidOperationException("not differentiable: " + args[index]);
         }
@@ -136,6 +154,7 @@ public static class GradientChecker
         float f => [f],
         Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
         Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
+        Tensor<double>[] array => array.SelectMany(Values).ToArray(),
         _ => throw new InvalidOperationException("no values in " + value),
     };
 
@@ -154,6 +173,7 @@ public static class GradientChecker
     {
         Tensor<double> t => Tensor.Create(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths),
         Tensor<float> t => Tensor.Create(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths),
+        Tensor<double>[] array => array.Select(t => (Tensor<double>)Ones(t)).ToArray(),
         _ => throw new InvalidOperationException(),
     };
 
@@ -169,6 +189,11 @@ public static class GradientChecker
         if (type == typeof(float)) return (float)Draw();
         if (type == typeof(int)) return 3;
         if (type == typeof(int[])) return Enumerable.Range(0, rows).Select(i => (i * 2 + 1) % columns).ToArray();
+        if (type == typeof(Tensor<double>[]))
+        {
+            var elementShape = (shape ?? throw new InvalidOperationException("no shape for an array parameter")).Skip(1).ToArray();
+            return Enumerable.Range(0, shape[0]).Select(_ => (Tensor<double>)MakeArgument(typeof(Tensor<double>), elementShape, positive, random, rows, columns)!).ToArray();
+        }
         var lengths = (shape ?? throw new InvalidOperationException("no shape for a tensor parameter")).Select(l => (nint)l).ToArray();
         var count = shape.Aggregate(1, (a, b) => a * b);
         if (type == typeof(Tensor<double>)) return Tensor.Create(Enumerable.Range(0, count).Select(_ => Draw()).ToArray(), lengths);

@@ -1,0 +1,100 @@
+using System.Globalization;
+using GradGen.Generators.Diagnostics;
+using GradGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradGen.Generators.Lowering;
+
+/// <summary>
+/// Lower, the values that are not differentiated: integer and boolean constants and arithmetic, comparisons of them,
+/// array lengths and tensor shapes, elements of arrays. Each is a <see cref="OpKind.Passive"/> instruction whose C#
+/// expression the forward sweep prints as written.
+/// </summary>
+internal sealed partial class Lowerer
+{
+    /// <summary>True when the operation is a passive value this lowers (and it has lowered it into <paramref name="id"/>).</summary>
+    private bool TryPassive(IOperation operation, int depth, out int id)
+    {
+        id = -1;
+        var type = Symbols.Classify(operation.Type);
+        if (type.Kind != ValueKind.Passive) return false;
+        if (operation.ConstantValue is { HasValue: true, Value: { } constant } && IsPlainValueType(operation.Type))
+        {
+            var text = SymbolDisplay.FormatPrimitive(constant, quoteStrings: false, useHexadecimalNumbers: false);
+            if (operation.Type!.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Boolean)) text = "(" + type.TypeName + ")" + text;
+            id = Add(new Builder { Op = OpKind.Constant, Type = type, Constant = text, Name = text });
+            return true;
+        }
+        switch (operation)
+        {
+            case IBinaryOperation { OperatorMethod: null } binary when IsPassive(binary.LeftOperand) && IsPassive(binary.RightOperand) && IsPlainValueType(binary.Type):
+                id = PassiveOf(binary.Syntax, type, "{0} " + ((BinaryExpressionSyntax)binary.Syntax).OperatorToken.Text + " {1}", Expression(binary.LeftOperand, depth + 1), Expression(binary.RightOperand, depth + 1));
+                return true;
+            case IUnaryOperation { OperatorMethod: null } unary when IsPassive(unary.Operand) && IsPlainValueType(unary.Type) && unary.Syntax is PrefixUnaryExpressionSyntax prefix:
+                id = PassiveOf(unary.Syntax, type, prefix.OperatorToken.Text + "{0}", Expression(unary.Operand, depth + 1));
+                return true;
+            case IConversionOperation { OperatorMethod: null } conversion when IsPassive(conversion.Operand) && IsPlainValueType(conversion.Type) && conversion.Conversion.IsNumeric:
+                id = PassiveOf(conversion.Syntax, type, "(" + type.TypeName + "){0}", Expression(conversion.Operand, depth + 1));
+                return true;
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: IArrayTypeSymbol } array }:
+                id = PassiveOf(operation.Syntax, type, "{0}.Length", Expression(array, depth + 1));
+                return true;
+            case IPropertyReferenceOperation { Property.Name: "Rank" or "FlattenedLength", Instance: { } tensor } property when IsTensor(tensor):
+                id = PassiveOf(operation.Syntax, type, "{0}." + property.Property.Name, Expression(tensor, depth + 1));
+                return true;
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IPropertyReferenceOperation { Property.Name: "Lengths", Instance: { } tensor }, Arguments.Length: 1 } lengths when IsTensor(tensor):
+                id = PassiveOf(operation.Syntax, type, "{0}.Lengths[{1}]", Expression(tensor, depth + 1), Expression(lengths.Arguments[0].Value, depth + 1));
+                return true;
+            case IArrayElementReferenceOperation { Indices.Length: 1 } element when IsPlainValueType(element.Type):
+                id = PassiveOf(operation.Syntax, type, "{0}[{1}]", Expression(element.ArrayReference, depth + 1), Expression(element.Indices[0], depth + 1));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private int PassiveOf(SyntaxNode syntax, Model.ValueType type, string template, params int[] operands)
+    {
+        foreach (var operand in operands)
+        {
+            if (operand < 0) return -1;
+            if (template != "{0}.Rank" && template != "{0}.FlattenedLength" && template != "{0}.Lengths[{1}]" && template != "{0}[{1}]" && template != "{0}.Length"
+                && _instructions[operand].Type.Kind != ValueKind.Passive)
+            {
+                Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.PassiveExpression(syntax));
+                return -1;
+            }
+        }
+        return Add(new Builder { Op = OpKind.Passive, Operands = operands, Type = type, Template = template });
+    }
+
+    /// <summary>An element of an array of tensors (or of weight objects): its gradient is the same element of the array's gradient.</summary>
+    private int ContainerElement(IArrayElementReferenceOperation element, int depth)
+    {
+        if (element.Indices.Length != 1)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, element.Syntax, RejectionText.Describe(element));
+            return -1;
+        }
+        var array = Expression(element.ArrayReference, depth + 1);
+        var index = Expression(element.Indices[0], depth + 1);
+        if (array < 0 || index < 0) return -1;
+        if (_instructions[array].Type.Kind != ValueKind.Container || _instructions[index].Type.Kind != ValueKind.Passive)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, element.Syntax, RejectionText.Describe(element));
+            return -1;
+        }
+        return Add(new Builder { Op = OpKind.Element, Operands = new[] { array, index }, Type = Symbols.Classify(element.Type) });
+    }
+
+    private static bool IsPassive(IOperation operation) => Symbols.Classify(operation.Type).Kind == ValueKind.Passive;
+
+    private static bool IsTensor(IOperation operation) => Symbols.Classify(operation.Type).Kind == ValueKind.Tensor;
+
+    /// <summary>Integers, booleans and the other built-in value types a passive expression may compute.</summary>
+    private static bool IsPlainValueType(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean
+        or SpecialType.System_IntPtr or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Int16 or SpecialType.System_Byte;
+}
