@@ -65,6 +65,12 @@ internal static class RejectionText
     /// <summary>GG0005: a loop bound that is a differentiated value.</summary>
     public static string DifferentiatedLoopBound(SyntaxNode bound) => "the loop bound '" + bound + "' (a differentiated value; the number of iterations must not depend on what is differentiated)";
 
+    public static string UnsoundWeightMember(string member, string type, string problem) =>
+        "reading '" + member + "' of the weight type '" + type + "': " + problem;
+
+    public static string ScalarWeightMember(string member, string type) =>
+        "reading the scalar '" + member + "' of the weight type '" + type + "' (a weight object holds tensors; store it as a one-element tensor, or pass it as a parameter)";
+
     public static string PassiveExpression(SyntaxNode syntax) => "the expression '" + syntax + "' (only integer, boolean and shape arithmetic is supported on values that are not differentiated)";
 
     public static string BlocksTooDeep(int limit) => "blocks nested more than " + limit + " levels deep";

@@ -362,10 +362,13 @@ internal sealed class Emitter
         foreach (var statement in loop.After) Statement(statement);
     }
 
-    /// <summary>A zero gradient for a value: a tensor of its shape, or a scalar 0.</summary>
-    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind is ValueKind.Tensor or ValueKind.Container
-        ? "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");"
-        : type.TypeName + " " + gradientName + " = 0;";
+    /// <summary>A zero gradient for a value: a tensor of its shape, a container (array, weight object) shaped like it, or a scalar 0.</summary>
+    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind switch
+    {
+        ValueKind.Tensor => "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");",
+        ValueKind.Container => "var " + gradientName + " = global::GradGen.Parameters.ZerosLike(" + valueName + ");",
+        _ => type.TypeName + " " + gradientName + " = 0;",
+    };
 
     // ── the public backward forms ────────────────────────────────────────────────────────
 

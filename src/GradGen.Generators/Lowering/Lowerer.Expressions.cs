@@ -61,6 +61,10 @@ internal sealed partial class Lowerer
                 return Expression(parenthesized.Operand, depth);
             case IArrayElementReferenceOperation element:
                 return ContainerElement(element, depth);
+            case IFieldReferenceOperation { Instance: { } instance } field:
+                return WeightMember(operation, field.Field, instance, depth);
+            case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:
+                return WeightMember(operation, property.Property, instance, depth);
             default:
                 Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.Describe(operation));
                 return -1;

@@ -94,7 +94,7 @@ internal sealed partial class Lowerer
         if (_instructions[_result].Name is null) _instructions[_result].Name = Fresh("result");
         foreach (var instruction in _instructions)
         {
-            instruction.Name ??= Fresh("t" + temp.ToString(CultureInfo.InvariantCulture));
+            instruction.Name ??= Fresh(ReadableName(instruction) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
         var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index));
@@ -107,6 +107,18 @@ internal sealed partial class Lowerer
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
         return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
             parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
+    }
+
+    /// <summary>A name for a read of a member or a length from what it reads: <c>layer.W</c> → <c>layerW</c>, <c>xs.Length</c> → <c>xsLength</c>.</summary>
+    private string? ReadableName(Builder instruction)
+    {
+        var member = instruction.Op == OpKind.Member ? instruction.Template
+            : instruction.Op == OpKind.Passive && instruction.Template is { } template && template.StartsWith("{0}.", StringComparison.Ordinal) && template.IndexOf('[') < 0 ? template.Substring(4)
+            : null;
+        if (member is null || instruction.Operands.Length == 0 || _instructions[instruction.Operands[0]].Name is not { } owner) return null;
+        owner = owner.TrimStart('@');
+        member = member.TrimStart('@');
+        return owner.Length == 0 || member.Length == 0 || char.IsDigit(owner[0]) ? null : owner + char.ToUpperInvariant(member[0]) + member.Substring(1);
     }
 
     /// <summary>Names as they are declared again in the generated file: keywords escaped (<c>@class</c>), type parameters kept.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 
@@ -30,11 +31,60 @@ internal static class Symbols
         }
         if (type is IArrayTypeSymbol { Rank: 1 } array && Classify(array.ElementType) is { Kind: ValueKind.Tensor or ValueKind.Container } element)
         {
-            // An array of tensors (or of arrays of them): differentiable as a whole, its gradient an array of the same shapes.
+            // An array of tensors or of weight objects: differentiable as a whole, its gradient an array of the same shapes.
             return new ValueType(ValueKind.Container, element.Element, type.ToDisplayString(Qualified));
+        }
+        if (type is INamedTypeSymbol named2 && WeightElement(named2, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) is { } weightElement)
+        {
+            // A weight object: a class or record holding tensors (directly, in arrays or in nested weight objects).
+            return new ValueType(ValueKind.Container, weightElement, type.ToDisplayString(Qualified));
         }
         return new ValueType(ValueKind.Passive, ElementType.Double, type?.ToDisplayString(Qualified) ?? "object");
     }
+
+    /// <summary>
+    /// The element type of the tensors a weight type holds (through its instance fields and auto-properties, arrays and
+    /// nested weight types), or null when it is not a weight type: a class or record (not a struct: a copy would
+    /// accumulate gradients into nothing) declared outside the System namespaces, with at least one tensor.
+    /// </summary>
+    private static ElementType? WeightElement(INamedTypeSymbol type, HashSet<ITypeSymbol> visiting)
+    {
+        if (type.TypeKind != TypeKind.Class || type.SpecialType != SpecialType.None || IsTensorType(type) || !visiting.Add(type)) return null;
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            if (ns.ContainingNamespace is { IsGlobalNamespace: true } && ns.Name == "System") return null;
+        }
+        foreach (var member in InstanceMembers(type))
+        {
+            var fieldType = MemberType(member);
+            while (fieldType is IArrayTypeSymbol array) fieldType = array.ElementType;
+            if (fieldType is INamedTypeSymbol named && IsTensorType(named) && named.TypeArguments.Length == 1)
+            {
+                if (named.TypeArguments[0].SpecialType == SpecialType.System_Single) return ElementType.Float;
+                if (named.TypeArguments[0].SpecialType == SpecialType.System_Double) return ElementType.Double;
+            }
+            else if (fieldType is INamedTypeSymbol nested && WeightElement(nested, visiting) is { } element)
+            {
+                return element;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The instance fields and (non-indexer) properties of a type and its base types, as the user declared them.</summary>
+    public static IEnumerable<ISymbol> InstanceMembers(INamedTypeSymbol type)
+    {
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IFieldSymbol { IsStatic: false, IsConst: false, IsImplicitlyDeclared: false } or IPropertySymbol { IsStatic: false, IsIndexer: false }) yield return member;
+            }
+        }
+    }
+
+    /// <summary>The type of a field or property.</summary>
+    public static ITypeSymbol MemberType(ISymbol member) => member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
 
     /// <summary>True for <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c>.</summary>
     public static bool IsTensorType(INamedTypeSymbol type) =>

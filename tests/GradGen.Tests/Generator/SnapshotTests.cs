@@ -115,6 +115,42 @@ public class SnapshotTests
         }
         """;
 
+    private const string WeightObjectSource = """
+        namespace Models;
+
+        /// <summary>One dense layer: its weights live in the object, like a PyTorch module.</summary>
+        public sealed record Dense(Tensor<float> W, Tensor<float> B);
+
+        public sealed class Classifier
+        {
+            public Classifier(Dense[] hidden, Dense output) { Hidden = hidden; Output = output; }
+            public Dense[] Hidden { get; }
+            public Dense Output { get; }
+        }
+
+        public static partial class Training
+        {
+            [Differentiable]
+            public static float Loss(Classifier model, Tensor<float> x, int[] targets)
+            {
+                var h = x;
+                foreach (var layer in model.Hidden)
+                {
+                    h = Ops.Relu(Ops.MatMul(h, layer.W) + layer.B);
+                }
+                var logits = Ops.MatMul(h, model.Output.W) + model.Output.B;
+                return Ops.SoftmaxCrossEntropy(logits, targets);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Weight_object_with_an_array_of_layers()
+    {
+        var result = Harness.Run(Harness.Usings + WeightObjectSource);
+        Snapshot.Verify(result.Source("Models.Training.Loss.g.cs"), "WeightObject.Training.Loss");
+    }
+
     [Fact]
     public void Loop_over_time_and_over_layers()
     {
@@ -127,7 +163,7 @@ public class SnapshotTests
     public void Every_generated_file_is_a_snapshot_that_compiles()
     {
         // The snapshots above are only worth reading if the code they show compiles: Harness.Load fails on any warning.
-        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource);
-        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 11);
+        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource, Harness.Usings + WeightObjectSource);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 12);
     }
 }

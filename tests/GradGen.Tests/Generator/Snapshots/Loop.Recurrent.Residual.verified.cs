@@ -9,12 +9,12 @@ namespace Models
         /// <summary>The values the backward sweep of <c>Residual</c> reads, recorded by <see cref="ResidualForward"/>.</summary>
         public readonly struct ResidualTape
         {
-            internal readonly int t0;
+            internal readonly int layersLength;
             internal readonly ResidualTape.Loop0[] iSteps;
 
-            internal ResidualTape(int t0, ResidualTape.Loop0[] iSteps)
+            internal ResidualTape(int layersLength, ResidualTape.Loop0[] iSteps)
             {
-                this.t0 = t0;
+                this.layersLength = layersLength;
                 this.iSteps = iSteps;
             }
 
@@ -23,16 +23,16 @@ namespace Models
             {
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> w;
+                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
 
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> h_1)
+                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1)
                 {
                     this.h = h;
                     this.w = w;
+                    this.t1 = t1;
                     this.t2 = t2;
-                    this.t3 = t3;
                     this.h_1 = h_1;
                 }
             }
@@ -41,20 +41,20 @@ namespace Models
         /// <summary>Computes <c>Residual</c> exactly as written and records in <paramref name="tape"/> what <see cref="ResidualPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<float> ResidualForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, out ResidualTape tape)
         {
-            var t0 = layers.Length;
+            var layersLength = layers.Length;
             var h = x;
-            var iSteps = new ResidualTape.Loop0[t0];
-            for (var i = 0; i < t0; i++)
+            var iSteps = new ResidualTape.Loop0[layersLength];
+            for (var i = 0; i < layersLength; i++)
             {
                 var w = layers[i];
-                var t2 = global::GradGen.Ops.MatMul(h, w);
-                var t3 = global::GradGen.Ops.Relu(t2);
-                var h_1 = global::GradGen.Ops.Add(h, t3);
-                iSteps[i] = new ResidualTape.Loop0(h, w, t2, t3, h_1);
+                var t1 = global::GradGen.Ops.MatMul(h, w);
+                var t2 = global::GradGen.Ops.Relu(t1);
+                var h_1 = global::GradGen.Ops.Add(h, t2);
+                iSteps[i] = new ResidualTape.Loop0(h, w, t1, t2, h_1);
                 h = h_1;
             }
             var h_2 = h;
-            tape = new ResidualTape(t0, iSteps);
+            tape = new ResidualTape(layersLength, iSteps);
             return h_2;
         }
 
@@ -64,34 +64,34 @@ namespace Models
         public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers)
         {
             // values recorded by the forward sweep
-            var t0 = tape.t0;
+            var layersLength = tape.layersLength;
             var iSteps = tape.iSteps;
 
-            // for (i = 0; i < t0; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
+            // for (i = 0; i < layersLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dY;
-            for (var i = t0 - 1; i >= 0; i--)
+            for (var i = layersLength - 1; i >= 0; i--)
             {
                 var iStep = iSteps[i];
                 var h = iStep.h;
                 var w = iStep.w;
+                var t1 = iStep.t1;
                 var t2 = iStep.t2;
-                var t3 = iStep.t3;
                 var h_1 = iStep.h_1;
                 var dH = global::GradGen.Ops.ZerosLike(h);
                 var dH_1 = global::GradGen.Ops.ZerosLike(h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1);
 
-                // h_1 = h + t3  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t3 += ∂L/∂h_1  (summed over broadcast axes)
+                // h_1 = h + t2  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
                 global::GradGen.Adjoint.Identity(dH_1, dH);
-                var dT3 = global::GradGen.Adjoint.Reduce(dH_1, t3);
+                var dT2 = global::GradGen.Adjoint.Reduce(dH_1, t2);
 
-                // t3 = ReLU(t2)  ⇒  ∂L/∂t2 += ∂L/∂t3 ⊙ 1[t2 > 0]
-                var dT2 = global::GradGen.Ops.ZerosLike(t2);
-                global::GradGen.Adjoint.Relu(dT3, t2, dT2);
+                // t2 = ReLU(t1)  ⇒  ∂L/∂t1 += ∂L/∂t2 ⊙ 1[t1 > 0]
+                var dT1 = global::GradGen.Ops.ZerosLike(t1);
+                global::GradGen.Adjoint.Relu(dT2, t1, dT1);
 
-                // t2 = h·w  ⇒  ∂L/∂h += ∂L/∂t2·wᵀ,  ∂L/∂w += hᵀ·∂L/∂t2
-                global::GradGen.Adjoint.MatMulLeft(dT2, w, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT2, dLayers[i]);
+                // t1 = h·w  ⇒  ∂L/∂h += ∂L/∂t1·wᵀ,  ∂L/∂w += hᵀ·∂L/∂t1
+                global::GradGen.Adjoint.MatMulLeft(dT1, w, dH);
+                global::GradGen.Adjoint.MatMulRight(h, dT1, dLayers[i]);
                 dHNext = dH;
             }
             global::GradGen.Adjoint.Identity(dHNext, dX);
@@ -120,7 +120,7 @@ namespace Models
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers) ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dX = global::GradGen.Ops.ZerosLike(x);
-            var dLayers = global::GradGen.Ops.ZerosLike(layers);
+            var dLayers = global::GradGen.Parameters.ZerosLike(layers);
             var value = ResidualBackward(x, layers, dX, dLayers, dY);
             return (value, dX, dLayers);
         }

@@ -11,15 +11,15 @@ namespace Models
         {
             internal readonly global::System.Numerics.Tensors.Tensor<float> whh;
             internal readonly global::System.Numerics.Tensors.Tensor<float> wxh;
-            internal readonly int t0;
+            internal readonly int xsLength;
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
             internal readonly RnnTape.Loop0[] tSteps;
 
-            internal RnnTape(global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, int t0, global::System.Numerics.Tensors.Tensor<float> h_2, RnnTape.Loop0[] tSteps)
+            internal RnnTape(global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, int xsLength, global::System.Numerics.Tensors.Tensor<float> h_2, RnnTape.Loop0[] tSteps)
             {
                 this.whh = whh;
                 this.wxh = wxh;
-                this.t0 = t0;
+                this.xsLength = xsLength;
                 this.h_2 = h_2;
                 this.tSteps = tSteps;
             }
@@ -28,19 +28,19 @@ namespace Models
             internal readonly struct Loop0
             {
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t5;
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
 
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t5, global::System.Numerics.Tensors.Tensor<float> h_1)
+                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> h_1)
                 {
                     this.h = h;
+                    this.t1 = t1;
                     this.t2 = t2;
                     this.t3 = t3;
                     this.t4 = t4;
-                    this.t5 = t5;
                     this.h_1 = h_1;
                 }
             }
@@ -49,22 +49,22 @@ namespace Models
         /// <summary>Computes <c>Rnn</c> exactly as written and records in <paramref name="tape"/> what <see cref="RnnPullback"/> needs.</summary>
         public static float RnnForward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, out RnnTape tape)
         {
-            var t0 = xs.Length;
+            var xsLength = xs.Length;
             var h = h0;
-            var tSteps = new RnnTape.Loop0[t0];
-            for (var t = 0; t < t0; t++)
+            var tSteps = new RnnTape.Loop0[xsLength];
+            for (var t = 0; t < xsLength; t++)
             {
-                var t2 = global::GradGen.Ops.MatMul(h, whh);
-                var t3 = xs[t];
-                var t4 = global::GradGen.Ops.MatMul(t3, wxh);
-                var t5 = global::GradGen.Ops.Add(t2, t4);
-                var h_1 = global::GradGen.Ops.Tanh(t5);
-                tSteps[t] = new RnnTape.Loop0(h, t2, t3, t4, t5, h_1);
+                var t1 = global::GradGen.Ops.MatMul(h, whh);
+                var t2 = xs[t];
+                var t3 = global::GradGen.Ops.MatMul(t2, wxh);
+                var t4 = global::GradGen.Ops.Add(t1, t3);
+                var h_1 = global::GradGen.Ops.Tanh(t4);
+                tSteps[t] = new RnnTape.Loop0(h, t1, t2, t3, t4, h_1);
                 h = h_1;
             }
             var h_2 = h;
             var result = global::GradGen.Ops.Sum(h_2);
-            tape = new RnnTape(whh, wxh, t0, h_2, tSteps);
+            tape = new RnnTape(whh, wxh, xsLength, h_2, tSteps);
             return result;
         }
 
@@ -76,7 +76,7 @@ namespace Models
             // values recorded by the forward sweep
             var whh = tape.whh;
             var wxh = tape.wxh;
-            var t0 = tape.t0;
+            var xsLength = tape.xsLength;
             var h_2 = tape.h_2;
             var tSteps = tape.tSteps;
 
@@ -84,37 +84,37 @@ namespace Models
             var dH_2 = global::GradGen.Ops.ZerosLike(h_2);
             global::GradGen.Adjoint.Fill(seed, dH_2);
 
-            // for (t = 0; t < t0; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
+            // for (t = 0; t < xsLength; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var t = t0 - 1; t >= 0; t--)
+            for (var t = xsLength - 1; t >= 0; t--)
             {
                 var tStep = tSteps[t];
                 var h = tStep.h;
+                var t1 = tStep.t1;
                 var t2 = tStep.t2;
                 var t3 = tStep.t3;
                 var t4 = tStep.t4;
-                var t5 = tStep.t5;
                 var h_1 = tStep.h_1;
                 var dH = global::GradGen.Ops.ZerosLike(h);
                 var dH_1 = global::GradGen.Ops.ZerosLike(h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1);
 
-                // h_1 = tanh(t5)  ⇒  ∂L/∂t5 += ∂L/∂h_1 ⊙ (1 − h_1²)
-                var dT5 = global::GradGen.Ops.ZerosLike(t5);
-                global::GradGen.Adjoint.Tanh(dH_1, h_1, dT5);
-
-                // t5 = t2 + t4  ⇒  ∂L/∂t2 += ∂L/∂t5,  ∂L/∂t4 += ∂L/∂t5  (summed over broadcast axes)
-                var dT2 = global::GradGen.Adjoint.Reduce(dT5, t2);
+                // h_1 = tanh(t4)  ⇒  ∂L/∂t4 += ∂L/∂h_1 ⊙ (1 − h_1²)
                 var dT4 = global::GradGen.Ops.ZerosLike(t4);
-                global::GradGen.Adjoint.Identity(dT5, dT4);
+                global::GradGen.Adjoint.Tanh(dH_1, h_1, dT4);
 
-                // t4 = t3·wxh  ⇒  ∂L/∂t3 += ∂L/∂t4·wxhᵀ,  ∂L/∂wxh += t3ᵀ·∂L/∂t4
-                global::GradGen.Adjoint.MatMulLeft(dT4, wxh, dXs[t]);
-                global::GradGen.Adjoint.MatMulRight(t3, dT4, dWxh);
+                // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 += ∂L/∂t4  (summed over broadcast axes)
+                var dT1 = global::GradGen.Adjoint.Reduce(dT4, t1);
+                var dT3 = global::GradGen.Ops.ZerosLike(t3);
+                global::GradGen.Adjoint.Identity(dT4, dT3);
 
-                // t2 = h·whh  ⇒  ∂L/∂h += ∂L/∂t2·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t2
-                global::GradGen.Adjoint.MatMulLeft(dT2, whh, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT2, dWhh);
+                // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
+                global::GradGen.Adjoint.MatMulLeft(dT3, wxh, dXs[t]);
+                global::GradGen.Adjoint.MatMulRight(t2, dT3, dWxh);
+
+                // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
+                global::GradGen.Adjoint.MatMulLeft(dT1, whh, dH);
+                global::GradGen.Adjoint.MatMulRight(h, dT1, dWhh);
                 dHNext = dH;
             }
             global::GradGen.Adjoint.Identity(dHNext, dH0);
@@ -151,7 +151,7 @@ namespace Models
             var dH0 = global::GradGen.Ops.ZerosLike(h0);
             var dWhh = global::GradGen.Ops.ZerosLike(whh);
             var dWxh = global::GradGen.Ops.ZerosLike(wxh);
-            var dXs = global::GradGen.Ops.ZerosLike(xs);
+            var dXs = global::GradGen.Parameters.ZerosLike(xs);
             var value = RnnBackward(h0, whh, wxh, xs, dH0, dWhh, dWxh, dXs, seed);
             return (value, dH0, dWhh, dWxh, dXs);
         }

@@ -1,0 +1,159 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace GradGen;
+
+/// <summary>
+/// What a training loop needs for a weight object — a class or record holding tensors, arrays of tensors, and nested
+/// weight objects or arrays of them (per-layer weights), in the manner of a PyTorch module — and for an array of
+/// tensors: a zero gradient shaped like it, clearing a gradient, and a walk over its leaves (for optimizers and
+/// <see cref="GradCheck"/>). Members that are not tensors (an <c>int</c> head count, a name) are copied as they are.
+/// </summary>
+/// <remarks>
+/// The gradient of a weight object is an instance of the same type whose tensors have the shapes of the model's
+/// (Rule 1 at the level of the whole model). A model whose walk meets a null tensor, the same tensor twice (a tensor
+/// shared between two members: tie weights by using one member twice instead), or a cycle is refused with an
+/// <see cref="ArgumentException"/>: its gradient would be ambiguous.
+/// </remarks>
+public static class Parameters
+{
+    /// <summary>A new gradient shaped like <paramref name="model"/>: the same type, every tensor a dense zero tensor of its shape.</summary>
+    /// <exception cref="ArgumentException">A null or shared tensor, or a cycle.</exception>
+    public static T ZerosLike<T>(T model) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        return (T)Zeros(model, seen, "model");
+    }
+
+    /// <summary>Sets every tensor of a gradient (or model) to zero: the fast way to reset gradients between steps.</summary>
+    public static void Clear<T>(T gradient) where T : class
+    {
+        foreach (var leaf in Leaves(gradient))
+        {
+            switch (leaf.Tensor)
+            {
+                case Tensor<float> f: Clear(f); break;
+                case Tensor<double> d: Clear(d); break;
+            }
+        }
+    }
+
+    private static void Clear<T>(Tensor<T> tensor)
+    {
+        if (!tensor.IsDense) throw new ArgumentException("Parameters.Clear: a gradient tensor must be dense.", nameof(tensor));
+        System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength)).Clear();
+    }
+
+    /// <summary>
+    /// The tensors of a model in a fixed order (declaration order, depth first), each with its path (<c>Layers[1].W</c>).
+    /// Two models of the same type and shapes (a model and its gradient) list their tensors in the same order.
+    /// </summary>
+    /// <exception cref="ArgumentException">A null or shared tensor, or a cycle.</exception>
+    public static IReadOnlyList<(string Path, object Tensor)> Leaves<T>(T model) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var leaves = new List<(string, object)>();
+        Walk(model, "", leaves, new HashSet<object>(ReferenceEqualityComparer.Instance));
+        return leaves;
+    }
+
+    /// <summary>The tensors of a model of <c>float</c> tensors, in the order of <see cref="Leaves{T}"/> (for optimizers).</summary>
+    public static Tensor<float>[] Tensors<T>(T model) where T : class => Leaves(model).Select(l => l.Tensor).OfType<Tensor<float>>().ToArray();
+
+    /// <summary>The tensors of a model of <c>double</c> tensors, in the order of <see cref="Leaves{T}"/> (for optimizers).</summary>
+    public static Tensor<double>[] DoubleTensors<T>(T model) where T : class => Leaves(model).Select(l => l.Tensor).OfType<Tensor<double>>().ToArray();
+
+    private static object Zeros(object value, HashSet<object> seen, string path)
+    {
+        if (!seen.Add(value)) throw new ArgumentException("Parameters: '" + path + "' is reached twice (a shared tensor or object, or a cycle); a weight object's gradient needs each tensor once.", nameof(value));
+        switch (value)
+        {
+            case Tensor<float> f: return Ops.ZerosLike(f);
+            case Tensor<double> d: return Ops.ZerosLike(d);
+            case Array array:
+            {
+                var copy = Array.CreateInstance(array.GetType().GetElementType()!, array.Length);
+                for (var i = 0; i < array.Length; i++)
+                {
+                    var element = array.GetValue(i) ?? throw new ArgumentException("Parameters: '" + path + "[" + i + "]' is null.", nameof(value));
+                    copy.SetValue(Zeros(element, seen, path + "[" + i + "]"), i);
+                }
+                return copy;
+            }
+            default:
+            {
+                var type = value.GetType();
+                var copy = RuntimeHelpers.GetUninitializedObject(type);
+                foreach (var field in FieldsOf(type))
+                {
+                    var member = field.GetValue(value);
+                    field.SetValue(copy, IsDifferentiable(field.FieldType)
+                        ? Zeros(member ?? throw new ArgumentException("Parameters: '" + path + "." + Name(field) + "' is null.", nameof(value)), seen, path + "." + Name(field))
+                        : member);
+                }
+                return copy;
+            }
+        }
+    }
+
+    private static void Walk(object value, string path, List<(string, object)> leaves, HashSet<object> seen)
+    {
+        if (!seen.Add(value)) throw new ArgumentException("Parameters: '" + path + "' is reached twice (a shared tensor or object, or a cycle).", nameof(value));
+        switch (value)
+        {
+            case Tensor<float> or Tensor<double>:
+                leaves.Add((path, value));
+                return;
+            case Array array:
+                for (var i = 0; i < array.Length; i++)
+                {
+                    Walk(array.GetValue(i) ?? throw new ArgumentException("Parameters: '" + path + "[" + i + "]' is null.", nameof(value)), path + "[" + i + "]", leaves, seen);
+                }
+                return;
+            default:
+                foreach (var field in FieldsOf(value.GetType()))
+                {
+                    if (!IsDifferentiable(field.FieldType)) continue;
+                    var member = field.GetValue(value) ?? throw new ArgumentException("Parameters: '" + Join(path, Name(field)) + "' is null.", nameof(value));
+                    Walk(member, Join(path, Name(field)), leaves, seen);
+                }
+                return;
+        }
+    }
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
+
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> Fields = new();
+
+    /// <summary>The instance fields of a type and its base types, in declaration order (auto-properties through their backing fields).</summary>
+    private static FieldInfo[] FieldsOf(Type type) => Fields.GetOrAdd(type, static t =>
+    {
+        var chain = new List<Type>();
+        for (var current = t; current is not null && current != typeof(object); current = current.BaseType) chain.Insert(0, current);
+        return chain.SelectMany(c => c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .OrderBy(f => f.MetadataToken).ToArray();
+    });
+
+    /// <summary>The member name a field stands for: <c>W</c> for the backing field <c>&lt;W&gt;k__BackingField</c>.</summary>
+    private static string Name(FieldInfo field) => field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>')] : field.Name;
+
+    private static bool IsDifferentiable(Type type) =>
+        type == typeof(Tensor<float>) || type == typeof(Tensor<double>)
+        || type.IsArray && IsDifferentiable(type.GetElementType()!)
+        || type.IsClass && type != typeof(string) && !typeof(Delegate).IsAssignableFrom(type) && !typeof(IEnumerable).IsAssignableFrom(type) && HasTensor(type, new HashSet<Type>());
+
+    private static bool HasTensor(Type type, HashSet<Type> visiting)
+    {
+        if (type == typeof(Tensor<float>) || type == typeof(Tensor<double>)) return true;
+        if (type.IsArray) return HasTensor(type.GetElementType()!, visiting);
+        if (!type.IsClass || type == typeof(string) || !visiting.Add(type)) return false;
+        return FieldsOf(type).Any(f => HasTensor(f.FieldType, visiting));
+    }
+}
