@@ -69,7 +69,7 @@ public class AnalyzerTests
                 public static double F(double a)
                 {
                     var s = a;
-                    {|GG0003:for (var i = 0; i < 3; i++) s = s * a;|}
+                    {|GG0003:for (var i = 0; i < 3; i += 2) s = s * a;|}
                     return s;
                 }
             """) },
@@ -96,7 +96,7 @@ public class AnalyzerTests
             """) },
         { "GG0003 foreach", InClass("""
                 [Differentiable]
-                public static double F(double a, [NoGradient] double[] weights)
+                public static double F(double a, [NoGradient] System.Collections.Generic.List<double> weights)
                 {
                     var s = a;
                     {|GG0003:foreach (var w in weights) s = s * w;|}
@@ -514,7 +514,16 @@ public class AnalyzerTests
                 public static double Loss(double a)
                 {
                     var s = a;
-                    {|#0:for (var i = 0; i < 3; i++) s = s * a;|}
+                    {|#0:for (var i = 0; i < 3; i += 2) s = s * a;|}
+                    return s;
+                }
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: this form of for loop (write 'for (int i = lo; i < hi; i++)' with bounds computed before the loop) is not supported" },
+        { InClass("""
+                [Differentiable]
+                public static double Loss(double a)
+                {
+                    var s = a;
+                    {|#0:while (s < 10) s = s * a;|}
                     return s;
                 }
             """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a loop is not supported" },

@@ -276,7 +276,7 @@ public class CodeFixTests
             private static double Power(double x, int n)
             {
                 var result = x;
-                for (var i = 1; i < n; i++) result = result * x;
+                while (result < n) result = result * x;
                 return result;
             }
 

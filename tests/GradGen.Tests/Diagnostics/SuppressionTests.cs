@@ -44,7 +44,7 @@ public class SuppressionTests
             {
                 var s = a;
         #pragma warning disable GG0003 // the loop is deliberate; this method is not differentiated yet
-                for (var i = 0; i < 3; i++) s = s * a;
+                while (s < 10) s = s * a;
         #pragma warning restore GG0003
                 return s;
             }
@@ -62,7 +62,7 @@ public class SuppressionTests
                 {
                     var s = a;
             #pragma warning disable GG0003
-                    for (var i = 0; i < 3; i++) s = s * a;
+                    while (s < 10) s = s * a;
             #pragma warning restore GG0003
                     while (s < 10) s = s * 2;
                     return s;
@@ -82,7 +82,7 @@ public class SuppressionTests
             public static double F(double a)
             {
                 var s = a;
-                for (var i = 0; i < 3; i++) s = s * a;
+                while (s < 10) s = s * a;
                 return s;
             }
         }
