@@ -69,7 +69,7 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
             long macs = (long)m * n * k;
             if (disjoint && items > 1 && macs < Sgemm.ParallelMacs && macs * items >= Sgemm.ParallelMacs)
             {
-                WorkerPool.Run(job, Math.Min(items, WorkerPool.MaxParts));
+                WorkerPool.Run(job, Math.Min(items, 4 * WorkerPool.Threads));
             }
             else
             {

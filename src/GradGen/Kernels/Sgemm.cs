@@ -17,10 +17,11 @@ namespace GradGen;
 /// whether A is row-major or transposed). Each micro-kernel call keeps a 6 × 16 tile of C in twelve 256-bit
 /// registers: per inner index, two loads of B, six broadcasts of A and twelve fused multiply-adds.</para>
 /// <para>Parallelism: one fork/join per product (<see cref="WorkerPool"/>), only when the product has at least
-/// <see cref="ParallelMacs"/> multiply-adds. Columns are split when there are enough of them (each part then packs only
+/// <see cref="ParallelMacs"/> multiply-adds. Columns are split when there are enough of them (each chunk then packs only
 /// its own columns of B: packing is parallel and nothing is done twice), rows otherwise. Pack buffers are
 /// per-thread and reused, so a call allocates nothing in steady state.</para>
 /// </remarks>
+[SkipLocalsInit]
 internal static unsafe class Sgemm
 {
     private const int MR = 6;
@@ -35,6 +36,7 @@ internal static unsafe class Sgemm
     public static bool IsSupported => Fma.IsSupported && Avx2.IsSupported;
 
     [ThreadStatic] private static float[]? t_packB;
+
     [ThreadStatic] private static Job? t_job;
 
     /// <summary>
@@ -51,13 +53,19 @@ internal static unsafe class Sgemm
         }
         var job = t_job ??= new Job();
         job.Set(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
-        long macs = (long)m * n * k;
-        int parts = macs >= ParallelMacs ? WorkerPool.MaxParts : 1;
-        // Split columns when every part gets at least four panels, rows otherwise (each part at least two strips).
-        job.SplitColumns = n >= parts * 4 * NR;
-        if (!job.SplitColumns) parts = Math.Min(parts, Math.Max(1, m / (2 * MR)));
-        if (parts <= 1) job.Run(0, 1);
-        else WorkerPool.Run(job, parts);
+        int chunks = 1;
+        if ((long)m * n * k >= ParallelMacs && WorkerPool.Threads > 1)
+        {
+            // Split columns when every chunk gets at least two panels, rows otherwise (at least four strips a chunk);
+            // a few chunks per thread, so a thread the OS did not schedule delays the product by one chunk at most.
+            int panels = (n + NR - 1) / NR, strips = (m + MR - 1) / MR;
+            int wanted = 4 * WorkerPool.Threads;
+            job.SplitColumns = panels >= 2 * WorkerPool.Threads;
+            chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
+        }
+        job.Chunks = Math.Max(1, chunks);
+        if (job.Chunks == 1) job.Run(0, 1);
+        else WorkerPool.Run(job, job.Chunks);
         job.Clear();
     }
 
@@ -68,6 +76,7 @@ internal static unsafe class Sgemm
         private nint _aRow, _aInner, _bInner, _bCol, _ldc;
         private bool _overwrite;
         public bool SplitColumns;
+        public int Chunks;
 
         public void Set(int m, int n, int k, float* a, nint aRow, nint aInner, float* b, nint bInner, nint bCol, float* c, nint ldc, bool overwrite)
         {

@@ -5,23 +5,25 @@ using System.Threading;
 
 namespace GradGen;
 
-/// <summary>A unit of parallel work: <see cref="Run"/> is called once per part, each part on one thread.</summary>
+/// <summary>A unit of parallel work split into chunks: <see cref="Run"/> is called exactly once per chunk.</summary>
 internal interface IParallelJob
 {
-    /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/>; parts must touch disjoint outputs.</summary>
-    void Run(int part, int parts);
+    /// <summary>Runs chunk <paramref name="chunk"/> of <paramref name="chunks"/>; chunks must write disjoint outputs.</summary>
+    void Run(int chunk, int chunks);
 }
 
 /// <summary>
-/// One fork/join per kernel call on dedicated worker threads (ProcessorCount − 1 of them; the caller runs part 0).
+/// One fork/join per kernel call on dedicated worker threads (ProcessorCount − 1 of them) and the calling thread.
 /// </summary>
 /// <remarks>
 /// <para>Why not <c>Parallel.For</c>: after a stretch of serial work, thread-pool workers have gone to sleep and take
 /// ~80 µs to wake, more than a mid-sized matrix product takes. These workers spin for <see cref="SpinMilliseconds"/>
 /// after each job before they block, so back-to-back kernels of a training step reach them awake.</para>
+/// <para>Chunks are handed out dynamically: every participating thread, the caller included, takes the next chunk
+/// until none is left. So a worker that the OS has not scheduled (a loaded machine) costs nothing but the chunk it
+/// holds: the caller does the rest itself instead of waiting.</para>
 /// <para>One job runs at a time; a call made while another job is running (from another thread, or from inside a
-/// job) runs all its parts inline on the calling thread, so results never depend on who ran which part. Running a
-/// job allocates nothing.</para>
+/// job) runs all its chunks inline, so results never depend on who ran which chunk. Running a job allocates nothing.</para>
 /// </remarks>
 internal static class WorkerPool
 {
@@ -33,48 +35,68 @@ internal static class WorkerPool
 
     private static int s_busy;
     private static IParallelJob? s_job;
-    private static int s_parts;
-    private static int s_pending;
-    private static int s_generation;
+    private static int s_chunks;
+    private static int s_done;
     private static Exception? s_error;
 
-    /// <summary>The number of threads a job can run on (the caller included).</summary>
-    public static int MaxParts { get; } = s_workers.Length + 1;
+    /// <summary>The job generation (high 32 bits) and the next chunk to hand out (low 32 bits), changed atomically.</summary>
+    private static long s_state;
 
-    /// <summary>Runs <paramref name="job"/> as <paramref name="parts"/> parts (clamped to <see cref="MaxParts"/>) and waits for all of them.</summary>
-    public static void Run(IParallelJob job, int parts)
+    /// <summary>The number of threads a job can run on (the caller included).</summary>
+    public static int Threads { get; } = s_workers.Length + 1;
+
+    /// <summary>Runs every chunk of <paramref name="job"/> and returns when all have finished.</summary>
+    public static void Run(IParallelJob job, int chunks)
     {
-        parts = Math.Min(parts, MaxParts);
-        if (parts <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (chunks <= 1 || s_workers.Length == 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int p = 0; p < parts; p++) job.Run(p, parts);
-            if (parts <= 0) job.Run(0, 1);
+            for (int c = 0; c < chunks; c++) job.Run(c, chunks);
             return;
         }
         try
         {
             s_job = job;
-            s_parts = parts;
+            s_chunks = chunks;
             s_error = null;
-            // Every worker acknowledges every job (those without a part just check in), so jobs never overlap.
-            Volatile.Write(ref s_pending, s_workers.Length);
-            Interlocked.Increment(ref s_generation);
+            Volatile.Write(ref s_done, 0);
+            long generation = (Volatile.Read(ref s_state) >> 32) + 1;
+            Interlocked.Exchange(ref s_state, generation << 32);
             foreach (var worker in s_workers) worker.Wake();
-            try
-            {
-                job.Run(0, parts);
-            }
-            finally
-            {
-                var wait = new SpinWait();
-                while (Volatile.Read(ref s_pending) != 0) wait.SpinOnce(sleep1Threshold: -1);
-            }
+            RunChunks(generation);
+            var wait = new SpinWait();
+            while (Volatile.Read(ref s_done) != chunks) wait.SpinOnce(sleep1Threshold: -1);
             if (s_error is { } error) ExceptionDispatchInfo.Capture(error).Throw();
         }
         finally
         {
             s_job = null;
             Volatile.Write(ref s_busy, 0);
+        }
+    }
+
+    /// <summary>Takes and runs chunks of job <paramref name="generation"/> until none is left (or a newer job started).</summary>
+    private static void RunChunks(long generation)
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref s_state);
+            if (state >> 32 != generation) return;
+            int chunk = (int)state, chunks = s_chunks;
+            if (chunk >= chunks) return;
+            if (Interlocked.CompareExchange(ref s_state, state + 1, state) != state) continue;
+            // The chunk is ours and the job cannot finish without it, so s_job is still this generation's job.
+            try
+            {
+                s_job!.Run(chunk, chunks);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref s_error, e, null);
+            }
+            finally
+            {
+                Interlocked.Increment(ref s_done);
+            }
         }
     }
 
@@ -87,15 +109,13 @@ internal static class WorkerPool
 
     private sealed class Worker
     {
-        private readonly int _part;
         private readonly SemaphoreSlim _signal = new(0);
         private int _sleeping;
-        private int _seen;
+        private long _seen;
 
-        public Worker(int part)
+        public Worker(int index)
         {
-            _part = part;
-            var thread = new Thread(Loop) { IsBackground = true, Name = $"GradGen worker {part}" };
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"GradGen worker {index}" };
             thread.Start();
         }
 
@@ -105,39 +125,30 @@ internal static class WorkerPool
             if (Interlocked.Exchange(ref _sleeping, 0) == 1) _signal.Release();
         }
 
+        private static long Generation => Volatile.Read(ref s_state) >> 32;
+
         private void Loop()
         {
             while (true)
             {
                 WaitForJob();
-                _seen = Volatile.Read(ref s_generation);
-                try
-                {
-                    if (_part < s_parts) s_job!.Run(_part, s_parts);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref s_error, e, null);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref s_pending);
-                }
+                _seen = Generation;
+                RunChunks(_seen);
             }
         }
 
         private void WaitForJob()
         {
             long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
-            while (Volatile.Read(ref s_generation) == _seen)
+            while (Generation == _seen)
             {
                 if (Stopwatch.GetTimestamp() < deadline)
                 {
                     Thread.SpinWait(20);
                     continue;
                 }
-                Volatile.Write(ref _sleeping, 1);
-                if (Volatile.Read(ref s_generation) != _seen)
+                Interlocked.Exchange(ref _sleeping, 1); // a full fence: the generation is read after the flag is visible
+                if (Generation != _seen)
                 {
                     // A job arrived while going to sleep: either we cancel the sleep, or the owner already released us.
                     if (Interlocked.Exchange(ref _sleeping, 0) == 0) _signal.Wait();
