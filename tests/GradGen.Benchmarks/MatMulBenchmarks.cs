@@ -72,7 +72,8 @@ public class MatMulBenchmarks
     [Benchmark(Baseline = true, Description = "LibTorch")]
     public long LibTorch()
     {
-        using var result = Case.Kind switch
+        using var scope = torch.NewDisposeScope();
+        var result = Case.Kind switch
         {
             "Aᵀ·B" => _ta.t().mm(_tb),
             "A·Bᵀ" => _ta.mm(_tb.t()),

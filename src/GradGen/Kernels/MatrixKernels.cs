@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 namespace GradGen;
 
 /// <summary>
-/// Dense row-major matrix kernels behind <see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, <see cref="Ops.Transpose{T}"/>
+/// Dense row-major matrix kernels behind <see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, <see cref="Ops.Transpose{T}(Tensor{T})"/>
 /// and their adjoints. Operands are dense row-major spans (callers materialise strided views); shapes are validated by
 /// the callers. Products go through <see cref="Gemm"/>, which reads transposed operands in place through strides, so no
 /// kernel materialises a transpose.

@@ -173,6 +173,7 @@ internal static unsafe class Sgemm
                 for (int p = 0; p < kc; p++, source += inner, target += NR)
                 {
                     int j = 0;
+                    if (col == 1) new ReadOnlySpan<float>(source, j = cols).CopyTo(new Span<float>(target, cols));
                     for (; j < cols; j++) target[j] = source[j * col];
                     for (; j < NR; j++) target[j] = 0f;
                 }

@@ -34,6 +34,9 @@ public class AllocationFreeTests
         Assert.Equal(Flat(Ops.Log(positive)), Flat(Ops.Log(positive, into)));
         Assert.Equal(Flat(Ops.Sqrt(positive)), Flat(Ops.Sqrt(positive, into)));
         Assert.Equal(Flat(Ops.Relu(Ops.Add(a, b))), Flat(Ops.AddRelu(a, b, into)));
+        var rows = Random(rng, new[] { 3, 6 });
+        Assert.Equal(Flat(Ops.Softmax(rows)), Flat(Ops.Softmax(rows, Filled(new[] { 3, 6 }, 9))));
+        Assert.Equal(Flat(Ops.Transpose(rows)), Flat(Ops.Transpose(rows, Filled(new[] { 6, 3 }, 9))));
         // in place: into may be the same-shaped operand
         var copy = Copy(a);
         Ops.Relu(copy, copy);
