@@ -1,4 +1,12 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// dotnet run -c Release --project tests/GradGen.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(GradGen.Benchmarks.MlpBenchmarks).Assembly).Run(args);
+// The one command (docs/performance.md):
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --filter '*'
+// In process: LibTorchSharp must load from this project's output folder, where the build marked its GLIBCXX_3.4.32
+// requirement weak (build/weaken_glibcxx.py); a separately generated benchmark project would copy the unpatched file.
+var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(4).WithIterationCount(15);
+var config = DefaultConfig.Instance.AddJob(job.AsDefault());
+BenchmarkSwitcher.FromAssembly(typeof(GradGen.Benchmarks.MlpTrainingBenchmarks).Assembly).Run(args, config);

@@ -9,41 +9,45 @@ public static partial class Adjoint
 {
     // ── matrices ────────────────────────────────────────────────────────────────────────────
 
-    /// <summary>For Y = A·B with A [M, K], B [K, N]: into (Ā, [M, K]) += dY · Bᵀ. Bᵀ is never materialised.</summary>
+    /// <summary>
+    /// For Y = A·B with A [.., M, K], B [.., K, N] (<see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, batched or not):
+    /// into (Ā, shaped like A) += dY · Bᵀ per batch item, summed over the batch dimensions along which A was broadcast.
+    /// Bᵀ is never materialised; nothing is allocated when the operands are dense.
+    /// </summary>
     public static void MatMulLeft<T>(Tensor<T> dY, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.MatMulLeft";
         ArgumentNullException.ThrowIfNull(dY);
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(into);
-        if (dY.Rank != 2 || b.Rank != 2 || into.Rank != 2
-            || dY.Lengths[1] != b.Lengths[1] || into.Lengths[0] != dY.Lengths[0] || into.Lengths[1] != b.Lengths[0])
+        if (!MatMulShapes.IsResult(into.Lengths, b.Lengths, dY.Lengths))
         {
             throw new ArgumentException(
                 $"{Kernel}: dY {TensorShape.Format(dY)}, b {TensorShape.Format(b)} and into {TensorShape.Format(into)} are inconsistent; " +
-                "expected dY [M, N], b [K, N] and into [M, K].");
+                "expected dY [.., M, N], b [.., K, N] and into [.., M, K] with dY's batch the broadcast of b's and into's.");
         }
         Dense.Target(Kernel, into);
-        int m = (int)dY.Lengths[0], n = (int)dY.Lengths[1], k = (int)b.Lengths[0];
-        MatrixKernels.MatMulLeftAccumulate(Dense.Materialize(dY), Dense.Materialize(b), into, m, k, n);
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Left, into, Dense.Materialize(b), Dense.Materialize(dY));
     }
 
-    /// <summary>For Y = A·B with A [M, K], B [K, N]: into (B̄, [K, N]) += Aᵀ · dY. Aᵀ is never materialised.</summary>
+    /// <summary>
+    /// For Y = A·B with A [.., M, K], B [.., K, N] (<see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, batched or not):
+    /// into (B̄, shaped like B) += Aᵀ · dY per batch item, summed over the batch dimensions along which B was broadcast
+    /// (for a 2-D weight, over the whole batch). Aᵀ is never materialised; nothing is allocated when the operands are dense.
+    /// </summary>
     public static void MatMulRight<T>(Tensor<T> a, Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.MatMulRight";
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(dY);
         ArgumentNullException.ThrowIfNull(into);
-        if (a.Rank != 2 || dY.Rank != 2 || into.Rank != 2
-            || a.Lengths[0] != dY.Lengths[0] || into.Lengths[0] != a.Lengths[1] || into.Lengths[1] != dY.Lengths[1])
+        if (!MatMulShapes.IsResult(a.Lengths, into.Lengths, dY.Lengths))
         {
             throw new ArgumentException(
                 $"{Kernel}: a {TensorShape.Format(a)}, dY {TensorShape.Format(dY)} and into {TensorShape.Format(into)} are inconsistent; " +
-                "expected a [M, K], dY [M, N] and into [K, N].");
+                "expected a [.., M, K], dY [.., M, N] and into [.., K, N] with dY's batch the broadcast of a's and into's.");
         }
         Dense.Target(Kernel, into);
-        int m = (int)a.Lengths[0], k = (int)a.Lengths[1], n = (int)dY.Lengths[1];
-        MatrixKernels.MatMulRightAccumulate(Dense.Materialize(a), Dense.Materialize(dY), into, m, k, n);
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Right, Dense.Materialize(a), into, Dense.Materialize(dY));
     }
 }

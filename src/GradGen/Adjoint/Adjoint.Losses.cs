@@ -36,4 +36,39 @@ public static partial class Adjoint
             row[targets[i]] -= scale;
         }
     }
+
+    /// <summary>
+    /// The forward and backward of L = <see cref="Ops.SoftmaxCrossEntropy{T}"/>(Z, targets) fused into one pass over the
+    /// logits: returns L and adds dL · (softmax(Z) − onehot(targets)) / N to <paramref name="into"/> (Z̄), computing each
+    /// row's exponentials once for both. Allocates nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static T SoftmaxCrossEntropyWithLoss<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        const string Kernel = "Adjoint.SoftmaxCrossEntropyWithLoss";
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(into);
+        (int rows, int classes) = Ops.ValidateCrossEntropy(Kernel, logits, targets);
+        TensorShape.RequireSameShape(Kernel, nameof(logits), logits.Lengths, nameof(into), into.Lengths);
+        ReadOnlySpan<T> z = Dense.Read(logits);
+        Span<T> target = Dense.Target(Kernel, into);
+        T scale = dL / T.CreateChecked(rows);
+        T total = T.Zero;
+        using var exponentials = Scratch<T>.Rent(classes);
+        Span<T> e = exponentials.Span;
+        for (int i = 0; i < rows; i++)
+        {
+            ReadOnlySpan<T> row = z.Slice(i * classes, classes);
+            T max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, e);
+            TensorPrimitives.Exp(e, e);
+            T sum = TensorPrimitives.Sum<T>(e);
+            total += max + T.Log(sum) - row[targets[i]];
+            Span<T> gradient = target.Slice(i * classes, classes);
+            TensorPrimitives.MultiplyAdd(e, scale / sum, gradient, gradient);
+            gradient[targets[i]] -= scale;
+        }
+        return total / T.CreateChecked(rows);
+    }
 }

@@ -89,6 +89,23 @@ internal static class Broadcasting
             TOp.Apply(a[0], b, destination);
             return;
         }
+        if (aFull && b.Length > 0 && TensorShape.IsTrailingBlock(shape, bShape))
+        {
+            // b repeats every b.Length elements (a bias over rows): no plan, no allocation.
+            for (int offset = 0; offset < destination.Length; offset += b.Length)
+            {
+                TOp.Apply(a.Slice(offset, b.Length), b, destination.Slice(offset, b.Length));
+            }
+            return;
+        }
+        if (bFull && a.Length > 0 && TensorShape.IsTrailingBlock(shape, aShape))
+        {
+            for (int offset = 0; offset < destination.Length; offset += a.Length)
+            {
+                TOp.Apply(a, b.Slice(offset, a.Length), destination.Slice(offset, a.Length));
+            }
+            return;
+        }
 
         var plan = BroadcastPlan.Create(shape, aShape, bShape);
         int n = plan.RowLength;
@@ -126,6 +143,16 @@ internal static class Broadcasting
         if (into.Length == 1)
         {
             into[0] += scale * TensorPrimitives.Sum(full);
+            return;
+        }
+        if (into.Length > 0 && TensorShape.IsTrailingBlock(fullShape, intoShape))
+        {
+            // into repeats every into.Length elements of full (a bias over rows): sum the blocks, no plan, no allocation.
+            for (int offset = 0; offset < full.Length; offset += into.Length)
+            {
+                if (unit) TensorPrimitives.Add(into, full.Slice(offset, into.Length), into);
+                else TensorPrimitives.MultiplyAdd(full.Slice(offset, into.Length), scale, into, into);
+            }
             return;
         }
 

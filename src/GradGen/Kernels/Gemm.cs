@@ -8,16 +8,18 @@ using System.Runtime.InteropServices;
 namespace GradGen;
 
 /// <summary>
-/// A cache-blocked, register-tiled matrix multiply-accumulate C[rows, cols] += A[rows, inner] · B[inner, cols] for
-/// element types that <see cref="Vector{T}"/> accelerates (float and double on x64 and Arm64).
+/// Matrix multiply-accumulate C[rows, cols] (+)= A[rows, inner] · B[inner, cols] over strided operands, dispatching to the
+/// fastest kernel for the element type: <see cref="Sgemm"/> (AVX2/FMA, parallel) for float, a register-tiled
+/// <see cref="Vector{T}"/> kernel for other accelerated types (double), a scalar loop otherwise (e.g. Half).
 /// </summary>
 /// <remarks>
 /// <para>A and B are read through strides, so a transposed operand is read in place rather than materialised: the
-/// adjoints of MatMul pass Aᵀ or Bᵀ as strided reads of the original storage. C is dense row-major.</para>
-/// <para>Structure (after BLIS): for each block of <see cref="KC"/> inner indices × <see cref="NC"/> columns, B's block is
-/// packed into contiguous panels <see cref="Nr"/> columns wide; then each <see cref="MR"/>-row strip of C is updated
-/// panel by panel by a micro-kernel that keeps an MR × Nr tile of C in vector registers, so every loaded B vector
-/// feeds MR fused multiply-adds. Row strips are independent and are spread over cores.</para>
+/// adjoints of MatMul pass Aᵀ or Bᵀ as strided reads of the original storage. C is row-major with leading dimension
+/// <c>ldc</c>.</para>
+/// <para>The <see cref="Vector{T}"/> kernel (after BLIS): for each block of <see cref="KC"/> inner indices × <see cref="NC"/>
+/// columns, B's block is packed into contiguous panels <see cref="Nr"/> columns wide; then each <see cref="MR"/>-row strip
+/// of C is updated panel by panel by a micro-kernel that keeps an MR × Nr tile of C in vector registers. It runs on the
+/// calling thread: only float, the type training uses, gets the parallel kernel.</para>
 /// </remarks>
 internal static class Gemm
 {
@@ -33,21 +35,63 @@ internal static class Gemm
     /// <summary>Columns of C per micro-tile: two vectors.</summary>
     private static int Nr<T>() => 2 * Vector<T>.Count;
 
-    /// <summary>True when the vectorised kernel applies to T on this machine.</summary>
-    public static bool IsSupported<T>() => Vector.IsHardwareAccelerated && Vector<T>.IsSupported && Vector<T>.Count >= 2;
-
     /// <summary>
-    /// c[i, j] += Σ_p a[i·aRowStride + p·aInnerStride] · b[p·bInnerStride + j·bColStride] for i &lt; rows, j &lt; cols, p &lt; inner.
-    /// All tensors are dense; c is [rows, cols].
+    /// c[i·ldc + j] (+)= Σ_p a[i·aRow + p·aInner] · b[p·bInner + j·bCol] for i &lt; rows, j &lt; cols, p &lt; inner.
+    /// With <paramref name="overwrite"/> C's previous contents are ignored (C = A·B, C may be uninitialised); otherwise
+    /// the product is added to them.
     /// </summary>
-    public static void MultiplyAccumulate<T>(int rows, int cols, int inner, Tensor<T> a, int aRowStride, int aInnerStride, Tensor<T> b, int bInnerStride, int bColStride, Tensor<T> c)
+    /// <exception cref="ArgumentException">A span is too short for the given shape and strides.</exception>
+    public static unsafe void Multiply<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, nint aRow, nint aInner, ReadOnlySpan<T> b, nint bInner, nint bCol, Span<T> c, nint ldc, bool overwrite)
         where T : IFloatingPointIeee754<T>
     {
-        if (rows == 0 || cols == 0 || inner == 0) return;
+        if (rows <= 0 || cols <= 0) return;
+        if (inner > 0 && (Last(rows, aRow, inner, aInner) >= a.Length || Last(inner, bInner, cols, bCol) >= b.Length) || Last(rows, ldc, cols, 1) >= c.Length)
+        {
+            throw new ArgumentException("Gemm: an operand is too short for its shape and strides.");
+        }
+        if (typeof(T) == typeof(float) && Sgemm.IsSupported)
+        {
+            fixed (float* pa = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(a)))
+            fixed (float* pb = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(b)))
+            fixed (float* pc = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(c)))
+            {
+                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
+            }
+            return;
+        }
+        if (overwrite)
+        {
+            for (int i = 0; i < rows; i++) c.Slice((int)(i * ldc), cols).Clear();
+        }
+        if (inner <= 0) return;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && Vector<T>.Count >= 2)
+        {
+            MultiplyAccumulate(rows, cols, inner, a, (int)aRow, (int)aInner, b, (int)bInner, (int)bCol, c, (int)ldc);
+        }
+        else
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                for (int p = 0; p < inner; p++)
+                {
+                    T x = a[(int)(i * aRow + p * aInner)];
+                    for (int j = 0; j < cols; j++) c[(int)(i * ldc + j)] += x * b[(int)(p * bInner + j * bCol)];
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest offset touched by an [n0, n1] operand with strides s0, s1.</summary>
+    private static long Last(int n0, nint s0, int n1, nint s1) => (long)(n0 - 1) * s0 + (long)(n1 - 1) * s1;
+
+    /// <summary>The <see cref="Vector{T}"/> kernel: c (dense rows, leading dimension ldc) += a · b.</summary>
+    private static void MultiplyAccumulate<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, int aRowStride, int aInnerStride, ReadOnlySpan<T> b, int bInnerStride, int bColStride, Span<T> c, int ldc)
+        where T : IFloatingPointIeee754<T>
+    {
         int nr = Nr<T>();
-        int strips = (rows + MR - 1) / MR;
         int ncMax = Math.Min(NC, RoundUp(cols, nr));
         T[] packed = ArrayPool<T>.Shared.Rent(KC * ncMax);
+        T[] edge = ArrayPool<T>.Shared.Rent(MR * nr);
         try
         {
             for (int jc = 0; jc < cols; jc += NC)
@@ -56,16 +100,23 @@ internal static class Gemm
                 for (int pc = 0; pc < inner; pc += KC)
                 {
                     int kc = Math.Min(KC, inner - pc);
-                    PackB(Dense.Span(b), bInnerStride, bColStride, pc, kc, jc, nc, nr, packed);
-                    int j0 = jc, p0 = pc, ncBlock = nc, kcBlock = kc;
-                    Parallelism.For(strips, (long)MR * kc * nc, (start, end) =>
-                        Strips(start, end, rows, a, aRowStride, aInnerStride, p0, kcBlock, packed, j0, ncBlock, c, cols));
+                    PackB(b, bInnerStride, bColStride, pc, kc, jc, nc, nr, packed);
+                    for (int i0 = 0; i0 < rows; i0 += MR)
+                    {
+                        int height = Math.Min(MR, rows - i0);
+                        for (int q = 0, j = jc; j < jc + nc; q++, j += nr)
+                        {
+                            int width = Math.Min(nr, jc + nc - j);
+                            MicroKernel(kc, a, i0 * aRowStride + pc * aInnerStride, aRowStride, aInnerStride, height, packed.AsSpan(q * kc * nr, kc * nr), c, i0 * ldc + j, ldc, width, edge);
+                        }
+                    }
                 }
             }
         }
         finally
         {
             ArrayPool<T>.Shared.Return(packed);
+            ArrayPool<T>.Shared.Return(edge);
         }
     }
 
@@ -93,27 +144,6 @@ internal static class Gemm
                     for (int j = 0; j < width; j++) row[j] = b[source + j * colStride];
                 }
                 if (width < nr) row.Slice(width).Clear();
-            }
-        }
-    }
-
-    /// <summary>Updates row strips [start, end) of C for one packed block of B.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Strips<T>(int start, int end, int rows, Tensor<T> a, int aRowStride, int aInnerStride, int p0, int kc, T[] packed, int j0, int nc, Tensor<T> c, int ldc)
-        where T : IFloatingPointIeee754<T>
-    {
-        ReadOnlySpan<T> A = Dense.Span(a);
-        Span<T> C = Dense.Span(c);
-        int nr = Nr<T>();
-        var edge = new T[MR * nr];
-        for (int s = start; s < end; s++)
-        {
-            int i0 = s * MR;
-            int height = Math.Min(MR, rows - i0);
-            for (int q = 0, j = j0; j < j0 + nc; q++, j += nr)
-            {
-                int width = Math.Min(nr, j0 + nc - j);
-                MicroKernel(kc, A, i0 * aRowStride + p0 * aInnerStride, aRowStride, aInnerStride, height, packed.AsSpan(q * kc * nr, kc * nr), C, i0 * ldc + j, ldc, width, edge);
             }
         }
     }

@@ -58,6 +58,32 @@ internal static class TensorShape
         return result;
     }
 
+    /// <summary>True when <paramref name="result"/> is exactly the numpy broadcast of <paramref name="a"/> and <paramref name="b"/> (allocates nothing).</summary>
+    public static bool IsBroadcastOf(ReadOnlySpan<nint> a, ReadOnlySpan<nint> b, ReadOnlySpan<nint> result)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        if (result.Length != rank) return false;
+        for (int d = 0; d < rank; d++)
+        {
+            nint la = LengthAligned(a, d, rank), lb = LengthAligned(b, d, rank);
+            if (la != lb && la != 1 && lb != 1) return false;
+            if (result[d] != (la == 1 ? lb : la)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// True when <paramref name="operand"/>, without leading 1s, equals the trailing dimensions of <paramref name="full"/>:
+    /// the operand repeats unchanged every <c>operand.Length</c> elements of the full layout (a bias over rows).
+    /// </summary>
+    public static bool IsTrailingBlock(ReadOnlySpan<nint> full, ReadOnlySpan<nint> operand)
+    {
+        int start = 0;
+        while (start < operand.Length && operand[start] == 1) start++;
+        ReadOnlySpan<nint> core = operand[start..];
+        return core.Length <= full.Length && core.SequenceEqual(full[(full.Length - core.Length)..]);
+    }
+
     /// <summary>
     /// True when <paramref name="operand"/> broadcasts to exactly <paramref name="target"/>: its rank is not larger and
     /// each of its dimensions, aligned at the end, is 1 or equal to the target's.

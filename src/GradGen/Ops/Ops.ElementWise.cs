@@ -107,6 +107,57 @@ public static partial class Ops
     /// <summary>x².</summary>
     public static Tensor<T> Square<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) => TensorPrimitives.Multiply(s, s, d));
 
+    // ── allocation-free forms: results written into a caller-owned dense tensor ─────────────
+
+    /// <summary><paramref name="into"/> = a + b (broadcast); <paramref name="into"/> must have the broadcast shape and may be a same-shaped operand. Returns it.</summary>
+    public static Tensor<T> Add<T>(Tensor<T> a, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T> => BinaryInto<T, AddOp<T>>(nameof(Add), a, b, into);
+
+    /// <summary><paramref name="into"/> = a − b (broadcast); <paramref name="into"/> must have the broadcast shape and may be a same-shaped operand. Returns it.</summary>
+    public static Tensor<T> Subtract<T>(Tensor<T> a, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T> => BinaryInto<T, SubtractOp<T>>(nameof(Subtract), a, b, into);
+
+    /// <summary><paramref name="into"/> = a ⊙ b (broadcast); <paramref name="into"/> must have the broadcast shape and may be a same-shaped operand. Returns it.</summary>
+    public static Tensor<T> Multiply<T>(Tensor<T> a, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T> => BinaryInto<T, MultiplyOp<T>>(nameof(Multiply), a, b, into);
+
+    /// <summary><paramref name="into"/> = a ⊘ b (broadcast); <paramref name="into"/> must have the broadcast shape and may be a same-shaped operand. Returns it.</summary>
+    public static Tensor<T> Divide<T>(Tensor<T> a, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T> => BinaryInto<T, DivideOp<T>>(nameof(Divide), a, b, into);
+
+    /// <summary><paramref name="into"/> = −x; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Negate<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Negate), x, into, static (s, d) => TensorPrimitives.Negate(s, d));
+
+    /// <summary><paramref name="into"/> = max(x, 0); <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Relu<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Relu), x, into, static (s, d) => TensorPrimitives.Max(s, T.Zero, d));
+
+    /// <summary><paramref name="into"/> = 1 / (1 + e^−x); <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Sigmoid<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Sigmoid), x, into, static (s, d) => TensorPrimitives.Sigmoid(s, d));
+
+    /// <summary><paramref name="into"/> = tanh x; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Tanh<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Tanh), x, into, static (s, d) => TensorPrimitives.Tanh(s, d));
+
+    /// <summary><paramref name="into"/> = e^x; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Exp<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Exp), x, into, static (s, d) => TensorPrimitives.Exp(s, d));
+
+    /// <summary><paramref name="into"/> = ln x; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Log<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Log), x, into, static (s, d) => TensorPrimitives.Log(s, d));
+
+    /// <summary><paramref name="into"/> = √x; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Sqrt<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Sqrt), x, into, static (s, d) => TensorPrimitives.Sqrt(s, d));
+
+    /// <summary><paramref name="into"/> = x²; <paramref name="into"/> has x's shape and may be x. Returns it.</summary>
+    public static Tensor<T> Square<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Square), x, into, static (s, d) => TensorPrimitives.Multiply(s, s, d));
+
+    /// <summary>
+    /// <paramref name="into"/> = max(x + bias, 0), bias broadcast (typically a [N] bias over the rows of an [M, N]
+    /// pre-activation): the fused forward of a dense layer's bias and ReLU. <paramref name="into"/> has x's shape and may
+    /// be x. Returns it. Its backward is <see cref="Adjoint.BiasRelu{T}"/>.
+    /// </summary>
+    public static Tensor<T> AddRelu<T>(Tensor<T> x, Tensor<T> bias, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        BinaryInto<T, AddOp<T>>(nameof(AddRelu), x, bias, into);
+        Span<T> target = Dense.Span(into);
+        TensorPrimitives.Max(target, T.Zero, target);
+        return into;
+    }
+
     private static Tensor<T> Binary<T, TOp>(string op, Tensor<T> a, Tensor<T> b)
         where T : IFloatingPointIeee754<T>
         where TOp : IBinaryOp<T>
@@ -127,5 +178,31 @@ public static partial class Ops
         var result = Dense.AllocateForOverwrite<T>(x.Lengths);
         map(Dense.Read(x), result);
         return Dense.Wrap(result, x.Lengths);
+    }
+
+    private static Tensor<T> BinaryInto<T, TOp>(string op, Tensor<T> a, Tensor<T> b, Tensor<T> into)
+        where T : IFloatingPointIeee754<T>
+        where TOp : IBinaryOp<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(into);
+        if (!TensorShape.IsBroadcastOf(a.Lengths, b.Lengths, into.Lengths))
+        {
+            nint[] shape = TensorShape.Broadcast(op, a.Lengths, b.Lengths);
+            throw new ArgumentException($"{op}: into {TensorShape.Format(into)} must have the broadcast shape {TensorShape.Format(shape)} of {TensorShape.Format(a)} and {TensorShape.Format(b)}.", nameof(into));
+        }
+        Span<T> target = Dense.Target(op, into);
+        Broadcasting.Binary<T, TOp>(Dense.Read(a), a.Lengths, Dense.Read(b), b.Lengths, target, into.Lengths);
+        return into;
+    }
+
+    private static Tensor<T> UnaryInto<T>(string op, Tensor<T> x, Tensor<T> into, SpanMap<T> map) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(into);
+        TensorShape.RequireSameShape(op, nameof(x), x.Lengths, nameof(into), into.Lengths);
+        map(Dense.Read(x), Dense.Target(op, into));
+        return into;
     }
 }

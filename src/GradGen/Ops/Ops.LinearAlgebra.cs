@@ -9,24 +9,43 @@ public static partial class Ops
 {
     // ── matrices ────────────────────────────────────────────────────────────────────────────
 
-    /// <summary>The matrix product of a [M, K] and b [K, N], a new [M, N] tensor.</summary>
-    /// <exception cref="ArgumentException">An operand is not 2-D, or the inner dimensions differ.</exception>
+    /// <summary>
+    /// The matrix product of a [.., M, K] and b [.., K, N], a new [.., M, N] tensor, with numpy/PyTorch <c>matmul</c>
+    /// semantics over the leading (batch) dimensions: they broadcast like element-wise operands, so a [B, T, K]
+    /// activation times a [K, N] weight gives [B, T, N], and [B, H, T, D] times [B, H, D, T] gives [B, H, T, T].
+    /// Two 2-D operands give the ordinary product [M, N].
+    /// </summary>
+    /// <exception cref="ArgumentException">An operand has rank below 2, the inner dimensions differ, or the batch dimensions do not broadcast.</exception>
     public static Tensor<T> MatMul<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (a.Rank != 2 || b.Rank != 2)
-        {
-            throw new ArgumentException($"MatMul: cannot multiply {TensorShape.Format(a)} by {TensorShape.Format(b)}: both operands must be 2-D.");
-        }
-        int m = checked((int)a.Lengths[0]), k = checked((int)a.Lengths[1]), n = checked((int)b.Lengths[1]);
-        if (b.Lengths[0] != k)
-        {
-            throw new ArgumentException(
-                $"MatMul: cannot multiply {TensorShape.Format(a)} by {TensorShape.Format(b)}: inner dimensions {k} and {(long)b.Lengths[0]} differ.");
-        }
-        var result = Dense.Wrap(new T[checked(m * n)], stackalloc nint[] { m, n });
-        MatrixKernels.MatMul(Dense.Materialize(a), Dense.Materialize(b), result, m, k, n);
+        nint[] shape = MatMulShapes.Result(nameof(MatMul), a.Lengths, b.Lengths);
+        var result = Dense.Wrap(Dense.AllocateForOverwrite<T>(shape), shape);
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Forward, Dense.Materialize(a), Dense.Materialize(b), result);
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = a · b (see <see cref="MatMul{T}(Tensor{T}, Tensor{T})"/>), written into a caller-owned
+    /// dense tensor of the result's shape, whose previous contents are ignored: the allocation-free form. Returns
+    /// <paramref name="into"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The operands do not multiply, <paramref name="into"/> is not shaped like the result or is not dense.</exception>
+    public static Tensor<T> MatMul<T>(Tensor<T> a, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(into);
+        if (!MatMulShapes.IsResult(a.Lengths, b.Lengths, into.Lengths))
+        {
+            nint[] shape = MatMulShapes.Result(nameof(MatMul), a.Lengths, b.Lengths);
+            throw new ArgumentException(
+                $"MatMul: into {TensorShape.Format(into)} must have the shape of {TensorShape.Format(a)} · {TensorShape.Format(b)}, {TensorShape.Format(shape)}.",
+                nameof(into));
+        }
+        Dense.Target(nameof(MatMul), into);
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Forward, Dense.Materialize(a), Dense.Materialize(b), into);
+        return into;
     }
 }

@@ -18,4 +18,20 @@ public static partial class Ops
         MatrixKernels.Transpose(Dense.Read(x), result, m, n);
         return Dense.Wrap(result, stackalloc nint[] { n, m });
     }
+
+    /// <summary><paramref name="into"/> [N, M] = xᵀ for a 2-D x [M, N], written into a caller-owned dense tensor. Returns it.</summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not 2-D or <paramref name="into"/> is not [N, M].</exception>
+    public static Tensor<T> Transpose<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(into);
+        TensorShape.RequireMatrix(nameof(Transpose), nameof(x), x.Lengths);
+        int m = checked((int)x.Lengths[0]), n = checked((int)x.Lengths[1]);
+        if (into.Rank != 2 || into.Lengths[0] != n || into.Lengths[1] != m)
+        {
+            throw new ArgumentException($"Transpose: into {TensorShape.Format(into)} must be [{n}, {m}], the transpose of x {TensorShape.Format(x)}.", nameof(into));
+        }
+        MatrixKernels.Transpose(Dense.Read(x), Dense.Target(nameof(Transpose), into), m, n);
+        return into;
+    }
 }

@@ -28,6 +28,26 @@ public static partial class Ops
         return Dense.Wrap(result, x.Lengths);
     }
 
+    /// <summary>
+    /// <paramref name="into"/> = softmax(x) over the last axis (see <see cref="Softmax{T}(Tensor{T})"/>), written into a
+    /// caller-owned dense tensor of x's shape (it may be x). Returns it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Tensor<T> Softmax<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(into);
+        TensorShape.RequireSameShape(nameof(Softmax), nameof(x), x.Lengths, nameof(into), into.Lengths);
+        ReadOnlySpan<T> source = Dense.Read(x);
+        Span<T> target = Dense.Target(nameof(Softmax), into);
+        int n = checked((int)x.Lengths[x.Rank - 1]);
+        for (int offset = 0; n > 0 && offset < source.Length; offset += n)
+        {
+            SoftmaxRow(source.Slice(offset, n), target.Slice(offset, n));
+        }
+        return into;
+    }
+
     /// <summary>destination = softmax(source), one row.</summary>
     internal static void SoftmaxRow<T>(ReadOnlySpan<T> source, Span<T> destination) where T : IFloatingPointIeee754<T>
     {

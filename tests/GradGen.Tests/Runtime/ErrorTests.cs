@@ -17,12 +17,24 @@ public class ErrorTests
     }
 
     [Fact]
-    public void MatMul_requires_matrices()
+    public void MatMul_requires_rank_two_or_more()
     {
-        var error = Assert.Throws<ArgumentException>(() => Ops.MatMul(Zeros(2, 3, 4), Zeros(4, 5)));
-        Assert.Contains("MatMul", error.Message);
-        Assert.Contains("[2, 3, 4]", error.Message);
-        Assert.Contains("[4, 5]", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => Ops.MatMul(Zeros(4), Zeros(4, 5)));
+        Assert.Contains("MatMul: cannot multiply [4] by [4, 5]: both operands must have rank 2 or more.", error.Message);
+    }
+
+    [Fact]
+    public void MatMul_batch_dimensions_must_broadcast()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Ops.MatMul(Zeros(2, 3, 4), Zeros(3, 4, 5)));
+        Assert.Contains("MatMul: cannot multiply [2, 3, 4] by [3, 4, 5]: batch dimensions [2] and [3] do not broadcast.", error.Message);
+    }
+
+    [Fact]
+    public void MatMul_into_must_have_the_result_shape()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Ops.MatMul(Zeros(2, 3, 4), Zeros(4, 5), Zeros(2, 5)));
+        Assert.Contains("MatMul: into [2, 5] must have the shape of [2, 3, 4] · [4, 5], [2, 3, 5].", error.Message);
     }
 
     [Theory]
