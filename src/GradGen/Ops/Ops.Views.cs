@@ -4,15 +4,16 @@ using System.Numerics.Tensors;
 
 namespace GradGen;
 
-// Shape ops: reshape, axis permutations, slicing, splitting and concatenation. Reshape of a dense tensor is a view
-// (no copy, the result shares x's storage); every other op here copies into a new dense tensor, because the kernels
+// Shape ops: reshape, axis permutations, slicing, splitting and concatenation. Reshape of a dense tensor without
+// length-1 dimensions is a view (no copy, the result shares x's storage); every other op here copies into a new dense tensor, because the kernels
 // downstream (MatMul, element-wise ops) read dense row-major storage and a strided view would be copied by each reader.
 public static partial class Ops
 {
     /// <summary>
     /// x with a new shape of the same element count, in the same row-major order (e.g. [B, T, C] → [B, T, NH, C/NH]).
-    /// One dimension may be −1: it is inferred from the element count. When x is dense the result is a view that shares
-    /// x's storage (no copy); a strided x is copied.
+    /// One dimension may be −1: it is inferred from the element count. When x is dense and has no dimension of length 1,
+    /// the result is a view that shares x's storage (no copy); otherwise x is copied (System.Numerics.Tensors 10.0 cannot
+    /// reshape a strided tensor, nor one with a length-1 dimension, whose stride it sets to 0).
     /// </summary>
     /// <param name="x">The input.</param>
     /// <param name="shape">The new lengths, at least one; one of them may be −1.</param>
@@ -22,7 +23,9 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(shape);
         nint[] lengths = ReshapeLengths(nameof(Reshape), x.Lengths, shape);
-        return x.IsDense ? Tensor.Reshape(x, lengths) : Dense.Wrap(Dense.Read(x).ToArray(), lengths);
+        // System.Numerics.Tensors 10.0 gives a length-1 dimension stride 0 and refuses to reshape such a tensor: copy it.
+        bool view = x.IsDense && !x.Strides.Contains(0);
+        return view ? Tensor.Reshape(x, lengths) : Dense.Wrap(Dense.Read(x).ToArray(), lengths);
     }
 
     /// <summary>

@@ -16,6 +16,8 @@ public class ViewTests(ITestOutputHelper output)
     [InlineData(new[] { 2, 3, 4 }, new[] { 6, -1 })]
     [InlineData(new[] { 2, 3, 4 }, new[] { 2, 3, 2, 2 })]
     [InlineData(new[] { 2, 3, 2, 2 }, new[] { -1 })]
+    [InlineData(new[] { 1, 1, 3, 4 }, new[] { 3, 4 })]
+    [InlineData(new[] { 3, 4 }, new[] { 1, 3, 1, 4 })]
     public void Reshape_keeps_row_major_order_and_its_gradient(int[] from, int[] to)
     {
         var rng = new Random(40);
@@ -38,6 +40,10 @@ public class ViewTests(ITestOutputHelper output)
         var strided = Tensor.Transpose(Iota(2, 3));
         Assert.False(strided.IsDense);
         Assert.Equal(new double[] { 0, 3, 1, 4, 2, 5 }, Flat(Ops.Reshape(strided, 6)));
+        // A tensor with a length-1 dimension (stride 0 in System.Numerics.Tensors) is copied, in both directions.
+        var withOnes = Ops.Reshape(Iota(4, 4), 1, 1, 4, 4);
+        Assert.Equal(Flat(Iota(16)), Flat(Ops.Reshape(withOnes, 4, 4)));
+        Assert.Equal(Flat(Iota(16)), Flat(Ops.Reshape(Iota(1, 16), 16, 1)));
     }
 
     [Fact]
