@@ -11,9 +11,13 @@ public static partial class Adjoint
     // ── losses ─────────────────────────────────────────────────────────────────────────────
 
     /// <summary>
-    /// For L = <see cref="Ops.SoftmaxCrossEntropy{T}"/>(Z, targets) with Z [N, C]:
-    /// into (Z̄) += dL · (softmax(Z) − onehot(targets)) / N.
+    /// For L = <see cref="Ops.SoftmaxCrossEntropy{T}"/>(Z, targets) with Z [N, C] or [..., C] (N rows in all):
+    /// into (Z̄) += dL · (softmax(Z) − onehot(targets)) / N, row by row.
     /// </summary>
+    /// <param name="dL">∂L'/∂L, the upstream gradient of the scalar loss.</param>
+    /// <param name="logits">The forward logits.</param>
+    /// <param name="targets">The forward targets, one per row.</param>
+    /// <param name="into">Z̄, the logits' shape, dense; accumulated into.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into) where T : IFloatingPointIeee754<T>
     {

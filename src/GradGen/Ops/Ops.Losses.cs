@@ -11,12 +11,15 @@ public static partial class Ops
     // ── losses ─────────────────────────────────────────────────────────────────────────────
 
     /// <summary>
-    /// The mean softmax cross-entropy of <paramref name="logits"/> [N, C] against class indices
-    /// <paramref name="targets"/> (length N, each in [0, C)): (1/N) Σ_i −log softmax(z_i)[y_i], computed as
-    /// (1/N) Σ_i (logsumexp(z_i) − z_i[y_i]) with the row maximum subtracted, so it stays finite for large logits.
-    /// The mean over zero rows is NaN.
+    /// The mean softmax cross-entropy of <paramref name="logits"/> [N, C] — or [..., C], e.g. a language model's [B, T, V],
+    /// whose leading dimensions make up the N = B·T rows — against class indices <paramref name="targets"/> (length N,
+    /// row-major, e.g. [B, T] flattened; each in [0, C)): (1/N) Σ_i −log softmax(z_i)[y_i], the mean over all rows,
+    /// computed as (1/N) Σ_i (logsumexp(z_i) − z_i[y_i]) with the row maximum subtracted, so it stays finite for large
+    /// logits. The mean over zero rows is NaN.
     /// </summary>
-    /// <exception cref="ArgumentException">logits is not 2-D, targets has the wrong length, or a target is out of range.</exception>
+    /// <param name="logits">The scores [..., C], rank ≥ 2.</param>
+    /// <param name="targets">One class index per row, row-major.</param>
+    /// <exception cref="ArgumentException">logits has rank below 2, targets has the wrong length, or a target is out of range.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SoftmaxCrossEntropy<T>(Tensor<T> logits, int[] targets) where T : IFloatingPointIeee754<T>
     {
@@ -34,14 +37,15 @@ public static partial class Ops
         return total / T.CreateChecked(rows);
     }
 
-    /// <summary>Validates the operands of a softmax cross-entropy and returns (N, C).</summary>
+    /// <summary>Validates the operands of a softmax cross-entropy over logits [..., C] and returns (N, C), N the product of the leading dimensions.</summary>
     internal static (int Rows, int Classes) ValidateCrossEntropy<T>(string op, Tensor<T> logits, int[] targets)
     {
-        if (logits.Rank != 2)
+        if (logits.Rank < 2)
         {
-            throw new ArgumentException($"{op}: logits must be 2-D [N, C], got {TensorShape.Format(logits)}.", nameof(logits));
+            throw new ArgumentException($"{op}: logits must be [N, C] or [..., C] (rank ≥ 2), got {TensorShape.Format(logits)}.", nameof(logits));
         }
-        int rows = checked((int)logits.Lengths[0]), classes = checked((int)logits.Lengths[1]);
+        int classes = checked((int)logits.Lengths[logits.Rank - 1]);
+        int rows = TensorShape.Count(logits.Lengths[..^1]);
         if (targets.Length != rows)
         {
             throw new ArgumentException(

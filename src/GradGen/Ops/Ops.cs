@@ -10,7 +10,8 @@ namespace GradGen;
 /// </summary>
 /// <remarks>
 /// <para>Inputs may be any tensors, including strided views such as <see cref="Tensor.Transpose{T}(Tensor{T})"/>;
-/// inputs are never modified, and every tensor result is a new dense tensor.</para>
+/// inputs are never modified, and every tensor result is a new dense tensor — except <see cref="Reshape{T}"/> of a dense
+/// tensor, which is a view sharing the input's storage (see Ops.Views.cs for what copies).</para>
 /// <para>Binary element-wise operations broadcast like numpy: shapes are aligned at their trailing dimensions, and a
 /// dimension that is 1 or missing stretches to the other operand's length (<c>[2, 3] + [3]</c>, <c>[4, 1] + [1, 5]</c>).
 /// Where one operand's shape broadcasts to the other's, results equal those of the <c>Tensor&lt;T&gt;</c> operators; where

@@ -77,11 +77,13 @@ public class ErrorTests
     }
 
     [Fact]
-    public void SoftmaxCrossEntropy_requires_matrix_logits()
+    public void SoftmaxCrossEntropy_requires_logits_of_rank_two_or_more()
     {
-        var error = Assert.Throws<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Zeros(2, 5, 1), new[] { 0, 1 }));
-        Assert.Contains("SoftmaxCrossEntropy", error.Message);
-        Assert.Contains("[2, 5, 1]", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Zeros(5), new[] { 0 }));
+        Assert.Contains("SoftmaxCrossEntropy: logits must be [N, C] or [..., C] (rank ≥ 2), got [5].", error.Message);
+        // [2, 5, 1] has 10 rows of one class: two targets do not cover them.
+        error = Assert.Throws<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Zeros(2, 5, 1), new[] { 0, 1 }));
+        Assert.Contains("SoftmaxCrossEntropy: targets has length 2 but logits [2, 5, 1] has 10 rows.", error.Message);
     }
 
     [Fact]

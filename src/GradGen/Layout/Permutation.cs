@@ -1,0 +1,56 @@
+using System;
+using System.Numerics;
+
+namespace GradGen;
+
+/// <summary>Moves elements between a tensor and its axis permutation (<see cref="Ops.Permute{T}"/> and its gradient).</summary>
+internal static class Permutation
+{
+    /// <summary>
+    /// Walks the permuted tensor (shape[d] = sourceShape[order[d]]) in row-major order. Forward
+    /// (<paramref name="accumulate"/> false): permuted[i] = source[offset(i)], reading <paramref name="data"/> as the source
+    /// and writing <paramref name="other"/> as the permuted tensor. Backward (true): source[offset(i)] += permuted[i],
+    /// reading <paramref name="data"/> as the permuted gradient and accumulating into <paramref name="other"/>, the source's.
+    /// </summary>
+    public static void Walk<T>(ReadOnlySpan<T> data, ReadOnlySpan<nint> sourceShape, int[] order, Span<T> other, bool accumulate)
+        where T : IFloatingPointIeee754<T>
+    {
+        int rank = order.Length;
+        int count = TensorShape.Count(sourceShape);
+        if (count == 0) return;
+        var sourceStrides = new int[rank];
+        for (int d = rank - 1, stride = 1; d >= 0; d--)
+        {
+            sourceStrides[d] = stride;
+            stride *= (int)sourceShape[d];
+        }
+        var lengths = new int[rank];
+        var strides = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            lengths[d] = (int)sourceShape[order[d]];
+            strides[d] = sourceStrides[order[d]];
+        }
+        var index = new int[rank];
+        int last = lengths[rank - 1], lastStride = strides[rank - 1];
+        int offset = 0; // source offset of index (with the last coordinate at 0)
+        for (int i = 0; i < count; i += last)
+        {
+            if (accumulate)
+            {
+                for (int j = 0; j < last; j++) other[offset + j * lastStride] += data[i + j];
+            }
+            else
+            {
+                for (int j = 0; j < last; j++) other[i + j] = data[offset + j * lastStride];
+            }
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                offset += strides[d];
+                if (++index[d] < lengths[d]) break;
+                offset -= strides[d] * lengths[d];
+                index[d] = 0;
+            }
+        }
+    }
+}
