@@ -77,3 +77,9 @@ internal sealed record ReverseLoop(int Loop, EquatableArray<BackwardStatement> B
 
 /// <summary>Statements printed one after the other.</summary>
 internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : BackwardStatement;
+
+/// <summary>
+/// Runs an instruction's fused kernel once for all its operands (<see cref="Rule.Kernel"/>): <paramref name="Targets"/>
+/// per operand, its gradient buffer, or empty for one that receives none.
+/// </summary>
+internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets) : BackwardStatement;

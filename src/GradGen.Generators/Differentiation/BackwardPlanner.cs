@@ -204,12 +204,23 @@ internal sealed class BackwardPlanner
         var statements = new List<BackwardStatement>();
         // The caller's upstream gradient is never handed on: the caller may read it afterwards.
         var canHandOn = instruction.Id != _method.Result;
+        if (rule.Kernel is not null)
+        {
+            Read(instruction, rule.KernelReads);
+            var targets = Enumerable.Repeat("", instruction.Operands.Count).ToArray();
+            foreach (var k in flows)
+            {
+                var id = instruction.Operands[k];
+                targets[k] = Gradient(id);
+                if (_declared.Add(id)) statements.Add(Declare(id, targets[k]));
+            }
+            statements.Add(new AccumulateAll(instruction.Id, g, targets.ToEquatableArray()));
+            return new RuleBlock(instruction.Id, g, flows.ToEquatableArray(), statements.ToEquatableArray());
+        }
         foreach (var k in flows)
         {
             var adjoint = rule.Adjoints[k]!;
-            if ((adjoint.Reads & Differentiation.Reads.A) != 0) _reads.Add(instruction.Operands[0]);
-            if ((adjoint.Reads & Differentiation.Reads.B) != 0) _reads.Add(instruction.Operands[1]);
-            if ((adjoint.Reads & Differentiation.Reads.Y) != 0) _reads.Add(instruction.Id);
+            Read(instruction, adjoint.Reads);
             var operand = _instructions[instruction.Operands[k]];
             var target = Gradient(operand.Id);
             var first = _declared.Add(operand.Id);
@@ -231,6 +242,16 @@ internal sealed class BackwardPlanner
             }
         }
         return new RuleBlock(instruction.Id, g, flows.ToEquatableArray(), statements.ToEquatableArray());
+    }
+
+    /// <summary>Notes the values of an instruction a template reads.</summary>
+    private void Read(Instruction instruction, Reads reads)
+    {
+        for (var k = 0; k < instruction.Operands.Count; k++)
+        {
+            if ((reads & Operand.Flags[k]) != 0) _reads.Add(instruction.Operands[k]);
+        }
+        if ((reads & Differentiation.Reads.Y) != 0) _reads.Add(instruction.Id);
     }
 
     /// <summary>

@@ -17,6 +17,28 @@ internal enum Reads
 
     /// <summary>The result <c>{y}</c>.</summary>
     Y = 4,
+
+    /// <summary>The third operand <c>{c}</c>.</summary>
+    C = 8,
+
+    /// <summary>The fourth operand <c>{d}</c>.</summary>
+    D = 16,
+
+    /// <summary>The fifth operand <c>{e}</c>.</summary>
+    E = 32,
+}
+
+/// <summary>The operand placeholders of rule templates, by position.</summary>
+internal static class Operand
+{
+    /// <summary><c>{a}</c>, <c>{b}</c>, … for operand 0, 1, ….</summary>
+    public static readonly string[] Placeholders = { "{a}", "{b}", "{c}", "{d}", "{e}" };
+
+    /// <summary>The gradient buffer of operand k in a fused kernel: <c>{into_a}</c>, <c>{into_b}</c>, ….</summary>
+    public static readonly string[] Intos = { "{into_a}", "{into_b}", "{into_c}", "{into_d}", "{into_e}" };
+
+    /// <summary>The <see cref="Reads"/> flag of operand k.</summary>
+    public static readonly Reads[] Flags = { Reads.A, Reads.B, Reads.C, Reads.D, Reads.E };
 }
 
 /// <summary>What a rule adds to the gradient of one operand: the code, the same in math for the comment, and what it reads.</summary>
@@ -67,11 +89,21 @@ internal sealed record Rule
     /// <summary>A remark appended to the comment, e.g. that broadcast operands receive sums.</summary>
     public string? Note { get; init; }
 
+    /// <summary>
+    /// One kernel that adds every operand's gradient at once (LayerNorm's dx, dweight and dbias share their work), with
+    /// <c>{into_a}</c>, <c>{into_b}</c>, … the operands' gradient buffers (<c>null</c> for one that receives none). When set,
+    /// it replaces the per-operand codes; the <see cref="Adjoints"/> still state each operand's math and reads.
+    /// </summary>
+    public string? Kernel { get; init; }
+
+    /// <summary>What the fused <see cref="Kernel"/> reads besides the upstream gradient.</summary>
+    public Reads KernelReads { get; init; }
+
     /// <summary>The forward template, derived from the fields: <c>{Ops}.MatMul({a}, {b})</c>, <c>{M}.Exp({a})</c> or the expression.</summary>
     public string Forward =>
         OpsMethod is not null ? "{Ops}." + OpsMethod + "(" + Arguments + ")"
         : MathMethod is not null ? "{M}." + MathMethod + "(" + Arguments + ")"
         : Expression!;
 
-    private string Arguments => Signature.Length == 1 ? "{a}" : "{a}, {b}";
+    private string Arguments => string.Join(", ", Operand.Placeholders, 0, Signature.Length);
 }

@@ -17,7 +17,7 @@ internal static partial class Rules
     // A static constructor, not field initializers: it runs after the family tables of every partial file are initialised.
     static Rules()
     {
-        Table = Scalar.Concat(ElementWise).Concat(LinearAlgebra).Concat(Reductions).Concat(Losses).ToArray();
+        Table = Scalar.Concat(ElementWise).Concat(LinearAlgebra).Concat(Reductions).Concat(Losses).Concat(Normalization).Concat(Indexing).Concat(Shape).ToArray();
         ByKey = Table.ToDictionary(rule => (rule.Op, rule.Signature));
     }
 
@@ -48,6 +48,9 @@ internal static partial class Rules
     /// <summary>A tensor op computed by the <c>GradGen.Ops</c> method of the same name the user calls.</summary>
     private static Rule Op(OpKind op, string signature, string opsMethod, string math, params OperandAdjoint?[] adjoints) =>
         new() { Op = op, Signature = signature, OpsMethod = opsMethod, Math = math, Adjoints = adjoints };
+
+    /// <summary>An operand whose gradient a fused kernel adds (<see cref="Rule.Kernel"/>): only its math is stated here.</summary>
+    private static OperandAdjoint Fused(string math) => new("", math, Reads.None);
 
     /// <summary>An adjoint that reads <paramref name="reads"/> besides the upstream gradient.</summary>
     private static OperandAdjoint A(string code, string math, Reads reads = Reads.None) => new(code, math, reads);

@@ -326,6 +326,14 @@ internal sealed class Emitter
             case ReverseLoop loop:
                 ReverseLoop(loop);
                 break;
+            case AccumulateAll all:
+            {
+                var instruction = _instructions[all.Instruction];
+                var code = new StringBuilder(Render(RuleOf(instruction).Kernel!, instruction, all.Upstream, null));
+                for (var k = 0; k < all.Targets.Count; k++) code.Replace(Operand.Intos[k], all.Targets[k].Length > 0 ? all.Targets[k] : "null");
+                w.Line(code + ";");
+                break;
+            }
             case Accumulate accumulate:
             {
                 var instruction = _instructions[accumulate.Instruction];
@@ -453,11 +461,8 @@ internal sealed class Emitter
             .Replace("{M}", element == ElementType.Float ? "global::System.MathF" : "global::System.Math")
             .Replace("{1}", One(element))
             .Replace("{2}", element == ElementType.Float ? "2f" : "2d");
-        if (instruction.Operands.Count > 0)
-        {
-            builder.Replace("{a}", Name(instruction.Operands[0])).Replace("{Ta}", Keyword(_instructions[instruction.Operands[0]].Type.Element));
-        }
-        if (instruction.Operands.Count > 1) builder.Replace("{b}", Name(instruction.Operands[1]));
+        if (instruction.Operands.Count > 0) builder.Replace("{Ta}", Keyword(_instructions[instruction.Operands[0]].Type.Element));
+        for (var k = 0; k < instruction.Operands.Count; k++) builder.Replace(Operand.Placeholders[k], Name(instruction.Operands[k]));
         if (g is not null) builder.Replace("{g}", g);
         if (into is not null) builder.Replace("{into}", into);
         return builder.ToString();

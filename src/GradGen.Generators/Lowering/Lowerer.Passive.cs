@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using GradGen.Generators.Diagnostics;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -51,6 +52,14 @@ internal sealed partial class Lowerer
             case IArrayElementReferenceOperation { Indices.Length: 1 } element when IsPlainValueType(element.Type):
                 id = PassiveOf(operation.Syntax, type, "{0}[{1}]", Expression(element.ArrayReference, depth + 1), Expression(element.Indices[0], depth + 1));
                 return true;
+            case IArrayCreationOperation { Initializer: { } initializer, DimensionSizes.Length: 1, Type: IArrayTypeSymbol { ElementType: var elementType } } when IsPlainValueType(elementType):
+            {
+                // A params array of integers (Ops.Reshape(x, b, t, c)) or an explicit `new[] { … }`.
+                var operands = initializer.ElementValues.Select(e => Expression(e, depth + 1)).ToArray();
+                var template = "new " + elementType.ToDisplayString() + "[] { " + string.Join(", ", operands.Select((_, k) => "{" + k.ToString(CultureInfo.InvariantCulture) + "}")) + " }";
+                id = PassiveOf(operation.Syntax, type, template, operands);
+                return true;
+            }
             default:
                 return false;
         }

@@ -59,6 +59,15 @@ internal enum OpKind
     Mean,
     Softmax,
     SoftmaxCrossEntropy,
+    Gelu,
+    LayerNorm,
+    Embedding,
+    CausalSoftmax,
+    LogSoftmax,
+    Reshape,
+    TransposeAxes,
+    Permute,
+    Slice,
     Call,
 
     /// <summary>A passive value computed by the C# expression <see cref="Instruction.Template"/> over its operands (<c>{0}</c>, <c>{1}</c>, …).</summary>
