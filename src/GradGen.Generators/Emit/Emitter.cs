@@ -30,6 +30,7 @@ internal sealed class Emitter
     private readonly string _tape;
     private readonly string _upstream;
     private readonly string _value;
+    private readonly bool _dynamicCalls;
 
     /// <summary>The gradient parameter name of each differentiable forward parameter (by parameter index): <c>x</c> → <c>dX</c>.</summary>
     private Dictionary<int, string> GradientNames { get; } = new();
@@ -54,6 +55,7 @@ internal sealed class Emitter
         _tape = Unique("tape", taken);
         _upstream = Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
         _value = Unique("value", taken);
+        _dynamicCalls = _instructions.Any(i => i.Type.TypeName == "dynamic");
     }
 
     /// <summary>The generated file for a method.</summary>
@@ -105,7 +107,7 @@ internal sealed class Emitter
         var w = _writer;
         var fields = TapeFields().ToList();
         w.Line("/// <summary>The values the backward sweep of <c>" + M.Name + "</c> reads, recorded by <see cref=\"" + M.Name + Naming.ForwardSuffix + "\"/>.</summary>");
-        w.Open(M.Accessibility + " readonly struct " + _tapeType);
+        w.Open("public readonly struct " + _tapeType); // public (members internal) so any caller's tape can hold it; see docs/architecture.md
         foreach (var (type, name) in fields) w.Line("internal readonly " + type + " " + name + ";");
         if (fields.Count > 0)
         {
@@ -135,7 +137,7 @@ internal sealed class Emitter
             {
                 var callee = instruction.Callee!;
                 var arguments = string.Join(", ", instruction.Operands.Select(Name));
-                w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _callTapes[id] + ");");
+                w.Line(Local(instruction.Type.TypeName) + " " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + Local(callee.TapeType) + " " + _callTapes[id] + ");");
             }
             else
             {
@@ -326,7 +328,7 @@ internal sealed class Emitter
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
-        w.Line("var " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out var " + tape + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out " + Local(_tapeType) + " " + tape + ");");
         w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _upstream + ", " + GradientParameterList(false) + ");");
         w.Line("return " + value + ";");
         w.Close();
@@ -345,12 +347,18 @@ internal sealed class Emitter
             var parameter = M.Parameters[gradient.Key];
             w.Line(ZeroGradient(parameter.Type, parameter.Name, gradient.Value));
         }
-        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _upstream + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _upstream + ");");
         w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Values) + ");");
         w.Close();
     }
 
     // ── helpers ──────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The type a call's result or out-tape is declared with: <c>var</c>, or the type itself when a <c>dynamic</c> argument
+    /// makes the call dynamically bound (its result would be <c>dynamic</c>, and <c>out var</c> is an error there: CS8197).
+    /// </summary>
+    private string Local(string type) => _dynamicCalls ? type : "var";
 
     private Rule RuleOf(Instruction instruction) => Differentiator.RuleOf(instruction, _instructions);
 
