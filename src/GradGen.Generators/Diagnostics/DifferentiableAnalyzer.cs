@@ -32,22 +32,31 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated code too: the generator differentiates [Differentiable] methods wherever they are, so the analyzer must explain
+        // its rejections there as well. Roslyn treats code under `#line hidden` as generated: with `None` a rejection there
+        // was dropped, and the method got neither a backward nor an error.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
         context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
         // Local functions and lambdas are not symbols the symbol action sees; [Differentiable] on them must not go unnoticed.
-        context.RegisterOperationAction(AnalyzeFunction, OperationKind.LocalFunction, OperationKind.AnonymousFunction);
+        // A syntax action, not an operation action: an operation action makes the analyzer driver build the IOperation tree
+        // of every method body in the project, and Roslyn's GetOperation can overflow a 1 MiB stack on deeply nested code.
+        context.RegisterSyntaxNodeAction(AnalyzeFunction, SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);
     }
 
-    private static void AnalyzeFunction(OperationAnalysisContext context)
+    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context)
     {
-        var function = context.Operation switch
+        var attributes = context.Node switch
         {
-            ILocalFunctionOperation local => local.Symbol,
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            _ => null,
+            LocalFunctionStatementSyntax local => local.AttributeLists,
+            LambdaExpressionSyntax lambda => lambda.AttributeLists,
+            _ => default,
         };
+        if (attributes.Count == 0) return; // cheap: only functions with attributes are bound
+        var function = context.Node is LocalFunctionStatementSyntax
+            ? context.SemanticModel.GetDeclaredSymbol(context.Node, context.CancellationToken) as IMethodSymbol
+            : context.SemanticModel.GetSymbolInfo(context.Node, context.CancellationToken).Symbol as IMethodSymbol;
         if (function is not null && Symbols.HasAttribute(function, Symbols.DifferentiableAttribute))
         {
             Report(function, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
@@ -106,6 +115,14 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         if (Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) Report(method, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
     }
 
+    /// <summary>How a diagnostic names the [Differentiable] function: its name, or what it is when it has none (a lambda).</summary>
+    private static string Name(IMethodSymbol method) => method.MethodKind switch
+    {
+        MethodKind.AnonymousFunction => RejectionText.Lambda(method.ContainingSymbol?.Name),
+        MethodKind.LocalFunction => RejectionText.LocalFunction(method.Name),
+        _ => method.Name,
+    };
+
     private static void Report(IMethodSymbol method, Compilation compilation, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         var result = Lowerer.Lower(method, compilation, cancellationToken);
@@ -114,7 +131,7 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
             if (rejection.Kind == RejectionKind.DoesNotCompile) continue; // the compiler's errors say why
             if (rejection.Kind == RejectionKind.TypeNotPartial) continue; // reported by AnalyzeType, where it is local
             var additional = rejection.AdditionalLocation is { } extra ? new[] { extra } : null;
-            var args = new object[] { method.Name }.Concat(rejection.Args).ToArray();
+            var args = new object[] { Name(method) }.Concat(rejection.Args).ToArray();
             report(Diagnostic.Create(DiagnosticDescriptors.For(rejection.Kind), rejection.Location, additional, args));
         }
         if (result.Model is not { } model) return;

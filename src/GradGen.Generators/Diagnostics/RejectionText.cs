@@ -29,6 +29,12 @@ internal static class RejectionText
     /// <summary>GG0003.</summary>
     public const string AsyncMethod = "an async method (await)";
 
+    /// <summary>The name a diagnostic gives a [Differentiable] lambda, which has none of its own.</summary>
+    public static string Lambda(string? containing) => string.IsNullOrEmpty(containing) ? "(lambda)" : "(lambda in " + containing + ")";
+
+    /// <summary>The name a diagnostic gives a [Differentiable] local function.</summary>
+    public static string LocalFunction(string name) => name + " (a local function)";
+
     public static string FileLocalType(string type) =>
         "its type '" + type + "' is file-local, so the generated backward (in another file) could not join it";
 
@@ -75,6 +81,9 @@ internal static class RejectionText
 
     public static string BlocksTooDeep(int limit) => "blocks nested more than " + limit + " levels deep";
 
+    public static string SyntaxTooDeep(int limit) =>
+        "code nested more than " + limit + " syntax levels deep (GradGen stops there so the compiler cannot run out of stack; split it into local variables or smaller [Differentiable] methods)";
+
     public static string ExpressionTooDeep(int limit) => "an expression nested more than " + limit + " levels deep (split it into local variables)";
 
     public static string CouldNotAnalyse(Exception e) => "this method (GradGen could not analyse it: " + e.GetType().Name + ")";
@@ -90,6 +99,12 @@ internal static class RejectionText
     public static string Conversion(SyntaxNode syntax) => "the conversion '" + syntax + "'";
 
     public static string NotAnOp(IMethodSymbol method) => "'Ops." + method.Name + "' (it is not a differentiable op)";
+
+    public static string TapeNotAccessible(string callee, string type) =>
+        "a call to '" + callee + "', whose generated tape is declared inside '" + type + "' (private, protected or private protected) and so cannot be recorded in this method's tape (declare this method inside '" + type + "', or make '" + type + "' internal)";
+
+    public static string ComputedPassiveOperand(SyntaxNode syntax) =>
+        "'" + syntax + "' with a passive operand computed from parameters that its backward rule reads (pass the value in as a parameter, or compute it in a local of the caller)";
 
     public static string CallAcrossAssemblies(string callee) =>
         "a call to '" + callee + "', a [Differentiable] method of another assembly (chaining across assemblies is not supported yet; copy it into this project or pass its result in as a [NoGradient] parameter)";

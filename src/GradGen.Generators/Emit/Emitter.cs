@@ -27,6 +27,7 @@ internal sealed class Emitter
     private readonly string _static;
     private readonly string _tapeType;
     private readonly GeneratedNames _names;
+    private readonly bool _dynamicCalls;
 
     private Emitter(DifferentiatedMethod method)
     {
@@ -36,6 +37,7 @@ internal sealed class Emitter
         _instructions = _method.Instructions;
         _static = _method.IsStatic ? " static" : "";
         _tapeType = _method.Name + Naming.TapeSuffix;
+        _dynamicCalls = _instructions.Any(i => i.Type.TypeName == "dynamic");
     }
 
     /// <summary>The gradient parameters, by forward parameter index: <c>x</c> → <c>dX</c>.</summary>
@@ -100,7 +102,7 @@ internal sealed class Emitter
     {
         var w = _writer;
         w.Line("/// <summary>The values the backward sweep of <c>" + M.Name + "</c> reads, recorded by <see cref=\"" + M.Name + Naming.ForwardSuffix + "\"/>.</summary>");
-        w.Open(M.Accessibility + " readonly struct " + _tapeType);
+        w.Open("public readonly struct " + _tapeType); // public (members internal) so any caller's tape can hold it; see docs/architecture.md
         TapeBody(_tapeType, TapeFields(-1));
         foreach (var loop in _plan.SavedTapes.Where(id => _instructions[id].Op == OpKind.For))
         {
@@ -156,7 +158,7 @@ internal sealed class Emitter
                 case OpKind.Call:
                     var callee = instruction.Callee!;
                     var arguments = string.Join(", ", instruction.Operands.Select(Name));
-                    w.Line("var " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out var " + _names.Tapes[id] + ");");
+                    w.Line(Local(instruction.Type.TypeName) + " " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + Local(callee.TapeType) + " " + _names.Tapes[id] + ");");
                     break;
                 case OpKind.For:
                     ForwardLoop(instruction);
@@ -420,7 +422,7 @@ internal sealed class Emitter
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
-        w.Line("var " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out var " + tape + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out " + Local(_tapeType) + " " + tape + ");");
         w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _names.Upstream + ", " + GradientParameterList(false) + ");");
         w.Line("return " + value + ";");
         w.Close();
@@ -439,12 +441,18 @@ internal sealed class Emitter
             var parameter = M.Parameters[gradient.Key];
             w.Line(ZeroGradient(parameter.Type, parameter.Name, gradient.Value));
         }
-        w.Line("var " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _names.Upstream + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _names.Upstream + ");");
         w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Select(g => g.Value)) + ");");
         w.Close();
     }
 
     // ── helpers ──────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The type a call's result or out-tape is declared with: <c>var</c>, or the type itself when a <c>dynamic</c> argument
+    /// makes the call dynamically bound (its result would be <c>dynamic</c>, and <c>out var</c> is an error there: CS8197).
+    /// </summary>
+    private string Local(string type) => _dynamicCalls ? type : "var";
 
     private Rule RuleOf(Instruction instruction) => Differentiator.RuleOf(instruction, _instructions);
 

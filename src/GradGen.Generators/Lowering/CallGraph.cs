@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using GradGen.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 
 namespace GradGen.Generators.Lowering;
 
@@ -16,6 +17,7 @@ internal sealed class CallGraph
     private readonly Dictionary<IMethodSymbol, LoweringResult> _results = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, Location?> _problems = new(SymbolEqualityComparer.Default);
     private readonly HashSet<IMethodSymbol> _visiting = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<SyntaxTree, List<TextSpan>> _declarationErrors = new();
 
     public CallGraph(Compilation compilation) => _compilation = compilation;
 
@@ -47,7 +49,7 @@ internal sealed class CallGraph
     private Lowerer Body(IMethodSymbol method, CancellationToken cancellationToken)
     {
         if (_bodies.TryGetValue(method, out var known)) return known;
-        var lowerer = new Lowerer(method, _compilation, cancellationToken);
+        var lowerer = new Lowerer(method, _compilation, this, cancellationToken);
         try
         {
             lowerer.Run();
@@ -59,6 +61,21 @@ internal sealed class CallGraph
         }
         _bodies[method] = lowerer; // only complete bodies are kept: a cancelled one is lowered again next time
         return lowerer;
+    }
+
+    /// <summary>
+    /// The spans of the declaration errors (errors in signatures and type headers, not in bodies) of a tree, computed once
+    /// per tree: asking Roslyn per method span costs a pass over the type's members each time (quadratic in a big type).
+    /// </summary>
+    public List<TextSpan> DeclarationErrors(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        if (_declarationErrors.TryGetValue(tree, out var known)) return known;
+        var spans = _compilation.GetSemanticModel(tree).GetDeclarationDiagnostics(null, cancellationToken)
+            .Where(d => d.DefaultSeverity == DiagnosticSeverity.Error && d.Location.SourceTree == tree)
+            .Select(d => d.Location.SourceSpan)
+            .ToList();
+        _declarationErrors[tree] = spans; // only complete answers are kept: a cancelled one is asked again
+        return spans;
     }
 
     /// <summary>The shortest chain of calls from <paramref name="from"/> to <paramref name="to"/> (both included), or null.</summary>

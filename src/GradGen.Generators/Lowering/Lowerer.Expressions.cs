@@ -169,6 +169,27 @@ internal sealed partial class Lowerer
         return -1;
     }
 
+    /// <summary>
+    /// The type that would hide the callee's tape from this method's tape, or null. Every generated tape struct is declared
+    /// <c>public</c> (its members are internal), so the tape of a private helper can be a field of a public method's tape;
+    /// what can still hide it is a containing type of the callee that is private, protected or private protected. That
+    /// type's tape is visible wherever this method's tape is only when this method is declared inside that type.
+    /// </summary>
+    private INamedTypeSymbol? HiddenTapeType(IMethodSymbol callee)
+    {
+        for (var type = callee.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.DeclaredAccessibility is not (Microsoft.CodeAnalysis.Accessibility.Private or Microsoft.CodeAnalysis.Accessibility.Protected or Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal)) continue;
+            var inside = false;
+            for (var own = _method.ContainingType; own is not null && !inside; own = own.ContainingType)
+            {
+                inside = SymbolEqualityComparer.Default.Equals(own.OriginalDefinition, type.OriginalDefinition);
+            }
+            if (!inside) return type;
+        }
+        return null;
+    }
+
     private int Call(IInvocationOperation invocation, int depth)
     {
         var callee = invocation.TargetMethod.OriginalDefinition;
@@ -181,6 +202,12 @@ internal sealed partial class Lowerer
         if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.UnchainableCall(callee.Name, callee.IsGenericMethod));
+            return -1;
+        }
+
+        if (HiddenTapeType(callee) is { } hidden)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.TapeNotAccessible(callee.Name, hidden.Name));
             return -1;
         }
 

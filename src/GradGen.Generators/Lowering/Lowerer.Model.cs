@@ -8,6 +8,7 @@ using GradGen.Generators.Helpers;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace GradGen.Generators.Lowering;
 
@@ -105,7 +106,7 @@ internal sealed partial class Lowerer
             containing.Insert(0, new ContainingType(Keyword(type), type.ToDisplayString(DeclaredType)));
         }
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
-        return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility), _method.IsStatic,
+        return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Modifiers(), _method.IsStatic,
             parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
     }
 
@@ -140,6 +141,51 @@ internal sealed partial class Lowerer
         { TypeKind: TypeKind.Interface } => "interface",
         _ => "class",
     };
+
+    /// <summary>
+    /// The modifiers the generated members are declared with: the method's accessibility, plus <c>unsafe</c> where the
+    /// user's declarations are unsafe or the signature holds pointer or function-pointer types (the unsafe context of a
+    /// partial type declaration does not extend to the generated part).
+    /// </summary>
+    /// <remarks>Carried in <see cref="MethodModel.Accessibility"/> until the model has a field for it.</remarks>
+    private string Modifiers()
+    {
+        var accessibility = Accessibility(_method.DeclaredAccessibility);
+        return IsUnsafe() ? accessibility + " unsafe" : accessibility;
+    }
+
+    private bool IsUnsafe()
+    {
+        if (HasPointer(_method.ReturnType) || _method.Parameters.Any(p => HasPointer(p.Type))) return true;
+        if (_method.DeclaringSyntaxReferences.Any(r => r.GetSyntax(_cancellationToken) is MemberDeclarationSyntax m && m.Modifiers.Any(SyntaxKind.UnsafeKeyword))) return true;
+        for (var type = _method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(_cancellationToken) is MemberDeclarationSyntax m && m.Modifiers.Any(SyntaxKind.UnsafeKeyword))) return true;
+        }
+        return false;
+    }
+
+    private static bool HasPointer(ITypeSymbol type)
+    {
+        var pending = new Stack<ITypeSymbol>();
+        pending.Push(type);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
+                    return true;
+                case IArrayTypeSymbol array:
+                    pending.Push(array.ElementType);
+                    break;
+                case INamedTypeSymbol named:
+                    foreach (var argument in named.TypeArguments) pending.Push(argument);
+                    if (named.ContainingType is { } outer) pending.Push(outer);
+                    break;
+            }
+        }
+        return false;
+    }
 
     private static string Accessibility(Microsoft.CodeAnalysis.Accessibility accessibility) => accessibility switch
     {

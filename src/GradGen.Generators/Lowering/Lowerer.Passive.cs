@@ -22,23 +22,26 @@ internal sealed partial class Lowerer
         id = -1;
         var type = Symbols.Classify(operation.Type);
         if (type.Kind != ValueKind.Passive) return false;
-        if (operation.ConstantValue is { HasValue: true, Value: { } constant } && IsPlainValueType(operation.Type))
+        if (operation.ConstantValue is { HasValue: true } constant && operation.Type is not null)
         {
-            var text = SymbolDisplay.FormatPrimitive(constant, quoteStrings: false, useHexadecimalNumbers: false);
-            if (operation.Type!.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Boolean)) text = "(" + type.TypeName + ")" + text;
+            // Literals and constants of any type (a string, an enum member, null), typed so they mean the same in the generated file.
+            var text = constant.Value is null ? "default(" + type.TypeName + ")"
+                : operation.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean ? SymbolDisplay.FormatPrimitive(constant.Value, quoteStrings: true, useHexadecimalNumbers: false)
+                : "((" + type.TypeName + ")(" + SymbolDisplay.FormatPrimitive(constant.Value, quoteStrings: true, useHexadecimalNumbers: false) + (constant.Value is decimal ? "m" : "") + "))";
             id = Add(new Builder { Op = OpKind.Constant, Type = type, Constant = text, Name = text });
             return true;
         }
         switch (operation)
         {
-            case IBinaryOperation { OperatorMethod: null } binary when IsPassive(binary.LeftOperand) && IsPassive(binary.RightOperand) && IsPlainValueType(binary.Type):
-                id = PassiveOf(binary.Syntax, type, "{0} " + ((BinaryExpressionSyntax)binary.Syntax).OperatorToken.Text + " {1}", Expression(binary.LeftOperand, depth + 1), Expression(binary.RightOperand, depth + 1));
+            case IBinaryOperation { OperatorMethod: null, Syntax: BinaryExpressionSyntax syntax } binary when IsPassive(binary.LeftOperand) && IsPassive(binary.RightOperand):
+                id = PassiveOf(binary.Syntax, type, Checked(binary.IsChecked, "{0} " + syntax.OperatorToken.Text + " {1}"), Expression(binary.LeftOperand, depth + 1), Expression(binary.RightOperand, depth + 1));
                 return true;
-            case IUnaryOperation { OperatorMethod: null } unary when IsPassive(unary.Operand) && IsPlainValueType(unary.Type) && unary.Syntax is PrefixUnaryExpressionSyntax prefix:
-                id = PassiveOf(unary.Syntax, type, prefix.OperatorToken.Text + "{0}", Expression(unary.Operand, depth + 1));
+            case IUnaryOperation { OperatorMethod: null, Syntax: PrefixUnaryExpressionSyntax prefix } unary when IsPassive(unary.Operand):
+                id = PassiveOf(unary.Syntax, type, Checked(unary.IsChecked, prefix.OperatorToken.Text + "{0}"), Expression(unary.Operand, depth + 1));
                 return true;
-            case IConversionOperation { OperatorMethod: null } conversion when IsPassive(conversion.Operand) && IsPlainValueType(conversion.Type) && conversion.Conversion.IsNumeric:
-                id = PassiveOf(conversion.Syntax, type, "(" + type.TypeName + "){0}", Expression(conversion.Operand, depth + 1));
+            case IConversionOperation { OperatorMethod: null } conversion when IsPassive(conversion.Operand)
+                && conversion.GetConversion() is { IsIdentity: true } or { IsNumeric: true } or { IsEnumeration: true } or { IsNullable: true } or { IsBoxing: true } or { IsReference: true, IsImplicit: true }:
+                id = PassiveOf(conversion.Syntax, type, Checked(conversion.IsChecked, "(" + type.TypeName + "){0}"), Expression(conversion.Operand, depth + 1));
                 return true;
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: IArrayTypeSymbol } array }:
                 id = PassiveOf(operation.Syntax, type, "{0}.Length", Expression(array, depth + 1));
@@ -64,6 +67,8 @@ internal sealed partial class Lowerer
                 return false;
         }
     }
+
+    private static string Checked(bool isChecked, string template) => isChecked ? "checked(" + template + ")" : template;
 
     private int PassiveOf(SyntaxNode syntax, Model.ValueType type, string template, params int[] operands)
     {

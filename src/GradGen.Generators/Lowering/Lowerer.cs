@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace GradGen.Generators.Lowering;
 
@@ -37,10 +38,13 @@ internal sealed partial class Lowerer
     private readonly List<(IMethodSymbol Callee, SyntaxNode Syntax)> _calls = new();
     private readonly List<Rejection> _rejections = new();
 
-    internal Lowerer(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
+    private readonly CallGraph _graph;
+
+    internal Lowerer(IMethodSymbol method, Compilation compilation, CallGraph graph, CancellationToken cancellationToken)
     {
         _method = method;
         _compilation = compilation;
+        _graph = graph;
         _cancellationToken = cancellationToken;
     }
 
@@ -76,6 +80,31 @@ internal sealed partial class Lowerer
 
     // ── the method as a whole ─────────────────────────────────────────────────────────────
 
+    /// <summary>
+    /// True when the user's own declaration of the method, or of a type containing it, has an error (CS0708 an instance
+    /// member of a static class, CS0116 a method outside any type, CS0106 a bad modifier, …). Then nothing is generated:
+    /// a generated member would only repeat the error in a file the user cannot edit; the compiler's error is the one to read.
+    /// </summary>
+    private bool DeclarationDoesNotCompile(MethodDeclarationSyntax syntax)
+    {
+        var headerEnd = syntax.Body?.SpanStart ?? syntax.ExpressionBody?.SpanStart ?? syntax.Span.End;
+        if (HasDeclarationError(syntax.SyntaxTree, TextSpan.FromBounds(syntax.SpanStart, headerEnd))) return true;
+        for (var type = _method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsImplicitlyDeclared) return true; // <invalid-global-code>: a method outside any type (CS0116)
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(_cancellationToken) is not TypeDeclarationSyntax declaration) continue;
+                var end = declaration.OpenBraceToken.IsMissing ? declaration.Span.End : declaration.OpenBraceToken.SpanStart;
+                if (HasDeclarationError(declaration.SyntaxTree, TextSpan.FromBounds(declaration.SpanStart, end))) return true;
+            }
+        }
+        return false;
+    }
+
+    private bool HasDeclarationError(SyntaxTree tree, TextSpan span) =>
+        _compilation.ContainsSyntaxTree(tree) && _graph.DeclarationErrors(tree, _cancellationToken).Any(error => error.IntersectsWith(span) || error == span);
+
     internal void Run()
     {
         var syntax = _method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
@@ -88,7 +117,8 @@ internal sealed partial class Lowerer
 
         if (syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)
             || _method.ReturnType.TypeKind == TypeKind.Error
-            || _method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Error || p.Name.Length == 0))
+            || _method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Error || p.Name.Length == 0)
+            || DeclarationDoesNotCompile(syntax))
         {
             Reject(RejectionKind.DoesNotCompile, location);
             return;
@@ -124,6 +154,12 @@ internal sealed partial class Lowerer
         if (syntax.Body is null && syntax.ExpressionBody is null)
         {
             Reject(RejectionKind.UnsupportedSignature, location, RejectionText.NoBody);
+            return;
+        }
+        // Measured before binding: Roslyn's GetOperation could overflow the stack on deeper code (see SyntaxDepth).
+        if (SyntaxDepth.FirstBeyond((SyntaxNode?)syntax.Body ?? syntax.ExpressionBody!, SyntaxDepth.Limit, _cancellationToken) is { } tooDeep)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, tooDeep, RejectionText.SyntaxTooDeep(SyntaxDepth.Limit));
             return;
         }
         var model = _compilation.GetSemanticModel(syntax.SyntaxTree);

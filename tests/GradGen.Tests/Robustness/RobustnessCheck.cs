@@ -61,7 +61,7 @@ public static class RobustnessCheck
         public readonly List<string> Silent = new();
         /// <summary>A backward was generated although the analyzer reports a GG error for the method.</summary>
         public readonly List<string> Disagreements = new();
-        /// <summary>The source compiles on its own, the generated file for it does not.</summary>
+        /// <summary>A generated file has a compiler error (whether or not its source compiles on its own).</summary>
         public readonly List<string> GeneratedErrors = new();
         /// <summary>Per target, what became of it: "source: kind 'name' → generated | GG0007 … | CS0592 …".</summary>
         public readonly List<string> Outcomes = new();
@@ -316,13 +316,15 @@ public static class RobustnessCheck
                         {
                             report.Disagreements.Add($"{source}: '{target.Name}' got a backward, yet the analyzer reports {string.Join("; ", contradicting.Select(Show))}\n{source.Show()}");
                         }
-                        if (options.CheckGeneratedCode && SourceCompilerErrors().Count == 0)
+                        // Also when the source has errors of its own: a generated file must never add one (issue 8: a method
+                        // outside any type, an instance method in a static class got generated files repeating the error).
+                        if (options.CheckGeneratedCode)
                         {
                             report.GeneratedChecked++;
                             var generatedErrors = backwardTrees.SelectMany(CompilerErrorsIn).ToList();
                             if (generatedErrors.Count > 0)
                             {
-                                report.GeneratedErrors.Add($"{source}: the source compiles, the backward generated for '{target.Name}' does not: " +
+                                report.GeneratedErrors.Add($"{source}: " + (SourceCompilerErrors().Count == 0 ? "the source compiles, " : "") + $"the backward generated for '{target.Name}' has errors: " +
                                     string.Join("; ", generatedErrors.Take(3).Select(Show)) + "\n" + source.Show() + "\n// ---- generated ----\n" + backwardTrees[0].GetText(cancellationToken));
                             }
                         }

@@ -77,6 +77,15 @@ public sealed class ScaleTests
         ["Negations nested 5,000 deep"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(5_000, "-(", "x", ")") + ";"), Roomy),
         ["Exp, negation and sum nested 3,000 deep"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(1_000, "Math.Exp(-(x + (", "x", ")))") + ";"), Roomy),
         ["Blocks nested 5,000 deep"] = new(() => InClass("[Differentiable] public static double F(double x)\n" + Nest(5_000, "{", " return x * x; ", "}")), Roomy),
+        // Issue 8: on a 1 MiB thread Roslyn's GetOperation overflowed the stack (an uncatchable crash) at about these depths;
+        // Lower measures the syntax depth first and rejects them without binding (SyntaxDepth).
+        ["Blocks nested 700 deep, 1 MiB"] = new(() => InClass("[Differentiable] public static double F(double x)\n" + Nest(700, "{", " return x * x; ", "}"))),
+        ["Ifs nested 400 deep, 1 MiB"] = new(() => InClass("[Differentiable] public static double F(double x)\n{\n" + Nest(400, "if (x > 0) { ", "return x;", " } ") + " return x * x;\n}")),
+        ["Lambdas nested 150 deep, 1 MiB"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(150, "((Func<double, double>)(y => ", "x", "))(x)") + ";")),
+        ["Conditionals nested 500 deep, 1 MiB"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(500, "x > 0 ? x : (", "x", ")") + ";")),
+        ["Math.Sin nested 420 deep, 1 MiB"] = new(() => InClass("[Differentiable] public static double F(double x) => " + Nest(420, "Math.Sin(", "x", ")") + ";")),
+        ["A deep method that is not [Differentiable], 1 MiB"] = new(() => InClass("public static double Deep(double x)\n" + Nest(700, "{", " return x * x; ", "}") +
+            "\n[Differentiable] public static double F(double x) => x * x;")),
         ["Blocks nested 300 deep"] = new(() => InClass("[Differentiable] public static double F(double x)\n" + Nest(300, "{", " return x * x; ", "}"))),
         // F0 → F1 → … → F4999: each [Differentiable] method calls the next. (A recursive walk of the chain needed ~250 bytes
         // of stack a method: 1 MiB lasted ~3,800 methods.) The last one rounds, so every method is rejected (GG0009): the

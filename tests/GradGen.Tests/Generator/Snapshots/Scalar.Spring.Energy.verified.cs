@@ -7,7 +7,7 @@ namespace Physics
     partial struct Spring
     {
         /// <summary>The values the backward sweep of <c>Energy</c> reads, recorded by <see cref="EnergyForward"/>.</summary>
-        internal readonly struct EnergyTape
+        public readonly struct EnergyTape
         {
             internal readonly double x;
             internal readonly double v;
