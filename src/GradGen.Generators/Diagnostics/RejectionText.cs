@@ -62,6 +62,8 @@ internal static class RejectionText
 
     public const string ForEachForm = "foreach over something other than an array (loop over an array of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
 
+    public const string ReturnInBranch = "a return statement inside an if statement (assign the value to a local declared before the if and return it after)";
+
     public const string ReturnInLoop = "a return statement inside a loop (assign the value to a local declared before the loop and return it after the loop)";
 
     public static string LoopIndexAssigned(string index) => "assigning the loop index '" + index + "' inside the loop body";

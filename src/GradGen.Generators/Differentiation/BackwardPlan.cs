@@ -83,3 +83,9 @@ internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : 
 /// per operand, its gradient buffer, or empty for one that receives none.
 /// </summary>
 internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets) : BackwardStatement;
+
+/// <summary>
+/// A branch in reverse: <paramref name="Before"/> (gradients both branches may add into), then the backward statements of
+/// the branch the forward sweep took — <paramref name="Then"/> when its condition held, <paramref name="Else"/> otherwise.
+/// </summary>
+internal sealed record BranchBlock(int Branch, EquatableArray<BackwardStatement> Before, EquatableArray<BackwardStatement> Then, EquatableArray<BackwardStatement> Else) : BackwardStatement;

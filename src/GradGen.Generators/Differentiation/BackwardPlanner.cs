@@ -158,6 +158,11 @@ internal sealed class BackwardPlanner
                 Loop(instruction, statements);
                 continue;
             }
+            if (instruction.Op == OpKind.If)
+            {
+                Branch(instruction, statements);
+                continue;
+            }
             if (!_active[id] || id == _method.Result && instruction.Op is OpKind.Parameter or OpKind.Element or OpKind.Member) continue;
             if (instruction.Op == OpKind.Call) statements.Add(CallBlock(instruction));
             else if (Differentiator.HasRule(instruction.Op)) statements.Add(RuleBlock(instruction));
@@ -328,7 +333,49 @@ internal sealed class BackwardPlanner
         statements.Add(new ReverseLoop(loop.Id, before.ToEquatableArray(), inner.ToEquatableArray(), after.ToEquatableArray()));
     }
 
-    /// <summary>True when an instruction lies in the body of the loop (directly or in a nested loop).</summary>
+    /// <summary>A branch in reverse: each merged value's gradient goes to what the branch taken yielded.</summary>
+    private void Branch(Instruction branch, List<BackwardStatement> statements)
+    {
+        var otherwise = Differentiator.ElseOf(branch, _instructions);
+        bool InBranch(Instruction i) => Inside(i, branch.Id) || Inside(i, otherwise.Id);
+        var inside = _instructions.Where(InBranch).ToList();
+        var results = _instructions.Where(i => i.Op == OpKind.IfResult && i.Operands[0] == branch.Id && _active[i.Id] && _declared.Contains(i.Id)).ToList();
+        if (results.Count == 0) return; // no gradient flows into this branch
+
+        // Gradients of outer values either branch adds into: declared before the branch.
+        var before = new List<BackwardStatement>();
+        var yields = new[] { Differentiator.YieldOf(branch, _instructions), Differentiator.YieldOf(otherwise, _instructions) };
+        foreach (var instruction in inside.Where(i => _active[i.Id]))
+        {
+            foreach (var source in Differentiator.GradientSources(instruction, _instructions))
+            {
+                if (_active[source] && !InBranch(_instructions[source]) && _declared.Add(source)) before.Add(Declare(source, Gradient(source)));
+            }
+        }
+        foreach (var operand in yields.SelectMany(y => y.Operands))
+        {
+            if (_active[operand] && !InBranch(_instructions[operand]) && _declared.Add(operand)) before.Add(Declare(operand, Gradient(operand)));
+        }
+
+        List<BackwardStatement> Side(Instruction owner, Instruction yield)
+        {
+            var side = new List<BackwardStatement>();
+            foreach (var result in results)
+            {
+                var yielded = yield.Operands[result.Index];
+                if (_active[yielded]) side.Add(Add(yielded, Gradient(result.Id)));
+            }
+            Region(owner.Id, side);
+            return side;
+        }
+
+        _reads.Add(branch.Operands[0]);
+        var then = Side(branch, yields[0]);
+        var @else = Side(otherwise, yields[1]);
+        statements.Add(new BranchBlock(branch.Id, before.ToEquatableArray(), then.ToEquatableArray(), @else.ToEquatableArray()));
+    }
+
+    /// <summary>True when an instruction lies in the region (directly or in a nested one).</summary>
     private bool Inside(Instruction instruction, int loop)
     {
         for (var region = instruction.Region; region >= 0; region = _instructions[region].Region)

@@ -97,15 +97,19 @@ internal static class Differentiator
 
     /// <summary>True for the ops the rule table differentiates (the others are structure: parameters, loops, calls, reads).</summary>
     public static bool HasRule(OpKind op) => op is not (OpKind.Parameter or OpKind.Constant or OpKind.Call or OpKind.Passive or OpKind.Element
-        or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult);
+        or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult or OpKind.If or OpKind.Else or OpKind.IfResult);
 
     /// <summary>The loop instruction (<see cref="OpKind.For"/>) a loop-structure instruction belongs to.</summary>
     public static Instruction LoopOf(Instruction instruction, EquatableArray<Instruction> instructions) =>
         instruction.Op == OpKind.LoopResult ? instructions[instruction.Operands[0]] : instructions[instruction.Region];
 
-    /// <summary>The yield that ends a loop's body.</summary>
+    /// <summary>The yield that ends a region (a loop's body, a branch).</summary>
     public static Instruction YieldOf(Instruction loop, EquatableArray<Instruction> instructions) =>
         instructions.First(i => i.Op == OpKind.Yield && i.Region == loop.Id);
+
+    /// <summary>The else-region owner of an <see cref="OpKind.If"/>.</summary>
+    public static Instruction ElseOf(Instruction branch, EquatableArray<Instruction> instructions) =>
+        instructions.First(i => i.Op == OpKind.Else && i.Operands[0] == branch.Id);
 
     /// <summary>The initial value of carried value <paramref name="index"/> of a loop.</summary>
     public static int InitialValue(Instruction loop, int index) => loop.Operands[2 + index];
@@ -134,6 +138,14 @@ internal static class Differentiator
                 yield return YieldOf(loop, instructions).Operands[instruction.Index];
                 yield break;
             }
+            case OpKind.IfResult:
+            {
+                // What the branch taken yielded.
+                var branch = instructions[instruction.Operands[0]];
+                yield return YieldOf(branch, instructions).Operands[instruction.Index];
+                yield return YieldOf(ElseOf(branch, instructions), instructions).Operands[instruction.Index];
+                yield break;
+            }
             default:
                 if (!HasRule(instruction.Op)) yield break;
                 var rule = RuleOf(instruction, instructions);
@@ -158,6 +170,16 @@ internal static class Differentiator
                 break;
             case OpKind.For:
                 yield return YieldOf(instruction, instructions).Id;
+                break;
+            case OpKind.If:
+                yield return YieldOf(instruction, instructions).Id;
+                yield return ElseOf(instruction, instructions).Id;
+                break;
+            case OpKind.Else:
+                yield return YieldOf(instruction, instructions).Id;
+                break;
+            case OpKind.IfResult:
+                foreach (var source in GradientSources(instruction, instructions)) yield return source;
                 break;
         }
     }

@@ -86,9 +86,27 @@ internal sealed class Emitter
 
     /// <summary>What the tape of a region records (region -1: the method's tape; a loop: one iteration's tape).</summary>
     private List<(string Type, string Name)> TapeFields(int region) =>
-        _plan.Saved.Where(id => _instructions[id].Region == region).Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
-            .Concat(_plan.SavedTapes.Where(id => _instructions[id].Region == region).Select(id => (SavedTapeType(id), _names.Tapes[id])))
+        _plan.Saved.Where(id => TapeRegion(id) == region).Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
+            .Concat(_plan.SavedTapes.Where(id => TapeRegion(id) == region).Select(id => (SavedTapeType(id), _names.Tapes[id])))
             .ToList();
+
+    /// <summary>
+    /// The region whose tape records a value: the loop (or method) around it. A branch has no tape of its own: what its
+    /// regions record is declared before the branch and recorded with the enclosing region (the branch runs once per
+    /// iteration of it).
+    /// </summary>
+    private int TapeRegion(int id)
+    {
+        var region = _instructions[id].Region;
+        while (region >= 0 && _instructions[region].Op is OpKind.If or OpKind.Else) region = _instructions[region].Region;
+        return region;
+    }
+
+    /// <summary>True for a recorded value (or tape) defined inside a branch: declared before the branch, assigned in it.</summary>
+    private bool Hoisted(int id) => TapeRegion(id) != _instructions[id].Region && (_plan.Saved.Contains(id) || _plan.SavedTapes.Contains(id));
+
+    /// <summary>How a forward value is introduced: <c>var name</c>, or <c>name</c> when it was declared before its branch.</summary>
+    private string Introduce(Instruction instruction) => Hoisted(instruction.Id) && _plan.Saved.Contains(instruction.Id) ? instruction.Name : "var " + instruction.Name;
 
     private string SavedTapeType(int id) => _instructions[id].Op == OpKind.Call
         ? _instructions[id].Callee!.TapeType
@@ -158,29 +176,36 @@ internal sealed class Emitter
                 case OpKind.Call:
                     var callee = instruction.Callee!;
                     var arguments = string.Join(", ", instruction.Operands.Select(Name));
-                    w.Line(Local(instruction.Type.TypeName) + " " + instruction.Name + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + Local(callee.TapeType) + " " + _names.Tapes[id] + ");");
+                    var result = _plan.Saved.Contains(id) && Hoisted(id) ? instruction.Name : Local(instruction.Type.TypeName) + " " + instruction.Name;
+                    var calleeTape = _plan.SavedTapes.Contains(id) && Hoisted(id) ? _names.Tapes[id] : Local(callee.TapeType) + " " + _names.Tapes[id];
+                    w.Line(result + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + calleeTape + ");");
                     break;
                 case OpKind.For:
                     ForwardLoop(instruction);
                     break;
+                case OpKind.If:
+                    ForwardBranch(instruction);
+                    break;
                 case OpKind.LoopIndex:
                 case OpKind.Carried:
                 case OpKind.Yield:
-                    break; // printed by ForwardLoop
+                case OpKind.Else:
+                case OpKind.IfResult:
+                    break; // printed by ForwardLoop and ForwardBranch
                 case OpKind.LoopResult:
-                    w.Line("var " + instruction.Name + " = " + Name(Carried(instruction.Operands[0], instruction.Index)) + ";");
+                    w.Line(Introduce(instruction) + " = " + Name(Carried(instruction.Operands[0], instruction.Index)) + ";");
                     break;
                 case OpKind.Passive:
-                    w.Line("var " + instruction.Name + " = " + PassiveExpression(instruction) + ";");
+                    w.Line(Introduce(instruction) + " = " + PassiveExpression(instruction) + ";");
                     break;
                 case OpKind.Element:
-                    w.Line("var " + instruction.Name + " = " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "];");
+                    w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "];");
                     break;
                 case OpKind.Member:
-                    w.Line("var " + instruction.Name + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
+                    w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
                     break;
                 default:
-                    w.Line("var " + instruction.Name + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
+                    w.Line(Introduce(instruction) + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
                     break;
             }
         }
@@ -202,7 +227,7 @@ internal sealed class Emitter
         var recorded = _plan.SavedTapes.Contains(loop.Id);
         if (recorded)
         {
-            w.Line("var " + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + "];");
+            w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + "];");
         }
         w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
         ForwardRegion(loop.Id);
@@ -227,6 +252,43 @@ internal sealed class Emitter
 
     /// <summary>The iteration number of a loop index: <c>i - lo</c>, or <c>i</c> when the loop starts at 0.</summary>
     private static string Offset(string index, string lo) => lo == "0" ? index : index + " - " + lo;
+
+    /// <summary>
+    /// A branch: what its regions record and the merged values are declared before it; each region assigns them.
+    /// </summary>
+    private void ForwardBranch(Instruction branch)
+    {
+        var w = _writer;
+        var otherwise = Differentiator.ElseOf(branch, _instructions);
+        var regions = new[] { branch, otherwise };
+        // The outermost branch below the recording region declares what all the branches nested in it record.
+        var outermost = branch.Region == TapeRegion(branch.Id);
+        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && regions.Any(r => Within(id, r.Id))))
+        {
+            if (_plan.Saved.Contains(id)) w.Line(_instructions[id].Type.TypeName + " " + Name(id) + " = default!;");
+            if (_plan.SavedTapes.Contains(id)) w.Line(SavedTapeType(id) + " " + _names.Tapes[id] + " = default!;");
+        }
+        var results = _instructions.Where(i => i.Op == OpKind.IfResult && i.Operands[0] == branch.Id).OrderBy(i => i.Index).ToList();
+        foreach (var result in results.Where(r => !(Hoisted(r.Id) && _plan.Saved.Contains(r.Id)))) w.Line(result.Type.TypeName + " " + result.Name + " = default!;");
+        w.Open("if (" + Name(branch.Operands[0]) + ")");
+        ForwardRegion(branch.Id);
+        foreach (var result in results) w.Line(result.Name + " = " + Name(Differentiator.YieldOf(branch, _instructions).Operands[result.Index]) + ";");
+        w.Close();
+        w.Open("else");
+        ForwardRegion(otherwise.Id);
+        foreach (var result in results) w.Line(result.Name + " = " + Name(Differentiator.YieldOf(otherwise, _instructions).Operands[result.Index]) + ";");
+        w.Close();
+    }
+
+    /// <summary>True when an instruction lies in a region (directly or nested).</summary>
+    private bool Within(int id, int region)
+    {
+        for (var r = _instructions[id].Region; r >= 0; r = _instructions[r].Region)
+        {
+            if (r == region) return true;
+        }
+        return false;
+    }
 
     private int LoopIndex(int loop) => _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop).Id;
 
@@ -328,6 +390,20 @@ internal sealed class Emitter
             case ReverseLoop loop:
                 ReverseLoop(loop);
                 break;
+            case BranchBlock branch:
+            {
+                var condition = Name(_instructions[branch.Branch].Operands[0]);
+                w.Line();
+                w.Line("// if (" + condition + ") { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took");
+                foreach (var inner in branch.Before) Statement(inner);
+                w.Open("if (" + condition + ")");
+                foreach (var inner in branch.Then) Statement(inner);
+                w.Close();
+                w.Open("else");
+                foreach (var inner in branch.Else) Statement(inner);
+                w.Close();
+                break;
+            }
             case AccumulateAll all:
             {
                 var instruction = _instructions[all.Instruction];

@@ -61,6 +61,8 @@ internal sealed partial class Lowerer
                 return Expression(parenthesized.Operand, depth);
             case IArrayElementReferenceOperation element:
                 return ContainerElement(element, depth);
+            case IConditionalOperation { IsRef: false, WhenFalse: not null } conditional:
+                return LowerConditionalExpression(conditional, depth);
             case IFieldReferenceOperation { Instance: { } instance } field:
                 return WeightMember(operation, field.Field, instance, depth);
             case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:

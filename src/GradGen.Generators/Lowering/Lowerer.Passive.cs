@@ -36,6 +36,12 @@ internal sealed partial class Lowerer
             case IBinaryOperation { OperatorMethod: null, Syntax: BinaryExpressionSyntax syntax } binary when IsPassive(binary.LeftOperand) && IsPassive(binary.RightOperand):
                 id = PassiveOf(binary.Syntax, type, Checked(binary.IsChecked, "{0} " + syntax.OperatorToken.Text + " {1}"), Expression(binary.LeftOperand, depth + 1), Expression(binary.RightOperand, depth + 1));
                 return true;
+            case IBinaryOperation { OperatorMethod: null, Syntax: BinaryExpressionSyntax syntax } comparison when IsComparison(comparison.OperatorKind) && IsScalarOrPassive(comparison.LeftOperand) && IsScalarOrPassive(comparison.RightOperand):
+                // A comparison of differentiated scalars is a passive boolean: a branch condition (the gradient flows through the branch taken).
+                var left = Expression(comparison.LeftOperand, depth + 1);
+                var right = Expression(comparison.RightOperand, depth + 1);
+                id = left < 0 || right < 0 ? -1 : Add(new Builder { Op = OpKind.Passive, Operands = new[] { left, right }, Type = type, Template = "{0} " + syntax.OperatorToken.Text + " {1}" });
+                return true;
             case IUnaryOperation { OperatorMethod: null, Syntax: PrefixUnaryExpressionSyntax prefix } unary when IsPassive(unary.Operand):
                 id = PassiveOf(unary.Syntax, type, Checked(unary.IsChecked, prefix.OperatorToken.Text + "{0}"), Expression(unary.Operand, depth + 1));
                 return true;
@@ -103,6 +109,11 @@ internal sealed partial class Lowerer
         }
         return Add(new Builder { Op = OpKind.Element, Operands = new[] { array, index }, Type = Symbols.Classify(element.Type) });
     }
+
+    private static bool IsComparison(BinaryOperatorKind kind) => kind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan
+        or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;
+
+    private static bool IsScalarOrPassive(IOperation operation) => Symbols.Classify(operation.Type).Kind is ValueKind.Scalar or ValueKind.Passive;
 
     private static bool IsPassive(IOperation operation) => Symbols.Classify(operation.Type).Kind == ValueKind.Passive;
 

@@ -67,6 +67,9 @@ internal sealed partial class Lowerer
             case IForEachLoopOperation loop:
                 LowerForEach(loop, depth);
                 break;
+            case IConditionalOperation { IsRef: false } branch:
+                LowerIf(branch, depth);
+                break;
             case IEmptyOperation:
                 break;
             case IInvalidOperation:

@@ -97,6 +97,19 @@ internal enum OpKind
 
     /// <summary>Carried value number <see cref="Instruction.Index"/> after the last iteration of the loop (operand 0).</summary>
     LoopResult,
+
+    /// <summary>
+    /// A branch on a passive condition: operand <c>[condition]</c>. Its then-region holds the instructions with
+    /// <see cref="Instruction.Region"/> = its id and ends with a <see cref="Yield"/> of the merged values; an
+    /// <see cref="Else"/> follows it.
+    /// </summary>
+    If,
+
+    /// <summary>The else-region of the <see cref="If"/> in operand 0, ending with a <see cref="Yield"/>.</summary>
+    Else,
+
+    /// <summary>Merged value number <see cref="Instruction.Index"/> of the <see cref="If"/> in operand 0: what the branch taken yielded.</summary>
+    IfResult,
 }
 
 /// <summary>
@@ -106,7 +119,7 @@ internal enum OpKind
 /// <param name="Constant">The value of a <see cref="OpKind.Constant"/>, as C# literal text without suffix.</param>
 /// <param name="ParameterIndex">For <see cref="OpKind.Parameter"/>, the index of the forward parameter.</param>
 /// <param name="Callee">For <see cref="OpKind.Call"/>, the called <c>[Differentiable]</c> method.</param>
-/// <param name="Region">The loop whose body holds this instruction (its id), or -1 for the method body.</param>
+/// <param name="Region">The loop or branch whose region holds this instruction (its id), or -1 for the method body.</param>
 /// <param name="Template">The expression of a <see cref="OpKind.Passive"/> value, or the member name of a <see cref="OpKind.Member"/>.</param>
 /// <param name="Index">Which carried value a <see cref="OpKind.Carried"/> or <see cref="OpKind.LoopResult"/> is.</param>
 internal sealed record Instruction(

@@ -38,6 +38,20 @@ public class ControlFlowGradientTests
         new("TensorSharedWeightInLoop", "double F(Tensor<double> x, Tensor<double> w) { var h = x; for (int i = 0; i < 3; i++) { h = Ops.Sigmoid(Ops.MatMul(h, w)); } return Ops.Sum(h); }", [M, Square]),
         new("TensorLoopReadsElementTwice", "double F(Tensor<double>[] ws) { var s = 0.0; for (int i = 0; i < ws.Length; i++) { s += Ops.Sum(ws[i] * ws[i]); } return s; }", [[3, 2, 3]]),
         new("TensorSumOfLoopFromZero", "Tensor<double> F(Tensor<double> x, Tensor<double>[] ws) { var acc = x * 0.0; for (int i = 0; i < ws.Length; i++) { acc = acc + ws[i] * x; } return acc; }", [M, [3, 2, 3]]),
+        // branches: the gradient flows through the branch taken
+        new("HandWrittenRelu", "double F(double x) => x > 0 ? x : 0;", [null]),
+        new("ComparisonAlwaysTrue", "double F(double x) => x * x > -1 ? x * 3 : Math.Exp(x);", [null]),
+        new("ComparisonAlwaysFalse", "double F(double x) => x * x < -1 ? x * 3 : Math.Exp(x);", [null]),
+        new("NestedElseIfHuber", "double F(double p, double t) { var e = p - t; var l = 0.5 * e * e; if (e > 0.3) { l = 0.3 * (e - 0.15); } else if (e < -0.3) { l = -0.3 * (e + 0.15); } return l * p; }", [null, null]),
+        new("NestedElseIfHuberMiddle", "double F(double p, double t) { var e = (p - t) * 0.01; var l = 0.5 * e * e; if (e > 0.3) { l = 0.3 * (e - 0.15); } else if (e < -0.3) { l = -0.3 * (e + 0.15); } return l * p; }", [null, null]),
+        new("HandWrittenReluNegative", "double F(double x) => -x > 0 ? -x * 3 : 0.5 * x;", [null]),
+        new("BranchOnPassiveTaken", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int mode) => mode > 2 ? Ops.MatMul(x, w) : Ops.Tanh(x) * 2.0;", [M, Square, null]),
+        new("BranchOnPassiveNotTaken", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int mode) => mode < 2 ? Ops.MatMul(x, w) : Ops.Tanh(x) * 2.0;", [M, Square, null]),
+        new("IfElseAssignsLocals", "double F(double a, double b) { var s = a * b; var t = a; if (a > b) { s = s * a; t = Math.Sin(b); } else { s = s + b * b; } return s + t; }", [null, null]),
+        new("IfWithoutElse", "double F(double a, double b) { var s = a; if (b > 0) s = s * b + Math.Exp(a); return s * a; }", [null, null]),
+        new("BranchInsideLoop", "double F(double x, double w) { var y = x; for (int i = 0; i < 4; i++) { if (i % 2 == 0) { y = y * w; } else { y = Math.Tanh(y) + w; } } return y; }", [null, null]),
+        new("LoopInsideBranch", "double F(double x, int n) { var y = x; if (n > 1) { for (int i = 0; i < n; i++) { y = y * x; } } return y; }", [null, null]),
+        new("TensorBranchReadsRecordedValues", "double F(Tensor<double> x, Tensor<double> w, double s) { var h = Ops.MatMul(x, w); var r = s > 0 ? Ops.Sigmoid(h) * s : Ops.Exp(h); return Ops.Sum(r * h); }", [M, Square, null]),
         new("TensorArrayElementOutsideLoop", "double F(Tensor<double>[] ws, Tensor<double> x) => Ops.Sum(Ops.MatMul(x, ws[1]));", [[2, 3, 3], M]),
     ];
 

@@ -151,6 +151,42 @@ public class SnapshotTests
         Snapshot.Verify(result.Source("Models.Training.Loss.g.cs"), "WeightObject.Training.Loss");
     }
 
+    private const string BranchSource = """
+        namespace Models;
+
+        public static partial class Piecewise
+        {
+            /// <summary>ReLU written by hand: the gradient flows through the branch taken.</summary>
+            [Differentiable]
+            public static double Relu(double x) => x > 0 ? x : 0;
+
+            /// <summary>A Huber loss: quadratic near zero, linear beyond delta.</summary>
+            [Differentiable]
+            public static double Huber(double prediction, double target, [NoGradient] double delta)
+            {
+                var error = prediction - target;
+                var loss = 0.5 * error * error;
+                if (error > delta)
+                {
+                    loss = delta * (error - 0.5 * delta);
+                }
+                else if (error < -delta)
+                {
+                    loss = -delta * (error + 0.5 * delta);
+                }
+                return loss;
+            }
+        }
+        """;
+
+    [Fact]
+    public void Branches()
+    {
+        var result = Harness.Run(Harness.Usings + BranchSource);
+        Snapshot.Verify(result.Source("Models.Piecewise.Relu.g.cs"), "Branch.Piecewise.Relu");
+        Snapshot.Verify(result.Source("Models.Piecewise.Huber.g.cs"), "Branch.Piecewise.Huber");
+    }
+
     [Fact]
     public void Loop_over_time_and_over_layers()
     {
@@ -163,7 +199,7 @@ public class SnapshotTests
     public void Every_generated_file_is_a_snapshot_that_compiles()
     {
         // The snapshots above are only worth reading if the code they show compiles: Harness.Load fails on any warning.
-        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource, Harness.Usings + WeightObjectSource);
-        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 12);
+        Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource, Harness.Usings + WeightObjectSource, Harness.Usings + BranchSource);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 14);
     }
 }
