@@ -5,8 +5,9 @@ using System.Numerics.Tensors;
 namespace GradGen;
 
 // Shape ops: reshape, axis permutations, slicing, splitting and concatenation. Reshape of a dense tensor without
-// length-1 dimensions is a view (no copy, the result shares x's storage); every other op here copies into a new dense tensor, because the kernels
-// downstream (MatMul, element-wise ops) read dense row-major storage and a strided view would be copied by each reader.
+// length-1 dimensions is a view (no copy, the result shares x's storage); every other op here copies into a new dense
+// tensor, because the kernels downstream (MatMul, element-wise ops) read dense row-major storage and a strided view would
+// be copied by each reader.
 public static partial class Ops
 {
     /// <summary>
@@ -171,7 +172,11 @@ public static partial class Ops
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == -1 && inferred < 0) { inferred = d; continue; }
-            if (shape[d] < 0) throw new ArgumentException($"{op}: cannot reshape {TensorShape.Format(from)} to [{string.Join(", ", shape)}]: only one length may be -1 and none other negative.", nameof(shape));
+            if (shape[d] < 0)
+            {
+                throw new ArgumentException(
+                    $"{op}: cannot reshape {TensorShape.Format(from)} to [{string.Join(", ", shape)}]: only one length may be -1 and none other negative.", nameof(shape));
+            }
             known *= shape[d];
             lengths[d] = shape[d];
         }
