@@ -8,7 +8,7 @@ namespace GradGen;
 public static partial class Adjoint
 {
     /// <summary>
-    /// For y = <see cref="Ops.Gelu{T}"/>(x): into += dY ⊙ gelu′(x), where with u = √(2/π) (x + 0.044715 x³) and t = tanh u,
+    /// For y = <see cref="Ops.Gelu{T}(Tensor{T})"/>(x): into += dY ⊙ gelu′(x), where with u = √(2/π) (x + 0.044715 x³) and t = tanh u,
     /// gelu′(x) = ½ (1 + t) + ½ x (1 − t²) √(2/π) (1 + 3 · 0.044715 x²) (llm.c's <c>gelu_backward</c>).
     /// </summary>
     /// <param name="dY">∂L/∂y, x's shape.</param>

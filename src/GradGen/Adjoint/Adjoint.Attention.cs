@@ -8,7 +8,7 @@ namespace GradGen;
 public static partial class Adjoint
 {
     /// <summary>
-    /// For y = <see cref="Ops.CausalSoftmax{T}"/>(scores, scale): per query row i, over the visible positions j ≤ i only,
+    /// For y = <see cref="Ops.CausalSoftmax{T}(Tensor{T}, T)"/>(scores, scale): per query row i, over the visible positions j ≤ i only,
     /// into (scores̄)[i, j] += scale · y[i, j] · (dY[i, j] − Σ_{k ≤ i} dY[i, k] y[i, k]). Masked positions (j &gt; i) receive
     /// nothing, whatever dY holds there.
     /// </summary>

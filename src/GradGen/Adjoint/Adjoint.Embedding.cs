@@ -8,7 +8,7 @@ namespace GradGen;
 public static partial class Adjoint
 {
     /// <summary>
-    /// For y = <see cref="Ops.Embedding{T}"/>(table, ids, …): into (tablē, [V, C]) row ids[i] += dY row i, for every i — a
+    /// For y = <see cref="Ops.Embedding{T}(Tensor{T}, int[], int[])"/>(table, ids, …): into (tablē, [V, C]) row ids[i] += dY row i, for every i — a
     /// scatter-add, so an id that occurs several times accumulates every occurrence's gradient.
     /// </summary>
     /// <param name="dY">∂L/∂y, [...ids shape, C].</param>

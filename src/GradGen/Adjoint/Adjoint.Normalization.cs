@@ -8,7 +8,7 @@ namespace GradGen;
 public static partial class Adjoint
 {
     /// <summary>
-    /// The fused backward of y = <see cref="Ops.LayerNorm{T}"/>(x, weight, bias, eps), one pass over the rows (as llm.c's
+    /// The fused backward of y = <see cref="Ops.LayerNorm{T}(Tensor{T}, Tensor{T}, Tensor{T}, T)"/>(x, weight, bias, eps), one pass over the rows (as llm.c's
     /// <c>layernorm_backward</c>). The row statistics μ and rstd = 1/√(σ² + eps) are recomputed from x (no tape needed).
     /// With x̂ = (x − μ) · rstd and ĝ = dY ⊙ weight, per row of length C:
     /// <list type="bullet">

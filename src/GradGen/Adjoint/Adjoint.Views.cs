@@ -24,7 +24,7 @@ public static partial class Adjoint
     }
 
     /// <summary>
-    /// For y = <see cref="Ops.TransposeAxes{T}"/>(x, axis0, axis1): into (x̄) += dY with the two axes exchanged back.
+    /// For y = <see cref="Ops.TransposeAxes{T}(Tensor{T}, int, int)"/>(x, axis0, axis1): into (x̄) += dY with the two axes exchanged back.
     /// </summary>
     /// <param name="dY">∂L/∂y, y's shape.</param>
     /// <param name="axis0">The forward op's first axis.</param>
@@ -37,7 +37,7 @@ public static partial class Adjoint
     }
 
     /// <summary>
-    /// For y = <see cref="Ops.Permute{T}"/>(x, axes): into (x̄) += dY permuted back, x̄[…, i_axes[d], …] += dY[…, i_d, …].
+    /// For y = <see cref="Ops.Permute{T}(Tensor{T}, int[])"/>(x, axes): into (x̄) += dY permuted back, x̄[…, i_axes[d], …] += dY[…, i_d, …].
     /// </summary>
     /// <param name="dY">∂L/∂y, y's shape.</param>
     /// <param name="axes">The forward op's permutation.</param>

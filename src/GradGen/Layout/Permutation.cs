@@ -1,9 +1,10 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace GradGen;
 
-/// <summary>Moves elements between a tensor and its axis permutation (<see cref="Ops.Permute{T}"/> and its gradient).</summary>
+/// <summary>Moves elements between a tensor and its axis permutation (<see cref="Ops.Permute{T}(Tensor{T}, int[])"/> and its gradient).</summary>
 internal static class Permutation
 {
     /// <summary>

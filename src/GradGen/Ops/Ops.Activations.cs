@@ -18,17 +18,36 @@ public static partial class Ops
     /// y = ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))), element-wise; the shape of x.
     /// </summary>
     /// <param name="x">The input, any shape.</param>
-    public static Tensor<T> Gelu<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, static (s, d) =>
+    public static Tensor<T> Gelu<T>(Tensor<T> x) where T : IFloatingPointIeee754<T> => Unary(x, GeluSpan);
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="Gelu{T}(Tensor{T})"/>(x), allocation-free; <paramref name="into"/> has x's shape and
+    /// may be x. Returns it.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="into">The dense result buffer.</param>
+    public static Tensor<T> Gelu<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Gelu), x, into, GeluSpan);
+
+    /// <summary>d = gelu(s), in blocks through a scratch buffer, so <paramref name="d"/> may be <paramref name="s"/>.</summary>
+    private static void GeluSpan<T>(ReadOnlySpan<T> s, Span<T> d) where T : IFloatingPointIeee754<T>
     {
+        const int Block = 4096;
         T half = T.CreateChecked(0.5), k = T.CreateChecked(GeluScale), c = T.CreateChecked(GeluCubic);
-        TensorPrimitives.Multiply(s, s, d);                  // x²
-        TensorPrimitives.Multiply(d, c, d);
-        TensorPrimitives.Add(d, T.One, d);                   // 1 + c x²
-        TensorPrimitives.Multiply(d, s, d);                  // x + c x³
-        TensorPrimitives.Multiply(d, k, d);                  // √(2/π) (x + c x³)
-        TensorPrimitives.Tanh(d, d);
-        TensorPrimitives.Add(d, T.One, d);                   // 1 + tanh(·)
-        TensorPrimitives.Multiply(d, s, d);
-        TensorPrimitives.Multiply(d, half, d);               // ½ x (1 + tanh(·))
-    });
+        using var scratch = Scratch<T>.Rent(Math.Min(Block, s.Length));
+        for (int start = 0; start < s.Length; start += Block)
+        {
+            int length = Math.Min(Block, s.Length - start);
+            ReadOnlySpan<T> x = s.Slice(start, length);
+            Span<T> u = scratch.Span.Slice(0, length), y = d.Slice(start, length);
+            TensorPrimitives.Multiply(x, x, u);                  // x²
+            TensorPrimitives.Multiply(u, c, u);
+            TensorPrimitives.Add(u, T.One, u);                   // 1 + c x²
+            TensorPrimitives.Multiply(u, x, u);                  // x + c x³
+            TensorPrimitives.Multiply(u, k, u);                  // √(2/π) (x + c x³)
+            TensorPrimitives.Tanh(u, u);
+            TensorPrimitives.Add(u, T.One, u);                   // 1 + tanh(·)
+            TensorPrimitives.Multiply(u, half, u);
+            TensorPrimitives.Multiply(u, x, y);                  // ½ x (1 + tanh(·)); y may be x
+        }
+    }
 }

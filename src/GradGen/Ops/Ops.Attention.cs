@@ -20,19 +20,41 @@ public static partial class Ops
     public static Tensor<T> CausalSoftmax<T>(Tensor<T> scores, T scale) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(scores);
+        var result = Dense.AllocateForOverwrite<T>(scores.Lengths);
+        CausalSoftmaxRows(scores, scale, result);
+        return Dense.Wrap(result, scores.Lengths);
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="CausalSoftmax{T}(Tensor{T}, T)"/>(scores, scale), allocation-free (the masked
+    /// entries are set to 0); <paramref name="into"/> has the scores' shape and may be the scores. Returns it.
+    /// </summary>
+    /// <param name="scores">The scores [..., T, T].</param>
+    /// <param name="scale">Multiplies every score before the softmax.</param>
+    /// <param name="into">The dense result buffer.</param>
+    public static Tensor<T> CausalSoftmax<T>(Tensor<T> scores, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(into);
+        TensorShape.RequireSameShape(nameof(CausalSoftmax), nameof(scores), scores.Lengths, nameof(into), into.Lengths);
+        CausalSoftmaxRows(scores, scale, Dense.Target(nameof(CausalSoftmax), into));
+        return into;
+    }
+
+    private static void CausalSoftmaxRows<T>(Tensor<T> scores, T scale, Span<T> result) where T : IFloatingPointIeee754<T>
+    {
         int t = ValidateCausal(nameof(CausalSoftmax), scores.Lengths);
         ReadOnlySpan<T> s = Dense.Read(scores);
-        var result = Dense.Allocate<T>(scores.Lengths);
         for (int offset = 0; t > 0 && offset < s.Length; offset += t * t)
         {
             for (int i = 0; i < t; i++)
             {
-                Span<T> row = result.AsSpan(offset + i * t, i + 1);
+                Span<T> row = result.Slice(offset + i * t, i + 1);
                 TensorPrimitives.Multiply(s.Slice(offset + i * t, i + 1), scale, row);
                 SoftmaxRow<T>(row, row);
+                result.Slice(offset + i * t + i + 1, t - i - 1).Clear();
             }
         }
-        return Dense.Wrap(result, scores.Lengths);
     }
 
     /// <summary>Checks that a causal-attention tensor is [..., T, T]; returns T.</summary>

@@ -34,10 +34,37 @@ public static partial class Ops
         var shape = new nint[idsShape.Length + 1];
         for (int d = 0; d < idsShape.Length; d++) shape[d] = idsShape[d];
         shape[^1] = c;
-        ReadOnlySpan<T> rows = Dense.Read(table);
         var result = Dense.AllocateForOverwrite<T>(shape);
-        for (int i = 0; i < ids.Length; i++) rows.Slice(ids[i] * c, c).CopyTo(result.AsSpan(i * c, c));
+        Gather(Dense.Read(table), ids, c, result);
         return Dense.Wrap(result, shape);
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="Embedding{T}(Tensor{T}, int[], int[])"/>(table, ids), allocation-free:
+    /// <paramref name="into"/> is [..., C] with one row per id (its leading dimensions give the ids' shape). Returns it.
+    /// </summary>
+    /// <param name="table">The embedding table [V, C].</param>
+    /// <param name="ids">The ids, row-major, each in [0, V).</param>
+    /// <param name="into">The dense result buffer [..., C], ids.Length rows.</param>
+    /// <exception cref="ArgumentException">table is not 2-D, into does not hold one row of C per id, or an id is out of range.</exception>
+    public static Tensor<T> Embedding<T>(Tensor<T> table, int[] ids, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(into);
+        int c = ValidateEmbedding(nameof(Embedding), table.Lengths, ids);
+        if (into.Rank < 1 || into.Lengths[into.Rank - 1] != c || into.FlattenedLength != (long)ids.Length * c)
+        {
+            throw new ArgumentException(
+                $"Embedding: into {TensorShape.Format(into)} must be [..., {c}] with one row per id ({ids.Length} ids) for table {TensorShape.Format(table)}.", nameof(into));
+        }
+        Gather(Dense.Read(table), ids, c, Dense.Target(nameof(Embedding), into));
+        return into;
+    }
+
+    private static void Gather<T>(ReadOnlySpan<T> rows, int[] ids, int c, Span<T> result)
+    {
+        for (int i = 0; i < ids.Length; i++) rows.Slice(ids[i] * c, c).CopyTo(result.Slice(i * c, c));
     }
 
     /// <summary>Checks that the table is [V, C] and every id is in [0, V); returns C.</summary>

@@ -20,19 +20,42 @@ public static partial class Ops
     public static Tensor<T> LayerNorm<T>(Tensor<T> x, Tensor<T> weight, Tensor<T> bias, T eps) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
+        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
+        LayerNormRows(x, weight, bias, eps, result);
+        return Dense.Wrap(result, x.Lengths);
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="LayerNorm{T}(Tensor{T}, Tensor{T}, Tensor{T}, T)"/>(x, weight, bias, eps),
+    /// allocation-free; <paramref name="into"/> has x's shape and may be x. Returns it.
+    /// </summary>
+    /// <param name="x">The input [..., C].</param>
+    /// <param name="weight">The gain [C].</param>
+    /// <param name="bias">The shift [C].</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <param name="into">The dense result buffer.</param>
+    public static Tensor<T> LayerNorm<T>(Tensor<T> x, Tensor<T> weight, Tensor<T> bias, T eps, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(into);
+        TensorShape.RequireSameShape(nameof(LayerNorm), nameof(x), x.Lengths, nameof(into), into.Lengths);
+        LayerNormRows(x, weight, bias, eps, Dense.Target(nameof(LayerNorm), into));
+        return into;
+    }
+
+    private static void LayerNormRows<T>(Tensor<T> x, Tensor<T> weight, Tensor<T> bias, T eps, Span<T> result) where T : IFloatingPointIeee754<T>
+    {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(bias);
         int c = ValidateLayerNorm(nameof(LayerNorm), x, weight, nameof(weight));
         ValidateLayerNorm(nameof(LayerNorm), x, bias, nameof(bias));
         ReadOnlySpan<T> source = Dense.Read(x), w = Dense.Read(weight), b = Dense.Read(bias);
-        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
         for (int offset = 0; c > 0 && offset < source.Length; offset += c)
         {
-            Span<T> row = result.AsSpan(offset, c);
+            Span<T> row = result.Slice(offset, c);
             NormalizeRow(source.Slice(offset, c), eps, row);
             TensorPrimitives.MultiplyAdd(row, w, b, row);
         }
-        return Dense.Wrap(result, x.Lengths);
     }
 
     /// <summary>x̂ = (x − μ) · rstd for one row; returns rstd = 1 / √(σ² + eps).</summary>

@@ -5,8 +5,9 @@ using System.Numerics.Tensors;
 namespace GradGen;
 
 // Shape ops: reshape, axis permutations, slicing, splitting and concatenation. Reshape of a dense tensor without
-// length-1 dimensions is a view (no copy, the result shares x's storage); every other op here copies into a new dense tensor, because the kernels
-// downstream (MatMul, element-wise ops) read dense row-major storage and a strided view would be copied by each reader.
+// length-1 dimensions is a view (no copy, the result shares x's storage); every other op here copies into a new dense
+// tensor, because the kernels downstream (MatMul, element-wise ops) read dense row-major storage and a strided view would
+// be copied by each reader.
 public static partial class Ops
 {
     /// <summary>
@@ -54,11 +55,56 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(axes);
         int[] order = PermutationOf(nameof(Permute), x.Lengths, axes);
-        var shape = new nint[order.Length];
-        for (int d = 0; d < order.Length; d++) shape[d] = x.Lengths[order[d]];
+        nint[] shape = PermutedShape(x.Lengths, order);
         var result = Dense.AllocateForOverwrite<T>(shape);
         Permutation.Walk(Dense.Read(x), x.Lengths, order, result, accumulate: false);
         return Dense.Wrap(result, shape);
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="TransposeAxes{T}(Tensor{T}, int, int)"/>(x, axis0, axis1), allocation-free;
+    /// <paramref name="into"/> has the transposed shape and must not share storage with x. Returns it.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axis0">One axis.</param>
+    /// <param name="axis1">The other axis.</param>
+    /// <param name="into">The dense result buffer.</param>
+    public static Tensor<T> TransposeAxes<T>(Tensor<T> x, int axis0, int axis1, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(into);
+        int[] order = SwapAxes(nameof(TransposeAxes), x.Lengths, axis0, axis1);
+        return PermuteInto(nameof(TransposeAxes), x, order, into);
+    }
+
+    /// <summary>
+    /// <paramref name="into"/> = <see cref="Permute{T}(Tensor{T}, int[])"/>(x, axes), allocation-free; <paramref name="into"/>
+    /// has the permuted shape and must not share storage with x. Returns it.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="axes">A permutation of 0 … rank − 1.</param>
+    /// <param name="into">The dense result buffer.</param>
+    public static Tensor<T> Permute<T>(Tensor<T> x, int[] axes, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(axes);
+        ArgumentNullException.ThrowIfNull(into);
+        return PermuteInto(nameof(Permute), x, PermutationOf(nameof(Permute), x.Lengths, axes), into);
+    }
+
+    private static Tensor<T> PermuteInto<T>(string op, Tensor<T> x, int[] order, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    {
+        if (ReferenceEquals(x, into)) throw new ArgumentException($"{op}: into must not be x (the permutation is not done in place).", nameof(into));
+        TensorShape.RequireSameShape(op, "the permuted shape", PermutedShape(x.Lengths, order), nameof(into), into.Lengths);
+        Permutation.Walk(Dense.Read(x), x.Lengths, order, Dense.Target(op, into), accumulate: false);
+        return into;
+    }
+
+    private static nint[] PermutedShape(ReadOnlySpan<nint> lengths, int[] order)
+    {
+        var shape = new nint[order.Length];
+        for (int d = 0; d < order.Length; d++) shape[d] = lengths[order[d]];
+        return shape;
     }
 
     /// <summary>
@@ -171,7 +217,11 @@ public static partial class Ops
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == -1 && inferred < 0) { inferred = d; continue; }
-            if (shape[d] < 0) throw new ArgumentException($"{op}: cannot reshape {TensorShape.Format(from)} to [{string.Join(", ", shape)}]: only one length may be -1 and none other negative.", nameof(shape));
+            if (shape[d] < 0)
+            {
+                throw new ArgumentException(
+                    $"{op}: cannot reshape {TensorShape.Format(from)} to [{string.Join(", ", shape)}]: only one length may be -1 and none other negative.", nameof(shape));
+            }
             known *= shape[d];
             lengths[d] = shape[d];
         }
