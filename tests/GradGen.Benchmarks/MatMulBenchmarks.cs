@@ -15,7 +15,7 @@ namespace GradGen.Benchmarks;
 /// accumulate into C (one extra read of C per product); LibTorch returns a new tensor (disposed each call).
 /// </summary>
 [MemoryDiagnoser]
-[MedianColumn]
+[MedianColumn, MinColumn]
 public class MatMulBenchmarks
 {
     public sealed record Shape(string Kind, int M, int K, int N)

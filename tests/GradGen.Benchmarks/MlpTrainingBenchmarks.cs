@@ -15,7 +15,7 @@ namespace GradGen.Benchmarks;
 /// through TorchSharp, the baseline of the Ratio column.
 /// </summary>
 [MemoryDiagnoser]
-[MedianColumn]
+[MedianColumn, MinColumn]
 public class MlpTrainingBenchmarks
 {
     [Params(64, 256)]

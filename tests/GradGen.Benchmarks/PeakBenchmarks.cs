@@ -10,7 +10,7 @@ namespace GradGen.Benchmarks;
 /// cover the FMA latency on both pipes), <see cref="Iterations"/> rounds = Iterations × 12 × 16 flops per thread.
 /// GFLOP/s = flops / median time; docs/performance.md quotes kernels against it.
 /// </summary>
-[MedianColumn]
+[MedianColumn, MinColumn]
 public class PeakBenchmarks
 {
     /// <summary>Rounds per thread: 12 × 16 = 192 flops each, 1.92 GFLOP in total.</summary>
