@@ -105,11 +105,8 @@ internal static class RejectionText
     public static string TapeNotAccessible(string callee, string type) =>
         "a call to '" + callee + "', whose generated tape is declared inside '" + type + "' (private, protected or private protected) and so cannot be recorded in this method's tape (declare this method inside '" + type + "', or make '" + type + "' internal)";
 
-    public static string ComputedPassiveOperand(SyntaxNode syntax) =>
-        "'" + syntax + "' with a passive operand computed from parameters that its backward rule reads (pass the value in as a parameter, or compute it in a local of the caller)";
-
     public static string CallAcrossAssemblies(string callee) =>
-        "a call to '" + callee + "', a [Differentiable] method of another assembly (chaining across assemblies is not supported yet; copy it into this project or pass its result in as a [NoGradient] parameter)";
+        "a call to '" + callee + "', a [Differentiable] method of another assembly that has no backward this method can use there (its own project rejected it, or its generated members are not accessible from here; fix it there, or pass its result in as a [NoGradient] parameter)";
 
     public static string UnchainableCall(string callee, bool generic) =>
         "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)");

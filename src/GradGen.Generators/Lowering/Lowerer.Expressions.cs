@@ -171,6 +171,15 @@ internal sealed partial class Lowerer
         return -1;
     }
 
+    /// <summary>True when the callee's generated Forward, Pullback and Tape exist and this method may use them.</summary>
+    private bool HasGeneratedMembers(IMethodSymbol callee)
+    {
+        var type = callee.ContainingType;
+        var within = _method.ContainingType;
+        bool Usable(string name) => type.GetMembers(name).Any(m => _compilation.IsSymbolAccessibleWithin(m, within));
+        return Usable(callee.Name + Naming.ForwardSuffix) && Usable(callee.Name + Naming.PullbackSuffix) && type.GetTypeMembers(callee.Name + Naming.TapeSuffix).Any(t => _compilation.IsSymbolAccessibleWithin(t, within));
+    }
+
     /// <summary>
     /// The type that would hide the callee's tape from this method's tape, or null. Every generated tape struct is declared
     /// <c>public</c> (its members are internal), so the tape of a private helper can be a field of a public method's tape;
@@ -196,7 +205,10 @@ internal sealed partial class Lowerer
     {
         var callee = invocation.TargetMethod.OriginalDefinition;
         var syntax = invocation.Syntax;
-        if (callee.DeclaringSyntaxReferences.IsEmpty || callee.DeclaringSyntaxReferences.Any(r => !_compilation.ContainsSyntaxTree(r.SyntaxTree)))
+        // A [Differentiable] method of another assembly (a model library, a NuGet package) chains through the members
+        // GradGen generated there: they exist exactly when its own project accepted it.
+        var external = callee.DeclaringSyntaxReferences.IsEmpty || callee.DeclaringSyntaxReferences.Any(r => !_compilation.ContainsSyntaxTree(r.SyntaxTree));
+        if (external && !HasGeneratedMembers(callee))
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.CallAcrossAssemblies(callee.Name));
             return -1;
@@ -225,7 +237,7 @@ internal sealed partial class Lowerer
             operands[i] = Expression(argument.Value, depth + 1);
         }
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
-        _calls.Add((callee, syntax));
+        if (!external) _calls.Add((callee, syntax));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
         var target = new CallTarget(
             receiver,

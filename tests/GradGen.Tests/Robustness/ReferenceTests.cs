@@ -51,6 +51,42 @@ public sealed class ReferenceTests
         return output;
     });
 
+    [Fact]
+    public void A_call_into_another_assembly_chains_through_its_generated_backward()
+    {
+        using var image = new MemoryStream();
+        var emitted = LibraryCompilation.Value.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var consumer = Harness.Compilation(Harness.Usings + """
+            namespace App;
+
+            public static partial class Uses
+            {
+                [Differentiable] public static double Cube(double x) => Lib.L.Square(x) * x;
+                [Differentiable] public static double Net(Tensor<double> x, Tensor<double> w) => Ops.Sum(Lib.L.Layer(x, w) * 2.0);
+            }
+            """).AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        var result = Harness.Run(consumer);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains(result.Generated, g => g.HintName == "App.Uses.Cube.g.cs" && g.Source.Contains("global::Lib.L.SquarePullback(", StringComparison.Ordinal));
+
+        var context = new System.Runtime.Loader.AssemblyLoadContext("CrossAssembly" + Guid.NewGuid().ToString("N"), isCollectible: true);
+        image.Position = 0;
+        var library = context.LoadFromStream(image);
+        context.Resolving += (_, name) => name.Name == library.GetName().Name ? library : null;
+        using var consumerImage = new MemoryStream();
+        var consumerEmit = result.Output.Emit(consumerImage);
+        Assert.True(consumerEmit.Success, string.Join("\n", consumerEmit.Diagnostics));
+        consumerImage.Position = 0;
+        var uses = context.LoadFromStream(consumerImage).GetType("App.Uses")!;
+
+        // d(x²·x)/dx = 3x², through the library's SquarePullback.
+        var tuple = (System.Runtime.CompilerServices.ITuple)uses.GetMethods().Single(m => m.Name == "CubeBackward" && m.ReturnType.IsAssignableTo(typeof(System.Runtime.CompilerServices.ITuple))).Invoke(null, [1.5, 1d])!;
+        Assert.Equal(3.375, (double)tuple[0]!, 12);
+        Assert.Equal(3 * 1.5 * 1.5, (double)tuple[1]!, 12);
+        GradientChecker.CheckAll(uses, "Net", [[2, 3], [3, 3]], positive: false, seed: 11);
+    }
+
     public static TheoryData<string> Kinds => new() { "compilation reference", "assembly reference" };
 
     [Theory]
