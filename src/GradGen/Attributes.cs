@@ -20,3 +20,25 @@ public sealed class DifferentiableAttribute : Attribute
 public sealed class NoGradientAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Registers the method it marks as the backward (pullback) of another static method of the same type — a function
+/// GradGen cannot or should not see into: numerically stabler, faster, or a library call — in the manner of Swift's
+/// <c>@derivative(of:)</c> and JAX's <c>custom_vjp</c>. A <see cref="DifferentiableAttribute"/> method that calls the
+/// function then differentiates through this pullback.
+/// </summary>
+/// <remarks>
+/// The pullback of <c>T F(p₁, …, pₙ)</c> is <c>static void FPullback(p₁, …, pₙ, T y, T dY, gradients…)</c>: the
+/// function's parameters, its result <c>y</c>, the upstream gradient ∂L/∂y, then one gradient buffer per differentiable
+/// parameter (<c>float</c>/<c>double</c>/tensor, not <see cref="NoGradientAttribute"/>) in order — <c>ref</c> for a scalar,
+/// the tensor itself for a tensor — into which it must <b>add</b> ∂L/∂pᵢ. The analyzer checks this signature (GG0011).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class DerivativeOfAttribute : Attribute
+{
+    /// <summary>Registers the marked method as the pullback of <paramref name="function"/> (use <c>nameof</c>).</summary>
+    public DerivativeOfAttribute(string function) => Function = function;
+
+    /// <summary>The name of the function this is the derivative of: a static method of the same type.</summary>
+    public string Function { get; }
+}

@@ -50,6 +50,10 @@ public static class DiagnosticDescriptors
         "Call to a [Differentiable] method that cannot be differentiated",
         "[Differentiable] method '{0}' cannot be differentiated: it calls '{1}', which cannot be differentiated itself (see the diagnostics on '{1}')");
 
+    public static readonly DiagnosticDescriptor CustomDerivativeMismatch = Error("GG0011",
+        "Registered derivative does not match its function",
+        "[Differentiable] method '{0}' cannot use the derivative registered for '{1}': {2}; expected '{3}'");
+
     public static readonly DiagnosticDescriptor UnusedParameter = new("GG0010",
         "Parameter does not influence the result",
         "Parameter '{1}' of [Differentiable] method '{0}' does not influence the result, so its gradient is always zero; mark it [NoGradient] or use it",
@@ -66,6 +70,7 @@ public static class DiagnosticDescriptors
         RejectionKind.UnsupportedSignature => UnsupportedSignature,
         RejectionKind.Recursion => Recursion,
         RejectionKind.CalleeNotDifferentiable => CalleeNotDifferentiable,
+        RejectionKind.CustomDerivativeMismatch => CustomDerivativeMismatch,
         _ => UnsupportedConstruct,
     };
 }

@@ -172,7 +172,16 @@ internal sealed class BackwardPlanner
     private BackwardStatement CallBlock(Instruction instruction)
     {
         var callee = instruction.Callee!;
-        _tapes.Add(instruction.Id);
+        if (callee.CustomPullback is null)
+        {
+            _tapes.Add(instruction.Id);
+        }
+        else
+        {
+            // A registered pullback reads the arguments and the result.
+            foreach (var operand in instruction.Operands) _reads.Add(operand);
+            _reads.Add(instruction.Id);
+        }
         var statements = new List<BackwardStatement>();
         var arguments = new List<CallArgument>();
         for (var k = 0; k < instruction.Operands.Count; k++)

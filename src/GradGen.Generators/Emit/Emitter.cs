@@ -173,6 +173,9 @@ internal sealed class Emitter
             if (instruction.Region != region) continue;
             switch (instruction.Op)
             {
+                case OpKind.Call when instruction.Callee!.CustomPullback is not null:
+                    w.Line(Introduce(instruction) + " = " + instruction.Callee.Receiver + "." + instruction.Callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ");");
+                    break;
                 case OpKind.Call:
                     var callee = instruction.Callee!;
                     var arguments = string.Join(", ", instruction.Operands.Select(Name));
@@ -354,9 +357,18 @@ internal sealed class Emitter
                 var instruction = _instructions[block.Instruction];
                 var callee = instruction.Callee!;
                 w.Line();
-                w.Line("// " + instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name);
+                var call = instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")";
+                w.Line(callee.CustomPullback is null
+                    ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
+                    : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
                 foreach (var inner in block.Statements) Statement(inner);
                 var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? Ops + ".ZerosLike(" + Name(a.Value) + ")"));
+                if (callee.CustomPullback is not null)
+                {
+                    var values = instruction.Operands.Select(Name).Append(instruction.Name).Append(block.Upstream);
+                    w.Line(callee.Receiver + "." + callee.CustomPullback + "(" + string.Join(", ", values.Concat(arguments)) + ");");
+                    break;
+                }
                 w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
                 break;
             }

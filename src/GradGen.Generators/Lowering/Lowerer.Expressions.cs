@@ -167,6 +167,10 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, invocation.Syntax, RejectionText.NotAnOp(method));
             return -1;
         }
+        if (RegisteredDerivative(method.OriginalDefinition) is { } pullback)
+        {
+            return CustomCall(invocation, method.OriginalDefinition, pullback, depth);
+        }
         Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, RejectionText.NotDifferentiableCallWayOut(method));
         return -1;
     }

@@ -58,7 +58,7 @@ internal sealed partial class Lowerer
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IPropertyReferenceOperation { Property.Name: "Lengths", Instance: { } tensor }, Arguments.Length: 1 } lengths when IsTensor(tensor):
                 id = PassiveOf(operation.Syntax, type, "{0}.Lengths[{1}]", Expression(tensor, depth + 1), Expression(lengths.Arguments[0].Value, depth + 1));
                 return true;
-            case IArrayElementReferenceOperation { Indices.Length: 1 } element when IsPlainValueType(element.Type):
+            case IArrayElementReferenceOperation { Indices.Length: 1 } element:
                 id = PassiveOf(operation.Syntax, type, "{0}[{1}]", Expression(element.ArrayReference, depth + 1), Expression(element.Indices[0], depth + 1));
                 return true;
             case IArrayCreationOperation { Initializer: { } initializer, DimensionSizes.Length: 1, Type: IArrayTypeSymbol { ElementType: var elementType } } when IsPlainValueType(elementType):

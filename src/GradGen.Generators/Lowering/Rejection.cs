@@ -14,6 +14,7 @@ internal enum RejectionKind
     UnsupportedSignature,
     Recursion,
     CalleeNotDifferentiable,
+    CustomDerivativeMismatch,
 
     /// <summary>The method does not compile: the compiler's own errors explain it, so the analyzer adds nothing.</summary>
     DoesNotCompile,

@@ -9,6 +9,7 @@ internal static class Symbols
 {
     public const string DifferentiableAttribute = "GradGen.DifferentiableAttribute";
     public const string NoGradientAttribute = "GradGen.NoGradientAttribute";
+    public const string DerivativeOfAttribute = "GradGen.DerivativeOfAttribute";
 
     public static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);

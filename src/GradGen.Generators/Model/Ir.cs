@@ -137,7 +137,11 @@ internal sealed record Instruction(
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
 /// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>
-internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType);
+/// <param name="CustomPullback">
+/// For a function with a registered derivative (<c>[DerivativeOf]</c>): the user's pullback, called with the arguments, the
+/// result, the upstream gradient and the gradient buffers; the function itself runs as written (no tape of its own).
+/// </param>
+internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType, string? CustomPullback = null);
 
 /// <summary>A parameter of the forward method.</summary>
 /// <param name="Differentiable">True when a gradient is produced for it (a float/double/tensor parameter without [NoGradient]).</param>

@@ -52,6 +52,10 @@ public class ControlFlowGradientTests
         new("BranchInsideLoop", "double F(double x, double w) { var y = x; for (int i = 0; i < 4; i++) { if (i % 2 == 0) { y = y * w; } else { y = Math.Tanh(y) + w; } } return y; }", [null, null]),
         new("LoopInsideBranch", "double F(double x, int n) { var y = x; if (n > 1) { for (int i = 0; i < n; i++) { y = y * x; } } return y; }", [null, null]),
         new("TensorBranchReadsRecordedValues", "double F(Tensor<double> x, Tensor<double> w, double s) { var h = Ops.MatMul(x, w); var r = s > 0 ? Ops.Sigmoid(h) * s : Ops.Exp(h); return Ops.Sum(r * h); }", [M, Square, null]),
+        // functions with a registered derivative: the user's pullback, not the body, is differentiated
+        new("CustomScalarDerivative", "double F(double x, double w) => Custom.Softplus(x * w) * x;", [null, null]),
+        new("CustomTensorDerivative", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Custom.RowLogSumExp(Ops.MatMul(x, w)) * 3.0);", [M, Square]),
+        new("CustomDerivativeInactiveArgument", "double F([NoGradient] Tensor<double> x, double s) => Custom.Scale(x, s) + s;", [M, null]),
         new("TensorArrayElementOutsideLoop", "double F(Tensor<double>[] ws, Tensor<double> x) => Ops.Sum(Ops.MatMul(x, ws[1]));", [[2, 3, 3], M]),
     ];
 
@@ -62,8 +66,60 @@ public class ControlFlowGradientTests
         return data;
     }
 
+    /// <summary>Functions GradGen does not look into, each with a registered derivative.</summary>
+    public const string CustomSource = """
+        public static class Custom
+        {
+            /// <summary>log(1 + eˣ), computed stably with a branch GradGen need not see.</summary>
+            public static double Softplus(double x)
+            {
+                if (x > 20) return x;
+                return Math.Log(1 + Math.Exp(x));
+            }
+
+            [DerivativeOf(nameof(Softplus))]
+            public static void SoftplusPullback(double x, double y, double dY, ref double dX) => dX += dY / (1 + Math.Exp(-x));
+
+            /// <summary>log Σⱼ exp(x[i, j]) per row, with the max subtracted (a loop over spans).</summary>
+            public static Tensor<double> RowLogSumExp(Tensor<double> x)
+            {
+                var rows = (int)x.Lengths[0];
+                var columns = (int)x.Lengths[1];
+                var result = new double[rows];
+                for (var i = 0; i < rows; i++)
+                {
+                    var max = double.NegativeInfinity;
+                    for (var j = 0; j < columns; j++) max = Math.Max(max, x[i, j]);
+                    var sum = 0.0;
+                    for (var j = 0; j < columns; j++) sum += Math.Exp(x[i, j] - max);
+                    result[i] = max + Math.Log(sum);
+                }
+                return Tensor.Create(result, new nint[] { rows });
+            }
+
+            [DerivativeOf(nameof(RowLogSumExp))]
+            public static void RowLogSumExpPullback(Tensor<double> x, Tensor<double> y, Tensor<double> dY, Tensor<double> dX)
+            {
+                for (var i = 0; i < (int)x.Lengths[0]; i++)
+                {
+                    for (var j = 0; j < (int)x.Lengths[1]; j++) dX[i, j] += dY[i] * Math.Exp(x[i, j] - y[i]);
+                }
+            }
+
+            /// <summary>Σ x·s (x not differentiated at the call): the pullback still receives a buffer for x.</summary>
+            public static double Scale(Tensor<double> x, double s) => Ops.Sum(x) * s;
+
+            [DerivativeOf(nameof(Scale))]
+            public static void ScalePullback(Tensor<double> x, double s, double y, double dY, Tensor<double> dX, ref double dS)
+            {
+                dS += dY * Ops.Sum(x);
+                for (var i = 0; i < (int)x.Lengths[0]; i++) for (var j = 0; j < (int)x.Lengths[1]; j++) dX[i, j] += dY * s;
+            }
+        }
+        """;
+
     private static string[] Sources =>
-        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").ToArray();
+        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").Append(Harness.Usings + CustomSource).ToArray();
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
