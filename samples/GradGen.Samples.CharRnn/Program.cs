@@ -7,8 +7,10 @@ using GradGen.Samples.CharRnn;
 
 // A character-level RNN (Karpathy's min-char-rnn, batched) trained on this repository's own docs with the backward
 // pass GradGen generates at compile time from Rnn.Loss.
-const int Hidden = 128, Steps = 25, Batch = 16, Iterations = 1500, ReportEvery = 100;
-const float LearningRate = 0.1f;
+const int Hidden = 128, Steps = 25, Batch = 16, ReportEvery = 250;
+// The number of iterations may be given on the command line (dotnet run -c Release -- 20000).
+var Iterations = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3000;
+var LearningRate = args.Length > 1 ? float.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.05f;
 
 // 1. The text and its vocabulary.
 var corpus = Corpus.FromRepositoryDocs(AppContext.BaseDirectory);
