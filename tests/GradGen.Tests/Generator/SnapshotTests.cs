@@ -35,6 +35,13 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Mlp_model_class_loss()
+    {
+        var result = Harness.Run(Sample("GradGen.Samples.Mlp", "MlpModel.cs"));
+        Snapshot.Verify(result.Source("GradGen.Samples.Mlp.MlpModel.Loss.g.cs"), "Mlp.MlpModel.Loss");
+    }
+
+    [Fact]
     public void CharRnn_loss()
     {
         var result = Harness.Run(Sample("GradGen.Samples.CharRnn", "CharRnn.cs"));
