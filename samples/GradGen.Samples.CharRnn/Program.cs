@@ -9,7 +9,7 @@ using GradGen.Samples.CharRnn;
 // pass GradGen generates at compile time from Rnn.Loss.
 const int Hidden = 128, Steps = 25, Batch = 16, ReportEvery = 250;
 // The number of iterations may be given on the command line (dotnet run -c Release -- 20000).
-var Iterations = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3000;
+var Iterations = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 5000;
 var LearningRate = args.Length > 1 ? float.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.05f;
 
 // 1. The text and its vocabulary.
