@@ -34,6 +34,21 @@ public class SnapshotTests
         Snapshot.Verify(result.Source("GradGen.Samples.Mlp.Mlp.Loss.g.cs"), "Mlp.Loss");
     }
 
+    [Fact]
+    public void Mlp_model_class_loss()
+    {
+        var result = Harness.Run(Sample("GradGen.Samples.Mlp", "MlpModel.cs"));
+        Snapshot.Verify(result.Source("GradGen.Samples.Mlp.MlpModel.Loss.g.cs"), "Mlp.MlpModel.Loss");
+    }
+
+    [Fact]
+    public void CharRnn_loss()
+    {
+        var result = Harness.Run(Sample("GradGen.Samples.CharRnn", "CharRnn.cs"));
+        Snapshot.Verify(result.Source("GradGen.Samples.CharRnn.Rnn.Loss.g.cs"), "CharRnn.Rnn.Loss");
+        Snapshot.Verify(result.Source("GradGen.Samples.CharRnn.Rnn.Step.g.cs"), "CharRnn.Rnn.Step");
+    }
+
     private const string CrossMethodSource = """
         namespace Models;
 
