@@ -92,7 +92,7 @@ public static class ConsumerSources
             public static double Power(double x, int n)
             {
                 var y = 1.0;
-                for (var i = 0; i < n; i++)
+                while (y < n)
                     y = y * x;
                 return y;
             }
