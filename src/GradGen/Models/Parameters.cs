@@ -39,16 +39,10 @@ public static class Parameters
         {
             switch (leaf.Tensor)
             {
-                case Tensor<float> f: Clear(f); break;
-                case Tensor<double> d: Clear(d); break;
+                case Tensor<float> f: Ops.Clear(f); break;
+                case Tensor<double> d: Ops.Clear(d); break;
             }
         }
-    }
-
-    private static void Clear<T>(Tensor<T> tensor)
-    {
-        if (!tensor.IsDense) throw new ArgumentException("Parameters.Clear: a gradient tensor must be dense.", nameof(tensor));
-        System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength)).Clear();
     }
 
     /// <summary>

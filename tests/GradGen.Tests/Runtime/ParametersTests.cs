@@ -1,0 +1,65 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+
+namespace GradGen.Tests.Runtime;
+
+/// <summary>GradGen.Parameters over weight objects: zero gradients shaped like a model, clearing, leaves, and refusals.</summary>
+public class ParametersTests
+{
+    public sealed record Layer(Tensor<float> W, Tensor<float> B);
+
+    public sealed class Model
+    {
+        public Model(Layer[] layers, Tensor<float> head, int heads) { Layers = layers; Head = head; Heads = heads; }
+        public Layer[] Layers { get; }
+        public Tensor<float> Head { get; }
+        public int Heads { get; }
+    }
+
+    private static Tensor<float> Filled(float value, params nint[] shape) =>
+        Tensor.Create(Enumerable.Repeat(value, (int)shape.Aggregate((a, b) => a * b)).ToArray(), shape);
+
+    private static Model Sample() => new(new[] { new Layer(Filled(1, 2, 3), Filled(2, 3)), new Layer(Filled(3, 3, 3), Filled(4, 3)) }, Filled(5, 3, 4), 7);
+
+    [Fact]
+    public void ZerosLike_mirrors_the_model_with_zero_tensors_of_the_same_shapes()
+    {
+        var model = Sample();
+        var zeros = Parameters.ZerosLike(model);
+        Assert.Equal(7, zeros.Heads);
+        Assert.NotSame(model.Layers, zeros.Layers);
+        var leaves = Parameters.Leaves(model);
+        var zeroLeaves = Parameters.Leaves(zeros);
+        Assert.Equal(new[] { "Layers[0].W", "Layers[0].B", "Layers[1].W", "Layers[1].B", "Head" }, leaves.Select(l => l.Path));
+        Assert.Equal(leaves.Select(l => l.Path), zeroLeaves.Select(l => l.Path));
+        for (var i = 0; i < leaves.Count; i++)
+        {
+            var original = (Tensor<float>)leaves[i].Tensor;
+            var zero = (Tensor<float>)zeroLeaves[i].Tensor;
+            Assert.Equal(original.Lengths.ToArray(), zero.Lengths.ToArray());
+            Assert.All(zero.ToArray(), v => Assert.Equal(0f, v));
+            Assert.NotSame(original, zero);
+        }
+    }
+
+    [Fact]
+    public void Clear_zeroes_every_tensor_and_Tensors_lists_them_in_order()
+    {
+        var model = Sample();
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f, 5f }, Parameters.Tensors(model).Select(t => t.ToArray()[0]));
+        Parameters.Clear(model);
+        Assert.All(Parameters.Tensors(model), t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
+    }
+
+    [Fact]
+    public void A_shared_or_null_tensor_is_refused_with_its_path()
+    {
+        var shared = Filled(1, 2, 2);
+        var tied = new Model(new[] { new Layer(shared, Filled(0, 2)), new Layer(shared, Filled(0, 2)) }, Filled(0, 2, 2), 1);
+        var error = Assert.Throws<ArgumentException>(() => Parameters.ZerosLike(tied));
+        Assert.Contains("Layers[1].W", error.Message, StringComparison.Ordinal);
+        var missing = new Model(new[] { new Layer(Filled(0, 2, 2), null!) }, Filled(0, 2, 2), 1);
+        Assert.Contains("Layers[0].B", Assert.Throws<ArgumentException>(() => Parameters.Leaves(missing)).Message, StringComparison.Ordinal);
+    }
+}
