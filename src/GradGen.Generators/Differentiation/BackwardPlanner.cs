@@ -277,10 +277,13 @@ internal sealed class BackwardPlanner
         var before = new List<BackwardStatement>();
         var after = new List<BackwardStatement>();
         var body = _instructions.Where(i => Inside(i, loop.Id)).ToList();
-        if (!body.Any(i => _active[i.Id])) return; // no gradient flows through this loop
         var yield = Differentiator.YieldOf(loop, _instructions);
         var carried = body.Where(i => i.Op == OpKind.Carried && i.Region == loop.Id).OrderBy(i => i.Index).ToList();
         var results = _instructions.Where(i => i.Op == OpKind.LoopResult && i.Operands[0] == loop.Id).ToDictionary(i => i.Index);
+        // No gradient flows through this loop: nothing in it and none of its results receives one. (A result may receive
+        // one while nothing in the body does: the body overwrites it, so its initial value gets the gradient only when
+        // the loop runs no iteration.)
+        if (!body.Any(i => _active[i.Id]) && !results.Values.Any(r => _active[r.Id])) return;
 
         // Gradients of outer values that the body adds into live across iterations: declared before the loop.
         foreach (var instruction in body)
@@ -329,7 +332,17 @@ internal sealed class BackwardPlanner
         Region(loop.Id, inner);
         foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
         {
-            if (_active[value.Id]) inner.Add(new AssignGradient(next[value.Index], Gradient(value.Id), Declares: false));
+            if (_active[value.Id])
+            {
+                inner.Add(new AssignGradient(next[value.Index], Gradient(value.Id), Declares: false));
+            }
+            else
+            {
+                // The body does not read the carried value: the earlier iteration's yield (or the initial value) gets nothing.
+                var zero = Naming.Unique(Naming.Gradient(value.Name) + "Zero", _taken);
+                inner.Add(Declare(value.Id, zero));
+                inner.Add(new AssignGradient(next[value.Index], zero, Declares: false));
+            }
         }
         if (body.Any(i => _reads.Contains(i.Id) && i.Op is not (OpKind.Constant or OpKind.LoopIndex) || _tapes.Contains(i.Id))) _tapes.Add(loop.Id);
 

@@ -31,6 +31,12 @@ public class ControlFlowGradientTests
         new("ScalarLoopCarriedUnused", "double F(double x, double w) { var u = x; var v = w; for (int i = 0; i < 3; i++) { u = u * v; v = v + 1; } return u; }", [null, null]),
         new("ScalarBoundFromPassive", "double F(double x, int n) { var y = x; var m = n * 2 - 3; for (int i = 0; i < m; i++) { y = y * 0.9 + x; } return y; }", [null, null]),
 
+        // the body overwrites the carried value without reading it (found by the random programs): the initial value gets
+        // a gradient only when the loop runs no iteration, and each iteration's yield gets it once
+        new("LoopOverwritesCarried", "double F(double a, double c) { var h = Math.Sin(a); for (int i = 0; i < 2; i++) { h = Math.Cos(c) * a; } return h * h; }", [null, null]),
+        new("LoopOverwritesCarriedWithPassive", "double F(double a, [NoGradient] double k, int n) { var h = a * a; for (int i = 0; i < n - 3; i++) { h = Math.Abs(k); } return h * a; }", [null, null, null]),
+        new("LoopOverwritesCarriedTwoIterations", "double F(double a, [NoGradient] double k) { var h = a * a; for (int i = 0; i < 2; i++) { h = Math.Abs(k); } return h * a; }", [null, null]),
+
         // tensors carried: an RNN cell over time, a deep residual stack over an array of weights
         new("TensorRnn", "Tensor<double> F(Tensor<double> h0, Tensor<double> wh, Tensor<double> wx, Tensor<double>[] xs) { var h = h0; for (int t = 0; t < xs.Length; t++) { h = Ops.Tanh(Ops.MatMul(h, wh) + Ops.MatMul(xs[t], wx)); } return h; }", [M, [3, 3], [3, 3], [4, 2, 3]]),
         new("TensorResidualStack", "double F(Tensor<double> x, Tensor<double>[] ws) { var h = x; for (int i = 0; i < ws.Length; i++) { h = h + Ops.Tanh(Ops.MatMul(h, ws[i])); } return Ops.Sum(h * h); }", [M, [3, 3, 3]]),

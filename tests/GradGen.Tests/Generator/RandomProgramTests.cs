@@ -113,6 +113,7 @@ public sealed class RandomProgramTests
             "broadcast row", "tensor-scalar", "scalar-tensor", "MatMul", "Transpose", "Relu", "Sigmoid", "Ops.Tanh", "Ops.Exp", "Ops.Log",
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
+            "loop", "branch", "conditional",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -409,7 +410,8 @@ public sealed class RandomProgram
             string header = "    public static " + (resultKind == K.S ? "double" : "Tensor<double>") + " F(" + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
             // Now and then the classic shapes of a loss and of a layer: cross-entropy of logits, or a layer call, returned.
             E Result() =>
-                resultKind == K.S && HasTargets && Chance(0.3) ? CrossEntropy(1)
+                Chance(0.08) ? Conditional(resultKind)
+                : resultKind == K.S && HasTargets && Chance(0.3) ? CrossEntropy(1)
                 : resultKind != K.S && TensorCallPossible(resultKind) && Chance(0.15) ? TensorCall(resultKind, 1) ?? Gen(resultKind, 0)
                 : Gen(resultKind, 0);
             if (statements == 0)
@@ -516,6 +518,20 @@ public sealed class RandomProgram
         private string Statement()
         {
             var locals = _vars.Where(v => !v.IsParameter).ToList();
+            if (locals.Count > 0 && Chance(0.12))
+            {
+                // A counted loop carrying a local from one iteration to the next.
+                Use("loop");
+                return "for (int i = 0; i < 2; i++) { " + Reassign(Pick(locals)) + " }";
+            }
+            if (locals.Count > 0 && Chance(0.12))
+            {
+                // A branch on a comparison of a differentiated scalar (or on a shape): the gradient flows through the branch taken.
+                Use("branch");
+                var condition = Condition();
+                var then = Reassign(Pick(locals));
+                return Chance(0.3) ? "if (" + condition + ") { " + then + " }" : "if (" + condition + ") { " + then + " } else { " + Reassign(Pick(locals)) + " }";
+            }
             if (locals.Count > 0 && Chance(0.4)) return Reassign(Pick(locals));
             var kind = Pick(AvailableKinds());
             var value = Chance(0.1) ? Leaf(kind) : Gen(kind, Chance(0.5) ? 1 : 0);
@@ -525,6 +541,26 @@ public sealed class RandomProgram
             _vars.Add(new Var { Name = name, Kind = kind, Bound = value.Bound, Active = IsActive(value) });
             Use("local");
             return "var " + name + " = " + value.Text + ";";
+        }
+
+        /// <summary><c>c ? a : b</c> of the result's kind.</summary>
+        private E Conditional(K kind)
+        {
+            Use("conditional");
+            var condition = Condition();
+            var a = Gen(kind, 1);
+            var b = Gen(kind, 1);
+            return new E("(" + condition + " ? " + a.Text + " : " + b.Text + ")", kind, Math.Max(a.Bound, b.Bound));
+        }
+
+        /// <summary>A branch condition: a differentiated scalar compared with a constant, or a shape test.</summary>
+        private string Condition()
+        {
+            var scalars = _vars.Where(v => v.Kind == K.S).ToList();
+            if (scalars.Count == 0) return Tensor ? "x.Lengths[0] == 2" : "true";
+            var v = Pick(scalars);
+            v.Uses++;
+            return v.Name + (Chance(0.5) ? " > " : " < ") + (Chance(0.5) ? "0.3" : "-0.2");
         }
 
         private string Reassign(Var local)
