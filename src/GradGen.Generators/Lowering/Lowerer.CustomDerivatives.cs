@@ -32,17 +32,7 @@ internal sealed partial class Lowerer
                 new[] { function.Name, "'" + pullback.Name + "' is not accessible here", ExpectedPullback(function, pullback.Name) }, pullback.Locations.FirstOrDefault()));
             return -1;
         }
-        var operands = new int[invocation.Arguments.Length];
-        for (var i = 0; i < operands.Length; i++)
-        {
-            var argument = invocation.Arguments[i];
-            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (null or RefKind.None))
-            {
-                Reject(RejectionKind.UnsupportedConstruct, argument.Syntax, RejectionText.ParamsOrByReferenceArgument);
-                return -1;
-            }
-            operands[i] = Expression(argument.Value, depth + 1);
-        }
+        if (CallArguments(invocation, depth) is not { } operands) return -1;
         var target = new CallTarget(
             function.ContainingType.ToDisplayString(Symbols.Qualified),
             function.Name,

@@ -205,6 +205,23 @@ internal sealed partial class Lowerer
         return null;
     }
 
+    /// <summary>The arguments of a call that chains to a backward (by value, no params array), lowered; null after a rejection.</summary>
+    private int[]? CallArguments(IInvocationOperation invocation, int depth)
+    {
+        var operands = new int[invocation.Arguments.Length];
+        for (var i = 0; i < operands.Length; i++)
+        {
+            var argument = invocation.Arguments[i];
+            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (null or RefKind.None))
+            {
+                Reject(RejectionKind.UnsupportedConstruct, argument.Syntax, RejectionText.ParamsOrByReferenceArgument);
+                return null;
+            }
+            operands[i] = Expression(argument.Value, depth + 1);
+        }
+        return operands;
+    }
+
     private int Call(IInvocationOperation invocation, int depth)
     {
         var callee = invocation.TargetMethod.OriginalDefinition;
@@ -229,17 +246,7 @@ internal sealed partial class Lowerer
             return -1;
         }
 
-        var operands = new int[invocation.Arguments.Length];
-        for (var i = 0; i < operands.Length; i++)
-        {
-            var argument = invocation.Arguments[i];
-            if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter?.RefKind is not (null or RefKind.None))
-            {
-                Reject(RejectionKind.UnsupportedConstruct, argument.Syntax, RejectionText.ParamsOrByReferenceArgument);
-                return -1;
-            }
-            operands[i] = Expression(argument.Value, depth + 1);
-        }
+        if (CallArguments(invocation, depth) is not { } operands) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
         if (!external) _calls.Add((callee, syntax));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
