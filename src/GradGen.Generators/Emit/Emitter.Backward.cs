@@ -1,0 +1,175 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using GradGen.Generators.Differentiation;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Emit;
+
+/// <summary>Emit, the backward sweep: the pullback, printing the backward plan statement by statement.</summary>
+internal sealed partial class Emitter
+{
+    // ── the backward sweep ───────────────────────────────────────────────────────────────
+
+    private string UpstreamType => M.ReturnType.TypeName;
+
+    private string GradientParameterList(bool withTypes) => string.Join(", ", GradientNames.Select(g =>
+    {
+        var type = M.Parameters[g.Key].Type;
+        var isRef = type.Kind == ValueKind.Scalar;
+        return (isRef ? "ref " : "") + (withTypes ? type.TypeName + " " : "") + g.Value;
+    }));
+
+    private void Pullback()
+    {
+        var w = _writer;
+        var upstream = _names.Upstream;
+        w.Line("/// <summary>");
+        w.Line("/// The backward sweep of <c>" + M.Name + "</c>: given <paramref name=\"" + upstream + "\"/> = ∂L/∂" + Name(M.Result) + ", adds ∂L/∂" +
+               string.Join(", ∂L/∂", Differentiable.Select(p => p.Name.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Value)) + ".");
+        w.Line("/// </summary>");
+        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
+
+        var fields = TapeFields(-1);
+        if (fields.Count > 0)
+        {
+            w.Line("// values recorded by the forward sweep");
+            foreach (var (_, name) in fields) w.Line("var " + name + " = " + _names.Tape + "." + name + ";");
+        }
+        foreach (var statement in _plan.Backward) Statement(statement);
+        w.Close();
+    }
+
+    /// <summary>Prints one statement of the backward plan.</summary>
+    private void Statement(BackwardStatement statement)
+    {
+        var w = _writer;
+        switch (statement)
+        {
+            case RuleBlock block:
+            {
+                var instruction = _instructions[block.Instruction];
+                var rule = RuleOf(instruction);
+                w.Line();
+                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
+                       + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
+                foreach (var inner in block.Statements) Statement(inner);
+                break;
+            }
+            case CallBlock block:
+            {
+                var instruction = _instructions[block.Instruction];
+                var callee = instruction.Callee!;
+                w.Line();
+                var call = instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")";
+                w.Line(callee.CustomPullback is null
+                    ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
+                    : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
+                foreach (var inner in block.Statements) Statement(inner);
+                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? Ops + ".ZerosLike(" + Name(a.Value) + ")"));
+                if (callee.CustomPullback is not null)
+                {
+                    var values = instruction.Operands.Select(Name).Append(instruction.Name).Append(block.Upstream);
+                    w.Line(callee.Receiver + "." + callee.CustomPullback + "(" + string.Join(", ", values.Concat(arguments)) + ");");
+                    break;
+                }
+                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                break;
+            }
+            case ReturnedAsIs returned:
+            {
+                var result = _instructions[returned.Value];
+                w.Line();
+                w.Line("// " + result.Name + " is returned as is  ⇒  ∂L/∂" + result.Name + " += ∂L/∂result");
+                w.Line(result.Type.Kind == ValueKind.Tensor
+                    ? AdjointClass + ".Identity(" + returned.Upstream + ", " + returned.Gradient + ");"
+                    : returned.Gradient + " += " + returned.Upstream + ";");
+                break;
+            }
+            case DeclareGradient declare:
+                w.Line(ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
+                break;
+            case HandOnGradient handOn:
+                w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
+                break;
+            case AddGradient add:
+                w.Line(_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + ");"
+                    : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
+                    : add.Target + " += " + add.From + ";");
+                break;
+            case AssignGradient assign:
+                w.Line((assign.Declares ? "var " : "") + assign.Target + " = " + assign.From + ";");
+                break;
+            case Sequence sequence:
+                foreach (var inner in sequence.Statements) Statement(inner);
+                break;
+            case ReverseLoop loop:
+                ReverseLoop(loop);
+                break;
+            case BranchBlock branch:
+            {
+                var condition = Name(_instructions[branch.Branch].Operands[0]);
+                w.Line();
+                w.Line("// if (" + condition + ") { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took");
+                foreach (var inner in branch.Before) Statement(inner);
+                w.Open("if (" + condition + ")");
+                foreach (var inner in branch.Then) Statement(inner);
+                w.Close();
+                w.Open("else");
+                foreach (var inner in branch.Else) Statement(inner);
+                w.Close();
+                break;
+            }
+            case AccumulateAll all:
+            {
+                var instruction = _instructions[all.Instruction];
+                var code = new StringBuilder(Render(RuleOf(instruction).Kernel!, instruction, all.Upstream, null));
+                for (var k = 0; k < all.Targets.Count; k++) code.Replace(Operand.Intos[k], all.Targets[k].Length > 0 ? all.Targets[k] : "null");
+                w.Line(code + ";");
+                break;
+            }
+            case Accumulate accumulate:
+            {
+                var instruction = _instructions[accumulate.Instruction];
+                var operand = _instructions[instruction.Operands[accumulate.Operand]];
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target);
+                w.Line(operand.Type.Kind == ValueKind.Tensor ? code + ";"
+                    : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
+                    : accumulate.Target + " += " + code + ";");
+                break;
+            }
+        }
+    }
+
+    /// <summary>A loop's iterations in reverse, each loading what its forward iteration recorded.</summary>
+    private void ReverseLoop(ReverseLoop loop)
+    {
+        var w = _writer;
+        var instruction = _instructions[loop.Loop];
+        var index = Name(LoopIndex(loop.Loop));
+        var lo = Name(instruction.Operands[0]);
+        var hi = Name(instruction.Operands[1]);
+        w.Line();
+        w.Line("// for (" + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+        foreach (var statement in loop.Before) Statement(statement);
+        w.Open("for (var " + index + " = " + hi + " - 1; " + index + " >= " + lo + "; " + index + "--)");
+        if (_plan.SavedTapes.Contains(loop.Loop))
+        {
+            var step = _names.Steps[loop.Loop];
+            w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + Offset(index, lo) + "];");
+            foreach (var (_, name) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
+        }
+        foreach (var statement in loop.Body) Statement(statement);
+        w.Close();
+        foreach (var statement in loop.After) Statement(statement);
+    }
+
+    /// <summary>A zero gradient for a value: a tensor of its shape, a container (array, weight object) shaped like it, or a scalar 0.</summary>
+    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind switch
+    {
+        ValueKind.Tensor => "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");",
+        ValueKind.Container => "var " + gradientName + " = global::GradGen.Parameters.ZerosLike(" + valueName + ");",
+        _ => type.TypeName + " " + gradientName + " = 0;",
+    };
+}

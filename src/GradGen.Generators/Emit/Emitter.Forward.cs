@@ -1,0 +1,171 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using GradGen.Generators.Differentiation;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Emit;
+
+/// <summary>Emit, the forward sweep: instructions in order, loops recording one tape per iteration, branches.</summary>
+internal sealed partial class Emitter
+{
+    // ── the forward sweep ────────────────────────────────────────────────────────────────
+
+    private string ParameterList => string.Join(", ", M.Parameters.Select(p => p.Type.TypeName + " " + p.Name));
+
+    private string ArgumentList => string.Join(", ", M.Parameters.Select(p => p.Name));
+
+    private void Forward()
+    {
+        var w = _writer;
+        w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _names.Tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
+        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _names.Tape + ")");
+        ForwardRegion(-1);
+        var fields = TapeFields(-1).Select(f => f.Name).ToList();
+        w.Line(fields.Count == 0 ? _names.Tape + " = default;" : _names.Tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
+        w.Line("return " + Name(M.Result) + ";");
+        w.Close();
+    }
+
+    private void ForwardRegion(int region)
+    {
+        var w = _writer;
+        foreach (var id in _plan.Forward)
+        {
+            var instruction = _instructions[id];
+            if (instruction.Region != region) continue;
+            switch (instruction.Op)
+            {
+                case OpKind.Call when instruction.Callee!.CustomPullback is not null:
+                    w.Line(Introduce(instruction) + " = " + instruction.Callee.Receiver + "." + instruction.Callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ");");
+                    break;
+                case OpKind.Call:
+                    var callee = instruction.Callee!;
+                    var arguments = string.Join(", ", instruction.Operands.Select(Name));
+                    var result = _plan.Saved.Contains(id) && Hoisted(id) ? instruction.Name : Local(instruction.Type.TypeName) + " " + instruction.Name;
+                    var calleeTape = _plan.SavedTapes.Contains(id) && Hoisted(id) ? _names.Tapes[id] : Local(callee.TapeType) + " " + _names.Tapes[id];
+                    w.Line(result + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + calleeTape + ");");
+                    break;
+                case OpKind.For:
+                    ForwardLoop(instruction);
+                    break;
+                case OpKind.If:
+                    ForwardBranch(instruction);
+                    break;
+                case OpKind.LoopIndex:
+                case OpKind.Carried:
+                case OpKind.Yield:
+                case OpKind.Else:
+                case OpKind.IfResult:
+                    break; // printed by ForwardLoop and ForwardBranch
+                case OpKind.LoopResult:
+                    w.Line(Introduce(instruction) + " = " + Name(Carried(instruction.Operands[0], instruction.Index)) + ";");
+                    break;
+                case OpKind.Passive:
+                    w.Line(Introduce(instruction) + " = " + PassiveExpression(instruction) + ";");
+                    break;
+                case OpKind.Element:
+                    w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "];");
+                    break;
+                case OpKind.Member:
+                    w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
+                    break;
+                default:
+                    w.Line(Introduce(instruction) + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A loop: its carried values start from their initial values; each iteration runs the body, records what the backward
+    /// sweep reads in that iteration's tape, and moves the yielded values into the carried ones.
+    /// </summary>
+    private void ForwardLoop(Instruction loop)
+    {
+        var w = _writer;
+        var index = Name(LoopIndex(loop.Id));
+        var lo = Name(loop.Operands[0]);
+        var hi = Name(loop.Operands[1]);
+        var carried = _instructions.Where(i => i.Op == OpKind.Carried && i.Region == loop.Id).OrderBy(i => i.Index).ToList();
+        var yield = Differentiator.YieldOf(loop, _instructions);
+        foreach (var value in carried) w.Line("var " + value.Name + " = " + Name(Differentiator.InitialValue(loop, value.Index)) + ";");
+        var recorded = _plan.SavedTapes.Contains(loop.Id);
+        if (recorded)
+        {
+            w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + "];");
+        }
+        w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
+        ForwardRegion(loop.Id);
+        if (recorded)
+        {
+            w.Line(_names.Tapes[loop.Id] + "[" + Offset(index, lo) + "] = new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ");");
+        }
+        // Every yielded value is read before any carried value is overwritten (a yield may swap carried values).
+        var moves = carried.Where(c => yield.Operands[c.Index] != c.Id).ToList();
+        var swaps = moves.Any(c => _instructions[yield.Operands[c.Index]] is { Op: OpKind.Carried } other && other.Region == loop.Id);
+        if (swaps)
+        {
+            foreach (var value in moves) w.Line("var " + value.Name + "Next = " + Name(yield.Operands[value.Index]) + ";");
+            foreach (var value in moves) w.Line(value.Name + " = " + value.Name + "Next;");
+        }
+        else
+        {
+            foreach (var value in moves) w.Line(value.Name + " = " + Name(yield.Operands[value.Index]) + ";");
+        }
+        w.Close();
+    }
+
+    /// <summary>The iteration number of a loop index: <c>i - lo</c>, or <c>i</c> when the loop starts at 0.</summary>
+    private static string Offset(string index, string lo) => lo == "0" ? index : index + " - " + lo;
+
+    /// <summary>
+    /// A branch: what its regions record and the merged values are declared before it; each region assigns them.
+    /// </summary>
+    private void ForwardBranch(Instruction branch)
+    {
+        var w = _writer;
+        var otherwise = Differentiator.ElseOf(branch, _instructions);
+        var regions = new[] { branch, otherwise };
+        // The outermost branch below the recording region declares what all the branches nested in it record.
+        var outermost = branch.Region == TapeRegion(branch.Id);
+        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && regions.Any(r => Within(id, r.Id))))
+        {
+            if (_plan.Saved.Contains(id)) w.Line(_instructions[id].Type.TypeName + " " + Name(id) + " = default!;");
+            if (_plan.SavedTapes.Contains(id)) w.Line(SavedTapeType(id) + " " + _names.Tapes[id] + " = default!;");
+        }
+        var results = _instructions.Where(i => i.Op == OpKind.IfResult && i.Operands[0] == branch.Id).OrderBy(i => i.Index).ToList();
+        foreach (var result in results.Where(r => !(Hoisted(r.Id) && _plan.Saved.Contains(r.Id)))) w.Line(result.Type.TypeName + " " + result.Name + " = default!;");
+        w.Open("if (" + Name(branch.Operands[0]) + ")");
+        ForwardRegion(branch.Id);
+        foreach (var result in results) w.Line(result.Name + " = " + Name(Differentiator.YieldOf(branch, _instructions).Operands[result.Index]) + ";");
+        w.Close();
+        w.Open("else");
+        ForwardRegion(otherwise.Id);
+        foreach (var result in results) w.Line(result.Name + " = " + Name(Differentiator.YieldOf(otherwise, _instructions).Operands[result.Index]) + ";");
+        w.Close();
+    }
+
+    /// <summary>True when an instruction lies in a region (directly or nested).</summary>
+    private bool Within(int id, int region)
+    {
+        for (var r = _instructions[id].Region; r >= 0; r = _instructions[r].Region)
+        {
+            if (r == region) return true;
+        }
+        return false;
+    }
+
+    private int LoopIndex(int loop) => _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop).Id;
+
+    private int Carried(int loop, int index) => _instructions.First(i => i.Op == OpKind.Carried && i.Region == loop && i.Index == index).Id;
+
+    /// <summary>A passive value's C# expression, its operands' names in place of <c>{0}</c>, <c>{1}</c>, ….</summary>
+    private string PassiveExpression(Instruction instruction)
+    {
+        var builder = new StringBuilder(instruction.Template);
+        for (var k = 0; k < instruction.Operands.Count; k++) builder.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", Name(instruction.Operands[k]));
+        return builder.ToString();
+    }
+}
