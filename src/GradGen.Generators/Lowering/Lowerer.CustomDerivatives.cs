@@ -14,7 +14,7 @@ namespace GradGen.Generators.Lowering;
 internal sealed partial class Lowerer
 {
     /// <summary>The method registered (with <c>[DerivativeOf]</c>) as the derivative of <paramref name="function"/>, or null.</summary>
-    private static IMethodSymbol? RegisteredDerivative(IMethodSymbol function) =>
+    internal static IMethodSymbol? RegisteredDerivative(IMethodSymbol function) =>
         function.ContainingType?.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.GetAttributes().Any(a =>
             a.AttributeClass?.ToDisplayString() == Symbols.DerivativeOfAttribute && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == function.Name));
 
@@ -63,7 +63,7 @@ internal sealed partial class Lowerer
     }
 
     /// <summary>The pullback's parameters: the function's, its result, the upstream gradient, then one gradient per differentiable parameter.</summary>
-    private static System.Collections.Generic.IEnumerable<(ITypeSymbol Type, RefKind RefKind, string Name)> ExpectedParameters(IMethodSymbol function)
+    internal static System.Collections.Generic.IEnumerable<(ITypeSymbol Type, RefKind RefKind, string Name)> ExpectedParameters(IMethodSymbol function)
     {
         foreach (var parameter in function.Parameters) yield return (parameter.Type, RefKind.None, parameter.Name);
         yield return (function.ReturnType, RefKind.None, "y");

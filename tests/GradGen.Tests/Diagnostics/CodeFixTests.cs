@@ -151,6 +151,44 @@ public class CodeFixTests
         }
         """, usings: false);
 
+    // ── GG0004: register a derivative for the called function (a correctly typed pullback stub) ────
+
+    [Fact]
+    public Task GG0004_registers_a_derivative_stub_for_the_callee() => Verify.CodeFix<RegisterDerivativeCodeFixProvider>("""
+        public static partial class C
+        {
+            public static double Blend(Tensor<double> x, double s, int n)
+            {
+                var total = 0.0;
+                while (total < n) total += Ops.Sum(x) * s;
+                return total;
+            }
+
+            [Differentiable]
+            public static double F(Tensor<double> x, double s) => {|GG0004:Blend(x, s, 3)|} * s;
+        }
+        """, """
+        public static partial class C
+        {
+            public static double Blend(Tensor<double> x, double s, int n)
+            {
+                var total = 0.0;
+                while (total < n) total += Ops.Sum(x) * s;
+                return total;
+            }
+
+            [DerivativeOf(nameof(Blend))]
+            public static void BlendPullback(Tensor<double> x, double s, int n, double y, double dY, Tensor<double> dX, ref double dS)
+            {
+                // Add ∂L/∂(each parameter) = ∂L/∂y · ∂y/∂(parameter) into dX, dS.
+                throw new System.NotImplementedException();
+            }
+
+            [Differentiable]
+            public static double F(Tensor<double> x, double s) => Blend(x, s, 3) * s;
+        }
+        """);
+
     // ── GG0004: mark the called method [Differentiable] when Lower accepts it ─────────────────────
 
     [Fact]
