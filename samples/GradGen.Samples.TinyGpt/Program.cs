@@ -40,9 +40,19 @@ var batches = new Random(options.Seed + 1);
 var losses = new List<float>();
 var clock = new Stopwatch();
 
-void Step()
+// Learning rate: linear warm-up over the first 5% of the steps, then cosine decay to a tenth (as llm.c and nanoGPT).
+double Schedule(int step)
+{
+    var warmup = Math.Max(1, options.Steps / 20);
+    if (step <= warmup) return options.LearningRate * step / warmup;
+    var progress = (step - warmup) / (double)Math.Max(1, options.Steps - warmup);
+    return options.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+}
+
+void Step(int step)
 {
     var (tokens, targets) = corpus.Batch(batches, B, T);
+    optimizer.LearningRate = Schedule(step);
     clock.Restart();
     Parameters.Clear(gradient);
     var loss = TinyGpt.LossBackward(model, tokens, targets, B, T, gradient);
@@ -63,7 +73,7 @@ if (AnsiConsole.Profile.Capabilities.Interactive)
             var task = context.AddTask("training", maxValue: Math.Max(1, options.Steps));
             for (var step = 1; step <= options.Steps; step++)
             {
-                Step();
+                Step(step);
                 task.Description = Status(step);
                 task.Increment(1);
             }
@@ -73,7 +83,7 @@ else
 {
     for (var step = 1; step <= options.Steps; step++)
     {
-        Step();
+        Step(step);
         if (step == 1 || step % 25 == 0 || step == options.Steps) Console.WriteLine(Status(step));
     }
 }
