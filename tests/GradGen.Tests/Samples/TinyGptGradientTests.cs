@@ -15,7 +15,7 @@ public class TinyGptGradientTests
 {
     private const int B = 2, T = 8, C = 16, NH = 4, V = 32, L = 2;
 
-    private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(TinyGptSource.InDouble(TinyGptSource.Model), TinyGptSource.InDouble(TinyGptSource.Weights)));
+    private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(TinyGptSource.InDouble(TinyGptSource.Model), TinyGptSource.InDouble(TinyGptSource.Initialisation)));
 
     [Fact]
     public void Every_gradient_tensor_of_the_whole_model_matches_finite_differences()

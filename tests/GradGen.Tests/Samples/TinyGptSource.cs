@@ -4,17 +4,17 @@ using System.Text.RegularExpressions;
 
 namespace GradGen.Tests.Samples;
 
-/// <summary>The model source of samples/GradGen.Samples.TinyGpt (TinyGpt.cs and Gpt.cs), as written and as a double twin.</summary>
+/// <summary>The model source of samples/GradGen.Samples.TinyGpt (TinyGpt.cs and Gpt.Init.cs), as written and as a double twin.</summary>
 public static class TinyGptSource
 {
     private static string Folder([CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "samples", "GradGen.Samples.TinyGpt"));
 
-    /// <summary>TinyGpt.cs: the [Differentiable] forward pass.</summary>
+    /// <summary>TinyGpt.cs: the weight classes and the [Differentiable] forward pass.</summary>
     public static string Model => File.ReadAllText(Path.Combine(Folder(), "TinyGpt.cs"));
 
-    /// <summary>Gpt.cs: the weight classes and GPT-2's initialisation.</summary>
-    public static string Weights => File.ReadAllText(Path.Combine(Folder(), "Gpt.cs"));
+    /// <summary>Gpt.Init.cs: GPT-2's initialisation.</summary>
+    public static string Initialisation => File.ReadAllText(Path.Combine(Folder(), "Gpt.Init.cs"));
 
     /// <summary>
     /// The same source in double: <c>float</c> → <c>double</c>, <c>MathF</c> → <c>Math</c>, float literals (<c>1e-5f</c>) →
