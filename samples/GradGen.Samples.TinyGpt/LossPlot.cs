@@ -17,7 +17,9 @@ public static class LossPlot
             losses.Select((l, i) => (i + 1).ToString(CultureInfo.InvariantCulture) + "," + l.ToString("R", CultureInfo.InvariantCulture)).Prepend("step,loss"));
         var plot = new ScottPlot.Plot();
         var steps = Enumerable.Range(1, losses.Count).Select(i => (double)i).ToArray();
-        plot.Add.Scatter(steps, losses.Select(l => (double)l).ToArray());
+        var curve = plot.Add.Scatter(steps, losses.Select(l => (double)l).ToArray());
+        curve.MarkerSize = 0;
+        curve.LegendText = "loss of the step's batch";
         var uniform = plot.Add.HorizontalLine(Math.Log(256));
         uniform.LegendText = "uniform, ln 256";
         plot.Title("TinyGpt training loss (byte-level cross-entropy)");

@@ -17,7 +17,7 @@ public sealed class Options
     /// <summary>L, transformer blocks.</summary>
     public int Layers { get; private set; } = 4;
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; private set; } = 500;
+    public int Steps { get; private set; } = 800;
     /// <summary>AdamW's learning rate.</summary>
     public double LearningRate { get; private set; } = 2e-3;
     /// <summary>Seed of the initialisation and the batches.</summary>
@@ -34,7 +34,7 @@ public sealed class Options
     /// <summary>The usage text.</summary>
     public const string Usage = """
         dotnet run -c Release --project samples/GradGen.Samples.TinyGpt -- [options]
-          --steps N        optimizer steps (500)          --lr X          AdamW learning rate (0.002)
+          --steps N        optimizer steps (800)          --lr X          AdamW learning rate (0.002)
           --batch B        sequences per step (4)         --seq T         tokens per sequence (64)
           --channels C     channels (128)                 --heads NH      attention heads (4)
           --layers L       transformer blocks (4)         --seed S        random seed (1)

@@ -40,10 +40,10 @@ var batches = new Random(options.Seed + 1);
 var losses = new List<float>();
 var clock = new Stopwatch();
 
-// Learning rate: linear warm-up over the first 5% of the steps, then cosine decay to a tenth (as llm.c and nanoGPT).
+// Learning rate: linear warm-up over 100 steps (a fifth of a shorter run), then cosine decay to a tenth (as nanoGPT).
 double Schedule(int step)
 {
-    var warmup = Math.Max(1, options.Steps / 20);
+    var warmup = Math.Max(1, Math.Min(100, options.Steps / 5));
     if (step <= warmup) return options.LearningRate * step / warmup;
     var progress = (step - warmup) / (double)Math.Max(1, options.Steps - warmup);
     return options.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
