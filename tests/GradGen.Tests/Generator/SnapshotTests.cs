@@ -211,10 +211,22 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void TinyGpt_block_and_whole_model()
+    {
+        // samples/GradGen.Samples.TinyGpt: Block (attention + MLP), and the whole model: Logits (embeddings, the blocks, the
+        // final layer norm, tied output projection) and Loss (softmax-cross-entropy over all B·T positions).
+        var result = Harness.Run(Sample("GradGen.Samples.TinyGpt", "TinyGpt.cs"));
+        Snapshot.Verify(result.Source("GradGen.Samples.TinyGpt.TinyGpt.Block.g.cs"), "TinyGpt.Block");
+        Snapshot.Verify(result.Source("GradGen.Samples.TinyGpt.TinyGpt.Logits.g.cs"), "TinyGpt.Logits");
+        Snapshot.Verify(result.Source("GradGen.Samples.TinyGpt.TinyGpt.Loss.g.cs"), "TinyGpt.Loss");
+    }
+
+    [Fact]
     public void Every_generated_file_is_a_snapshot_that_compiles()
     {
         // The snapshots above are only worth reading if the code they show compiles: Harness.Load fails on any warning.
         Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource, Harness.Usings + WeightObjectSource, Harness.Usings + BranchSource);
-        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 14);
+        Harness.Load(Sample("GradGen.Samples.TinyGpt", "TinyGpt.cs"));
+        Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 17);
     }
 }
