@@ -12,7 +12,7 @@ namespace GradGen.Tests.Samples;
 /// central finite differences at B=2, T=8, C=16, NH=4, V=32, L=2: every gradient tensor (all elements of the small ones,
 /// 64 of the larger ones).
 /// </summary>
-public class TinyGptGradientTests
+public class TinyGptGradientTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int B = 2, T = 8, C = 16, NH = 4, V = 32, L = 2;
 
@@ -70,6 +70,7 @@ public class TinyGptGradientTests
             // Relative error of the whole tensor: the largest difference over the largest gradient element.
             Assert.True(largestNumerical > 1e-4, $"{leaves[k].Path}: its gradient is (almost) zero, the check would prove nothing");
             Assert.True(worstDifference <= 1e-6 * largestNumerical, $"{leaves[k].Path}: relative error {worstDifference / largestNumerical:E2}");
+            output.WriteLine($"{leaves[k].Path}: relative error {worstDifference / largestNumerical:E2} (largest gradient element {largestNumerical:E2})");
         }
         Assert.Equal(leaves.Sum(l => Math.Min(MaxElements, (int)((Tensor<double>)l.Tensor).FlattenedLength)), checkedCount);
     }
