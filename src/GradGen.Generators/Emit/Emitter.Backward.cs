@@ -53,7 +53,7 @@ internal sealed partial class Emitter
                 var rule = RuleOf(instruction);
                 w.Line();
                 w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
-                       + (rule.Note is null ? "" : "  (" + rule.Note + ")"));
+                       + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null) + ")"));
                 foreach (var inner in block.Statements) Statement(inner);
                 break;
             }

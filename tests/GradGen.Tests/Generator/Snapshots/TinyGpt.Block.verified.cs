@@ -217,7 +217,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Adjoint.MatMulLeft(dT21, layerWfc, dH_1);
             global::GradGen.Adjoint.MatMulRight(h_1, dT21, dLayer.Wfc);
 
-            // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = ({a} − mean) / σ, recomputed from {a})
+            // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
             global::GradGen.Adjoint.LayerNorm(dH_1, residual, layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
 
             // residual = t20 + layerBproj  ⇒  ∂L/∂t20 += ∂L/∂residual,  ∂L/∂layerBproj += ∂L/∂residual  (summed over broadcast axes)
@@ -304,7 +304,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Adjoint.MatMulLeft(dT0, layerWqkv, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT0, dLayer.Wqkv);
 
-            // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = ({a} − mean) / σ, recomputed from {a})
+            // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
             global::GradGen.Adjoint.LayerNorm(dH, x, layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
         }
 

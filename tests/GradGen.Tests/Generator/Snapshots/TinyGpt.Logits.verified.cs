@@ -108,7 +108,7 @@ namespace GradGen.Samples.TinyGpt
             // t4 = modelWteᵀ  ⇒  ∂L/∂modelWte += (∂L/∂t4)ᵀ
             global::GradGen.Adjoint.Transpose(dT4, dModel.Wte);
 
-            // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = ({a} − mean) / σ, recomputed from {a})
+            // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
             var dX_3 = global::GradGen.Ops.ZerosLike(x_3);
             global::GradGen.Adjoint.LayerNorm(dX_4, x_3, modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
 
