@@ -113,7 +113,7 @@ public sealed class RandomProgramTests
             "broadcast row", "tensor-scalar", "scalar-tensor", "MatMul", "Transpose", "Relu", "Sigmoid", "Ops.Tanh", "Ops.Exp", "Ops.Log",
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
-            "loop", "branch", "conditional",
+            "loop", "branch", "conditional", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -1013,6 +1013,39 @@ public sealed class RandomProgram
                     return Call("Ops.Softmax", kind, 1, Gen(kind, d));
                 },
             };
+            // the transformer vocabulary, shape-preserving forms
+            options.Add(() => { Use("Gelu"); var e = Gen(kind, d); return Call("Ops.Gelu", kind, e.Bound + 1, e); });
+            options.Add(() => { Use("LogSoftmax along an axis"); var e = Gen(kind, d); return new E("Ops.LogSoftmax(" + e.Text + ", -1)", kind, 2 * e.Bound + 2); });
+            if (kind is K.M23 or K.W33)
+            {
+                options.Add(() => { Use("Softmax along an axis"); return new E("Ops.Softmax(" + Gen(kind, d).Text + ", 0)", kind, 1); });
+                options.Add(() =>
+                {
+                    Use("Sum along an axis");
+                    var a = Gen(kind, d);
+                    var b = Small(kind, d);
+                    // Ops.Multiply, not `*`: System.Numerics.Tensors' operator does not broadcast [2, 3] by [2, 1] like numpy
+                    return new E("Ops.Multiply(" + a.Text + ", Ops.Sum(" + b.Text + ", 1, true))", kind, a.Bound * 3 * b.Bound);
+                });
+                for (var copies = 0; copies < 2; copies++)
+                {
+                    options.Add(() =>
+                    {
+                        Use("Mean along an axis");
+                        var a = Gen(kind, d);
+                        var b = Gen(kind, d);
+                        return new E("Ops.Add(" + a.Text + ", Ops.Mean(" + b.Text + ", 0, true))", kind, a.Bound + b.Bound);
+                    });
+                }
+            }
+            if (hasRow && kind is K.M23 or K.W33)
+            {
+                // eps 0.1 keeps 1/σ moderate for rows that happen to be nearly constant
+                for (var copies = 0; copies < 3; copies++) // weighted up: only programs with a row parameter can use it
+                {
+                    options.Add(() => { Use("LayerNorm"); var e = Gen(kind, d); var w = Gen(K.R3, d); var b = Gen(K.R3, d); return new E("Ops.LayerNorm(" + e.Text + ", " + w.Text + ", " + b.Text + ", 0.1)", kind, 4 * w.Bound + b.Bound); });
+                }
+            }
             if (TensorCallPossible(kind))
             {
                 options.Add(() => TensorCall(kind, d) ?? Gen(kind, d));
@@ -1021,7 +1054,10 @@ public sealed class RandomProgram
             if (raw.Count > 0)
             {
                 // ReLU only of raw parameters: inputs are ±[0.2, 2], far from the kink.
-                options.Add(() => { Use("Relu"); var v = Read(Pick(raw)); return new E("Ops.Relu(" + (Chance(0.3) ? "-" : "") + v.Text + ")", kind, v.Bound); });
+                for (var copies = 0; copies < 2; copies++)
+                {
+                    options.Add(() => { Use("Relu"); var v = Read(Pick(raw)); return new E("Ops.Relu(" + (Chance(0.3) ? "-" : "") + v.Text + ")", kind, v.Bound); });
+                }
             }
             if (hasRow && kind is K.M23 or K.W33)
             {
