@@ -72,10 +72,19 @@ internal sealed partial class Emitter
                     w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
                     break;
                 default:
-                    w.Line(Introduce(instruction) + " = " + Render(RuleOf(instruction).Forward, instruction, null, null) + ";");
+                    w.Line(Introduce(instruction) + " = " + Render(ForwardOf(instruction), instruction, null, null) + ";");
                     break;
             }
         }
+    }
+
+    /// <summary>The forward template: the rule's, or for an operator between two tensors the <c>Ops.Operator…</c> form that refuses the shapes the user's operator gets wrong.</summary>
+    private string ForwardOf(Instruction instruction)
+    {
+        var rule = RuleOf(instruction);
+        return instruction.TensorOperator && rule.Signature == "tt" && rule.OpsMethod is { } method
+            ? "{Ops}.Operator" + method + "({a}, {b})"
+            : rule.Forward;
     }
 
     /// <summary>

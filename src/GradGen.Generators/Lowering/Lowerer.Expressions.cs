@@ -126,7 +126,14 @@ internal sealed partial class Lowerer
         }
         var left = Expression(binary.LeftOperand, depth + 1);
         var right = Expression(binary.RightOperand, depth + 1);
-        return Append(op.Value, binary.Syntax, binary.Type, left, right);
+        return MarkOperator(Append(op.Value, binary.Syntax, binary.Type, left, right), binary.OperatorMethod);
+    }
+
+    /// <summary>Marks a tensor op the user wrote as System.Numerics.Tensors' operator (see <see cref="Instruction.TensorOperator"/>).</summary>
+    private int MarkOperator(int id, IMethodSymbol? operatorMethod)
+    {
+        if (id >= 0 && operatorMethod is not null && Symbols.IsTensorStaticMember(operatorMethod)) _instructions[id].TensorOperator = true;
+        return id;
     }
 
     private void RejectOperator(SyntaxNode syntax, BinaryOperatorKind kind, IOperation left, IOperation right)

@@ -37,6 +37,7 @@ internal sealed partial class Lowerer
         public int Region = -1;
         public string? Template;
         public int Index = -1;
+        public bool TensorOperator;
     }
 
     private int Append(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Append(op, syntax, resultType, operands, null);
@@ -98,7 +99,7 @@ internal sealed partial class Lowerer
             instruction.Name ??= Fresh(ReadableName(instruction) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
-        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index));
+        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index, b.TensorOperator));
         var parameters = _method.Parameters.Select(p => new ParameterModel(EscapeIdentifier(p.Name), Symbols.Classify(p.Type), IsDifferentiable(p)));
         var containing = new List<ContainingType>();
         for (var type = _method.ContainingType; type is not null; type = type.ContainingType)

@@ -100,7 +100,7 @@ internal sealed partial class Lowerer
         }
         var left = Expression(compound.Target, 0);
         var right = Expression(compound.Value, 0);
-        Bind(local, Append(op.Value, compound.Syntax, compound.Type, left, right));
+        Bind(local, MarkOperator(Append(op.Value, compound.Syntax, compound.Type, left, right), compound.OperatorMethod));
     }
 
     private ILocalSymbol? CheckAssignmentTarget(IOperation target, SyntaxNode syntax)

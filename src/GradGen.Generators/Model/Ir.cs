@@ -122,6 +122,10 @@ internal enum OpKind
 /// <param name="Region">The loop or branch whose region holds this instruction (its id), or -1 for the method body.</param>
 /// <param name="Template">The expression of a <see cref="OpKind.Passive"/> value, or the member name of a <see cref="OpKind.Member"/>.</param>
 /// <param name="Index">Which carried value a <see cref="OpKind.Carried"/> or <see cref="OpKind.LoopResult"/> is.</param>
+/// <param name="TensorOperator">
+/// The user wrote System.Numerics.Tensors' operator (<c>a + b</c> between tensors), not <c>Ops.Add</c>: the forward calls
+/// <c>Ops.OperatorAdd</c>, which refuses the shapes that operator broadcasts wrongly, so the forward equals the user's.
+/// </param>
 internal sealed record Instruction(
     int Id,
     OpKind Op,
@@ -133,7 +137,8 @@ internal sealed record Instruction(
     CallTarget? Callee = null,
     int Region = -1,
     string? Template = null,
-    int Index = -1);
+    int Index = -1,
+    bool TensorOperator = false);
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
 /// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>

@@ -74,10 +74,10 @@ namespace GradGen.Samples.CharRnn
                 var modelWhy = model.Why;
                 var t3 = global::GradGen.Ops.MatMul(h_1, modelWhy);
                 var modelBy = model.By;
-                var logits = global::GradGen.Ops.Add(t3, modelBy);
+                var logits = global::GradGen.Ops.OperatorAdd(t3, modelBy);
                 var logProbabilities = global::GradGen.Ops.LogSoftmax(logits, 2);
                 var t4 = global::GradGen.Ops.Slice(targets, 0, t, 1);
-                var t5 = global::GradGen.Ops.Multiply(logProbabilities, t4);
+                var t5 = global::GradGen.Ops.OperatorMultiply(logProbabilities, t4);
                 var t6 = global::GradGen.Ops.Sum(t5);
                 var t7 = (float)batch;
                 var t8 = t6 / t7;

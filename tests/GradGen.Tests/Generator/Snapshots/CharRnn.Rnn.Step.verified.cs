@@ -32,9 +32,9 @@ namespace GradGen.Samples.CharRnn
         {
             var modelWhh = model.Whh;
             var t0 = global::GradGen.Ops.MatMul(h, modelWhh);
-            var t1 = global::GradGen.Ops.Add(x, t0);
+            var t1 = global::GradGen.Ops.OperatorAdd(x, t0);
             var modelBh = model.Bh;
-            var t2 = global::GradGen.Ops.Add(t1, modelBh);
+            var t2 = global::GradGen.Ops.OperatorAdd(t1, modelBh);
             var result = global::GradGen.Ops.Tanh(t2);
             tape = new StepTape(h, modelWhh, t0, t1, t2, result);
             return result;

@@ -29,7 +29,7 @@ namespace Models
         public static global::System.Numerics.Tensors.Tensor<float> DenseForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, out DenseTape tape)
         {
             var t0 = global::GradGen.Ops.MatMul(x, w);
-            var t1 = global::GradGen.Ops.Add(t0, b);
+            var t1 = global::GradGen.Ops.OperatorAdd(t0, b);
             var result = global::GradGen.Ops.Tanh(t1);
             tape = new DenseTape(x, w, t0, t1, result);
             return result;

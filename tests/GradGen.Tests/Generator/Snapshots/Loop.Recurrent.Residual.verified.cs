@@ -49,7 +49,7 @@ namespace Models
                 var w = layers[i];
                 var t1 = global::GradGen.Ops.MatMul(h, w);
                 var t2 = global::GradGen.Ops.Relu(t1);
-                var h_1 = global::GradGen.Ops.Add(h, t2);
+                var h_1 = global::GradGen.Ops.OperatorAdd(h, t2);
                 iSteps[i] = new ResidualTape.Loop0(h, w, t1, t2, h_1);
                 h = h_1;
             }

@@ -57,7 +57,7 @@ namespace Models
                 var t1 = global::GradGen.Ops.MatMul(h, whh);
                 var t2 = xs[t];
                 var t3 = global::GradGen.Ops.MatMul(t2, wxh);
-                var t4 = global::GradGen.Ops.Add(t1, t3);
+                var t4 = global::GradGen.Ops.OperatorAdd(t1, t3);
                 var h_1 = global::GradGen.Ops.Tanh(t4);
                 tSteps[t] = new RnnTape.Loop0(h, t1, t2, t3, t4, h_1);
                 h = h_1;

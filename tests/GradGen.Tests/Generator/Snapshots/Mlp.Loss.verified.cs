@@ -37,10 +37,10 @@ namespace GradGen.Samples.Mlp
         public static float LossForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, out LossTape tape)
         {
             var t0 = global::GradGen.Ops.MatMul(x, w1);
-            var t1 = global::GradGen.Ops.Add(t0, b1);
+            var t1 = global::GradGen.Ops.OperatorAdd(t0, b1);
             var h = global::GradGen.Ops.Relu(t1);
             var t2 = global::GradGen.Ops.MatMul(h, w2);
-            var logits = global::GradGen.Ops.Add(t2, b2);
+            var logits = global::GradGen.Ops.OperatorAdd(t2, b2);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape(x, w1, w2, targets, t0, t1, h, t2, logits);
             return result;

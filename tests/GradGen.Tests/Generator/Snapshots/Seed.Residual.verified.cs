@@ -14,7 +14,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Residual</c> exactly as written and records in <paramref name="tape"/> what <see cref="ResidualPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> ResidualForward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, out ResidualTape tape)
         {
-            var result = global::GradGen.Ops.Add(x, z);
+            var result = global::GradGen.Ops.OperatorAdd(x, z);
             tape = default;
             return result;
         }

@@ -20,7 +20,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Square</c> exactly as written and records in <paramref name="tape"/> what <see cref="SquarePullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> SquareForward(global::System.Numerics.Tensors.Tensor<double> x, out SquareTape tape)
         {
-            var result = global::GradGen.Ops.Multiply(x, x);
+            var result = global::GradGen.Ops.OperatorMultiply(x, x);
             tape = new SquareTape(x);
             return result;
         }

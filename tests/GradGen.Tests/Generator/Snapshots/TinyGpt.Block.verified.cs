@@ -99,7 +99,7 @@ namespace GradGen.Samples.TinyGpt
             var layerWqkv = layer.Wqkv;
             var t0 = global::GradGen.Ops.MatMul(h, layerWqkv);
             var layerBqkv = layer.Bqkv;
-            var qkv = global::GradGen.Ops.Add(t0, layerBqkv);
+            var qkv = global::GradGen.Ops.OperatorAdd(t0, layerBqkv);
             var t1 = global::GradGen.Ops.Slice(qkv, 2, 0, C);
             var t2 = new int[] { B, T, NH, hs };
             var t3 = global::GradGen.Ops.Reshape(t1, t2);
@@ -125,22 +125,22 @@ namespace GradGen.Samples.TinyGpt
             var y = global::GradGen.Ops.Reshape(t17, t18);
             var layerWproj = layer.Wproj;
             var t19 = global::GradGen.Ops.MatMul(y, layerWproj);
-            var t20 = global::GradGen.Ops.Add(x, t19);
+            var t20 = global::GradGen.Ops.OperatorAdd(x, t19);
             var layerBproj = layer.Bproj;
-            var residual = global::GradGen.Ops.Add(t20, layerBproj);
+            var residual = global::GradGen.Ops.OperatorAdd(t20, layerBproj);
             var layerLn2W = layer.Ln2W;
             var layerLn2B = layer.Ln2B;
             var h_1 = global::GradGen.Ops.LayerNorm(residual, layerLn2W, layerLn2B, 1E-05f);
             var layerWfc = layer.Wfc;
             var t21 = global::GradGen.Ops.MatMul(h_1, layerWfc);
             var layerBfc = layer.Bfc;
-            var t22 = global::GradGen.Ops.Add(t21, layerBfc);
+            var t22 = global::GradGen.Ops.OperatorAdd(t21, layerBfc);
             var fc = global::GradGen.Ops.Gelu(t22);
             var layerWfcproj = layer.Wfcproj;
             var t23 = global::GradGen.Ops.MatMul(fc, layerWfcproj);
-            var t24 = global::GradGen.Ops.Add(residual, t23);
+            var t24 = global::GradGen.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
-            var result = global::GradGen.Ops.Add(t24, layerBfcproj);
+            var result = global::GradGen.Ops.OperatorAdd(t24, layerBfcproj);
             tape = new BlockTape(x, C, layerLn1W, h, layerWqkv, t0, qkv, t1, t3, q, t4, t6, k, t7, t8, t10, v, t11, t12, t15, att, t16, t17, y, layerWproj, t19, t20, residual, layerLn2W, h_1, layerWfc, t21, t22, fc, layerWfcproj, t23, t24);
             return result;
         }

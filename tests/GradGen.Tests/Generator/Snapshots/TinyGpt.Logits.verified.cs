@@ -58,7 +58,7 @@ namespace GradGen.Samples.TinyGpt
             var t1 = global::GradGen.Ops.Embedding(modelWte, tokens, t0);
             var modelWpe = model.Wpe;
             var t2 = global::GradGen.Ops.Slice(modelWpe, 0, 0, T);
-            var x = global::GradGen.Ops.Add(t1, t2);
+            var x = global::GradGen.Ops.OperatorAdd(t1, t2);
             var modelBlocks = model.Blocks;
             var modelBlocksLength = modelBlocks.Length;
             var x_1 = x;

@@ -61,7 +61,7 @@ namespace Models
                 var layerW = layer.W;
                 var t1 = global::GradGen.Ops.MatMul(h, layerW);
                 var layerB = layer.B;
-                var t2 = global::GradGen.Ops.Add(t1, layerB);
+                var t2 = global::GradGen.Ops.OperatorAdd(t1, layerB);
                 var h_1 = global::GradGen.Ops.Relu(t2);
                 iSteps[i] = new LossTape.Loop0(h, layerW, t1, t2, h_1);
                 h = h_1;
@@ -71,7 +71,7 @@ namespace Models
             var modelOutputW = modelOutput.W;
             var t3 = global::GradGen.Ops.MatMul(h_2, modelOutputW);
             var modelOutputB = modelOutput.B;
-            var logits = global::GradGen.Ops.Add(t3, modelOutputB);
+            var logits = global::GradGen.Ops.OperatorAdd(t3, modelOutputB);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape(targets, modelHiddenLength, h_2, modelOutputW, t3, logits, iSteps);
             return result;
