@@ -166,7 +166,7 @@ internal sealed partial class Emitter
     }
 
     /// <summary>A zero gradient for a value: a tensor of its shape, a container (array, weight object) shaped like it, or a scalar 0.</summary>
-    private static string ZeroGradient(Model.ValueType type, string valueName, string gradientName) => type.Kind switch
+    private static string ZeroGradient(IrType type, string valueName, string gradientName) => type.Kind switch
     {
         ValueKind.Tensor => "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");",
         ValueKind.Container => "var " + gradientName + " = global::GradGen.Parameters.ZerosLike(" + valueName + ");",

@@ -66,7 +66,7 @@ internal sealed partial class Lowerer
     /// The two regions of a branch. Each yields the locals it may assign (and, for <c>?:</c>, its value); after the branch
     /// the locals take the merged results. Returns the merged value of a <c>?:</c> (or 0 for a statement), -1 after a rejection.
     /// </summary>
-    private int LowerBranches(int condition, SyntaxNode syntax, List<ILocalSymbol> assigned, System.Func<int> whenTrue, System.Func<int> whenFalse, Model.ValueType? valueType)
+    private int LowerBranches(int condition, SyntaxNode syntax, List<ILocalSymbol> assigned, System.Func<int> whenTrue, System.Func<int> whenFalse, IrType? valueType)
     {
         var before = assigned.ToDictionary(local => local, local => _locals[local], (IEqualityComparer<ILocalSymbol>)SymbolEqualityComparer.Default);
         var branch = Add(new Builder { Op = OpKind.If, Operands = new[] { condition }, Type = PassiveInt });

@@ -73,7 +73,7 @@ internal sealed partial class Lowerer
         }
     }
 
-    private int Constant(object value, Model.ValueType type)
+    private int Constant(object value, IrType type)
     {
         double number;
         try

@@ -46,7 +46,7 @@ internal sealed partial class Lowerer
         LowerLoop(loop.Body, loop.Syntax, index: null, zero, length, element: (variable, array), depth);
     }
 
-    private static readonly Model.ValueType PassiveInt = new(ValueKind.Passive, ElementType.Double, "int");
+    private static readonly IrType PassiveInt = new(ValueKind.Passive, ElementType.Double, "int");
 
     /// <summary>
     /// The region of a loop: its index, one carried value per outer local the body assigns, the body, and a yield of the

@@ -29,7 +29,7 @@ internal sealed partial class Lowerer
     {
         public OpKind Op;
         public int[] Operands = Array.Empty<int>();
-        public Model.ValueType Type;
+        public IrType Type;
         public string? Name;
         public string? Constant;
         public int ParameterIndex = -1;

@@ -76,7 +76,7 @@ internal sealed partial class Lowerer
 
     private static string Checked(bool isChecked, string template) => isChecked ? "checked(" + template + ")" : template;
 
-    private int PassiveOf(SyntaxNode syntax, Model.ValueType type, string template, params int[] operands)
+    private int PassiveOf(SyntaxNode syntax, IrType type, string template, params int[] operands)
     {
         foreach (var operand in operands)
         {

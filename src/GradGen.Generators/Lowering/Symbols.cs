@@ -15,32 +15,32 @@ internal static class Symbols
         .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     /// <summary>Classifies a type: float/double scalars, Tensor&lt;float|double&gt;, or passive (anything else).</summary>
-    public static ValueType Classify(ITypeSymbol? type)
+    public static IrType Classify(ITypeSymbol? type)
     {
         switch (type?.SpecialType)
         {
-            case SpecialType.System_Single: return new ValueType(ValueKind.Scalar, ElementType.Float, "float");
-            case SpecialType.System_Double: return new ValueType(ValueKind.Scalar, ElementType.Double, "double");
+            case SpecialType.System_Single: return new IrType(ValueKind.Scalar, ElementType.Float, "float");
+            case SpecialType.System_Double: return new IrType(ValueKind.Scalar, ElementType.Double, "double");
         }
         if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named && IsTensorType(named))
         {
             switch (named.TypeArguments[0].SpecialType)
             {
-                case SpecialType.System_Single: return new ValueType(ValueKind.Tensor, ElementType.Float, "global::System.Numerics.Tensors.Tensor<float>");
-                case SpecialType.System_Double: return new ValueType(ValueKind.Tensor, ElementType.Double, "global::System.Numerics.Tensors.Tensor<double>");
+                case SpecialType.System_Single: return new IrType(ValueKind.Tensor, ElementType.Float, "global::System.Numerics.Tensors.Tensor<float>");
+                case SpecialType.System_Double: return new IrType(ValueKind.Tensor, ElementType.Double, "global::System.Numerics.Tensors.Tensor<double>");
             }
         }
         if (type is IArrayTypeSymbol { Rank: 1 } array && Classify(array.ElementType) is { Kind: ValueKind.Tensor or ValueKind.Container } element)
         {
             // An array of tensors or of weight objects: differentiable as a whole, its gradient an array of the same shapes.
-            return new ValueType(ValueKind.Container, element.Element, type.ToDisplayString(Qualified));
+            return new IrType(ValueKind.Container, element.Element, type.ToDisplayString(Qualified));
         }
         if (type is INamedTypeSymbol named2 && WeightElement(named2, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) is { } weightElement)
         {
             // A weight object: a class or record holding tensors (directly, in arrays or in nested weight objects).
-            return new ValueType(ValueKind.Container, weightElement, type.ToDisplayString(Qualified));
+            return new IrType(ValueKind.Container, weightElement, type.ToDisplayString(Qualified));
         }
-        return new ValueType(ValueKind.Passive, ElementType.Double, type?.ToDisplayString(Qualified) ?? "object");
+        return new IrType(ValueKind.Passive, ElementType.Double, type?.ToDisplayString(Qualified) ?? "object");
     }
 
     /// <summary>

@@ -23,8 +23,8 @@ internal enum ElementType
     Double,
 }
 
-/// <summary>The type of an SSA value. <see cref="TypeName"/> is the fully qualified C# type as it is emitted.</summary>
-internal readonly record struct ValueType(ValueKind Kind, ElementType Element, string TypeName)
+/// <summary>The type of an SSA value (named IrType so it does not shadow System.ValueType). <see cref="TypeName"/> is the fully qualified C# type as it is emitted.</summary>
+internal readonly record struct IrType(ValueKind Kind, ElementType Element, string TypeName)
 {
     public bool IsDifferentiable => Kind != ValueKind.Passive;
 }
@@ -130,7 +130,7 @@ internal sealed record Instruction(
     int Id,
     OpKind Op,
     EquatableArray<int> Operands,
-    ValueType Type,
+    IrType Type,
     string Name,
     string? Constant = null,
     int ParameterIndex = -1,
@@ -150,7 +150,7 @@ internal sealed record CallTarget(string Receiver, string Name, EquatableArray<b
 
 /// <summary>A parameter of the forward method.</summary>
 /// <param name="Differentiable">True when a gradient is produced for it (a float/double/tensor parameter without [NoGradient]).</param>
-internal sealed record ParameterModel(string Name, ValueType Type, bool Differentiable);
+internal sealed record ParameterModel(string Name, IrType Type, bool Differentiable);
 
 /// <summary>A type that contains the forward method, outermost first, as it must be re-declared in the generated partial.</summary>
 /// <param name="Keyword">"class", "struct", "record", "record struct" or "interface".</param>
@@ -170,7 +170,7 @@ internal sealed record MethodModel(
     string Accessibility,
     bool IsStatic,
     EquatableArray<ParameterModel> Parameters,
-    ValueType ReturnType,
+    IrType ReturnType,
     EquatableArray<Instruction> Instructions,
     int Result)
 {
