@@ -68,7 +68,7 @@ internal sealed class BackwardPlanner
         var value = Naming.Unique("value", taken);
         foreach (var loop in _instructions.Where(i => i.Op == OpKind.For))
         {
-            var index = _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop.Id).Name.TrimStart('@');
+            var index = Differentiator.LoopIndexOf(loop.Id, _instructions).Name.TrimStart('@');
             tapes[loop.Id] = Naming.Unique(index + "Steps", taken);
             steps[loop.Id] = Naming.Unique(index + "Step", taken);
         }
@@ -285,20 +285,9 @@ internal sealed class BackwardPlanner
         // the loop runs no iteration.)
         if (!body.Any(i => _active[i.Id]) && !results.Values.Any(r => _active[r.Id])) return;
 
-        // Gradients of outer values that the body adds into live across iterations: declared before the loop.
-        foreach (var instruction in body)
-        {
-            // This loop's own carried values are handed between iterations below.
-            if (!_active[instruction.Id] || instruction.Op == OpKind.Carried && instruction.Region == loop.Id) continue;
-            foreach (var source in Differentiator.GradientSources(instruction, _instructions))
-            {
-                if (_active[source] && !Inside(_instructions[source], loop.Id) && _declared.Add(source)) before.Add(Declare(source, Gradient(source)));
-            }
-        }
-        foreach (var operand in yield.Operands)
-        {
-            if (_active[operand] && !Inside(_instructions[operand], loop.Id) && _declared.Add(operand)) before.Add(Declare(operand, Gradient(operand)));
-        }
+        // Gradients of outer values the body adds into live across iterations. (This loop's own carried values are handed
+        // between iterations below.)
+        DeclareOuterGradients(body.Where(i => !(i.Op == OpKind.Carried && i.Region == loop.Id)), yield.Operands, i => Inside(i, loop.Id), before);
 
         // ∂L/∂(carried value after the iteration): from the loop's result for the last iteration.
         var next = new Dictionary<int, string>();
@@ -367,17 +356,7 @@ internal sealed class BackwardPlanner
         // Gradients of outer values either branch adds into: declared before the branch.
         var before = new List<BackwardStatement>();
         var yields = new[] { Differentiator.YieldOf(branch, _instructions), Differentiator.YieldOf(otherwise, _instructions) };
-        foreach (var instruction in inside.Where(i => _active[i.Id]))
-        {
-            foreach (var source in Differentiator.GradientSources(instruction, _instructions))
-            {
-                if (_active[source] && !InBranch(_instructions[source]) && _declared.Add(source)) before.Add(Declare(source, Gradient(source)));
-            }
-        }
-        foreach (var operand in yields.SelectMany(y => y.Operands))
-        {
-            if (_active[operand] && !InBranch(_instructions[operand]) && _declared.Add(operand)) before.Add(Declare(operand, Gradient(operand)));
-        }
+        DeclareOuterGradients(inside, yields.SelectMany(y => y.Operands), InBranch, before);
 
         List<BackwardStatement> Side(Instruction owner, Instruction yield)
         {
@@ -397,14 +376,19 @@ internal sealed class BackwardPlanner
         statements.Add(new BranchBlock(branch.Id, before.ToEquatableArray(), then.ToEquatableArray(), @else.ToEquatableArray()));
     }
 
-    /// <summary>True when an instruction lies in the region (directly or in a nested one).</summary>
-    private bool Inside(Instruction instruction, int loop)
+    private bool Inside(Instruction instruction, int region) => Differentiator.IsWithin(instruction, region, _instructions);
+
+    /// <summary>
+    /// Declares, before a region, the gradients of the outer values that its instructions (or its yields) add into:
+    /// they must live across the region's iterations or branches.
+    /// </summary>
+    private void DeclareOuterGradients(IEnumerable<Instruction> inside, IEnumerable<int> yielded, System.Func<Instruction, bool> isInside, List<BackwardStatement> before)
     {
-        for (var region = instruction.Region; region >= 0; region = _instructions[region].Region)
+        var sources = inside.Where(i => _active[i.Id]).SelectMany(i => Differentiator.GradientSources(i, _instructions)).Concat(yielded);
+        foreach (var source in sources)
         {
-            if (region == loop) return true;
+            if (_active[source] && !isInside(_instructions[source]) && _declared.Add(source)) before.Add(Declare(source, Gradient(source)));
         }
-        return false;
     }
 
     /// <summary>Adds a gradient into a value's gradient, declaring it on the first contribution.</summary>

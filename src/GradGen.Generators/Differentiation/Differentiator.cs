@@ -107,6 +107,20 @@ internal static class Differentiator
     public static Instruction YieldOf(Instruction loop, EquatableArray<Instruction> instructions) =>
         instructions.First(i => i.Op == OpKind.Yield && i.Region == loop.Id);
 
+    /// <summary>The index of a loop (the <see cref="OpKind.LoopIndex"/> at the start of its body).</summary>
+    public static Instruction LoopIndexOf(int loop, EquatableArray<Instruction> instructions) =>
+        instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop);
+
+    /// <summary>True when an instruction lies in a region (a loop's body, a branch), directly or in a region nested in it.</summary>
+    public static bool IsWithin(Instruction instruction, int region, EquatableArray<Instruction> instructions)
+    {
+        for (var r = instruction.Region; r >= 0; r = instructions[r].Region)
+        {
+            if (r == region) return true;
+        }
+        return false;
+    }
+
     /// <summary>The else-region owner of an <see cref="OpKind.If"/>.</summary>
     public static Instruction ElseOf(Instruction branch, EquatableArray<Instruction> instructions) =>
         instructions.First(i => i.Op == OpKind.Else && i.Operands[0] == branch.Id);

@@ -139,7 +139,7 @@ internal sealed partial class Emitter
         var regions = new[] { branch, otherwise };
         // The outermost branch below the recording region declares what all the branches nested in it record.
         var outermost = branch.Region == TapeRegion(branch.Id);
-        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && regions.Any(r => Within(id, r.Id))))
+        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && regions.Any(r => Differentiator.IsWithin(_instructions[id], r.Id, _instructions))))
         {
             if (_plan.Saved.Contains(id)) w.Line(_instructions[id].Type.TypeName + " " + Name(id) + " = default!;");
             if (_plan.SavedTapes.Contains(id)) w.Line(SavedTapeType(id) + " " + _names.Tapes[id] + " = default!;");
@@ -156,17 +156,7 @@ internal sealed partial class Emitter
         w.Close();
     }
 
-    /// <summary>True when an instruction lies in a region (directly or nested).</summary>
-    private bool Within(int id, int region)
-    {
-        for (var r = _instructions[id].Region; r >= 0; r = _instructions[r].Region)
-        {
-            if (r == region) return true;
-        }
-        return false;
-    }
-
-    private int LoopIndex(int loop) => _instructions.First(i => i.Op == OpKind.LoopIndex && i.Region == loop).Id;
+    private int LoopIndex(int loop) => Differentiator.LoopIndexOf(loop, _instructions).Id;
 
     private int Carried(int loop, int index) => _instructions.First(i => i.Op == OpKind.Carried && i.Region == loop && i.Index == index).Id;
 
