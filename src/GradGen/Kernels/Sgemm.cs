@@ -54,6 +54,7 @@ internal static unsafe class Sgemm
         var job = t_job ??= new Job();
         job.Set(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
         int chunks = 1;
+        job.SplitColumns = false;
         if ((long)m * n * k >= ParallelMacs && WorkerPool.Threads > 1)
         {
             // Split columns when every chunk gets at least two panels, rows otherwise (at least four strips a chunk);
@@ -64,9 +65,21 @@ internal static unsafe class Sgemm
             chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
         }
         job.Chunks = Math.Max(1, chunks);
+        // Every chunk of this job packs into a buffer of the job's widest chunk, and the caller sizes its own now: which
+        // thread runs which chunk varies from call to call, but what the calling thread allocates does not.
+        job.PackLength = job.WidestPanels() * NR * Math.Min(KC, k);
+        PackBuffer(job.PackLength);
         if (job.Chunks == 1) job.Run(0, 1);
         else WorkerPool.Run(job, job.Chunks);
         job.Clear();
+    }
+
+    /// <summary>This thread's pinned packing buffer, grown to at least <paramref name="length"/> floats.</summary>
+    private static float[] PackBuffer(int length)
+    {
+        var pack = t_packB;
+        if (pack is null || pack.Length < length) t_packB = pack = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        return pack;
     }
 
     private sealed class Job : IParallelJob
@@ -77,6 +90,14 @@ internal static unsafe class Sgemm
         private bool _overwrite;
         public bool SplitColumns;
         public int Chunks;
+        public int PackLength;
+
+        /// <summary>The most column panels any one chunk covers (chunk boundaries are ⌊panels·part/parts⌋).</summary>
+        public int WidestPanels()
+        {
+            int panels = (_n + NR - 1) / NR;
+            return SplitColumns ? (panels + Chunks - 1) / Chunks : panels;
+        }
 
         public void Set(int m, int n, int k, float* a, nint aRow, nint aInner, float* b, nint bInner, nint bCol, float* c, nint ldc, bool overwrite)
         {
@@ -113,11 +134,7 @@ internal static unsafe class Sgemm
             if (i0 >= i1 || j0 >= j1) return;
             int width = j1 - j0;
             int panels = (width + NR - 1) / NR;
-            int kcMax = Math.Min(KC, _k);
-            int needed = panels * NR * kcMax;
-            var pack = t_packB;
-            if (pack is null || pack.Length < needed) t_packB = pack = GC.AllocateUninitializedArray<float>(needed, pinned: true);
-            float* packed = (float*)Unsafe.AsPointer(ref pack[0]);
+            float* packed = (float*)Unsafe.AsPointer(ref PackBuffer(PackLength)[0]);
             for (int pc = 0; pc < _k; pc += KC)
             {
                 int kc = Math.Min(KC, _k - pc);
