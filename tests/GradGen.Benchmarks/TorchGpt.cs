@@ -38,18 +38,6 @@ internal sealed class TorchGpt
     /// <summary>Every weight, in the order of <see cref="Parameters.Leaves{T}"/> on the GradGen model.</summary>
     public torch.Tensor[] Parameters => new[] { _wte, _wpe }.Concat(_blocks.SelectMany(b => b.Parameters)).Concat(new[] { _lnfW, _lnfB }).ToArray();
 
-    /// <summary>The token embedding, whose gradient collects from the input and from the tied output projection.</summary>
-    public torch.Tensor Wte => _wte;
-
-    /// <summary>The first block's fused q, k, v projection.</summary>
-    public torch.Tensor FirstWqkv => _blocks[0].Wqkv;
-
-    /// <summary>The first block's first layer-norm weight.</summary>
-    public torch.Tensor FirstLn1W => _blocks[0].Ln1W;
-
-    /// <summary>The position embedding.</summary>
-    public torch.Tensor Wpe => _wpe;
-
     /// <summary>One training step: gradients zeroed, forward, backward. Returns the mean cross-entropy.</summary>
     public float Step()
     {
