@@ -10,7 +10,8 @@ namespace GradGen.Benchmarks;
 /// One training step (gradients zeroed, forward, backward) of the TinyGpt sample's GPT-2 at B = 4, T = 64, C = 128,
 /// NH = 4, V = 256 with 1 and 4 blocks, both contenders from the same initial weights (GPT-2's init, seed 1) and tokens:
 /// (a) GradGen's generated <c>LossBackward</c>, accumulate form; (c) LibTorch autograd through TorchSharp on a copy of
-/// those weights, the baseline of the Ratio column. (No hand-written backward: see docs/performance.md.)
+/// those weights, the baseline of the Ratio column; and, for scale, GradGen's forward pass alone. (No hand-written
+/// backward: see docs/performance.md.)
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn, MinColumn]
@@ -46,6 +47,10 @@ public class GptTrainingBenchmarks
         Ops.ZeroGradients(_gradients);
         return TinyGpt.LossBackward(_model, _tokens, _targets, B, T, _gradient);
     }
+
+    /// <summary>For scale: the forward pass alone (what the step costs before any backward work).</summary>
+    [Benchmark(Description = "for scale: generated forward only (TinyGpt.Loss)")]
+    public float Forward() => TinyGpt.Loss(_model, _tokens, _targets, B, T);
 
     [Benchmark(Baseline = true, Description = "(c) LibTorch autograd (TorchSharp)")]
     public float LibTorch() => _torch.Step();
