@@ -58,9 +58,9 @@ public class GptTrainingBenchmarks
     /// <summary>
     /// Fails the run unless both contenders compute the same loss and the same gradient of every weight (float
     /// tolerance: 1e-5 relative on the loss; on each gradient tensor, 5e-5 of its largest magnitude, about ten times the
-    /// largest difference seen, so that even exact GELU in place of its tanh approximation fails): on the benchmarked
-    /// weights, and on the same weights plus uniform noise in ±0.3 (as the sample's GradientCheck), where attention is far
-    /// from uniform and GELU far from linear, so a wrong scale, mask or GELU shows.
+    /// largest difference seen; exact GELU in place of its tanh approximation, a missing 1/√hs or a missing causal mask
+    /// each fail it): on the benchmarked weights, and on the same weights plus uniform noise in ±0.3 (as the sample's
+    /// GradientCheck), where attention is far from uniform and GELU far from linear.
     /// </summary>
     private void CheckAgreement()
     {
