@@ -10,9 +10,10 @@ internal static class Naming
     public const string ForwardSuffix = "Forward";
     public const string PullbackSuffix = "Pullback";
     public const string TapeSuffix = "Tape";
+    public const string WorkspaceSuffix = "Workspace";
 
     /// <summary>Every member name the generator adds for a method <c>M</c> is <c>M</c> + one of these.</summary>
-    public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix };
+    public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix, WorkspaceSuffix };
 
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 

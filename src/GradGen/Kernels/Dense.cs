@@ -14,7 +14,13 @@ internal static class Dense
     public static ReadOnlySpan<T> Read<T>(Tensor<T> tensor) => tensor.IsDense ? Span(tensor) : Copy(tensor);
 
     /// <summary><paramref name="tensor"/> itself when dense, else a dense copy (for code that must hold a tensor rather than a span).</summary>
-    public static Tensor<T> Materialize<T>(Tensor<T> tensor) => tensor.IsDense ? tensor : Tensor.Create(Copy(tensor), tensor.Lengths);
+    public static Tensor<T> Materialize<T>(Tensor<T> tensor)
+    {
+        if (tensor.IsDense) return tensor;
+        var copy = Result<T>(tensor.Lengths);
+        tensor.FlattenTo(Span(copy));
+        return copy;
+    }
 
     /// <summary>
     /// The writable storage of a gradient buffer. Adjoint kernels accumulate into it in place, so it must be dense.
@@ -37,6 +43,18 @@ internal static class Dense
         int count = checked((int)dense.FlattenedLength);
         return count == 0 ? System.Span<T>.Empty : MemoryMarshal.CreateSpan(ref dense.GetPinnableReference(), count);
     }
+
+    /// <summary>
+    /// A new dense tensor of the shape whose contents are undefined: for results the caller overwrites completely. Inside
+    /// a <see cref="Workspace"/> scope it is the workspace's tensor for this request (see <see cref="Workspace"/>).
+    /// </summary>
+    public static Tensor<T> Result<T>(ReadOnlySpan<nint> lengths) => Workspace.NewTensor<T>(lengths, zeroed: false);
+
+    /// <summary>A new dense tensor of zeros of the shape (from the active <see cref="Workspace"/>, if any).</summary>
+    public static Tensor<T> Zeros<T>(ReadOnlySpan<nint> lengths) => Workspace.NewTensor<T>(lengths, zeroed: true);
+
+    /// <summary>A view of dense <paramref name="source"/> with other lengths (from the active <see cref="Workspace"/>, if any).</summary>
+    public static Tensor<T> View<T>(Tensor<T> source, ReadOnlySpan<nint> lengths) => Workspace.NewView(source, lengths);
 
     /// <summary>Wraps a freshly computed row-major array as a tensor of the given shape (no copy).</summary>
     public static Tensor<T> Wrap<T>(T[] data, ReadOnlySpan<nint> lengths) => Tensor.Create(data, lengths);

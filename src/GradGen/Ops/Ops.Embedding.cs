@@ -34,9 +34,10 @@ public static partial class Ops
         var shape = new nint[idsShape.Length + 1];
         for (int d = 0; d < idsShape.Length; d++) shape[d] = idsShape[d];
         shape[^1] = c;
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        Gather(Dense.Read(table), ids, c, result);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        Gather(Dense.Read(table), ids, c, output);
+        return result;
     }
 
     /// <summary>

@@ -26,7 +26,10 @@ public static partial class Ops
         nint[] lengths = ReshapeLengths(nameof(Reshape), x.Lengths, shape);
         // System.Numerics.Tensors 10.0 gives a length-1 dimension stride 0 and refuses to reshape such a tensor: copy it.
         bool view = x.IsDense && !x.Strides.Contains(0);
-        return view ? Tensor.Reshape(x, lengths) : Dense.Wrap(Dense.Read(x).ToArray(), lengths);
+        if (view) return Dense.View(x, lengths);
+        var copy = Dense.Result<T>(lengths);
+        Dense.Read(x).CopyTo(Dense.Span(copy));
+        return copy;
     }
 
     /// <summary>
@@ -56,9 +59,10 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(axes);
         int[] order = PermutationOf(nameof(Permute), x.Lengths, axes);
         nint[] shape = PermutedShape(x.Lengths, order);
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        Permutation.Walk(Dense.Read(x), x.Lengths, order, result, accumulate: false);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        Permutation.Walk(Dense.Read(x), x.Lengths, order, output, accumulate: false);
+        return result;
     }
 
     /// <summary>
@@ -124,9 +128,10 @@ public static partial class Ops
         RequireRange(nameof(Slice), x.Lengths, a, start, length);
         nint[] shape = x.Lengths.ToArray();
         shape[a] = length;
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        AxisBlocks.Extract(Dense.Read(x), AxisLayout.Of(x.Lengths, a), start, length, result, accumulate: false);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        AxisBlocks.Extract(Dense.Read(x), AxisLayout.Of(x.Lengths, a), start, length, output, accumulate: false);
+        return result;
     }
 
     /// <summary>
@@ -162,16 +167,17 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(parts);
         (int a, nint[] shape) = ConcatShape(nameof(Concat), axis, parts);
-        var result = Dense.AllocateForOverwrite<T>(shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
         var layout = AxisLayout.Of(shape, a);
         int offset = 0;
         foreach (Tensor<T> part in parts)
         {
             int length = checked((int)part.Lengths[a]);
-            AxisBlocks.Insert(Dense.Read(part), result, layout, offset, length, accumulate: false);
+            AxisBlocks.Insert(Dense.Read(part), output, layout, offset, length, accumulate: false);
             offset += length;
         }
-        return Dense.Wrap(result, shape);
+        return result;
     }
 
     /// <summary>Throws unless [start, start + length) lies inside axis <paramref name="axis"/> of the shape.</summary>
