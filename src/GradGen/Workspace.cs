@@ -72,6 +72,98 @@ public sealed class Workspace
         return workspace.Keep(slot, null, new TElement[length]);
     }
 
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    public static TElement[] Elements<TElement>(TElement e0)
+    {
+        var array = NewArray<TElement>(1);
+        array[0] = e0;
+        return array;
+    }
+
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    /// <param name="e1">Element 1.</param>
+    public static TElement[] Elements<TElement>(TElement e0, TElement e1)
+    {
+        var array = NewArray<TElement>(2);
+        array[0] = e0;
+        array[1] = e1;
+        return array;
+    }
+
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    /// <param name="e1">Element 1.</param>
+    /// <param name="e2">Element 2.</param>
+    public static TElement[] Elements<TElement>(TElement e0, TElement e1, TElement e2)
+    {
+        var array = NewArray<TElement>(3);
+        array[0] = e0;
+        array[1] = e1;
+        array[2] = e2;
+        return array;
+    }
+
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    /// <param name="e1">Element 1.</param>
+    /// <param name="e2">Element 2.</param>
+    /// <param name="e3">Element 3.</param>
+    public static TElement[] Elements<TElement>(TElement e0, TElement e1, TElement e2, TElement e3)
+    {
+        var array = NewArray<TElement>(4);
+        array[0] = e0;
+        array[1] = e1;
+        array[2] = e2;
+        array[3] = e3;
+        return array;
+    }
+
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    /// <param name="e1">Element 1.</param>
+    /// <param name="e2">Element 2.</param>
+    /// <param name="e3">Element 3.</param>
+    /// <param name="e4">Element 4.</param>
+    public static TElement[] Elements<TElement>(TElement e0, TElement e1, TElement e2, TElement e3, TElement e4)
+    {
+        var array = NewArray<TElement>(5);
+        array[0] = e0;
+        array[1] = e1;
+        array[2] = e2;
+        array[3] = e3;
+        array[4] = e4;
+        return array;
+    }
+
+    /// <summary>The arguments of a <c>params</c> parameter as an array from <see cref="NewArray{TElement}(int)"/>: the generated code passes a shape so (<c>Ops.Reshape(x, b, t, c)</c>).</summary>
+    /// <param name="e0">Element 0.</param>
+    /// <param name="e1">Element 1.</param>
+    /// <param name="e2">Element 2.</param>
+    /// <param name="e3">Element 3.</param>
+    /// <param name="e4">Element 4.</param>
+    /// <param name="e5">Element 5.</param>
+    public static TElement[] Elements<TElement>(TElement e0, TElement e1, TElement e2, TElement e3, TElement e4, TElement e5)
+    {
+        var array = NewArray<TElement>(6);
+        array[0] = e0;
+        array[1] = e1;
+        array[2] = e2;
+        array[3] = e3;
+        array[4] = e4;
+        array[5] = e5;
+        return array;
+    }
+
+    /// <summary>A copy of <paramref name="values"/> in an array from <see cref="NewArray{TElement}(int)"/> (shapes the runtime computes).</summary>
+    internal static TElement[] CopyOf<TElement>(ReadOnlySpan<TElement> values)
+    {
+        var array = NewArray<TElement>(values.Length);
+        values.CopyTo(array);
+        return array;
+    }
+
     /// <summary>A dense tensor of the shape: zeroed when <paramref name="zeroed"/>, else with undefined contents.</summary>
     internal static Tensor<T> NewTensor<T>(ReadOnlySpan<nint> lengths, bool zeroed)
     {

@@ -15,6 +15,9 @@ internal static class Naming
     /// <summary>Every member name the generator adds for a method <c>M</c> is <c>M</c> + one of these.</summary>
     public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix, WorkspaceSuffix };
 
+    /// <summary>The most elements <c>GradGen.Workspace.Elements</c> takes (a params array of more is a new array).</summary>
+    public const int MaxWorkspaceElements = 6;
+
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 
     /// <summary>The preferred name, or the first of <c>name1</c>, <c>name2</c>, … not yet taken; marks it taken.</summary>

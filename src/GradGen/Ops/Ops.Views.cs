@@ -106,7 +106,7 @@ public static partial class Ops
 
     private static nint[] PermutedShape(ReadOnlySpan<nint> lengths, int[] order)
     {
-        var shape = new nint[order.Length];
+        var shape = Workspace.NewArray<nint>(order.Length);
         for (int d = 0; d < order.Length; d++) shape[d] = lengths[order[d]];
         return shape;
     }
@@ -126,7 +126,8 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         int a = AxisLayout.Normalize(nameof(Slice), axis, x.Lengths);
         RequireRange(nameof(Slice), x.Lengths, a, start, length);
-        nint[] shape = x.Lengths.ToArray();
+        Span<nint> shape = stackalloc nint[x.Rank];
+        x.Lengths.CopyTo(shape);
         shape[a] = length;
         var result = Dense.Result<T>(shape);
         Span<T> output = Dense.Span(result);
@@ -219,7 +220,7 @@ public static partial class Ops
         int count = TensorShape.Count(from);
         long known = 1;
         int inferred = -1;
-        var lengths = new nint[shape.Length];
+        var lengths = Workspace.NewArray<nint>(shape.Length);
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == -1 && inferred < 0) { inferred = d; continue; }
@@ -231,7 +232,7 @@ public static partial class Ops
             known *= shape[d];
             lengths[d] = shape[d];
         }
-        if (inferred >= 0 && known != 0 && count % known == 0) lengths[inferred] = (nint)(count / known);
+        if (inferred >= 0) lengths[inferred] = known != 0 && count % known == 0 ? (nint)(count / known) : 0;
         if (shape.Length == 0 || TensorShape.Count(lengths) != count || (inferred >= 0 && known == 0))
         {
             throw new ArgumentException(
@@ -244,7 +245,7 @@ public static partial class Ops
     internal static int[] SwapAxes(string op, ReadOnlySpan<nint> lengths, int axis0, int axis1)
     {
         int a = AxisLayout.Normalize(op, axis0, lengths), b = AxisLayout.Normalize(op, axis1, lengths);
-        var order = new int[lengths.Length];
+        var order = Workspace.NewArray<int>(lengths.Length);
         for (int d = 0; d < order.Length; d++) order[d] = d;
         (order[a], order[b]) = (order[b], order[a]);
         return order;
@@ -253,8 +254,8 @@ public static partial class Ops
     /// <summary>Normalises <paramref name="axes"/> and checks it is a permutation of the shape's axes.</summary>
     internal static int[] PermutationOf(string op, ReadOnlySpan<nint> lengths, int[] axes)
     {
-        var order = new int[axes.Length];
-        var seen = new bool[lengths.Length];
+        var order = Workspace.NewArray<int>(axes.Length);
+        Span<bool> seen = lengths.Length <= 64 ? stackalloc bool[lengths.Length] : new bool[lengths.Length];
         bool valid = axes.Length == lengths.Length;
         for (int d = 0; valid && d < axes.Length; d++)
         {
