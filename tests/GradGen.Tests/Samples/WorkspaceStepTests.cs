@@ -140,6 +140,62 @@ public class WorkspaceStepTests
         }
     }
 
+    // Loss's custom derivative Probe calls the accumulate form of Loss again from inside Loss's pullback: a reentrant use of
+    // Loss's workspace on the same thread, with other inputs, which must not touch the outer step's tensors.
+    private const string ReentrantSource = """
+        using System;
+        using System.Numerics.Tensors;
+        using GradGen;
+
+        public static partial class Reentrant
+        {
+            [Differentiable]
+            public static double Loss(Tensor<double> x, int depth)
+            {
+                var h = Ops.Tanh(Ops.Multiply(x, x));
+                var y = Probe(h, depth);
+                return Ops.Sum(Ops.Multiply(y, h));
+            }
+
+            public static Tensor<double> Probe(Tensor<double> h, int depth) => Ops.Multiply(h, 2.0);
+
+            [DerivativeOf(nameof(Probe))]
+            public static void ProbePullback(Tensor<double> h, int depth, Tensor<double> y, Tensor<double> dY, Tensor<double> dH)
+            {
+                if (depth > 0) LossBackward(Ops.Multiply(h, 5.0), depth - 1, Ops.ZerosLike(h));
+                Adjoint.Scaled(dY, 2.0, dH);
+            }
+
+            public static double WithoutWorkspace(Tensor<double> x, int depth, Tensor<double> dX)
+            {
+                var value = LossForward(x, depth, out var tape);
+                LossPullback(tape, 1.0, dX);
+                return value;
+            }
+        }
+        """;
+
+    [Fact]
+    public void A_reentrant_call_of_the_accumulate_form_falls_back_to_allocating_and_leaves_the_outer_step_intact()
+    {
+        var type = Harness.Load(ReentrantSource).GetType("Reentrant")!;
+        var backward = type.GetMethods().Single(m => m.Name == "LossBackward" && m.GetParameters().Length == 4);
+        var reference = type.GetMethod("WithoutWorkspace")!;
+        var random = new Random(9);
+        for (var step = 0; step < 4; step++)
+        {
+            var x = Tensor.Create(Enumerable.Range(0, 6).Select(_ => random.NextDouble() * 2 - 1).ToArray(), [2, 3]);
+            var (with, without) = (Ops.ZerosLike(x), Ops.ZerosLike(x));
+            var value = (double)backward.Invoke(null, [x, 1, with, 1.0])!;
+            Assert.Equal((double)reference.Invoke(null, [x, 1, without])!, value);
+            Assert.Contains(without.ToArray(), v => v != 0);
+            Assert.Equal(without.ToArray(), with.ToArray());
+            // and the value of the analytic gradient: d/dx Σ 2·tanh(x²)² = 8·x·tanh(x²)·(1 − tanh²(x²))
+            var expected = x.ToArray().Select(v => 8 * v * Math.Tanh(v * v) * (1 - Math.Tanh(v * v) * Math.Tanh(v * v))).ToArray();
+            Assert.Equal(expected, with.ToArray(), (e, a) => Math.Abs(e - a) <= 1e-12);
+        }
+    }
+
     /// <summary>Warms up, then measures 20 steps one by one on this thread; every step must allocate 0 bytes.</summary>
     private static void AssertNoAllocation(Func<float> step)
     {
