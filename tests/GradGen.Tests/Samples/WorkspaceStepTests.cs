@@ -82,14 +82,16 @@ public class WorkspaceStepTests
 
     private static readonly Lazy<Type> Gpt = new(() => Harness.Load(TinyGptSource.Model, TinyGptSource.Initialisation, GptDriver).GetType("GradGen.Samples.TinyGpt.Driver")!);
 
-    [Fact]
-    public void The_MLP_accumulate_form_allocates_nothing_once_warm()
+    [Theory]
+    [InlineData(64)]
+    [InlineData(256)]   // results ≥ 85 KB, which would land on the large object heap
+    public void The_MLP_accumulate_form_allocates_nothing_once_warm(int batch)
     {
         var driver = Mlp.Value;
         var model = Call(driver, "Model", 1, new[] { 784, 256, 10 });
         var gradient = Call(driver, "Gradient", model);
         var step = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, gradient);
-        var (x, targets) = MlpBatch(new Random(2), 64);
+        var (x, targets) = MlpBatch(new Random(2), batch);
         AssertNoAllocation(() => step(x, targets));
     }
 
