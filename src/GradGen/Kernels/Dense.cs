@@ -10,7 +10,10 @@ namespace GradGen;
 /// </summary>
 internal static class Dense
 {
-    /// <summary>The elements of <paramref name="tensor"/> in row-major order: its own storage when dense, else a dense copy.</summary>
+    /// <summary>
+    /// The elements of <paramref name="tensor"/> in row-major order: its own storage when dense, else a dense copy (from
+    /// the active <see cref="Workspace"/>, if any: the span is only read during the op).
+    /// </summary>
     public static ReadOnlySpan<T> Read<T>(Tensor<T> tensor) => tensor.IsDense ? Span(tensor) : Copy(tensor);
 
     /// <summary><paramref name="tensor"/> itself when dense, else a dense copy (for code that must hold a tensor rather than a span).</summary>
@@ -68,9 +71,10 @@ internal static class Dense
     /// </summary>
     public static T[] AllocateForOverwrite<T>(ReadOnlySpan<nint> lengths) => GC.AllocateUninitializedArray<T>(TensorShape.Count(lengths));
 
-    private static T[] Copy<T>(Tensor<T> tensor)
+    // A span cannot outlive the op that reads it, so the copy may come from the active workspace.
+    private static ReadOnlySpan<T> Copy<T>(Tensor<T> tensor)
     {
-        var copy = new T[checked((int)tensor.FlattenedLength)];
+        var copy = Workspace.NewArray<T>(checked((int)tensor.FlattenedLength));
         tensor.FlattenTo(copy);
         return copy;
     }

@@ -48,6 +48,26 @@ public class WorkspaceTests
     }
 
     [Fact]
+    public void A_strided_operand_is_read_through_a_workspace_copy_without_allocating_once_warm()
+    {
+        var workspace = new Workspace();
+        var backing = Random(new Random(3), new[] { 3, 4 });
+        var view = Tensor.Transpose(backing);   // [4, 3], strided
+        var expected = Flat(Ops.Relu(view));
+        var allocated = new long[3];
+        for (var step = 0; step < allocated.Length; step++)
+        {
+            using var scope = workspace.Enter();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var result = Ops.Relu(view);
+            allocated[step] = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(expected, Flat(result));
+        }
+        Assert.Equal(0, allocated[1]);
+        Assert.Equal(0, allocated[2]);
+    }
+
+    [Fact]
     public void Outside_a_scope_every_call_allocates()
     {
         var a = Filled(new[] { 2, 2 }, 1);
