@@ -37,6 +37,18 @@ public class WorkspaceStepTests
             public static Func<Tensor<float>, int[], float> WithWorkspace(MlpModel model, MlpModel gradient)
                 => (x, targets) => MlpModel.LossBackward(model, x, targets, gradient);
 
+            /// <summary>The plain-tensor form (samples/GradGen.Samples.Mlp/Mlp.cs): the accumulate form with one gradient per parameter.</summary>
+            public static Func<Tensor<float>, int[], float> PlainWithWorkspace(MlpModel model)
+            {
+                var (w1, b1, w2, b2) = (model.Hidden[0].W, model.Hidden[0].B, model.Output.W, model.Output.B);
+                var (dX, dW1, dB1, dW2, dB2) = (Ops.ZerosLike(w1), Ops.ZerosLike(w1), Ops.ZerosLike(b1), Ops.ZerosLike(w2), Ops.ZerosLike(b2));
+                return (x, targets) =>
+                {
+                    if (!dX.Lengths.SequenceEqual(x.Lengths)) dX = Ops.ZerosLike(x);
+                    return Mlp.LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2);
+                };
+            }
+
             /// <summary>The same forward and pullback outside any workspace scope: every tensor freshly allocated.</summary>
             public static Func<Tensor<float>, int[], float> WithoutWorkspace(MlpModel model, MlpModel gradient)
                 => (x, targets) =>
@@ -78,7 +90,7 @@ public class WorkspaceStepTests
 
     private const int V = 32, C = 16, NH = 2, L = 2, MaxT = 8;
 
-    private static readonly Lazy<Type> Mlp = new(() => Harness.Load(SampleFile("GradGen.Samples.Mlp", "MlpModel.cs"), MlpDriver).GetType("GradGen.Samples.Mlp.Driver")!);
+    private static readonly Lazy<Type> Mlp = new(() => Harness.Load(SampleFile("GradGen.Samples.Mlp", "MlpModel.cs"), SampleFile("GradGen.Samples.Mlp", "Mlp.cs"), MlpDriver).GetType("GradGen.Samples.Mlp.Driver")!);
 
     private static readonly Lazy<Type> Gpt = new(() => Harness.Load(TinyGptSource.Model, TinyGptSource.Initialisation, GptDriver).GetType("GradGen.Samples.TinyGpt.Driver")!);
 
@@ -92,6 +104,16 @@ public class WorkspaceStepTests
         var gradient = Call(driver, "Gradient", model);
         var step = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, gradient);
         var (x, targets) = MlpBatch(new Random(2), batch);
+        AssertNoAllocation(() => step(x, targets));
+    }
+
+    [Fact]
+    public void The_plain_tensor_MLP_accumulate_form_allocates_nothing_once_warm()
+    {
+        var driver = Mlp.Value;
+        var model = Call(driver, "Model", 1, new[] { 784, 256, 10 });
+        var step = (Func<Tensor<float>, int[], float>)Call(driver, "PlainWithWorkspace", model);
+        var (x, targets) = MlpBatch(new Random(2), 64);
         AssertNoAllocation(() => step(x, targets));
     }
 
