@@ -103,7 +103,7 @@ internal sealed partial class Emitter
         var recorded = _plan.SavedTapes.Contains(loop.Id);
         if (recorded)
         {
-            w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = new " + LoopTapeType(loop.Id) + "[" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + "];");
+            w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = global::GradGen.Workspace.NewArray<" + LoopTapeType(loop.Id) + ">(" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + ");");
         }
         w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
         ForwardRegion(loop.Id);

@@ -74,6 +74,11 @@ internal sealed partial class Emitter
         w.Line();
         Pullback();
         w.Line();
+        if (ScalarResult)
+        {
+            WorkspaceField();
+            w.Line();
+        }
         AccumulatingBackward();
         w.Line();
         TupleBackward();
@@ -186,12 +191,31 @@ internal sealed partial class Emitter
         w.Line("/// </summary>");
         ParameterDocs(gradients: true);
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
+        if (ScalarResult)
+        {
+            w.Line("/// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>");
+        }
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
                GradientParameterList(true) + ", " + UpstreamParameter + ")");
+        // Only a scalar result runs in the workspace: a tensor result is the caller's to keep, so it must not be a slot
+        // the next call overwrites (docs/architecture.md, "Who allocates").
+        if (ScalarResult) w.Open("using ((" + Workspace + " ??= new global::GradGen.Workspace()).Enter())");
         w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out " + Local(_tapeType) + " " + tape + ");");
         w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _names.Upstream + ", " + GradientParameterList(false) + ");");
         w.Line("return " + value + ";");
+        if (ScalarResult) w.Close();
         w.Close();
+    }
+
+    /// <summary>The per-thread workspace field of the accumulate form (scalar results only).</summary>
+    private string Workspace => M.Name + Naming.WorkspaceSuffix;
+
+    private void WorkspaceField()
+    {
+        var w = _writer;
+        w.Line("/// <summary>The tensors a call of the accumulate form of <c>" + M.Name + Naming.BackwardSuffix + "</c> takes, reused by the next call on this thread.</summary>");
+        w.Line("[global::System.ThreadStatic]");
+        w.Line("private static global::GradGen.Workspace? " + Workspace + ";");
     }
 
     private void TupleBackward()

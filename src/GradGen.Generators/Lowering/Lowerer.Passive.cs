@@ -65,7 +65,12 @@ internal sealed partial class Lowerer
             {
                 // A params array of integers (Ops.Reshape(x, b, t, c)) or an explicit `new[] { … }`.
                 var operands = initializer.ElementValues.Select(e => Expression(e, depth + 1)).ToArray();
-                var template = "new " + elementType.ToDisplayString() + "[] { " + string.Join(", ", operands.Select((_, k) => "{" + k.ToString(CultureInfo.InvariantCulture) + "}")) + " }";
+                var elements = string.Join(", ", operands.Select((_, k) => "{" + k.ToString(CultureInfo.InvariantCulture) + "}"));
+                // A params array only lives for the call it is passed to: it comes from the workspace of an accumulate
+                // form's step (allocated as usual outside one). An array the user wrote may be kept: it is a new array.
+                var template = operation.IsImplicit && operands.Length is > 0 and <= Naming.MaxWorkspaceElements
+                    ? "global::GradGen.Workspace.Elements<" + elementType.ToDisplayString() + ">(" + elements + ")"
+                    : "new " + elementType.ToDisplayString() + "[] { " + elements + " }";
                 id = PassiveOf(operation.Syntax, type, template, operands);
                 return true;
             }

@@ -10,9 +10,13 @@ internal static class Naming
     public const string ForwardSuffix = "Forward";
     public const string PullbackSuffix = "Pullback";
     public const string TapeSuffix = "Tape";
+    public const string WorkspaceSuffix = "Workspace";
 
     /// <summary>Every member name the generator adds for a method <c>M</c> is <c>M</c> + one of these.</summary>
-    public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix };
+    public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix, WorkspaceSuffix };
+
+    /// <summary>The most elements <c>GradGen.Workspace.Elements</c> takes (a params array of more is a new array).</summary>
+    public const int MaxWorkspaceElements = 6;
 
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 

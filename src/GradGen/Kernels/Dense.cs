@@ -10,11 +10,20 @@ namespace GradGen;
 /// </summary>
 internal static class Dense
 {
-    /// <summary>The elements of <paramref name="tensor"/> in row-major order: its own storage when dense, else a dense copy.</summary>
+    /// <summary>
+    /// The elements of <paramref name="tensor"/> in row-major order: its own storage when dense, else a dense copy (from
+    /// the active <see cref="Workspace"/>, if any: the span is only read during the op).
+    /// </summary>
     public static ReadOnlySpan<T> Read<T>(Tensor<T> tensor) => tensor.IsDense ? Span(tensor) : Copy(tensor);
 
     /// <summary><paramref name="tensor"/> itself when dense, else a dense copy (for code that must hold a tensor rather than a span).</summary>
-    public static Tensor<T> Materialize<T>(Tensor<T> tensor) => tensor.IsDense ? tensor : Tensor.Create(Copy(tensor), tensor.Lengths);
+    public static Tensor<T> Materialize<T>(Tensor<T> tensor)
+    {
+        if (tensor.IsDense) return tensor;
+        var copy = Result<T>(tensor.Lengths);
+        tensor.FlattenTo(Span(copy));
+        return copy;
+    }
 
     /// <summary>
     /// The writable storage of a gradient buffer. Adjoint kernels accumulate into it in place, so it must be dense.
@@ -38,6 +47,18 @@ internal static class Dense
         return count == 0 ? System.Span<T>.Empty : MemoryMarshal.CreateSpan(ref dense.GetPinnableReference(), count);
     }
 
+    /// <summary>
+    /// A new dense tensor of the shape whose contents are undefined: for results the caller overwrites completely. Inside
+    /// a <see cref="Workspace"/> scope it is the workspace's tensor for this request (see <see cref="Workspace"/>).
+    /// </summary>
+    public static Tensor<T> Result<T>(ReadOnlySpan<nint> lengths) => Workspace.NewTensor<T>(lengths, zeroed: false);
+
+    /// <summary>A new dense tensor of zeros of the shape (from the active <see cref="Workspace"/>, if any).</summary>
+    public static Tensor<T> Zeros<T>(ReadOnlySpan<nint> lengths) => Workspace.NewTensor<T>(lengths, zeroed: true);
+
+    /// <summary>A view of dense <paramref name="source"/> with other lengths (from the active <see cref="Workspace"/>, if any).</summary>
+    public static Tensor<T> View<T>(Tensor<T> source, ReadOnlySpan<nint> lengths) => Workspace.NewView(source, lengths);
+
     /// <summary>Wraps a freshly computed row-major array as a tensor of the given shape (no copy).</summary>
     public static Tensor<T> Wrap<T>(T[] data, ReadOnlySpan<nint> lengths) => Tensor.Create(data, lengths);
 
@@ -50,9 +71,10 @@ internal static class Dense
     /// </summary>
     public static T[] AllocateForOverwrite<T>(ReadOnlySpan<nint> lengths) => GC.AllocateUninitializedArray<T>(TensorShape.Count(lengths));
 
-    private static T[] Copy<T>(Tensor<T> tensor)
+    // A span cannot outlive the op that reads it, so the copy may come from the active workspace.
+    private static ReadOnlySpan<T> Copy<T>(Tensor<T> tensor)
     {
-        var copy = new T[checked((int)tensor.FlattenedLength)];
+        var copy = Workspace.NewArray<T>(checked((int)tensor.FlattenedLength));
         tensor.FlattenTo(copy);
         return copy;
     }

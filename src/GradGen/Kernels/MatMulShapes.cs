@@ -31,7 +31,7 @@ internal static class MatMulShapes
             throw new ArgumentException(
                 $"{op}: cannot multiply {TensorShape.Format(a)} by {TensorShape.Format(b)}: batch dimensions {TensorShape.Format(a[..^2])} and {TensorShape.Format(b[..^2])} do not broadcast.");
         }
-        var result = new nint[batch.Length + 2];
+        var result = Workspace.NewArray<nint>(batch.Length + 2);
         batch.CopyTo(result, 0);
         result[^2] = a[^2];
         result[^1] = b[^1];

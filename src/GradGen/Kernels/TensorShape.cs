@@ -44,9 +44,9 @@ internal static class TensorShape
     /// <exception cref="ArgumentException">The shapes do not broadcast; the message names <paramref name="op"/> and both shapes.</exception>
     public static nint[] Broadcast(string op, ReadOnlySpan<nint> a, ReadOnlySpan<nint> b)
     {
-        if (SameShape(a, b)) return a.ToArray();
+        if (SameShape(a, b)) return Workspace.CopyOf(a);
         int rank = Math.Max(a.Length, b.Length);
-        var result = new nint[rank];
+        var result = Workspace.NewArray<nint>(rank);
         for (int d = 0; d < rank; d++)
         {
             nint la = LengthAligned(a, d, rank);

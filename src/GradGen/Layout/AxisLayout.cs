@@ -42,11 +42,11 @@ internal readonly record struct AxisLayout(int Outer, int Length, int Inner)
     {
         if (keepDims || lengths.Length == 1)
         {
-            nint[] kept = lengths.ToArray();
+            nint[] kept = Workspace.CopyOf(lengths);
             kept[axis] = 1;
             return kept;
         }
-        var removed = new nint[lengths.Length - 1];
+        var removed = Workspace.NewArray<nint>(lengths.Length - 1);
         for (int d = 0, j = 0; d < lengths.Length; d++)
         {
             if (d != axis) removed[j++] = lengths[d];

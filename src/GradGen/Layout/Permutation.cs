@@ -19,20 +19,20 @@ internal static class Permutation
         int rank = order.Length;
         int count = TensorShape.Count(sourceShape);
         if (count == 0) return;
-        var sourceStrides = new int[rank];
+        Span<int> sourceStrides = stackalloc int[rank];
         for (int d = rank - 1, stride = 1; d >= 0; d--)
         {
             sourceStrides[d] = stride;
             stride *= (int)sourceShape[d];
         }
-        var lengths = new int[rank];
-        var strides = new int[rank];
+        Span<int> lengths = stackalloc int[rank];
+        Span<int> strides = stackalloc int[rank];
         for (int d = 0; d < rank; d++)
         {
             lengths[d] = (int)sourceShape[order[d]];
             strides[d] = sourceStrides[order[d]];
         }
-        var index = new int[rank];
+        Span<int> index = stackalloc int[rank];
         int last = lengths[rank - 1], lastStride = strides[rank - 1];
         int offset = 0; // source offset of index (with the last coordinate at 0)
         for (int i = 0; i < count; i += last)

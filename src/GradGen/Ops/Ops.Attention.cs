@@ -20,9 +20,10 @@ public static partial class Ops
     public static Tensor<T> CausalSoftmax<T>(Tensor<T> scores, T scale) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(scores);
-        var result = Dense.AllocateForOverwrite<T>(scores.Lengths);
-        CausalSoftmaxRows(scores, scale, result);
-        return Dense.Wrap(result, scores.Lengths);
+        var result = Dense.Result<T>(scores.Lengths);
+        Span<T> output = Dense.Span(result);
+        CausalSoftmaxRows(scores, scale, output);
+        return result;
     }
 
     /// <summary>

@@ -54,21 +54,22 @@ public static partial class Ops
             throw new ArgumentException($"Max: axis {axis} of {TensorShape.Format(x)} is empty; the maximum of nothing is undefined.", nameof(x));
         }
         nint[] shape = AxisLayout.Reduced(x.Lengths, a, keepDims);
-        var result = Dense.AllocateForOverwrite<T>(shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
         ReadOnlySpan<T> source = Dense.Read(x);
         int n = layout.Length, inner = layout.Inner;
         for (int o = 0; o < layout.Outer; o++)
         {
             if (inner == 1)
             {
-                result[o] = TensorPrimitives.Max(source.Slice(o * n, n));
+                output[o] = TensorPrimitives.Max(source.Slice(o * n, n));
                 continue;
             }
-            Span<T> row = result.AsSpan(o * inner, inner);
+            Span<T> row = output.Slice(o * inner, inner);
             source.Slice(o * n * inner, inner).CopyTo(row);
             for (int i = 1; i < n; i++) TensorPrimitives.Max(row, source.Slice((o * n + i) * inner, inner), row);
         }
-        return Dense.Wrap(result, shape);
+        return result;
     }
 
     /// <summary>
@@ -97,29 +98,31 @@ public static partial class Ops
         int a = AxisLayout.Normalize(op, axis, x.Lengths);
         var layout = AxisLayout.Of(x.Lengths, a);
         nint[] shape = AxisLayout.Reduced(x.Lengths, a, keepDims);
-        var result = Dense.Allocate<T>(shape);
+        var result = Dense.Zeros<T>(shape);
+        Span<T> output = Dense.Span(result);
         ReadOnlySpan<T> source = Dense.Read(x);
         int n = layout.Length, inner = layout.Inner;
         for (int o = 0; o < layout.Outer; o++)
         {
             if (inner == 1)
             {
-                result[o] = TensorPrimitives.Sum(source.Slice(o * n, n)) * scale;
+                output[o] = TensorPrimitives.Sum(source.Slice(o * n, n)) * scale;
                 continue;
             }
-            Span<T> row = result.AsSpan(o * inner, inner);
+            Span<T> row = output.Slice(o * inner, inner);
             for (int i = 0; i < n; i++) TensorPrimitives.Add(row, source.Slice((o * n + i) * inner, inner), row);
             TensorPrimitives.Multiply(row, scale, row);
         }
-        return Dense.Wrap(result, shape);
+        return result;
     }
 
     private static Tensor<T> AlongAxis<T>(string op, Tensor<T> x, int axis, Lanes.Kernel<T> kernel) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
         int a = AxisLayout.Normalize(op, axis, x.Lengths);
-        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
-        Lanes.Map(AxisLayout.Of(x.Lengths, a), Dense.Read(x), default, result, accumulate: false, kernel);
-        return Dense.Wrap(result, x.Lengths);
+        var result = Dense.Result<T>(x.Lengths);
+        Span<T> output = Dense.Span(result);
+        Lanes.Map(AxisLayout.Of(x.Lengths, a), Dense.Read(x), default, output, accumulate: false, kernel);
+        return result;
     }
 }

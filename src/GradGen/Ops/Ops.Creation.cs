@@ -9,11 +9,14 @@ public static partial class Ops
 {
     // ── construction ────────────────────────────────────────────────────────────────────────
 
-    /// <summary>A new dense tensor of zeros with the shape of <paramref name="x"/>.</summary>
+    /// <summary>
+    /// A new dense tensor of zeros with the shape of <paramref name="x"/> (inside a <see cref="Workspace"/> scope: the
+    /// workspace's tensor for this request, cleared).
+    /// </summary>
     public static Tensor<T> ZerosLike<T>(Tensor<T> x) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
-        return Dense.Wrap(Dense.Allocate<T>(x.Lengths), x.Lengths);
+        return Dense.Zeros<T>(x.Lengths);
     }
 
     // ── clearing (zeroing gradients between steps) ──────────────────────────────────────────

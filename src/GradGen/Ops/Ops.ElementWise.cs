@@ -16,9 +16,10 @@ public static partial class Ops
     public static Tensor<T> Add<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
-        TensorPrimitives.Add(Dense.Read(a), b, result);
-        return Dense.Wrap(result, a.Lengths);
+        var result = Dense.Result<T>(a.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Add(Dense.Read(a), b, output);
+        return result;
     }
 
     /// <summary>a + b for every element of <paramref name="b"/>.</summary>
@@ -31,18 +32,20 @@ public static partial class Ops
     public static Tensor<T> Subtract<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
-        TensorPrimitives.Subtract(Dense.Read(a), b, result);
-        return Dense.Wrap(result, a.Lengths);
+        var result = Dense.Result<T>(a.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Subtract(Dense.Read(a), b, output);
+        return result;
     }
 
     /// <summary>a − b for every element of <paramref name="b"/>.</summary>
     public static Tensor<T> Subtract<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
-        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
-        TensorPrimitives.Subtract(a, Dense.Read(b), result);
-        return Dense.Wrap(result, b.Lengths);
+        var result = Dense.Result<T>(b.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Subtract(a, Dense.Read(b), output);
+        return result;
     }
 
     /// <summary>a ⊙ b (element-wise, Hadamard product), broadcast.</summary>
@@ -52,9 +55,10 @@ public static partial class Ops
     public static Tensor<T> Multiply<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
-        TensorPrimitives.Multiply(Dense.Read(a), b, result);
-        return Dense.Wrap(result, a.Lengths);
+        var result = Dense.Result<T>(a.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Multiply(Dense.Read(a), b, output);
+        return result;
     }
 
     /// <summary>a · b for every element of <paramref name="b"/>.</summary>
@@ -67,18 +71,20 @@ public static partial class Ops
     public static Tensor<T> Divide<T>(Tensor<T> a, T b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = Dense.AllocateForOverwrite<T>(a.Lengths);
-        TensorPrimitives.Divide(Dense.Read(a), b, result);
-        return Dense.Wrap(result, a.Lengths);
+        var result = Dense.Result<T>(a.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Divide(Dense.Read(a), b, output);
+        return result;
     }
 
     /// <summary>a / b for every element of <paramref name="b"/>.</summary>
     public static Tensor<T> Divide<T>(T a, Tensor<T> b) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(b);
-        var result = Dense.AllocateForOverwrite<T>(b.Lengths);
-        TensorPrimitives.Divide(a, Dense.Read(b), result);
-        return Dense.Wrap(result, b.Lengths);
+        var result = Dense.Result<T>(b.Lengths);
+        Span<T> output = Dense.Span(result);
+        TensorPrimitives.Divide(a, Dense.Read(b), output);
+        return result;
     }
 
     /// <summary>−x.</summary>
@@ -165,9 +171,10 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         nint[] shape = TensorShape.Broadcast(op, a.Lengths, b.Lengths);
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        Broadcasting.Binary<T, TOp>(Dense.Read(a), a.Lengths, Dense.Read(b), b.Lengths, result, shape);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        Broadcasting.Binary<T, TOp>(Dense.Read(a), a.Lengths, Dense.Read(b), b.Lengths, output, shape);
+        return result;
     }
 
     private delegate void SpanMap<T>(ReadOnlySpan<T> source, Span<T> destination);
@@ -175,9 +182,10 @@ public static partial class Ops
     private static Tensor<T> Unary<T>(Tensor<T> x, SpanMap<T> map) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
-        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
-        map(Dense.Read(x), result);
-        return Dense.Wrap(result, x.Lengths);
+        var result = Dense.Result<T>(x.Lengths);
+        Span<T> output = Dense.Span(result);
+        map(Dense.Read(x), output);
+        return result;
     }
 
     private static Tensor<T> BinaryInto<T, TOp>(string op, Tensor<T> a, Tensor<T> b, Tensor<T> into)

@@ -31,12 +31,13 @@ public static partial class Ops
             throw new ArgumentException(
                 $"Embedding: ids shape [{string.Join(", ", idsShape)}] does not describe the {ids.Length} ids given.", nameof(idsShape));
         }
-        var shape = new nint[idsShape.Length + 1];
+        Span<nint> shape = stackalloc nint[idsShape.Length + 1];
         for (int d = 0; d < idsShape.Length; d++) shape[d] = idsShape[d];
         shape[^1] = c;
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        Gather(Dense.Read(table), ids, c, result);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        Gather(Dense.Read(table), ids, c, output);
+        return result;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         nint[] shape = MatMulShapes.Result(nameof(MatMul), a.Lengths, b.Lengths);
-        var result = Dense.Wrap(Dense.AllocateForOverwrite<T>(shape), shape);
+        var result = Dense.Result<T>(shape);
         BatchedGemm<T>.Run(BatchedGemm<T>.Product.Forward, Dense.Materialize(a), Dense.Materialize(b), result);
         return result;
     }

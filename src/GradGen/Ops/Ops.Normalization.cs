@@ -20,9 +20,10 @@ public static partial class Ops
     public static Tensor<T> LayerNorm<T>(Tensor<T> x, Tensor<T> weight, Tensor<T> bias, T eps) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
-        var result = Dense.AllocateForOverwrite<T>(x.Lengths);
-        LayerNormRows(x, weight, bias, eps, result);
-        return Dense.Wrap(result, x.Lengths);
+        var result = Dense.Result<T>(x.Lengths);
+        Span<T> output = Dense.Span(result);
+        LayerNormRows(x, weight, bias, eps, output);
+        return result;
     }
 
     /// <summary>

@@ -14,9 +14,9 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         TensorShape.RequireMatrix(nameof(Transpose), nameof(x), x.Lengths);
         int m = checked((int)x.Lengths[0]), n = checked((int)x.Lengths[1]);
-        var result = GC.AllocateUninitializedArray<T>(checked(m * n));
-        MatrixKernels.Transpose(Dense.Read(x), result, m, n);
-        return Dense.Wrap(result, stackalloc nint[] { n, m });
+        var result = Dense.Result<T>(stackalloc nint[] { n, m });
+        MatrixKernels.Transpose(Dense.Read(x), Dense.Span(result), m, n);
+        return result;
     }
 
     /// <summary><paramref name="into"/> [N, M] = xᵀ for a 2-D x [M, N], written into a caller-owned dense tensor. Returns it.</summary>

@@ -19,13 +19,14 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         ReadOnlySpan<T> source = Dense.Read(x);
-        var result = GC.AllocateUninitializedArray<T>(source.Length);
+        var result = Dense.Result<T>(x.Lengths);
+        Span<T> output = Dense.Span(result);
         int n = checked((int)x.Lengths[x.Rank - 1]);
         for (int offset = 0; n > 0 && offset < source.Length; offset += n)
         {
-            SoftmaxRow(source.Slice(offset, n), result.AsSpan(offset, n));
+            SoftmaxRow(source.Slice(offset, n), output.Slice(offset, n));
         }
-        return Dense.Wrap(result, x.Lengths);
+        return result;
     }
 
     /// <summary>

@@ -26,7 +26,10 @@ public static partial class Ops
         nint[] lengths = ReshapeLengths(nameof(Reshape), x.Lengths, shape);
         // System.Numerics.Tensors 10.0 gives a length-1 dimension stride 0 and refuses to reshape such a tensor: copy it.
         bool view = x.IsDense && !x.Strides.Contains(0);
-        return view ? Tensor.Reshape(x, lengths) : Dense.Wrap(Dense.Read(x).ToArray(), lengths);
+        if (view) return Dense.View(x, lengths);
+        var copy = Dense.Result<T>(lengths);
+        Dense.Read(x).CopyTo(Dense.Span(copy));
+        return copy;
     }
 
     /// <summary>
@@ -56,9 +59,10 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(axes);
         int[] order = PermutationOf(nameof(Permute), x.Lengths, axes);
         nint[] shape = PermutedShape(x.Lengths, order);
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        Permutation.Walk(Dense.Read(x), x.Lengths, order, result, accumulate: false);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        Permutation.Walk(Dense.Read(x), x.Lengths, order, output, accumulate: false);
+        return result;
     }
 
     /// <summary>
@@ -102,7 +106,7 @@ public static partial class Ops
 
     private static nint[] PermutedShape(ReadOnlySpan<nint> lengths, int[] order)
     {
-        var shape = new nint[order.Length];
+        var shape = Workspace.NewArray<nint>(order.Length);
         for (int d = 0; d < order.Length; d++) shape[d] = lengths[order[d]];
         return shape;
     }
@@ -122,11 +126,13 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         int a = AxisLayout.Normalize(nameof(Slice), axis, x.Lengths);
         RequireRange(nameof(Slice), x.Lengths, a, start, length);
-        nint[] shape = x.Lengths.ToArray();
+        Span<nint> shape = stackalloc nint[x.Rank];
+        x.Lengths.CopyTo(shape);
         shape[a] = length;
-        var result = Dense.AllocateForOverwrite<T>(shape);
-        AxisBlocks.Extract(Dense.Read(x), AxisLayout.Of(x.Lengths, a), start, length, result, accumulate: false);
-        return Dense.Wrap(result, shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
+        AxisBlocks.Extract(Dense.Read(x), AxisLayout.Of(x.Lengths, a), start, length, output, accumulate: false);
+        return result;
     }
 
     /// <summary>
@@ -162,16 +168,17 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(parts);
         (int a, nint[] shape) = ConcatShape(nameof(Concat), axis, parts);
-        var result = Dense.AllocateForOverwrite<T>(shape);
+        var result = Dense.Result<T>(shape);
+        Span<T> output = Dense.Span(result);
         var layout = AxisLayout.Of(shape, a);
         int offset = 0;
         foreach (Tensor<T> part in parts)
         {
             int length = checked((int)part.Lengths[a]);
-            AxisBlocks.Insert(Dense.Read(part), result, layout, offset, length, accumulate: false);
+            AxisBlocks.Insert(Dense.Read(part), output, layout, offset, length, accumulate: false);
             offset += length;
         }
-        return Dense.Wrap(result, shape);
+        return result;
     }
 
     /// <summary>Throws unless [start, start + length) lies inside axis <paramref name="axis"/> of the shape.</summary>
@@ -213,7 +220,7 @@ public static partial class Ops
         int count = TensorShape.Count(from);
         long known = 1;
         int inferred = -1;
-        var lengths = new nint[shape.Length];
+        var lengths = Workspace.NewArray<nint>(shape.Length);
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == -1 && inferred < 0) { inferred = d; continue; }
@@ -225,7 +232,7 @@ public static partial class Ops
             known *= shape[d];
             lengths[d] = shape[d];
         }
-        if (inferred >= 0 && known != 0 && count % known == 0) lengths[inferred] = (nint)(count / known);
+        if (inferred >= 0) lengths[inferred] = known != 0 && count % known == 0 ? (nint)(count / known) : 0;
         if (shape.Length == 0 || TensorShape.Count(lengths) != count || (inferred >= 0 && known == 0))
         {
             throw new ArgumentException(
@@ -238,7 +245,7 @@ public static partial class Ops
     internal static int[] SwapAxes(string op, ReadOnlySpan<nint> lengths, int axis0, int axis1)
     {
         int a = AxisLayout.Normalize(op, axis0, lengths), b = AxisLayout.Normalize(op, axis1, lengths);
-        var order = new int[lengths.Length];
+        var order = Workspace.NewArray<int>(lengths.Length);
         for (int d = 0; d < order.Length; d++) order[d] = d;
         (order[a], order[b]) = (order[b], order[a]);
         return order;
@@ -247,8 +254,8 @@ public static partial class Ops
     /// <summary>Normalises <paramref name="axes"/> and checks it is a permutation of the shape's axes.</summary>
     internal static int[] PermutationOf(string op, ReadOnlySpan<nint> lengths, int[] axes)
     {
-        var order = new int[axes.Length];
-        var seen = new bool[lengths.Length];
+        var order = Workspace.NewArray<int>(axes.Length);
+        Span<bool> seen = lengths.Length <= 64 ? stackalloc bool[lengths.Length] : new bool[lengths.Length];
         bool valid = axes.Length == lengths.Length;
         for (int d = 0; valid && d < axes.Length; d++)
         {

@@ -126,6 +126,10 @@ namespace Models
             dTarget += -dError;
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>HuberBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? HuberWorkspace;
+
         /// <summary>
         /// Computes <c>Huber</c> and <b>adds</b> its gradient with respect to prediction, target into the caller-owned dPrediction, dTarget: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -136,11 +140,15 @@ namespace Models
         /// <param name="dTarget">Receives ∂L/∂target, added to what it holds.</param>
         /// <param name="seed">∂L/∂Huber, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Huber</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static double HuberBackward(double prediction, double target, double delta, ref double dPrediction, ref double dTarget, double seed = 1d)
         {
-            var value = HuberForward(prediction, target, delta, out var tape);
-            HuberPullback(tape, seed, ref dPrediction, ref dTarget);
-            return value;
+            using ((HuberWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = HuberForward(prediction, target, delta, out var tape);
+                HuberPullback(tape, seed, ref dPrediction, ref dTarget);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Huber</c> and its gradient with respect to prediction, target, each shaped like its parameter.</summary>

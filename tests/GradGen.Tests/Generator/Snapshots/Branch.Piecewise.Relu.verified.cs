@@ -52,6 +52,10 @@ namespace Models
             }
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>ReluBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? ReluWorkspace;
+
         /// <summary>
         /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -59,11 +63,15 @@ namespace Models
         /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
         /// <param name="seed">∂L/∂Relu, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Relu</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static double ReluBackward(double x, ref double dX, double seed = 1d)
         {
-            var value = ReluForward(x, out var tape);
-            ReluPullback(tape, seed, ref dX);
-            return value;
+            using ((ReluWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = ReluForward(x, out var tape);
+                ReluPullback(tape, seed, ref dX);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Relu</c> and its gradient with respect to x, each shaped like its parameter.</summary>

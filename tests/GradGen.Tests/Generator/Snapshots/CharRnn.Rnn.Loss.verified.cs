@@ -62,11 +62,11 @@ namespace GradGen.Samples.CharRnn
             var inputsLength = inputs.Length;
             var steps = inputsLength / batch;
             var modelWxh = model.Wxh;
-            var t0 = new int[] { steps, batch };
+            var t0 = global::GradGen.Workspace.Elements<int>(steps, batch);
             var xs = global::GradGen.Ops.Embedding(modelWxh, inputs, t0);
             var h = h0;
             var loss = 0f;
-            var tSteps = new LossTape.Loop0[steps];
+            var tSteps = global::GradGen.Workspace.NewArray<LossTape.Loop0>(steps);
             for (var t = 0; t < steps; t++)
             {
                 var t2 = global::GradGen.Ops.Slice(xs, 0, t, 1);
@@ -169,6 +169,10 @@ namespace GradGen.Samples.CharRnn
             global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? LossWorkspace;
+
         /// <summary>
         /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, h0 into the caller-owned dModel, dH0: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -181,11 +185,15 @@ namespace GradGen.Samples.CharRnn
         /// <param name="dH0">Receives ∂L/∂h0, added to what it holds.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0, float seed = 1f)
         {
-            var value = LossForward(model, h0, inputs, targets, batch, out var tape);
-            LossPullback(tape, seed, dModel, dH0);
-            return value;
+            using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = LossForward(model, h0, inputs, targets, batch, out var tape);
+                LossPullback(tape, seed, dModel, dH0);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Loss</c> and its gradient with respect to model, h0, each shaped like its parameter.</summary>

@@ -67,6 +67,10 @@ namespace Models
             global::Models.Layers.DensePullback(hTape, dH, dX, dW1, dB1);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? LossWorkspace;
+
         /// <summary>
         /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to x, w1, b1, w2, b2 into the caller-owned dX, dW1, dB1, dW2, dB2: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -83,11 +87,15 @@ namespace Models
         /// <param name="dB2">Receives ∂L/∂b2, added to what it holds.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2, float seed = 1f)
         {
-            var value = LossForward(x, w1, b1, w2, b2, targets, out var tape);
-            LossPullback(tape, seed, dX, dW1, dB1, dW2, dB2);
-            return value;
+            using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = LossForward(x, w1, b1, w2, b2, targets, out var tape);
+                LossPullback(tape, seed, dX, dW1, dB1, dW2, dB2);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Loss</c> and its gradient with respect to x, w1, b1, w2, b2, each shaped like its parameter.</summary>

@@ -43,7 +43,7 @@ namespace Models
         {
             var layersLength = layers.Length;
             var h = x;
-            var iSteps = new ResidualTape.Loop0[layersLength];
+            var iSteps = global::GradGen.Workspace.NewArray<ResidualTape.Loop0>(layersLength);
             for (var i = 0; i < layersLength; i++)
             {
                 var w = layers[i];

@@ -51,7 +51,7 @@ namespace Models
         {
             var xsLength = xs.Length;
             var h = h0;
-            var tSteps = new RnnTape.Loop0[xsLength];
+            var tSteps = global::GradGen.Workspace.NewArray<RnnTape.Loop0>(xsLength);
             for (var t = 0; t < xsLength; t++)
             {
                 var t1 = global::GradGen.Ops.MatMul(h, whh);
@@ -120,6 +120,10 @@ namespace Models
             global::GradGen.Adjoint.Identity(dHNext, dH0);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>RnnBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? RnnWorkspace;
+
         /// <summary>
         /// Computes <c>Rnn</c> and <b>adds</b> its gradient with respect to h0, whh, wxh, xs into the caller-owned dH0, dWhh, dWxh, dXs: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -133,11 +137,15 @@ namespace Models
         /// <param name="dXs">Receives ∂L/∂xs, added to what it holds.</param>
         /// <param name="seed">∂L/∂Rnn, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Rnn</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, global::System.Numerics.Tensors.Tensor<float> dH0, global::System.Numerics.Tensors.Tensor<float> dWhh, global::System.Numerics.Tensors.Tensor<float> dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, float seed = 1f)
         {
-            var value = RnnForward(h0, whh, wxh, xs, out var tape);
-            RnnPullback(tape, seed, dH0, dWhh, dWxh, dXs);
-            return value;
+            using ((RnnWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = RnnForward(h0, whh, wxh, xs, out var tape);
+                RnnPullback(tape, seed, dH0, dWhh, dWxh, dXs);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Rnn</c> and its gradient with respect to h0, whh, wxh, xs, each shaped like its parameter.</summary>

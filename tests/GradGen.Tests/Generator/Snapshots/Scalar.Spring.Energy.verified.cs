@@ -105,6 +105,10 @@ namespace Physics
             dX += dT1 * t0;
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>EnergyBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? EnergyWorkspace;
+
         /// <summary>
         /// Computes <c>Energy</c> and <b>adds</b> its gradient with respect to x, v into the caller-owned dX, dV: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -116,11 +120,15 @@ namespace Physics
         /// <param name="dV">Receives ∂L/∂v, added to what it holds.</param>
         /// <param name="seed">∂L/∂Energy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Energy</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         internal static double EnergyBackward(double x, double v, double k, int steps, ref double dX, ref double dV, double seed = 1d)
         {
-            var value = EnergyForward(x, v, k, steps, out var tape);
-            EnergyPullback(tape, seed, ref dX, ref dV);
-            return value;
+            using ((EnergyWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = EnergyForward(x, v, k, steps, out var tape);
+                EnergyPullback(tape, seed, ref dX, ref dV);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Energy</c> and its gradient with respect to x, v, each shaped like its parameter.</summary>

@@ -40,6 +40,10 @@ namespace GradGen.Samples.Seed
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, z, targets, dZ);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? CrossEntropyWorkspace;
+
         /// <summary>
         /// Computes <c>CrossEntropy</c> and <b>adds</b> its gradient with respect to z into the caller-owned dZ: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -48,11 +52,15 @@ namespace GradGen.Samples.Seed
         /// <param name="dZ">Receives ∂L/∂z, added to what it holds.</param>
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>CrossEntropy</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double> dZ, double seed = 1d)
         {
-            var value = CrossEntropyForward(z, targets, out var tape);
-            CrossEntropyPullback(tape, seed, dZ);
-            return value;
+            using ((CrossEntropyWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = CrossEntropyForward(z, targets, out var tape);
+                CrossEntropyPullback(tape, seed, dZ);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>CrossEntropy</c> and its gradient with respect to z, each shaped like its parameter.</summary>

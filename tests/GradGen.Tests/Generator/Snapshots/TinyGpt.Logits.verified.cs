@@ -54,7 +54,7 @@ namespace GradGen.Samples.TinyGpt
         public static global::System.Numerics.Tensors.Tensor<float> LogitsForward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int B, int T, out LogitsTape tape)
         {
             var modelWte = model.Wte;
-            var t0 = new int[] { B, T };
+            var t0 = global::GradGen.Workspace.Elements<int>(B, T);
             var t1 = global::GradGen.Ops.Embedding(modelWte, tokens, t0);
             var modelWpe = model.Wpe;
             var t2 = global::GradGen.Ops.Slice(modelWpe, 0, 0, T);
@@ -62,7 +62,7 @@ namespace GradGen.Samples.TinyGpt
             var modelBlocks = model.Blocks;
             var modelBlocksLength = modelBlocks.Length;
             var x_1 = x;
-            var iSteps = new LogitsTape.Loop0[modelBlocksLength];
+            var iSteps = global::GradGen.Workspace.NewArray<LogitsTape.Loop0>(modelBlocksLength);
             for (var i = 0; i < modelBlocksLength; i++)
             {
                 var block = modelBlocks[i];

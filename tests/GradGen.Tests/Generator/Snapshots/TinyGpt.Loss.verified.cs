@@ -29,7 +29,7 @@ namespace GradGen.Samples.TinyGpt
             var logits = global::GradGen.Samples.TinyGpt.TinyGpt.LogitsForward(model, tokens, B, T, out var logitsTape);
             var t0 = B * T;
             var modelVocabulary = model.Vocabulary;
-            var t1 = new int[] { t0, modelVocabulary };
+            var t1 = global::GradGen.Workspace.Elements<int>(t0, modelVocabulary);
             var t2 = global::GradGen.Ops.Reshape(logits, t1);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
             tape = new LossTape(targets, logits, t2, logitsTape);
@@ -59,6 +59,10 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Samples.TinyGpt.TinyGpt.LogitsPullback(logitsTape, dLogits, dModel);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? LossWorkspace;
+
         /// <summary>
         /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -70,11 +74,15 @@ namespace GradGen.Samples.TinyGpt
         /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float LossBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int[] targets, int B, int T, global::GradGen.Samples.TinyGpt.Gpt dModel, float seed = 1f)
         {
-            var value = LossForward(model, tokens, targets, B, T, out var tape);
-            LossPullback(tape, seed, dModel);
-            return value;
+            using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = LossForward(model, tokens, targets, B, T, out var tape);
+                LossPullback(tape, seed, dModel);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Loss</c> and its gradient with respect to model, each shaped like its parameter.</summary>

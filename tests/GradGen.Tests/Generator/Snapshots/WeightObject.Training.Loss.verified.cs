@@ -54,7 +54,7 @@ namespace Models
             var modelHidden = model.Hidden;
             var modelHiddenLength = modelHidden.Length;
             var h = x;
-            var iSteps = new LossTape.Loop0[modelHiddenLength];
+            var iSteps = global::GradGen.Workspace.NewArray<LossTape.Loop0>(modelHiddenLength);
             for (var i = 0; i < modelHiddenLength; i++)
             {
                 var layer = modelHidden[i];
@@ -134,6 +134,10 @@ namespace Models
             global::GradGen.Adjoint.Identity(dHNext, dX);
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? LossWorkspace;
+
         /// <summary>
         /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, x into the caller-owned dModel, dX: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -144,11 +148,15 @@ namespace Models
         /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float> dX, float seed = 1f)
         {
-            var value = LossForward(model, x, targets, out var tape);
-            LossPullback(tape, seed, dModel, dX);
-            return value;
+            using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = LossForward(model, x, targets, out var tape);
+                LossPullback(tape, seed, dModel, dX);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Loss</c> and its gradient with respect to model, x, each shaped like its parameter.</summary>
