@@ -89,6 +89,21 @@ public static class Corpus
 
                 [Differentiable]
                 private static double Escaped(double @double) => @double * 3;
+
+                [Differentiable]
+                public static double EarlyReturn(Tensor<double> x, double s)
+                {
+                    if (x.Lengths[0] == 0) return 0;
+                    if (s > 1)
+                    {
+                        if (s > 2) return s * s;
+                    }
+                    else
+                    {
+                        return -s;
+                    }
+                    return Ops.Sum(x) * s;
+                }
             }
         }
         """;
