@@ -47,9 +47,6 @@ namespace Models
             {
                 dX += seed;
             }
-            else
-            {
-            }
         }
 
         /// <summary>
