@@ -67,6 +67,11 @@ internal static class RejectionText
 
     public static string ReturnsNestedTooDeep(int limit) => "more than " + limit + " early returns on one path (each nests the rest of the method one level deeper; assign the value to a local and return once)";
 
+    /// <summary>A value that depends on differentiated inputs at an operand its op does not differentiate (LayerNorm's eps).</summary>
+    public static string DroppedGradient(string op, string parameter, SyntaxNode? argument) =>
+        (argument is null ? "a value" : "'" + argument + "'") + " as the " + parameter + " of Ops." + op + " (it depends on differentiated inputs, but " + op +
+        " is not differentiated with respect to its " + parameter + ", so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter)";
+
     public static string LoopIndexAssigned(string index) => "assigning the loop index '" + index + "' inside the loop body";
 
     public static string ContainerCarried(string local) => "reassigning '" + local + "', an array of tensors, inside a loop";

@@ -81,7 +81,12 @@ internal sealed partial class Lowerer
         }
     }
 
-    internal MethodModel BuildModel()
+    private MethodModel? _model;
+
+    /// <summary>The lowered method, built once (the check of dropped gradients builds it before the call graph asks for it).</summary>
+    internal MethodModel BuildModel() => _model ??= Build();
+
+    private MethodModel Build()
     {
         var names = new HashSet<string>(_instructions.Where(i => i.Name is not null && i.Op != OpKind.Constant).Select(i => i.Name!));
         names.UnionWith(_reserved);

@@ -169,5 +169,6 @@ internal sealed partial class Lowerer
             return;
         }
         LowerBody(block, location);
+        if (_rejections.Count == 0) CheckDroppedGradients();
     }
 }

@@ -568,6 +568,18 @@ public class AnalyzerTests
             """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a return statement inside a loop (a loop runs all its iterations: end it where it should stop — for (int i = 0; i < stop; i++) with stop computed before the loop — or assign the value to a local declared before the loop, and return after the loop) is not supported" },
         { InClass("""
                 [Differentiable]
+                public static double Loss(Tensor<double> x, Tensor<double> w, Tensor<double> b, double s) => Ops.Sum(Ops.LayerNorm(x, w, b, eps: {|#0:s * 1e-5|}));
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: 's * 1e-5' as the eps of Ops.LayerNorm (it depends on differentiated inputs, but LayerNorm is not differentiated with respect to its eps, so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter) is not supported" },
+        { InClass("""
+                [Differentiable]
+                public static double Loss(Tensor<double> scores, Tensor<double> w)
+                {
+                    var scale = Ops.Mean(w) * 0.5;
+                    return Ops.Sum(Ops.CausalSoftmax(scores, {|#0:scale|}) * w);
+                }
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: 'scale' as the scale of Ops.CausalSoftmax (it depends on differentiated inputs, but CausalSoftmax is not differentiated with respect to its scale, so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter) is not supported" },
+        { InClass("""
+                [Differentiable]
                 public static double Loss(double a) => {|#0:a switch { > 0 => a, _ => -a }|};
             """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a switch is not supported" },
         { InClass("""
