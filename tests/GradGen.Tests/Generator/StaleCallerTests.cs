@@ -160,4 +160,38 @@ public class StaleCallerTests
         Assert.Equal(["Models.A.F.g.cs", "Models.B.G.g.cs", "Models.C.H.g.cs"], Files(driver));
         AssertCompiles(driver, compilation);
     }
+
+    [Fact]
+    public void An_edit_to_a_weight_type_in_another_file_reaches_the_methods_that_read_it()
+    {
+        const string Model = Harness.Usings + """
+            namespace Models;
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Loss(Layer layer, Tensor<double> x) => Ops.Sum(Ops.Tanh(Ops.MatMul(x, layer.W)));
+            }
+            """;
+        const string Layer = Harness.Usings + """
+            namespace Models;
+            public sealed class Layer
+            {
+                public Layer(Tensor<double> w) { W = w; }
+                public Tensor<double> W { get; }
+            }
+            """;
+        var compilation = Harness.Compilation(Model, Layer);
+        var driver = Driver().RunGenerators(compilation);
+        Assert.Equal(["Models.Net.Loss.g.cs"], Files(driver));
+
+        // A settable member could change between the forward and the backward sweep: rejected at the read.
+        compilation = Replace(compilation, "class Layer", Layer.Replace("{ get; }", "{ get; set; }", StringComparison.Ordinal));
+        driver = driver.RunGenerators(compilation);
+        Assert.Empty(Files(driver));
+
+        compilation = Replace(compilation, "class Layer", Layer);
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal(["Models.Net.Loss.g.cs"], Files(driver));
+        AssertCompiles(driver, compilation);
+    }
 }
