@@ -124,7 +124,9 @@ internal sealed partial class Lowerer
             () => new[] { LowerPath(whenFalse is null ? rest : new Rest(new[] { whenFalse }, 0, depth + 1, rest), location) },
             new[] { Symbols.Classify(_method.ReturnType) });
         _returningIfs.RemoveAt(_returningIfs.Count - 1);
-        return results?[0] ?? -1;
+        if (results is null) return -1;
+        _instructions[results[0]].Numbered = "result"; // what this if returns: result_1, … (the method's own result is "result")
+        return results[0];
     }
 
     /// <summary>True when a statement holds a return (not one of a lambda or local function in it).</summary>
