@@ -80,6 +80,8 @@ public class ControlFlowGradientTests
         new("EarlyReturnAfterLoop", "double F(double x, int n) { var y = x; for (int i = 0; i < n; i++) { y = y * x + 0.1; } if (n == 3) return y; return y + x; }", [null, null]),
         new("EarlyReturnBeforeLoop", "double F(double x, double w, int n) { if (n == 4) return x; var y = x; for (int i = 0; i < n; i++) { y = Math.Sin(y) * w; } return y; }", [null, null, null]),
         new("EarlyReturnInNestedBlocks", "double F(double a, double b, int n) { var s = a; { var t = s * b; { if (n == 3) { return t * a; } } s = t + b; } return s * s; }", [null, null, null]),
+        // 60 early returns in a row (below Lowerer.MaxReturnNesting): the path taken is the innermost, 60 branches deep
+        new("EarlyReturnsInARow", "double F(double x, double w, int n) { " + string.Concat(Enumerable.Range(0, 60).Select(i => "if (n == " + (i + 10) + ") return x * " + i + ".0; ")) + "return Math.Sin(x * w) * x; }", [null, null, null]),
         new("EarlyReturnInsideBranchAssigningLocals", "double F(double a, double b, int n) { var s = a; if (b * b > -1) { s = s * b; } if (n == 3) return s * a; return s; }", [null, null, null]),
         // functions with a registered derivative: the user's pullback, not the body, is differentiated
         new("CustomScalarDerivative", "double F(double x, double w) => Custom.Softplus(x * w) * x;", [null, null]),
