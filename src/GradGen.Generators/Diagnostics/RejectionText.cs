@@ -52,7 +52,6 @@ internal static class RejectionText
 
     public const string NoReturn = "a method that does not end in a return statement";
 
-    public const string StatementAfterReturn = "a statement after the return statement";
 
     public const string LocalWithoutInitializer = "a local variable without an initializer";
 
@@ -62,9 +61,16 @@ internal static class RejectionText
 
     public const string ForEachForm = "foreach over something other than an array (loop over an array of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
 
-    public const string ReturnInBranch = "a return statement inside an if statement (assign the value to a local declared before the if and return it after)";
+    public const string ReturnInLoop = "a return statement inside a loop (a loop runs all its iterations: end it where it should stop — for (int i = 0; i < stop; i++) with stop computed before the loop — or assign the value to a local declared before the loop, and return after the loop)";
 
-    public const string ReturnInLoop = "a return statement inside a loop (assign the value to a local declared before the loop and return it after the loop)";
+    public const string TooManyReturnPaths = "early returns that make GradGen copy the rest of the method onto too many paths (an if that returns on only some of its paths has the code after it copied into both of its branches; return on every path of such an if, or join the conditions: if (a && b) return x;)";
+
+    public static string ReturnsNestedTooDeep(int limit) => "more than " + limit + " early returns on one path (each nests the rest of the method one level deeper; assign the value to a local and return once)";
+
+    /// <summary>A value that depends on differentiated inputs at an operand its op does not differentiate (LayerNorm's eps).</summary>
+    public static string DroppedGradient(string op, string parameter, SyntaxNode? argument) =>
+        (argument is null ? "a value" : "'" + argument + "'") + " as the " + parameter + " of Ops." + op + " (it depends on differentiated inputs, but " + op +
+        " is not differentiated with respect to its " + parameter + ", so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter)";
 
     public static string LoopIndexAssigned(string index) => "assigning the loop index '" + index + "' inside the loop body";
 

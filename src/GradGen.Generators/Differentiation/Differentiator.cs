@@ -33,6 +33,27 @@ internal static class Differentiator
     {
         var instructions = method.Instructions;
         var count = instructions.Count;
+        var (varied, live, reached) = Activity(method);
+
+        var active = new bool[count];
+        for (var id = 0; id < count; id++) active[id] = varied[id] && reached[id] && instructions[id].Type.IsDifferentiable;
+
+        var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
+        var planner = new BackwardPlanner(method, active);
+        var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex)).OrderBy(id => id);
+        return new DifferentiatedMethod(method, new AdjointPlan(
+            forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), planner.Tapes.OrderBy(id => id).ToEquatableArray(), planner.Names, planner.Statements));
+    }
+
+    /// <summary>
+    /// The activity analysis: <c>varied</c>, which values depend on a differentiable parameter through gradient-carrying
+    /// positions; <c>live</c>, which values the result depends on at all (the forward sweep); <c>reached</c>, which it
+    /// depends on through gradient-carrying positions (the backward sweep).
+    /// </summary>
+    private static (bool[] Varied, bool[] Live, bool[] Reached) Activity(MethodModel method)
+    {
+        var instructions = method.Instructions;
+        var count = instructions.Count;
 
         // Forward activity: which values depend on a differentiable parameter through gradient-carrying positions.
         // A loop's carried values depend on later instructions (the yield), hence the fixed point.
@@ -70,15 +91,28 @@ internal static class Differentiator
                 }
             }
         }
+        return (varied, live, reached);
+    }
 
-        var active = new bool[count];
-        for (var id = 0; id < count; id++) active[id] = varied[id] && reached[id] && instructions[id].Type.IsDifferentiable;
-
-        var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
-        var planner = new BackwardPlanner(method, active);
-        var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex)).OrderBy(id => id);
-        return new DifferentiatedMethod(method, new AdjointPlan(
-            forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), planner.Tapes.OrderBy(id => id).ToEquatableArray(), planner.Names, planner.Statements));
+    /// <summary>
+    /// The operands whose gradient the rules would drop: a value that depends on a differentiable parameter, at an operand
+    /// position its op's rule does not differentiate (LayerNorm's eps, CausalSoftmax's scale), of an op whose result the
+    /// method's result depends on. Differentiating such a method would silently give a wrong gradient, so Lower rejects it.
+    /// </summary>
+    public static IEnumerable<(int Instruction, int Operand)> DroppedGradients(MethodModel method)
+    {
+        var instructions = method.Instructions;
+        var (varied, _, reached) = Activity(method);
+        foreach (var instruction in instructions)
+        {
+            if (!reached[instruction.Id] || !HasRule(instruction.Op)) continue;
+            var rule = RuleOf(instruction, instructions);
+            for (var k = 0; k < instruction.Operands.Count; k++)
+            {
+                var operand = instructions[instruction.Operands[k]];
+                if (rule.Adjoints[k] is null && operand.Type.IsDifferentiable && varied[operand.Id]) yield return (instruction.Id, k);
+            }
+        }
     }
 
     private static bool Mark(bool[] set, int id)

@@ -113,9 +113,12 @@ internal sealed partial class Emitter
                 w.Line();
                 w.Line("// if (" + condition + ") { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took");
                 foreach (var inner in branch.Before) Statement(inner);
-                w.Open("if (" + condition + ")");
-                foreach (var inner in branch.Then) Statement(inner);
+                // A side through which no gradient flows (an early return of a constant, the 0 of a ReLU) is not printed.
+                var then = branch.Then.Count > 0;
+                w.Open(then ? "if (" + condition + ")" : "if (!" + condition + ")");
+                foreach (var inner in then ? branch.Then : branch.Else) Statement(inner);
                 w.Close();
+                if (!then || branch.Else.Count == 0) break;
                 w.Open("else");
                 foreach (var inner in branch.Else) Statement(inner);
                 w.Close();

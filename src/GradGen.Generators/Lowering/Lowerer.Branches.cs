@@ -18,11 +18,11 @@ internal sealed partial class Lowerer
     {
         var condition = Condition(conditional.Condition, depth);
         if (condition < 0 || conditional.WhenFalse is null) return -1;
-        var results = LowerBranches(condition, conditional.Syntax, new List<ILocalSymbol>(),
-            () => Expression(conditional.WhenTrue, depth + 1),
-            () => Expression(conditional.WhenFalse, depth + 1),
-            Symbols.Classify(conditional.Type));
-        return results;
+        var results = Branch(condition, conditional.Syntax,
+            () => new[] { Expression(conditional.WhenTrue, depth + 1) },
+            () => new[] { Expression(conditional.WhenFalse, depth + 1) },
+            new[] { Symbols.Classify(conditional.Type) });
+        return results?[0] ?? -1;
     }
 
     private void LowerIf(IConditionalOperation statement, int depth)
@@ -38,16 +38,13 @@ internal sealed partial class Lowerer
                 return;
             }
         }
-        var returned = _result;
-        LowerBranches(condition, statement.Syntax, assigned,
-            () => { LowerStatement(statement.WhenTrue, depth + 1); return 0; },
-            () => { if (statement.WhenFalse is not null) LowerStatement(statement.WhenFalse, depth + 1); return 0; },
-            null);
-        if (_result != returned)
-        {
-            Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.ReturnInBranch);
-            _result = returned;
-        }
+        int[] Assigned() => assigned.Select(local => _locals[local]).ToArray();
+        var results = Branch(condition, statement.Syntax,
+            () => { LowerStatement(statement.WhenTrue, depth + 1); return Assigned(); },
+            () => { if (statement.WhenFalse is not null) LowerStatement(statement.WhenFalse, depth + 1); return Assigned(); },
+            assigned.Select(local => _instructions[_locals[local]].Type).ToArray());
+        if (results is null) return;
+        for (var k = 0; k < assigned.Count; k++) Bind(assigned[k], results[k]);
     }
 
     /// <summary>A branch condition: a passive boolean (a comparison of differentiated values included).</summary>
@@ -63,56 +60,46 @@ internal sealed partial class Lowerer
     }
 
     /// <summary>
-    /// The two regions of a branch. Each yields the locals it may assign (and, for <c>?:</c>, its value); after the branch
-    /// the locals take the merged results. Returns the merged value of a <c>?:</c> (or 0 for a statement), -1 after a rejection.
+    /// The two regions of a branch, each ending with a <see cref="OpKind.Yield"/> of the values its body returns (the
+    /// locals an <c>if</c> may assign, the value of a <c>?:</c>, the result of a method with an early return); after it,
+    /// one <see cref="OpKind.IfResult"/> per value, of the given types. What a region binds stays in it: the locals are
+    /// restored after each region. Returns the merged values, or null after a rejection.
     /// </summary>
-    private int LowerBranches(int condition, SyntaxNode syntax, List<ILocalSymbol> assigned, System.Func<int> whenTrue, System.Func<int> whenFalse, IrType? valueType)
+    private int[]? Branch(int condition, SyntaxNode syntax, System.Func<int[]> whenTrue, System.Func<int[]> whenFalse, IReadOnlyList<IrType> types)
     {
-        var before = assigned.ToDictionary(local => local, local => _locals[local], (IEqualityComparer<ILocalSymbol>)SymbolEqualityComparer.Default);
+        var locals = new Dictionary<ILocalSymbol, int>(_locals, SymbolEqualityComparer.Default);
         var branch = Add(new Builder { Op = OpKind.If, Operands = new[] { condition }, Type = PassiveInt });
-        var thenYield = Region(branch, whenTrue, assigned, valueType is not null);
-        foreach (var pair in before) _locals[pair.Key] = pair.Value;
-        if (thenYield is null) return -1;
+        var thenYield = Region(branch, whenTrue, locals);
+        if (thenYield is null) return null;
         var otherwise = Add(new Builder { Op = OpKind.Else, Operands = new[] { branch }, Type = PassiveInt });
-        var elseYield = Region(otherwise, whenFalse, assigned, valueType is not null);
-        if (elseYield is null) return -1;
-        var count = assigned.Count + (valueType is null ? 0 : 1);
-        for (var k = 0; k < count; k++)
+        var elseYield = Region(otherwise, whenFalse, locals);
+        if (elseYield is null) return null;
+        for (var k = 0; k < types.Count; k++)
         {
-            var thenType = _instructions[thenYield[k]].Type;
-            var elseType = _instructions[elseYield[k]].Type;
-            if (thenType.Kind != elseType.Kind)
+            if (_instructions[thenYield[k]].Type.Kind != _instructions[elseYield[k]].Type.Kind)
             {
                 Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.OperandTypes(syntax));
-                return -1;
+                return null;
             }
         }
-        var value = 0;
-        for (var k = 0; k < count; k++)
-        {
-            var type = k < assigned.Count ? _instructions[before[assigned[k]]].Type : valueType!.Value;
-            var result = Add(new Builder { Op = OpKind.IfResult, Operands = new[] { branch }, Type = type, Index = k });
-            if (k < assigned.Count) Bind(assigned[k], result);
-            else value = result;
-        }
-        return value;
+        return types.Select((type, k) => Add(new Builder { Op = OpKind.IfResult, Operands = new[] { branch }, Type = type, Index = k })).ToArray();
     }
 
-    /// <summary>Lowers one region of a branch and its yield (the assigned locals, then the value of a <c>?:</c>); null after a rejection.</summary>
-    private int[]? Region(int owner, System.Func<int> body, List<ILocalSymbol> assigned, bool hasValue)
+    /// <summary>Lowers one region of a branch and its yield, then restores the locals; null after a rejection.</summary>
+    private int[]? Region(int owner, System.Func<int[]> body, Dictionary<ILocalSymbol, int> locals)
     {
         var outer = _region;
         _region = owner;
-        var value = body();
-        var yielded = assigned.Select(local => _locals[local]).ToList();
-        if (hasValue) yielded.Add(value);
+        var yielded = body();
+        _locals.Clear();
+        foreach (var pair in locals) _locals[pair.Key] = pair.Value;
         if (yielded.Any(id => id < 0))
         {
             _region = outer;
             return null;
         }
-        Add(new Builder { Op = OpKind.Yield, Operands = yielded.ToArray(), Type = PassiveInt, Name = "" });
+        Add(new Builder { Op = OpKind.Yield, Operands = yielded, Type = PassiveInt, Name = "" });
         _region = outer;
-        return yielded.ToArray();
+        return yielded;
     }
 }

@@ -158,7 +158,9 @@ internal sealed partial class Lowerer
         {
             var operands = new int[invocation.Arguments.Length];
             for (var i = 0; i < operands.Length; i++) operands[i] = Expression(invocation.Arguments[i].Value, depth + 1);
-            return Append(op, invocation.Syntax, invocation.Type, operands);
+            var id = Append(op, invocation.Syntax, invocation.Type, operands);
+            if (id >= 0) _opCalls[id] = invocation;
+            return id;
         }
         if (OpCatalog.IsPiecewiseConstant(method))
         {

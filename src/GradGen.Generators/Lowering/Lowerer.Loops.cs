@@ -83,13 +83,7 @@ internal sealed partial class Lowerer
             Bind(e.Variable, Add(new Builder { Op = type.Kind == ValueKind.Container ? OpKind.Element : OpKind.Passive, Operands = new[] { e.Array, indexId }, Type = elementType, Template = "{0}[{1}]" }));
         }
 
-        var returned = _result;
         LowerStatement(body, depth + 1);
-        if (_result != returned)
-        {
-            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.ReturnInLoop);
-            _result = returned;
-        }
         if (carried.Any(local => _locals[local] < 0)) return; // a rejection was reported inside the body
         Add(new Builder { Op = OpKind.Yield, Operands = carried.Select(local => _locals[local]).ToArray(), Type = PassiveInt, Name = "" });
         _region = outer;

@@ -38,6 +38,9 @@ internal sealed partial class Lowerer
         public string? Template;
         public int Index = -1;
         public bool TensorOperator;
+
+        /// <summary>A name to number rather than replace when it is taken (the merged results of early returns: result, result_1, …).</summary>
+        public string? Numbered;
     }
 
     private int Append(OpKind op, SyntaxNode syntax, ITypeSymbol? resultType, params int[] operands) => Append(op, syntax, resultType, operands, null);
@@ -81,7 +84,12 @@ internal sealed partial class Lowerer
         }
     }
 
-    internal MethodModel BuildModel()
+    private MethodModel? _model;
+
+    /// <summary>The lowered method, built once (the check of dropped gradients builds it before the call graph asks for it).</summary>
+    internal MethodModel BuildModel() => _model ??= Build();
+
+    private MethodModel Build()
     {
         var names = new HashSet<string>(_instructions.Where(i => i.Name is not null && i.Op != OpKind.Constant).Select(i => i.Name!));
         names.UnionWith(_reserved);
@@ -93,10 +101,17 @@ internal sealed partial class Lowerer
             names.Add(name);
             return name;
         }
+        string Numbered(string preferred)
+        {
+            var name = preferred;
+            for (var k = 1; names.Contains(name); k++) name = preferred + "_" + k.ToString(CultureInfo.InvariantCulture);
+            names.Add(name);
+            return name;
+        }
         if (_instructions[_result].Name is null) _instructions[_result].Name = Fresh("result");
         foreach (var instruction in _instructions)
         {
-            instruction.Name ??= Fresh(ReadableName(instruction) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
+            instruction.Name ??= instruction.Numbered is { } numbered ? Numbered(numbered) : Fresh(ReadableName(instruction) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
         var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index, b.TensorOperator));

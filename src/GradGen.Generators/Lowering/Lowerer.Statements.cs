@@ -5,7 +5,10 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace GradGen.Generators.Lowering;
 
-/// <summary>Lower, the statements: declarations, assignments, blocks and the return (control flow will land here).</summary>
+/// <summary>
+/// Lower, the statements: declarations, assignments, blocks, loops and branches. The returns are
+/// <c>Lowerer.Returns.cs</c>'s: it walks the method's paths and hands every other statement to <see cref="LowerStatement"/>.
+/// </summary>
 internal sealed partial class Lowerer
 {
     private void LowerBlock(IBlockOperation block, int depth)
@@ -18,11 +21,6 @@ internal sealed partial class Lowerer
         foreach (var statement in block.Operations)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_result >= 0)
-            {
-                Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.StatementAfterReturn);
-                return;
-            }
             LowerStatement(statement, depth);
         }
     }
@@ -55,8 +53,9 @@ internal sealed partial class Lowerer
             case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation increment }:
                 Reject(RejectionKind.Mutation, increment.Syntax, increment.Syntax.ToString(), RejectionText.DescribeTarget(increment.Target));
                 break;
-            case IReturnOperation { ReturnedValue: { } value }:
-                _result = Expression(value, 0);
+            case IReturnOperation:
+                // The paths of the method take their returns (Lowerer.Returns.cs); what is left is a return inside a loop.
+                Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.ReturnInLoop);
                 break;
             case IBlockOperation nested:
                 LowerBlock(nested, depth + 1);

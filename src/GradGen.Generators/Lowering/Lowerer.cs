@@ -23,8 +23,8 @@ internal sealed record LoweringResult(MethodModel? Model, ImmutableArray<Rejecti
 /// </summary>
 /// <remarks>
 /// One lowering of one method body, in parts: this file (the method as a whole), <c>Lowerer.Signature.cs</c> (signature,
-/// containing-type and name checks), <c>Lowerer.Model.cs</c> (values, locals, naming and the model), <c>Lowerer.Statements.cs</c>
-/// and <c>Lowerer.Expressions.cs</c>. The calls between bodies are <see cref="CallGraph"/>'s; the wording of rejections is
+/// containing-type and name checks), <c>Lowerer.Model.cs</c> (values, locals, naming and the model), <c>Lowerer.Returns.cs</c>
+/// (the paths to the returns), <c>Lowerer.Statements.cs</c> and <c>Lowerer.Expressions.cs</c>. The calls between bodies are <see cref="CallGraph"/>'s; the wording of rejections is
 /// <see cref="RejectionText"/>'s.
 /// </remarks>
 internal sealed partial class Lowerer
@@ -168,10 +168,7 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.DoesNotCompile, location);
             return;
         }
-        LowerBlock(block, 0);
-        if (_result < 0 && _rejections.Count == 0)
-        {
-            Reject(RejectionKind.UnsupportedConstruct, location, RejectionText.NoReturn);
-        }
+        LowerBody(block, location);
+        if (_rejections.Count == 0) CheckDroppedGradients();
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 
@@ -103,11 +104,30 @@ public class AnalyzerTests
                     return s;
                 }
             """) },
-        { "GG0003 if", InClass("""
+        { "GG0003 return inside a loop (at the return)", InClass("""
                 [Differentiable]
-                public static double F(double a)
+                public static double F(double a, int stop)
                 {
-                    {|GG0003:if (a > 0) return a;|}
+                    var h = a;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        h = h * a;
+                        if (i == stop) {|GG0003:return h;|}
+                    }
+                    return h;
+                }
+            """) },
+        { "GG0003 return inside a foreach in a returning if (at the return)", InClass("""
+                [Differentiable]
+                public static double F(double a, int[] stops)
+                {
+                    if (stops.Length > 0)
+                    {
+                        foreach (var s in stops)
+                        {
+                            if (s == 0) {|GG0003:return a;|}
+                        }
+                    }
                     return -a;
                 }
             """) },
@@ -535,12 +555,29 @@ public class AnalyzerTests
             """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a loop is not supported" },
         { InClass("""
                 [Differentiable]
-                public static double Loss(double a)
+                public static double Loss(double a, int stop)
                 {
-                    {|#0:if (a > 0) return a;|}
-                    return -a;
+                    var h = a;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        h = h * a;
+                        if (i == stop) {|#0:return h;|}
+                    }
+                    return h;
                 }
-            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a return statement inside an if statement (assign the value to a local declared before the if and return it after) is not supported" },
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a return statement inside a loop (a loop runs all its iterations: end it where it should stop — for (int i = 0; i < stop; i++) with stop computed before the loop — or assign the value to a local declared before the loop, and return after the loop) is not supported" },
+        { InClass("""
+                [Differentiable]
+                public static double Loss(Tensor<double> x, Tensor<double> w, Tensor<double> b, double s) => Ops.Sum(Ops.LayerNorm(x, w, b, eps: {|#0:s * 1e-5|}));
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: 's * 1e-5' as the eps of Ops.LayerNorm (it depends on differentiated inputs, but LayerNorm is not differentiated with respect to its eps, so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter) is not supported" },
+        { InClass("""
+                [Differentiable]
+                public static double Loss(Tensor<double> scores, Tensor<double> w)
+                {
+                    var scale = Ops.Mean(w) * 0.5;
+                    return Ops.Sum(Ops.CausalSoftmax(scores, {|#0:scale|}) * w);
+                }
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: 'scale' as the scale of Ops.CausalSoftmax (it depends on differentiated inputs, but CausalSoftmax is not differentiated with respect to its scale, so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter) is not supported" },
         { InClass("""
                 [Differentiable]
                 public static double Loss(double a) => {|#0:a switch { > 0 => a, _ => -a }|};
@@ -704,6 +741,26 @@ public class AnalyzerTests
             for (var i = 1; source.Contains("{|#" + i + ":"); i++) others.Add(Verify.Diagnostic(id).WithLocation(i));
         }
         return Verify.Analyzer(source, others.ToArray());
+    }
+
+    [Fact]
+    public Task Early_returns_copying_the_rest_onto_too_many_paths_are_rejected_at_the_first_if_of_the_chain()
+    {
+        // Each if returns on one of its inner paths only: the code after it is lowered on both of its paths, so ten in a
+        // row would lower the final return 2¹⁰ times. Lower stops at its budget (Lowerer.PathBudget) and says why.
+        static string If(int i) => "if (n > " + i + ") { if (n == " + (i + 20) + ") return a * " + i + "; }\n";
+        var ifs = "{|#0:" + If(0).TrimEnd('\n') + "|}\n" + string.Concat(Enumerable.Range(1, 9).Select(If));
+        return Verify.Analyzer(InClass("[Differentiable]\npublic static double Loss(double a, int n)\n{\n" + ifs + "return a;\n}\n"),
+            Verify.Diagnostic("GG0003").WithLocation(0).WithMessage("[Differentiable] method 'Loss' cannot be differentiated: early returns that make GradGen copy the rest of the method onto too many paths (an if that returns on only some of its paths has the code after it copied into both of its branches; return on every path of such an if, or join the conditions: if (a && b) return x;) is not supported"));
+    }
+
+    [Fact]
+    public Task More_early_returns_in_a_row_than_the_nesting_limit_are_rejected_at_the_first_beyond_it()
+    {
+        static string If(int i) => "if (n == " + i + ") return a * " + i + ";";
+        var ifs = string.Concat(Enumerable.Range(0, 70).Select(i => (i == 64 ? "{|#0:" + If(i) + "|}" : If(i)) + "\n"));
+        return Verify.Analyzer(InClass("[Differentiable]\npublic static double Loss(double a, int n)\n{\n" + ifs + "return a;\n}\n"),
+            Verify.Diagnostic("GG0003").WithLocation(0).WithMessage("[Differentiable] method 'Loss' cannot be differentiated: more than 64 early returns on one path (each nests the rest of the method one level deeper; assign the value to a local and return once) is not supported"));
     }
 
     [Fact]

@@ -89,6 +89,25 @@ public static class Corpus
 
                 [Differentiable]
                 private static double Escaped(double @double) => @double * 3;
+
+                [Differentiable]
+                public static double NormWithPassiveEps(Tensor<double> x, Tensor<double> w, Tensor<double> b, [NoGradient] double k, int n) =>
+                    Ops.Sum(Ops.LayerNorm(x, w, b, k * 1e-5 / n)) + Ops.Sum(Ops.CausalSoftmax(Ops.MatMul(x, Ops.Transpose(x)), 1.0 / Math.Sqrt(x.Lengths[1])));
+
+                [Differentiable]
+                public static double EarlyReturn(Tensor<double> x, double s)
+                {
+                    if (x.Lengths[0] == 0) return 0;
+                    if (s > 1)
+                    {
+                        if (s > 2) return s * s;
+                    }
+                    else
+                    {
+                        return -s;
+                    }
+                    return Ops.Sum(x) * s;
+                }
             }
         }
         """;

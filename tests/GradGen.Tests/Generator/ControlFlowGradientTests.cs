@@ -58,12 +58,48 @@ public class ControlFlowGradientTests
         new("BranchInsideLoop", "double F(double x, double w) { var y = x; for (int i = 0; i < 4; i++) { if (i % 2 == 0) { y = y * w; } else { y = Math.Tanh(y) + w; } } return y; }", [null, null]),
         new("LoopInsideBranch", "double F(double x, int n) { var y = x; if (n > 1) { for (int i = 0; i < n; i++) { y = y * x; } } return y; }", [null, null]),
         new("TensorBranchReadsRecordedValues", "double F(Tensor<double> x, Tensor<double> w, double s) { var h = Ops.MatMul(x, w); var r = s > 0 ? Ops.Sigmoid(h) * s : Ops.Exp(h); return Ops.Sum(r * h); }", [M, Square, null]),
+        // early returns: the rest of the method lies in the other region of the returning if; each path is taken by one case
+        new("EarlyReturnOnShapeTaken", "double F(Tensor<double> x, Tensor<double> w) { if (x.Lengths[0] == 2) return Ops.Sum(x * x) * 0.5; var h = Ops.MatMul(x, w); return Ops.Sum(h * h); }", [M, Square]),
+        new("EarlyReturnOnShapeNotTaken", "double F(Tensor<double> x, Tensor<double> w) { if (x.Lengths[0] == 0) return 0.0; var h = Ops.MatMul(x, w); return Ops.Sum(h * h); }", [M, Square]),
+        new("EarlyReturnConstantTaken", "double F(Tensor<double> x, Tensor<double> w) { if (x.Lengths[0] == 2) return 0.0; var h = Ops.MatMul(x, w); return Ops.Sum(h * h); }", [M, Square]),
+        new("EarlyReturnOnComparisonThen", "double F(double a, double b) { if (a * a > -1) return a * a * b; return -a; }", [null, null]),
+        new("EarlyReturnOnComparisonRest", "double F(double a, double b) { if (a * a < -1) return a * a * b; return -a * Math.Sin(b); }", [null, null]),
+        new("EarlyReturnTensorResultTaken", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { if (n == 3) return Ops.Tanh(x) * 3.0; var h = Ops.MatMul(x, w); return h * 2.0 + x; }", [M, Square, null]),
+        new("EarlyReturnTensorResultNotTaken", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { if (n == 0) return Ops.Tanh(x) * 3.0; var h = Ops.MatMul(x, w); return h * 2.0 + x; }", [M, Square, null]),
+        new("EarlyReturnNestedInner", NestedReturns("n == 3"), [null, null, null]),
+        new("EarlyReturnNestedFallsThrough", NestedReturns("n == 4"), [null, null, null]),
+        new("EarlyReturnNestedElse", NestedReturns("n > 5").Replace("n > 2", "n > 9"), [null, null, null]),
+        new("EarlyReturnRestOnBothPathsInner", BothPaths("n == 3"), [null, null, null]),
+        new("EarlyReturnRestOnBothPathsThen", BothPaths("n == 4"), [null, null, null]),
+        new("EarlyReturnRestOnBothPathsElse", BothPaths("n == 3").Replace("n > 2", "n > 9"), [null, null, null]),
+        new("EarlyReturnElseIfChainFirst", ElseIfChain("n == 3", "n == 4"), [null, null, null]),
+        new("EarlyReturnElseIfChainSecond", ElseIfChain("n == 4", "n == 3"), [null, null, null]),
+        new("EarlyReturnElseIfChainLast", ElseIfChain("n == 4", "n == 5"), [null, null, null]),
+        new("EarlyReturnLocalReassignedTaken", "double F(double a, double b, int n) { var h = a * b; if (n == 3) { h = h * b; return h * h; } return h * a; }", [null, null, null]),
+        new("EarlyReturnLocalReassignedNotTaken", "double F(double a, double b, int n) { var h = a * b; if (n == 4) { h = h * b; return h * h; } return h * a; }", [null, null, null]),
+        new("EarlyReturnAfterLoop", "double F(double x, int n) { var y = x; for (int i = 0; i < n; i++) { y = y * x + 0.1; } if (n == 3) return y; return y + x; }", [null, null]),
+        new("EarlyReturnBeforeLoop", "double F(double x, double w, int n) { if (n == 4) return x; var y = x; for (int i = 0; i < n; i++) { y = Math.Sin(y) * w; } return y; }", [null, null, null]),
+        new("EarlyReturnInNestedBlocks", "double F(double a, double b, int n) { var s = a; { var t = s * b; { if (n == 3) { return t * a; } } s = t + b; } return s * s; }", [null, null, null]),
+        // 60 early returns in a row (below Lowerer.MaxReturnNesting): the path taken is the innermost, 60 branches deep
+        new("EarlyReturnsInARow", "double F(double x, double w, int n) { " + string.Concat(Enumerable.Range(0, 60).Select(i => "if (n == " + (i + 10) + ") return x * " + i + ".0; ")) + "return Math.Sin(x * w) * x; }", [null, null, null]),
+        new("EarlyReturnInsideBranchAssigningLocals", "double F(double a, double b, int n) { var s = a; if (b * b > -1) { s = s * b; } if (n == 3) return s * a; return s; }", [null, null, null]),
         // functions with a registered derivative: the user's pullback, not the body, is differentiated
         new("CustomScalarDerivative", "double F(double x, double w) => Custom.Softplus(x * w) * x;", [null, null]),
         new("CustomTensorDerivative", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Custom.RowLogSumExp(Ops.MatMul(x, w)) * 3.0);", [M, Square]),
         new("CustomDerivativeInactiveArgument", "double F([NoGradient] Tensor<double> x, double s) => Custom.Scale(x, s) + s;", [M, null]),
         new("TensorArrayElementOutsideLoop", "double F(Tensor<double>[] ws, Tensor<double> x) => Ops.Sum(Ops.MatMul(x, ws[1]));", [[2, 3, 3], M]),
     ];
+
+    /// <summary>Returns on two paths of a nested if, the rest of the method on the third.</summary>
+    private static string NestedReturns(string inner) =>
+        "double F(double a, double b, int n) { var s = a * b; if (n > 2) { if (" + inner + ") return s * a; s = s + Math.Sin(b); } else { return Math.Exp(a) * b; } var t = s * s; return t + a; }";
+
+    /// <summary>An inner return on one path: the rest of the method is reached from both regions of the outer if (and copied into both).</summary>
+    private static string BothPaths(string inner) =>
+        "double F(double a, double b, int n) { var s = a * b; if (n > 2) { if (" + inner + ") return s * a; s = s + Math.Sin(b); } else { s = s * 2.0; } var t = s * s; return t + a; }";
+
+    private static string ElseIfChain(string first, string second) =>
+        "double F(double p, double t, int n) { var e = p - t; if (" + first + ") return 0.3 * (e - 0.15); else if (" + second + ") { var m = -0.3 * (e + 0.15); return m * p; } return 0.5 * e * e; }";
 
     public static TheoryData<Case> CaseData()
     {

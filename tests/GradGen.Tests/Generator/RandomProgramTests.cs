@@ -113,7 +113,7 @@ public sealed class RandomProgramTests
             "broadcast row", "tensor-scalar", "scalar-tensor", "MatMul", "Transpose", "Relu", "Sigmoid", "Ops.Tanh", "Ops.Exp", "Ops.Log",
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
-            "loop", "branch", "conditional", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
+            "loop", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -375,6 +375,10 @@ public sealed class RandomProgram
         private readonly List<Var> _vars = new();
         private readonly HashSet<string> _features = new(StringComparer.Ordinal);
         private int _locals;
+        private K _resultKind = K.S;
+
+        /// <summary>Draws whether a statement is an early return, apart from <see cref="_r"/>, so programs without one are the same as before early returns were drawn.</summary>
+        private Random _returns = new(0);
         private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
         private int _maxDepthReached;
 
@@ -404,6 +408,8 @@ public sealed class RandomProgram
                 resultKind = Pick(AvailableTensorKinds().Concat([K.M23, K.M23]).ToList());
             }
             Use(resultKind == K.S ? "scalar result" : "tensor result");
+            _resultKind = resultKind;
+            _returns = new Random(seed ^ 0x5eed);
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
@@ -518,6 +524,13 @@ public sealed class RandomProgram
         private string Statement()
         {
             var locals = _vars.Where(v => !v.IsParameter).ToList();
+            if (_returns.NextDouble() < 0.07)
+            {
+                // An early return: the rest of the method lies in the other branch.
+                Use("early return");
+                var condition = Condition();
+                return "if (" + condition + ") return " + Gen(_resultKind, 1).Text + ";";
+            }
             if (locals.Count > 0 && Chance(0.12))
             {
                 // A counted loop carrying a local from one iteration to the next.

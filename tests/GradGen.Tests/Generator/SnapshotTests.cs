@@ -191,6 +191,15 @@ public class SnapshotTests
                 }
                 return loss;
             }
+
+            /// <summary>Mean squared error of a linear model, 0 for an empty batch: an early return.</summary>
+            [Differentiable]
+            public static float Mse(Tensor<float> x, Tensor<float> w, Tensor<float> y)
+            {
+                if (x.Lengths[0] == 0) return 0f;
+                var error = Ops.MatMul(x, w) - y;
+                return Ops.Mean(error * error);
+            }
         }
         """;
 
@@ -200,6 +209,7 @@ public class SnapshotTests
         var result = Harness.Run(Harness.Usings + BranchSource);
         Snapshot.Verify(result.Source("Models.Piecewise.Relu.g.cs"), "Branch.Piecewise.Relu");
         Snapshot.Verify(result.Source("Models.Piecewise.Huber.g.cs"), "Branch.Piecewise.Huber");
+        Snapshot.Verify(result.Source("Models.Piecewise.Mse.g.cs"), "Branch.Piecewise.Mse");
     }
 
     [Fact]

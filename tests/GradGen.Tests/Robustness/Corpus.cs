@@ -260,6 +260,8 @@ public static class Corpus
         yield return ("Body", "Await", new[] { U + "using System.Threading.Tasks;\n" + InClass("[Differentiable] public static double F(double x) { await Task.Delay(1); return x; }").Substring(U.Length) }, false);
         yield return ("Body", "LocalWithoutInitializer", new[] { InClass("[Differentiable] public static double F(double x) { double y; y = x * x; return y; }") }, false);
         yield return ("Body", "UnassignedLocal", new[] { InClass("[Differentiable] public static double F(double x) { double y; return y * x; }") }, false);
+        yield return ("Body", "EarlyReturns", new[] { InClass("[Differentiable] public static double F(double x, int n) { if (n == 0) return 0; if (x > 1) { if (n > 2) return x * x; } else { return -x; } return x; }") }, false);
+        yield return ("Body", "ReturnInLoop", new[] { InClass("[Differentiable] public static double F(double x, int n) { var h = x; for (int i = 0; i < 3; i++) { h = h * x; if (i == n) return h; } return h; }") }, false);
         yield return ("Body", "StatementAfterReturn", new[] { InClass("[Differentiable] public static double F(double x) { return x; x = 2; }") }, false);
         yield return ("Body", "ManyLocals", new[] { InClass("[Differentiable] public static double F(double x) { var t0 = x; var result = t0 * x; var tape = result + x; var seed = tape * tape; var dX = seed - x; var value = dX * dX; return value; }") }, false);
         yield return ("Body", "ShadowedMath", new[] { InClass("[Differentiable] public static double F(double x) => Math.Sin(x);\npublic static class Math { public static double Sin(double x) => x; }") }, false);

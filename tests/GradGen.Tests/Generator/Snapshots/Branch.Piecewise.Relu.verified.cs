@@ -47,9 +47,6 @@ namespace Models
             {
                 dX += seed;
             }
-            else
-            {
-            }
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>ReluBackward</c> takes, reused by the next call on this thread.</summary>
