@@ -89,6 +89,10 @@ namespace Models
             }
         }
 
+        /// <summary>The tensors a call of the accumulate form of <c>MseBackward</c> takes, reused by the next call on this thread.</summary>
+        [global::System.ThreadStatic]
+        private static global::GradGen.Workspace? MseWorkspace;
+
         /// <summary>
         /// Computes <c>Mse</c> and <b>adds</b> its gradient with respect to x, w, y into the caller-owned dX, dW, dY: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
@@ -100,11 +104,15 @@ namespace Models
         /// <param name="dY">Receives ∂L/∂y, added to what it holds.</param>
         /// <param name="seed">∂L/∂Mse, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Mse</c>.</returns>
+        /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
         public static float MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dY, float seed = 1f)
         {
-            var value = MseForward(x, w, y, out var tape);
-            MsePullback(tape, seed, dX, dW, dY);
-            return value;
+            using ((MseWorkspace ??= new global::GradGen.Workspace()).Enter())
+            {
+                var value = MseForward(x, w, y, out var tape);
+                MsePullback(tape, seed, dX, dW, dY);
+                return value;
+            }
         }
 
         /// <summary>The value of <c>Mse</c> and its gradient with respect to x, w, y, each shaped like its parameter.</summary>
