@@ -63,6 +63,7 @@ internal sealed class BackwardPlanner
         {
             if (_method.Parameters[i].Differentiable) parameterGradients[i] = Naming.Unique(Naming.Gradient(_method.Parameters[i].Name), taken);
         }
+        var self = _method.Self is null ? "" : Naming.Unique(Naming.SelfGradient, taken);
         var tape = Naming.Unique("tape", taken);
         var upstream = Naming.Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
         var value = Naming.Unique("value", taken);
@@ -72,7 +73,7 @@ internal sealed class BackwardPlanner
             tapes[loop.Id] = Naming.Unique(index + "Steps", taken);
             steps[loop.Id] = Naming.Unique(index + "Step", taken);
         }
-        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray());
+        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray(), self);
     }
 
     private List<BackwardStatement> Plan()
@@ -84,6 +85,10 @@ internal sealed class BackwardPlanner
             {
                 case OpKind.Parameter:
                     _gradients[instruction.Id] = Names.ParameterGradients[instruction.ParameterIndex];
+                    _declared.Add(instruction.Id);
+                    break;
+                case OpKind.This:
+                    _gradients[instruction.Id] = Names.SelfGradient;
                     _declared.Add(instruction.Id);
                     break;
                 case OpKind.Element:
@@ -126,6 +131,7 @@ internal sealed class BackwardPlanner
         return instruction.Op switch
         {
             OpKind.Parameter => Names.ParameterGradients[instruction.ParameterIndex],
+            OpKind.This => Names.SelfGradient,
             OpKind.Element => AliasGradient(_instructions[instruction.Operands[0]]) + "[" + _instructions[instruction.Operands[1]].Name + "]",
             _ => AliasGradient(_instructions[instruction.Operands[0]]) + "." + instruction.Template,
         };

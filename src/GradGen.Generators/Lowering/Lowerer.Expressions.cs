@@ -63,6 +63,8 @@ internal sealed partial class Lowerer
                 return ContainerElement(element, depth);
             case IConditionalOperation { IsRef: false, WhenFalse: not null } conditional:
                 return LowerConditionalExpression(conditional, depth);
+            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } when _self >= 0:
+                return _self;
             case IFieldReferenceOperation { Instance: { } instance } field:
                 return WeightMember(operation, field.Field, instance, depth);
             case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:
@@ -254,14 +256,20 @@ internal sealed partial class Lowerer
         }
 
         if (CallArguments(invocation, depth) is not { } operands) return -1;
+        // A callee differentiated with respect to its instance: `this` is its first operand (see CallTarget.Self).
+        var self = SelfType(callee) is not null;
+        var instance = self ? Expression(invocation.Instance!, depth + 1) : -1;
+        if (self && instance < 0) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
         if (!external) _calls.Add((callee, syntax));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
+        var differentiable = callee.Parameters.Select(IsDifferentiable);
         var target = new CallTarget(
             receiver,
             callee.Name,
-            callee.Parameters.Select(IsDifferentiable).ToEquatableArray(),
-            callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix);
-        return Append(OpKind.Call, syntax, invocation.Type, operands, target);
+            (self ? differentiable.Prepend(true) : differentiable).ToEquatableArray(),
+            callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix,
+            Self: self);
+        return Append(OpKind.Call, syntax, invocation.Type, self ? operands.Prepend(instance).ToArray() : operands, target);
     }
 }

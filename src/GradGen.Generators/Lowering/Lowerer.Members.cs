@@ -16,6 +16,9 @@ internal sealed partial class Lowerer
 {
     private readonly System.Collections.Generic.Dictionary<(int Owner, string Member, int Region), int> _memberReads = new();
 
+    /// <summary><c>this</c> (an <see cref="OpKind.This"/>) when the method is differentiated with respect to its instance, or -1.</summary>
+    private int _self = -1;
+
     private int WeightMember(IOperation operation, ISymbol member, IOperation instance, int depth)
     {
         var owner = Expression(instance, depth + 1);

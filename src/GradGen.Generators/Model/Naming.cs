@@ -14,6 +14,12 @@ internal static class Naming
     /// <summary>Every member name the generator adds for a method <c>M</c> is <c>M</c> + one of these.</summary>
     public static readonly string[] GeneratedSuffixes = { BackwardSuffix, ForwardSuffix, PullbackSuffix, TapeSuffix };
 
+    /// <summary>
+    /// The gradient of <c>this</c> in the generated members of an instance method of a weight type (∂L/∂this, an instance of
+    /// the same type): the first gradient parameter of the pullback and of the accumulating form, the first gradient of the tuple.
+    /// </summary>
+    public const string SelfGradient = "dSelf";
+
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 
     /// <summary>The preferred name, or the first of <c>name1</c>, <c>name2</c>, … not yet taken; marks it taken.</summary>
