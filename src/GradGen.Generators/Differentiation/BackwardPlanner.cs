@@ -181,6 +181,7 @@ internal sealed class BackwardPlanner
         if (callee.CustomPullback is null)
         {
             _tapes.Add(instruction.Id);
+            if (callee.Self) _reads.Add(instruction.Operands[0]); // the instance the pullback runs on
         }
         else
         {

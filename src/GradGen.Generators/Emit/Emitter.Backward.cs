@@ -61,7 +61,7 @@ internal sealed partial class Emitter
                 var instruction = _instructions[block.Instruction];
                 var callee = instruction.Callee!;
                 w.Line();
-                var call = instruction.Name + " = " + (callee.Self ? "this." : "") + callee.Name + "(" + string.Join(", ", instruction.Operands.Skip(callee.FirstArgument).Select(Name)) + ")";
+                var call = instruction.Name + " = " + (callee.Self ? Name(instruction.Operands[0]) + "." : "") + callee.Name + "(" + string.Join(", ", instruction.Operands.Skip(callee.FirstArgument).Select(Name)) + ")";
                 w.Line(callee.CustomPullback is null
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
@@ -73,7 +73,7 @@ internal sealed partial class Emitter
                     w.Line(callee.Receiver + "." + callee.CustomPullback + "(" + string.Join(", ", values.Concat(arguments)) + ");");
                     break;
                 }
-                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                w.Line(Receiver(instruction) + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
                 break;
             }
             case ReturnedAsIs returned:

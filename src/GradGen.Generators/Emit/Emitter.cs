@@ -236,6 +236,9 @@ internal sealed partial class Emitter
 
     private string Name(int id) => _instructions[id].Name;
 
+    /// <summary>What a call runs on: its instance (operand 0) for a method of a weight type, else the type or <c>this</c>.</summary>
+    private string Receiver(Instruction call) => call.Callee!.Self ? Name(call.Operands[0]) : call.Callee.Receiver;
+
     private string Render(string template, Instruction instruction, string? g, string? into)
     {
         var element = instruction.Type.Element;

@@ -243,7 +243,9 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.CallAcrossAssemblies(callee.Name));
             return -1;
         }
-        if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
+        // A method of a weight type may be called on any weight object (`layer.Apply(h)`): the instance is its first operand.
+        var self = SelfType(callee) is not null;
+        if (callee.IsGenericMethod || !callee.IsStatic && !self && invocation.Instance is not IInstanceReferenceOperation)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.UnchainableCall(callee.Name, callee.IsGenericMethod));
             return -1;
@@ -256,8 +258,7 @@ internal sealed partial class Lowerer
         }
 
         if (CallArguments(invocation, depth) is not { } operands) return -1;
-        // A callee differentiated with respect to its instance: `this` is its first operand (see CallTarget.Self).
-        var self = SelfType(callee) is not null;
+        // A callee differentiated with respect to its instance: the instance is its first operand (see CallTarget.Self).
         var instance = self ? Expression(invocation.Instance!, depth + 1) : -1;
         if (self && instance < 0) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.

@@ -148,11 +148,15 @@ internal sealed record Instruction(
     bool TensorOperator = false);
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
-/// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>
+/// <param name="Receiver">
+/// The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method; for a
+/// <paramref name="Self"/> call the receiver is operand 0 instead.
+/// </param>
 /// <param name="DifferentiableParameters">Per operand of the call: whether the callee takes a gradient for it.</param>
 /// <param name="Self">
 /// The callee is an instance method of a weight type (it differentiates with respect to <c>this</c>): the call's operand 0
-/// is the caller's <c>this</c> (not an argument of the forward call), and the callee's pullback takes ∂L/∂this first.
+/// is the instance it runs on — the caller's <c>this</c>, or any weight object (<c>layer.Apply(h)</c>) — the receiver of
+/// its forward and pullback rather than an argument, and the callee's pullback takes ∂L/∂instance first.
 /// </param>
 /// <param name="CustomPullback">
 /// For a function with a registered derivative (<c>[DerivativeOf]</c>): the user's pullback, called with the arguments, the

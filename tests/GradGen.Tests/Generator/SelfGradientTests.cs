@@ -113,6 +113,41 @@ public class SelfGradientTests
                 public static object[] Args(Random r) => new object[] { Data.Make(r, 2, 3) };
             }
             """),
+        new("LayerObjectsWithMethods", """
+            public sealed partial class Linear
+            {
+                public Linear(Tensor<double> w, Tensor<double> b) { W = w; B = b; }
+                public Tensor<double> W { get; }
+                public Tensor<double> B { get; }
+
+                [Differentiable]
+                public Tensor<double> Apply(Tensor<double> x) => Ops.MatMul(x, W) + B;
+
+                public static Linear Random(Random r, int n, int m) => new(Data.Make(r, n, m), Data.Make(r, m));
+            }
+
+            public sealed partial class LayerObjectsWithMethods
+            {
+                public readonly Linear[] Layers;
+                public readonly Linear Out;
+                public LayerObjectsWithMethods(Linear[] layers, Linear output) { Layers = layers; Out = output; }
+
+                [Differentiable]
+                public static double Twice(Linear layer, Tensor<double> h) => Ops.Sum(layer.Apply(h)) * 2;
+
+                [Differentiable]
+                public double F([NoGradient] Tensor<double> x)
+                {
+                    var h = x;
+                    foreach (var layer in Layers) h = Ops.Tanh(layer.Apply(h));
+                    var y = Out.Apply(h);
+                    return Ops.Sum(y * Out.Apply(h)) + Twice(Layers[1], h);
+                }
+
+                public static LayerObjectsWithMethods Make(Random r) => new(new[] { Linear.Random(r, 3, 3), Linear.Random(r, 3, 3) }, Linear.Random(r, 3, 2));
+                public static object[] Args(Random r) => new object[] { Data.Make(r, 2, 3) };
+            }
+            """),
     ];
 
     public static TheoryData<Case> CaseData()
