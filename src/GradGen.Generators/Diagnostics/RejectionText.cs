@@ -76,8 +76,9 @@ internal static class RejectionText
     public static string UnsoundWeightMember(string member, string type, string problem) =>
         "reading '" + member + "' of the weight type '" + type + "': " + problem;
 
-    public static string ScalarWeightMember(string member, string type) =>
-        "reading the scalar '" + member + "' of the weight type '" + type + "' (a weight object holds tensors; store it as a one-element tensor, or pass it as a parameter)";
+    public static string ScalarWeightMember(string member, string type, string problem) =>
+        "reading the scalar '" + member + "' of the weight type '" + type + "', " + problem + " (a float or double member is learned: the pullback adds its gradient into the gradient object's '"
+        + member + "' and an optimizer assigns the model's, so it must be a field that is not readonly or a { get; set; } auto-property; pass a constant as a [NoGradient] parameter)";
 
     public static string PassiveExpression(SyntaxNode syntax) => "the expression '" + syntax + "' (only integer, boolean and shape arithmetic is supported on values that are not differentiated)";
 

@@ -191,13 +191,22 @@ internal sealed class BackwardPlanner
         }
         var statements = new List<BackwardStatement>();
         var arguments = new List<CallArgument>();
+        var after = new List<BackwardStatement>();
         for (var k = 0; k < instruction.Operands.Count; k++)
         {
             if (!callee.DifferentiableParameters[k]) continue;
             var operand = _instructions[instruction.Operands[k]];
             var isScalar = operand.Type.Kind == ValueKind.Scalar;
             string? target;
-            if (_active[operand.Id])
+            if (_active[operand.Id] && isScalar && operand.Op == OpKind.Member)
+            {
+                // A scalar member's gradient (dModel.Scale) may be a property, which cannot be passed by ref: the pullback
+                // adds into a local, added to the member after it.
+                target = Naming.Unique(Naming.Gradient(operand.Name), _taken);
+                statements.Add(Declare(operand.Id, target));
+                after.Add(new AddGradient(operand.Id, Gradient(operand.Id), target, Declares: false));
+            }
+            else if (_active[operand.Id])
             {
                 target = Gradient(operand.Id);
                 if (_declared.Add(operand.Id)) statements.Add(Declare(operand.Id, target));
@@ -214,7 +223,8 @@ internal sealed class BackwardPlanner
             }
             arguments.Add(new CallArgument(operand.Id, target, isScalar));
         }
-        return new CallBlock(instruction.Id, Gradient(instruction.Id), statements.ToEquatableArray(), arguments.ToEquatableArray());
+        var block = new CallBlock(instruction.Id, Gradient(instruction.Id), statements.ToEquatableArray(), arguments.ToEquatableArray());
+        return after.Count == 0 ? block : new Sequence(after.Prepend(block).ToEquatableArray());
     }
 
     private BackwardStatement RuleBlock(Instruction instruction)

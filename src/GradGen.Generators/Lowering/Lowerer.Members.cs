@@ -9,8 +9,8 @@ namespace GradGen.Generators.Lowering;
 
 /// <summary>
 /// Lower, the members of weight objects: <c>model.Layers</c>, <c>layer.W</c>. A tensor (or array, or nested weight
-/// object) member is a <see cref="OpKind.Member"/> whose gradient is the same member of the gradient object; an integer
-/// or boolean member is a passive value.
+/// object, or float/double scalar) member is a <see cref="OpKind.Member"/> whose gradient is the same member of the
+/// gradient object; an integer or boolean member is a passive value.
 /// </summary>
 internal sealed partial class Lowerer
 {
@@ -28,24 +28,43 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.Describe(operation));
             return -1;
         }
-        if (MutableOrComputed(member) is { } problem)
+        var type = Symbols.Classify(Symbols.MemberType(member));
+        if ((type.Kind == ValueKind.Scalar ? NotWritable(member) : MutableOrComputed(member)) is { } problem)
         {
-            Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.UnsoundWeightMember(member.Name, member.ContainingType.Name, problem));
+            Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, type.Kind == ValueKind.Scalar
+                ? RejectionText.ScalarWeightMember(member.Name, member.ContainingType.Name, problem)
+                : RejectionText.UnsoundWeightMember(member.Name, member.ContainingType.Name, problem));
             return -1;
         }
         // A member read once per region: a weight object's members do not change while the forward pass runs.
         if (_memberReads.TryGetValue((owner, member.Name, _region), out var known)) return known;
-        var type = Symbols.Classify(Symbols.MemberType(member));
-        switch (type.Kind)
+        // A tensor, array, nested weight object or float/double scalar (a learned leaf) is differentiable; int, bool, … are passive.
+        return _memberReads[(owner, member.Name, _region)] = type.Kind == ValueKind.Passive
+            ? Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) })
+            : Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
+    }
+
+    /// <summary>
+    /// Why a float/double member of a weight object cannot be a learned leaf, or null. Unlike a tensor (a reference whose
+    /// contents kernels and optimizers update in place) a scalar is a value: the pullback adds ∂L/∂member into the gradient
+    /// object's member and an optimizer assigns the model's, so it must be a field that is not readonly, or an auto-property
+    /// with a setter, that this method's type may write. (<c>GradGen.Parameters</c> treats exactly such members as leaves.)
+    /// </summary>
+    private string? NotWritable(ISymbol member)
+    {
+        var within = _method.ContainingType;
+        switch (member)
         {
-            case ValueKind.Tensor:
-            case ValueKind.Container:
-                return _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
-            case ValueKind.Passive:
-                return _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) });
+            case IFieldSymbol field:
+                return field.IsReadOnly ? "a readonly field"
+                    : _compilation.IsSymbolAccessibleWithin(field, within) ? null : "a field '" + within.Name + "' cannot write";
+            case IPropertySymbol property:
+                if (property.SetMethod is null) return "a property without a setter";
+                if (property.SetMethod.IsInitOnly) return "an init-only property (a positional record parameter is one)";
+                if (IsComputed(property)) return "a computed property";
+                return _compilation.IsSymbolAccessibleWithin(property.SetMethod, within) ? null : "a property whose setter '" + within.Name + "' cannot use";
             default:
-                Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.ScalarWeightMember(member.Name, member.ContainingType.Name));
-                return -1;
+                return "not a field or property";
         }
     }
 
@@ -61,18 +80,14 @@ internal sealed partial class Lowerer
                 return field.IsReadOnly ? null : "a mutable field (make it readonly)";
             case IPropertySymbol property:
                 if (property.SetMethod is { IsInitOnly: false }) return "a property with a setter (use { get; } or { get; init; })";
-                foreach (var reference in property.DeclaringSyntaxReferences)
-                {
-                    // Positional record parameters are auto-properties; a declared property must have no accessor body.
-                    if (reference.GetSyntax() is PropertyDeclarationSyntax declaration
-                        && (declaration.ExpressionBody is not null || declaration.AccessorList is null || declaration.AccessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)))
-                    {
-                        return "a computed property (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)";
-                    }
-                }
-                return null;
+                return IsComputed(property) ? "a computed property (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)" : null;
             default:
                 return "not a field or property";
         }
     }
+
+    /// <summary>True for a property declared with accessor bodies (positional record parameters are auto-properties).</summary>
+    private static bool IsComputed(IPropertySymbol property) => property.DeclaringSyntaxReferences.Any(reference =>
+        reference.GetSyntax() is PropertyDeclarationSyntax declaration
+        && (declaration.ExpressionBody is not null || declaration.AccessorList is null || declaration.AccessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)));
 }

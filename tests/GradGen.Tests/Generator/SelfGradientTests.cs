@@ -9,8 +9,8 @@ namespace GradGen.Tests.Generator;
 
 /// <summary>
 /// Instance <c>[Differentiable]</c> methods of weight types (a model class or record differentiated with respect to
-/// <c>this</c>) through the real generator: ∂L/∂this (<c>dSelf</c>) and the gradients of the other differentiable arguments
-/// against central finite differences in double, in both public forms. Each case declares a partial model type named after
+/// <c>this</c>) through the real generator: ∂L/∂this (<c>dSelf</c>, its tensors and learned scalar members) and the
+/// gradients of the other differentiable arguments against central finite differences in double, in both public forms. Each case declares a partial model type named after
 /// the case with an instance method <c>F</c>, <c>static Make(Random)</c> (the model) and <c>static Args(Random)</c> (F's arguments).
 /// </summary>
 public class SelfGradientTests
@@ -148,6 +148,39 @@ public class SelfGradientTests
                 public static object[] Args(Random r) => new object[] { Data.Make(r, 2, 3) };
             }
             """),
+        new("ScalarMembers", """
+            public sealed partial class ScaledLayer
+            {
+                public ScaledLayer(Tensor<double> w, double scale) { W = w; Scale = scale; }
+                public Tensor<double> W { get; }
+                public double Scale { get; set; }
+            }
+
+            public sealed partial class ScalarMembers
+            {
+                public readonly ScaledLayer[] Layers;
+                public double Temperature;
+                public double Gate { get; set; }
+                public readonly int Steps;
+                public ScalarMembers(ScaledLayer[] layers, double temperature, double gate, int steps) { Layers = layers; Temperature = temperature; Gate = gate; Steps = steps; }
+
+                [Differentiable]
+                public static double Sharpen(double value, double temperature) => value / temperature;
+
+                [Differentiable]
+                public double F([NoGradient] Tensor<double> x, double bias)
+                {
+                    var h = x;
+                    foreach (var layer in Layers) h = Ops.Tanh(Ops.MatMul(h, layer.W) * layer.Scale);
+                    var s = Gate;
+                    for (int i = 0; i < Steps; i++) s = s * 0.5 + Temperature * Layers[i].Scale;
+                    return Sharpen(Ops.Sum(h * h), Temperature) + Sharpen(s, Layers[1].Scale) + Gate * bias;
+                }
+
+                public static ScalarMembers Make(Random r) => new(new[] { new ScaledLayer(Data.Make(r, 3, 3), 0.8), new ScaledLayer(Data.Make(r, 3, 3), 1.3) }, 1.7, 0.4, 2);
+                public static object[] Args(Random r) => new object[] { Data.Make(r, 2, 3), 0.6 };
+            }
+            """),
     ];
 
     public static TheoryData<Case> CaseData()
@@ -175,35 +208,52 @@ public class SelfGradientTests
         var dSelf = tuple[1]!;
         Assert.Same(model.GetType(), dSelf.GetType());
         // The other differentiable arguments' gradients follow dSelf, in parameter order.
-        var differentiable = forward.GetParameters().Where(p => p.ParameterType == typeof(Tensor<double>) && p.GetCustomAttribute<NoGradientAttribute>() is null).Select(p => p.Position).ToList();
+        var parameters = forward.GetParameters();
+        var differentiable = parameters.Where(p => (p.ParameterType == typeof(Tensor<double>) || p.ParameterType == typeof(double)) && p.GetCustomAttribute<NoGradientAttribute>() is null).Select(p => p.Position).ToList();
         Assert.Equal(2 + differentiable.Count, tuple.Length);
 
         // The accumulating form adds into gradients that already hold the tuple form's: twice it.
         var accumulate = type.GetMethods().Single(m => m.Name == "FBackward" && !m.ReturnType.IsAssignableTo(typeof(ITuple)));
         Assert.Equal("dSelf", accumulate.GetParameters()[args.Length].Name);
         var twiceSelf = Parameters.ZerosLike(dSelf);
-        var twiceArgs = differentiable.Select(k => (object)Ops.ZerosLike((Tensor<double>)args[k])).ToArray();
-        accumulate.Invoke(model, [.. args, twiceSelf, .. twiceArgs, 1d]);
-        accumulate.Invoke(model, [.. args, twiceSelf, .. twiceArgs, 1d]);
+        var twiceArgs = differentiable.Select(k => args[k] is Tensor<double> t ? Ops.ZerosLike(t) : (object)0d).ToArray();
+        object[] accumulateArgs = [.. args, twiceSelf, .. twiceArgs, 1d];
+        accumulate.Invoke(model, accumulateArgs);
+        accumulate.Invoke(model, accumulateArgs); // a scalar gradient is passed by ref: the array holds its new value
 
+        // Every leaf: (path, how many values, read value i, write value i, the gradient, the accumulated gradient).
         var checks = Parameters.Leaves(model).Zip(Parameters.Leaves(dSelf), Parameters.Leaves(twiceSelf))
-            .Select(l => ("this." + l.First.Path, (Tensor<double>)l.First.Tensor, l.Second.Tensor, l.Third.Tensor))
-            .Concat(differentiable.Select((k, j) => (forward.GetParameters()[k].Name!, (Tensor<double>)args[k], tuple[2 + j]!, twiceArgs[j])));
-        foreach (var (path, tensor, gradient, twice) in checks)
+            .Select(l => Leaf("this." + l.First.Path, l.First.Tensor, l.Second.Tensor, l.Third.Tensor))
+            .Concat(differentiable.Select((k, j) => args[k] is Tensor<double>
+                ? Leaf(parameters[k].Name!, args[k], tuple[2 + j]!, accumulateArgs[args.Length + 1 + j])
+                : (parameters[k].Name!, 1, _ => (double)args[k], (_, v) => args[k] = v, new[] { (double)tuple[2 + j]! }, new[] { (double)accumulateArgs[args.Length + 1 + j] })))
+            .ToList();
+        Assert.Contains(checks, c => c.Path.StartsWith("this.", StringComparison.Ordinal));
+        foreach (var (path, count, get, set, analytic, doubled) in checks)
         {
-            var analytic = GradientChecker.Values(gradient);
-            var doubled = GradientChecker.Values(twice);
-            var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
-            for (var i = 0; i < span.Length; i++)
+            for (var i = 0; i < count; i++)
             {
-                var original = span[i];
-                span[i] = original + 1e-6; var plus = Objective();
-                span[i] = original - 1e-6; var minus = Objective();
-                span[i] = original;
+                var original = get(i);
+                set(i, original + 1e-6); var plus = Objective();
+                set(i, original - 1e-6); var minus = Objective();
+                set(i, original);
                 var numerical = (plus - minus) / 2e-6;
                 Assert.True(Math.Abs(numerical - analytic[i]) <= 1e-6 * Math.Max(1, Math.Abs(numerical)), $"{path}[{i}]: numerical {numerical:R}, generated {analytic[i]:R}");
                 Assert.True(Math.Abs(2 * analytic[i] - doubled[i]) <= 1e-12 * Math.Max(1, Math.Abs(doubled[i])), $"{path}[{i}]: accumulated twice {doubled[i]:R}, expected {2 * analytic[i]:R}");
             }
         }
     }
+
+    /// <summary>A tensor or scalar leaf of a model with its gradient and accumulated gradient, for the finite-difference loop.</summary>
+    private static (string Path, int Count, Func<int, double> Get, Action<int, double> Set, double[] Analytic, double[] Doubled) Leaf(string path, object value, object gradient, object twice)
+    {
+        if (value is ScalarLeaf scalar)
+        {
+            return (path, 1, _ => scalar.Value, (_, v) => scalar.Value = v, new[] { ((ScalarLeaf)gradient).Value }, new[] { ((ScalarLeaf)twice).Value });
+        }
+        var tensor = (Tensor<double>)value;
+        return (path, (int)tensor.FlattenedLength, i => Span(tensor)[i], (i, v) => Span(tensor)[i] = v, GradientChecker.Values(gradient), GradientChecker.Values(twice));
+    }
+
+    private static Span<double> Span(Tensor<double> tensor) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
 }

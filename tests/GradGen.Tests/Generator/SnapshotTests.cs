@@ -178,6 +178,9 @@ public class SnapshotTests
             public Layer[] Layers { get; }
             public Tensor<float> Head { get; }
 
+            /// <summary>A learned softmax temperature: a float member is a leaf like the tensors (it must be writable).</summary>
+            public float Temperature { get; set; } = 1;
+
             [Differentiable]
             public Tensor<float> Block(Tensor<float> h, int i) => h + Ops.Relu(Ops.MatMul(h, Layers[i].W) + Layers[i].B);
 
@@ -189,7 +192,7 @@ public class SnapshotTests
                 {
                     h = this.Block(h, i);
                 }
-                return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, Head), targets);
+                return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, Head) / Temperature, targets);
             }
         }
         """;

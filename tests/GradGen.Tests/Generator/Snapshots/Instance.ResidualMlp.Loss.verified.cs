@@ -14,15 +14,19 @@ namespace Models
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
             internal readonly global::System.Numerics.Tensors.Tensor<float> head;
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            internal readonly float temperature;
+            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
             internal readonly LossTape.Loop0[] iSteps;
 
-            internal LossTape(int[] targets, int layersLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> head, global::System.Numerics.Tensors.Tensor<float> t1, LossTape.Loop0[] iSteps)
+            internal LossTape(int[] targets, int layersLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> head, global::System.Numerics.Tensors.Tensor<float> t1, float temperature, global::System.Numerics.Tensors.Tensor<float> t2, LossTape.Loop0[] iSteps)
             {
                 this.targets = targets;
                 this.layersLength = layersLength;
                 this.h_2 = h_2;
                 this.head = head;
                 this.t1 = t1;
+                this.temperature = temperature;
+                this.t2 = t2;
                 this.iSteps = iSteps;
             }
 
@@ -58,8 +62,10 @@ namespace Models
             var h_2 = h;
             var head = this.Head;
             var t1 = global::GradGen.Ops.MatMul(h_2, head);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(t1, targets);
-            tape = new LossTape(targets, layersLength, h_2, head, t1, iSteps);
+            var temperature = this.Temperature;
+            var t2 = global::GradGen.Ops.Divide(t1, temperature);
+            var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
+            tape = new LossTape(targets, layersLength, h_2, head, t1, temperature, t2, iSteps);
             return result;
         }
 
@@ -74,11 +80,18 @@ namespace Models
             var h_2 = tape.h_2;
             var head = tape.head;
             var t1 = tape.t1;
+            var temperature = tape.temperature;
+            var t2 = tape.t2;
             var iSteps = tape.iSteps;
 
-            // result = softmax-CE(t1, targets)  ⇒  ∂L/∂t1 += ∂L/∂result·(softmax(t1) − onehot(targets)) / N
+            // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 += ∂L/∂result·(softmax(t2) − onehot(targets)) / N
+            var dT2 = global::GradGen.Ops.ZerosLike(t2);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, t2, targets, dT2);
+
+            // t2 = t1 / temperature  ⇒  ∂L/∂t1 += ∂L/∂t2 / temperature,  ∂L/∂temperature −= Σ ∂L/∂t2 ⊙ t2 / temperature
             var dT1 = global::GradGen.Ops.ZerosLike(t1);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, t1, targets, dT1);
+            global::GradGen.Adjoint.Scaled(dT2, 1f / temperature, dT1);
+            dSelf.Temperature += -global::GradGen.Adjoint.Dot(dT2, t2) / temperature;
 
             // t1 = h_2·head  ⇒  ∂L/∂h_2 += ∂L/∂t1·headᵀ,  ∂L/∂head += h_2ᵀ·∂L/∂t1
             var dH_2 = global::GradGen.Ops.ZerosLike(h_2);
