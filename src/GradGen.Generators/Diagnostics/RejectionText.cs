@@ -80,6 +80,10 @@ internal static class RejectionText
         "reading the scalar '" + member + "' of the weight type '" + type + "', " + problem + " (a float or double member is learned: the pullback adds its gradient into the gradient object's '"
         + member + "' and an optimizer assigns the model's, so it must be a field that is not readonly or a { get; set; } auto-property; pass a constant as a [NoGradient] parameter)";
 
+    public static string ThisNotAWeightObject(string type, bool isStruct) => isStruct
+        ? "'this' of the struct '" + type + "' (a struct is copied, so its gradient would be added into a copy: make '" + type + "' a class or record to differentiate with respect to its tensors, or pass them as parameters)"
+        : "'this' of '" + type + "', which holds no tensor (pass the values as parameters)";
+
     public static string PassiveExpression(SyntaxNode syntax) => "the expression '" + syntax + "' (only integer, boolean and shape arithmetic is supported on values that are not differentiated)";
 
     public static string BlocksTooDeep(int limit) => "blocks nested more than " + limit + " levels deep";

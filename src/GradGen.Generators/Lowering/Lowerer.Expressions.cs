@@ -65,6 +65,8 @@ internal sealed partial class Lowerer
                 return LowerConditionalExpression(conditional, depth);
             case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } when _self >= 0:
                 return _self;
+            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instanceReference:
+                return NotAWeightObject(instanceReference);
             case IFieldReferenceOperation { Instance: { } instance } field:
                 return WeightMember(operation, field.Field, instance, depth);
             case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:

@@ -19,6 +19,14 @@ internal sealed partial class Lowerer
     /// <summary><c>this</c> (an <see cref="OpKind.This"/>) when the method is differentiated with respect to its instance, or -1.</summary>
     private int _self = -1;
 
+    /// <summary>Rejects <c>this</c> in a method whose type is not a weight type (a struct, or a class holding no tensor): -1.</summary>
+    private int NotAWeightObject(IInstanceReferenceOperation instance)
+    {
+        var type = _method.ContainingType;
+        Reject(RejectionKind.UnsupportedConstruct, instance.Syntax, RejectionText.ThisNotAWeightObject(type.Name, type.TypeKind == TypeKind.Struct));
+        return -1;
+    }
+
     private int WeightMember(IOperation operation, ISymbol member, IOperation instance, int depth)
     {
         var owner = Expression(instance, depth + 1);
