@@ -87,7 +87,10 @@ public class SelfGradientTests
             public sealed partial record RecordWithoutParameters(Tensor<double> A, Tensor<double> B)
             {
                 [Differentiable]
-                public double F() => Ops.Sum(Ops.MatMul(A, B) * Ops.MatMul(A, B)) + Ops.Sum(A * A);
+                public double Penalty() => Ops.Sum(B * B * B);
+
+                [Differentiable]
+                public double F() => Ops.Sum(Ops.MatMul(A, B) * Ops.MatMul(A, B)) + Ops.Sum(A * A) + this.Penalty() * Penalty();
 
                 public static RecordWithoutParameters Make(Random r) => new(Data.Make(r, 2, 3), Data.Make(r, 3, 2));
                 public static object[] Args(Random r) => new object[0];
