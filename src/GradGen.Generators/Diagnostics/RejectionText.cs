@@ -114,7 +114,7 @@ internal static class RejectionText
         "a call to '" + callee + "', a [Differentiable] method of another assembly that has no backward this method can use there (its own project rejected it, or its generated members are not accessible from here; fix it there, or pass its result in as a [NoGradient] parameter)";
 
     public static string UnchainableCall(string callee, bool generic) =>
-        "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)");
+        "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, methods of this instance, and methods of weight types — classes or records holding tensors — can be chained)");
 
     /// <summary>GG0005: a conversion that drops the derivative.</summary>
     public static string LossyConversion(SyntaxNode syntax, ITypeSymbol? target) => "the conversion '" + syntax + "' to " + target?.ToDisplayString();

@@ -260,6 +260,19 @@ public class AnalyzerTests
                 public double F(Tensor<double> x) => Ops.Sum(x * {|GG0003:W|});
             }
             """ },
+        { "GG0003 instance method of another object that is not a weight object", """
+            public partial class Scaler
+            {
+                [Differentiable]
+                public double Scale(double a) => a * 2;
+            }
+
+            public static partial class C
+            {
+                [Differentiable]
+                public static double F(double a, [NoGradient] Scaler scaler) => {|GG0003:scaler.Scale(a)|};
+            }
+            """ },
         { "GG0003 readonly scalar member of this", """
             public partial class Model
             {
