@@ -78,7 +78,7 @@ internal static class RejectionText
 
     public static string ScalarWeightMember(string member, string type, string problem) =>
         "reading the scalar '" + member + "' of the weight type '" + type + "', " + problem + " (a float or double member is learned: the pullback adds its gradient into the gradient object's '"
-        + member + "' and an optimizer assigns the model's, so it must be a field that is not readonly or a { get; set; } auto-property; pass a constant as a [NoGradient] parameter)";
+        + member + "' and an optimizer assigns the model's, so it must be a field that is not readonly or a { get; set; } auto-property; mark a constant [NoGradient])";
 
     public static string ThisNotAWeightObject(string type, bool isStruct) => isStruct
         ? "'this' of the struct '" + type + "' (a struct is copied, so its gradient would be added into a copy: make '" + type + "' a class or record to differentiate with respect to its tensors, or pass them as parameters)"

@@ -10,7 +10,7 @@ namespace GradGen.Generators.Lowering;
 /// <summary>
 /// Lower, the members of weight objects: <c>model.Layers</c>, <c>layer.W</c>. A tensor (or array, or nested weight
 /// object, or float/double scalar) member is a <see cref="OpKind.Member"/> whose gradient is the same member of the
-/// gradient object; an integer or boolean member is a passive value.
+/// gradient object; an integer or boolean member, and any member marked <c>[NoGradient]</c>, is a passive value.
 /// </summary>
 internal sealed partial class Lowerer
 {
@@ -37,6 +37,12 @@ internal sealed partial class Lowerer
             return -1;
         }
         var type = Symbols.Classify(Symbols.MemberType(member));
+        if (Symbols.HasAttribute(member, Symbols.NoGradientAttribute))
+        {
+            // A constant of the weight object (a mask, a hyper-parameter): read as it is, like a [NoGradient] parameter.
+            return _memberReads.TryGetValue((owner, member.Name, _region), out var constant) ? constant
+                : _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) });
+        }
         if ((type.Kind == ValueKind.Scalar ? NotWritable(member) : MutableOrComputed(member)) is { } problem)
         {
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, type.Kind == ValueKind.Scalar

@@ -14,8 +14,8 @@ namespace GradGen;
 /// weight objects or arrays of them (per-layer weights), in the manner of a PyTorch module — and for an array of
 /// tensors: a zero gradient shaped like it, clearing a gradient, and a walk over its leaves (for optimizers and
 /// <see cref="GradCheck"/>). The leaves are the tensors and the learned scalars — <c>float</c>/<c>double</c> members that
-/// are not readonly (<see cref="ScalarLeaf"/>); other members (an <c>int</c> head count, a name, a readonly constant) are
-/// copied as they are.
+/// are not readonly (<see cref="ScalarLeaf"/>); other members (an <c>int</c> head count, a name, a readonly constant, a
+/// member marked <see cref="NoGradientAttribute"/>) are copied as they are.
 /// </summary>
 /// <remarks>
 /// The gradient of a weight object is an instance of the same type whose tensors have the shapes of the model's
@@ -78,7 +78,7 @@ public static class Parameters
             if (leaf is ScalarLeaf)
             {
                 throw new ArgumentException("Parameters." + caller + ": '" + path + "' is a learned scalar (a float/double member that is not readonly); an optimizer given only the tensors would never update it. "
-                    + "Update scalar leaves through Parameters.Leaves (a ScalarLeaf is read and assigned), store the value as a one-element tensor, or make the member readonly and pass it as a [NoGradient] parameter.", nameof(model));
+                    + "Update scalar leaves through Parameters.Leaves (a ScalarLeaf is read and assigned), store the value as a one-element tensor, or mark the member [NoGradient] if it is not learned.", nameof(model));
             }
         }
         return leaves.Select(l => l.Tensor);
@@ -107,9 +107,9 @@ public static class Parameters
                 var copy = RuntimeHelpers.GetUninitializedObject(type);
                 foreach (var field in FieldsOf(type))
                 {
-                    if (ScalarLeaf.Is(field)) continue; // a learned scalar: its gradient starts at 0 (the uninitialized object's)
+                    if (IsScalarLeaf(field)) continue; // a learned scalar: its gradient starts at 0 (the uninitialized object's)
                     var member = field.GetValue(value);
-                    field.SetValue(copy, IsDifferentiable(field.FieldType)
+                    field.SetValue(copy, IsDifferentiable(field)
                         ? Zeros(member ?? throw new ArgumentException("Parameters: '" + path + "." + Name(field) + "' is null.", nameof(value)), seen, path + "." + Name(field))
                         : member);
                 }
@@ -135,12 +135,12 @@ public static class Parameters
             default:
                 foreach (var field in FieldsOf(value.GetType()))
                 {
-                    if (ScalarLeaf.Is(field))
+                    if (IsScalarLeaf(field))
                     {
                         leaves.Add((Join(path, Name(field)), new ScalarLeaf(value, field)));
                         continue;
                     }
-                    if (!IsDifferentiable(field.FieldType)) continue;
+                    if (!IsDifferentiable(field)) continue;
                     var member = field.GetValue(value) ?? throw new ArgumentException("Parameters: '" + Join(path, Name(field)) + "' is null.", nameof(value));
                     Walk(member, Join(path, Name(field)), leaves, seen);
                 }
@@ -163,6 +163,20 @@ public static class Parameters
 
     /// <summary>The member name a field stands for: <c>W</c> for the backing field <c>&lt;W&gt;k__BackingField</c>.</summary>
     private static string Name(FieldInfo field) => field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>')] : field.Name;
+
+    /// <summary>A learned scalar: a float/double field that is not readonly and not [NoGradient].</summary>
+    private static bool IsScalarLeaf(FieldInfo field) => ScalarLeaf.Is(field) && !IsConstant(field);
+
+    /// <summary>A member that holds leaves: differentiable by type and not [NoGradient].</summary>
+    private static bool IsDifferentiable(FieldInfo field) => IsDifferentiable(field.FieldType) && !IsConstant(field);
+
+    /// <summary>A field marked [NoGradient], or the backing field of an auto-property marked so: a constant, copied as it is.</summary>
+    private static bool IsConstant(FieldInfo field) => Constants.GetOrAdd(field, static f =>
+        f.IsDefined(typeof(NoGradientAttribute), inherit: false)
+        || f.Name.StartsWith('<') && f.DeclaringType!.GetProperty(Name(f), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly) is { } property
+           && property.IsDefined(typeof(NoGradientAttribute), inherit: false));
+
+    private static readonly ConcurrentDictionary<FieldInfo, bool> Constants = new();
 
     private static bool IsDifferentiable(Type type) =>
         type == typeof(Tensor<float>) || type == typeof(Tensor<double>)

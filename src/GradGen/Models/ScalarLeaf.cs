@@ -5,7 +5,7 @@ namespace GradGen;
 
 /// <summary>
 /// A <c>float</c> or <c>double</c> member of a weight object that is learned like its tensors (a temperature, a gate, a
-/// scale): a field that is not readonly, or an auto-property with a setter. <see cref="Parameters.Leaves{T}"/> lists it
+/// scale): a field that is not readonly, or an auto-property with a setter, not marked <see cref="NoGradientAttribute"/>. <see cref="Parameters.Leaves{T}"/> lists it
 /// with this handle, through which it is read and assigned (for <see cref="GradCheck"/>, an optimizer step, clearing).
 /// </summary>
 /// <remarks>

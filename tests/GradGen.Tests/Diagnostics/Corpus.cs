@@ -67,13 +67,14 @@ public static class Corpus
                 public Stack(Dense[] layers) { Layers = layers; }
                 public Dense[] Layers { get; }
                 public float Temperature = 1;
+                [NoGradient] public readonly float Eps = 1e-5f;
 
                 [Differentiable]
                 public float Loss([NoGradient] Tensor<float> x)
                 {
                     var h = x;
                     foreach (var layer in Layers) h = layer.Apply(h);
-                    return Ops.Sum(h) / Temperature;
+                    return Ops.Sum(h) / (Temperature + Eps);
                 }
 
                 [Differentiable]

@@ -165,6 +165,8 @@ public class SelfGradientTests
                 public double Temperature;
                 public double Gate { get; set; }
                 public readonly int Steps;
+                [NoGradient] public double Eps = 0.25;              // a constant: read as it is, not a leaf
+                [NoGradient] public Tensor<double> Mask { get; } = Tensor.Create(new[] { 1d, 0d, 2d }, new nint[] { 3 });
                 public ScalarMembers(ScaledLayer[] layers, double temperature, double gate, int steps) { Layers = layers; Temperature = temperature; Gate = gate; Steps = steps; }
 
                 [Differentiable]
@@ -174,7 +176,7 @@ public class SelfGradientTests
                 public double F([NoGradient] Tensor<double> x, double bias)
                 {
                     var h = x;
-                    foreach (var layer in Layers) h = Ops.Tanh(Ops.MatMul(h, layer.W) * layer.Scale);
+                    foreach (var layer in Layers) h = Ops.Tanh(Ops.MatMul(h, layer.W) * layer.Scale) * Mask + Eps;
                     var s = Gate;
                     for (int i = 0; i < Steps; i++) s = s * 0.5 + Temperature * Layers[i].Scale;
                     return Sharpen(Ops.Sum(h * h), Temperature) + Sharpen(s, Layers[1].Scale) + Gate * bias;

@@ -93,6 +93,28 @@ public class ParametersTests
         Assert.All(model.W.ToArray(), v => Assert.Equal(0f, v));
     }
 
+    public sealed class WithConstants
+    {
+        public WithConstants(Tensor<float> w, Tensor<float> mask) { W = w; Mask = mask; }
+        public Tensor<float> W { get; }
+        [NoGradient] public Tensor<float> Mask { get; }
+        [NoGradient] public double LastLoss;
+    }
+
+    [Fact]
+    public void NoGradient_members_are_constants_copied_as_they_are_and_not_leaves()
+    {
+        var model = new WithConstants(Filled(1, 2), Filled(3, 2)) { LastLoss = 0.5 };
+        Assert.Equal(new[] { "W" }, Parameters.Leaves(model).Select(l => l.Path));
+        Assert.Single(Parameters.Tensors(model)); // a [NoGradient] double is no scalar leaf: nothing to refuse
+        var zeros = Parameters.ZerosLike(model);
+        Assert.Same(model.Mask, zeros.Mask);
+        Assert.Equal(0.5, zeros.LastLoss);
+        Parameters.Clear(model);
+        Assert.Equal(3f, model.Mask.ToArray()[0]);
+        Assert.Equal(0.5, model.LastLoss);
+    }
+
     [Fact]
     public void Tensors_refuses_a_model_with_a_scalar_leaf_an_optimizer_would_never_update()
     {
