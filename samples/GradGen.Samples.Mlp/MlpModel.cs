@@ -27,8 +27,8 @@ public sealed record Dense(Tensor<float> W, Tensor<float> B)
 
 /// <summary>
 /// A perceptron with its weights in one object, as a PyTorch module holds them: any number of hidden ReLU layers and a
-/// linear output layer. GradGen differentiates <see cref="MlpModel.Loss"/> with respect to the whole model; the
-/// gradient is an <see cref="MlpModel"/> of the same shapes.
+/// linear output layer. GradGen differentiates its method <see cref="Loss"/> with respect to the whole model (<c>this</c>);
+/// the gradient is an <see cref="MlpModel"/> of the same shapes.
 /// </summary>
 /// <param name="Hidden">The hidden layers, applied in order, each followed by a ReLU.</param>
 /// <param name="Output">The output layer (class scores).</param>
@@ -41,14 +41,14 @@ public sealed partial record MlpModel(Dense[] Hidden, Dense Output)
 
     /// <summary>The mean softmax-cross-entropy of the model's class scores for the rows of <paramref name="x"/>.</summary>
     [Differentiable]
-    public static float Loss(MlpModel model, [NoGradient] Tensor<float> x, int[] targets)
+    public float Loss([NoGradient] Tensor<float> x, int[] targets)
     {
         var h = x;
-        foreach (var layer in model.Hidden)
+        foreach (var layer in Hidden)
         {
             h = Ops.Relu(Ops.MatMul(h, layer.W) + layer.B);
         }
-        var logits = Ops.MatMul(h, model.Output.W) + model.Output.B;
+        var logits = Ops.MatMul(h, Output.W) + Output.B;
         return Ops.SoftmaxCrossEntropy(logits, targets);
     }
 

@@ -49,16 +49,16 @@ var predictions = Mlp.Predict(x, w1, b1, w2, b2);
 var accuracy = predictions.Zip(targets).Count(p => p.First == p.Second) / (double)targets.Length;
 Console.WriteLine($"Training accuracy: {accuracy:P1}");
 
-// 6. The same kind of network with its weights in a model class (MlpModel.cs): two hidden layers this time, the
-//    gradient a whole MlpModel, checked leaf by leaf and fed to AdamW in one call.
+// 6. The same kind of network with its weights in a model class (MlpModel.cs) and its loss a method of the model: two
+//    hidden layers this time, the gradient a whole MlpModel (dSelf), checked leaf by leaf and fed to AdamW in one call.
 var model = MlpModel.Create(new Random(7), 2, Hidden, Hidden, Classes);
-var (modelLoss0, modelGradient) = MlpModel.LossBackward(model, x, targets);
+var (modelLoss0, modelGradient) = model.LossBackward(x, targets);
 Console.WriteLine($"Model class {string.Join(" → ", model.Hidden.Select(l => l.W.Lengths[0]).Append(model.Output.W.Lengths[0]).Append(model.Output.W.Lengths[1]))}: initial loss {modelLoss0:F4}.");
 var modelLeaves = Parameters.Leaves(model);
 var gradientLeaves = Parameters.Tensors(modelGradient);
 for (var k = 0; k < modelLeaves.Count; k++)
 {
-    var check = GradCheck.Check(_ => MlpModel.Loss(model, x, targets), (Tensor<float>)modelLeaves[k].Tensor, gradientLeaves[k]);
+    var check = GradCheck.Check(_ => model.Loss(x, targets), (Tensor<float>)modelLeaves[k].Tensor, gradientLeaves[k]);
     Console.WriteLine($"GradCheck d{modelLeaves[k].Path}: {check}");
 }
 var optimizer = new AdamW<float>(Parameters.Tensors(model), learningRate: 0.01, weightDecay: 0);
@@ -68,7 +68,7 @@ const int ModelSteps = 1000;
 for (var step = 0; step <= ModelSteps; step++)
 {
     Parameters.Clear(modelGradients);
-    var loss = MlpModel.LossBackward(model, x, targets, modelGradients);
+    var loss = model.LossBackward(x, targets, modelGradients);
     optimizer.Step(modelGradientTensors);
     if (step % 250 == 0) Console.WriteLine($"step {step,5}  loss {loss:F4}");
 }

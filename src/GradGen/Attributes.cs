@@ -15,8 +15,11 @@ public sealed class DifferentiableAttribute : Attribute
 /// <summary>
 /// Excludes a parameter of a <see cref="DifferentiableAttribute"/> method from the gradient: the generated
 /// backward method neither computes nor returns a gradient for it (use it for data, targets and constants).
+/// On a field or property of a weight object it marks a constant rather than a learned leaf (a mask, a hyper-parameter,
+/// a bookkeeping value): a <see cref="DifferentiableAttribute"/> method reads it as a constant, and
+/// <see cref="Parameters"/> neither lists it among the leaves nor zeroes it in a gradient (it is copied as it is).
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property)]
 public sealed class NoGradientAttribute : Attribute
 {
 }

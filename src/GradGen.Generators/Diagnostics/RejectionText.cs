@@ -82,8 +82,13 @@ internal static class RejectionText
     public static string UnsoundWeightMember(string member, string type, string problem) =>
         "reading '" + member + "' of the weight type '" + type + "': " + problem;
 
-    public static string ScalarWeightMember(string member, string type) =>
-        "reading the scalar '" + member + "' of the weight type '" + type + "' (a weight object holds tensors; store it as a one-element tensor, or pass it as a parameter)";
+    public static string ScalarWeightMember(string member, string type, string problem) =>
+        "reading the scalar '" + member + "' of the weight type '" + type + "', " + problem + " (a float or double member is learned: the pullback adds its gradient into the gradient object's '"
+        + member + "' and an optimizer assigns the model's, so it must be a field that is not readonly or a { get; set; } auto-property; mark a constant [NoGradient])";
+
+    public static string ThisNotAWeightObject(string type, bool isStruct) => isStruct
+        ? "'this' of the struct '" + type + "' (a struct is copied, so its gradient would be added into a copy: make '" + type + "' a class or record to differentiate with respect to its tensors, or pass them as parameters)"
+        : "'this' of '" + type + "', which holds no tensor (pass the values as parameters)";
 
     public static string PassiveExpression(SyntaxNode syntax) => "the expression '" + syntax + "' (only integer, boolean and shape arithmetic is supported on values that are not differentiated)";
 
@@ -115,7 +120,7 @@ internal static class RejectionText
         "a call to '" + callee + "', a [Differentiable] method of another assembly that has no backward this method can use there (its own project rejected it, or its generated members are not accessible from here; fix it there, or pass its result in as a [NoGradient] parameter)";
 
     public static string UnchainableCall(string callee, bool generic) =>
-        "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, or methods of this instance, can be chained)");
+        "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, methods of this instance, and methods of weight types — classes or records holding tensors — can be chained)");
 
     /// <summary>GG0005: a conversion that drops the derivative.</summary>
     public static string LossyConversion(SyntaxNode syntax, ITypeSymbol? target) => "the conversion '" + syntax + "' to " + target?.ToDisplayString();

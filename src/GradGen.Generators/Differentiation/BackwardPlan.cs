@@ -15,13 +15,18 @@ namespace GradGen.Generators.Differentiation;
 /// per-iteration tapes; empty for other instructions.
 /// </param>
 /// <param name="Steps">Per <c>For</c>: the name of the local holding one iteration's tape in the backward sweep; empty otherwise.</param>
+/// <param name="SelfGradient">
+/// ∂L/∂this (<c>dSelf</c>) for a method differentiated with respect to its instance (<see cref="Model.MethodModel.Self"/>):
+/// the first gradient of the pullback and the public forms; empty otherwise.
+/// </param>
 internal sealed record GeneratedNames(
     string Tape,
     string Upstream,
     string Value,
     EquatableArray<string> ParameterGradients,
     EquatableArray<string> Tapes,
-    EquatableArray<string> Steps);
+    EquatableArray<string> Steps,
+    string SelfGradient = "");
 
 /// <summary>One statement of the backward sweep, decided by Differentiate and printed by Emit.</summary>
 internal abstract record BackwardStatement;

@@ -63,6 +63,7 @@ internal sealed class BackwardPlanner
         {
             if (_method.Parameters[i].Differentiable) parameterGradients[i] = Naming.Unique(Naming.Gradient(_method.Parameters[i].Name), taken);
         }
+        var self = _method.Self is null ? "" : Naming.Unique(Naming.SelfGradient, taken);
         var tape = Naming.Unique("tape", taken);
         var upstream = Naming.Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
         var value = Naming.Unique("value", taken);
@@ -72,7 +73,7 @@ internal sealed class BackwardPlanner
             tapes[loop.Id] = Naming.Unique(index + "Steps", taken);
             steps[loop.Id] = Naming.Unique(index + "Step", taken);
         }
-        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray());
+        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray(), self);
     }
 
     private List<BackwardStatement> Plan()
@@ -84,6 +85,10 @@ internal sealed class BackwardPlanner
             {
                 case OpKind.Parameter:
                     _gradients[instruction.Id] = Names.ParameterGradients[instruction.ParameterIndex];
+                    _declared.Add(instruction.Id);
+                    break;
+                case OpKind.This:
+                    _gradients[instruction.Id] = Names.SelfGradient;
                     _declared.Add(instruction.Id);
                     break;
                 case OpKind.Element:
@@ -126,6 +131,7 @@ internal sealed class BackwardPlanner
         return instruction.Op switch
         {
             OpKind.Parameter => Names.ParameterGradients[instruction.ParameterIndex],
+            OpKind.This => Names.SelfGradient,
             OpKind.Element => AliasGradient(_instructions[instruction.Operands[0]]) + "[" + _instructions[instruction.Operands[1]].Name + "]",
             _ => AliasGradient(_instructions[instruction.Operands[0]]) + "." + instruction.Template,
         };
@@ -175,6 +181,7 @@ internal sealed class BackwardPlanner
         if (callee.CustomPullback is null)
         {
             _tapes.Add(instruction.Id);
+            if (callee.Self) _reads.Add(instruction.Operands[0]); // the instance the pullback runs on
         }
         else
         {
@@ -184,13 +191,22 @@ internal sealed class BackwardPlanner
         }
         var statements = new List<BackwardStatement>();
         var arguments = new List<CallArgument>();
+        var after = new List<BackwardStatement>();
         for (var k = 0; k < instruction.Operands.Count; k++)
         {
             if (!callee.DifferentiableParameters[k]) continue;
             var operand = _instructions[instruction.Operands[k]];
             var isScalar = operand.Type.Kind == ValueKind.Scalar;
             string? target;
-            if (_active[operand.Id])
+            if (_active[operand.Id] && isScalar && operand.Op == OpKind.Member)
+            {
+                // A scalar member's gradient (dModel.Scale) may be a property, which cannot be passed by ref: the pullback
+                // adds into a local, added to the member after it.
+                target = Naming.Unique(Naming.Gradient(operand.Name), _taken);
+                statements.Add(Declare(operand.Id, target));
+                after.Add(new AddGradient(operand.Id, Gradient(operand.Id), target, Declares: false));
+            }
+            else if (_active[operand.Id])
             {
                 target = Gradient(operand.Id);
                 if (_declared.Add(operand.Id)) statements.Add(Declare(operand.Id, target));
@@ -207,7 +223,8 @@ internal sealed class BackwardPlanner
             }
             arguments.Add(new CallArgument(operand.Id, target, isScalar));
         }
-        return new CallBlock(instruction.Id, Gradient(instruction.Id), statements.ToEquatableArray(), arguments.ToEquatableArray());
+        var block = new CallBlock(instruction.Id, Gradient(instruction.Id), statements.ToEquatableArray(), arguments.ToEquatableArray());
+        return after.Count == 0 ? block : new Sequence(after.Prepend(block).ToEquatableArray());
     }
 
     private BackwardStatement RuleBlock(Instruction instruction)

@@ -38,9 +38,9 @@ internal static class Differentiator
         var active = new bool[count];
         for (var id = 0; id < count; id++) active[id] = varied[id] && reached[id] && instructions[id].Type.IsDifferentiable;
 
-        var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.Constant)).Select(i => i.Id);
+        var forward = instructions.Where(i => live[i.Id] && i.Op is not (OpKind.Parameter or OpKind.This or OpKind.Constant)).Select(i => i.Id);
         var planner = new BackwardPlanner(method, active);
-        var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex)).OrderBy(id => id);
+        var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex or OpKind.This)).OrderBy(id => id);
         return new DifferentiatedMethod(method, new AdjointPlan(
             forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), planner.Tapes.OrderBy(id => id).ToEquatableArray(), planner.Names, planner.Statements));
     }
@@ -63,9 +63,12 @@ internal static class Differentiator
             changed = false;
             foreach (var instruction in instructions)
             {
-                var value = instruction.Op == OpKind.Parameter
-                    ? method.Parameters[instruction.ParameterIndex].Differentiable
-                    : GradientSources(instruction, instructions).Any(o => varied[o]);
+                var value = instruction.Op switch
+                {
+                    OpKind.Parameter => method.Parameters[instruction.ParameterIndex].Differentiable,
+                    OpKind.This => method.Self is not null,
+                    _ => GradientSources(instruction, instructions).Any(o => varied[o]),
+                };
                 if (value && !varied[instruction.Id]) varied[instruction.Id] = changed = true;
             }
         }
@@ -130,7 +133,7 @@ internal static class Differentiator
         new(instruction.Operands.Select(o => Rules.Letter(instructions[o].Type.Kind)).ToArray());
 
     /// <summary>True for the ops the rule table differentiates (the others are structure: parameters, loops, calls, reads).</summary>
-    public static bool HasRule(OpKind op) => op is not (OpKind.Parameter or OpKind.Constant or OpKind.Call or OpKind.Passive or OpKind.Element
+    public static bool HasRule(OpKind op) => op is not (OpKind.Parameter or OpKind.This or OpKind.Constant or OpKind.Call or OpKind.Passive or OpKind.Element
         or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult or OpKind.If or OpKind.Else or OpKind.IfResult);
 
     /// <summary>The loop instruction (<see cref="OpKind.For"/>) a loop-structure instruction belongs to.</summary>

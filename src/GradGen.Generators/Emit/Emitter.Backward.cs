@@ -16,9 +16,8 @@ internal sealed partial class Emitter
 
     private string GradientParameterList(bool withTypes) => string.Join(", ", GradientNames.Select(g =>
     {
-        var type = M.Parameters[g.Key].Type;
-        var isRef = type.Kind == ValueKind.Scalar;
-        return (isRef ? "ref " : "") + (withTypes ? type.TypeName + " " : "") + g.Value;
+        var isRef = g.Type.Kind == ValueKind.Scalar;
+        return (isRef ? "ref " : "") + (withTypes ? g.Type.TypeName + " " : "") + g.Gradient;
     }));
 
     private void Pullback()
@@ -27,7 +26,7 @@ internal sealed partial class Emitter
         var upstream = _names.Upstream;
         w.Line("/// <summary>");
         w.Line("/// The backward sweep of <c>" + M.Name + "</c>: given <paramref name=\"" + upstream + "\"/> = ∂L/∂" + Name(M.Result) + ", adds ∂L/∂" +
-               string.Join(", ∂L/∂", Differentiable.Select(p => p.Name.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Value)) + ".");
+               string.Join(", ∂L/∂", GradientNames.Select(g => g.Value.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Gradient)) + ".");
         w.Line("/// </summary>");
         w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
 
@@ -62,19 +61,19 @@ internal sealed partial class Emitter
                 var instruction = _instructions[block.Instruction];
                 var callee = instruction.Callee!;
                 w.Line();
-                var call = instruction.Name + " = " + callee.Name + "(" + string.Join(", ", instruction.Operands.Select(Name)) + ")";
+                var call = instruction.Name + " = " + (callee.Self ? Name(instruction.Operands[0]) + "." : "") + callee.Name + "(" + string.Join(", ", instruction.Operands.Skip(callee.FirstArgument).Select(Name)) + ")";
                 w.Line(callee.CustomPullback is null
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
                 foreach (var inner in block.Statements) Statement(inner);
-                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? Ops + ".ZerosLike(" + Name(a.Value) + ")"));
+                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? ZeroOf(_instructions[a.Value].Type, Name(a.Value))));
                 if (callee.CustomPullback is not null)
                 {
                     var values = instruction.Operands.Select(Name).Append(instruction.Name).Append(block.Upstream);
                     w.Line(callee.Receiver + "." + callee.CustomPullback + "(" + string.Join(", ", values.Concat(arguments)) + ");");
                     break;
                 }
-                w.Line(callee.Receiver + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                w.Line(Receiver(instruction) + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
                 break;
             }
             case ReturnedAsIs returned:
@@ -171,8 +170,12 @@ internal sealed partial class Emitter
     /// <summary>A zero gradient for a value: a tensor of its shape, a container (array, weight object) shaped like it, or a scalar 0.</summary>
     private static string ZeroGradient(IrType type, string valueName, string gradientName) => type.Kind switch
     {
-        ValueKind.Tensor => "var " + gradientName + " = " + Ops + ".ZerosLike(" + valueName + ");",
-        ValueKind.Container => "var " + gradientName + " = global::GradGen.Parameters.ZerosLike(" + valueName + ");",
+        ValueKind.Tensor or ValueKind.Container => "var " + gradientName + " = " + ZeroOf(type, valueName) + ";",
         _ => type.TypeName + " " + gradientName + " = 0;",
     };
+
+    /// <summary>A fresh zero gradient shaped like a tensor or container value.</summary>
+    private static string ZeroOf(IrType type, string valueName) => type.Kind == ValueKind.Container
+        ? "global::GradGen.Parameters.ZerosLike(" + valueName + ")"
+        : Ops + ".ZerosLike(" + valueName + ")";
 }

@@ -42,10 +42,10 @@ internal sealed partial class Emitter
                     break;
                 case OpKind.Call:
                     var callee = instruction.Callee!;
-                    var arguments = string.Join(", ", instruction.Operands.Select(Name));
+                    var arguments = string.Join(", ", instruction.Operands.Skip(callee.FirstArgument).Select(Name));
                     var result = _plan.Saved.Contains(id) && Hoisted(id) ? instruction.Name : Local(instruction.Type.TypeName) + " " + instruction.Name;
                     var calleeTape = _plan.SavedTapes.Contains(id) && Hoisted(id) ? _names.Tapes[id] : Local(callee.TapeType) + " " + _names.Tapes[id];
-                    w.Line(result + " = " + callee.Receiver + "." + callee.Name + Naming.ForwardSuffix + "(" + arguments + ", out " + calleeTape + ");");
+                    w.Line(result + " = " + Receiver(instruction) + "." + callee.Name + Naming.ForwardSuffix + "(" + Join(arguments, "out " + calleeTape) + ");");
                     break;
                 case OpKind.For:
                     ForwardLoop(instruction);

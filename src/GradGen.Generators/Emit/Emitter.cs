@@ -40,9 +40,21 @@ internal sealed partial class Emitter
         _dynamicCalls = _instructions.Any(i => i.Type.TypeName == "dynamic");
     }
 
-    /// <summary>The gradient parameters, by forward parameter index: <c>x</c> → <c>dX</c>.</summary>
-    private IEnumerable<KeyValuePair<int, string>> GradientNames =>
-        _names.ParameterGradients.Select((name, i) => new KeyValuePair<int, string>(i, name)).Where(g => g.Value.Length > 0);
+    /// <summary>
+    /// The gradients of the generated forms, in order: ∂L/∂this (<c>dSelf</c>) first for a method differentiated with respect
+    /// to its instance, then one per differentiable parameter (<c>x</c> → <c>dX</c>): the value's type and name, the gradient's name.
+    /// </summary>
+    private IEnumerable<(IrType Type, string Value, string Gradient)> GradientNames
+    {
+        get
+        {
+            if (M.Self is { } self) yield return (self, "this", _names.SelfGradient);
+            for (var i = 0; i < _names.ParameterGradients.Count; i++)
+            {
+                if (_names.ParameterGradients[i].Length > 0) yield return (M.Parameters[i].Type, M.Parameters[i].Name, _names.ParameterGradients[i]);
+            }
+        }
+    }
 
     /// <summary>The generated file for a method.</summary>
     public static GeneratedFile Emit(DifferentiatedMethod method)
@@ -56,7 +68,8 @@ internal sealed partial class Emitter
 
     private bool ScalarResult => M.ReturnType.Kind == ValueKind.Scalar;
 
-    private IEnumerable<ParameterModel> Differentiable => M.Parameters.Where(p => p.Differentiable);
+    /// <summary>Comma-separated parts of a parameter or argument list, skipping empty ones (a method of a weight type may have no parameters).</summary>
+    private static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 
     private void File()
     {
@@ -153,7 +166,7 @@ internal sealed partial class Emitter
 
     // ── the public backward forms ────────────────────────────────────────────────────────
 
-    private string GradientList => string.Join(", ", Differentiable.Select(p => p.Name.TrimStart('@')));
+    private string GradientList => string.Join(", ", GradientNames.Select(g => g.Value.TrimStart('@')));
 
     private string UpstreamParameter => ScalarResult
         ? UpstreamType + " " + _names.Upstream + " = " + One(M.ReturnType.Element)
@@ -174,7 +187,8 @@ internal sealed partial class Emitter
         {
             foreach (var gradient in GradientNames)
             {
-                _writer.Line("/// <param name=\"" + gradient.Value.TrimStart('@') + "\">Receives ∂L/∂" + M.Parameters[gradient.Key].Name.TrimStart('@') + ", added to what it holds.</param>");
+                _writer.Line("/// <param name=\"" + gradient.Gradient.TrimStart('@') + "\">Receives ∂L/∂" + gradient.Value.TrimStart('@') + ", added to what it holds"
+                             + (gradient.Value == "this" ? " (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>)" : "") + ".</param>");
             }
         }
         _writer.Line("/// " + UpstreamDoc);
@@ -187,7 +201,7 @@ internal sealed partial class Emitter
         var tape = _names.Tape;
         w.Line("/// <summary>");
         w.Line("/// Computes <c>" + M.Name + "</c> and <b>adds</b> its gradient with respect to " + GradientList + " into the caller-owned " +
-               string.Join(", ", GradientNames.Select(g => g.Value)) + ": the allocation-free form for training loops and gradient accumulation.");
+               string.Join(", ", GradientNames.Select(g => g.Gradient)) + ": the allocation-free form for training loops and gradient accumulation.");
         w.Line("/// </summary>");
         ParameterDocs(gradients: true);
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
@@ -195,8 +209,7 @@ internal sealed partial class Emitter
         {
             w.Line("/// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>");
         }
-        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " +
-               GradientParameterList(true) + ", " + UpstreamParameter + ")");
+        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + Join(ParameterList, GradientParameterList(true), UpstreamParameter) + ")");
         // Only a scalar result runs in the workspace: a tensor result is the caller's to keep, so it must not be a slot
         // the next call overwrites (docs/architecture.md, "Who allocates").
         if (ScalarResult) w.Open("using ((" + Workspace + " ??= new global::GradGen.Workspace()).Enter())");
@@ -222,17 +235,16 @@ internal sealed partial class Emitter
     {
         var w = _writer;
         var value = _names.Value;
-        var tupleType = "(" + M.ReturnType.TypeName + " Value, " + string.Join(", ", GradientNames.Select(g => M.Parameters[g.Key].Type.TypeName + " " + g.Value.TrimStart('@'))) + ")";
+        var tupleType = "(" + M.ReturnType.TypeName + " Value, " + string.Join(", ", GradientNames.Select(g => g.Type.TypeName + " " + g.Gradient.TrimStart('@'))) + ")";
         w.Line("/// <summary>The value of <c>" + M.Name + "</c> and its gradient with respect to " + GradientList + ", each shaped like its parameter.</summary>");
         ParameterDocs(gradients: false);
-        w.Open(M.Accessibility + _static + " " + tupleType + " " + M.Name + Naming.BackwardSuffix + "(" + ParameterList + ", " + UpstreamParameter + ")");
+        w.Open(M.Accessibility + _static + " " + tupleType + " " + M.Name + Naming.BackwardSuffix + "(" + Join(ParameterList, UpstreamParameter) + ")");
         foreach (var gradient in GradientNames)
         {
-            var parameter = M.Parameters[gradient.Key];
-            w.Line(ZeroGradient(parameter.Type, parameter.Name, gradient.Value));
+            w.Line(ZeroGradient(gradient.Type, gradient.Value, gradient.Gradient));
         }
-        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + ArgumentList + ", " + GradientParameterList(false) + ", " + _names.Upstream + ");");
-        w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Select(g => g.Value)) + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + Join(ArgumentList, GradientParameterList(false), _names.Upstream) + ");");
+        w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Select(g => g.Gradient)) + ");");
         w.Close();
     }
 
@@ -247,6 +259,9 @@ internal sealed partial class Emitter
     private Rule RuleOf(Instruction instruction) => Differentiator.RuleOf(instruction, _instructions);
 
     private string Name(int id) => _instructions[id].Name;
+
+    /// <summary>What a call runs on: its instance (operand 0) for a method of a weight type, else the type or <c>this</c>.</summary>
+    private string Receiver(Instruction call) => call.Callee!.Self ? Name(call.Operands[0]) : call.Callee.Receiver;
 
     private string Render(string template, Instruction instruction, string? g, string? into)
     {

@@ -63,6 +63,10 @@ internal sealed partial class Lowerer
                 return ContainerElement(element, depth);
             case IConditionalOperation { IsRef: false, WhenFalse: not null } conditional:
                 return LowerConditionalExpression(conditional, depth);
+            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } when _self >= 0:
+                return _self;
+            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instanceReference:
+                return NotAWeightObject(instanceReference);
             case IFieldReferenceOperation { Instance: { } instance } field:
                 return WeightMember(operation, field.Field, instance, depth);
             case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:
@@ -243,7 +247,9 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.CallAcrossAssemblies(callee.Name));
             return -1;
         }
-        if (callee.IsGenericMethod || !callee.IsStatic && invocation.Instance is not IInstanceReferenceOperation)
+        // A method of a weight type may be called on any weight object (`layer.Apply(h)`): the instance is its first operand.
+        var self = SelfType(callee) is not null;
+        if (callee.IsGenericMethod || !callee.IsStatic && !self && invocation.Instance is not IInstanceReferenceOperation)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.UnchainableCall(callee.Name, callee.IsGenericMethod));
             return -1;
@@ -256,14 +262,19 @@ internal sealed partial class Lowerer
         }
 
         if (CallArguments(invocation, depth) is not { } operands) return -1;
+        // A callee differentiated with respect to its instance: the instance is its first operand (see CallTarget.Self).
+        var instance = self ? Expression(invocation.Instance!, depth + 1) : -1;
+        if (self && instance < 0) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
         if (!external) _calls.Add((callee, syntax));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
+        var differentiable = callee.Parameters.Select(IsDifferentiable);
         var target = new CallTarget(
             receiver,
             callee.Name,
-            callee.Parameters.Select(IsDifferentiable).ToEquatableArray(),
-            callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix);
-        return Append(OpKind.Call, syntax, invocation.Type, operands, target);
+            (self ? differentiable.Prepend(true) : differentiable).ToEquatableArray(),
+            callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix,
+            Self: self);
+        return Append(OpKind.Call, syntax, invocation.Type, self ? operands.Prepend(instance).ToArray() : operands, target);
     }
 }

@@ -79,7 +79,8 @@ internal sealed partial class Lowerer
         if (element is { } e)
         {
             var type = _instructions[e.Array].Type;
-            var elementType = Symbols.Classify(e.Variable.Type);
+            // Not the `var` local's maybe-null annotation: the element is the array's (a generated call on it must not warn).
+            var elementType = Symbols.Classify(e.Variable.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated));
             Bind(e.Variable, Add(new Builder { Op = type.Kind == ValueKind.Container ? OpKind.Element : OpKind.Passive, Operands = new[] { e.Array, indexId }, Type = elementType, Template = "{0}[{1}]" }));
         }
 

@@ -9,12 +9,23 @@ namespace GradGen.Generators.Lowering;
 
 /// <summary>
 /// Lower, the members of weight objects: <c>model.Layers</c>, <c>layer.W</c>. A tensor (or array, or nested weight
-/// object) member is a <see cref="OpKind.Member"/> whose gradient is the same member of the gradient object; an integer
-/// or boolean member is a passive value.
+/// object, or float/double scalar) member is a <see cref="OpKind.Member"/> whose gradient is the same member of the
+/// gradient object; an integer or boolean member, and any member marked <c>[NoGradient]</c>, is a passive value.
 /// </summary>
 internal sealed partial class Lowerer
 {
     private readonly System.Collections.Generic.Dictionary<(int Owner, string Member, int Region), int> _memberReads = new();
+
+    /// <summary><c>this</c> (an <see cref="OpKind.This"/>) when the method is differentiated with respect to its instance, or -1.</summary>
+    private int _self = -1;
+
+    /// <summary>Rejects <c>this</c> in a method whose type is not a weight type (a struct, or a class holding no tensor): -1.</summary>
+    private int NotAWeightObject(IInstanceReferenceOperation instance)
+    {
+        var type = _method.ContainingType;
+        Reject(RejectionKind.UnsupportedConstruct, instance.Syntax, RejectionText.ThisNotAWeightObject(type.Name, type.TypeKind == TypeKind.Struct));
+        return -1;
+    }
 
     private int WeightMember(IOperation operation, ISymbol member, IOperation instance, int depth)
     {
@@ -25,24 +36,49 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.Describe(operation));
             return -1;
         }
-        if (MutableOrComputed(member) is { } problem)
+        var type = Symbols.Classify(Symbols.MemberType(member));
+        if (Symbols.HasAttribute(member, Symbols.NoGradientAttribute))
         {
-            Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.UnsoundWeightMember(member.Name, member.ContainingType.Name, problem));
+            // A constant of the weight object (a mask, a hyper-parameter): read as it is, like a [NoGradient] parameter.
+            return _memberReads.TryGetValue((owner, member.Name, _region), out var constant) ? constant
+                : _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) });
+        }
+        if ((type.Kind == ValueKind.Scalar ? NotWritable(member) : MutableOrComputed(member)) is { } problem)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, type.Kind == ValueKind.Scalar
+                ? RejectionText.ScalarWeightMember(member.Name, member.ContainingType.Name, problem)
+                : RejectionText.UnsoundWeightMember(member.Name, member.ContainingType.Name, problem));
             return -1;
         }
         // A member read once per region: a weight object's members do not change while the forward pass runs.
         if (_memberReads.TryGetValue((owner, member.Name, _region), out var known)) return known;
-        var type = Symbols.Classify(Symbols.MemberType(member));
-        switch (type.Kind)
+        // A tensor, array, nested weight object or float/double scalar (a learned leaf) is differentiable; int, bool, … are passive.
+        return _memberReads[(owner, member.Name, _region)] = type.Kind == ValueKind.Passive
+            ? Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) })
+            : Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
+    }
+
+    /// <summary>
+    /// Why a float/double member of a weight object cannot be a learned leaf, or null. Unlike a tensor (a reference whose
+    /// contents kernels and optimizers update in place) a scalar is a value: the pullback adds ∂L/∂member into the gradient
+    /// object's member and an optimizer assigns the model's, so it must be a field that is not readonly, or an auto-property
+    /// with a setter, that this method's type may write. (<c>GradGen.Parameters</c> treats exactly such members as leaves.)
+    /// </summary>
+    private string? NotWritable(ISymbol member)
+    {
+        var within = _method.ContainingType;
+        switch (member)
         {
-            case ValueKind.Tensor:
-            case ValueKind.Container:
-                return _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
-            case ValueKind.Passive:
-                return _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) });
+            case IFieldSymbol field:
+                return field.IsReadOnly ? "a readonly field"
+                    : _compilation.IsSymbolAccessibleWithin(field, within) ? null : "a field '" + within.Name + "' cannot write";
+            case IPropertySymbol property:
+                if (property.SetMethod is null) return "a property without a setter";
+                if (property.SetMethod.IsInitOnly) return "an init-only property (a positional record parameter is one)";
+                if (IsComputed(property)) return "a computed property";
+                return _compilation.IsSymbolAccessibleWithin(property.SetMethod, within) ? null : "a property whose setter '" + within.Name + "' cannot use";
             default:
-                Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, RejectionText.ScalarWeightMember(member.Name, member.ContainingType.Name));
-                return -1;
+                return "not a field or property";
         }
     }
 
@@ -58,18 +94,14 @@ internal sealed partial class Lowerer
                 return field.IsReadOnly ? null : "a mutable field (make it readonly)";
             case IPropertySymbol property:
                 if (property.SetMethod is { IsInitOnly: false }) return "a property with a setter (use { get; } or { get; init; })";
-                foreach (var reference in property.DeclaringSyntaxReferences)
-                {
-                    // Positional record parameters are auto-properties; a declared property must have no accessor body.
-                    if (reference.GetSyntax() is PropertyDeclarationSyntax declaration
-                        && (declaration.ExpressionBody is not null || declaration.AccessorList is null || declaration.AccessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)))
-                    {
-                        return "a computed property (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)";
-                    }
-                }
-                return null;
+                return IsComputed(property) ? "a computed property (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)" : null;
             default:
                 return "not a field or property";
         }
     }
+
+    /// <summary>True for a property declared with accessor bodies (positional record parameters are auto-properties).</summary>
+    private static bool IsComputed(IPropertySymbol property) => property.DeclaringSyntaxReferences.Any(reference =>
+        reference.GetSyntax() is PropertyDeclarationSyntax declaration
+        && (declaration.ExpressionBody is not null || declaration.AccessorList is null || declaration.AccessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)));
 }

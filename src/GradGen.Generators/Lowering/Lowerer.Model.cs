@@ -111,7 +111,7 @@ internal sealed partial class Lowerer
         if (_instructions[_result].Name is null) _instructions[_result].Name = Fresh("result");
         foreach (var instruction in _instructions)
         {
-            instruction.Name ??= instruction.Numbered is { } numbered ? Numbered(numbered) : Fresh(ReadableName(instruction) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
+            instruction.Name ??= instruction.Numbered is { } numbered ? Numbered(numbered) : Fresh(ReadableName(instruction, names) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
         var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index, b.TensorOperator));
@@ -123,12 +123,22 @@ internal sealed partial class Lowerer
         }
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
         return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Modifiers(), _method.IsStatic,
-            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result);
+            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result, SelfType(_method));
     }
 
-    /// <summary>A name for a read of a member or a length from what it reads: <c>layer.W</c> → <c>layerW</c>, <c>xs.Length</c> → <c>xsLength</c>.</summary>
-    private string? ReadableName(Builder instruction)
+    /// <summary>
+    /// A name for a read of a member or a length from what it reads: <c>layer.W</c> → <c>layerW</c>, <c>xs.Length</c> →
+    /// <c>xsLength</c>; a member of <c>this</c> is named after the member: <c>W1</c> → <c>w1</c> (<c>selfW1</c> if that is taken).
+    /// </summary>
+    private string? ReadableName(Builder instruction, HashSet<string> taken)
     {
+        if (instruction.Op is OpKind.Member or OpKind.Passive && instruction.Operands.Length == 1 && _instructions[instruction.Operands[0]].Op == OpKind.This
+            && instruction.Template is { } read && (instruction.Op == OpKind.Member ? read : read.StartsWith("{0}.", StringComparison.Ordinal) ? read.Substring(4) : "").TrimStart('@') is { Length: > 0 } own
+            && own.IndexOf('[') < 0)
+        {
+            var camel = char.ToLowerInvariant(own[0]) + own.Substring(1);
+            return SyntaxFacts.GetKeywordKind(camel) == SyntaxKind.None && !taken.Contains(camel) ? camel : "self" + char.ToUpperInvariant(own[0]) + own.Substring(1);
+        }
         var member = instruction.Op == OpKind.Member ? instruction.Template
             : instruction.Op == OpKind.Passive && instruction.Template is { } template && template.StartsWith("{0}.", StringComparison.Ordinal) && template.IndexOf('[') < 0 ? template.Substring(4)
             : null;

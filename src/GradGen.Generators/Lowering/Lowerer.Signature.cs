@@ -88,11 +88,19 @@ internal sealed partial class Lowerer
                 differentiable++;
             }
         }
-        if (differentiable == 0 && _method.Parameters.All(p => p.RefKind == RefKind.None))
+        if (differentiable == 0 && SelfType(_method) is null && _method.Parameters.All(p => p.RefKind == RefKind.None))
         {
             Reject(RejectionKind.UnsupportedSignature, location, RejectionText.NoDifferentiableParameter);
         }
     }
+
+    /// <summary>
+    /// The type of <c>this</c> when an instance method is differentiated with respect to its instance — its type is a weight
+    /// type (a class or record holding tensors) — or null. A fact of the method's declaration alone, so a caller (in this
+    /// assembly or another) knows whether the generated pullback takes ∂L/∂this.
+    /// </summary>
+    public static IrType? SelfType(IMethodSymbol method) =>
+        !method.IsStatic && method.ContainingType is { } type && Symbols.Classify(type) is { Kind: ValueKind.Container } self ? self : null;
 
     /// <summary>True when the parameter gets a gradient: a float/double/tensor parameter not marked [NoGradient].</summary>
     public static bool IsDifferentiable(IParameterSymbol parameter) =>

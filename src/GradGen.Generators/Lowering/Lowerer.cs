@@ -146,6 +146,11 @@ internal sealed partial class Lowerer
             });
         }
 
+        if (SelfType(_method) is { } self)
+        {
+            _self = Add(new Builder { Op = OpKind.This, Type = self, Name = "this" });
+        }
+
         if (_method.PartialDefinitionPart is not null || _method.PartialImplementationPart is not null)
         {
             Reject(RejectionKind.UnsupportedSignature, location, RejectionText.PartialMethod);

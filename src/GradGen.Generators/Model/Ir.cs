@@ -33,6 +33,13 @@ internal readonly record struct IrType(ValueKind Kind, ElementType Element, stri
 internal enum OpKind
 {
     Parameter,
+
+    /// <summary>
+    /// <c>this</c> in an instance method of a weight type (<see cref="MethodModel.Self"/>): differentiable like a weight-object
+    /// parameter, its gradient the generated forms' <c>dSelf</c>. It is in scope in every generated member (they are
+    /// instance members too), so it is never recorded.
+    /// </summary>
+    This,
     Constant,
     Convert,
     Add,
@@ -141,12 +148,25 @@ internal sealed record Instruction(
     bool TensorOperator = false);
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
-/// <param name="Receiver">The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method.</param>
+/// <param name="Receiver">
+/// The emitted receiver: the global-qualified type for a static method, <c>this</c> for an instance method; for a
+/// <paramref name="Self"/> call the receiver is operand 0 instead.
+/// </param>
+/// <param name="DifferentiableParameters">Per operand of the call: whether the callee takes a gradient for it.</param>
+/// <param name="Self">
+/// The callee is an instance method of a weight type (it differentiates with respect to <c>this</c>): the call's operand 0
+/// is the instance it runs on — the caller's <c>this</c>, or any weight object (<c>layer.Apply(h)</c>) — the receiver of
+/// its forward and pullback rather than an argument, and the callee's pullback takes ∂L/∂instance first.
+/// </param>
 /// <param name="CustomPullback">
 /// For a function with a registered derivative (<c>[DerivativeOf]</c>): the user's pullback, called with the arguments, the
 /// result, the upstream gradient and the gradient buffers; the function itself runs as written (no tape of its own).
 /// </param>
-internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType, string? CustomPullback = null);
+internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType, string? CustomPullback = null, bool Self = false)
+{
+    /// <summary>The operands that are arguments of the forward call (all but a leading <c>this</c>).</summary>
+    public int FirstArgument => Self ? 1 : 0;
+}
 
 /// <summary>A parameter of the forward method.</summary>
 /// <param name="Differentiable">True when a gradient is produced for it (a float/double/tensor parameter without [NoGradient]).</param>
@@ -162,6 +182,11 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// (no symbol, syntax node, location or compilation), which is what lets the pipeline cache.
 /// </summary>
 /// <param name="Key">The method's documentation comment ID: unique in the compilation, used to order and disambiguate files.</param>
+/// <param name="Self">
+/// For an instance method of a weight type (a class or record holding tensors), the type of <c>this</c>: the method is
+/// differentiated with respect to the instance as a whole, like a weight-object parameter (<see cref="OpKind.This"/>);
+/// null otherwise.
+/// </param>
 internal sealed record MethodModel(
     string Key,
     string? Namespace,
@@ -172,7 +197,8 @@ internal sealed record MethodModel(
     EquatableArray<ParameterModel> Parameters,
     IrType ReturnType,
     EquatableArray<Instruction> Instructions,
-    int Result)
+    int Result,
+    IrType? Self = null)
 {
     /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
     public string HintName

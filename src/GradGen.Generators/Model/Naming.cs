@@ -18,6 +18,12 @@ internal static class Naming
     /// <summary>The most elements <c>GradGen.Workspace.Elements</c> takes (a params array of more is a new array).</summary>
     public const int MaxWorkspaceElements = 6;
 
+    /// <summary>
+    /// The gradient of <c>this</c> in the generated members of an instance method of a weight type (∂L/∂this, an instance of
+    /// the same type): the first gradient parameter of the pullback and of the accumulating form, the first gradient of the tuple.
+    /// </summary>
+    public const string SelfGradient = "dSelf";
+
     public const string SupportedTypes = "float, double, Tensor<float>, Tensor<double>";
 
     /// <summary>The preferred name, or the first of <c>name1</c>, <c>name2</c>, … not yet taken; marks it taken.</summary>

@@ -13,7 +13,9 @@ namespace GradGen;
 /// What a training loop needs for a weight object — a class or record holding tensors, arrays of tensors, and nested
 /// weight objects or arrays of them (per-layer weights), in the manner of a PyTorch module — and for an array of
 /// tensors: a zero gradient shaped like it, clearing a gradient, and a walk over its leaves (for optimizers and
-/// <see cref="GradCheck"/>). Members that are not tensors (an <c>int</c> head count, a name) are copied as they are.
+/// <see cref="GradCheck"/>). The leaves are the tensors and the learned scalars — <c>float</c>/<c>double</c> members that
+/// are not readonly (<see cref="ScalarLeaf"/>); other members (an <c>int</c> head count, a name, a readonly constant, a
+/// member marked <see cref="NoGradientAttribute"/>) are copied as they are.
 /// </summary>
 /// <remarks>
 /// The gradient of a weight object is an instance of the same type whose tensors have the shapes of the model's
@@ -23,7 +25,7 @@ namespace GradGen;
 /// </remarks>
 public static class Parameters
 {
-    /// <summary>A new gradient shaped like <paramref name="model"/>: the same type, every tensor a dense zero tensor of its shape.</summary>
+    /// <summary>A new gradient shaped like <paramref name="model"/>: the same type, every tensor a dense zero tensor of its shape, every scalar leaf 0.</summary>
     /// <exception cref="ArgumentException">A null or shared tensor, or a cycle.</exception>
     public static T ZerosLike<T>(T model) where T : class
     {
@@ -32,7 +34,7 @@ public static class Parameters
         return (T)Zeros(model, seen, "model");
     }
 
-    /// <summary>Sets every tensor of a gradient (or model) to zero: the fast way to reset gradients between steps.</summary>
+    /// <summary>Sets every tensor and scalar leaf of a gradient (or model) to zero: the fast way to reset gradients between steps.</summary>
     public static void Clear<T>(T gradient) where T : class
     {
         foreach (var leaf in Leaves(gradient))
@@ -41,13 +43,15 @@ public static class Parameters
             {
                 case Tensor<float> f: Ops.Clear(f); break;
                 case Tensor<double> d: Ops.Clear(d); break;
+                case ScalarLeaf scalar: scalar.Value = 0; break;
             }
         }
     }
 
     /// <summary>
-    /// The tensors of a model in a fixed order (declaration order, depth first), each with its path (<c>Layers[1].W</c>).
-    /// Two models of the same type and shapes (a model and its gradient) list their tensors in the same order.
+    /// The leaves of a model in a fixed order (declaration order, depth first), each with its path (<c>Layers[1].W</c>):
+    /// the tensors, and for each learned scalar member a <see cref="ScalarLeaf"/> through which it is read and assigned.
+    /// Two models of the same type and shapes (a model and its gradient) list their leaves in the same order.
     /// </summary>
     /// <exception cref="ArgumentException">A null or shared tensor, or a cycle.</exception>
     public static IReadOnlyList<(string Path, object Tensor)> Leaves<T>(T model) where T : class
@@ -59,10 +63,26 @@ public static class Parameters
     }
 
     /// <summary>The tensors of a model of <c>float</c> tensors, in the order of <see cref="Leaves{T}"/> (for optimizers).</summary>
-    public static Tensor<float>[] Tensors<T>(T model) where T : class => Leaves(model).Select(l => l.Tensor).OfType<Tensor<float>>().ToArray();
+    /// <exception cref="ArgumentException">The model has a scalar leaf (an optimizer over its tensors would never update it), or a null or shared tensor, or a cycle.</exception>
+    public static Tensor<float>[] Tensors<T>(T model) where T : class => OnlyTensors(model, nameof(Tensors)).OfType<Tensor<float>>().ToArray();
 
     /// <summary>The tensors of a model of <c>double</c> tensors, in the order of <see cref="Leaves{T}"/> (for optimizers).</summary>
-    public static Tensor<double>[] DoubleTensors<T>(T model) where T : class => Leaves(model).Select(l => l.Tensor).OfType<Tensor<double>>().ToArray();
+    /// <exception cref="ArgumentException">The model has a scalar leaf (an optimizer over its tensors would never update it), or a null or shared tensor, or a cycle.</exception>
+    public static Tensor<double>[] DoubleTensors<T>(T model) where T : class => OnlyTensors(model, nameof(DoubleTensors)).OfType<Tensor<double>>().ToArray();
+
+    private static IEnumerable<object> OnlyTensors<T>(T model, string caller) where T : class
+    {
+        var leaves = Leaves(model);
+        foreach (var (path, leaf) in leaves)
+        {
+            if (leaf is ScalarLeaf)
+            {
+                throw new ArgumentException("Parameters." + caller + ": '" + path + "' is a learned scalar (a float/double member that is not readonly); an optimizer given only the tensors would never update it. "
+                    + "Update scalar leaves through Parameters.Leaves (a ScalarLeaf is read and assigned), store the value as a one-element tensor, or mark the member [NoGradient] if it is not learned.", nameof(model));
+            }
+        }
+        return leaves.Select(l => l.Tensor);
+    }
 
     private static object Zeros(object value, HashSet<object> seen, string path)
     {
@@ -87,8 +107,9 @@ public static class Parameters
                 var copy = RuntimeHelpers.GetUninitializedObject(type);
                 foreach (var field in FieldsOf(type))
                 {
+                    if (IsScalarLeaf(field)) continue; // a learned scalar: its gradient starts at 0 (the uninitialized object's)
                     var member = field.GetValue(value);
-                    field.SetValue(copy, IsDifferentiable(field.FieldType)
+                    field.SetValue(copy, IsDifferentiable(field)
                         ? Zeros(member ?? throw new ArgumentException("Parameters: '" + path + "." + Name(field) + "' is null.", nameof(value)), seen, path + "." + Name(field))
                         : member);
                 }
@@ -114,7 +135,12 @@ public static class Parameters
             default:
                 foreach (var field in FieldsOf(value.GetType()))
                 {
-                    if (!IsDifferentiable(field.FieldType)) continue;
+                    if (IsScalarLeaf(field))
+                    {
+                        leaves.Add((Join(path, Name(field)), new ScalarLeaf(value, field)));
+                        continue;
+                    }
+                    if (!IsDifferentiable(field)) continue;
                     var member = field.GetValue(value) ?? throw new ArgumentException("Parameters: '" + Join(path, Name(field)) + "' is null.", nameof(value));
                     Walk(member, Join(path, Name(field)), leaves, seen);
                 }
@@ -137,6 +163,20 @@ public static class Parameters
 
     /// <summary>The member name a field stands for: <c>W</c> for the backing field <c>&lt;W&gt;k__BackingField</c>.</summary>
     private static string Name(FieldInfo field) => field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>')] : field.Name;
+
+    /// <summary>A learned scalar: a float/double field that is not readonly and not [NoGradient].</summary>
+    private static bool IsScalarLeaf(FieldInfo field) => ScalarLeaf.Is(field) && !IsConstant(field);
+
+    /// <summary>A member that holds leaves: differentiable by type and not [NoGradient].</summary>
+    private static bool IsDifferentiable(FieldInfo field) => IsDifferentiable(field.FieldType) && !IsConstant(field);
+
+    /// <summary>A field marked [NoGradient], or the backing field of an auto-property marked so: a constant, copied as it is.</summary>
+    private static bool IsConstant(FieldInfo field) => Constants.GetOrAdd(field, static f =>
+        f.IsDefined(typeof(NoGradientAttribute), inherit: false)
+        || f.Name.StartsWith('<') && f.DeclaringType!.GetProperty(Name(f), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly) is { } property
+           && property.IsDefined(typeof(NoGradientAttribute), inherit: false));
+
+    private static readonly ConcurrentDictionary<FieldInfo, bool> Constants = new();
 
     private static bool IsDifferentiable(Type type) =>
         type == typeof(Tensor<float>) || type == typeof(Tensor<double>)

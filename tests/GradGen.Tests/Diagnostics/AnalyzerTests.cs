@@ -271,6 +271,60 @@ public class AnalyzerTests
                 [Differentiable]
                 public static double F(double a) => a * {|GG0003:Scale|};
             """) },
+        { "GG0003 this of a struct", """
+            public partial struct S
+            {
+                public readonly Tensor<double> W;
+
+                [Differentiable]
+                public double F(Tensor<double> x) => Ops.Sum(x * {|GG0003:W|});
+            }
+            """ },
+        { "GG0003 instance method of another object that is not a weight object", """
+            public partial class Scaler
+            {
+                [Differentiable]
+                public double Scale(double a) => a * 2;
+            }
+
+            public static partial class C
+            {
+                [Differentiable]
+                public static double F(double a, [NoGradient] Scaler scaler) => {|GG0003:scaler.Scale(a)|};
+            }
+            """ },
+        { "GG0003 readonly scalar member of this", """
+            public partial class Model
+            {
+                public readonly Tensor<double> W = Tensor.Create(new double[] { 1 }, new nint[] { 1 });
+                public readonly double Scale = 2;
+
+                [Differentiable]
+                public double F(Tensor<double> x) => Ops.Sum(x * W) * {|GG0003:Scale|};
+            }
+            """ },
+        { "GG0003 init-only scalar member (a positional record parameter)", """
+            public sealed record Layer(Tensor<double> W, double Scale);
+
+            public static partial class C
+            {
+                [Differentiable]
+                public static double F(Layer layer, Tensor<double> x) => Ops.Sum(x * layer.W) * {|GG0003:layer.Scale|};
+            }
+            """ },
+        { "GG0003 scalar member with a private setter of another type", """
+            public sealed class Layer
+            {
+                public Tensor<double> W { get; } = Tensor.Create(new double[] { 1 }, new nint[] { 1 });
+                public double Scale { get; private set; }
+            }
+
+            public static partial class C
+            {
+                [Differentiable]
+                public static double F(Layer layer, Tensor<double> x) => Ops.Sum(x * layer.W) * {|GG0003:layer.Scale|};
+            }
+            """ },
         { "GG0003 element read", InClass("""
                 [Differentiable]
                 public static double F(double a, [NoGradient] double[] weights) => a * {|GG0003:weights[0]|};

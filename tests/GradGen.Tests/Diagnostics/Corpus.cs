@@ -52,6 +52,35 @@ public static class Corpus
                 }
             }
 
+            public sealed partial class Dense
+            {
+                public Dense(Tensor<float> w) { W = w; }
+                public Tensor<float> W { get; }
+                public float Gain { get; set; } = 1;
+
+                [Differentiable]
+                public Tensor<float> Apply(Tensor<float> x) => Ops.MatMul(x, W) * Gain;
+            }
+
+            public sealed partial class Stack
+            {
+                public Stack(Dense[] layers) { Layers = layers; }
+                public Dense[] Layers { get; }
+                public float Temperature = 1;
+                [NoGradient] public readonly float Eps = 1e-5f;
+
+                [Differentiable]
+                public float Loss([NoGradient] Tensor<float> x)
+                {
+                    var h = x;
+                    foreach (var layer in Layers) h = layer.Apply(h);
+                    return Ops.Sum(h) / (Temperature + Eps);
+                }
+
+                [Differentiable]
+                public float Penalty() => this.Loss(Layers[0].W) * 0.5f + Temperature * Temperature;
+            }
+
             public partial class Box<T>
             {
                 [Differentiable]

@@ -114,6 +114,7 @@ public sealed class RandomProgramTests
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
             "loop", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
+            "weight object", "nested weight object", "scalar member",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -436,8 +437,10 @@ public sealed class RandomProgram
             if (_vars.Any(v => v.Uses >= 2)) Use("fan-out");
             if (_maxDepthReached >= MaxDepth) Use("depth " + MaxDepth);
 
+            var text = body.ToString();
+            var weightType = Tensor ? WeightObject(index, seed, parameters, header, ref text) : "";
             var source = Harness.Usings + "\n// random program " + index + " (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
-                         "\n{\n    [Differentiable]\n" + body + "}\n";
+                         "\n{\n    [Differentiable]\n" + text + "}\n" + weightType;
             return new RandomProgram
             {
                 Index = index,
@@ -448,6 +451,70 @@ public sealed class RandomProgram
                 ReturnsScalar = resultKind == K.S,
                 Features = _features,
             };
+        }
+
+        // ── weight objects ──────────────────────────────────────────────────────────────────
+
+        /// <summary>
+        /// Now and then (a draw of its own, so the program's other draws stay as they were) moves differentiable parameters
+        /// of a tensor program — w, b, u and the scalar s — into a weight object <c>M{index} model</c>: its tensors as
+        /// readonly fields or get-only properties, directly or in a nested object, the scalar a learned { get; set; } member;
+        /// the body reads <c>model.W</c>, <c>model.Layer.B</c>, <c>model.S</c> where it read the parameters. Returns the
+        /// weight types' source ("" when the program keeps its parameters).
+        /// </summary>
+        private string WeightObject(int index, int seed, List<(string Declaration, int[]? Shape)> parameters, string header, ref string text)
+        {
+            var r = new Random(unchecked(seed * 17 + 5));
+            if (r.NextDouble() >= 0.3) return "";
+            var movable = new (string Declaration, string Name, string Member, string Type, string Shape)[]
+            {
+                ("Tensor<double> w", "w", "W", "Tensor<double>", "new[] { 3, 3 }"),
+                ("Tensor<double> b", "b", "B", "Tensor<double>", "new[] { 3 }"),
+                ("Tensor<double> u", "u", "U", "Tensor<double>", "new[] { 2, 3 }"),
+                ("double s", "s", "S", "double", ""),
+            }.Where(m => parameters.Any(p => p.Declaration == m.Declaration) && r.NextDouble() < 0.8).ToList();
+            if (!movable.Any(m => m.Type != "double")) return ""; // a weight type holds at least one tensor
+            var suffix = index.ToString(CultureInfo.InvariantCulture);
+            var nested = movable.Count(m => m.Type != "double") >= 2 && r.NextDouble() < 0.5;
+            var fields = r.NextDouble() < 0.5; // readonly fields, or get-only properties
+            Use("weight object");
+            if (nested) Use("nested weight object");
+            if (movable.Any(m => m.Type == "double")) Use("scalar member");
+
+            string TensorMember(string name) => fields ? "    public readonly Tensor<double> " + name + ";\n" : "    public Tensor<double> " + name + " { get; }\n";
+            var inner = movable.Where(m => nested && m.Type != "double").ToList();
+            var outer = movable.Except(inner).ToList();
+            var types = new StringBuilder();
+            if (inner.Count > 0)
+            {
+                types.Append("\npublic sealed class L").Append(suffix).Append("\n{\n");
+                foreach (var m in inner) types.Append(TensorMember(m.Member));
+                types.Append("    public L").Append(suffix).Append('(').Append(string.Join(", ", inner.Select(m => m.Type + " " + m.Name))).Append(") { ")
+                    .Append(string.Join(" ", inner.Select(m => m.Member + " = " + m.Name + ";"))).Append(" }\n}\n");
+            }
+            types.Append("\npublic sealed class M").Append(suffix).Append("\n{\n");
+            if (inner.Count > 0) types.Append(fields ? "    public readonly L" + suffix + " Layer;\n" : "    public L" + suffix + " Layer { get; }\n");
+            foreach (var m in outer) types.Append(m.Type == "double" ? "    public double " + m.Member + " { get; set; }\n" : TensorMember(m.Member));
+            types.Append("    public M").Append(suffix).Append('(').Append(string.Join(", ", movable.Select(m => m.Type + " " + m.Name))).Append(") { ")
+                .Append(inner.Count > 0 ? "Layer = new L" + suffix + "(" + string.Join(", ", inner.Select(m => m.Name)) + "); " : "")
+                .Append(string.Join(" ", outer.Select(m => m.Member + " = " + m.Name + ";"))).Append(" }\n");
+            // GradientChecker builds the argument through Make, drawing each tensor and scalar as it draws parameters.
+            types.Append("    public static M").Append(suffix).Append(" Make(Func<int[], Tensor<double>> tensor, Func<double> scalar) => new(")
+                .Append(string.Join(", ", movable.Select(m => m.Type == "double" ? "scalar()" : "tensor(" + m.Shape + ")"))).Append(");\n}\n");
+
+            // The signature: the weight object where the first moved parameter was.
+            var first = parameters.FindIndex(p => movable.Any(m => m.Declaration == p.Declaration));
+            parameters[first] = ("M" + suffix + " model", null);
+            parameters.RemoveAll(p => movable.Any(m => m.Declaration == p.Declaration));
+            var newHeader = header.Substring(0, header.IndexOf('(') + 1) + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
+            var rest = text.Substring(header.Length);
+            foreach (var m in movable)
+            {
+                var path = "model." + (inner.Contains(m) ? "Layer." : "") + m.Member;
+                rest = System.Text.RegularExpressions.Regex.Replace(rest, @"(?<![\w.@])" + m.Name + @"(?!\w)", path);
+            }
+            text = newHeader + rest;
+            return types.ToString();
         }
 
         // ── parameters ──────────────────────────────────────────────────────────────────────

@@ -166,6 +166,45 @@ public class SnapshotTests
         Snapshot.Verify(result.Source("Models.Training.Loss.g.cs"), "WeightObject.Training.Loss");
     }
 
+    private const string InstanceMethodSource = """
+        namespace Models;
+
+        public sealed record Layer(Tensor<float> W, Tensor<float> B);
+
+        /// <summary>A residual MLP whose [Differentiable] methods are its own instance methods: differentiated with respect to this.</summary>
+        public sealed partial class ResidualMlp
+        {
+            public ResidualMlp(Layer[] layers, Tensor<float> head) { Layers = layers; Head = head; }
+            public Layer[] Layers { get; }
+            public Tensor<float> Head { get; }
+
+            /// <summary>A learned softmax temperature: a float member is a leaf like the tensors (it must be writable).</summary>
+            public float Temperature { get; set; } = 1;
+
+            [Differentiable]
+            public Tensor<float> Block(Tensor<float> h, int i) => h + Ops.Relu(Ops.MatMul(h, Layers[i].W) + Layers[i].B);
+
+            [Differentiable]
+            public float Loss([NoGradient] Tensor<float> x, int[] targets)
+            {
+                var h = x;
+                for (int i = 0; i < Layers.Length; i++)
+                {
+                    h = this.Block(h, i);
+                }
+                return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, Head) / Temperature, targets);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Instance_method_on_a_model_with_an_array_of_layers()
+    {
+        var result = Harness.Run(Harness.Usings + InstanceMethodSource);
+        Snapshot.Verify(result.Source("Models.ResidualMlp.Block.g.cs"), "Instance.ResidualMlp.Block");
+        Snapshot.Verify(result.Source("Models.ResidualMlp.Loss.g.cs"), "Instance.ResidualMlp.Loss");
+    }
+
     private const string BranchSource = """
         namespace Models;
 
@@ -236,6 +275,7 @@ public class SnapshotTests
     {
         // The snapshots above are only worth reading if the code they show compiles: Harness.Load fails on any warning.
         Harness.Load(Sample("GradGen.Samples.Seed", "Examples.cs"), Sample("GradGen.Samples.Mlp", "Mlp.cs"), Harness.Usings + CrossMethodSource, Harness.Usings + LoopSource, Harness.Usings + WeightObjectSource, Harness.Usings + BranchSource);
+        Harness.Load(Harness.Usings + InstanceMethodSource);
         Harness.Load(Sample("GradGen.Samples.TinyGpt", "TinyGpt.cs"));
         Assert.True(Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "GradGen.Tests", "Generator", "Snapshots"), "*.verified.cs").Count() >= 17);
     }

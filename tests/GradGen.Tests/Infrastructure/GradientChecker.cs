@@ -15,7 +15,9 @@ public static class GradientChecker
 {
     /// <param name="shapes">
     /// Per forward parameter: its tensor shape, or null for a scalar / passive parameter; for an array of tensors, the
-    /// number of elements followed by the shape of each.
+    /// number of elements followed by the shape of each. A weight object (a class with a static
+    /// <c>Make(Func&lt;int[], Tensor&lt;double&gt;&gt; tensor, Func&lt;double&gt; scalar)</c>) is built by its Make, and
+    /// checked leaf by leaf (<see cref="Parameters.Leaves{T}"/>: its tensors and learned scalars).
     /// </param>
     public static void CheckAll(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
@@ -68,7 +70,18 @@ public static class GradientChecker
     public static bool IsDifferentiable(ParameterInfo parameter) =>
         parameter.GetCustomAttributes().All(a => a.GetType().Name != "NoGradientAttribute") &&
         (IsScalar(parameter.ParameterType) || parameter.ParameterType == typeof(Tensor<double>) || parameter.ParameterType == typeof(Tensor<float>)
-         || parameter.ParameterType == typeof(Tensor<double>[]) || parameter.ParameterType == typeof(Tensor<float>[]));
+         || parameter.ParameterType == typeof(Tensor<double>[]) || parameter.ParameterType == typeof(Tensor<float>[]) || IsWeightType(parameter.ParameterType));
+
+    /// <summary>A weight object the checker can build: a class with a static Make (see <see cref="CheckAll"/>).</summary>
+    private static bool IsWeightType(Type type) => type.IsClass && type.GetMethod("Make", BindingFlags.Public | BindingFlags.Static) is not null;
+
+    /// <summary>The leaves of a weight object (tensors and learned scalars) as arrays to read and write element by element.</summary>
+    private static IEnumerable<(Func<int, double> Get, Action<int, double> Set, int Count)> LeavesOf(object model) => Parameters.Leaves(model).Select(l => l.Tensor switch
+    {
+        ScalarLeaf scalar => ((Func<int, double>)(_ => scalar.Value), (Action<int, double>)((_, v) => scalar.Value = v), 1),
+        Tensor<double> t => (i => Values(t)[i], (i, v) => Set(t, i, v), (int)t.FlattenedLength),
+        var other => throw new InvalidOperationException("unexpected leaf " + other),
+    });
 
     private static bool IsScalar(Type type) => type == typeof(double) || type == typeof(float) || type == typeof(double).MakeByRefType() || type == typeof(float).MakeByRefType();
 
@@ -139,6 +152,15 @@ public static class GradientChecker
                     }
                     return values;
                 }).ToArray();
+            case { } model when IsWeightType(model.GetType()):
+                return LeavesOf(model).SelectMany(leaf => Enumerable.Range(0, leaf.Count).Select(i =>
+                {
+                    var original = leaf.Get(i);
+                    leaf.Set(i, original + epsilon); var p = Objective();
+                    leaf.Set(i, original - epsilon); var m = Objective();
+                    leaf.Set(i, original);
+                    return (p - m) / (2 * epsilon);
+                })).ToList().ToArray();
             default:
                 throw new InvalidOperationException("not differentiable: " + args[index]);
         }
@@ -155,6 +177,7 @@ public static class GradientChecker
         Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
         Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
         Tensor<double>[] array => array.SelectMany(Values).ToArray(),
+        _ when IsWeightType(value.GetType()) => LeavesOf(value).SelectMany(l => Enumerable.Range(0, l.Count).Select(l.Get)).ToArray(),
         _ => throw new InvalidOperationException("no values in " + value),
     };
 
@@ -174,8 +197,19 @@ public static class GradientChecker
         Tensor<double> t => Tensor.Create(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths),
         Tensor<float> t => Tensor.Create(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths),
         Tensor<double>[] array => array.Select(t => (Tensor<double>)Ones(t)).ToArray(),
+        _ when IsWeightType(like.GetType()) => OnesLike(like),
         _ => throw new InvalidOperationException(),
     };
+
+    private static object OnesLike(object model)
+    {
+        var ones = Parameters.ZerosLike(model);
+        foreach (var (_, set, count) in LeavesOf(ones))
+        {
+            for (var i = 0; i < count; i++) set(i, 1);
+        }
+        return ones;
+    }
 
     private static object? MakeArgument(Type type, int[]? shape, bool positive, Random random, int rows, int columns)
     {
@@ -189,6 +223,12 @@ public static class GradientChecker
         if (type == typeof(float)) return (float)Draw();
         if (type == typeof(int)) return 3;
         if (type == typeof(int[])) return Enumerable.Range(0, rows).Select(i => (i * 2 + 1) % columns).ToArray();
+        if (IsWeightType(type))
+        {
+            Func<int[], Tensor<double>> tensor = s => (Tensor<double>)MakeArgument(typeof(Tensor<double>), s, positive, random, rows, columns)!;
+            Func<double> scalar = () => (double)MakeArgument(typeof(double), null, positive, random, rows, columns)!;
+            return type.GetMethod("Make", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [tensor, scalar]);
+        }
         if (type == typeof(Tensor<double>[]))
         {
             var elementShape = (shape ?? throw new InvalidOperationException("no shape for an array parameter")).Skip(1).ToArray();

@@ -62,4 +62,64 @@ public class ParametersTests
         var missing = new Model(new[] { new Layer(Filled(0, 2, 2), null!) }, Filled(0, 2, 2), 1);
         Assert.Contains("Layers[0].B", Assert.Throws<ArgumentException>(() => Parameters.Leaves(missing)).Message, StringComparison.Ordinal);
     }
+
+    public sealed class Gated
+    {
+        public Gated(Tensor<float> w, float gate, double scale, double eps) { W = w; Gate = gate; Scale = scale; Eps = eps; }
+        public Tensor<float> W { get; }
+        public float Gate { get; set; }
+        public double Scale;
+        public readonly double Eps;
+    }
+
+    [Fact]
+    public void Writable_scalar_members_are_leaves_zeroed_cleared_and_assigned_through_their_handle()
+    {
+        var model = new Gated(Filled(1, 2), 0.5f, 3, 1e-5);
+        var leaves = Parameters.Leaves(model);
+        Assert.Equal(new[] { "W", "Gate", "Scale" }, leaves.Select(l => l.Path)); // Eps is readonly: a constant, not a leaf
+        var gate = Assert.IsType<ScalarLeaf>(leaves[1].Tensor);
+        Assert.Equal(typeof(float), gate.Type);
+        Assert.Equal(0.5, gate.Value);
+        gate.Value = 0.25;
+        Assert.Equal(0.25f, model.Gate);
+        ((ScalarLeaf)leaves[2].Tensor).Value = 4;
+        Assert.Equal(4d, model.Scale);
+
+        var zeros = Parameters.ZerosLike(model);
+        Assert.Equal((0f, 0d, 1e-5), (zeros.Gate, zeros.Scale, zeros.Eps));
+        Parameters.Clear(model);
+        Assert.Equal((0f, 0d, 1e-5), (model.Gate, model.Scale, model.Eps));
+        Assert.All(model.W.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    public sealed class WithConstants
+    {
+        public WithConstants(Tensor<float> w, Tensor<float> mask) { W = w; Mask = mask; }
+        public Tensor<float> W { get; }
+        [NoGradient] public Tensor<float> Mask { get; }
+        [NoGradient] public double LastLoss;
+    }
+
+    [Fact]
+    public void NoGradient_members_are_constants_copied_as_they_are_and_not_leaves()
+    {
+        var model = new WithConstants(Filled(1, 2), Filled(3, 2)) { LastLoss = 0.5 };
+        Assert.Equal(new[] { "W" }, Parameters.Leaves(model).Select(l => l.Path));
+        Assert.Single(Parameters.Tensors(model)); // a [NoGradient] double is no scalar leaf: nothing to refuse
+        var zeros = Parameters.ZerosLike(model);
+        Assert.Same(model.Mask, zeros.Mask);
+        Assert.Equal(0.5, zeros.LastLoss);
+        Parameters.Clear(model);
+        Assert.Equal(3f, model.Mask.ToArray()[0]);
+        Assert.Equal(0.5, model.LastLoss);
+    }
+
+    [Fact]
+    public void Tensors_refuses_a_model_with_a_scalar_leaf_an_optimizer_would_never_update()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Parameters.Tensors(new Gated(Filled(1, 2), 0.5f, 3, 1e-5)));
+        Assert.Contains("Parameters.Tensors: 'Gate' is a learned scalar", error.Message);
+        Assert.Contains("Parameters.DoubleTensors: 'Gate'", Assert.Throws<ArgumentException>(() => Parameters.DoubleTensors(new Gated(Filled(1, 2), 0.5f, 3, 1e-5))).Message);
+    }
 }

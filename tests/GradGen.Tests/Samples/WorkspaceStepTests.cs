@@ -35,7 +35,7 @@ public class WorkspaceStepTests
 
             /// <summary>The accumulate form (workspace).</summary>
             public static Func<Tensor<float>, int[], float> WithWorkspace(MlpModel model, MlpModel gradient)
-                => (x, targets) => MlpModel.LossBackward(model, x, targets, gradient);
+                => (x, targets) => model.LossBackward(x, targets, gradient);
 
             /// <summary>The plain-tensor form (samples/GradGen.Samples.Mlp/Mlp.cs): the accumulate form with one gradient per parameter.</summary>
             public static Func<Tensor<float>, int[], float> PlainWithWorkspace(MlpModel model)
@@ -53,8 +53,8 @@ public class WorkspaceStepTests
             public static Func<Tensor<float>, int[], float> WithoutWorkspace(MlpModel model, MlpModel gradient)
                 => (x, targets) =>
                 {
-                    var value = MlpModel.LossForward(model, x, targets, out var tape);
-                    MlpModel.LossPullback(tape, 1f, gradient);
+                    var value = model.LossForward(x, targets, out var tape);
+                    model.LossPullback(tape, 1f, gradient);
                     return value;
                 };
         }

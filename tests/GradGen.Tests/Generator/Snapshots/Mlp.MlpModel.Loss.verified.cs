@@ -10,19 +10,19 @@ namespace GradGen.Samples.Mlp
         public readonly struct LossTape
         {
             internal readonly int[] targets;
-            internal readonly int modelHiddenLength;
+            internal readonly int hiddenLength;
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> modelOutputW;
+            internal readonly global::System.Numerics.Tensors.Tensor<float> outputW;
             internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
             internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
             internal readonly LossTape.Loop0[] iSteps;
 
-            internal LossTape(int[] targets, int modelHiddenLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> modelOutputW, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> logits, LossTape.Loop0[] iSteps)
+            internal LossTape(int[] targets, int hiddenLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> outputW, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> logits, LossTape.Loop0[] iSteps)
             {
                 this.targets = targets;
-                this.modelHiddenLength = modelHiddenLength;
+                this.hiddenLength = hiddenLength;
                 this.h_2 = h_2;
-                this.modelOutputW = modelOutputW;
+                this.outputW = outputW;
                 this.t3 = t3;
                 this.logits = logits;
                 this.iSteps = iSteps;
@@ -49,15 +49,15 @@ namespace GradGen.Samples.Mlp
         }
 
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
-        public static float LossForward(global::GradGen.Samples.Mlp.MlpModel model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, out LossTape tape)
+        public float LossForward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, out LossTape tape)
         {
-            var modelHidden = model.Hidden;
-            var modelHiddenLength = modelHidden.Length;
+            var hidden = this.Hidden;
+            var hiddenLength = hidden.Length;
             var h = x;
-            var iSteps = global::GradGen.Workspace.NewArray<LossTape.Loop0>(modelHiddenLength);
-            for (var i = 0; i < modelHiddenLength; i++)
+            var iSteps = global::GradGen.Workspace.NewArray<LossTape.Loop0>(hiddenLength);
+            for (var i = 0; i < hiddenLength; i++)
             {
-                var layer = modelHidden[i];
+                var layer = hidden[i];
                 var layerW = layer.W;
                 var t1 = global::GradGen.Ops.MatMul(h, layerW);
                 var layerB = layer.B;
@@ -67,26 +67,26 @@ namespace GradGen.Samples.Mlp
                 h = h_1;
             }
             var h_2 = h;
-            var modelOutput = model.Output;
-            var modelOutputW = modelOutput.W;
-            var t3 = global::GradGen.Ops.MatMul(h_2, modelOutputW);
-            var modelOutputB = modelOutput.B;
-            var logits = global::GradGen.Ops.OperatorAdd(t3, modelOutputB);
+            var output = this.Output;
+            var outputW = output.W;
+            var t3 = global::GradGen.Ops.MatMul(h_2, outputW);
+            var outputB = output.B;
+            var logits = global::GradGen.Ops.OperatorAdd(t3, outputB);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(targets, modelHiddenLength, h_2, modelOutputW, t3, logits, iSteps);
+            tape = new LossTape(targets, hiddenLength, h_2, outputW, t3, logits, iSteps);
             return result;
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model into dModel.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂this into dSelf.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.Mlp.MlpModel dModel)
+        public void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.Mlp.MlpModel dSelf)
         {
             // values recorded by the forward sweep
             var targets = tape.targets;
-            var modelHiddenLength = tape.modelHiddenLength;
+            var hiddenLength = tape.hiddenLength;
             var h_2 = tape.h_2;
-            var modelOutputW = tape.modelOutputW;
+            var outputW = tape.outputW;
             var t3 = tape.t3;
             var logits = tape.logits;
             var iSteps = tape.iSteps;
@@ -95,18 +95,18 @@ namespace GradGen.Samples.Mlp
             var dLogits = global::GradGen.Ops.ZerosLike(logits);
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
 
-            // logits = t3 + modelOutputB  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelOutputB += ∂L/∂logits  (summed over broadcast axes)
+            // logits = t3 + outputB  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂outputB += ∂L/∂logits  (summed over broadcast axes)
             var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
-            global::GradGen.Adjoint.Identity(dLogits, dModel.Output.B);
+            global::GradGen.Adjoint.Identity(dLogits, dSelf.Output.B);
 
-            // t3 = h_2·modelOutputW  ⇒  ∂L/∂h_2 += ∂L/∂t3·modelOutputWᵀ,  ∂L/∂modelOutputW += h_2ᵀ·∂L/∂t3
+            // t3 = h_2·outputW  ⇒  ∂L/∂h_2 += ∂L/∂t3·outputWᵀ,  ∂L/∂outputW += h_2ᵀ·∂L/∂t3
             var dH_2 = global::GradGen.Ops.ZerosLike(h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT3, modelOutputW, dH_2);
-            global::GradGen.Adjoint.MatMulRight(h_2, dT3, dModel.Output.W);
+            global::GradGen.Adjoint.MatMulLeft(dT3, outputW, dH_2);
+            global::GradGen.Adjoint.MatMulRight(h_2, dT3, dSelf.Output.W);
 
-            // for (i = 0; i < modelHiddenLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
+            // for (i = 0; i < hiddenLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var i = modelHiddenLength - 1; i >= 0; i--)
+            for (var i = hiddenLength - 1; i >= 0; i--)
             {
                 var iStep = iSteps[i];
                 var h = iStep.h;
@@ -124,11 +124,11 @@ namespace GradGen.Samples.Mlp
 
                 // t2 = t1 + layerB  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂layerB += ∂L/∂t2  (summed over broadcast axes)
                 var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
-                global::GradGen.Adjoint.Identity(dT2, dModel.Hidden[i].B);
+                global::GradGen.Adjoint.Identity(dT2, dSelf.Hidden[i].B);
 
                 // t1 = h·layerW  ⇒  ∂L/∂h += ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
                 global::GradGen.Adjoint.MatMulLeft(dT1, layerW, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT1, dModel.Hidden[i].W);
+                global::GradGen.Adjoint.MatMulRight(h, dT1, dSelf.Hidden[i].W);
                 dHNext = dH;
             }
         }
@@ -138,35 +138,33 @@ namespace GradGen.Samples.Mlp
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to this into the caller-owned dSelf: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
-        /// <param name="model">As for <c>Loss</c>.</param>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
+        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::GradGen.Samples.Mlp.MlpModel model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::GradGen.Samples.Mlp.MlpModel dModel, float seed = 1f)
+        public float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::GradGen.Samples.Mlp.MlpModel dSelf, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
-                var value = LossForward(model, x, targets, out var tape);
-                LossPullback(tape, seed, dModel);
+                var value = LossForward(x, targets, out var tape);
+                LossPullback(tape, seed, dSelf);
                 return value;
             }
         }
 
-        /// <summary>The value of <c>Loss</c> and its gradient with respect to model, each shaped like its parameter.</summary>
-        /// <param name="model">As for <c>Loss</c>.</param>
+        /// <summary>The value of <c>Loss</c> and its gradient with respect to this, each shaped like its parameter.</summary>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
-        public static (float Value, global::GradGen.Samples.Mlp.MlpModel dModel) LossBackward(global::GradGen.Samples.Mlp.MlpModel model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, float seed = 1f)
+        public (float Value, global::GradGen.Samples.Mlp.MlpModel dSelf) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, float seed = 1f)
         {
-            var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var value = LossBackward(model, x, targets, dModel, seed);
-            return (value, dModel);
+            var dSelf = global::GradGen.Parameters.ZerosLike(this);
+            var value = LossBackward(x, targets, dSelf, seed);
+            return (value, dSelf);
         }
     }
 }
