@@ -34,17 +34,45 @@ public static class Parameters
         return (T)Zeros(model, seen, "model");
     }
 
-    /// <summary>Sets every tensor and scalar leaf of a gradient (or model) to zero: the fast way to reset gradients between steps.</summary>
+    /// <summary>
+    /// Sets every tensor and scalar leaf of a gradient (or model) to zero: the fast way to reset gradients between steps.
+    /// Allocates nothing once the model's type has been seen (a training loop calls it every step).
+    /// </summary>
+    /// <exception cref="ArgumentException">A null tensor or member, or a model nested deeper than 64 levels (a cycle).</exception>
     public static void Clear<T>(T gradient) where T : class
     {
-        foreach (var leaf in Leaves(gradient))
+        ArgumentNullException.ThrowIfNull(gradient);
+        Clear(gradient, gradient, 0);
+    }
+
+    private const int MaxDepth = 64;
+    private static readonly object FloatZero = 0f, DoubleZero = 0d;
+
+    /// <summary>Clears <paramref name="value"/>'s leaves without building paths; on bad input, <see cref="Leaves{T}"/> explains.</summary>
+    private static void Clear(object root, object? value, int depth)
+    {
+        if (value is null || depth > MaxDepth)
         {
-            switch (leaf.Tensor)
-            {
-                case Tensor<float> f: Ops.Clear(f); break;
-                case Tensor<double> d: Ops.Clear(d); break;
-                case ScalarLeaf scalar: scalar.Value = 0; break;
-            }
+            Leaves(root); // throws with the path of the null member, or of the object reached twice
+            throw new ArgumentException("Parameters.Clear: the model nests deeper than " + MaxDepth + " levels.", "gradient");
+        }
+        switch (value)
+        {
+            case Tensor<float> f: Ops.Clear(f); return;
+            case Tensor<double> d: Ops.Clear(d); return;
+            case object?[] array:
+                foreach (var element in array) Clear(root, element, depth + 1);
+                return;
+            case Array:
+                Leaves(root); // a multi-dimensional array: refused as Leaves and ZerosLike refuse it
+                return;
+            default:
+                foreach (var field in FieldsOf(value.GetType()))
+                {
+                    if (IsScalarLeaf(field)) field.SetValue(value, field.FieldType == typeof(float) ? FloatZero : DoubleZero);
+                    else if (IsDifferentiable(field)) Clear(root, field.GetValue(value), depth + 1);
+                }
+                return;
         }
     }
 
@@ -178,7 +206,11 @@ public static class Parameters
 
     private static readonly ConcurrentDictionary<FieldInfo, bool> Constants = new();
 
-    private static bool IsDifferentiable(Type type) =>
+    private static bool IsDifferentiable(Type type) => Differentiable.GetOrAdd(type, static t => HoldsLeaves(t));
+
+    private static readonly ConcurrentDictionary<Type, bool> Differentiable = new();
+
+    private static bool HoldsLeaves(Type type) =>
         type == typeof(Tensor<float>) || type == typeof(Tensor<double>)
         || type.IsArray && IsDifferentiable(type.GetElementType()!)
         || type.IsClass && type != typeof(string) && !typeof(Delegate).IsAssignableFrom(type) && !typeof(IEnumerable).IsAssignableFrom(type) && HasTensor(type, new HashSet<Type>());

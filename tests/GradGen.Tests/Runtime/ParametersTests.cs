@@ -52,6 +52,37 @@ public class ParametersTests
         Assert.All(Parameters.Tensors(model), t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
     }
 
+    public sealed class Deep
+    {
+        public Deep(Model model, Gated gated) { Model = model; Gated = gated; }
+        public Model Model { get; }
+        public Gated Gated { get; }
+    }
+
+    [Fact]
+    public void Clear_reaches_nested_objects_arrays_and_scalars_and_then_allocates_nothing()
+    {
+        var deep = new Deep(Sample(), new Gated(Filled(1, 2), 0.5f, 3, 1e-5));
+        Parameters.Clear(deep);
+        Assert.All(Parameters.Leaves(deep), leaf =>
+        {
+            if (leaf.Tensor is ScalarLeaf scalar) Assert.Equal(0d, scalar.Value);
+            else Assert.All(((Tensor<float>)leaf.Tensor).ToArray(), v => Assert.Equal(0f, v));
+        });
+        Assert.Equal(1e-5, deep.Gated.Eps);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Parameters.Clear(deep);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Clear_refuses_a_null_member_with_its_path()
+    {
+        var missing = new Model(new[] { new Layer(Filled(0, 2, 2), null!) }, Filled(0, 2, 2), 1);
+        Assert.Contains("Layers[0].B", Assert.Throws<ArgumentException>(() => Parameters.Clear(missing)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_shared_or_null_tensor_is_refused_with_its_path()
     {
