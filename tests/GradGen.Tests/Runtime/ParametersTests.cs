@@ -1,4 +1,5 @@
 using System;
+using GradGen.Tests.Infrastructure;
 using System.Linq;
 using System.Numerics.Tensors;
 
@@ -71,9 +72,7 @@ public class ParametersTests
         });
         Assert.Equal(1e-5, deep.Gated.Eps);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Parameters.Clear(deep);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.Of(() => Parameters.Clear(deep)));
     }
 
     [Fact]

@@ -227,9 +227,7 @@ public class WorkspaceStepTests
         var allocated = new long[20];
         for (var i = 0; i < allocated.Length; i++)
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            step();
-            allocated[i] = GC.GetAllocatedBytesForCurrentThread() - before;
+            allocated[i] = Allocations.Of(() => step());
         }
         Assert.True(allocated.All(bytes => bytes == 0), "bytes allocated per step: " + string.Join(", ", allocated));
     }
