@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using Xunit;
 
 namespace GradGen.Tests.Infrastructure;
 
@@ -23,5 +25,26 @@ internal static class Allocations
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (GC.CollectionCount(0) == collections || attempt == 9) return allocated;
         }
+    }
+
+    /// <summary>
+    /// Asserts that <paramref name="step"/> allocates nothing on this thread in steady state: runs it until ten calls in a
+    /// row allocate nothing (at most 300 — the runtime's one-time work may allocate during the first calls; a step that
+    /// allocates every time never gets there and fails), then measures <paramref name="measured"/> more, each of which
+    /// must allocate 0 bytes.
+    /// </summary>
+    public static void NoneOnceWarm(Action step, int measured = 20)
+    {
+        int quiet = 0;
+        long last = 0;
+        for (var i = 0; i < 300 && quiet < 10; i++)
+        {
+            last = Of(step);
+            quiet = last == 0 ? quiet + 1 : 0;
+        }
+        Assert.True(quiet == 10, $"no ten steps in a row without allocating in 300 steps (the last allocated {last} bytes)");
+        var allocated = new long[measured];
+        for (var i = 0; i < measured; i++) allocated[i] = Of(step);
+        Assert.True(allocated.All(bytes => bytes == 0), "bytes allocated per measured step: " + string.Join(", ", allocated));
     }
 }

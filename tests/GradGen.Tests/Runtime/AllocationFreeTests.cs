@@ -177,32 +177,6 @@ public class AllocationFreeTests
     }
 
     /// <summary>
-    /// Runs steps until ten in a row allocate nothing on this thread (at most 300): the runtime's one-time work (tiered
-    /// JIT call counting reaches its threshold at the 30th call of a method) may allocate during the first steps, and
-    /// "steady state" is what follows. A step that allocates every time never gets there, and the test fails.
-    /// </summary>
-    private static void WarmUntilSteady(MlpStep step)
-    {
-        int quiet = 0;
-        long last = 0;
-        for (int i = 0; i < 300 && quiet < 10; i++)
-        {
-            last = Allocations.Of(() => step.Run());
-            quiet = last == 0 ? quiet + 1 : 0;
-        }
-        Assert.True(quiet == 10, $"no ten steps in a row without allocating in 300 steps (the last allocated {last} bytes)");
-    }
-
-    /// <summary>Runs one step and fails, saying what happened around it, if the calling thread allocated.</summary>
-    private static float MeasuredStep(MlpStep step, int index)
-    {
-        float loss = 0;
-        long allocated = Allocations.Of(() => loss = step.Run());
-        Assert.True(allocated == 0, $"measured step {index} allocated {allocated} bytes");
-        return loss;
-    }
-
-    /// <summary>
     /// The same measurement while another thread keeps the worker pool busy, so that this thread's products sometimes run
     /// every chunk inline (two models training at once, or tests running in parallel).
     /// </summary>
@@ -213,9 +187,10 @@ public class AllocationFreeTests
     {
         var step = new MlpStep(batch);
         float first = step.Run();
-        WarmUntilSteady(step);
+        int differing = 0;
         using var contender = new PoolContender();
-        for (int i = 0; i < 20; i++) Assert.Equal(first, MeasuredStep(step, i));
+        Allocations.NoneOnceWarm(() => differing += step.Run() == first ? 0 : 1);
+        Assert.Equal(0, differing);
     }
 
     [Theory]
@@ -225,15 +200,12 @@ public class AllocationFreeTests
     {
         var step = new MlpStep(batch);
         float first = step.Run();
-        WarmUntilSteady(step);
         // Several steps, each measured: which thread runs which chunk of a parallel product varies from step to step,
         // and no assignment of chunks to threads may make the calling thread allocate.
-        float loss = 0;
-        for (int i = 0; i < 20; i++)
-        {
-            loss = MeasuredStep(step, i);
-            Assert.Equal(first, loss);
-        }
+        int differing = 0;
+        Allocations.NoneOnceWarm(() => differing += step.Run() == first ? 0 : 1);
+        Assert.Equal(0, differing);
+        float loss = step.Run();
 
         // The same step on the allocating kernels, rule by rule.
         var t1 = Ops.Add(Ops.MatMul(step.X, step.W1), step.B1);
