@@ -13,7 +13,7 @@ namespace GradGen.Generators.Lowering;
 internal sealed class CallGraph
 {
     private readonly Compilation _compilation;
-    private readonly Dictionary<IMethodSymbol, Lowerer> _bodies = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, LoweredBody> _bodies = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, LoweringResult> _results = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, Location?> _problems = new(SymbolEqualityComparer.Default);
     private readonly HashSet<IMethodSymbol> _visiting = new(SymbolEqualityComparer.Default);
@@ -27,28 +27,48 @@ internal sealed class CallGraph
         if (_results.TryGetValue(method, out var known)) return known;
         var body = Body(method, cancellationToken);
         var rejections = new List<Rejection>(body.Rejections);
-        foreach (var (callee, syntax) in body.Calls)
+        foreach (var (callee, call) in body.Calls)
         {
             if (PathTo(callee, method, cancellationToken) is { } cycle)
             {
-                rejections.Add(new Rejection(RejectionKind.Recursion, syntax.GetLocation(), new[] { RejectionText.Cycle(cycle.Select(m => m.Name)) }));
+                rejections.Add(new Rejection(RejectionKind.Recursion, call, new[] { RejectionText.Cycle(cycle.Select(m => m.Name)) }));
             }
             else if (FirstProblem(callee, cancellationToken) is { } problem)
             {
-                rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, syntax.GetLocation(), new[] { callee.Name }, problem));
+                rejections.Add(new Rejection(RejectionKind.CalleeNotDifferentiable, call, new[] { callee.Name }, problem));
             }
         }
         var result = rejections.Count > 0
             ? new LoweringResult(null, rejections.ToImmutableArray())
-            : new LoweringResult(body.BuildModel(), ImmutableArray<Rejection>.Empty);
+            : new LoweringResult(body.Model, ImmutableArray<Rejection>.Empty);
         _results[method] = result;
         return result;
     }
 
-    /// <summary>The method's own body, lowered once; its calls are recorded, not followed.</summary>
-    private Lowerer Body(IMethodSymbol method, CancellationToken cancellationToken)
+    /// <summary>
+    /// The method's own body, lowered once per compilation — or not at all when an earlier compilation lowered the same
+    /// text against the same declarations (<see cref="BodyCache"/>). Its calls are recorded, not followed.
+    /// </summary>
+    private LoweredBody Body(IMethodSymbol method, CancellationToken cancellationToken)
     {
         if (_bodies.TryGetValue(method, out var known)) return known;
+        var key = BodyCache.KeyOf(method, _compilation, cancellationToken);
+        var body = key is null ? null : BodyCache.Find(key, _compilation);
+        if (body is null)
+        {
+            body = Lower(method, cancellationToken);
+            if (key is not null) BodyCache.Add(key, body);
+        }
+        else if (BodyCache.CheckHits)
+        {
+            BodyCache.Check(method, body, Lower(method, cancellationToken));
+        }
+        _bodies[method] = body; // only complete bodies are kept: a cancelled one is lowered again next time
+        return body;
+    }
+
+    private LoweredBody Lower(IMethodSymbol method, CancellationToken cancellationToken)
+    {
         var lowerer = new Lowerer(method, _compilation, this, cancellationToken);
         try
         {
@@ -59,8 +79,7 @@ internal sealed class CallGraph
             // A bug or an unexpected tree shape must never take down the compiler or the IDE: report it as unsupported.
             lowerer.Reject(RejectionKind.UnsupportedConstruct, method.Locations.FirstOrDefault() ?? Location.None, RejectionText.CouldNotAnalyse(e));
         }
-        _bodies[method] = lowerer; // only complete bodies are kept: a cancelled one is lowered again next time
-        return lowerer;
+        return lowerer.Finish();
     }
 
     /// <summary>
@@ -132,8 +151,8 @@ internal sealed class CallGraph
             var frame = frames.Peek();
             if (frame.Problem is null && frame.Next < frame.Body.Calls.Count)
             {
-                var (callee, syntax) = frame.Body.Calls[frame.Next++];
-                if (_visiting.Contains(callee)) frame.Problem = syntax.GetLocation(); // a cycle
+                var (callee, call) = frame.Body.Calls[frame.Next++];
+                if (_visiting.Contains(callee)) frame.Problem = call; // a cycle
                 else if (_problems.TryGetValue(callee, out var calleeProblem)) frame.Problem = calleeProblem;
                 else frames.Push(Enter(callee, cancellationToken));
                 continue;
@@ -155,7 +174,7 @@ internal sealed class CallGraph
 
     private sealed class Frame
     {
-        public Frame(IMethodSymbol method, Lowerer body)
+        public Frame(IMethodSymbol method, LoweredBody body)
         {
             Method = method;
             Body = body;
@@ -163,7 +182,7 @@ internal sealed class CallGraph
 
         public IMethodSymbol Method { get; }
 
-        public Lowerer Body { get; }
+        public LoweredBody Body { get; }
 
         public int Next { get; set; }
 

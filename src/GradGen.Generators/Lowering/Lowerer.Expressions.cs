@@ -266,7 +266,7 @@ internal sealed partial class Lowerer
         var instance = self ? Expression(invocation.Instance!, depth + 1) : -1;
         if (self && instance < 0) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
-        if (!external) _calls.Add((callee, syntax));
+        if (!external) _calls.Add((callee, syntax.GetLocation()));
         var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
         var differentiable = callee.Parameters.Select(IsDifferentiable);
         var target = new CallTarget(

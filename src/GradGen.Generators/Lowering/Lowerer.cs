@@ -35,7 +35,7 @@ internal sealed partial class Lowerer
     private readonly IMethodSymbol _method;
     private readonly Compilation _compilation;
     private readonly CancellationToken _cancellationToken;
-    private readonly List<(IMethodSymbol Callee, SyntaxNode Syntax)> _calls = new();
+    private readonly List<(IMethodSymbol Callee, Location Location)> _calls = new();
     private readonly List<Rejection> _rejections = new();
 
     private readonly CallGraph _graph;
@@ -48,11 +48,8 @@ internal sealed partial class Lowerer
         _cancellationToken = cancellationToken;
     }
 
-    /// <summary>The calls of this body to other <c>[Differentiable]</c> methods (recorded, not followed).</summary>
-    internal IReadOnlyList<(IMethodSymbol Callee, SyntaxNode Syntax)> Calls => _calls;
-
-    /// <summary>What this body's own lowering rejected.</summary>
-    internal IReadOnlyList<Rejection> Rejections => _rejections;
+    /// <summary>What lowering this body on its own found (after <see cref="Run"/>): its model, its rejections and its calls.</summary>
+    internal LoweredBody Finish() => new(_rejections.Count == 0 ? BuildModel() : null, _rejections.ToArray(), _calls.ToArray());
 
     /// <summary>Lowers a <c>[Differentiable]</c> method. Never throws, except <see cref="OperationCanceledException"/>.</summary>
     /// <remarks>
