@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Text;
 namespace GradGen.Benchmarks;
 
 /// <summary>
-/// A project of <c>count</c> <c>[Differentiable]</c> methods written like the samples, ten to a file: MLP losses on
+/// A project of <c>count</c> <c>[Differentiable]</c> methods written like the samples, ten to a file (or as many as asked): MLP losses on
 /// tensors (ReLU, softmax-cross-entropy), losses over a weight object with a <c>foreach</c> over its layers, an RNN-like
 /// loss whose <c>for</c> loop calls a <c>[Differentiable]</c> cell, and a transformer feed-forward block (LayerNorm,
 /// GELU, residual). Every model file also holds one plain method (<c>Twice</c>), and <c>Util.cs</c> has no
@@ -40,11 +40,11 @@ internal sealed class SyntheticProject
     /// <summary>C# preview, as the generator's tests parse.</summary>
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
-    public SyntheticProject(int count)
+    public SyntheticProject(int count, int perFile = 10)
     {
         Count = count;
-        var files = Enumerable.Range(0, (count + 9) / 10)
-            .Select(f => CSharpSyntaxTree.ParseText(ModelFile(f, Math.Min(10, count - 10 * f)), ParseOptions, $"Models/Net{f}.cs", Encoding.UTF8))
+        var files = Enumerable.Range(0, (count + perFile - 1) / perFile)
+            .Select(f => CSharpSyntaxTree.ParseText(ModelFile(f, Math.Min(perFile, count - perFile * f)), ParseOptions, $"Models/Net{f}.cs", Encoding.UTF8))
             .Append(CSharpSyntaxTree.ParseText(UtilSource, ParseOptions, "Util.cs", Encoding.UTF8));
         Trees = files.ToImmutableArray();
     }
@@ -61,9 +61,12 @@ internal sealed class SyntheticProject
     /// <summary>Util.cs.</summary>
     public SyntaxTree Util => Trees[^1];
 
-    /// <summary>A new compilation of the parsed files (nothing bound yet, as at the start of a build).</summary>
-    public CSharpCompilation Compilation() => CSharpCompilation.Create(
-        "Synthetic" + Count, Trees, LazyReferences.Value,
+    /// <summary>
+    /// A new compilation of the parsed files (nothing bound yet, as at the start of a build). A new
+    /// <paramref name="assemblyName"/> is a project GradGen has not seen: nothing lowered earlier is reused.
+    /// </summary>
+    public CSharpCompilation Compilation(string? assemblyName = null) => CSharpCompilation.Create(
+        assemblyName ?? "Synthetic" + Count, Trees, LazyReferences.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
 
     /// <summary>
@@ -122,8 +125,8 @@ internal sealed class SyntheticProject
         return text.ToString();
     }
 
-    /// <summary>Method j of a file: the kinds in a fixed rotation (j = 2 and 6 are cells that j = 3 and 7 call).</summary>
-    private static string Method(int j) => j switch
+    /// <summary>Method j of a file: the kinds in a fixed rotation of ten (j = 2 and 6 are cells that j = 3 and 7 call).</summary>
+    private static string Method(int j) => (j % 10) switch
     {
         0 or 4 or 8 => $$"""
                 [Differentiable]

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Lowering;
@@ -136,13 +137,27 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         }
         if (result.Model is not { } model) return;
 
-        var plan = Differentiator.Differentiate(model).Plan;
-        foreach (var instruction in model.Instructions.Where(i => i.Op == OpKind.Parameter))
+        var inactive = InactiveParameters.GetValue(model, Inactive);
+        foreach (var index in inactive)
         {
-            if (!model.Parameters[instruction.ParameterIndex].Differentiable || plan.Active[instruction.Id]) continue;
-            var parameter = method.Parameters[instruction.ParameterIndex];
+            var parameter = method.Parameters[index];
             var location = parameter.Locations.FirstOrDefault() ?? Location.None;
             report(Diagnostic.Create(DiagnosticDescriptors.UnusedParameter, location, method.Name, parameter.Name));
         }
+    }
+
+    /// <summary>
+    /// Per model, the differentiable parameters no gradient reaches. A body reused across compilations keeps its model
+    /// object (see <c>BodyCache</c>), so an edit differentiates only the models it changed, not every method of the file.
+    /// </summary>
+    private static readonly ConditionalWeakTable<MethodModel, int[]> InactiveParameters = new();
+
+    private static int[] Inactive(MethodModel model)
+    {
+        var plan = Differentiator.Differentiate(model).Plan;
+        return model.Instructions
+            .Where(i => i.Op == OpKind.Parameter && model.Parameters[i.ParameterIndex].Differentiable && !plan.Active[i.Id])
+            .Select(i => i.ParameterIndex)
+            .ToArray();
     }
 }

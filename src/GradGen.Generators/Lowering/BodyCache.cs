@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
@@ -21,8 +22,10 @@ namespace GradGen.Generators.Lowering;
 /// edit usually changes; whether a call still chains (its callee's body may have changed) is decided again per compilation
 /// by <see cref="CallGraph"/>, from the bodies it finds here or lowers. Locations are kept relative to the method and put
 /// back on its current tree; callees are kept by documentation ID and found again in the new compilation (a body whose
-/// callee is not found is lowered again). Two entries per method: the generator's compilation and the analyzer's (which
-/// also holds the generated code) have different declarations.
+/// callee is not found is lowered again). The generator's compilation and the analyzer's differ only by the generated
+/// code, which the declarations leave out unless the body names a generated member (see <see cref="Declarations"/>): so
+/// the analyzer reuses what the generator lowered, and nothing is bound twice. A body that does not compile is not kept
+/// (whether it compiles may depend on the generated code; it is the one being edited).
 /// </remarks>
 internal static class BodyCache
 {
@@ -39,7 +42,7 @@ internal static class BodyCache
         if (method.MethodKind != MethodKind.Ordinary || method.DeclaringSyntaxReferences.Length != 1) return null;
         if (method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not MethodDeclarationSyntax syntax) return null;
         if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree) || method.GetDocumentationCommentId() is not { } id) return null;
-        return new Key(compilation.AssemblyName + "|" + id, syntax, syntax.ToFullString(), Declarations.Of(compilation, cancellationToken));
+        return new Key(compilation.AssemblyName + "|" + id, syntax, syntax.ToFullString(), compilation, cancellationToken);
     }
 
     /// <summary>The body lowered earlier from the same text against the same declarations, on this compilation; or null.</summary>
@@ -50,19 +53,19 @@ internal static class BodyCache
         {
             if (!Entries.TryGetValue(key.Id, out entries)) return null;
         }
-        var entry = entries.FirstOrDefault(e => e.Text == key.Text && e.Declarations.Equals(key.Declarations));
+        var entry = entries.FirstOrDefault(e => e.Text == key.Text && e.Declarations.Equals(key.Declarations(e.NamesGenerated)));
         return entry?.On(key.Syntax, compilation);
     }
 
     /// <summary>Keeps a body lowered on this key's compilation (unless it points outside its method: then it is lowered each time).</summary>
     public static void Add(Key key, LoweredBody body)
     {
-        if (Entry.Of(key, body) is not { } entry) return;
+        if (body.Rejections.Any(r => r.Kind == RejectionKind.DoesNotCompile) || Entry.Of(key, body) is not { } entry) return;
         lock (Entries)
         {
             if (Entries.Count >= Capacity) Entries.Clear();
             var older = Entries.TryGetValue(key.Id, out var existing)
-                ? existing.Where(e => !e.Declarations.Equals(key.Declarations)).Take(EntriesPerMethod - 1)
+                ? existing.Where(e => !e.Declarations.Equals(entry.Declarations)).Take(EntriesPerMethod - 1)
                 : Enumerable.Empty<Entry>();
             Entries[key.Id] = older.Prepend(entry).ToArray();
         }
@@ -95,12 +98,16 @@ internal static class BodyCache
 
     internal sealed class Key
     {
-        public Key(string id, MethodDeclarationSyntax syntax, string text, Declarations declarations)
+        private readonly Compilation _compilation;
+        private readonly CancellationToken _cancellationToken;
+
+        public Key(string id, MethodDeclarationSyntax syntax, string text, Compilation compilation, CancellationToken cancellationToken)
         {
             Id = id;
             Syntax = syntax;
             Text = text;
-            Declarations = declarations;
+            _compilation = compilation;
+            _cancellationToken = cancellationToken;
         }
 
         public string Id { get; }
@@ -109,7 +116,14 @@ internal static class BodyCache
 
         public string Text { get; }
 
-        public Declarations Declarations { get; }
+        /// <summary>True when the body names an identifier a generated member could have (see <see cref="Declarations"/>).</summary>
+        public bool NamesGenerated => _namesGenerated ??= Syntax.DescendantTokens().Any(token =>
+            token.IsKind(SyntaxKind.IdentifierToken) && Naming.GeneratedSuffixes.Any(suffix => token.ValueText.EndsWith(suffix, StringComparison.Ordinal)));
+
+        private bool? _namesGenerated;
+
+        /// <summary>The compilation's declarations, with the generated code or without it.</summary>
+        public Declarations Declarations(bool withGenerated) => Lowering.Declarations.Of(_compilation, withGenerated, _cancellationToken);
     }
 
     /// <summary>A lowered body with its locations relative to the method's first character (null: <see cref="Location.None"/>).</summary>
@@ -122,13 +136,17 @@ internal static class BodyCache
         private Entry(Key key, MethodModel? model, (RejectionKind, TextSpan?, string[], TextSpan?, bool)[] rejections, (string, TextSpan?)[] calls)
         {
             Text = key.Text;
-            Declarations = key.Declarations;
+            NamesGenerated = key.NamesGenerated;
+            Declarations = key.Declarations(NamesGenerated);
             _model = model;
             _rejections = rejections;
             _calls = calls;
         }
 
         public string Text { get; }
+
+        /// <summary>Whether the body names a generated member: then <see cref="Declarations"/> include the generated code.</summary>
+        public bool NamesGenerated { get; }
 
         public Declarations Declarations { get; }
 

@@ -15,7 +15,11 @@ namespace GradGen.Generators.Lowering;
 /// body-less declaration still differ), with every preprocessor directive kept — bodies' too (a <c>#nullable</c> inside one
 /// body changes the code after it) — and each tree's path and parse options; the compilation's assembly name and options;
 /// its references. Two compilations with equal declarations give one method text the same binding, so its lowering can be
-/// reused (<see cref="BodyCache"/>). Property and indexer accessors, field initializers and top-level statements count as
+/// reused (<see cref="BodyCache"/>). The code GradGen generated can be left out: it only adds members named after a
+/// <c>[Differentiable]</c> method plus a suffix (<see cref="Model.Naming.GeneratedSuffixes"/>) to partial types, with no
+/// modifiers, attributes or base types, so it changes the binding only of a body that names such a member — then the
+/// declarations with it are compared. So the analyzer (whose compilation holds the generated code) reuses the bodies the
+/// generator lowered (whose compilation does not). Property and indexer accessors, field initializers and top-level statements count as
 /// declarations: an edit there is rare while typing and is answered by lowering everything again.
 /// </summary>
 /// <remarks>
@@ -25,6 +29,7 @@ namespace GradGen.Generators.Lowering;
 internal sealed class Declarations : IEquatable<Declarations>
 {
     private static readonly ConditionalWeakTable<Compilation, Declarations> OfCompilation = new();
+    private static readonly ConditionalWeakTable<Compilation, Declarations> OfCompilationWithoutGenerated = new();
     private static readonly ConditionalWeakTable<SyntaxTree, TreeDeclarations> OfTree = new();
     private static readonly Declarations?[] Recent = new Declarations?[4];
     private static int _nextRecent;
@@ -42,11 +47,18 @@ internal sealed class Declarations : IEquatable<Declarations>
         _references = references;
     }
 
-    /// <summary>The declarations of <paramref name="compilation"/>, equal declarations seen recently being the same object.</summary>
-    public static Declarations Of(Compilation compilation, CancellationToken cancellationToken)
+    /// <summary>
+    /// The declarations of <paramref name="compilation"/>, with or without the code GradGen generated; equal declarations
+    /// seen recently are the same object.
+    /// </summary>
+    public static Declarations Of(Compilation compilation, bool withGenerated, CancellationToken cancellationToken)
     {
-        if (OfCompilation.TryGetValue(compilation, out var known)) return known;
-        var trees = compilation.SyntaxTrees.Select(tree => OfTree.GetValue(tree, t => new TreeDeclarations(t, cancellationToken))).ToArray();
+        var table = withGenerated ? OfCompilation : OfCompilationWithoutGenerated;
+        if (table.TryGetValue(compilation, out var known)) return known;
+        var trees = compilation.SyntaxTrees
+            .Where(tree => withGenerated || !tree.FilePath.Contains(Model.Naming.GeneratorName))
+            .Select(tree => OfTree.GetValue(tree, t => new TreeDeclarations(t, cancellationToken)))
+            .ToArray();
         var computed = new Declarations(compilation.AssemblyName, compilation.Options, trees, compilation.References.Select(Identity).ToArray());
         lock (Recent)
         {
@@ -56,7 +68,7 @@ internal sealed class Declarations : IEquatable<Declarations>
                 Recent[_nextRecent] = same = computed;
                 _nextRecent = (_nextRecent + 1) % Recent.Length;
             }
-            return OfCompilation.GetValue(compilation, _ => same);
+            return table.GetValue(compilation, _ => same);
         }
     }
 

@@ -218,6 +218,48 @@ public class BodyCacheTests
         Assert.Single(second, d => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan) == "Math.Floor(a)");
     }
 
+    [Fact]
+    public void The_analyzer_reuses_what_the_generator_lowered_unless_the_body_names_a_generated_member()
+    {
+        var source = Replace(Model(), "public static int Plain(int x)", """
+            [Differentiable]
+                public static double Names(double a, double b)
+                {
+                    var stepForward = a * b;
+                    return stepForward * a;
+                }
+
+                [Differentiable]
+                public static double CallsGenerated(double a, double b) => CellBackward(a, b).Value * a;
+
+                public static int Plain(int x)
+            """);
+        var compilation = Compilation(source, Unrelated);
+        Driver().RunGeneratorsAndUpdateCompilation(compilation, out var withGenerated, out _);
+        Assert.Contains(withGenerated.SyntaxTrees, t => t.FilePath.Contains("Cell", StringComparison.Ordinal));
+
+        // The analyzer's compilation holds the generated code; a body that names no generated member is not lowered again.
+        foreach (var name in new[] { "Loss", "Cell", "Chain", "Last" })
+        {
+            Assert.Same(Lowerer.Lower(Method(compilation, name), compilation, CancellationToken.None).Model, Lowerer.Lower(Method(withGenerated, name), withGenerated, CancellationToken.None).Model);
+        }
+        var rejected = Lowerer.Lower(Method(withGenerated, "Rejected"), withGenerated, CancellationToken.None);
+        Assert.Same(Lowerer.Lower(Method(compilation, "Rejected"), compilation, CancellationToken.None).Rejections[0].Args, rejected.Rejections[0].Args);
+
+        // One that names an identifier a generated member could have is lowered against the generated code too.
+        var names = Lowerer.Lower(Method(withGenerated, "Names"), withGenerated, CancellationToken.None).Model;
+        Assert.NotNull(names);
+        Assert.NotSame(Lowerer.Lower(Method(compilation, "Names"), compilation, CancellationToken.None).Model, names);
+
+        // A body calling a generated member: without the generated code the call does not bind (the generator emits nothing);
+        // with it, it binds to a method that is not differentiable. The analyzer lowers it against its own compilation.
+        var inGenerator = Lowerer.Lower(Method(compilation, "CallsGenerated"), compilation, CancellationToken.None);
+        var inAnalyzer = Lowerer.Lower(Method(withGenerated, "CallsGenerated"), withGenerated, CancellationToken.None);
+        Assert.Null(inGenerator.Model);
+        Assert.NotSame(inGenerator.Rejections[0].Args, inAnalyzer.Rejections[0].Args);
+        Assert.Contains(Analyze(withGenerated), d => d.Id.StartsWith("GG", StringComparison.Ordinal) && d.GetMessage().Contains("CallsGenerated", StringComparison.Ordinal));
+    }
+
     private static ImmutableArray<Diagnostic> Analyze(Compilation compilation) =>
         compilation.WithAnalyzers([new GradGen.Generators.Diagnostics.DifferentiableAnalyzer()])
             .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
