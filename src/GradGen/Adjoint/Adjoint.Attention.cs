@@ -23,6 +23,21 @@ public static partial class Adjoint
         int t = Ops.ValidateCausal(Kernel, dY.Lengths);
         ReadOnlySpan<T> g = Dense.Read(dY), s = Dense.Read(y);
         Span<T> target = Dense.Target(Kernel, into);
+        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        {
+            ReadOnlySpan<float> gf = VectorMath.AsFloat(g), yf = VectorMath.AsFloat(s);
+            Span<float> tf = VectorMath.AsFloat(target);
+            float scaleF = float.CreateTruncating(scale);
+            for (int offset = 0; t > 0 && offset < gf.Length; offset += t * t)
+            {
+                for (int i = 0; i < t; i++)
+                {
+                    int at = offset + i * t;
+                    RowKernels.CausalSoftmaxRowBackward(gf.Slice(at, t), yf.Slice(at, t), i + 1, scaleF, tf.Slice(at, t));
+                }
+            }
+            return;
+        }
         using var scratch = Scratch<T>.Rent(t);
         for (int offset = 0; t > 0 && offset < g.Length; offset += t * t)
         {

@@ -46,6 +46,20 @@ public static partial class Ops
     {
         int t = ValidateCausal(nameof(CausalSoftmax), scores.Lengths);
         ReadOnlySpan<T> s = Dense.Read(scores);
+        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        {
+            ReadOnlySpan<float> sf = VectorMath.AsFloat(s);
+            Span<float> rf = VectorMath.AsFloat(result);
+            float scaleF = float.CreateTruncating(scale);
+            for (int offset = 0; t > 0 && offset < sf.Length; offset += t * t)
+            {
+                for (int i = 0; i < t; i++)
+                {
+                    RowKernels.CausalSoftmaxRow(sf.Slice(offset + i * t, t), i + 1, scaleF, rf.Slice(offset + i * t, t));
+                }
+            }
+            return;
+        }
         for (int offset = 0; t > 0 && offset < s.Length; offset += t * t)
         {
             for (int i = 0; i < t; i++)

@@ -51,6 +51,17 @@ public static partial class Ops
         int c = ValidateLayerNorm(nameof(LayerNorm), x, weight, nameof(weight));
         ValidateLayerNorm(nameof(LayerNorm), x, bias, nameof(bias));
         ReadOnlySpan<T> source = Dense.Read(x), w = Dense.Read(weight), b = Dense.Read(bias);
+        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        {
+            ReadOnlySpan<float> sf = VectorMath.AsFloat(source), wf = VectorMath.AsFloat(w), bf = VectorMath.AsFloat(b);
+            Span<float> rf = VectorMath.AsFloat(result);
+            float epsF = float.CreateTruncating(eps);
+            for (int offset = 0; c > 0 && offset < sf.Length; offset += c)
+            {
+                RowKernels.LayerNormRow(sf.Slice(offset, c), wf, bf, epsF, rf.Slice(offset, c));
+            }
+            return;
+        }
         for (int offset = 0; c > 0 && offset < source.Length; offset += c)
         {
             Span<T> row = result.Slice(offset, c);
