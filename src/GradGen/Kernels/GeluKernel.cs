@@ -11,7 +11,8 @@ namespace GradGen;
 /// </summary>
 /// <remarks>
 /// Float on 256-bit vectors uses ½ (1 + tanh u) = σ(2u) = 1 / (1 + e^−2u), so one exponential per element gives both
-/// terms: gelu(x) = x σ, gelu′(x) = σ + 2 x σ (1 − σ) √(2/π) (1 + 3 · 0.044715 x²) (as 1 − tanh² u = 4 σ (1 − σ)).
+/// terms: gelu(x) = x σ, gelu′(x) = σ + 2 x σ (1 − σ) √(2/π) (1 + 3 · 0.044715 x²) (as 1 − tanh² u = 4 σ (1 − σ)),
+/// with σ (1 − σ) = e^−2u σ², which keeps its relative precision where σ is close to 1.
 /// Other types (and float without vectors) evaluate the formulas above element by element with T.Tanh.
 /// </remarks>
 internal static class GeluKernel
@@ -111,23 +112,29 @@ internal static class GeluKernel
     private const float K = 0.79788456080286535588f;            // √(2/π)
     private const float KC = 0.79788456080286535588f * 0.044715f;
 
-    /// <summary>σ(2u) = ½ (1 + tanh u) for u = √(2/π) (x + 0.044715 x³).</summary>
+    /// <summary>
+    /// σ = σ(2u) = ½ (1 + tanh u) for u = √(2/π) (x + 0.044715 x³), and e = e^−2u (so 1 − σ = e σ without cancellation).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> HalfOnePlusTanh(Vector256<float> x)
+    private static Vector256<float> Sigma(Vector256<float> x, out Vector256<float> e)
     {
         Vector256<float> minusTwoU = x * VectorMath.MultiplyAdd(x * x, Vector256.Create(-2 * KC), Vector256.Create(-2 * K));
-        return Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(minusTwoU));
+        e = VectorMath.Exp(minusTwoU);
+        Vector256<float> s = Vector256<float>.One / (Vector256<float>.One + e);
+        // Past e^88 the clamped exponential leaves σ ≈ 4·10⁻³⁹ rather than ~0, which the cubic slope of gelu′ would
+        // scale back up (x = −10⁶: 10⁻²¹); σ is 0 to float precision there.
+        return Vector256.AndNot(s, Vector256.GreaterThan(minusTwoU, Vector256.Create(88f)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Value(Vector256<float> x) => x * HalfOnePlusTanh(x);
+    private static Vector256<float> Value(Vector256<float> x) => x * Sigma(x, out _);
 
+    /// <summary>gelu′(x) = σ + x σ (1 − σ) · 2√(2/π) (1 + 3 · 0.044715 x²), with σ (1 − σ) = e σ².</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Derivative(Vector256<float> x)
     {
-        Vector256<float> s = HalfOnePlusTanh(x);
-        // 2 √(2/π) (1 + 3c x²) = 2K + 6KC x²
+        Vector256<float> s = Sigma(x, out Vector256<float> e);
         Vector256<float> slope = VectorMath.MultiplyAdd(x * x, Vector256.Create(6 * KC), Vector256.Create(2 * K));
-        return VectorMath.MultiplyAdd(x * s, (Vector256<float>.One - s) * slope, s);
+        return VectorMath.MultiplyAdd(x * slope, e * (s * s), s);
     }
 }
