@@ -205,4 +205,53 @@ public class FloatKernelTests
         Assert.Equal(Flat(dxBoth), Flat(dx1));
         Assert.Equal(Flat(dwBoth), Flat(dw1));
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 3)]
+    [InlineData(8, 8)]
+    [InlineData(13, 21)]
+    [InlineData(16, 40)]
+    [InlineData(256, 128)]
+    public void Transpose_float_in_blocks_is_exact_with_edges(int m, int n)
+    {
+        var rng = new Random(130 + m + n);
+        var xf = ToFloat(Random(rng, new[] { m, n }));
+        float[] x = Flat(xf);
+        float[] y = Flat(Ops.Transpose(xf));
+        var startf = ToFloat(Random(rng, new[] { m, n }));
+        float[] start = Flat(startf);
+        Adjoint.Transpose(Ops.Transpose(xf), startf); // += (xᵀ)ᵀ = x
+        float[] accumulated = Flat(startf);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Assert.Equal(x[i * n + j], y[j * m + i]);
+                Assert.Equal(start[i * n + j] + x[i * n + j], accumulated[i * n + j]);
+            }
+        }
+    }
+
+    [Fact]
+    public void TransposeAxes_of_heads_copies_and_accumulates_runs_exactly()
+    {
+        // [B, T, NH, hs] ↔ [B, NH, T, hs]: the last axis stays last, so rows of hs move whole.
+        var xf = ToFloat(Random(new Random(140), new[] { 2, 5, 3, 4 }));
+        float[] x = Flat(xf);
+        float[] y = Flat(Ops.TransposeAxes(xf, 1, 2));
+        var into = ToFloat(Random(new Random(141), new[] { 2, 5, 3, 4 }));
+        float[] start = Flat(into);
+        Adjoint.TransposeAxes(Ops.TransposeAxes(xf, 1, 2), 1, 2, into);
+        float[] accumulated = Flat(into);
+        for (int b = 0; b < 2; b++)
+            for (int t = 0; t < 5; t++)
+                for (int h = 0; h < 3; h++)
+                    for (int e = 0; e < 4; e++)
+                    {
+                        int source = ((b * 5 + t) * 3 + h) * 4 + e;
+                        Assert.Equal(x[source], y[((b * 3 + h) * 5 + t) * 4 + e]);
+                        Assert.Equal(start[source] + x[source], accumulated[source]);
+                    }
+    }
 }
