@@ -54,8 +54,12 @@ internal static class FloatTranspose
         }
     }
 
+    /// <summary>
+    /// dst[c · dstStride + r] = src[r · srcStride + c] for r, c &lt; 8 (or += with <paramref name="accumulate"/>): one 8 × 8
+    /// block through registers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
+    public static void Block(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref src, 0), r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
         Vector256<float> r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
