@@ -182,4 +182,63 @@ internal static class RowKernels
             dx[i] += (dY[i] * weight[i] - meanG - normalized * meanGx) * rstd;
         }
     }
+
+    /// <summary>max over a non-empty row (NaN if the row has one).</summary>
+    private static float Max(ReadOnlySpan<float> z)
+    {
+        int n = z.Length, i = 0;
+        float max = float.NegativeInfinity;
+        if (n >= W)
+        {
+            Vector256<float> vMax = VectorMath.Load(z, 0);
+            for (i = W; i <= n - W; i += W) vMax = Vector256.Max(vMax, VectorMath.Load(z, i));
+            for (int l = 0; l < W; l++) max = MathF.Max(max, vMax.GetElement(l));
+        }
+        for (; i < n; i++) max = MathF.Max(max, z[i]);
+        return max;
+    }
+
+    /// <summary>Σ e^(z − shift) over a row; with <paramref name="exponentials"/> non-empty, also writes each term there.</summary>
+    private static float SumExp(ReadOnlySpan<float> z, float shift, Span<float> exponentials)
+    {
+        int n = z.Length, i;
+        bool keep = !exponentials.IsEmpty;
+        var vShift = Vector256.Create(shift);
+        Vector256<float> vSum = Vector256<float>.Zero;
+        for (i = 0; i <= n - W; i += W)
+        {
+            Vector256<float> e = VectorMath.Exp(VectorMath.Load(z, i) - vShift);
+            if (keep) VectorMath.Store(e, exponentials, i);
+            vSum += e;
+        }
+        float sum = Vector256.Sum(vSum);
+        for (; i < n; i++)
+        {
+            float e = VectorMath.Exp(z[i] - shift);
+            if (keep) exponentials[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>log Σ e^z over a non-empty row, stably (max + log Σ e^(z − max)).</summary>
+    public static float LogSumExp(ReadOnlySpan<float> z)
+    {
+        float max = Max(z);
+        return max + MathF.Log(SumExp(z, max, default));
+    }
+
+    /// <summary>into += scale · softmax(z) over a non-empty row; <paramref name="scratch"/> (the row's length) is overwritten.</summary>
+    public static void SoftmaxAccumulate(ReadOnlySpan<float> z, float scale, Span<float> scratch, Span<float> into)
+    {
+        float sum = SumExp(z, Max(z), scratch);
+        int n = z.Length, i;
+        float factor = scale / sum;
+        var vFactor = Vector256.Create(factor);
+        for (i = 0; i <= n - W; i += W)
+        {
+            VectorMath.Store(VectorMath.MultiplyAdd(VectorMath.Load(scratch, i), vFactor, VectorMath.Load(into, i)), into, i);
+        }
+        for (; i < n; i++) into[i] += scratch[i] * factor;
+    }
 }

@@ -254,4 +254,26 @@ public class FloatKernelTests
                         Assert.Equal(start[source] + x[source], accumulated[source]);
                     }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(10)]
+    [InlineData(256)]
+    [InlineData(259)]
+    public void SoftmaxCrossEntropy_float_loss_and_gradient_agree_with_double(int classes)
+    {
+        var rng = new Random(150 + classes);
+        const int Rows = 7;
+        var zf = ToFloat(Random(rng, new[] { Rows, classes }, -8, 8));
+        int[] targets = Enumerable.Range(0, Rows).Select(_ => rng.Next(classes)).ToArray();
+        AssertClose(Ops.SoftmaxCrossEntropy(ToDouble(zf), targets), Ops.SoftmaxCrossEntropy(zf, targets), 1e-6);
+
+        var startf = ToFloat(Random(rng, new[] { Rows, classes }));
+        var into = ToDouble(startf);
+        Adjoint.SoftmaxCrossEntropy(0.75, ToDouble(zf), targets, into);
+        Adjoint.SoftmaxCrossEntropy(0.75f, zf, targets, startf);
+        AssertClose(Flat(into), Widen(startf), 1e-6);
+    }
 }
