@@ -25,15 +25,15 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (typeof(T) == typeof(float) && VectorMath.IsSupported)
         {
-            ReadOnlySpan<float> gf = VectorMath.AsFloat(g), yf = VectorMath.AsFloat(s);
-            Span<float> tf = VectorMath.AsFloat(target);
-            float scaleF = float.CreateTruncating(scale);
-            for (int offset = 0; t > 0 && offset < gf.Length; offset += t * t)
+            if (t == 0) return;
+            unsafe
             {
-                for (int i = 0; i < t; i++)
+                fixed (float* pg = VectorMath.AsFloat(g))
+                fixed (float* py = VectorMath.AsFloat(s))
+                fixed (float* pInto = VectorMath.AsFloat(target))
                 {
-                    int at = offset + i * t;
-                    RowKernels.CausalSoftmaxRowBackward(gf.Slice(at, t), yf.Slice(at, t), i + 1, scaleF, tf.Slice(at, t));
+                    var args = new RowArgs { A = pg, B = py, C = pInto, Length = t, Scalar = float.CreateTruncating(scale) };
+                    ParallelRows.Run(&RowKernels.CausalSoftmaxBackwardRows, &args, g.Length / t);
                 }
             }
             return;

@@ -241,4 +241,40 @@ internal static class RowKernels
         }
         for (; i < n; i++) into[i] += scratch[i] * factor;
     }
+
+    // Row ranges for ParallelRows: each reads and writes only its own rows.
+
+    /// <summary>Causal softmax of rows [start, end) of stacked [T, T] matrices: A scores, B result, Length T, Scalar the scale.</summary>
+    public static unsafe void CausalSoftmaxRows(RowArgs* args, int start, int end)
+    {
+        int t = args->Length;
+        for (int r = start; r < end; r++)
+        {
+            CausalSoftmaxRow(new ReadOnlySpan<float>(args->A + (long)r * t, t), r % t + 1, args->Scalar, new Span<float>(args->B + (long)r * t, t));
+        }
+    }
+
+    /// <summary>Causal softmax backward of rows [start, end): A dY, B y, C into, Length T, Scalar the scale.</summary>
+    public static unsafe void CausalSoftmaxBackwardRows(RowArgs* args, int start, int end)
+    {
+        int t = args->Length;
+        for (int r = start; r < end; r++)
+        {
+            long at = (long)r * t;
+            CausalSoftmaxRowBackward(new ReadOnlySpan<float>(args->A + at, t), new ReadOnlySpan<float>(args->B + at, t), r % t + 1, args->Scalar,
+                new Span<float>(args->C + at, t));
+        }
+    }
+
+    /// <summary>LayerNorm of rows [start, end): A x, B weight, C bias, D y, Length C, Scalar eps.</summary>
+    public static unsafe void LayerNormRows(RowArgs* args, int start, int end)
+    {
+        int c = args->Length;
+        var weight = new ReadOnlySpan<float>(args->B, c);
+        var bias = new ReadOnlySpan<float>(args->C, c);
+        for (int r = start; r < end; r++)
+        {
+            LayerNormRow(new ReadOnlySpan<float>(args->A + (long)r * c, c), weight, bias, args->Scalar, new Span<float>(args->D + (long)r * c, c));
+        }
+    }
 }

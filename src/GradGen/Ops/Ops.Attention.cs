@@ -48,14 +48,14 @@ public static partial class Ops
         ReadOnlySpan<T> s = Dense.Read(scores);
         if (typeof(T) == typeof(float) && VectorMath.IsSupported)
         {
-            ReadOnlySpan<float> sf = VectorMath.AsFloat(s);
-            Span<float> rf = VectorMath.AsFloat(result);
-            float scaleF = float.CreateTruncating(scale);
-            for (int offset = 0; t > 0 && offset < sf.Length; offset += t * t)
+            if (t == 0) return;
+            unsafe
             {
-                for (int i = 0; i < t; i++)
+                fixed (float* ps = VectorMath.AsFloat(s))
+                fixed (float* pr = VectorMath.AsFloat(result))
                 {
-                    RowKernels.CausalSoftmaxRow(sf.Slice(offset + i * t, t), i + 1, scaleF, rf.Slice(offset + i * t, t));
+                    var args = new RowArgs { A = ps, B = pr, Length = t, Scalar = float.CreateTruncating(scale) };
+                    ParallelRows.Run(&RowKernels.CausalSoftmaxRows, &args, s.Length / t);
                 }
             }
             return;

@@ -53,12 +53,17 @@ public static partial class Ops
         ReadOnlySpan<T> source = Dense.Read(x), w = Dense.Read(weight), b = Dense.Read(bias);
         if (typeof(T) == typeof(float) && VectorMath.IsSupported)
         {
-            ReadOnlySpan<float> sf = VectorMath.AsFloat(source), wf = VectorMath.AsFloat(w), bf = VectorMath.AsFloat(b);
-            Span<float> rf = VectorMath.AsFloat(result);
-            float epsF = float.CreateTruncating(eps);
-            for (int offset = 0; c > 0 && offset < sf.Length; offset += c)
+            if (c == 0) return;
+            unsafe
             {
-                RowKernels.LayerNormRow(sf.Slice(offset, c), wf, bf, epsF, rf.Slice(offset, c));
+                fixed (float* px = VectorMath.AsFloat(source))
+                fixed (float* pw = VectorMath.AsFloat(w))
+                fixed (float* pb = VectorMath.AsFloat(b))
+                fixed (float* py = VectorMath.AsFloat(result))
+                {
+                    var args = new RowArgs { A = px, B = pw, C = pb, D = py, Length = c, Scalar = float.CreateTruncating(eps) };
+                    ParallelRows.Run(&RowKernels.LayerNormRows, &args, source.Length / c);
+                }
             }
             return;
         }

@@ -276,4 +276,37 @@ public class FloatKernelTests
         Adjoint.SoftmaxCrossEntropy(0.75f, zf, targets, startf);
         AssertClose(Flat(into), Widen(startf), 1e-6);
     }
+
+    [Fact]
+    public void Row_kernels_on_both_cores_equal_the_same_rows_one_matrix_at_a_time()
+    {
+        // [4, 4, 64, 64] and [300, 128] are above the 32K elements from which rows are split over cores; each matrix or
+        // row alone is below it. Results must be identical, not merely close.
+        var rng = new Random(160);
+        var sf = ToFloat(Random(rng, new[] { 16, 64, 64 }, -4, 4));
+        var gf = ToFloat(Random(rng, new[] { 16, 64, 64 }));
+        var y = Ops.CausalSoftmax(sf, 0.3f);
+        var into = Tensor.Create(new float[16 * 64 * 64], sf.Lengths);
+        Adjoint.CausalSoftmax(gf, y, 0.3f, into);
+        float[] s = Flat(sf), g = Flat(gf), yAll = Flat(y), dAll = Flat(into);
+        for (int b = 0; b < 16; b++)
+        {
+            var one = Tensor.Create(s.Skip(b * 4096).Take(4096).ToArray(), new nint[] { 64, 64 });
+            var yOne = Ops.CausalSoftmax(one, 0.3f);
+            Assert.Equal(yAll.Skip(b * 4096).Take(4096), Flat(yOne));
+            var dOne = Tensor.Create(new float[4096], new nint[] { 64, 64 });
+            Adjoint.CausalSoftmax(Tensor.Create(g.Skip(b * 4096).Take(4096).ToArray(), new nint[] { 64, 64 }), yOne, 0.3f, dOne);
+            Assert.Equal(dAll.Skip(b * 4096).Take(4096), Flat(dOne));
+        }
+
+        var xf = ToFloat(Random(rng, new[] { 300, 128 }, -2, 3));
+        var wf = ToFloat(Random(rng, new[] { 128 }));
+        var bf = ToFloat(Random(rng, new[] { 128 }));
+        float[] x = Flat(xf), ln = Flat(Ops.LayerNorm(xf, wf, bf, 1e-5f));
+        for (int r = 0; r < 300; r += 7)
+        {
+            var row = Tensor.Create(x.Skip(r * 128).Take(128).ToArray(), new nint[] { 1, 128 });
+            Assert.Equal(ln.Skip(r * 128).Take(128), Flat(Ops.LayerNorm(row, wf, bf, 1e-5f)));
+        }
+    }
 }
