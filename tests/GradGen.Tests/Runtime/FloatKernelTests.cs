@@ -309,4 +309,26 @@ public class FloatKernelTests
             Assert.Equal(ln.Skip(r * 128).Take(128), Flat(Ops.LayerNorm(row, wf, bf, 1e-5f)));
         }
     }
+
+    [Theory]
+    [InlineData(new[] { 300, 128 }, new[] { 300, 128 })]   // residual: same shape
+    [InlineData(new[] { 300, 128 }, new[] { 128 })]        // bias over rows
+    [InlineData(new[] { 128 }, new[] { 300, 128 })]        // bias on the left
+    [InlineData(new[] { 2, 150, 128 }, new[] { 150, 128 })] // a repeating block of rows
+    [InlineData(new[] { 4, 64, 513 }, new[] { 513 })]       // rows that are not whole vectors
+    public void Large_float_additions_on_both_cores_are_exact(int[] aShape, int[] bShape)
+    {
+        var rng = new Random(170 + aShape.Length);
+        var af = ToFloat(Random(rng, aShape));
+        var bf = ToFloat(Random(rng, bShape));
+        var y = Ops.Add(af, bf);
+        float[] a = Flat(af), b = Flat(bf), result = Flat(y);
+        int count = Math.Max(a.Length, b.Length);
+        Assert.Equal(count, result.Length);
+        for (int i = 0; i < count; i++)
+        {
+            // The sum of two floats is exact in double; rounding it to float is what a float addition must give.
+            Assert.Equal((float)((double)a[i % a.Length] + b[i % b.Length]), result[i]);
+        }
+    }
 }
