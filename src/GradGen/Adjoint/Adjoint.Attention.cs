@@ -23,6 +23,21 @@ public static partial class Adjoint
         int t = Ops.ValidateCausal(Kernel, dY.Lengths);
         ReadOnlySpan<T> g = Dense.Read(dY), s = Dense.Read(y);
         Span<T> target = Dense.Target(Kernel, into);
+        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        {
+            if (t == 0) return;
+            unsafe
+            {
+                fixed (float* pg = VectorMath.AsFloat(g))
+                fixed (float* py = VectorMath.AsFloat(s))
+                fixed (float* pInto = VectorMath.AsFloat(target))
+                {
+                    var args = new RowArgs { A = pg, B = py, C = pInto, Length = t, Scalar = float.CreateTruncating(scale) };
+                    ParallelRows.Run(&RowKernels.CausalSoftmaxBackwardRows, &args, g.Length / t);
+                }
+            }
+            return;
+        }
         using var scratch = Scratch<T>.Rent(t);
         for (int offset = 0; t > 0 && offset < g.Length; offset += t * t)
         {

@@ -32,6 +32,19 @@ public static partial class Adjoint
         if (rows == 0) return;
         T scale = dL / T.CreateChecked(rows);
         using var probabilities = Scratch<T>.Rent(classes);
+        if (typeof(T) == typeof(float) && VectorMath.IsSupported && classes > 0)
+        {
+            ReadOnlySpan<float> zf = VectorMath.AsFloat(z);
+            Span<float> tf = VectorMath.AsFloat(target), pf = VectorMath.AsFloat(probabilities.Span);
+            float scaleF = float.CreateTruncating(scale);
+            for (int i = 0; i < rows; i++)
+            {
+                Span<float> row = tf.Slice(i * classes, classes);
+                RowKernels.SoftmaxAccumulate(zf.Slice(i * classes, classes), scaleF, pf, row);
+                row[targets[i]] -= scaleF;
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             Span<T> row = target.Slice(i * classes, classes);

@@ -74,6 +74,18 @@ internal static class Broadcasting
     {
         bool aFull = a.Length == destination.Length;
         bool bFull = b.Length == destination.Length;
+        if (typeof(TOp) == typeof(AddOp<T>) && FloatAdd.Applies<T>(destination.Length))
+        {
+            int rowBias = aFull && bFull ? 0
+                : aFull && b.Length > 0 && TensorShape.IsTrailingBlock(shape, bShape) ? b.Length
+                : bFull && a.Length > 0 && TensorShape.IsTrailingBlock(shape, aShape) ? a.Length
+                : -1;
+            if (rowBias >= 0)
+            {
+                FloatAdd.Run(VectorMath.AsFloat(a), VectorMath.AsFloat(b), VectorMath.AsFloat(destination), rowBias);
+                return;
+            }
+        }
         if (aFull && bFull) // both already have the result's layout (they may differ only by leading 1s)
         {
             TOp.Apply(a, b, destination);

@@ -38,6 +38,11 @@ internal static class MatrixKernels
     public static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int m, int n)
     {
         if ((long)m * n > source.Length || (long)m * n > destination.Length) throw new ArgumentException("Transpose: buffers are too small.");
+        if (typeof(T) == typeof(float) && FloatTranspose.IsSupported)
+        {
+            FloatTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(destination), m, n, accumulate: false);
+            return;
+        }
         ref T src = ref MemoryMarshal.GetReference(source);
         ref T dst = ref MemoryMarshal.GetReference(destination);
         for (int i0 = 0; i0 < m; i0 += Tile)
@@ -59,6 +64,11 @@ internal static class MatrixKernels
     public static void TransposeAccumulate<T>(ReadOnlySpan<T> source, Span<T> into, int m, int n) where T : IFloatingPointIeee754<T>
     {
         if ((long)m * n > source.Length || (long)m * n > into.Length) throw new ArgumentException("Transpose: buffers are too small.");
+        if (typeof(T) == typeof(float) && FloatTranspose.IsSupported)
+        {
+            FloatTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(into), m, n, accumulate: true);
+            return;
+        }
         ref T src = ref MemoryMarshal.GetReference(source);
         ref T dst = ref MemoryMarshal.GetReference(into);
         for (int i0 = 0; i0 < m; i0 += Tile)

@@ -178,11 +178,18 @@ internal static unsafe class Sgemm
             else if (inner == 1)
             {
                 // Column-contiguous B (a transposed operand): walk each column down, so reads are sequential.
+                // Whole 8 × 8 blocks (8 inner indices of 8 columns) are transposed in registers; the rest one by one.
+                int blocked = cols == NR ? kc & ~7 : 0;
+                for (int p = 0; p < blocked; p += 8)
+                {
+                    FloatTranspose.Block(ref source[p], (int)col, ref target[p * NR], NR, accumulate: false);
+                    FloatTranspose.Block(ref source[8 * col + p], (int)col, ref target[p * NR + 8], NR, accumulate: false);
+                }
                 if (cols < NR) new Span<float>(target, kc * NR).Clear();
                 for (int j = 0; j < cols; j++)
                 {
                     float* s = source + j * col;
-                    for (int p = 0; p < kc; p++) target[p * NR + j] = s[p];
+                    for (int p = blocked; p < kc; p++) target[p * NR + j] = s[p];
                 }
             }
             else

@@ -37,7 +37,20 @@ internal static class Permutation
         int offset = 0; // source offset of index (with the last coordinate at 0)
         for (int i = 0; i < count; i += last)
         {
-            if (accumulate)
+            if (lastStride == 1)
+            {
+                // The last axis stays last (e.g. attention heads [B, T, NH, hs] ↔ [B, NH, T, hs]): contiguous runs.
+                if (accumulate)
+                {
+                    Span<T> run = other.Slice(offset, last);
+                    TensorPrimitives.Add(run, data.Slice(i, last), run);
+                }
+                else
+                {
+                    data.Slice(offset, last).CopyTo(other.Slice(i, last));
+                }
+            }
+            else if (accumulate)
             {
                 for (int j = 0; j < last; j++) other[offset + j * lastStride] += data[i + j];
             }

@@ -28,26 +28,6 @@ public static partial class Ops
     /// <param name="into">The dense result buffer.</param>
     public static Tensor<T> Gelu<T>(Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T> => UnaryInto(nameof(Gelu), x, into, GeluSpan);
 
-    /// <summary>d = gelu(s), in blocks through a scratch buffer, so <paramref name="d"/> may be <paramref name="s"/>.</summary>
-    private static void GeluSpan<T>(ReadOnlySpan<T> s, Span<T> d) where T : IFloatingPointIeee754<T>
-    {
-        const int Block = 4096;
-        T half = T.CreateChecked(0.5), k = T.CreateChecked(GeluScale), c = T.CreateChecked(GeluCubic);
-        using var scratch = Scratch<T>.Rent(Math.Min(Block, s.Length));
-        for (int start = 0; start < s.Length; start += Block)
-        {
-            int length = Math.Min(Block, s.Length - start);
-            ReadOnlySpan<T> x = s.Slice(start, length);
-            Span<T> u = scratch.Span.Slice(0, length), y = d.Slice(start, length);
-            TensorPrimitives.Multiply(x, x, u);                  // x²
-            TensorPrimitives.Multiply(u, c, u);
-            TensorPrimitives.Add(u, T.One, u);                   // 1 + c x²
-            TensorPrimitives.Multiply(u, x, u);                  // x + c x³
-            TensorPrimitives.Multiply(u, k, u);                  // √(2/π) (x + c x³)
-            TensorPrimitives.Tanh(u, u);
-            TensorPrimitives.Add(u, T.One, u);                   // 1 + tanh(·)
-            TensorPrimitives.Multiply(u, half, u);
-            TensorPrimitives.Multiply(u, x, y);                  // ½ x (1 + tanh(·)); y may be x
-        }
-    }
+    /// <summary>d = gelu(s) in one pass (<see cref="GeluKernel"/>); <paramref name="d"/> may be <paramref name="s"/>.</summary>
+    private static void GeluSpan<T>(ReadOnlySpan<T> s, Span<T> d) where T : IFloatingPointIeee754<T> => GeluKernel.Forward(s, d);
 }

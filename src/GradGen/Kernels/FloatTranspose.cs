@@ -1,0 +1,95 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace GradGen;
+
+/// <summary>
+/// The float transpose of a row-major [M, N] matrix in 8 × 8 blocks held in eight 256-bit registers (AVX: unpack,
+/// shuffle, 128-bit lane permute), writing or accumulating into [N, M]; the edges that do not fill a block go element by
+/// element. About four times the element-by-element tiles of <see cref="MatrixKernels"/>, which it serves when
+/// <see cref="IsSupported"/>.
+/// </summary>
+internal static class FloatTranspose
+{
+    /// <summary>Whether the CPU has AVX.</summary>
+    public static bool IsSupported => Avx.IsSupported;
+
+    /// <summary>destination[N, M] = source[M, N]ᵀ, or += with <paramref name="accumulate"/>.</summary>
+    public static void Run(ReadOnlySpan<float> source, Span<float> destination, int m, int n, bool accumulate)
+    {
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref float dst = ref MemoryMarshal.GetReference(destination);
+        int mBlocks = m & ~7, nBlocks = n & ~7;
+        // Blocks along a destination row one after another: its cache lines are written whole, in order.
+        for (int j = 0; j < nBlocks; j += 8)
+        {
+            for (int i = 0; i < mBlocks; i += 8)
+            {
+                Block(ref Unsafe.Add(ref src, (nint)i * n + j), n, ref Unsafe.Add(ref dst, (nint)j * m + i), m, accumulate);
+            }
+        }
+        for (int j = nBlocks; j < n; j++) Edge(ref src, ref dst, m, n, 0, mBlocks, j, accumulate);
+        for (int i = mBlocks; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                ref float d = ref Unsafe.Add(ref dst, (nint)j * m + i);
+                float v = Unsafe.Add(ref src, (nint)i * n + j);
+                d = accumulate ? d + v : v;
+            }
+        }
+    }
+
+    /// <summary>Column j of source rows [i0, i1) into row j of the destination.</summary>
+    private static void Edge(ref float src, ref float dst, int m, int n, int i0, int i1, int j, bool accumulate)
+    {
+        for (int i = i0; i < i1; i++)
+        {
+            ref float d = ref Unsafe.Add(ref dst, (nint)j * m + i);
+            float v = Unsafe.Add(ref src, (nint)i * n + j);
+            d = accumulate ? d + v : v;
+        }
+    }
+
+    /// <summary>
+    /// dst[c · dstStride + r] = src[r · srcStride + c] for r, c &lt; 8 (or += with <paramref name="accumulate"/>): one 8 × 8
+    /// block through registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Block(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref src, 0), r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride)), r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride)), r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+
+        // Pairs of rows interleaved, then groups of four, then the 128-bit halves exchanged.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Store(Avx.Permute2x128(u0, u4, 0x20), ref dst, 0, accumulate);
+        Store(Avx.Permute2x128(u1, u5, 0x20), ref dst, (nuint)dstStride, accumulate);
+        Store(Avx.Permute2x128(u2, u6, 0x20), ref dst, (nuint)(2 * dstStride), accumulate);
+        Store(Avx.Permute2x128(u3, u7, 0x20), ref dst, (nuint)(3 * dstStride), accumulate);
+        Store(Avx.Permute2x128(u0, u4, 0x31), ref dst, (nuint)(4 * dstStride), accumulate);
+        Store(Avx.Permute2x128(u1, u5, 0x31), ref dst, (nuint)(5 * dstStride), accumulate);
+        Store(Avx.Permute2x128(u2, u6, 0x31), ref dst, (nuint)(6 * dstStride), accumulate);
+        Store(Avx.Permute2x128(u3, u7, 0x31), ref dst, (nuint)(7 * dstStride), accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> v, ref float dst, nuint offset, bool accumulate)
+    {
+        if (accumulate) v += Vector256.LoadUnsafe(ref dst, offset);
+        v.StoreUnsafe(ref dst, offset);
+    }
+}

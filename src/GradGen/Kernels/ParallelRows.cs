@@ -1,0 +1,67 @@
+using System;
+
+namespace GradGen;
+
+/// <summary>The operands of a float row kernel run by <see cref="ParallelRows"/>: pointers, a row length, a scalar.</summary>
+internal unsafe struct RowArgs
+{
+    /// <summary>Operands, as the kernel defines them (null when unused).</summary>
+    public float* A, B, C, D;
+
+    /// <summary>The length of a row (elements between consecutive rows).</summary>
+    public int Length;
+
+    /// <summary>A scalar operand (a scale, an eps).</summary>
+    public float Scalar;
+}
+
+/// <summary>
+/// Runs a float kernel over independent rows on both cores when there are at least <see cref="MinElements"/> elements
+/// (rows · length), in contiguous ranges of rows through <see cref="WorkerPool"/>; on one thread otherwise. The kernel
+/// gets the operands and a range [start, end) of rows; ranges must write disjoint outputs. Allocates nothing.
+/// </summary>
+internal static unsafe class ParallelRows
+{
+    /// <summary>The fewest elements worth a fork/join.</summary>
+    public const int MinElements = 1 << 15;
+
+    [ThreadStatic] private static Job? t_job;
+
+    /// <summary>Runs kernel(args, start, end) over rows [0, rows).</summary>
+    public static void Run(delegate*<RowArgs*, int, int, void> kernel, RowArgs* args, int rows)
+    {
+        long elements = (long)rows * args->Length;
+        int chunks = elements >= MinElements && WorkerPool.Threads > 1 ? Math.Min(rows, 4 * WorkerPool.Threads) : 1;
+        if (chunks <= 1)
+        {
+            kernel(args, 0, rows);
+            return;
+        }
+        var job = t_job ??= new Job();
+        job.Kernel = kernel;
+        job.Args = args;
+        job.Rows = rows;
+        try
+        {
+            WorkerPool.Run(job, chunks);
+        }
+        finally
+        {
+            job.Kernel = null;
+            job.Args = null;
+        }
+    }
+
+    private sealed class Job : IParallelJob
+    {
+        public delegate*<RowArgs*, int, int, void> Kernel;
+        public RowArgs* Args;
+        public int Rows;
+
+        public void Run(int chunk, int chunks)
+        {
+            int start = (int)((long)Rows * chunk / chunks), end = (int)((long)Rows * (chunk + 1) / chunks);
+            if (end > start) Kernel(Args, start, end);
+        }
+    }
+}
