@@ -76,6 +76,10 @@ internal static class RejectionText
 
     public static string ContainerCarried(string local) => "reassigning '" + local + "', an array of tensors, inside a loop";
 
+    /// <summary>GG0003: a <c>?:</c> that chooses a weight object or an array of tensors.</summary>
+    public static string ContainerConditional(SyntaxNode syntax) =>
+        "the conditional expression '" + syntax + "', which chooses a weight object or an array of tensors (choose the tensors instead — `var w = useA ? A.W : B.W;` — or call the method in both branches of an if)";
+
     /// <summary>GG0005: a loop bound that is a differentiated value.</summary>
     public static string DifferentiatedLoopBound(SyntaxNode bound) => "the loop bound '" + bound + "' (a differentiated value; the number of iterations must not depend on what is differentiated)";
 
@@ -118,6 +122,11 @@ internal static class RejectionText
 
     public static string CallAcrossAssemblies(string callee) =>
         "a call to '" + callee + "', a [Differentiable] method of another assembly that has no backward this method can use there (its own project rejected it, or its generated members are not accessible from here; fix it there, or pass its result in as a [NoGradient] parameter)";
+
+    /// <summary>GG0003: a call dispatched at run time, which an override may answer with another body.</summary>
+    public static string VirtualCall(string callee, string type) =>
+        "a call to '" + callee + "', which is virtual: an override in a type derived from '" + type + "' may replace the body GradGen differentiates (make '" + callee
+        + "' non-virtual or sealed, seal the type, or move the shared math into a non-virtual [Differentiable] method that the overrides call)";
 
     public static string UnchainableCall(string callee, bool generic) =>
         "a call to '" + callee + "' " + (generic ? "(a generic method)" : "on another instance (only static methods, methods of this instance, and methods of weight types — classes or records holding tensors — can be chained)");

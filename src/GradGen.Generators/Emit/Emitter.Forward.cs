@@ -137,9 +137,10 @@ internal sealed partial class Emitter
         var w = _writer;
         var otherwise = Differentiator.ElseOf(branch, _instructions);
         var regions = new[] { branch, otherwise };
-        // The outermost branch below the recording region declares what all the branches nested in it record.
+        // The outermost branch below the recording region declares what all the branches nested in it record — in the
+        // same recording region: a loop nested in the branch records (and declares) its own iterations' values.
         var outermost = branch.Region == TapeRegion(branch.Id);
-        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && regions.Any(r => Differentiator.IsWithin(_instructions[id], r.Id, _instructions))))
+        foreach (var id in _plan.Forward.Where(id => outermost && Hoisted(id) && TapeRegion(id) == TapeRegion(branch.Id) && regions.Any(r => Differentiator.IsWithin(_instructions[id], r.Id, _instructions))))
         {
             if (_plan.Saved.Contains(id)) w.Line(_instructions[id].Type.TypeName + " " + Name(id) + " = default!;");
             if (_plan.SavedTapes.Contains(id)) w.Line(SavedTapeType(id) + " " + _names.Tapes[id] + " = default!;");

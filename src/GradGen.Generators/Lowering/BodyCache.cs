@@ -36,12 +36,14 @@ internal static class BodyCache
 
     private static readonly Dictionary<string, Entry[]> Entries = new(StringComparer.Ordinal);
 
-    /// <summary>What identifies one method's body in one compilation; null for what is never cached (lambdas, local functions, partial or duplicate declarations).</summary>
+    /// <summary>What identifies one method's body in one compilation; null for what is never cached (lambdas, local functions, partial declarations, duplicate members).</summary>
     public static Key? KeyOf(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         if (method.MethodKind != MethodKind.Ordinary || method.DeclaringSyntaxReferences.Length != 1) return null;
         if (method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not MethodDeclarationSyntax syntax) return null;
         if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree) || method.GetDocumentationCommentId() is not { } id) return null;
+        // A duplicate member (CS0111) is another symbol with the same ID — and perhaps the same text: not one body.
+        if (method.ContainingType?.GetMembers(method.Name).Count(m => m is IMethodSymbol && m.GetDocumentationCommentId() == id) > 1) return null;
         return new Key(compilation.AssemblyName + "|" + id, syntax, syntax.ToFullString(), compilation, cancellationToken);
     }
 

@@ -16,6 +16,13 @@ internal sealed partial class Lowerer
 {
     private int LowerConditionalExpression(IConditionalOperation conditional, int depth)
     {
+        if (Symbols.Classify(conditional.Type).Kind == ValueKind.Container)
+        {
+            // Which weight object (or array of tensors) the gradient belongs to would depend on the branch taken: the
+            // backward would need a gradient object chosen the same way, which the plan has no value for.
+            Reject(RejectionKind.UnsupportedConstruct, conditional.Syntax, RejectionText.ContainerConditional(conditional.Syntax));
+            return -1;
+        }
         var condition = Condition(conditional.Condition, depth);
         if (condition < 0 || conditional.WhenFalse is null) return -1;
         var results = Branch(condition, conditional.Syntax,

@@ -13,22 +13,30 @@ namespace GradGen.Generators.Lowering;
 /// </summary>
 internal sealed partial class Lowerer
 {
-    /// <summary>The method registered (with <c>[DerivativeOf]</c>) as the derivative of <paramref name="function"/>, or null.</summary>
-    internal static IMethodSymbol? RegisteredDerivative(IMethodSymbol function) =>
-        function.ContainingType?.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => m.GetAttributes().Any(a =>
-            a.AttributeClass?.ToDisplayString() == Symbols.DerivativeOfAttribute && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == function.Name));
+    /// <summary>
+    /// The method registered (with <c>[DerivativeOf]</c>) as the derivative of <paramref name="function"/>, or null. The
+    /// attribute names a method group, so with overloads each registration is matched by its signature: the one that fits
+    /// this overload, else the first (whose mismatch is then reported).
+    /// </summary>
+    internal static IMethodSymbol? RegisteredDerivative(IMethodSymbol function)
+    {
+        var registered = function.ContainingType?.GetMembers().OfType<IMethodSymbol>().Where(m => m.GetAttributes().Any(a =>
+            a.AttributeClass?.ToDisplayString() == Symbols.DerivativeOfAttribute && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == function.Name)).ToList();
+        if (registered is null || registered.Count == 0) return null;
+        return registered.FirstOrDefault(pullback => DerivativeMismatch(function, pullback) is null) ?? registered[0];
+    }
 
     private int CustomCall(IInvocationOperation invocation, IMethodSymbol function, IMethodSymbol pullback, int depth)
     {
         if (DerivativeMismatch(function, pullback) is { } problem)
         {
-            _rejections.Add(new Rejection(RejectionKind.CustomDerivativeMismatch, invocation.Syntax.GetLocation(),
+            Reject(new Rejection(RejectionKind.CustomDerivativeMismatch, invocation.Syntax.GetLocation(),
                 new[] { function.Name, problem, ExpectedPullback(function, pullback.Name) }, pullback.Locations.FirstOrDefault()));
             return -1;
         }
         if (!_compilation.IsSymbolAccessibleWithin(pullback, _method.ContainingType))
         {
-            _rejections.Add(new Rejection(RejectionKind.CustomDerivativeMismatch, invocation.Syntax.GetLocation(),
+            Reject(new Rejection(RejectionKind.CustomDerivativeMismatch, invocation.Syntax.GetLocation(),
                 new[] { function.Name, "'" + pullback.Name + "' is not accessible here", ExpectedPullback(function, pullback.Name) }, pullback.Locations.FirstOrDefault()));
             return -1;
         }

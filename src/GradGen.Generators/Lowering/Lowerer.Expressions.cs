@@ -5,6 +5,7 @@ using GradGen.Generators.Diagnostics;
 using GradGen.Generators.Helpers;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradGen.Generators.Lowering;
@@ -218,6 +219,37 @@ internal sealed partial class Lowerer
         return null;
     }
 
+    /// <summary>
+    /// True when the call is dispatched at run time and may reach another body than the one GradGen differentiates: a
+    /// virtual, abstract or (unsealed) override method called through a receiver whose type can be derived from. The
+    /// generated forward calls the callee's generated members, which are not virtual, so an override's body would never be
+    /// differentiated (the value and the gradient of another function). <c>base.F(x)</c> is not dispatched.
+    /// </summary>
+    private static bool MayDispatchToOverride(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (!invocation.IsVirtual || method.IsStatic) return false;
+        if (!(method.IsVirtual || method.IsAbstract || method.IsOverride) || method.IsSealed) return false;
+        var receiver = invocation.Instance?.Type ?? method.ContainingType;
+        if (receiver is null || receiver.IsValueType) return false;
+        if (!receiver.IsSealed) return true;
+        // A sealed receiver type: the body reached is the last override on its way to the method's type.
+        for (var type = receiver as INamedTypeSymbol; type is not null && !SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, method.ContainingType.OriginalDefinition); type = type.BaseType)
+        {
+            if (type.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m => m.IsOverride && Overrides(m, method))) return true;
+        }
+        return false;
+    }
+
+    private static bool Overrides(IMethodSymbol method, IMethodSymbol overridden)
+    {
+        for (var m = method.OverriddenMethod; m is not null; m = m.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, overridden.OriginalDefinition)) return true;
+        }
+        return false;
+    }
+
     /// <summary>The arguments of a call that chains to a backward (by value, no params array), lowered; null after a rejection.</summary>
     private int[]? CallArguments(IInvocationOperation invocation, int depth)
     {
@@ -255,6 +287,12 @@ internal sealed partial class Lowerer
             return -1;
         }
 
+        if (MayDispatchToOverride(invocation))
+        {
+            Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.VirtualCall(callee.Name, invocation.TargetMethod.ContainingType.Name));
+            return -1;
+        }
+
         if (HiddenTapeType(callee) is { } hidden)
         {
             Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.TapeNotAccessible(callee.Name, hidden.Name));
@@ -266,15 +304,18 @@ internal sealed partial class Lowerer
         var instance = self ? Expression(invocation.Instance!, depth + 1) : -1;
         if (self && instance < 0) return -1;
         // Whether the callee's own backward exists (it is accepted, and no recursion) is decided on the call graph in Lower.
-        if (!external) _calls.Add((callee, syntax.GetLocation()));
-        var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : "this";
+        if (!external && !_calls.Any(c => c.Location == syntax.GetLocation())) _calls.Add((callee, syntax.GetLocation()));
+        // `base.F(x)` calls the base type's F, not this type's override: so do its generated members (CallTarget.Base).
+        var isBase = invocation.Instance is IInstanceReferenceOperation && invocation.Instance.Syntax is BaseExpressionSyntax;
+        var receiver = callee.IsStatic ? callee.ContainingType.ToDisplayString(Symbols.Qualified) : isBase ? "base" : "this";
         var differentiable = callee.Parameters.Select(IsDifferentiable);
         var target = new CallTarget(
             receiver,
             callee.Name,
             (self ? differentiable.Prepend(true) : differentiable).ToEquatableArray(),
             callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix,
-            Self: self);
+            Self: self,
+            Base: isBase);
         return Append(OpKind.Call, syntax, invocation.Type, self ? operands.Prepend(instance).ToArray() : operands, target);
     }
 }

@@ -43,7 +43,7 @@ internal sealed partial class Lowerer
             return _memberReads.TryGetValue((owner, member.Name, _region), out var constant) ? constant
                 : _memberReads[(owner, member.Name, _region)] = Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) });
         }
-        if ((type.Kind == ValueKind.Scalar ? NotWritable(member) : MutableOrComputed(member)) is { } problem)
+        if ((type.Kind == ValueKind.Scalar ? NotWritable(member, instance.Type) : MutableOrComputed(member, instance.Type)) is { } problem)
         {
             Reject(RejectionKind.UnsupportedConstruct, operation.Syntax, type.Kind == ValueKind.Scalar
                 ? RejectionText.ScalarWeightMember(member.Name, member.ContainingType.Name, problem)
@@ -64,7 +64,7 @@ internal sealed partial class Lowerer
     /// object's member and an optimizer assigns the model's, so it must be a field that is not readonly, or an auto-property
     /// with a setter, that this method's type may write. (<c>GradGen.Parameters</c> treats exactly such members as leaves.)
     /// </summary>
-    private string? NotWritable(ISymbol member)
+    private string? NotWritable(ISymbol member, ITypeSymbol? receiver)
     {
         var within = _method.ContainingType;
         switch (member)
@@ -75,7 +75,7 @@ internal sealed partial class Lowerer
             case IPropertySymbol property:
                 if (property.SetMethod is null) return "a property without a setter";
                 if (property.SetMethod.IsInitOnly) return "an init-only property (a positional record parameter is one)";
-                if (IsComputed(property)) return "a computed property";
+                if (ComputedSomewhere(property, receiver) is { } computed) return computed;
                 return _compilation.IsSymbolAccessibleWithin(property.SetMethod, within) ? null : "a property whose setter '" + within.Name + "' cannot use";
             default:
                 return "not a field or property";
@@ -86,7 +86,7 @@ internal sealed partial class Lowerer
     /// Why reading a member of a weight object would be unsound, or null: a member the forward pass reads must be
     /// readonly (a readonly field, or a get/init auto-property), so the gradient object can mirror it.
     /// </summary>
-    private static string? MutableOrComputed(ISymbol member)
+    private static string? MutableOrComputed(ISymbol member, ITypeSymbol? receiver)
     {
         switch (member)
         {
@@ -94,14 +94,49 @@ internal sealed partial class Lowerer
                 return field.IsReadOnly ? null : "a mutable field (make it readonly)";
             case IPropertySymbol property:
                 if (property.SetMethod is { IsInitOnly: false }) return "a property with a setter (use { get; } or { get; init; })";
-                return IsComputed(property) ? "a computed property (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)" : null;
+                return ComputedSomewhere(property, receiver) is { } computed ? computed + " (store the tensor in a { get; } auto-property, or compute it in the [Differentiable] method)" : null;
             default:
                 return "not a field or property";
         }
+    }
+
+    /// <summary>
+    /// Why a property read may not return a stored value, or null. A read is a stored weight only if <em>every</em> body it
+    /// can reach at run time is an auto-property: not an abstract or virtual property (an override, perhaps in another
+    /// assembly, may compute it) unless the receiver's type is sealed and no override lies between it and the property,
+    /// and not a partial property (its implementing part, which C# requires to have bodies, computes it).
+    /// </summary>
+    private static string? ComputedSomewhere(IPropertySymbol property, ITypeSymbol? receiver)
+    {
+        if (IsComputed(property)) return "a computed property";
+        if (IsPartial(property)) return "a partial property (its implementing part computes it)";
+        if (!(property.IsAbstract || property.IsVirtual || property.IsOverride) || property.IsSealed) return null;
+        if (receiver is null || receiver.IsValueType || !receiver.IsSealed) return property.IsAbstract
+            ? "an abstract property (an implementation in a derived type may compute it)"
+            : "a virtual property (an override in a derived type may compute it; seal it or the type)";
+        // A sealed receiver: the body reached is the last override between its type and the property's.
+        for (var type = receiver as INamedTypeSymbol; type is not null && !SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, property.ContainingType.OriginalDefinition); type = type.BaseType)
+        {
+            foreach (var candidate in type.GetMembers(property.Name).OfType<IPropertySymbol>())
+            {
+                for (var overridden = candidate.OverriddenProperty; overridden is not null; overridden = overridden.OverriddenProperty)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, property.OriginalDefinition)) return ComputedSomewhere(candidate, receiver);
+                }
+            }
+        }
+        return property.IsAbstract ? "an abstract property" : null;
     }
 
     /// <summary>True for a property declared with accessor bodies (positional record parameters are auto-properties).</summary>
     private static bool IsComputed(IPropertySymbol property) => property.DeclaringSyntaxReferences.Any(reference =>
         reference.GetSyntax() is PropertyDeclarationSyntax declaration
         && (declaration.ExpressionBody is not null || declaration.AccessorList is null || declaration.AccessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)));
+
+    /// <summary>
+    /// True for a C# 13 partial property: its symbol is the defining part (<c>{ get; }</c>, an auto-property look-alike), and
+    /// Roslyn 4.8 has no API for the implementing part, which must have accessor bodies.
+    /// </summary>
+    private static bool IsPartial(IPropertySymbol property) => property.DeclaringSyntaxReferences.Any(reference =>
+        reference.GetSyntax() is PropertyDeclarationSyntax declaration && declaration.Modifiers.Any(m => m.ValueText == "partial"));
 }

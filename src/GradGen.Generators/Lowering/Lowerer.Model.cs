@@ -123,7 +123,21 @@ internal sealed partial class Lowerer
         }
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
         return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Modifiers(), _method.IsStatic,
-            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result, SelfType(_method));
+            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result, SelfType(_method), HidesInherited());
+    }
+
+    /// <summary>True when a base type has members this method's generated ones hide: generated for a [Differentiable] method of the same name, or already there.</summary>
+    private bool HidesInherited()
+    {
+        for (var type = _method.ContainingType.BaseType; type is not null; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member.Name == _method.Name && member is IMethodSymbol && Symbols.HasAttribute(member, Symbols.DifferentiableAttribute)) return true;
+                if (member.Name.StartsWith(_method.Name, StringComparison.Ordinal) && Naming.GeneratedSuffixes.Any(suffix => member.Name == _method.Name + suffix)) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ internal sealed partial class Lowerer
         }
         switch (operation)
         {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr, OperatorMethod: null } logical when IsPassive(logical.LeftOperand) && IsPassive(logical.RightOperand) && !IsLeaf(logical.RightOperand):
+                id = ShortCircuit(logical, type, depth);
+                return true;
             case IBinaryOperation { OperatorMethod: null, Syntax: BinaryExpressionSyntax syntax } binary when IsPassive(binary.LeftOperand) && IsPassive(binary.RightOperand):
                 id = PassiveOf(binary.Syntax, type, Checked(binary.IsChecked, "{0} " + syntax.OperatorToken.Text + " {1}"), Expression(binary.LeftOperand, depth + 1), Expression(binary.RightOperand, depth + 1));
                 return true;
@@ -78,6 +81,30 @@ internal sealed partial class Lowerer
                 return false;
         }
     }
+
+    /// <summary>
+    /// <c>a &amp;&amp; b</c> as <c>a ? b : false</c>, <c>a || b</c> as <c>a ? true : b</c>: C# evaluates the right operand only
+    /// when the left does not decide, and it may throw otherwise (<c>ids.Length &gt; 0 &amp;&amp; ids[0] &gt; 2</c>), so it is
+    /// lowered inside a branch region rather than as a statement of its own before the operator.
+    /// </summary>
+    private int ShortCircuit(IBinaryOperation logical, IrType type, int depth)
+    {
+        var left = Expression(logical.LeftOperand, depth + 1);
+        if (left < 0) return -1;
+        var isAnd = logical.OperatorKind == BinaryOperatorKind.ConditionalAnd;
+        int Decided() => Add(new Builder { Op = OpKind.Constant, Type = type, Constant = isAnd ? "false" : "true", Name = isAnd ? "false" : "true" });
+        int Right() => Expression(logical.RightOperand, depth + 1);
+        var results = Branch(left, logical.Syntax,
+            () => new[] { isAnd ? Right() : Decided() },
+            () => new[] { isAnd ? Decided() : Right() },
+            new[] { type });
+        return results?[0] ?? -1;
+    }
+
+    /// <summary>An operand that reads a value and cannot throw: a literal, constant, parameter or local.</summary>
+    private static bool IsLeaf(IOperation operation) => operation.ConstantValue.HasValue
+        || operation is IParameterReferenceOperation or ILocalReferenceOperation
+        || operation is IParenthesizedOperation { Operand: var inner } && IsLeaf(inner);
 
     private static string Checked(bool isChecked, string template) => isChecked ? "checked(" + template + ")" : template;
 

@@ -39,7 +39,7 @@ internal sealed partial class Lowerer
         {
             foreach (var member in type.GetMembers(_method.Name + suffix))
             {
-                if (!IsGeneratedByUs(member)) _rejections.Add(new Rejection(RejectionKind.NameClash, location, new[] { _method.Name + suffix }, member.Locations.FirstOrDefault()));
+                if (!IsGeneratedByUs(member)) Reject(new Rejection(RejectionKind.NameClash, location, new[] { _method.Name + suffix }, member.Locations.FirstOrDefault()));
             }
         }
         foreach (var member in type.GetMembers(_method.Name))

@@ -70,8 +70,17 @@ internal sealed partial class Lowerer
 
     private static readonly ConditionalWeakTable<Compilation, CallGraph> Graphs = new();
 
-    internal void Reject(RejectionKind kind, Location location, params string[] args) =>
-        _rejections.Add(new Rejection(kind, location, args));
+    /// <summary>
+    /// Records a rejection, once: Lower may walk the same syntax more than once (the rest of a method after an early return
+    /// is lowered on each path that reaches it), and one mistake is one diagnostic.
+    /// </summary>
+    internal void Reject(RejectionKind kind, Location location, params string[] args) => Reject(new Rejection(kind, location, args));
+
+    private void Reject(Rejection rejection)
+    {
+        if (_rejections.Any(r => r.Kind == rejection.Kind && r.Location == rejection.Location && r.Args.SequenceEqual(rejection.Args) && r.AdditionalLocation == rejection.AdditionalLocation)) return;
+        _rejections.Add(rejection);
+    }
 
     private void Reject(RejectionKind kind, SyntaxNode syntax, params string[] args) => Reject(kind, syntax.GetLocation(), args);
 

@@ -158,11 +158,15 @@ internal sealed record Instruction(
 /// is the instance it runs on — the caller's <c>this</c>, or any weight object (<c>layer.Apply(h)</c>) — the receiver of
 /// its forward and pullback rather than an argument, and the callee's pullback takes ∂L/∂instance first.
 /// </param>
+/// <param name="Base">
+/// The call is <c>base.F(…)</c>: it reaches the base type's body, not an override, so the base type's generated members
+/// are called through <c>base</c> (for a <paramref name="Self"/> call too, whose instance is then the caller's <c>this</c>).
+/// </param>
 /// <param name="CustomPullback">
 /// For a function with a registered derivative (<c>[DerivativeOf]</c>): the user's pullback, called with the arguments, the
 /// result, the upstream gradient and the gradient buffers; the function itself runs as written (no tape of its own).
 /// </param>
-internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType, string? CustomPullback = null, bool Self = false)
+internal sealed record CallTarget(string Receiver, string Name, EquatableArray<bool> DifferentiableParameters, string TapeType, string? CustomPullback = null, bool Self = false, bool Base = false)
 {
     /// <summary>The operands that are arguments of the forward call (all but a leading <c>this</c>).</summary>
     public int FirstArgument => Self ? 1 : 0;
@@ -187,6 +191,10 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// differentiated with respect to the instance as a whole, like a weight-object parameter (<see cref="OpKind.This"/>);
 /// null otherwise.
 /// </param>
+/// <param name="HidesInherited">
+/// A base type has (or will have) generated members of the same name — an override of a <c>[Differentiable]</c> method
+/// gets its own tape and backward, which hide the base's by design: the file says so (CS0108 off) instead of warning.
+/// </param>
 internal sealed record MethodModel(
     string Key,
     string? Namespace,
@@ -198,7 +206,8 @@ internal sealed record MethodModel(
     IrType ReturnType,
     EquatableArray<Instruction> Instructions,
     int Result,
-    IrType? Self = null)
+    IrType? Self = null,
+    bool HidesInherited = false)
 {
     /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
     public string HintName
