@@ -45,3 +45,27 @@ public sealed class DerivativeOfAttribute : Attribute
     /// <summary>The name of the function this is the derivative of: a static method of the same type.</summary>
     public string Function { get; }
 }
+
+/// <summary>
+/// Declares the shape of a tensor parameter or of a tensor member of a weight object, so that the analyzer checks, while
+/// you type, that the shapes of a <see cref="DifferentiableAttribute"/> method can agree (matrix products, broadcasting,
+/// reshapes, slices, LayerNorm's weight) — the first rule of gradients, a gradient has the shape of its variable, checked
+/// before the program runs.
+/// </summary>
+/// <remarks>
+/// <para>The text lists the dimensions, comma-separated: a literal length (<c>784</c>), a symbol (<c>B</c>, <c>C</c>), a
+/// literal times a symbol (<c>4*C</c>), or <c>?</c> for a length that varies. <c>[Shape("B, 784")] Tensor&lt;float&gt; x</c>.</para>
+/// <para>A symbol stands for one length throughout the method; an <c>int</c> parameter of the same name is that length
+/// (<c>Ops.Reshape(x, B, T, C)</c>). The symbols of a weight type's members are shared by its members (<c>C</c> in a
+/// <c>Block</c>), and by the instance methods of that type. Only certain contradictions are reported (GG0012): two
+/// different symbols may be equal, and a bare symbol may be 1.</para>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property)]
+public sealed class ShapeAttribute : Attribute
+{
+    /// <summary>Declares the shape, e.g. <c>"B, T, C"</c> or <c>"C, 4*C"</c>.</summary>
+    public ShapeAttribute(string dimensions) => Dimensions = dimensions;
+
+    /// <summary>The dimensions as written.</summary>
+    public string Dimensions { get; }
+}

@@ -54,6 +54,10 @@ public static class DiagnosticDescriptors
         "Registered derivative does not match its function",
         "[Differentiable] method '{0}' cannot use the derivative registered for '{1}': {2}; expected '{3}'");
 
+    public static readonly DiagnosticDescriptor ShapeMismatch = Error("GG0012",
+        "Shapes that cannot agree",
+        "[Differentiable] method '{0}' has shapes that cannot agree: {1}");
+
     public static readonly DiagnosticDescriptor UnusedParameter = new("GG0010",
         "Parameter does not influence the result",
         "Parameter '{1}' of [Differentiable] method '{0}' does not influence the result, so its gradient is always zero; mark it [NoGradient] or use it",
@@ -71,6 +75,7 @@ public static class DiagnosticDescriptors
         RejectionKind.Recursion => Recursion,
         RejectionKind.CalleeNotDifferentiable => CalleeNotDifferentiable,
         RejectionKind.CustomDerivativeMismatch => CustomDerivativeMismatch,
+        RejectionKind.ShapeMismatch => ShapeMismatch,
         _ => UnsupportedConstruct,
     };
 }

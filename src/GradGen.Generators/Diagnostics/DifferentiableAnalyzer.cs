@@ -28,7 +28,7 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TypeNotPartial, DiagnosticDescriptors.NameClash, DiagnosticDescriptors.UnsupportedConstruct,
         DiagnosticDescriptors.NotDifferentiableCall, DiagnosticDescriptors.NonDifferentiableOperation, DiagnosticDescriptors.Mutation,
         DiagnosticDescriptors.UnsupportedSignature, DiagnosticDescriptors.Recursion, DiagnosticDescriptors.CalleeNotDifferentiable,
-        DiagnosticDescriptors.CustomDerivativeMismatch, DiagnosticDescriptors.UnusedParameter);
+        DiagnosticDescriptors.CustomDerivativeMismatch, DiagnosticDescriptors.ShapeMismatch, DiagnosticDescriptors.UnusedParameter);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)

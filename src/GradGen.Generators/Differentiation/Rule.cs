@@ -99,6 +99,18 @@ internal sealed record Rule
     /// <summary>What the fused <see cref="Kernel"/> reads besides the upstream gradient.</summary>
     public Reads KernelReads { get; init; }
 
+    /// <summary>
+    /// How the result's shape follows from the operands' (<see cref="ShapeInference"/>). Unless a row says otherwise: the
+    /// numpy broadcast of two tensors, else the shape of the first tensor operand (element-wise ops, a tensor and a scalar).
+    /// </summary>
+    public ShapeRule Shape
+    {
+        get => _shape ?? (Signature == "tt" ? ShapeRule.Broadcast : Signature.IndexOf('t') >= 0 ? ShapeRule.SameAsFirstTensor : ShapeRule.Scalar);
+        init => _shape = value;
+    }
+
+    private readonly ShapeRule? _shape;
+
     /// <summary>The forward template, derived from the fields: <c>{Ops}.MatMul({a}, {b})</c>, <c>{M}.Exp({a})</c> or the expression.</summary>
     public string Forward =>
         OpsMethod is not null ? "{Ops}." + OpsMethod + "(" + Arguments + ")"
@@ -106,4 +118,68 @@ internal sealed record Rule
         : Expression!;
 
     private string Arguments => string.Join(", ", Operand.Placeholders, 0, Signature.Length);
+}
+
+/// <summary>The shape rule of an op (<see cref="Rule.Shape"/>): how its result's shape follows from its operands'.</summary>
+internal enum ShapeRule
+{
+    /// <summary>Not inferred (the result's shape depends on run-time values).</summary>
+    Unknown,
+
+    /// <summary>A scalar result (a full reduction, a loss).</summary>
+    Scalar,
+
+    /// <summary>The shape of the first tensor operand.</summary>
+    SameAsFirstTensor,
+
+    /// <summary>numpy broadcasting of two tensors; for an operator, also System.Numerics.Tensors' own result shape.</summary>
+    Broadcast,
+
+    /// <summary>[.., M, K]·[.., K, N] → [.., M, N], the batch axes broadcast.</summary>
+    MatMul,
+
+    /// <summary>[M, N] → [N, M].</summary>
+    Transpose,
+
+    /// <summary>A reduction along a literal axis, kept as 1 or removed.</summary>
+    ReduceAxis,
+
+    /// <summary>The input's shape; weight and bias [C] with C the last axis.</summary>
+    LayerNorm,
+
+    /// <summary>The requested shape; the element counts agree.</summary>
+    Reshape,
+
+    /// <summary>The input with one axis cut to the slice's length, inside the axis.</summary>
+    Slice,
+
+    /// <summary>Two axes swapped.</summary>
+    TransposeAxes,
+
+    /// <summary>The axes permuted.</summary>
+    Permute,
+
+    /// <summary>A table [V, C] gathered by ids shaped as given: [..idsShape, C] ([ids.Length, C] without a shape).</summary>
+    Embedding,
+}
+
+/// <summary>The shape rules in words, for the rule table's page.</summary>
+internal static class ShapeRules
+{
+    public static string Describe(ShapeRule rule) => rule switch
+    {
+        ShapeRule.Scalar => "scalar",
+        ShapeRule.SameAsFirstTensor => "like the tensor operand",
+        ShapeRule.Broadcast => "broadcast(a, b); an operator: also System.Numerics.Tensors' own shape",
+        ShapeRule.MatMul => "[.., M, K]·[.., K, N] → [.., M, N]",
+        ShapeRule.Transpose => "[M, N] → [N, M]",
+        ShapeRule.ReduceAxis => "a without axis b (length 1 with keep-dims c)",
+        ShapeRule.LayerNorm => "like a; b and c [C], C a's last axis",
+        ShapeRule.Reshape => "b, with a's element count",
+        ShapeRule.Slice => "a with axis b cut to d, c + d inside it",
+        ShapeRule.TransposeAxes => "a with axes b and c swapped",
+        ShapeRule.Permute => "a's axes in the order b",
+        ShapeRule.Embedding => "[..ids shape, C] for a table [V, C]",
+        _ => "not inferred",
+    };
 }

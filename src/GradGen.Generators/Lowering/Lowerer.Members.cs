@@ -53,9 +53,12 @@ internal sealed partial class Lowerer
         // A member read once per region: a weight object's members do not change while the forward pass runs.
         if (_memberReads.TryGetValue((owner, member.Name, _region), out var known)) return known;
         // A tensor, array, nested weight object or float/double scalar (a learned leaf) is differentiable; int, bool, … are passive.
-        return _memberReads[(owner, member.Name, _region)] = type.Kind == ValueKind.Passive
+        var read = type.Kind == ValueKind.Passive
             ? Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) })
             : Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
+        // A weight type's shape symbols are its own, shared with this method only when it is an instance method of that type.
+        DeclareShape(read, member, SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType) ? "" : member.ContainingType.Name + ".");
+        return _memberReads[(owner, member.Name, _region)] = read;
     }
 
     /// <summary>

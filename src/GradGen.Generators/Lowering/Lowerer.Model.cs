@@ -59,7 +59,9 @@ internal sealed partial class Lowerer
                 return -1;
             }
         }
-        return Add(new Builder { Op = op, Operands = operands, Type = type, Callee = callee });
+        var id = Add(new Builder { Op = op, Operands = operands, Type = type, Callee = callee });
+        _syntaxOf[id] = syntax;
+        return id;
     }
 
     /// <summary>Adds an instruction to the region being lowered.</summary>

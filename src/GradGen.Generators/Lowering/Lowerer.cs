@@ -150,6 +150,7 @@ internal sealed partial class Lowerer
                 Name = EscapeIdentifier(parameter.Name),
                 ParameterIndex = parameter.Ordinal,
             });
+            DeclareShape(_parameters[parameter.Ordinal], parameter, "");
         }
 
         if (SelfType(_method) is { } self)
@@ -181,5 +182,6 @@ internal sealed partial class Lowerer
         }
         LowerBody(block, location);
         if (_rejections.Count == 0) CheckDroppedGradients();
+        if (_rejections.Count == 0) CheckShapes();
     }
 }

@@ -16,6 +16,9 @@ internal enum RejectionKind
     CalleeNotDifferentiable,
     CustomDerivativeMismatch,
 
+    /// <summary>Shapes that certainly cannot agree (GG0012).</summary>
+    ShapeMismatch,
+
     /// <summary>The method does not compile: the compiler's own errors explain it, so the analyzer adds nothing.</summary>
     DoesNotCompile,
 }

@@ -10,6 +10,7 @@ internal static class Symbols
     public const string DifferentiableAttribute = "GradGen.DifferentiableAttribute";
     public const string NoGradientAttribute = "GradGen.NoGradientAttribute";
     public const string DerivativeOfAttribute = "GradGen.DerivativeOfAttribute";
+    public const string ShapeAttribute = "GradGen.ShapeAttribute";
 
     public static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);

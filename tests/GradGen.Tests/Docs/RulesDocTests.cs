@@ -32,14 +32,15 @@ public class RulesDocTests
     public static string Table()
     {
         var builder = new StringBuilder();
-        builder.Append("| op | operands | forward | rule | emitted backward code |\n|---|---|---|---|---|\n");
+        builder.Append("| op | operands | forward | rule | emitted backward code | result shape |\n|---|---|---|---|---|---|\n");
         foreach (var rule in Rules.All)
         {
             var adjoints = rule.Adjoints.Where(a => a is not null).ToList();
             builder.Append("| ").Append(rule.Op).Append(" | ").Append(Kinds(rule.Signature)).Append(" | ").Append(Code(rule.Forward))
                 .Append(" | ").Append(Math(rule.Math)).Append(adjoints.Count > 0 ? " ⇒ " + string.Join(", ", adjoints.Select(a => Math(a!.Math))) : " (no gradient)")
                 .Append(rule.Note is null ? "" : " (" + rule.Note + ")")
-                .Append(" | ").Append(string.Join("<br>", adjoints.Select(a => Code(a!.Code)))).Append(" |\n");
+                .Append(" | ").Append(string.Join("<br>", adjoints.Select(a => Code(a!.Code))))
+                .Append(" | ").Append(ShapeRules.Describe(rule.Shape)).Append(" |\n");
         }
         return builder.ToString();
     }

@@ -1,0 +1,46 @@
+using System.Collections.Generic;
+using System.Linq;
+using GradGen.Generators.Differentiation;
+using GradGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace GradGen.Generators.Lowering;
+
+/// <summary>
+/// Lower, the shapes: what the user declared with <c>[Shape]</c> (on tensor parameters and weight members), and, once the
+/// body is lowered, the contradictions <see cref="ShapeInference"/> finds, reported at the expression that holds them (GG0012).
+/// </summary>
+internal sealed partial class Lowerer
+{
+    /// <summary>The syntax each op instruction came from: where a shape contradiction is shown.</summary>
+    private readonly Dictionary<int, SyntaxNode> _syntaxOf = new();
+
+    /// <summary>The shapes declared for parameters and member reads, by instruction.</summary>
+    private readonly Dictionary<int, Dim[]> _declaredShapes = new();
+
+    /// <summary>Records the <c>[Shape]</c> of a tensor parameter or member (symbols prefixed by <paramref name="scope"/>); a text that is not a shape is GG0012 at the attribute.</summary>
+    private void DeclareShape(int id, ISymbol symbol, string scope)
+    {
+        if (id < 0 || _instructions[id].Type.Kind != ValueKind.Tensor) return;
+        var attribute = symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute);
+        if (attribute is not { ConstructorArguments.Length: 1 } || attribute.ConstructorArguments[0].Value is not string text) return;
+        if (Dim.ParseShape(text, scope) is { } shape)
+        {
+            _declaredShapes[id] = shape;
+        }
+        else if (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) is { } syntax && _compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+        {
+            Reject(RejectionKind.ShapeMismatch, syntax, "[Shape(\"" + text + "\")] is not a shape (comma-separated lengths: 784, B, 4*C, or ? for a length that varies)");
+        }
+    }
+
+    /// <summary>Reports, at the expression, every place where shapes certainly cannot agree.</summary>
+    private void CheckShapes()
+    {
+        var (_, problems) = ShapeInference.Run(BuildModel(), _declaredShapes);
+        foreach (var (instruction, message) in problems)
+        {
+            if (_syntaxOf.TryGetValue(instruction, out var syntax)) Reject(RejectionKind.ShapeMismatch, syntax, message);
+        }
+    }
+}
