@@ -1,6 +1,7 @@
 using System;
 using GradGen.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradGen.Generators.Lowering;
@@ -50,6 +51,10 @@ internal sealed partial class Lowerer
             case IExpressionStatementOperation { Operation: ICompoundAssignmentOperation compound }:
                 LowerCompoundAssignment(compound);
                 break;
+            case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation { Target: ILocalReferenceOperation counter } increment } when IsPassive(counter) && IsPlainValueType(counter.Type):
+                // k++ on an integer local: k = k + 1 (a new passive value, like any reassignment).
+                Bind(counter.Local, PassiveOf(increment.Syntax, Symbols.Classify(counter.Type), Checked(increment.IsChecked, "{0} " + (increment.Kind == OperationKind.Increment ? "+" : "-") + " 1"), Expression(counter, 0)));
+                break;
             case IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation increment }:
                 Reject(RejectionKind.Mutation, increment.Syntax, increment.Syntax.ToString(), RejectionText.DescribeTarget(increment.Target));
                 break;
@@ -65,6 +70,12 @@ internal sealed partial class Lowerer
                 break;
             case IForEachLoopOperation loop:
                 LowerForEach(loop, depth);
+                break;
+            case IWhileLoopOperation loop:
+                LowerWhile(loop, depth);
+                break;
+            case IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } jump:
+                Reject(RejectionKind.UnsupportedConstruct, jump.Syntax, RejectionText.JumpForm(jump.Syntax.ToString().TrimEnd(';')));
                 break;
             case IConditionalOperation { IsRef: false } branch:
                 LowerIf(branch, depth);
@@ -89,6 +100,14 @@ internal sealed partial class Lowerer
             return;
         }
         if (CheckAssignmentTarget(compound.Target, compound.Syntax) is not { } local) return;
+        if (compound.OperatorMethod is null && IsPassive(compound.Target) && IsPassive(compound.Value) && compound.Syntax is AssignmentExpressionSyntax passiveSyntax)
+        {
+            // k += 2 on an integer local: k = k + 2 (C# casts the result back to k's type).
+            var type = Symbols.Classify(compound.Type);
+            var symbol = passiveSyntax.OperatorToken.Text.TrimEnd('=');
+            Bind(local, PassiveOf(compound.Syntax, type, Checked(compound.IsChecked, "(" + type.TypeName + ")({0} " + symbol + " {1})"), Expression(compound.Target, 0), Expression(compound.Value, 0)));
+            return;
+        }
         var op = compound.OperatorMethod is { } tensorOperator
             ? (Symbols.IsTensorStaticMember(tensorOperator) ? OpCatalog.ForBinary(compound.OperatorKind, tensorOperator.Name) : null)
             : OpCatalog.ForBinary(compound.OperatorKind, null);
