@@ -155,7 +155,7 @@ internal static class RejectionText
     };
 
     /// <summary>GG0006: a C# 14 compound assignment operator that writes into its target.</summary>
-    public static string InPlace(IOperation target) => DescribeTarget(target) + " in place";
+    public static string InPlace(IOperation target, string rewritten) => DescribeTarget(target) + " in place, and the tensor it holds may be seen elsewhere (the caller's, a member, a view, another local): write '" + rewritten + "', which makes a new tensor";
 
     /// <summary>A short human name for an unsupported operation.</summary>
     public static string Describe(IOperation operation)

@@ -172,8 +172,8 @@ internal sealed partial class Lowerer
             var test = Condition(condition, depth);
             if (test < 0) return Rejected;
             var rest = statements.Skip(k + 1).ToList();
-            var assigned = rest.Concat(before).SelectMany(Writes).Concat(bottom is null ? Enumerable.Empty<ILocalSymbol>() : Writes(bottom))
-                .Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>().Where(local => _locals.ContainsKey(local)).ToList();
+            var assigned = rest.Concat(before).SelectMany(Writes).Concat(bottom is null ? Enumerable.Empty<ISymbol>() : Writes(bottom))
+                .Distinct(SymbolEqualityComparer.Default).Cast<ISymbol>().Where(local => _locals.ContainsKey(local)).ToList();
             foreach (var local in assigned)
             {
                 if (_instructions[_locals[local]].Type.Kind == ValueKind.Container)
@@ -283,10 +283,10 @@ internal sealed partial class Lowerer
         return false;
     }
 
-    /// <summary>The locals an operation assigns (simple, compound, increments), in order of first appearance.</summary>
-    private static List<ILocalSymbol> Writes(IOperation operation)
+    /// <summary>The locals and parameters an operation assigns (simple, compound, increments), in order of first appearance.</summary>
+    private static List<ISymbol> Writes(IOperation operation)
     {
-        var written = new List<ILocalSymbol>();
+        var written = new List<ISymbol>();
         var stack = new Stack<IOperation>();
         stack.Push(operation);
         while (stack.Count > 0)
@@ -298,7 +298,13 @@ internal sealed partial class Lowerer
                 IIncrementOrDecrementOperation increment => increment.Target,
                 _ => null,
             };
-            if (target is ILocalReferenceOperation local && !written.Contains(local.Local, SymbolEqualityComparer.Default)) written.Add(local.Local);
+            ISymbol? symbol = target switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (symbol is not null && !written.Contains(symbol, SymbolEqualityComparer.Default)) written.Add(symbol);
             foreach (var child in current.ChildOperations.Reverse()) stack.Push(child);
         }
         return written;

@@ -16,7 +16,8 @@ namespace GradGen.Generators.Lowering;
 internal sealed partial class Lowerer
 {
     private readonly List<Builder> _instructions = new();
-    private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
+    /// <summary>The current value of each local and parameter of the method (a reassignment binds a new one).</summary>
+    private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<string, int> _nameUses = new();
     private readonly HashSet<string> _reserved = new();
     private int[] _parameters = Array.Empty<int>();
@@ -72,7 +73,7 @@ internal sealed partial class Lowerer
         return _instructions.Count - 1;
     }
 
-    private void Bind(ILocalSymbol local, int id)
+    private void Bind(ISymbol local, int id)
     {
         if (id < 0) return;
         _locals[local] = id;

@@ -409,20 +409,22 @@ public class AnalyzerTests
             """) },
 
         // GG0006: mutation
-        { "GG0006 assign parameter", InClass("""
+        { "GG0006 assign an element of an array parameter", InClass("""
                 [Differentiable]
-                public static double F(double a)
+                public static double F(double a, double[] xs)
                 {
-                    {|GG0006:a = a * 2|};
+                    {|GG0006:xs[0] = a * 2|};
                     return a;
                 }
             """) },
-        { "GG0006 compound-assign parameter", InClass("""
+        { "GG0006 += on a tensor local holding a computed tensor another local holds too", InClass("""
                 [Differentiable]
-                public static double F(double a)
+                public static double F(Tensor<double> x, Tensor<double> y)
                 {
-                    {|GG0006:a += 2|};
-                    return a;
+                    var h = Ops.Exp(x);
+                    var g = h;
+                    {|GG0006:h += y|};
+                    return Ops.Sum(h * g);
                 }
             """) },
         { "GG0006 increment parameter", InClass("""
@@ -745,7 +747,7 @@ public class AnalyzerTests
                     return Ops.Sum(x);
                 }
             """), "GG0006",
-            "[Differentiable] method 'Loss' cannot be differentiated: 'x += y' mutates parameter 'x' in place; assign the result to a new local instead" },
+            "[Differentiable] method 'Loss' cannot be differentiated: 'x += y' mutates parameter 'x' in place, and the tensor it holds may be seen elsewhere (the caller's, a member, a view, another local): write 'x = x + y', which makes a new tensor; assign the result to a new local instead" },
         { InClass("""
                 [Differentiable]
                 public static {|#0:int|} Loss(double a) => 1;
