@@ -57,9 +57,9 @@ public sealed partial class ConsumerBuildTests(PackageFixture package, ITestOutp
 
         // The positions point at the offending construct itself.
         var lines = ConsumerSources.Broken.Split('\n');
-        Assert.StartsWith("while (", lines[ConsumerSources.LoopLine - 1][(ConsumerSources.LoopColumn - 1)..]);
+        Assert.StartsWith("switch (", lines[ConsumerSources.LoopLine - 1][(ConsumerSources.LoopColumn - 1)..]);
         Assert.StartsWith("NotPartial", lines[ConsumerSources.NotPartialLine - 1][(ConsumerSources.NotPartialColumn - 1)..]);
-        Assert.Contains("a loop is not supported", build.Output);
+        Assert.Contains("a switch is not supported", build.Output);
         Assert.Contains("'NotPartial' must be declared partial", build.Output);
     }
 }

@@ -80,12 +80,12 @@ public sealed class LanguageServerTests(PackageFixture package, ITestOutputHelpe
             Assert.All(gg, i => Assert.Equal(ErrorSeverity, i["severity"]!.GetValue<int>()));
             Assert.DoesNotContain(brokenItems, i => i["severity"]?.GetValue<int>() == ErrorSeverity && !Code(i).StartsWith("GG", StringComparison.Ordinal));
 
-            // GG0003 covers the while statement (0-based line 10, column 8 is the build's Broken.cs(11,9)), GG0001 the type's name.
+            // GG0003 covers the switch statement (0-based line 10, column 8 is the build's Broken.cs(11,9)), GG0001 the type's name.
             Assert.Equal((ConsumerSources.LoopLine - 1, ConsumerSources.LoopColumn - 1), Start(gg[0]));
             var loop = TextOf(ConsumerSources.Broken, gg[0]);
-            Assert.StartsWith("while (y < n)", loop);
-            Assert.EndsWith("y = y * x;", loop);
-            Assert.Contains("a loop is not supported", gg[0]["message"]!.GetValue<string>());
+            Assert.StartsWith("switch (n)", loop);
+            Assert.EndsWith("{ default: y = y * x; break; }", loop);
+            Assert.Contains("a switch is not supported", gg[0]["message"]!.GetValue<string>());
             Assert.Equal((ConsumerSources.NotPartialLine - 1, ConsumerSources.NotPartialColumn - 1), Start(gg[1]));
             Assert.Equal("NotPartial", TextOf(ConsumerSources.Broken, gg[1]));
 

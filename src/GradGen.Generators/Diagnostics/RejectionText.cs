@@ -57,11 +57,14 @@ internal static class RejectionText
 
     public const string ParamsOrByReferenceArgument = "a params or by-reference argument";
 
-    public const string LoopForm = "this form of for loop (write 'for (int i = lo; i < hi; i++)' with bounds computed before the loop)";
+    public const string LoopForm = "this form of loop (write 'for (int i = lo; i < hi; i++)', 'while (condition)' or 'do … while (condition)')";
+
+    /// <summary>GG0003: a break or continue elsewhere than where <c>Lowerer.Jump</c> takes it.</summary>
+    public static string JumpForm(string jump) => "'" + jump + "' here (write it as a statement of the loop's body, or as 'if (condition) " + jump + ";' there, also 'if (condition) { …; " + jump + "; }')";
 
     public const string ForEachForm = "foreach over something other than an array (loop over an array of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
 
-    public const string ReturnInLoop = "a return statement inside a loop (a loop runs all its iterations: end it where it should stop — for (int i = 0; i < stop; i++) with stop computed before the loop — or assign the value to a local declared before the loop, and return after the loop)";
+    public const string ReturnInLoop = "a return statement inside a loop (assign the value to a local declared before the loop, 'break', and return after the loop)";
 
     public const string TooManyReturnPaths = "early returns that make GradGen copy the rest of the method onto too many paths (an if that returns on only some of its paths has the code after it copied into both of its branches; return on every path of such an if, or join the conditions: if (a && b) return x;)";
 
@@ -161,7 +164,7 @@ internal static class RejectionText
     };
 
     /// <summary>GG0006: a C# 14 compound assignment operator that writes into its target.</summary>
-    public static string InPlace(IOperation target) => DescribeTarget(target) + " in place";
+    public static string InPlace(IOperation target, string rewritten) => DescribeTarget(target) + " in place, and the tensor it holds may be seen elsewhere (the caller's, a member, a view, another local): write '" + rewritten + "', which makes a new tensor";
 
     /// <summary>A short human name for an unsupported operation.</summary>
     public static string Describe(IOperation operation)

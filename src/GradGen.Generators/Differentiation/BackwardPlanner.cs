@@ -318,8 +318,9 @@ internal sealed class BackwardPlanner
             }
             else
             {
-                var initial = Differentiator.InitialValue(loop, value.Index);
-                before.Add(Declare(initial, name));
+                // Zero, shaped like the value after the last iteration (a body may change a carried tensor's shape).
+                var shaped = results.TryGetValue(value.Index, out var last) && value.Type.Kind == ValueKind.Tensor ? last.Id : Differentiator.InitialValue(loop, value.Index);
+                before.Add(Declare(shaped, name));
             }
         }
 
@@ -350,7 +351,8 @@ internal sealed class BackwardPlanner
                 inner.Add(new AssignGradient(next[value.Index], zero, Declares: false));
             }
         }
-        if (body.Any(i => _reads.Contains(i.Id) && i.Op is not (OpKind.Constant or OpKind.LoopIndex) || _tapes.Contains(i.Id))) _tapes.Add(loop.Id);
+        // A loop that tests a condition records every iteration, if only to know how many ran.
+        if (loop.IsConditionalLoop || body.Any(i => _reads.Contains(i.Id) && i.Op is not (OpKind.Constant or OpKind.LoopIndex) || _tapes.Contains(i.Id))) _tapes.Add(loop.Id);
 
         // The first iteration's carried-in gradient (or the result's, after no iteration) belongs to the initial value.
         foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))

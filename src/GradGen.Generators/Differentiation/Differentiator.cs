@@ -88,6 +88,9 @@ internal static class Differentiator
                 {
                     foreach (var dependency in Dependencies(instruction, instructions)) changed |= Mark(live, dependency);
                 }
+                // A tensor a loop carries out is computed with the loop: the backward sweep takes the shape of the gradient that
+                // enters the loop's last iteration from it (the body may change a carried tensor's shape).
+                if (instruction.Op == OpKind.LoopResult && instruction.Type.Kind == ValueKind.Tensor && live[instruction.Operands[0]]) changed |= Mark(live, id);
                 if (reached[id])
                 {
                     foreach (var source in GradientSources(instruction, instructions)) changed |= Mark(reached, source);
@@ -221,6 +224,8 @@ internal static class Differentiator
                 break;
             case OpKind.For:
                 yield return YieldOf(instruction, instructions).Id;
+                if (instruction.Condition >= 0) yield return instruction.Condition;
+                if (instruction.Exit >= 0) yield return instruction.Exit;
                 break;
             case OpKind.If:
                 yield return YieldOf(instruction, instructions).Id;

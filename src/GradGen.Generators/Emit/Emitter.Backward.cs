@@ -153,7 +153,16 @@ internal sealed partial class Emitter
         var lo = Name(instruction.Operands[0]);
         var hi = Name(instruction.Operands[1]);
         w.Line();
-        w.Line("// for (" + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+        if (instruction.IsConditionalLoop)
+        {
+            // The forward recorded one step per iteration that ran (always: the loop tests a condition).
+            hi = (lo == "0" ? "" : lo + " + ") + _names.Tapes[loop.Loop] + ".Count";
+            w.Line("// a loop that ran " + hi + " times (" + index + " = " + lo + ", …)  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+        }
+        else
+        {
+            w.Line("// for (" + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+        }
         foreach (var statement in loop.Before) Statement(statement);
         w.Open("for (var " + index + " = " + hi + " - 1; " + index + " >= " + lo + "; " + index + "--)");
         if (_plan.SavedTapes.Contains(loop.Loop))

@@ -31,10 +31,17 @@ internal sealed partial class Emitter
     private void ForwardRegion(int region)
     {
         var w = _writer;
+        // A loop that tests a condition at the top of each iteration stops as soon as the condition is computed.
+        var test = region >= 0 && _instructions[region].Op == OpKind.For ? _instructions[region].Condition : -1;
         foreach (var id in _plan.Forward)
         {
             var instruction = _instructions[id];
             if (instruction.Region != region) continue;
+            if (test >= 0 && id > test)
+            {
+                TopTest(test);
+                test = -1;
+            }
             switch (instruction.Op)
             {
                 case OpKind.Call when instruction.Callee!.CustomPullback is not null:
@@ -76,6 +83,14 @@ internal sealed partial class Emitter
                     break;
             }
         }
+        if (test >= 0) TopTest(test);
+    }
+
+    /// <summary><c>if (!(c)) break;</c> — not printed for a condition that is the constant true (a do-loop's).</summary>
+    private void TopTest(int condition)
+    {
+        var name = Name(condition);
+        if (name != "true") _writer.Line("if (!(" + name + ")) break;");
     }
 
     /// <summary>The forward template: the rule's, or for an operator between two tensors the <c>Ops.Operator…</c> form that refuses the shapes the user's operator gets wrong.</summary>
@@ -101,16 +116,20 @@ internal sealed partial class Emitter
         var yield = Differentiator.YieldOf(loop, _instructions);
         foreach (var value in carried) w.Line("var " + value.Name + " = " + Name(Differentiator.InitialValue(loop, value.Index)) + ";");
         var recorded = _plan.SavedTapes.Contains(loop.Id);
-        if (recorded)
+        // A loop that tests a condition records as many iterations as ran: a list.
+        if (recorded && loop.IsConditionalLoop)
+        {
+            w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = new " + SavedTapeType(loop.Id) + "();");
+        }
+        else if (recorded)
         {
             w.Line((Hoisted(loop.Id) ? "" : "var ") + _names.Tapes[loop.Id] + " = global::GradGen.Workspace.NewArray<" + LoopTapeType(loop.Id) + ">(" + (lo == "0" ? hi : "global::System.Math.Max(0, " + hi + " - " + lo + ")") + ");");
         }
-        w.Open("for (var " + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++)");
+        w.Open("for (var " + index + " = " + lo + "; " + (loop.Condition >= 0 ? "" : index + " < " + hi) + "; " + index + "++)");
         ForwardRegion(loop.Id);
-        if (recorded)
-        {
-            w.Line(_names.Tapes[loop.Id] + "[" + Offset(index, lo) + "] = new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ");");
-        }
+        var record = "new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ")";
+        if (recorded && loop.IsConditionalLoop) w.Line(_names.Tapes[loop.Id] + ".Add(" + record + ");");
+        else if (recorded) w.Line(_names.Tapes[loop.Id] + "[" + Offset(index, lo) + "] = " + record + ";");
         // Every yielded value is read before any carried value is overwritten (a yield may swap carried values).
         var moves = carried.Where(c => yield.Operands[c.Index] != c.Id).ToList();
         var swaps = moves.Any(c => _instructions[yield.Operands[c.Index]] is { Op: OpKind.Carried } other && other.Region == loop.Id);
@@ -123,6 +142,7 @@ internal sealed partial class Emitter
         {
             foreach (var value in moves) w.Line(value.Name + " = " + Name(yield.Operands[value.Index]) + ";");
         }
+        if (loop.Exit >= 0) w.Line(Name(loop.Exit) == "true" ? "break;" : "if (" + Name(loop.Exit) + ") break;");
         w.Close();
     }
 

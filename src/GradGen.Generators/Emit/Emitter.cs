@@ -129,6 +129,7 @@ internal sealed partial class Emitter
 
     private string SavedTapeType(int id) => _instructions[id].Op == OpKind.Call
         ? _instructions[id].Callee!.TapeType
+        : _instructions[id].IsConditionalLoop ? "global::System.Collections.Generic.List<" + LoopTapeType(id) + ">"
         : LoopTapeType(id) + "[]";
 
     /// <summary>The type of one iteration's tape of a loop, nested in the method's tape type.</summary>

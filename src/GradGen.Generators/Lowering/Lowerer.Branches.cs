@@ -74,7 +74,7 @@ internal sealed partial class Lowerer
     /// </summary>
     private int[]? Branch(int condition, SyntaxNode syntax, System.Func<int[]> whenTrue, System.Func<int[]> whenFalse, IReadOnlyList<IrType> types)
     {
-        var locals = new Dictionary<ILocalSymbol, int>(_locals, SymbolEqualityComparer.Default);
+        var locals = new Dictionary<ISymbol, int>(_locals, SymbolEqualityComparer.Default);
         var branch = Add(new Builder { Op = OpKind.If, Operands = new[] { condition }, Type = PassiveInt });
         var thenYield = Region(branch, whenTrue, locals);
         if (thenYield is null) return null;
@@ -93,7 +93,7 @@ internal sealed partial class Lowerer
     }
 
     /// <summary>Lowers one region of a branch and its yield, then restores the locals; null after a rejection.</summary>
-    private int[]? Region(int owner, System.Func<int[]> body, Dictionary<ILocalSymbol, int> locals)
+    private int[]? Region(int owner, System.Func<int[]> body, Dictionary<ISymbol, int> locals)
     {
         var outer = _region;
         _region = owner;

@@ -42,7 +42,7 @@ internal sealed partial class Lowerer
         switch (operation)
         {
             case IParameterReferenceOperation parameter when SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, _method):
-                return _parameters[parameter.Parameter.Ordinal];
+                return _locals.TryGetValue(parameter.Parameter, out var current) ? current : _parameters[parameter.Parameter.Ordinal];
             case ILocalReferenceOperation local:
                 if (_locals.TryGetValue(local.Local, out var id)) return id;
                 // Usually its assignment was rejected already: one diagnostic for one mistake.

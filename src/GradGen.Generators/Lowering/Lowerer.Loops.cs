@@ -20,15 +20,41 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, loop.Syntax, RejectionText.LoopForm);
             return;
         }
-        if (Writes(loop.Body).Contains(index))
+        var written = Writes(loop.Body);
+        if (written.Contains(index))
         {
             Reject(RejectionKind.UnsupportedConstruct, loop.Syntax, RejectionText.LoopIndexAssigned(index.Name));
             return;
         }
         var loId = Expression(lo, 0);
+        if (!CheckBound(loId, lo)) return;
+        // C# tests `i < hi` before every iteration: a bound that reads a local the body assigns (or the shape of a tensor
+        // it reassigns) is tested again in every iteration of the generated forward too.
+        if (Reads(hi).Any(symbol => written.Any(local => SymbolEqualityComparer.Default.Equals(local, symbol))))
+        {
+            LowerLoop(loop.Body, loop.Syntax, index, loId, loId, element: null, depth, top: loop.Condition, bottom: null);
+            return;
+        }
         var hiId = Expression(hi, 0);
-        if (!CheckBound(loId, lo) || !CheckBound(hiId, hi)) return;
+        if (!CheckBound(hiId, hi)) return;
         LowerLoop(loop.Body, loop.Syntax, index, loId, hiId, element: null, depth);
+    }
+
+    /// <summary>
+    /// <c>while (c) body</c> and <c>do body while (c)</c>: a loop whose index is GradGen's own (from 0), tested at the top
+    /// (while) or at the end of every iteration (do). The condition is passive; a comparison of differentiated values is
+    /// one (the gradient flows through the iterations that ran, as through the branch taken of an if).
+    /// </summary>
+    private void LowerWhile(IWhileLoopOperation loop, int depth)
+    {
+        if (loop.Condition is null || loop.ConditionIsUntil || loop.IgnoredCondition is not null)
+        {
+            Reject(RejectionKind.UnsupportedConstruct, loop.Syntax, RejectionText.LoopForm);
+            return;
+        }
+        var zero = Add(new Builder { Op = OpKind.Constant, Type = PassiveInt, Constant = "0", Name = "0" });
+        if (loop.ConditionIsTop) LowerLoop(loop.Body, loop.Syntax, index: null, zero, zero, element: null, depth, top: loop.Condition, bottom: null);
+        else LowerLoop(loop.Body, loop.Syntax, index: null, zero, zero, element: null, depth, top: null, bottom: loop.Condition);
     }
 
     private void LowerForEach(IForEachLoopOperation loop, int depth)
@@ -48,11 +74,16 @@ internal sealed partial class Lowerer
 
     private static readonly IrType PassiveInt = new(ValueKind.Passive, ElementType.Double, "int");
 
+    private static readonly IrType PassiveBool = new(ValueKind.Passive, ElementType.Double, "bool");
+
     /// <summary>
-    /// The region of a loop: its index, one carried value per outer local the body assigns, the body, and a yield of the
-    /// carried values; after it, the locals take the loop's results.
+    /// The region of a loop: its index, one carried value per outer local the body assigns, the test of <paramref name="top"/>
+    /// (stop when false), the body, and a yield of the carried values; after it, the locals take the loop's results. A
+    /// <c>break</c> or <c>continue</c> in the body, and a do-loop's condition <paramref name="bottom"/>, make the loop's exit
+    /// value (see <see cref="LowerIteration"/>). A loop with a test has <c>hi</c> = <c>lo</c> (see <see cref="OpKind.For"/>).
     /// </summary>
-    private void LowerLoop(IOperation body, SyntaxNode syntax, ILocalSymbol? index, int lo, int hi, (ILocalSymbol Variable, int Array)? element, int depth)
+    private void LowerLoop(IOperation body, SyntaxNode syntax, ILocalSymbol? index, int lo, int hi, (ILocalSymbol Variable, int Array)? element, int depth,
+        IOperation? top = null, IOperation? bottom = null)
     {
         var carried = Writes(body).Where(local => _locals.ContainsKey(local)).ToList();
         foreach (var local in carried)
@@ -83,9 +114,20 @@ internal sealed partial class Lowerer
             var elementType = Symbols.Classify(e.Variable.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated));
             Bind(e.Variable, Add(new Builder { Op = type.Kind == ValueKind.Container ? OpKind.Element : OpKind.Passive, Operands = new[] { e.Array, indexId }, Type = elementType, Template = "{0}[{1}]" }));
         }
+        if (top is not null)
+        {
+            var condition = Condition(top, depth);
+            if (condition < 0) return;
+            _instructions[loop].Condition = condition;
+        }
+        else if (bottom is not null)
+        {
+            _instructions[loop].Condition = BoolConstant(true); // a do-loop has no bound: only its exit stops it
+        }
 
-        LowerStatement(body, depth + 1);
-        if (carried.Any(local => _locals[local] < 0)) return; // a rejection was reported inside the body
+        var exit = LowerIteration(body, bottom, depth + 1);
+        if (exit == Rejected || carried.Any(local => _locals[local] < 0)) return; // a rejection was reported inside the body
+        if (exit >= 0) _instructions[loop].Exit = exit;
         Add(new Builder { Op = OpKind.Yield, Operands = carried.Select(local => _locals[local]).ToArray(), Type = PassiveInt, Name = "" });
         _region = outer;
         for (var k = 0; k < carried.Count; k++)
@@ -94,6 +136,118 @@ internal sealed partial class Lowerer
             Bind(carried[k], Add(new Builder { Op = OpKind.LoopResult, Operands = new[] { loop }, Type = type, Index = k }));
         }
     }
+
+    private const int Rejected = -2;
+
+    /// <summary>
+    /// One iteration's body; returns the loop's exit value (true when the loop stops after this iteration), -1 when it has
+    /// none (no break, no do-condition), or <see cref="Rejected"/>. A <c>break</c> or <c>continue</c> is taken where it is
+    /// a statement of the body or the whole then-part of an <c>if</c> in it: the statements after it become the else-region
+    /// of a branch, and the branch yields whether the loop stops (true after a break; after a continue or the last
+    /// statement, the negated do-condition, or false).
+    /// </summary>
+    private int LowerIteration(IOperation body, IOperation? bottom, int depth)
+    {
+        var statements = body is IBlockOperation block ? block.Operations.ToList() : new List<IOperation> { body };
+        if (bottom is null && !statements.Any(s => Jump(s, out _, out _, out _)))
+        {
+            LowerStatement(body, depth);
+            return -1;
+        }
+        return LowerRest(statements, 0, bottom, depth);
+    }
+
+    private int LowerRest(IReadOnlyList<IOperation> statements, int start, IOperation? bottom, int depth)
+    {
+        for (var k = start; k < statements.Count; k++)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var statement = statements[k];
+            if (!Jump(statement, out var condition, out var before, out var isBreak))
+            {
+                LowerStatement(statement, depth);
+                continue;
+            }
+            if (condition is null) return isBreak ? BoolConstant(true) : EndOfIteration(bottom, depth);
+            var test = Condition(condition, depth);
+            if (test < 0) return Rejected;
+            var rest = statements.Skip(k + 1).ToList();
+            var assigned = rest.Concat(before).SelectMany(Writes).Concat(bottom is null ? Enumerable.Empty<ISymbol>() : Writes(bottom))
+                .Distinct(SymbolEqualityComparer.Default).Cast<ISymbol>().Where(local => _locals.ContainsKey(local)).ToList();
+            foreach (var local in assigned)
+            {
+                if (_instructions[_locals[local]].Type.Kind == ValueKind.Container)
+                {
+                    Reject(RejectionKind.UnsupportedConstruct, statement.Syntax, RejectionText.ContainerCarried(local.Name));
+                    return Rejected;
+                }
+            }
+            int[] Arm(int exit) => assigned.Select(local => _locals[local]).Append(exit == Rejected ? -1 : exit).ToArray();
+            var results = Branch(test, statement.Syntax,
+                () =>
+                {
+                    foreach (var first in before) LowerStatement(first, depth + 1);
+                    return Arm(isBreak ? BoolConstant(true) : EndOfIteration(bottom, depth));
+                },
+                () => Arm(LowerRest(rest, 0, bottom, depth)),
+                assigned.Select(local => _instructions[_locals[local]].Type).Append(PassiveBool).ToArray());
+            if (results is null) return Rejected;
+            for (var a = 0; a < assigned.Count; a++) Bind(assigned[a], results[a]);
+            return results[assigned.Count];
+        }
+        return EndOfIteration(bottom, depth);
+    }
+
+    /// <summary>Whether the loop stops at the end of an iteration that was not broken: a do-loop's <c>!c</c>, otherwise false.</summary>
+    private int EndOfIteration(IOperation? bottom, int depth)
+    {
+        if (bottom is null) return BoolConstant(false);
+        var condition = Condition(bottom, depth);
+        if (condition < 0) return Rejected;
+        return Add(new Builder { Op = OpKind.Passive, Operands = new[] { condition }, Type = PassiveBool, Template = "!({0})" });
+    }
+
+    private int BoolConstant(bool value)
+    {
+        var text = value ? "true" : "false";
+        return Add(new Builder { Op = OpKind.Constant, Type = PassiveBool, Constant = text, Name = text });
+    }
+
+    /// <summary>
+    /// A <c>break</c> or <c>continue</c> of the loop being lowered, as a statement (<paramref name="condition"/> null) or as
+    /// <c>if (condition) break;</c>, also <c>if (condition) { statements…; break; }</c> (no else; the statements before the
+    /// jump are <paramref name="before"/>).
+    /// </summary>
+    private static bool Jump(IOperation statement, out IOperation? condition, out IReadOnlyList<IOperation> before, out bool isBreak)
+    {
+        condition = null;
+        before = System.Array.Empty<IOperation>();
+        isBreak = false;
+        var jump = statement;
+        if (statement is IConditionalOperation { WhenFalse: null, IsRef: false } branch)
+        {
+            jump = branch.WhenTrue;
+            if (branch.WhenTrue is IBlockOperation { Operations.Length: > 0 } block)
+            {
+                jump = block.Operations[block.Operations.Length - 1];
+                before = block.Operations.Take(block.Operations.Length - 1).ToList();
+                if (before.Any(o => o.DescendantsAndSelf().Any(d => d is IBranchOperation))) return false;
+            }
+            condition = branch.Condition;
+        }
+        if (jump is not IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } branchOperation) return false;
+        isBreak = branchOperation.BranchKind == BranchKind.Break;
+        return true;
+    }
+
+    /// <summary>The locals and parameters an operation reads.</summary>
+    private static List<ISymbol> Reads(IOperation operation) =>
+        operation.DescendantsAndSelf().Select(o => o switch
+        {
+            ILocalReferenceOperation local => (ISymbol)local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        }).Where(symbol => symbol is not null).Cast<ISymbol>().ToList();
 
     /// <summary>Recognises <c>for (int i = lo; i &lt; hi; i++)</c> (also <c>++i</c>, <c>i += 1</c>).</summary>
     private static bool CountedLoop(IForLoopOperation loop, out ILocalSymbol index, out IOperation lo, out IOperation hi)
@@ -129,10 +283,10 @@ internal sealed partial class Lowerer
         return false;
     }
 
-    /// <summary>The locals an operation assigns (simple, compound, increments), in order of first appearance.</summary>
-    private static List<ILocalSymbol> Writes(IOperation operation)
+    /// <summary>The locals and parameters an operation assigns (simple, compound, increments), in order of first appearance.</summary>
+    private static List<ISymbol> Writes(IOperation operation)
     {
-        var written = new List<ILocalSymbol>();
+        var written = new List<ISymbol>();
         var stack = new Stack<IOperation>();
         stack.Push(operation);
         while (stack.Count > 0)
@@ -144,7 +298,13 @@ internal sealed partial class Lowerer
                 IIncrementOrDecrementOperation increment => increment.Target,
                 _ => null,
             };
-            if (target is ILocalReferenceOperation local && !written.Contains(local.Local, SymbolEqualityComparer.Default)) written.Add(local.Local);
+            ISymbol? symbol = target switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (symbol is not null && !written.Contains(symbol, SymbolEqualityComparer.Default)) written.Add(symbol);
             foreach (var child in current.ChildOperations.Reverse()) stack.Push(child);
         }
         return written;

@@ -16,7 +16,8 @@ namespace GradGen.Generators.Lowering;
 internal sealed partial class Lowerer
 {
     private readonly List<Builder> _instructions = new();
-    private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
+    /// <summary>The current value of each local and parameter of the method (a reassignment binds a new one).</summary>
+    private readonly Dictionary<ISymbol, int> _locals = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<string, int> _nameUses = new();
     private readonly HashSet<string> _reserved = new();
     private int[] _parameters = Array.Empty<int>();
@@ -38,6 +39,8 @@ internal sealed partial class Lowerer
         public string? Template;
         public int Index = -1;
         public bool TensorOperator;
+        public int Condition = -1;
+        public int Exit = -1;
 
         /// <summary>A name to number rather than replace when it is taken (the merged results of early returns: result, result_1, …).</summary>
         public string? Numbered;
@@ -72,7 +75,7 @@ internal sealed partial class Lowerer
         return _instructions.Count - 1;
     }
 
-    private void Bind(ILocalSymbol local, int id)
+    private void Bind(ISymbol local, int id)
     {
         if (id < 0) return;
         _locals[local] = id;
@@ -116,7 +119,7 @@ internal sealed partial class Lowerer
             instruction.Name ??= instruction.Numbered is { } numbered ? Numbered(numbered) : Fresh(ReadableName(instruction, names) ?? "t" + temp.ToString(CultureInfo.InvariantCulture));
         }
 
-        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index, b.TensorOperator));
+        var instructions = _instructions.Select((b, i) => new Instruction(i, b.Op, b.Operands.ToEquatableArray(), b.Type, b.Name!, b.Constant, b.ParameterIndex, b.Callee, b.Region, b.Template, b.Index, b.TensorOperator, b.Condition, b.Exit));
         var parameters = _method.Parameters.Select(p => new ParameterModel(EscapeIdentifier(p.Name), Symbols.Classify(p.Type), IsDifferentiable(p)));
         var containing = new List<ContainingType>();
         for (var type = _method.ContainingType; type is not null; type = type.ContainingType)

@@ -151,6 +151,9 @@ internal sealed partial class Lowerer
                 ParameterIndex = parameter.Ordinal,
             });
             DeclareShape(_parameters[parameter.Ordinal], parameter, "");
+            // A parameter is a variable like a local: `x = x + f(x)` rebinds it (the caller's value is untouched).
+            _locals[parameter] = _parameters[parameter.Ordinal];
+            _nameUses[EscapeIdentifier(parameter.Name)] = 1;
         }
 
         if (SelfType(_method) is { } self)

@@ -89,7 +89,10 @@ internal enum OpKind
     /// <summary>
     /// A counted loop <c>for (i = lo; i &lt; hi; i++)</c>: operands <c>[lo, hi, initial carried values…]</c>. Its body is the
     /// region of the instructions that follow it with <see cref="Instruction.Region"/> = its id: a <see cref="LoopIndex"/>,
-    /// one <see cref="Carried"/> per carried value, the body, and a <see cref="Yield"/>.
+    /// one <see cref="Carried"/> per carried value, the body, and a <see cref="Yield"/>. A loop that tests a condition each
+    /// iteration (<c>while</c>, <c>do</c>, <c>break</c>, a <c>for</c> whose bound the body changes) has
+    /// <see cref="Instruction.Condition"/> and/or <see cref="Instruction.Exit"/> set and <c>hi</c> = <c>lo</c>: its number of
+    /// iterations is known only when it has run (the forward records it as the length of the loop's tape).
     /// </summary>
     For,
 
@@ -129,6 +132,14 @@ internal enum OpKind
 /// <param name="Region">The loop or branch whose region holds this instruction (its id), or -1 for the method body.</param>
 /// <param name="Template">The expression of a <see cref="OpKind.Passive"/> value, or the member name of a <see cref="OpKind.Member"/>.</param>
 /// <param name="Index">Which carried value a <see cref="OpKind.Carried"/> or <see cref="OpKind.LoopResult"/> is.</param>
+/// <param name="Condition">
+/// For a <see cref="OpKind.For"/>: the passive boolean in its region tested at the top of every iteration (the loop stops
+/// when it is false: <c>while (c)</c>, the <c>i &lt; hi</c> of a <c>for</c> whose bound the body changes), or -1.
+/// </param>
+/// <param name="Exit">
+/// For a <see cref="OpKind.For"/>: the passive boolean in its region tested at the end of every iteration, after its values
+/// are carried (the loop stops when it is true: a <c>break</c> taken, or a <c>do … while (c)</c>'s <c>!c</c>), or -1.
+/// </param>
 /// <param name="TensorOperator">
 /// The user wrote System.Numerics.Tensors' operator (<c>a + b</c> between tensors), not <c>Ops.Add</c>: the forward calls
 /// <c>Ops.OperatorAdd</c>, which refuses the shapes that operator broadcasts wrongly, so the forward equals the user's.
@@ -145,7 +156,13 @@ internal sealed record Instruction(
     int Region = -1,
     string? Template = null,
     int Index = -1,
-    bool TensorOperator = false);
+    bool TensorOperator = false,
+    int Condition = -1,
+    int Exit = -1)
+{
+    /// <summary>A loop whose number of iterations is decided while it runs (<see cref="Condition"/> or <see cref="Exit"/>).</summary>
+    public bool IsConditionalLoop => Op == OpKind.For && (Condition >= 0 || Exit >= 0);
+}
 
 /// <summary>A call to another <c>[Differentiable]</c> method: where its generated members live and which of its parameters are differentiable.</summary>
 /// <param name="Receiver">

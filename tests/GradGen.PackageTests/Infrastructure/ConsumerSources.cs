@@ -92,8 +92,8 @@ public static class ConsumerSources
             public static double Power(double x, int n)
             {
                 var y = 1.0;
-                while (y < n)
-                    y = y * x;
+                switch (n)
+                { default: y = y * x; break; }
                 return y;
             }
         }
@@ -105,7 +105,7 @@ public static class ConsumerSources
         }
         """;
 
-    /// <summary>GG0003 (a loop is not supported) at the <c>for</c> statement: line 11, column 9.</summary>
+    /// <summary>GG0003 (a switch is not supported) at the <c>switch</c> statement: line 11, column 9.</summary>
     public const int LoopLine = 11, LoopColumn = 9;
 
     /// <summary>GG0001 (the type must be partial) at the type's name <c>NotPartial</c>: line 17, column 21.</summary>

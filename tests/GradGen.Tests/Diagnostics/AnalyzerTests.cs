@@ -74,24 +74,29 @@ public class AnalyzerTests
                     return s;
                 }
             """) },
-        { "GG0003 while", InClass("""
+        { "GG0003 break nested in an if", InClass("""
                 [Differentiable]
                 public static double F(double a)
                 {
                     var s = a;
-                    {|GG0003:while (s < 10)
+                    for (int i = 0; i < 3; i++)
                     {
+                        if (i > 0) { if (s > 5) {|GG0003:break;|} }
                         s = s * 2;
-                    }|}
+                    }
                     return s;
                 }
             """) },
-        { "GG0003 do", InClass("""
+        { "GG0003 continue in a nested loop's if block, not last", InClass("""
                 [Differentiable]
                 public static double F(double a)
                 {
                     var s = a;
-                    {|GG0003:do { s = s * 2; } while (s < 10);|}
+                    while (s < 10)
+                    {
+                        if (s > 5) { {|GG0003:continue;|} s = s * 3; }
+                        s = s * 2;
+                    }
                     return s;
                 }
             """) },
@@ -404,20 +409,22 @@ public class AnalyzerTests
             """) },
 
         // GG0006: mutation
-        { "GG0006 assign parameter", InClass("""
+        { "GG0006 assign an element of an array parameter", InClass("""
                 [Differentiable]
-                public static double F(double a)
+                public static double F(double a, double[] xs)
                 {
-                    {|GG0006:a = a * 2|};
+                    {|GG0006:xs[0] = a * 2|};
                     return a;
                 }
             """) },
-        { "GG0006 compound-assign parameter", InClass("""
+        { "GG0006 += on a tensor local holding a computed tensor another local holds too", InClass("""
                 [Differentiable]
-                public static double F(double a)
+                public static double F(Tensor<double> x, Tensor<double> y)
                 {
-                    {|GG0006:a += 2|};
-                    return a;
+                    var h = Ops.Exp(x);
+                    var g = h;
+                    {|GG0006:h += y|};
+                    return Ops.Sum(h * g);
                 }
             """) },
         { "GG0006 increment parameter", InClass("""
@@ -597,16 +604,16 @@ public class AnalyzerTests
                     {|#0:for (var i = 0; i < 3; i += 2) s = s * a;|}
                     return s;
                 }
-            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: this form of for loop (write 'for (int i = lo; i < hi; i++)' with bounds computed before the loop) is not supported" },
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: this form of loop (write 'for (int i = lo; i < hi; i++)', 'while (condition)' or 'do … while (condition)') is not supported" },
         { InClass("""
                 [Differentiable]
                 public static double Loss(double a)
                 {
                     var s = a;
-                    {|#0:while (s < 10) s = s * a;|}
+                    {|#0:try { s = s * a; } finally { }|}
                     return s;
                 }
-            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a loop is not supported" },
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a try statement is not supported" },
         { InClass("""
                 [Differentiable]
                 public static double Loss(double a, int stop)
@@ -619,7 +626,7 @@ public class AnalyzerTests
                     }
                     return h;
                 }
-            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a return statement inside a loop (a loop runs all its iterations: end it where it should stop — for (int i = 0; i < stop; i++) with stop computed before the loop — or assign the value to a local declared before the loop, and return after the loop) is not supported" },
+            """), "GG0003", "[Differentiable] method 'Loss' cannot be differentiated: a return statement inside a loop (assign the value to a local declared before the loop, 'break', and return after the loop) is not supported" },
         { InClass("""
                 [Differentiable]
                 public static double Loss(Tensor<double> x, Tensor<double> w, Tensor<double> b, double s) => Ops.Sum(Ops.LayerNorm(x, w, b, eps: {|#0:s * 1e-5|}));
@@ -740,7 +747,7 @@ public class AnalyzerTests
                     return Ops.Sum(x);
                 }
             """), "GG0006",
-            "[Differentiable] method 'Loss' cannot be differentiated: 'x += y' mutates parameter 'x' in place; assign the result to a new local instead" },
+            "[Differentiable] method 'Loss' cannot be differentiated: 'x += y' mutates parameter 'x' in place, and the tensor it holds may be seen elsewhere (the caller's, a member, a view, another local): write 'x = x + y', which makes a new tensor; assign the result to a new local instead" },
         { InClass("""
                 [Differentiable]
                 public static {|#0:int|} Loss(double a) => 1;
@@ -827,7 +834,7 @@ public class AnalyzerTests
                 public static double Inner(double a)
                 {
                     var s = a;
-                    {|#1:while (s < 10) s = s * 2;|}
+                    {|#1:try { s = s * 2; } finally { }|}
                     return s;
                 }
             """),

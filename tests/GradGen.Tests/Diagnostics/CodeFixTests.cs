@@ -314,7 +314,7 @@ public class CodeFixTests
             private static double Power(double x, int n)
             {
                 var result = x;
-                while (result < n) result = result * x;
+                try { result = result * x; } finally { }
                 return result;
             }
 

@@ -44,6 +44,23 @@ public class ControlFlowGradientTests
         new("TensorSharedWeightInLoop", "double F(Tensor<double> x, Tensor<double> w) { var h = x; for (int i = 0; i < 3; i++) { h = Ops.Sigmoid(Ops.MatMul(h, w)); } return Ops.Sum(h); }", [M, Square]),
         new("TensorLoopReadsElementTwice", "double F(Tensor<double>[] ws) { var s = 0.0; for (int i = 0; i < ws.Length; i++) { s += Ops.Sum(ws[i] * ws[i]); } return s; }", [[3, 2, 3]]),
         new("TensorSumOfLoopFromZero", "Tensor<double> F(Tensor<double> x, Tensor<double>[] ws) { var acc = x * 0.0; for (int i = 0; i < ws.Length; i++) { acc = acc + ws[i] * x; } return acc; }", [M, [3, 2, 3]]),
+        // loops that test a condition every iteration (issue 13, repro 205; issue 17): C# re-reads a for loop's bound before
+        // every iteration, so a bound the body changes is tested again in the generated forward too
+        new("ForBoundChangedByBody", "double F(double x, int n) { var y = x; var m = n; for (int i = 0; i < m; i++) { m = m - 1; y = y * x; } return y; }", [null, null]),
+        new("ForBoundIsShapeOfCarriedTensor", "double F(Tensor<double> x) { var h = x; var total = 0.0; for (int i = 0; i < (int)h.Lengths[0]; i++) { total = total + Ops.Sum(h * h); h = Ops.Slice(h, 0, 1, (int)h.Lengths[0] - 1); } return total; }", [[4, 2]]),
+        new("WhileCounter", "double F(double x, int n) { var y = x; var k = 0; while (k < n) { y = Math.Sin(y) * x; k++; } return y; }", [null, null]),
+        new("WhileZeroIterations", "double F(double x, int n) { var y = x * x; var k = n; while (k < 0) { y = y * x; k++; } return y; }", [null, null]),
+        new("WhileOnDifferentiatedComparison", "double F(double x) { var y = Math.Abs(x) + 0.5; var s = 0.0; while (y < 10) { s = s + y * x; y = y * 2; } return s; }", [null]),
+        new("WhileTensor", "double F(Tensor<double> x, Tensor<double> w) { var h = x; var k = 0; while (k < 3) { h = Ops.Tanh(Ops.MatMul(h, w)) + h; k += 1; } return Ops.Sum(h * h); }", [M, Square]),
+        new("DoWhile", "double F(double x, int n) { var y = x; var k = 0; do { y = y * x + 1; k += 1; } while (k < n); return y; }", [null, null]),
+        new("DoWhileRunsOnce", "double F(double x, int n) { var y = x; var k = 0; do { y = Math.Exp(y) * x; k++; } while (k > n); return y; }", [null, null]),
+        new("BreakInFor", "double F(double x, int n) { var y = x; for (int i = 0; i < 10; i++) { y = y * 0.9 + x; if (i >= n) break; y = Math.Sin(y); } return y; }", [null, null]),
+        new("BreakWithStatements", "double F(double x, double w) { var y = x; var s = 0.0; for (int i = 0; i < 8; i++) { s = s + y * w; if (i == 2) { s = s * w; break; } y = Math.Tanh(y + w); } return s + y; }", [null, null]),
+        new("ContinueInFor", "double F(double x, double w) { var s = 0.0; for (int i = 0; i < 5; i++) { if (i % 2 == 1) continue; s = s + Math.Sin(w * i) * x; } return s; }", [null, null]),
+        new("WhileTrueBreak", "double F(double x) { var y = x; var k = 0; while (true) { y = Math.Tanh(y) + x; k++; if (k == 4) break; } return y; }", [null]),
+        new("ContinueInDoWhile", "double F(double x, int n) { var y = x; var k = 0; do { k++; if (k == 2) continue; y = y * x + 0.5; } while (k < n); return y; }", [null, null]),
+        new("BreakInInnerLoop", "double F(double x) { var y = x; for (int i = 0; i < 3; i++) { for (int j = 0; j < 5; j++) { if (j > i) break; y = y * 0.5 + x * j; } y = Math.Sin(y); } return y; }", [null]),
+        new("WhileBreakOnDifferentiatedValue", "double F(double x, double w) { var y = Math.Abs(x) + 1; var k = 0; while (k < 20) { y = y * 1.5 + w * w; if (y > 30) break; k++; } return y * x; }", [null, null]),
         // branches: the gradient flows through the branch taken
         new("HandWrittenRelu", "double F(double x) => x > 0 ? x : 0;", [null]),
         new("ComparisonAlwaysTrue", "double F(double x) => x * x > -1 ? x * 3 : Math.Exp(x);", [null]),

@@ -113,7 +113,7 @@ public sealed class RandomProgramTests
             "broadcast row", "tensor-scalar", "scalar-tensor", "MatMul", "Transpose", "Relu", "Sigmoid", "Ops.Tanh", "Ops.Exp", "Ops.Log",
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
-            "loop", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
+            "loop", "while loop", "do loop", "loop bound changed by body", "break", "continue", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
             "weight object", "nested weight object", "scalar member",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
@@ -600,9 +600,35 @@ public sealed class RandomProgram
             }
             if (locals.Count > 0 && Chance(0.12))
             {
-                // A counted loop carrying a local from one iteration to the next.
+                // A loop carrying a local from one iteration to the next, two applications of the body in every form (so the
+                // magnitudes stay what Reassign assumed): counted, tested by C# each iteration, left by break, skipped by continue.
                 Use("loop");
-                return "for (int i = 0; i < 2; i++) { " + Reassign(Pick(locals)) + " }";
+                var local = Pick(locals);
+                switch (_r.Next(7))
+                {
+                    case 0:
+                        Use("while loop");
+                        return "{ var it = 0; while (it < 2) { " + Reassign(local) + " it++; } }";
+                    case 1:
+                        Use("do loop");
+                        return "{ var it = 0; do { " + Reassign(local) + " it += 1; } while (it < 2); }";
+                    case 2:
+                        // C# tests i < bound before every iteration: bound = 3, 2, 1 against i = 0, 1, 2.
+                        Use("loop bound changed by body");
+                        return "{ var bound = 3; for (int i = 0; i < bound; i++) { bound = bound - 1; " + Reassign(local) + " } }";
+                    case 3:
+                        Use("break");
+                        return "for (int i = 0; i < 5; i++) { " + Reassign(local) + " if (i == 1) break; }";
+                    case 4:
+                        Use("continue");
+                        return "for (int i = 0; i < 3; i++) { if (i == 1) continue; " + Reassign(local) + " }";
+                    case 5:
+                        Use("while loop");
+                        Use("break");
+                        return "{ var it = 0; while (true) { " + Reassign(local) + " it++; if (it == 2) { break; } } }";
+                    default:
+                        return "for (int i = 0; i < 2; i++) { " + Reassign(local) + " }";
+                }
             }
             if (locals.Count > 0 && Chance(0.12))
             {

@@ -20,7 +20,7 @@ public sealed record CaseResult(string Name, string Status, double Seconds, stri
     /// <summary>It neither finished nor honoured its cancellation token: the process was killed.</summary>
     public const string Hung = "hung";
     /// <summary>It honoured the cancellation at the time limit: too slow, but stoppable.</summary>
-    public const string TooSlow = "too slow";
+    public const string TooSlow = "cancelled at the hang guard";
     public const string Threw = "threw";
 }
 

@@ -126,7 +126,7 @@ public sealed class GeneratedCodeTests
     private static readonly Lazy<RobustnessCheck.Report> Result = new(() =>
     {
         var options = new RobustnessCheck.Options(CheckGeneratedCode: true);
-        return Isolated.Run("GeneratedCode", token => RobustnessCheck.Check(Sources.Select(s => s.Source).ToList(), token, options), TimeSpan.FromSeconds(120)).Result;
+        return Isolated.Run("GeneratedCode", token => RobustnessCheck.Check(Sources.Select(s => s.Source).ToList(), token, options)).Result;
     });
 
     [Fact]

@@ -9,18 +9,18 @@ namespace GradGen.Samples.CharRnn
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
         public readonly struct LossTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h0;
             internal readonly int[] inputs;
             internal readonly int steps;
             internal readonly global::System.Numerics.Tensors.Tensor<float> xs;
+            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
             internal readonly LossTape.Loop0[] tSteps;
 
-            internal LossTape(global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, int steps, global::System.Numerics.Tensors.Tensor<float> xs, LossTape.Loop0[] tSteps)
+            internal LossTape(int[] inputs, int steps, global::System.Numerics.Tensors.Tensor<float> xs, global::System.Numerics.Tensors.Tensor<float> h_2, LossTape.Loop0[] tSteps)
             {
-                this.h0 = h0;
                 this.inputs = inputs;
                 this.steps = steps;
                 this.xs = xs;
+                this.h_2 = h_2;
                 this.tSteps = tSteps;
             }
 
@@ -86,8 +86,9 @@ namespace GradGen.Samples.CharRnn
                 h = h_1;
                 loss = loss_1;
             }
+            var h_2 = h;
             var loss_2 = loss;
-            tape = new LossTape(h0, inputs, steps, xs, tSteps);
+            tape = new LossTape(inputs, steps, xs, h_2, tSteps);
             return loss_2;
         }
 
@@ -97,15 +98,15 @@ namespace GradGen.Samples.CharRnn
         public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0)
         {
             // values recorded by the forward sweep
-            var h0 = tape.h0;
             var inputs = tape.inputs;
             var steps = tape.steps;
             var xs = tape.xs;
+            var h_2 = tape.h_2;
             var tSteps = tape.tSteps;
 
             // for (t = 0; t < steps; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dXs = global::GradGen.Ops.ZerosLike(xs);
-            var dHNext = global::GradGen.Ops.ZerosLike(h0);
+            var dHNext = global::GradGen.Ops.ZerosLike(h_2);
             var dLossNext = seed;
             for (var t = steps - 1; t >= 0; t--)
             {
