@@ -20,29 +20,29 @@ public sealed class Block
     }
 
     /// <summary>Weight of the layer norm before attention [C].</summary>
-    public Tensor<float> Ln1W { get; }
+    [Shape("C")] public Tensor<float> Ln1W { get; }
     /// <summary>Bias of the layer norm before attention [C].</summary>
-    public Tensor<float> Ln1B { get; }
+    [Shape("C")] public Tensor<float> Ln1B { get; }
     /// <summary>The fused q, k, v projection [C, 3C].</summary>
-    public Tensor<float> Wqkv { get; }
+    [Shape("C, 3*C")] public Tensor<float> Wqkv { get; }
     /// <summary>Its bias [3C].</summary>
-    public Tensor<float> Bqkv { get; }
+    [Shape("3*C")] public Tensor<float> Bqkv { get; }
     /// <summary>The attention output projection [C, C].</summary>
-    public Tensor<float> Wproj { get; }
+    [Shape("C, C")] public Tensor<float> Wproj { get; }
     /// <summary>Its bias [C].</summary>
-    public Tensor<float> Bproj { get; }
+    [Shape("C")] public Tensor<float> Bproj { get; }
     /// <summary>Weight of the layer norm before the MLP [C].</summary>
-    public Tensor<float> Ln2W { get; }
+    [Shape("C")] public Tensor<float> Ln2W { get; }
     /// <summary>Bias of the layer norm before the MLP [C].</summary>
-    public Tensor<float> Ln2B { get; }
+    [Shape("C")] public Tensor<float> Ln2B { get; }
     /// <summary>The MLP's first layer [C, 4C].</summary>
-    public Tensor<float> Wfc { get; }
+    [Shape("C, 4*C")] public Tensor<float> Wfc { get; }
     /// <summary>Its bias [4C].</summary>
-    public Tensor<float> Bfc { get; }
+    [Shape("4*C")] public Tensor<float> Bfc { get; }
     /// <summary>The MLP's output projection [4C, C].</summary>
-    public Tensor<float> Wfcproj { get; }
+    [Shape("4*C, C")] public Tensor<float> Wfcproj { get; }
     /// <summary>Its bias [C].</summary>
-    public Tensor<float> Bfcproj { get; }
+    [Shape("C")] public Tensor<float> Bfcproj { get; }
 }
 
 /// <summary>
@@ -73,15 +73,15 @@ public sealed partial class Gpt
     public int Heads { get; }
 
     /// <summary>Token embedding [V, C], also the output projection.</summary>
-    public Tensor<float> Wte { get; }
+    [Shape("V, C")] public Tensor<float> Wte { get; }
     /// <summary>Position embedding [maxT, C].</summary>
-    public Tensor<float> Wpe { get; }
+    [Shape("MaxT, C")] public Tensor<float> Wpe { get; }
     /// <summary>The transformer blocks.</summary>
     public Block[] Blocks { get; }
     /// <summary>Weight of the final layer norm [C].</summary>
-    public Tensor<float> LnfW { get; }
+    [Shape("C")] public Tensor<float> LnfW { get; }
     /// <summary>Bias of the final layer norm [C].</summary>
-    public Tensor<float> LnfB { get; }
+    [Shape("C")] public Tensor<float> LnfB { get; }
 
     internal static Tensor<float> Zeros(params int[] shape) => Tensor.Create(new float[shape.Aggregate(1, (a, b) => a * b)], shape.Select(n => (nint)n).ToArray());
 }
@@ -120,7 +120,7 @@ public static partial class TinyGpt
 
     /// <summary>One transformer block: causal self-attention, then the MLP, each added to the residual stream x [B, T, C].</summary>
     [Differentiable]
-    public static Tensor<float> Block(Block layer, Tensor<float> x, int B, int T, int C, int NH)
+    public static Tensor<float> Block(Block layer, [Shape("B, T, C")] Tensor<float> x, int B, int T, int C, int NH)
     {
         int hs = C / NH;                                                             // head size
 

@@ -55,10 +55,10 @@ public sealed class DerivativeOfAttribute : Attribute
 /// <remarks>
 /// <para>The text lists the dimensions, comma-separated: a literal length (<c>784</c>), a symbol (<c>B</c>, <c>C</c>), a
 /// literal times a symbol (<c>4*C</c>), or <c>?</c> for a length that varies. <c>[Shape("B, 784")] Tensor&lt;float&gt; x</c>.</para>
-/// <para>A symbol stands for one length throughout the method; an <c>int</c> parameter of the same name is that length
-/// (<c>Ops.Reshape(x, B, T, C)</c>). The symbols of a weight type's members are shared by its members (<c>C</c> in a
-/// <c>Block</c>), and by the instance methods of that type. Only certain contradictions are reported (GG0012): two
-/// different symbols may be equal, and a bare symbol may be 1.</para>
+/// <para>A symbol stands for one length throughout a <see cref="DifferentiableAttribute"/> method: the <c>C</c> of a weight
+/// type's <c>[Shape("C, 3*C")]</c> member is the <c>C</c> of the parameter <c>[Shape("B, T, C")] x</c>, and an <c>int</c>
+/// parameter named <c>C</c> is that length too (<c>Ops.Reshape(x, B, T, C)</c>). Only certain contradictions are reported
+/// (GG0012): two different symbols may be equal, and a bare symbol may be 1.</para>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property)]
 public sealed class ShapeAttribute : Attribute

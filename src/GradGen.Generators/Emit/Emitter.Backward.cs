@@ -51,7 +51,7 @@ internal sealed partial class Emitter
                 var instruction = _instructions[block.Instruction];
                 var rule = RuleOf(instruction);
                 w.Line();
-                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
+                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + ShapesOf(instruction) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null) + ")"));
                 foreach (var inner in block.Statements) Statement(inner);
                 break;
@@ -187,4 +187,12 @@ internal sealed partial class Emitter
     private static string ZeroOf(IrType type, string valueName) => type.Kind == ValueKind.Container
         ? "global::GradGen.Parameters.ZerosLike(" + valueName + ")"
         : Ops + ".ZerosLike(" + valueName + ")";
+
+    /// <summary>The shapes of an op's tensor operands and result, when all are known: <c> : [B, 784], [784, H] → [B, H]</c>.</summary>
+    private string ShapesOf(Instruction instruction)
+    {
+        if (instruction.Shape is null) return "";
+        var operands = instruction.Operands.Select(o => _instructions[o]).Where(o => o.Type.Kind == ValueKind.Tensor).ToList();
+        return operands.All(o => o.Shape is not null) ? " : " + string.Join(", ", operands.Select(o => o.Shape)) + " → " + instruction.Shape : "";
+    }
 }

@@ -56,8 +56,8 @@ internal sealed partial class Lowerer
         var read = type.Kind == ValueKind.Passive
             ? Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) })
             : Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
-        // A weight type's shape symbols are its own, shared with this method only when it is an instance method of that type.
-        DeclareShape(read, member, SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType) ? "" : member.ContainingType.Name + ".");
+        // A shape symbol names one length throughout the method: `C` of a Block's [Shape("C, 3*C")] is the `C` of x's [Shape("B, T, C")].
+        DeclareShape(read, member, "");
         return _memberReads[(owner, member.Name, _region)] = read;
     }
 

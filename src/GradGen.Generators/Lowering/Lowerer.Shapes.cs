@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using GradGen.Generators.Differentiation;
+using GradGen.Generators.Helpers;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
 
@@ -37,10 +38,16 @@ internal sealed partial class Lowerer
     /// <summary>Reports, at the expression, every place where shapes certainly cannot agree.</summary>
     private void CheckShapes()
     {
-        var (_, problems) = ShapeInference.Run(BuildModel(), _declaredShapes);
+        var model = BuildModel();
+        var (shapes, problems) = ShapeInference.Run(model, _declaredShapes);
         foreach (var (instruction, message) in problems)
         {
             if (_syntaxOf.TryGetValue(instruction, out var syntax)) Reject(RejectionKind.ShapeMismatch, syntax, message);
+        }
+        // The shapes become facts of the model, for what people read: the generated code's rule comments.
+        if (_rejections.Count == 0 && shapes.Any(s => s is not null))
+        {
+            _model = model with { Instructions = model.Instructions.Select(i => shapes[i.Id] is { } shape ? i with { Shape = Dim.Show(shape) } : i).ToEquatableArray() };
         }
     }
 }

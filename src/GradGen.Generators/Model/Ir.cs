@@ -140,6 +140,7 @@ internal enum OpKind
 /// For a <see cref="OpKind.For"/>: the passive boolean in its region tested at the end of every iteration, after its values
 /// are carried (the loop stops when it is true: a <c>break</c> taken, or a <c>do … while (c)</c>'s <c>!c</c>), or -1.
 /// </param>
+/// <param name="Shape">The tensor's shape as far as the compiler knows it (<c>[B, 784]</c>; see <c>ShapeInference</c>), or null when its rank is unknown.</param>
 /// <param name="TensorOperator">
 /// The user wrote System.Numerics.Tensors' operator (<c>a + b</c> between tensors), not <c>Ops.Add</c>: the forward calls
 /// <c>Ops.OperatorAdd</c>, which refuses the shapes that operator broadcasts wrongly, so the forward equals the user's.
@@ -158,7 +159,8 @@ internal sealed record Instruction(
     int Index = -1,
     bool TensorOperator = false,
     int Condition = -1,
-    int Exit = -1)
+    int Exit = -1,
+    string? Shape = null)
 {
     /// <summary>A loop whose number of iterations is decided while it runs (<see cref="Condition"/> or <see cref="Exit"/>).</summary>
     public bool IsConditionalLoop => Op == OpKind.For && (Condition >= 0 || Exit >= 0);

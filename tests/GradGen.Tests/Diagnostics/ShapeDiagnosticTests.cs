@@ -58,6 +58,22 @@ public class ShapeDiagnosticTests
             "var p = Ops.Permute(x, 0, 2, 1);\n return Ops.Sum({|GG0012:Ops.MatMul(p, w)|});") },
         { "flows through element-wise ops", Method("[Shape(\"B, 784\")] Tensor<double> x, [Shape(\"10, 784\")] Tensor<double> w",
             "var h = Ops.Tanh(x) * 2.0;\n var g = Ops.Sigmoid(h);\n return Ops.Sum({|GG0012:Ops.MatMul(g, w)|});") },
+        { "the tutorial's slip: four classes of weights, three of bias", Method("[Shape(\"B, 2\")] Tensor<double> x, [Shape(\"2, H\")] Tensor<double> w1, [Shape(\"H\")] Tensor<double> b1, [Shape(\"H, 4\")] Tensor<double> w2, [Shape(\"3\")] Tensor<double> b2, int[] targets",
+            "var h = Ops.Relu(Ops.MatMul(x, w1) + b1);\n return Ops.SoftmaxCrossEntropy({|GG0012:Ops.MatMul(h, w2) + b2|}, targets);") },
+        { "a GPT block's qkv weight stored transposed", """
+            public sealed class Block
+            {
+                public Block(Tensor<double> wqkv, Tensor<double> bqkv) { Wqkv = wqkv; Bqkv = bqkv; }
+                [Shape("3*C, C")] public Tensor<double> Wqkv { get; }
+                [Shape("3*C")] public Tensor<double> Bqkv { get; }
+            }
+
+            public static partial class C
+            {
+                [Differentiable]
+                public static double F(Block layer, [Shape("B, T, C")] Tensor<double> x, int C) => Ops.Sum(Ops.Slice({|GG0012:Ops.MatMul(x, layer.Wqkv)|} + layer.Bqkv, 2, 0, C));
+            }
+            """ },
         { "not a shape", "public static partial class C\n{\n    [Differentiable]\n    public static double F([{|GG0012:Shape(\"B, , C\")|}] Tensor<double> x) => Ops.Sum(x);\n}\n" },
         { "a weight member's shape", """
             public sealed class Layer

@@ -66,24 +66,24 @@ namespace GradGen.Samples.Mlp
             var dLogits = global::GradGen.Ops.ZerosLike(logits);
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
 
-            // logits = t2 + b2  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
+            // logits = t2 + b2 : [B, 3], [3] → [B, 3]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
             var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
             global::GradGen.Adjoint.Identity(dLogits, dB2);
 
-            // t2 = h·w2  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
+            // t2 = h·w2 : [B, H], [H, 3] → [B, 3]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
             var dH = global::GradGen.Ops.ZerosLike(h);
             global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
 
-            // h = ReLU(t1)  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
+            // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
             var dT1 = global::GradGen.Ops.ZerosLike(t1);
             global::GradGen.Adjoint.Relu(dH, t1, dT1);
 
-            // t1 = t0 + b1  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
+            // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
             global::GradGen.Adjoint.Identity(dT1, dB1);
 
-            // t0 = x·w1  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
+            // t0 = x·w1 : [B, 2], [2, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
             global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
         }

@@ -189,122 +189,122 @@ namespace GradGen.Samples.TinyGpt
             var t23 = tape.t23;
             var t24 = tape.t24;
 
-            // result = t24 + layerBfcproj  ⇒  ∂L/∂t24 += ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
+            // result = t24 + layerBfcproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t24 += ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
             var dT24 = global::GradGen.Ops.ZerosLike(t24);
             global::GradGen.Adjoint.Identity(dY, dT24);
             global::GradGen.Adjoint.Identity(dY, dLayer.Bfcproj);
 
-            // t24 = residual + t23  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 += ∂L/∂t24  (summed over broadcast axes)
+            // t24 = residual + t23 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 += ∂L/∂t24  (summed over broadcast axes)
             var dResidual = global::GradGen.Adjoint.Reduce(dT24, residual);
             var dT23 = global::GradGen.Ops.ZerosLike(t23);
             global::GradGen.Adjoint.Identity(dT24, dT23);
 
-            // t23 = fc·layerWfcproj  ⇒  ∂L/∂fc += ∂L/∂t23·layerWfcprojᵀ,  ∂L/∂layerWfcproj += fcᵀ·∂L/∂t23
+            // t23 = fc·layerWfcproj : [B, T, 4*C], [4*C, C] → [B, T, C]  ⇒  ∂L/∂fc += ∂L/∂t23·layerWfcprojᵀ,  ∂L/∂layerWfcproj += fcᵀ·∂L/∂t23
             var dFc = global::GradGen.Ops.ZerosLike(fc);
             global::GradGen.Adjoint.MatMulLeft(dT23, layerWfcproj, dFc);
             global::GradGen.Adjoint.MatMulRight(fc, dT23, dLayer.Wfcproj);
 
-            // fc = GELU(t22) (tanh approximation)  ⇒  ∂L/∂t22 += ∂L/∂fc ⊙ GELU′(t22)
+            // fc = GELU(t22) (tanh approximation) : [B, T, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂t22 += ∂L/∂fc ⊙ GELU′(t22)
             var dT22 = global::GradGen.Ops.ZerosLike(t22);
             global::GradGen.Adjoint.Gelu(dFc, t22, dT22);
 
-            // t22 = t21 + layerBfc  ⇒  ∂L/∂t21 += ∂L/∂t22,  ∂L/∂layerBfc += ∂L/∂t22  (summed over broadcast axes)
+            // t22 = t21 + layerBfc : [B, T, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂t21 += ∂L/∂t22,  ∂L/∂layerBfc += ∂L/∂t22  (summed over broadcast axes)
             var dT21 = global::GradGen.Adjoint.Reduce(dT22, t21);
             global::GradGen.Adjoint.Identity(dT22, dLayer.Bfc);
 
-            // t21 = h_1·layerWfc  ⇒  ∂L/∂h_1 += ∂L/∂t21·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t21
+            // t21 = h_1·layerWfc : [B, T, C], [C, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 += ∂L/∂t21·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t21
             var dH_1 = global::GradGen.Ops.ZerosLike(h_1);
             global::GradGen.Adjoint.MatMulLeft(dT21, layerWfc, dH_1);
             global::GradGen.Adjoint.MatMulRight(h_1, dT21, dLayer.Wfc);
 
-            // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
+            // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
             global::GradGen.Adjoint.LayerNorm(dH_1, residual, layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
 
-            // residual = t20 + layerBproj  ⇒  ∂L/∂t20 += ∂L/∂residual,  ∂L/∂layerBproj += ∂L/∂residual  (summed over broadcast axes)
+            // residual = t20 + layerBproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t20 += ∂L/∂residual,  ∂L/∂layerBproj += ∂L/∂residual  (summed over broadcast axes)
             var dT20 = global::GradGen.Adjoint.Reduce(dResidual, t20);
             global::GradGen.Adjoint.Identity(dResidual, dLayer.Bproj);
 
-            // t20 = x + t19  ⇒  ∂L/∂x += ∂L/∂t20,  ∂L/∂t19 += ∂L/∂t20  (summed over broadcast axes)
+            // t20 = x + t19 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂x += ∂L/∂t20,  ∂L/∂t19 += ∂L/∂t20  (summed over broadcast axes)
             global::GradGen.Adjoint.Identity(dT20, dX);
             var dT19 = global::GradGen.Adjoint.Reduce(dT20, t19);
 
-            // t19 = y·layerWproj  ⇒  ∂L/∂y += ∂L/∂t19·layerWprojᵀ,  ∂L/∂layerWproj += yᵀ·∂L/∂t19
+            // t19 = y·layerWproj : [B, T, C], [C, C] → [B, T, C]  ⇒  ∂L/∂y += ∂L/∂t19·layerWprojᵀ,  ∂L/∂layerWproj += yᵀ·∂L/∂t19
             var dY1 = global::GradGen.Ops.ZerosLike(y);
             global::GradGen.Adjoint.MatMulLeft(dT19, layerWproj, dY1);
             global::GradGen.Adjoint.MatMulRight(y, dT19, dLayer.Wproj);
 
-            // y = reshape(t17, t18)  ⇒  ∂L/∂t17 += reshape(∂L/∂y, shape of t17)
+            // y = reshape(t17, t18) : [B, T, NH, ?] → [B, T, C]  ⇒  ∂L/∂t17 += reshape(∂L/∂y, shape of t17)
             var dT17 = global::GradGen.Ops.ZerosLike(t17);
             global::GradGen.Adjoint.Reshape(dY1, dT17);
 
-            // t17 = t16 with axes 1 and 2 swapped  ⇒  ∂L/∂t16 += ∂L/∂t17 with axes 1 and 2 swapped back
+            // t17 = t16 with axes 1 and 2 swapped : [B, NH, T, ?] → [B, T, NH, ?]  ⇒  ∂L/∂t16 += ∂L/∂t17 with axes 1 and 2 swapped back
             var dT16 = global::GradGen.Ops.ZerosLike(t16);
             global::GradGen.Adjoint.TransposeAxes(dT17, 1, 2, dT16);
 
-            // t16 = att·v  ⇒  ∂L/∂att += ∂L/∂t16·vᵀ,  ∂L/∂v += attᵀ·∂L/∂t16
+            // t16 = att·v : [B, NH, T, T], [B, NH, T, ?] → [B, NH, T, ?]  ⇒  ∂L/∂att += ∂L/∂t16·vᵀ,  ∂L/∂v += attᵀ·∂L/∂t16
             var dAtt = global::GradGen.Ops.ZerosLike(att);
             global::GradGen.Adjoint.MatMulLeft(dT16, v, dAtt);
             var dV = global::GradGen.Ops.ZerosLike(v);
             global::GradGen.Adjoint.MatMulRight(att, dT16, dV);
 
-            // att = softmax(mask_causal(t12·t15)) (last axis)  ⇒  ∂L/∂t12 += t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
+            // att = softmax(mask_causal(t12·t15)) (last axis) : [B, NH, T, T] → [B, NH, T, T]  ⇒  ∂L/∂t12 += t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
             var dT12 = global::GradGen.Ops.ZerosLike(t12);
             global::GradGen.Adjoint.CausalSoftmax(dAtt, att, t15, dT12);
 
-            // t12 = q·t11  ⇒  ∂L/∂q += ∂L/∂t12·t11ᵀ,  ∂L/∂t11 += qᵀ·∂L/∂t12
+            // t12 = q·t11 : [B, NH, T, ?], [B, NH, ?, T] → [B, NH, T, T]  ⇒  ∂L/∂q += ∂L/∂t12·t11ᵀ,  ∂L/∂t11 += qᵀ·∂L/∂t12
             var dQ = global::GradGen.Ops.ZerosLike(q);
             global::GradGen.Adjoint.MatMulLeft(dT12, t11, dQ);
             var dT11 = global::GradGen.Ops.ZerosLike(t11);
             global::GradGen.Adjoint.MatMulRight(q, dT12, dT11);
 
-            // t11 = k with axes 2 and 3 swapped  ⇒  ∂L/∂k += ∂L/∂t11 with axes 2 and 3 swapped back
+            // t11 = k with axes 2 and 3 swapped : [B, NH, T, ?] → [B, NH, ?, T]  ⇒  ∂L/∂k += ∂L/∂t11 with axes 2 and 3 swapped back
             var dK = global::GradGen.Ops.ZerosLike(k);
             global::GradGen.Adjoint.TransposeAxes(dT11, 2, 3, dK);
 
-            // v = t10 with axes 1 and 2 swapped  ⇒  ∂L/∂t10 += ∂L/∂v with axes 1 and 2 swapped back
+            // v = t10 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t10 += ∂L/∂v with axes 1 and 2 swapped back
             var dT10 = global::GradGen.Ops.ZerosLike(t10);
             global::GradGen.Adjoint.TransposeAxes(dV, 1, 2, dT10);
 
-            // t10 = reshape(t8, t9)  ⇒  ∂L/∂t8 += reshape(∂L/∂t10, shape of t8)
+            // t10 = reshape(t8, t9) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t8 += reshape(∂L/∂t10, shape of t8)
             var dT8 = global::GradGen.Ops.ZerosLike(t8);
             global::GradGen.Adjoint.Reshape(dT10, dT8);
 
-            // t8 = qkv[t7 .. t7+C) along axis 2  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 += ∂L/∂t8
+            // t8 = qkv[t7 .. t7+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 += ∂L/∂t8
             var dQkv = global::GradGen.Ops.ZerosLike(qkv);
             global::GradGen.Adjoint.Slice(dT8, 2, t7, dQkv);
 
-            // k = t6 with axes 1 and 2 swapped  ⇒  ∂L/∂t6 += ∂L/∂k with axes 1 and 2 swapped back
+            // k = t6 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t6 += ∂L/∂k with axes 1 and 2 swapped back
             var dT6 = global::GradGen.Ops.ZerosLike(t6);
             global::GradGen.Adjoint.TransposeAxes(dK, 1, 2, dT6);
 
-            // t6 = reshape(t4, t5)  ⇒  ∂L/∂t4 += reshape(∂L/∂t6, shape of t4)
+            // t6 = reshape(t4, t5) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t4 += reshape(∂L/∂t6, shape of t4)
             var dT4 = global::GradGen.Ops.ZerosLike(t4);
             global::GradGen.Adjoint.Reshape(dT6, dT4);
 
-            // t4 = qkv[C .. C+C) along axis 2  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂t4
+            // t4 = qkv[C .. C+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂t4
             global::GradGen.Adjoint.Slice(dT4, 2, C, dQkv);
 
-            // q = t3 with axes 1 and 2 swapped  ⇒  ∂L/∂t3 += ∂L/∂q with axes 1 and 2 swapped back
+            // q = t3 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t3 += ∂L/∂q with axes 1 and 2 swapped back
             var dT3 = global::GradGen.Ops.ZerosLike(t3);
             global::GradGen.Adjoint.TransposeAxes(dQ, 1, 2, dT3);
 
-            // t3 = reshape(t1, t2)  ⇒  ∂L/∂t1 += reshape(∂L/∂t3, shape of t1)
+            // t3 = reshape(t1, t2) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t1 += reshape(∂L/∂t3, shape of t1)
             var dT1 = global::GradGen.Ops.ZerosLike(t1);
             global::GradGen.Adjoint.Reshape(dT3, dT1);
 
-            // t1 = qkv[0 .. 0+C) along axis 2  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 += ∂L/∂t1
+            // t1 = qkv[0 .. 0+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 += ∂L/∂t1
             global::GradGen.Adjoint.Slice(dT1, 2, 0, dQkv);
 
-            // qkv = t0 + layerBqkv  ⇒  ∂L/∂t0 += ∂L/∂qkv,  ∂L/∂layerBqkv += ∂L/∂qkv  (summed over broadcast axes)
+            // qkv = t0 + layerBqkv : [B, T, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂t0 += ∂L/∂qkv,  ∂L/∂layerBqkv += ∂L/∂qkv  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dQkv, t0);
             global::GradGen.Adjoint.Identity(dQkv, dLayer.Bqkv);
 
-            // t0 = h·layerWqkv  ⇒  ∂L/∂h += ∂L/∂t0·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂t0
+            // t0 = h·layerWqkv : [B, T, C], [C, 3*C] → [B, T, 3*C]  ⇒  ∂L/∂h += ∂L/∂t0·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂t0
             var dH = global::GradGen.Ops.ZerosLike(h);
             global::GradGen.Adjoint.MatMulLeft(dT0, layerWqkv, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT0, dLayer.Wqkv);
 
-            // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
+            // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
             global::GradGen.Adjoint.LayerNorm(dH, x, layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
         }
 

@@ -105,7 +105,7 @@ namespace GradGen.Samples.TinyGpt
             var dT4 = global::GradGen.Ops.ZerosLike(t4);
             global::GradGen.Adjoint.MatMulRight(x_4, dY, dT4);
 
-            // t4 = modelWteᵀ  ⇒  ∂L/∂modelWte += (∂L/∂t4)ᵀ
+            // t4 = modelWteᵀ : [V, C] → [C, V]  ⇒  ∂L/∂modelWte += (∂L/∂t4)ᵀ
             global::GradGen.Adjoint.Transpose(dT4, dModel.Wte);
 
             // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
@@ -131,15 +131,15 @@ namespace GradGen.Samples.TinyGpt
             var dX = global::GradGen.Ops.ZerosLike(x);
             global::GradGen.Adjoint.Identity(dX_1Next, dX);
 
-            // x = t1 + t2  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 += ∂L/∂x  (summed over broadcast axes)
+            // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 += ∂L/∂x  (summed over broadcast axes)
             var dT1 = global::GradGen.Adjoint.Reduce(dX, t1);
             var dT2 = global::GradGen.Ops.ZerosLike(t2);
             global::GradGen.Adjoint.Identity(dX, dT2);
 
-            // t2 = modelWpe[0 .. 0+T) along axis 0  ⇒  ∂L/∂modelWpe[0 .. 0+T) along axis 0 += ∂L/∂t2
+            // t2 = modelWpe[0 .. 0+T) along axis 0 : [MaxT, C] → [T, C]  ⇒  ∂L/∂modelWpe[0 .. 0+T) along axis 0 += ∂L/∂t2
             global::GradGen.Adjoint.Slice(dT2, 0, 0, dModel.Wpe);
 
-            // t1 = modelWte[tokens] (rows gathered by id)  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
+            // t1 = modelWte[tokens] (rows gathered by id) : [V, C] → [B, T, C]  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
             global::GradGen.Adjoint.Embedding(dT1, tokens, dModel.Wte);
         }
 
