@@ -9,8 +9,9 @@ namespace GradGen;
 
 /// <summary>
 /// Matrix multiply-accumulate C[rows, cols] (+)= A[rows, inner] · B[inner, cols] over strided operands, dispatching to the
-/// fastest kernel for the element type: <see cref="Sgemm"/> (AVX2/FMA, parallel) for float, a register-tiled
-/// <see cref="Vector{T}"/> kernel for other accelerated types (double), a scalar loop otherwise (e.g. Half).
+/// fastest kernel for the element type: <see cref="PackedGemm{T, TV, TS}"/> (128/256/512-bit vectors chosen at start-up,
+/// parallel) for float and double, a register-tiled <see cref="Vector{T}"/> kernel for other accelerated types (and for
+/// float/double on a machine without vector hardware, which .NET 10 does not run on), a scalar loop otherwise (e.g. Half).
 /// </summary>
 /// <remarks>
 /// <para>A and B are read through strides, so a transposed operand is read in place rather than materialised: the
@@ -19,7 +20,7 @@ namespace GradGen;
 /// <para>The <see cref="Vector{T}"/> kernel (after BLIS): for each block of <see cref="KC"/> inner indices × <see cref="NC"/>
 /// columns, B's block is packed into contiguous panels <see cref="Nr"/> columns wide; then each <see cref="MR"/>-row strip
 /// of C is updated panel by panel by a micro-kernel that keeps an MR × Nr tile of C in vector registers. It runs on the
-/// calling thread: only float, the type training uses, gets the parallel kernel.</para>
+/// calling thread.</para>
 /// </remarks>
 internal static class Gemm
 {
@@ -54,6 +55,16 @@ internal static class Gemm
             fixed (float* pa = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(a)))
             fixed (float* pb = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(b)))
             fixed (float* pc = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(c)))
+            {
+                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
+            }
+            return;
+        }
+        if (typeof(T) == typeof(double) && Sgemm.IsSupported)
+        {
+            fixed (double* pa = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(a)))
+            fixed (double* pb = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(b)))
+            fixed (double* pc = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(c)))
             {
                 Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
             }
