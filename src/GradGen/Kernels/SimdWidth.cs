@@ -43,12 +43,8 @@ internal static class SimdWidth
         return VectorWidth.None;
     }
 
-    private static VectorWidth ChooseRows()
-    {
-        if (Vector256.IsHardwareAccelerated) return VectorWidth.W256;
-        if (Vector128.IsHardwareAccelerated) return VectorWidth.W128;
-        return VectorWidth.None;
-    }
+    // The row kernels run on Vector<float>, whose width the runtime fixes at start-up (see VectorMath).
+    private static VectorWidth ChooseRows() => VectorMath.IsSupported ? (VectorWidth)(32 * System.Numerics.Vector<float>.Count) : VectorWidth.None;
 
     /// <summary>One line naming the ISA and the chosen widths, for test output and benchmark tables.</summary>
     public static string Describe() =>
@@ -159,6 +155,7 @@ internal unsafe struct D512 : ISimd<double, Vector512<double>>
 internal static class Fused
 {
 #if NET9_0_OR_GREATER
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static System.Numerics.Vector<float> MultiplyAdd(System.Numerics.Vector<float> a, System.Numerics.Vector<float> b, System.Numerics.Vector<float> c) => System.Numerics.Vector.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
@@ -166,6 +163,11 @@ internal static class Fused
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.MultiplyAddEstimate(a, b, c);
 #else
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static System.Numerics.Vector<float> MultiplyAdd(System.Numerics.Vector<float> a, System.Numerics.Vector<float> b, System.Numerics.Vector<float> c)
+        => System.Numerics.Vector<float>.Count == 8 && Fma.IsSupported ? Fma.MultiplyAdd(a.AsVector256(), b.AsVector256(), c.AsVector256()).AsVector()
+        : System.Numerics.Vector<float>.Count == 4 && AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(c.AsVector128(), a.AsVector128(), b.AsVector128()).AsVector()
+        : System.Numerics.Vector<float>.Count == 4 && Fma.IsSupported ? Fma.MultiplyAdd(a.AsVector128(), b.AsVector128(), c.AsVector128()).AsVector()
+        : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
         => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(c, a, b) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)

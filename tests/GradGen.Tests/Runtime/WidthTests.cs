@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Xunit.Abstractions;
 
 namespace GradGen.Tests.Runtime;
@@ -150,6 +153,44 @@ public unsafe class WidthTests
             fixed (float* pa = a, pb = b, pc = c) Sgemm.Multiply(w, m, n, k, pa, k, 1, pb, n, 1, pc, n, overwrite: true);
             if (first is null) first = c;
             else Assert.Equal(first, c);
+        }
+    }
+
+    /// <summary>
+    /// The widths chosen at start-up follow the CPU and the JIT knobs in this process's environment, so a run under a
+    /// knob (tests/kernel-widths.sh) cannot silently test the default path: without AVX2 (or AVX) both the GEMM and the
+    /// row kernels must be at 128 bits; with AVX-512 off or 256-bit vectors preferred, the GEMM must not be at 512;
+    /// with no knob, the widest width the CPU has.
+    /// </summary>
+    [Fact]
+    public void Start_up_widths_follow_the_cpu_and_the_knobs()
+    {
+        static string? Knob(string name) => Environment.GetEnvironmentVariable(name);
+        string? avx = Knob("DOTNET_EnableAVX"), avx2 = Knob("DOTNET_EnableAVX2"), avx512 = Knob("DOTNET_EnableAVX512"), preferred = Knob("DOTNET_PreferredVectorBitWidth");
+        _output.WriteLine($"knobs: EnableAVX={avx ?? "-"} EnableAVX2={avx2 ?? "-"} EnableAVX512={avx512 ?? "-"} PreferredVectorBitWidth={preferred ?? "-"}");
+        Assert.NotEqual(VectorWidth.None, SimdWidth.Gemm);
+        Assert.NotEqual(VectorWidth.None, SimdWidth.Rows);
+        if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
+        {
+            Assert.Equal(VectorWidth.W128, SimdWidth.Gemm);
+            Assert.Equal(VectorWidth.W128, SimdWidth.Rows);
+            return;
+        }
+        if (avx == "0" || avx2 == "0")
+        {
+            Assert.False(Avx2.IsSupported);
+            Assert.Equal(VectorWidth.W128, SimdWidth.Gemm);
+            Assert.Equal(VectorWidth.W128, SimdWidth.Rows);
+        }
+        else if (avx512 == "0" || preferred == "256")
+        {
+            Assert.False(Vector512.IsHardwareAccelerated);
+            Assert.Equal(Avx2.IsSupported ? VectorWidth.W256 : VectorWidth.W128, SimdWidth.Gemm);
+        }
+        else if (avx is null && avx2 is null && avx512 is null && preferred is null)
+        {
+            Assert.Equal(Avx512F.IsSupported ? VectorWidth.W512 : Avx2.IsSupported ? VectorWidth.W256 : VectorWidth.W128, SimdWidth.Gemm);
+            Assert.Equal(Avx2.IsSupported ? VectorWidth.W256 : VectorWidth.W128, SimdWidth.Rows);
         }
     }
 }
