@@ -93,5 +93,20 @@ foreach (int classes in new[] { 5, 10, 259 })
     double ld = Ops.SoftmaxCrossEntropy(TD(Widen(z), 4, classes), targets);
     Report($"SoftmaxCrossEntropy C={classes}", Math.Abs(lf - ld) / Math.Max(1, Math.Abs(ld)), 1e-5);
 }
+// Transposes (exact), written and accumulated, with edges past the blocks.
+foreach (var (m, n) in new[] { (4, 4), (9, 13), (64, 67) })
+{
+    float[] x = RandomFloats(m * n), into = RandomFloats(m * n), y = new float[m * n], acc = (float[])into.Clone();
+    MatrixKernels.Transpose<float>(x, y, m, n);
+    MatrixKernels.TransposeAccumulate<float>(x, acc, m, n);
+    double worst = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            worst = Math.Max(worst, Math.Abs(y[j * m + i] - x[i * n + j]));
+            worst = Math.Max(worst, Math.Abs(acc[j * m + i] - (into[j * m + i] + x[i * n + j])));
+        }
+    Report($"Transpose {m}×{n} (blocks of {FloatTranspose.BlockSize})", worst, 0);
+}
 Console.WriteLine(failures == 0 ? "all kernels agree" : $"{failures} disagreements");
 return failures == 0 ? 0 : 1;
