@@ -108,5 +108,17 @@ foreach (var (m, n) in new[] { (4, 4), (9, 13), (64, 67) })
         }
     Report($"Transpose {m}×{n} (blocks of {FloatTranspose.BlockSize})", worst, 0);
 }
+// TinyGpt's generated LossBackward in float (every fast path forward and backward at this machine's width) against
+// central finite differences on a tiny model (B = 2, T = 4, C = 8, NH = 2, V = 16, L = 1), as the sample's --check.
+try
+{
+    var (worst, maxError, tolerance, count) = GradGen.Samples.TinyGpt.GradientCheck.Run(new Random(1));
+    Console.WriteLine($"ok   TinyGpt gradient check (float): {count} weights, worst {worst} error {maxError:E2} (tolerance {tolerance:E1})");
+}
+catch (GradCheckException e)
+{
+    failures++;
+    Console.WriteLine($"FAIL TinyGpt gradient check (float): {e.Message}");
+}
 Console.WriteLine(failures == 0 ? "all kernels agree" : $"{failures} disagreements");
 return failures == 0 ? 0 : 1;
