@@ -61,6 +61,42 @@ internal static unsafe class Interleaved
                 Console.WriteLine($"  {names[j],-26} best {flops / t[0] / 1e9,6:F1} GFLOP/s, median {flops / t[rounds / 2] / 1e9,6:F1}");
             }
         }
+        // Double: before issue 14, the portable Vector<T> kernel on one thread; after, the packed kernel (parallel).
+        foreach (int size in new[] { 128, 256, 512 })
+        {
+            double[] a = GC.AllocateArray<double>(size * size, pinned: true), b = GC.AllocateArray<double>(size * size, pinned: true), c = GC.AllocateArray<double>(size * size, pinned: true);
+            var random = new Random(size);
+            for (int i = 0; i < a.Length; i++) (a[i], b[i]) = (random.NextDouble() - 0.5, random.NextDouble() - 0.5);
+            Action before = () => { Array.Clear(c); Gemm.MultiplyAccumulate<double>(size, size, size, a, size, 1, b, size, 1, c, size); };
+            Action after = () => { fixed (double* pa = a, pb = b, pc = c) Sgemm.Multiply(size, size, size, pa, size, 1, pb, size, 1, pc, size, true); };
+            Compare($"double {size}³", 2.0 * size * size * size, rounds, ("before (Vector<T>, 1 thread)", before), ($"after ({(int)SimdWidth.Gemm}-bit packed)", after));
+        }
         Console.WriteLine($"load: {System.IO.File.ReadAllText("/proc/loadavg").Trim()}");
+    }
+
+    private static void Compare(string title, double flops, int rounds, params (string Name, Action Run)[] contenders)
+    {
+        int calls = Math.Max(1, (int)(2e8 / flops));
+        var times = new double[contenders.Length][];
+        for (int j = 0; j < contenders.Length; j++)
+        {
+            times[j] = new double[rounds];
+            for (int i = 0; i < calls; i++) contenders[j].Run();
+        }
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int j = 0; j < contenders.Length; j++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < calls; i++) contenders[j].Run();
+                times[j][r] = clock.Elapsed.TotalSeconds / calls;
+            }
+        }
+        Console.WriteLine($"{title}:");
+        for (int j = 0; j < contenders.Length; j++)
+        {
+            Array.Sort(times[j]);
+            Console.WriteLine($"  {contenders[j].Name,-32} best {flops / times[j][0] / 1e9,6:F1} GFLOP/s, median {flops / times[j][rounds / 2] / 1e9,6:F1}");
+        }
     }
 }
