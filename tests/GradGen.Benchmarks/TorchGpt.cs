@@ -48,6 +48,14 @@ internal sealed class TorchGpt
         return loss.item<float>();
     }
 
+    /// <summary>The forward pass alone under <c>torch.no_grad()</c> (inference, as a LibTorch user evaluates).</summary>
+    public float ForwardNoGrad()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return Loss().item<float>();
+    }
+
     private torch.Tensor Loss()
     {
         int B = _batch, T = _sequence, C = _channels;

@@ -1,5 +1,6 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace GradGen;
 
@@ -41,7 +42,8 @@ internal static unsafe class FloatAdd
     private static void Same(float* a, float* b, float* c, int n)
     {
         int i = 0;
-        for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(a + i) + Vector256.Load(b + i), c + i);
+        int w = Vector<float>.Count;
+        for (; i <= n - w; i += w) Unsafe.WriteUnaligned(c + i, Unsafe.ReadUnaligned<Vector<float>>(a + i) + Unsafe.ReadUnaligned<Vector<float>>(b + i));
         for (; i < n; i++) c[i] = a[i] + b[i];
     }
 

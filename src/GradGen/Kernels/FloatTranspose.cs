@@ -2,31 +2,36 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace GradGen;
 
 /// <summary>
 /// The float transpose of a row-major [M, N] matrix in 8 × 8 blocks held in eight 256-bit registers (AVX: unpack,
-/// shuffle, 128-bit lane permute), writing or accumulating into [N, M]; the edges that do not fill a block go element by
-/// element. About four times the element-by-element tiles of <see cref="MatrixKernels"/>, which it serves when
+/// shuffle, 128-bit lane permute), or, without AVX, in 4 × 4 blocks in four 128-bit registers (ARM64: zip; SSE: unpack
+/// and move), writing or accumulating into [N, M]; the edges that do not fill a block go element by element. About four times the element-by-element tiles of <see cref="MatrixKernels"/>, which it serves when
 /// <see cref="IsSupported"/>.
 /// </summary>
 internal static class FloatTranspose
 {
-    /// <summary>Whether the CPU has AVX.</summary>
-    public static bool IsSupported => Avx.IsSupported;
+    /// <summary>Whether the CPU has AVX (8 × 8 blocks), or SSE or ARM64 AdvSimd (4 × 4 blocks).</summary>
+    public static bool IsSupported => Avx.IsSupported || Sse.IsSupported || AdvSimd.Arm64.IsSupported;
+
+    /// <summary>The side of the blocks <see cref="Block"/> transposes: 8 with AVX, else 4.</summary>
+    public static int BlockSize => Avx.IsSupported ? 8 : 4;
 
     /// <summary>destination[N, M] = source[M, N]ᵀ, or += with <paramref name="accumulate"/>.</summary>
     public static void Run(ReadOnlySpan<float> source, Span<float> destination, int m, int n, bool accumulate)
     {
         ref float src = ref MemoryMarshal.GetReference(source);
         ref float dst = ref MemoryMarshal.GetReference(destination);
-        int mBlocks = m & ~7, nBlocks = n & ~7;
+        int size = BlockSize;
+        int mBlocks = m & -size, nBlocks = n & -size;
         // Blocks along a destination row one after another: its cache lines are written whole, in order.
-        for (int j = 0; j < nBlocks; j += 8)
+        for (int j = 0; j < nBlocks; j += size)
         {
-            for (int i = 0; i < mBlocks; i += 8)
+            for (int i = 0; i < mBlocks; i += size)
             {
                 Block(ref Unsafe.Add(ref src, (nint)i * n + j), n, ref Unsafe.Add(ref dst, (nint)j * m + i), m, accumulate);
             }
@@ -55,11 +60,51 @@ internal static class FloatTranspose
     }
 
     /// <summary>
-    /// dst[c · dstStride + r] = src[r · srcStride + c] for r, c &lt; 8 (or += with <paramref name="accumulate"/>): one 8 × 8
-    /// block through registers.
+    /// dst[c · dstStride + r] = src[r · srcStride + c] for r, c &lt; <see cref="BlockSize"/> (or += with
+    /// <paramref name="accumulate"/>): one block through registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
+    {
+        if (Avx.IsSupported) Block8(ref src, srcStride, ref dst, dstStride, accumulate);
+        else Block4(ref src, srcStride, ref dst, dstStride, accumulate);
+    }
+
+    /// <summary>One 4 × 4 block in 128-bit registers: rows interleaved in pairs, then the 64-bit halves paired.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
+    {
+        Vector128<float> r0 = Vector128.LoadUnsafe(ref src, 0), r1 = Vector128.LoadUnsafe(ref src, (nuint)srcStride);
+        Vector128<float> r2 = Vector128.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector128.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        Vector128<float> c0, c1, c2, c3;
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            // t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = c0 d0 c1 d1, t3 = c2 d2 c3 d3; then pairs of 64-bit lanes.
+            Vector128<double> t0 = AdvSimd.Arm64.ZipLow(r0, r1).AsDouble(), t1 = AdvSimd.Arm64.ZipHigh(r0, r1).AsDouble();
+            Vector128<double> t2 = AdvSimd.Arm64.ZipLow(r2, r3).AsDouble(), t3 = AdvSimd.Arm64.ZipHigh(r2, r3).AsDouble();
+            c0 = AdvSimd.Arm64.ZipLow(t0, t2).AsSingle(); c1 = AdvSimd.Arm64.ZipHigh(t0, t2).AsSingle();
+            c2 = AdvSimd.Arm64.ZipLow(t1, t3).AsSingle(); c3 = AdvSimd.Arm64.ZipHigh(t1, t3).AsSingle();
+        }
+        else if (Sse.IsSupported)
+        {
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+            Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+            c0 = Sse.MoveLowToHigh(t0, t2); c1 = Sse.MoveHighToLow(t2, t0);
+            c2 = Sse.MoveLowToHigh(t1, t3); c3 = Sse.MoveHighToLow(t3, t1);
+        }
+        else
+        {
+            throw new PlatformNotSupportedException();
+        }
+        Store(c0, ref dst, 0, accumulate);
+        Store(c1, ref dst, (nuint)dstStride, accumulate);
+        Store(c2, ref dst, (nuint)(2 * dstStride), accumulate);
+        Store(c3, ref dst, (nuint)(3 * dstStride), accumulate);
+    }
+
+    /// <summary>One 8 × 8 block in 256-bit registers (AVX).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block8(ref float src, int srcStride, ref float dst, int dstStride, bool accumulate)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref src, 0), r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
         Vector256<float> r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
@@ -84,6 +129,13 @@ internal static class FloatTranspose
         Store(Avx.Permute2x128(u1, u5, 0x31), ref dst, (nuint)(5 * dstStride), accumulate);
         Store(Avx.Permute2x128(u2, u6, 0x31), ref dst, (nuint)(6 * dstStride), accumulate);
         Store(Avx.Permute2x128(u3, u7, 0x31), ref dst, (nuint)(7 * dstStride), accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector128<float> v, ref float dst, nuint offset, bool accumulate)
+    {
+        if (accumulate) v += Vector128.LoadUnsafe(ref dst, offset);
+        v.StoreUnsafe(ref dst, offset);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace GradGen;
 
@@ -73,12 +72,12 @@ internal static class GeluKernel
         var x = new ReadOnlySpan<float>(px, n);
         var y = new Span<float>(py, n);
         int i = 0;
-        for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
         {
             VectorMath.Store(Value(VectorMath.Load(x, i)), y, i);
         }
         if (i == x.Length) return;
-        Span<float> tail = stackalloc float[Vector256<float>.Count];
+        Span<float> tail = stackalloc float[Vector<float>.Count];
         tail.Clear();
         x.Slice(i).CopyTo(tail);
         VectorMath.Store(Value(VectorMath.Load(tail, 0)), tail, 0);
@@ -92,16 +91,17 @@ internal static class GeluKernel
         var x = new ReadOnlySpan<float>(px, n);
         var into = new Span<float>(pInto, n);
         int i = 0;
-        for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
         {
-            Vector256<float> sum = VectorMath.MultiplyAdd(VectorMath.Load(dY, i), Derivative(VectorMath.Load(x, i)), VectorMath.Load(into, i));
+            Vector<float> sum = VectorMath.MultiplyAdd(VectorMath.Load(dY, i), Derivative(VectorMath.Load(x, i)), VectorMath.Load(into, i));
             VectorMath.Store(sum, into, i);
         }
         if (i == x.Length) return;
         int rest = x.Length - i;
-        Span<float> tail = stackalloc float[3 * Vector256<float>.Count];
+        Span<float> tail = stackalloc float[3 * Vector<float>.Count];
         tail.Clear();
-        Span<float> g = tail.Slice(0, 8), v = tail.Slice(8, 8), acc = tail.Slice(16, 8);
+        int w = Vector<float>.Count;
+        Span<float> g = tail.Slice(0, w), v = tail.Slice(w, w), acc = tail.Slice(2 * w, w);
         dY.Slice(i).CopyTo(g);
         x.Slice(i).CopyTo(v);
         into.Slice(i).CopyTo(acc);
@@ -116,25 +116,25 @@ internal static class GeluKernel
     /// σ = σ(2u) = ½ (1 + tanh u) for u = √(2/π) (x + 0.044715 x³), and e = e^−2u (so 1 − σ = e σ without cancellation).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sigma(Vector256<float> x, out Vector256<float> e)
+    private static Vector<float> Sigma(Vector<float> x, out Vector<float> e)
     {
-        Vector256<float> minusTwoU = x * VectorMath.MultiplyAdd(x * x, Vector256.Create(-2 * KC), Vector256.Create(-2 * K));
+        Vector<float> minusTwoU = x * VectorMath.MultiplyAdd(x * x, new Vector<float>(-2 * KC), new Vector<float>(-2 * K));
         e = VectorMath.Exp(minusTwoU);
-        Vector256<float> s = Vector256<float>.One / (Vector256<float>.One + e);
+        Vector<float> s = Vector<float>.One / (Vector<float>.One + e);
         // Past e^88 the clamped exponential leaves σ ≈ 4·10⁻³⁹ rather than ~0, which the cubic slope of gelu′ would
         // scale back up (x = −10⁶: 10⁻²¹); σ is 0 to float precision there.
-        return Vector256.AndNot(s, Vector256.GreaterThan(minusTwoU, Vector256.Create(88f)));
+        return Vector.AndNot(s, Vector.AsVectorSingle(Vector.GreaterThan(minusTwoU, new Vector<float>(88f))));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Value(Vector256<float> x) => x * Sigma(x, out _);
+    private static Vector<float> Value(Vector<float> x) => x * Sigma(x, out _);
 
     /// <summary>gelu′(x) = σ + x σ (1 − σ) · 2√(2/π) (1 + 3 · 0.044715 x²), with σ (1 − σ) = e σ².</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Derivative(Vector256<float> x)
+    private static Vector<float> Derivative(Vector<float> x)
     {
-        Vector256<float> s = Sigma(x, out Vector256<float> e);
-        Vector256<float> slope = VectorMath.MultiplyAdd(x * x, Vector256.Create(6 * KC), Vector256.Create(2 * K));
+        Vector<float> s = Sigma(x, out Vector<float> e);
+        Vector<float> slope = VectorMath.MultiplyAdd(x * x, new Vector<float>(6 * KC), new Vector<float>(2 * K));
         return VectorMath.MultiplyAdd(x * slope, e * (s * s), s);
     }
 }

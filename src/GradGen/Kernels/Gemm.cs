@@ -9,8 +9,9 @@ namespace GradGen;
 
 /// <summary>
 /// Matrix multiply-accumulate C[rows, cols] (+)= A[rows, inner] · B[inner, cols] over strided operands, dispatching to the
-/// fastest kernel for the element type: <see cref="Sgemm"/> (AVX2/FMA, parallel) for float, a register-tiled
-/// <see cref="Vector{T}"/> kernel for other accelerated types (double), a scalar loop otherwise (e.g. Half).
+/// fastest kernel for the element type: <see cref="PackedGemm{T, TV, TS}"/> (128/256/512-bit vectors chosen at start-up,
+/// parallel) for float and double, a register-tiled <see cref="Vector{T}"/> kernel for other accelerated types (and for
+/// float/double on a machine without vector hardware, which .NET 10 does not run on), a scalar loop otherwise (e.g. Half).
 /// </summary>
 /// <remarks>
 /// <para>A and B are read through strides, so a transposed operand is read in place rather than materialised: the
@@ -19,7 +20,7 @@ namespace GradGen;
 /// <para>The <see cref="Vector{T}"/> kernel (after BLIS): for each block of <see cref="KC"/> inner indices × <see cref="NC"/>
 /// columns, B's block is packed into contiguous panels <see cref="Nr"/> columns wide; then each <see cref="MR"/>-row strip
 /// of C is updated panel by panel by a micro-kernel that keeps an MR × Nr tile of C in vector registers. It runs on the
-/// calling thread: only float, the type training uses, gets the parallel kernel.</para>
+/// calling thread.</para>
 /// </remarks>
 internal static class Gemm
 {
@@ -59,6 +60,16 @@ internal static class Gemm
             }
             return;
         }
+        if (typeof(T) == typeof(double) && Sgemm.IsSupported)
+        {
+            fixed (double* pa = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(a)))
+            fixed (double* pb = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(b)))
+            fixed (double* pc = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(c)))
+            {
+                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
+            }
+            return;
+        }
         if (overwrite)
         {
             for (int i = 0; i < rows; i++) c.Slice((int)(i * ldc), cols).Clear();
@@ -84,8 +95,8 @@ internal static class Gemm
     /// <summary>The largest offset touched by an [n0, n1] operand with strides s0, s1.</summary>
     private static long Last(int n0, nint s0, int n1, nint s1) => (long)(n0 - 1) * s0 + (long)(n1 - 1) * s1;
 
-    /// <summary>The <see cref="Vector{T}"/> kernel: c (dense rows, leading dimension ldc) += a · b.</summary>
-    private static void MultiplyAccumulate<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, int aRowStride, int aInnerStride, ReadOnlySpan<T> b, int bInnerStride, int bColStride, Span<T> c, int ldc)
+    /// <summary>The <see cref="Vector{T}"/> kernel: c (dense rows, leading dimension ldc) += a · b (double took it before issue 14; the benchmarks compare).</summary>
+    internal static void MultiplyAccumulate<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, int aRowStride, int aInnerStride, ReadOnlySpan<T> b, int bInnerStride, int bColStride, Span<T> c, int ldc)
         where T : IFloatingPointIeee754<T>
     {
         int nr = Nr<T>();

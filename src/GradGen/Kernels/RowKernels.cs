@@ -1,10 +1,10 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace GradGen;
 
 /// <summary>
-/// Float row kernels on 256-bit vectors for the causal softmax and LayerNorm, forward and backward: each row in two or
+/// Float row kernels on <see cref="Vector{T}"/> (256 bits with AVX2, 128 on ARM64 and SSE; see <see cref="VectorMath"/>) for the causal softmax and LayerNorm, forward and backward: each row in two or
 /// three passes of vector loads instead of a handful of <c>TensorPrimitives</c> calls per row (the rows are short:
 /// T ≤ 64 visible scores, C = 128 channels in TinyGpt, so per-call overhead dominated). Called only when
 /// <see cref="VectorMath.IsSupported"/>; the generic paths of <see cref="Ops"/> and <see cref="Adjoint"/> compute the
@@ -12,10 +12,10 @@ namespace GradGen;
 /// </summary>
 internal static class RowKernels
 {
-    private const int W = 8; // Vector256<float>.Count
+    private static int W => Vector<float>.Count;
 
-    /// <summary>Lane indices 0…7, to mask the lanes of a vector past a row's visible length.</summary>
-    private static Vector256<int> Lanes => Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+    /// <summary>Lane indices 0…W − 1, to mask the lanes of a vector past a row's visible length.</summary>
+    private static Vector<int> Lanes => VectorMath.Lanes;
 
     /// <summary>
     /// The causal softmax of one row of a [T, T] score matrix: y[j] = softmax(scale · s[0..n)) for j &lt; n, y[j] = 0 for
@@ -25,30 +25,30 @@ internal static class RowKernels
     public static void CausalSoftmaxRow(ReadOnlySpan<float> s, int n, float scale, Span<float> y)
     {
         int t = s.Length, j;
-        var vScale = Vector256.Create(scale);
-        var vN = Vector256.Create(n);
-        var vMinus = Vector256.Create(float.NegativeInfinity);
-        Vector256<float> vMax = vMinus;
+        var vScale = new Vector<float>(scale);
+        var vN = new Vector<int>(n);
+        var vMinus = new Vector<float>(float.NegativeInfinity);
+        Vector<float> vMax = vMinus;
         for (j = 0; j < n && j <= t - W; j += W)
         {
-            Vector256<float> visible = Vector256.LessThan(Lanes + Vector256.Create(j), vN).AsSingle();
-            vMax = Vector256.Max(vMax, Vector256.ConditionalSelect(visible, VectorMath.Load(s, j) * vScale, vMinus));
+            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
+            vMax = Vector.Max(vMax, Vector.ConditionalSelect(visible, VectorMath.Load(s, j) * vScale, vMinus));
         }
         int vectorEnd = j;
         float max = float.NegativeInfinity;
-        for (int l = 0; l < W; l++) max = MathF.Max(max, vMax.GetElement(l));
+        for (int l = 0; l < W; l++) max = MathF.Max(max, vMax[l]);
         for (; j < n; j++) max = MathF.Max(max, s[j] * scale);
 
-        var vShift = Vector256.Create(max);
-        Vector256<float> vSum = Vector256<float>.Zero;
+        var vShift = new Vector<float>(max);
+        Vector<float> vSum = Vector<float>.Zero;
         for (j = 0; j < vectorEnd; j += W)
         {
-            Vector256<float> visible = Vector256.LessThan(Lanes + Vector256.Create(j), vN).AsSingle();
-            Vector256<float> e = VectorMath.Exp(VectorMath.Load(s, j) * vScale - vShift) & visible;
+            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
+            Vector<float> e = VectorMath.Exp(VectorMath.Load(s, j) * vScale - vShift) & visible;
             VectorMath.Store(e, y, j);
             vSum += e;
         }
-        float sum = Vector256.Sum(vSum);
+        float sum = Vector.Sum(vSum);
         for (; j < n; j++)
         {
             float e = VectorMath.Exp(s[j] * scale - max);
@@ -58,7 +58,7 @@ internal static class RowKernels
         y.Slice(Math.Max(j, n)).Clear();
 
         float inverse = 1f / sum;
-        var vInverse = Vector256.Create(inverse);
+        var vInverse = new Vector<float>(inverse);
         for (j = 0; j < vectorEnd; j += W) VectorMath.Store(VectorMath.Load(y, j) * vInverse, y, j);
         for (; j < n; j++) y[j] *= inverse;
     }
@@ -71,24 +71,24 @@ internal static class RowKernels
     public static void CausalSoftmaxRowBackward(ReadOnlySpan<float> dY, ReadOnlySpan<float> y, int n, float scale, Span<float> into)
     {
         int t = y.Length, j;
-        var vN = Vector256.Create(n);
-        Vector256<float> vDot = Vector256<float>.Zero;
+        var vN = new Vector<int>(n);
+        Vector<float> vDot = Vector<float>.Zero;
         for (j = 0; j < n && j <= t - W; j += W)
         {
-            Vector256<float> visible = Vector256.LessThan(Lanes + Vector256.Create(j), vN).AsSingle();
-            vDot += Vector256.ConditionalSelect(visible, VectorMath.Load(dY, j) * VectorMath.Load(y, j), Vector256<float>.Zero);
+            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
+            vDot += Vector.ConditionalSelect(visible, VectorMath.Load(dY, j) * VectorMath.Load(y, j), Vector<float>.Zero);
         }
         int vectorEnd = j;
-        float dot = Vector256.Sum(vDot);
+        float dot = Vector.Sum(vDot);
         for (; j < n; j++) dot += dY[j] * y[j];
 
-        var vDotB = Vector256.Create(dot);
-        var vScale = Vector256.Create(scale);
+        var vDotB = new Vector<float>(dot);
+        var vScale = new Vector<float>(scale);
         for (j = 0; j < vectorEnd; j += W)
         {
-            Vector256<float> visible = Vector256.LessThan(Lanes + Vector256.Create(j), vN).AsSingle();
-            Vector256<float> term = (VectorMath.Load(dY, j) - vDotB) * VectorMath.Load(y, j) * vScale;
-            VectorMath.Store(VectorMath.Load(into, j) + Vector256.ConditionalSelect(visible, term, Vector256<float>.Zero), into, j);
+            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
+            Vector<float> term = (VectorMath.Load(dY, j) - vDotB) * VectorMath.Load(y, j) * vScale;
+            VectorMath.Store(VectorMath.Load(into, j) + Vector.ConditionalSelect(visible, term, Vector<float>.Zero), into, j);
         }
         for (; j < n; j++) into[j] += (dY[j] - dot) * y[j] * scale;
     }
@@ -97,20 +97,20 @@ internal static class RowKernels
     public static (float Mean, float Rstd) Moments(ReadOnlySpan<float> x, float eps)
     {
         int n = x.Length, i = 0;
-        Vector256<float> vSum = Vector256<float>.Zero;
+        Vector<float> vSum = Vector<float>.Zero;
         for (; i <= n - W; i += W) vSum += VectorMath.Load(x, i);
-        float sum = Vector256.Sum(vSum);
+        float sum = Vector.Sum(vSum);
         for (; i < n; i++) sum += x[i];
         float mean = sum / n;
 
-        var vMean = Vector256.Create(mean);
-        Vector256<float> vSquares = Vector256<float>.Zero;
+        var vMean = new Vector<float>(mean);
+        Vector<float> vSquares = Vector<float>.Zero;
         for (i = 0; i <= n - W; i += W)
         {
-            Vector256<float> d = VectorMath.Load(x, i) - vMean;
+            Vector<float> d = VectorMath.Load(x, i) - vMean;
             vSquares += d * d;
         }
-        float squares = Vector256.Sum(vSquares);
+        float squares = Vector.Sum(vSquares);
         for (; i < n; i++) squares += (x[i] - mean) * (x[i] - mean);
         return (mean, 1f / MathF.Sqrt(squares / n + eps));
     }
@@ -120,11 +120,11 @@ internal static class RowKernels
     {
         (float mean, float rstd) = Moments(x, eps);
         int n = x.Length, i = 0;
-        var vMean = Vector256.Create(mean);
-        var vRstd = Vector256.Create(rstd);
+        var vMean = new Vector<float>(mean);
+        var vRstd = new Vector<float>(rstd);
         for (; i <= n - W; i += W)
         {
-            Vector256<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
+            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
             VectorMath.Store(normalized * VectorMath.Load(weight, i) + VectorMath.Load(bias, i), y, i);
         }
         for (; i < n; i++) y[i] = (x[i] - mean) * rstd * weight[i] + bias[i];
@@ -141,17 +141,17 @@ internal static class RowKernels
         (float mean, float rstd) = Moments(x, eps);
         int n = x.Length, i;
         bool wantX = !dx.IsEmpty, wantWeight = !dWeight.IsEmpty, wantBias = !dBias.IsEmpty;
-        var vMean = Vector256.Create(mean);
-        var vRstd = Vector256.Create(rstd);
-        Vector256<float> vSumG = Vector256<float>.Zero, vSumGx = Vector256<float>.Zero;
+        var vMean = new Vector<float>(mean);
+        var vRstd = new Vector<float>(rstd);
+        Vector<float> vSumG = Vector<float>.Zero, vSumGx = Vector<float>.Zero;
         float sumG = 0, sumGx = 0;
         for (i = 0; i <= n - W; i += W)
         {
-            Vector256<float> g = VectorMath.Load(dY, i);
-            Vector256<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
+            Vector<float> g = VectorMath.Load(dY, i);
+            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
             if (wantBias) VectorMath.Store(VectorMath.Load(dBias, i) + g, dBias, i);
             if (wantWeight) VectorMath.Store(VectorMath.Load(dWeight, i) + g * normalized, dWeight, i);
-            Vector256<float> scaled = g * VectorMath.Load(weight, i);
+            Vector<float> scaled = g * VectorMath.Load(weight, i);
             vSumG += scaled;
             vSumGx += scaled * normalized;
         }
@@ -165,15 +165,15 @@ internal static class RowKernels
             sumGx += scaled * normalized;
         }
         if (!wantX) return;
-        float meanG = (Vector256.Sum(vSumG) + sumG) / n, meanGx = (Vector256.Sum(vSumGx) + sumGx) / n;
+        float meanG = (Vector.Sum(vSumG) + sumG) / n, meanGx = (Vector.Sum(vSumGx) + sumGx) / n;
 
-        var vMeanG = Vector256.Create(meanG);
-        var vMeanGx = Vector256.Create(meanGx);
+        var vMeanG = new Vector<float>(meanG);
+        var vMeanGx = new Vector<float>(meanGx);
         for (i = 0; i <= n - W; i += W)
         {
-            Vector256<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
-            Vector256<float> scaled = VectorMath.Load(dY, i) * VectorMath.Load(weight, i);
-            Vector256<float> term = scaled - vMeanG - normalized * vMeanGx;
+            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
+            Vector<float> scaled = VectorMath.Load(dY, i) * VectorMath.Load(weight, i);
+            Vector<float> term = scaled - vMeanG - normalized * vMeanGx;
             VectorMath.Store(VectorMath.Load(dx, i) + term * vRstd, dx, i);
         }
         for (; i < n; i++)
@@ -190,9 +190,9 @@ internal static class RowKernels
         float max = float.NegativeInfinity;
         if (n >= W)
         {
-            Vector256<float> vMax = VectorMath.Load(z, 0);
-            for (i = W; i <= n - W; i += W) vMax = Vector256.Max(vMax, VectorMath.Load(z, i));
-            for (int l = 0; l < W; l++) max = MathF.Max(max, vMax.GetElement(l));
+            Vector<float> vMax = VectorMath.Load(z, 0);
+            for (i = W; i <= n - W; i += W) vMax = Vector.Max(vMax, VectorMath.Load(z, i));
+            for (int l = 0; l < W; l++) max = MathF.Max(max, vMax[l]);
         }
         for (; i < n; i++) max = MathF.Max(max, z[i]);
         return max;
@@ -203,15 +203,15 @@ internal static class RowKernels
     {
         int n = z.Length, i;
         bool keep = !exponentials.IsEmpty;
-        var vShift = Vector256.Create(shift);
-        Vector256<float> vSum = Vector256<float>.Zero;
+        var vShift = new Vector<float>(shift);
+        Vector<float> vSum = Vector<float>.Zero;
         for (i = 0; i <= n - W; i += W)
         {
-            Vector256<float> e = VectorMath.Exp(VectorMath.Load(z, i) - vShift);
+            Vector<float> e = VectorMath.Exp(VectorMath.Load(z, i) - vShift);
             if (keep) VectorMath.Store(e, exponentials, i);
             vSum += e;
         }
-        float sum = Vector256.Sum(vSum);
+        float sum = Vector.Sum(vSum);
         for (; i < n; i++)
         {
             float e = VectorMath.Exp(z[i] - shift);
@@ -234,7 +234,7 @@ internal static class RowKernels
         float sum = SumExp(z, Max(z), scratch);
         int n = z.Length, i;
         float factor = scale / sum;
-        var vFactor = Vector256.Create(factor);
+        var vFactor = new Vector<float>(factor);
         for (i = 0; i <= n - W; i += W)
         {
             VectorMath.Store(VectorMath.MultiplyAdd(VectorMath.Load(scratch, i), vFactor, VectorMath.Load(into, i)), into, i);

@@ -1,20 +1,36 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using System.Numerics;
 
 namespace GradGen;
 
 /// <summary>
-/// 256-bit float helpers for the fused kernels (GELU, the causal softmax): a vectorised e^x and span reinterpretation.
-/// Used only when <see cref="IsSupported"/>; the generic (double) paths of the same kernels are the reference they are
-/// tested against.
+/// Float helpers for the fused kernels (GELU, softmax, LayerNorm): a vectorised e^x and span reinterpretation, on
+/// <see cref="Vector{T}"/> — the width the runtime chose at start-up: 256 bits on x64 with AVX2 (also with AVX-512,
+/// unless DOTNET_PreferredVectorBitWidth=512), 128 bits on ARM64 (AdvSimd) and on x64 without AVX2 (SSE). One algorithm
+/// for every width; used only when <see cref="IsSupported"/>; the generic (double) paths of the same kernels are the
+/// reference they are tested against.
 /// </summary>
 internal static class VectorMath
 {
-    /// <summary>Whether 256-bit vectors are accelerated (AVX2 on x64): the float fast paths run only then.</summary>
-    public static bool IsSupported => Vector256.IsHardwareAccelerated;
+    /// <summary>Whether vectors of at least 4 floats are accelerated (every x64 and ARM64 CPU): the float fast paths run only then.</summary>
+    public static bool IsSupported => Vector.IsHardwareAccelerated && Vector<float>.Count >= 4;
+
+    /// <summary>Floats per vector on this machine (8 with AVX2, 4 on ARM64 and SSE).</summary>
+    public static int Width => Vector<float>.Count;
+
+    /// <summary>Lane indices 0, 1, …, Width − 1.</summary>
+    public static Vector<int> Lanes => s_lanes;
+
+    private static readonly Vector<int> s_lanes = CreateLanes();
+
+    private static Vector<int> CreateLanes()
+    {
+        var lanes = new int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
+    }
 
     // Cephes' expf: e^x = 2^n · e^r with n = round(x / ln 2), r = x − n ln 2 (ln 2 split in two so n ln 2 is exact),
     // and e^r from a degree-6 polynomial on |r| ≤ ½ ln 2; about 1 ulp over the clamped range.
@@ -31,37 +47,37 @@ internal static class VectorMath
     /// (≈ 1.2·10⁻³⁸ rather than 0). NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    public static Vector<float> Exp(Vector<float> x)
     {
         // Comparisons are false for NaN, so the selects keep a NaN lane as it is.
-        x = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpHigh)), Vector256.Create(ExpHigh), x);
-        x = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ExpLow)), Vector256.Create(ExpLow), x);
+        x = Vector.ConditionalSelect(Vector.GreaterThan(x, new Vector<float>(ExpHigh)), new Vector<float>(ExpHigh), x);
+        x = Vector.ConditionalSelect(Vector.LessThan(x, new Vector<float>(ExpLow)), new Vector<float>(ExpLow), x);
         // round(x log₂e) to nearest by the 1.5·2²³ trick (|x log₂e| < 2²²); the sum's low mantissa bits then hold
         // n + 2²², read back as an integer below (no float → int conversion).
-        Vector256<float> magic = Vector256.Create(12582912f);
-        Vector256<float> shifted = MultiplyAdd(x, Vector256.Create(Log2E), magic);
-        Vector256<float> n = shifted - magic;
-        Vector256<float> r = MultiplyAdd(n, Vector256.Create(-Ln2High), x);
-        r = MultiplyAdd(n, Vector256.Create(-Ln2Low), r);
-        Vector256<float> z = r * r;
-        Vector256<float> p = MultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = MultiplyAdd(p, r, Vector256.Create(P2));
-        p = MultiplyAdd(p, r, Vector256.Create(P3));
-        p = MultiplyAdd(p, r, Vector256.Create(P4));
-        p = MultiplyAdd(p, r, Vector256.Create(P5));
-        p = MultiplyAdd(p, z, r) + Vector256<float>.One;
+        Vector<float> magic = new Vector<float>(12582912f);
+        Vector<float> shifted = MultiplyAdd(x, new Vector<float>(Log2E), magic);
+        Vector<float> n = shifted - magic;
+        Vector<float> r = MultiplyAdd(n, new Vector<float>(-Ln2High), x);
+        r = MultiplyAdd(n, new Vector<float>(-Ln2Low), r);
+        Vector<float> z = r * r;
+        Vector<float> p = MultiplyAdd(new Vector<float>(P0), r, new Vector<float>(P1));
+        p = MultiplyAdd(p, r, new Vector<float>(P2));
+        p = MultiplyAdd(p, r, new Vector<float>(P3));
+        p = MultiplyAdd(p, r, new Vector<float>(P4));
+        p = MultiplyAdd(p, r, new Vector<float>(P5));
+        p = MultiplyAdd(p, z, r) + Vector<float>.One;
         // 2ⁿ: biased exponent n + 127 in bits 23…30; the bits of 1.5·2²³ are 0x4B400000.
-        Vector256<int> exponent = Vector256.ShiftLeft(shifted.AsInt32() - Vector256.Create(0x4B400000 - 127), 23);
-        return p * exponent.AsSingle();
+        Vector<int> exponent = Vector.ShiftLeft(Vector.AsVectorInt32(shifted) - new Vector<int>(0x4B400000 - 127), 23);
+        return p * Vector.AsVectorSingle(exponent);
     }
 
     /// <summary>a · b + c, fused (one rounding) where the CPU has FMA, else a · b + c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+    public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c)
+        => Fused.MultiplyAdd(a, b, c);
 
-    /// <summary>e^x of one value, by the same lanes as <see cref="Exp(Vector256{float})"/> (for the tails of rows).</summary>
-    public static float Exp(float x) => Exp(Vector256.Create(x)).ToScalar();
+    /// <summary>e^x of one value, by the same lanes as <see cref="Exp(Vector{float})"/> (for the tails of rows).</summary>
+    public static float Exp(float x) => Exp(new Vector<float>(x))[0];
 
     /// <summary>A span of T reinterpreted as float (the caller has checked typeof(T) == typeof(float)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -71,11 +87,11 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span)), span.Length);
 
-    /// <summary>Loads 8 floats at <paramref name="i"/>.</summary>
+    /// <summary>Loads <see cref="Width"/> floats at <paramref name="i"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load(ReadOnlySpan<float> s, int i) => Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(s), (nuint)i);
+    public static Vector<float> Load(ReadOnlySpan<float> s, int i) => Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(s), i)));
 
-    /// <summary>Stores 8 floats at <paramref name="i"/>.</summary>
+    /// <summary>Stores <see cref="Width"/> floats at <paramref name="i"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector256<float> v, Span<float> d, int i) => v.StoreUnsafe(ref MemoryMarshal.GetReference(d), (nuint)i);
+    public static void Store(Vector<float> v, Span<float> d, int i) => Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(d), i)), v);
 }

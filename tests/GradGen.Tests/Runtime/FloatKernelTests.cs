@@ -1,18 +1,22 @@
 using System;
 using System.Linq;
 using System.Numerics.Tensors;
+using Xunit.Abstractions;
 using static GradGen.Tests.Runtime.TestTensors;
 
 namespace GradGen.Tests.Runtime;
 
 /// <summary>
-/// The float fast paths (256-bit vectors: GELU's one-pass kernels with their own e^x, the LayerNorm and causal-softmax
+/// The float fast paths (Vector&lt;float&gt;, the start-up width: 256 bits with AVX2, 128 on ARM64 and SSE — each test
+/// prints which; tests/kernel-widths.sh reruns them under the JIT knobs. GELU's one-pass kernels with their own e^x, the LayerNorm and causal-softmax
 /// row kernels) against the double paths on the same float inputs, which finite differences check elsewhere. Lengths
 /// around the vector width exercise the partial vectors and scalar tails; GELU above 32K elements runs in chunks on both
 /// cores and must give exactly what a lone call per element gives.
 /// </summary>
 public class FloatKernelTests
 {
+    public FloatKernelTests(ITestOutputHelper output) => output.WriteLine(SimdWidth.Describe());
+
     private static Tensor<float> ToFloat(Tensor<double> t) => Tensor.Create(Flat(t).Select(v => (float)v).ToArray(), t.Lengths);
 
     /// <summary>The float inputs widened exactly, so the double path sees the very values the float path saw.</summary>
@@ -22,6 +26,7 @@ public class FloatKernelTests
 
     [Theory]
     [InlineData(1)]
+    [InlineData(4)]
     [InlineData(7)]
     [InlineData(8)]
     [InlineData(9)]

@@ -1,11 +1,13 @@
 using System;
+using GradGen;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace GradGen;
+namespace GradGen.Benchmarks;
 
 /// <summary>
+/// The float GEMM as it was before issue 14 (AVX2 + FMA only, 256-bit), kept verbatim so benchmarks compare before and after in one run.
 /// Single-precision C[m, n] (+)= A[m, k] · B[k, n] on AVX2 + FMA: a 6 × 16 register-tiled micro-kernel over packed
 /// panels of B, after BLIS.
 /// </summary>
@@ -22,7 +24,7 @@ namespace GradGen;
 /// per-thread and reused, so a call allocates nothing in steady state.</para>
 /// </remarks>
 [SkipLocalsInit]
-internal static unsafe class Sgemm
+internal static unsafe class LegacySgemm
 {
     private const int MR = 6;
     private const int NR = 16;

@@ -1,0 +1,7 @@
+using System.Runtime.CompilerServices;
+
+// The kernel tests run every vector width on every machine (a width forced through an internal overload), and the
+// benchmarks and the ARM64 agreement check name the width that ran: both need the kernels' internal entry points.
+[assembly: InternalsVisibleTo("GradGen.Tests")]
+[assembly: InternalsVisibleTo("GradGen.Benchmarks")]
+[assembly: InternalsVisibleTo("GradGen.KernelCheck")]

@@ -1,0 +1,381 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace GradGen;
+
+/// <summary>
+/// C[m, n] (+)= A[m, k] · B[k, n] in float or double at any vector width (128, 256, 512 bits): a register-tiled
+/// micro-kernel over packed panels of B, after BLIS. One algorithm; the width is the type parameter
+/// <typeparamref name="TS"/>, so the JIT compiles one copy per width with that width's instructions.
+/// </summary>
+/// <remarks>
+/// <para>A and B are read through strides (element offsets of row/column steps), so the backward shapes Aᵀ·B and A·Bᵀ read
+/// the original storage in place: no transpose is materialised. C is row-major with leading dimension <c>ldc</c>.</para>
+/// <para>Structure: for each block of <see cref="KC"/> inner indices, the part's columns of B are packed into panels
+/// NR = 2 vectors wide (zero-padded), so the micro-kernel reads B contiguously; A is not packed (its MR × KC strip is
+/// cache-resident whether A is row-major or transposed). Each micro-kernel call keeps an MR × NR tile of C in 2·MR
+/// registers: per inner index, two loads of B, MR broadcasts of A and 2·MR fused multiply-adds. MR is 6 where there
+/// are 16 vector registers (x64 up to AVX2: 12 accumulators) and 12 where there are 32 (AVX-512, ARM64: 24).</para>
+/// <para>Every element of C is one sum over the inner index in the same order (one accumulator per element, blocks of
+/// KC added in order), so all widths give the same result up to fused versus separate multiply-add.</para>
+/// <para>Parallelism: one fork/join per product (<see cref="WorkerPool"/>), only when the product has at least
+/// <see cref="Sgemm.ParallelMacs"/> multiply-adds. Columns are split when there are enough of them (each chunk then
+/// packs only its own columns of B: packing is parallel and nothing is done twice), rows otherwise. Pack buffers are
+/// per-thread and reused, so a call allocates nothing in steady state.</para>
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class PackedGemm<T, TV, TS>
+    where T : unmanaged
+    where TV : struct
+    where TS : struct, ISimd<T, TV>
+{
+    private const int KC = 256;
+    private const int MC = 120; // a multiple of both tile heights (6, 12)
+
+    private static int MR => TS.Rows;
+    private static int NR => 2 * TS.Count;
+
+    [ThreadStatic] private static T[]? t_packB;
+
+    [ThreadStatic] private static Job? t_job;
+
+    /// <summary>
+    /// c[i·ldc + j] (+)= Σ_p a[i·aRow + p·aInner] · b[p·bInner + j·bCol] for i &lt; m, j &lt; n, p &lt; k. With
+    /// <paramref name="overwrite"/>, C's previous contents are ignored (C = A·B); otherwise they are accumulated into.
+    /// </summary>
+    public static void Multiply(int m, int n, int k, T* a, nint aRow, nint aInner, T* b, nint bInner, nint bCol, T* c, nint ldc, bool overwrite)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (overwrite) for (int i = 0; i < m; i++) new Span<T>(c + i * ldc, n).Clear();
+            return;
+        }
+        var job = t_job ??= new Job();
+        job.Set(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
+        int chunks = 1;
+        job.SplitColumns = false;
+        if ((long)m * n * k >= Sgemm.ParallelMacs && WorkerPool.Threads > 1)
+        {
+            // Split columns when every chunk gets at least two panels, rows otherwise (at least four strips a chunk);
+            // a few chunks per thread, so a thread the OS did not schedule delays the product by one chunk at most.
+            int panels = (n + NR - 1) / NR, strips = (m + MR - 1) / MR;
+            int wanted = 4 * WorkerPool.Threads;
+            job.SplitColumns = panels >= 2 * WorkerPool.Threads;
+            chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
+        }
+        job.Chunks = Math.Max(1, chunks);
+        // Every chunk of this job packs into a buffer of the job's widest chunk, and the caller sizes its own now: which
+        // thread runs which chunk varies from call to call, but what the calling thread allocates does not.
+        job.PackLength = job.WidestPanels() * NR * Math.Min(KC, k);
+        PackBuffer(job.PackLength);
+        if (job.Chunks == 1) job.Run(0, 1);
+        else WorkerPool.Run(job, job.Chunks);
+        job.Clear();
+    }
+
+    /// <summary>This thread's pinned packing buffer, grown to at least <paramref name="length"/> elements.</summary>
+    private static T[] PackBuffer(int length)
+    {
+        var pack = t_packB;
+        if (pack is null || pack.Length < length) t_packB = pack = GC.AllocateUninitializedArray<T>(length, pinned: true);
+        return pack;
+    }
+
+    private sealed class Job : IParallelJob
+    {
+        private int _m, _n, _k;
+        private T* _a, _b, _c;
+        private nint _aRow, _aInner, _bInner, _bCol, _ldc;
+        private bool _overwrite;
+        public bool SplitColumns;
+        public int Chunks;
+        public int PackLength;
+
+        /// <summary>The most column panels any one chunk covers (chunk boundaries are ⌊panels·part/parts⌋).</summary>
+        public int WidestPanels()
+        {
+            int panels = (_n + NR - 1) / NR;
+            return SplitColumns ? (panels + Chunks - 1) / Chunks : panels;
+        }
+
+        public void Set(int m, int n, int k, T* a, nint aRow, nint aInner, T* b, nint bInner, nint bCol, T* c, nint ldc, bool overwrite)
+        {
+            _m = m; _n = n; _k = k;
+            _a = a; _aRow = aRow; _aInner = aInner;
+            _b = b; _bInner = bInner; _bCol = bCol;
+            _c = c; _ldc = ldc; _overwrite = overwrite;
+        }
+
+        public void Clear()
+        {
+            _a = null; _b = null; _c = null;
+        }
+
+        public void Run(int part, int parts)
+        {
+            if (SplitColumns)
+            {
+                int panels = (_n + NR - 1) / NR;
+                int j0 = (int)((long)panels * part / parts) * NR, j1 = Math.Min(_n, (int)((long)panels * (part + 1) / parts) * NR);
+                Block(0, _m, j0, j1);
+            }
+            else
+            {
+                int strips = (_m + MR - 1) / MR;
+                int i0 = (int)((long)strips * part / parts) * MR, i1 = Math.Min(_m, (int)((long)strips * (part + 1) / parts) * MR);
+                Block(i0, i1, 0, _n);
+            }
+        }
+
+        /// <summary>C[i0..i1, j0..j1] for all inner indices, on the calling thread.</summary>
+        private void Block(int i0, int i1, int j0, int j1)
+        {
+            if (i0 >= i1 || j0 >= j1) return;
+            int width = j1 - j0;
+            int nr = NR, mr = MR;
+            int panels = (width + nr - 1) / nr;
+            T* packed = (T*)Unsafe.AsPointer(ref PackBuffer(PackLength)[0]);
+            for (int pc = 0; pc < _k; pc += KC)
+            {
+                int kc = Math.Min(KC, _k - pc);
+                PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, packed);
+                bool overwrite = _overwrite && pc == 0;
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int icEnd = Math.Min(i1, ic + MC);
+                    for (int q = 0; q < panels; q++)
+                    {
+                        int j = j0 + q * nr;
+                        int cols = Math.Min(nr, j1 - j);
+                        T* panel = packed + q * nr * kc;
+                        for (int i = ic; i < icEnd; i += mr)
+                        {
+                            Kernel(kc, _a + i * _aRow + pc * _aInner, _aRow, _aInner, panel, _c + i * _ldc + j, _ldc, Math.Min(mr, icEnd - i), cols, overwrite);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs B[0..kc, 0..width] (strided) into panels of NR columns: panel q holds kc rows of NR values, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(T* b, nint inner, nint col, int kc, int width, T* packed)
+    {
+        int nr = NR, v = TS.Count;
+        for (int j0 = 0; j0 < width; j0 += nr)
+        {
+            int cols = Math.Min(nr, width - j0);
+            T* source = b + j0 * col;
+            T* target = packed + j0 * kc;
+            if (col == 1 && cols == nr)
+            {
+                for (int p = 0; p < kc; p++, source += inner, target += nr)
+                {
+                    TS.Store(TS.Load(source), target);
+                    TS.Store(TS.Load(source + v), target + v);
+                }
+            }
+            else if (inner == 1)
+            {
+                // Column-contiguous B (a transposed operand): walk each column down, so reads are sequential.
+                // For float, whole blocks (8 × 8 with AVX, else 4 × 4: inner indices × columns) are transposed in
+                // registers; the rest one by one.
+                int size = FloatTranspose.BlockSize;
+                int blocked = typeof(T) == typeof(float) && FloatTranspose.IsSupported && cols == nr && nr % size == 0 ? kc & -size : 0;
+                for (int p = 0; p < blocked; p += size)
+                {
+                    for (int jb = 0; jb < nr; jb += size)
+                    {
+                        FloatTranspose.Block(ref *(float*)(source + jb * col + p), (int)col, ref *(float*)(target + p * nr + jb), nr, accumulate: false);
+                    }
+                }
+                if (cols < nr) new Span<T>(target, kc * nr).Clear();
+                for (int j = 0; j < cols; j++)
+                {
+                    T* s = source + j * col;
+                    for (int p = blocked; p < kc; p++) target[p * nr + j] = s[p];
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, source += inner, target += nr)
+                {
+                    int j = 0;
+                    if (col == 1) new ReadOnlySpan<T>(source, j = cols).CopyTo(new Span<T>(target, cols));
+                    for (; j < cols; j++) target[j] = source[j * col];
+                    for (; j < nr; j++) target[j] = default;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// C tile [rows × cols] (+)= A strip (rows × kc, strided) · packed panel (kc × NR). Missing rows re-read row 0 and are
+    /// discarded; a partial tile goes through a stack buffer. Rows 6–11 exist only in the 12-row instantiations (the
+    /// JIT folds <c>TS.Rows</c> to a constant and drops them elsewhere).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(int kc, T* a, nint aRow, nint aInner, T* b, T* c, nint ldc, int rows, int cols, bool overwrite)
+    {
+        int v = TS.Count;
+        bool tall = TS.Rows > 6;
+        T* a0 = a;
+        T* a1 = a + (rows > 1 ? aRow : 0);
+        T* a2 = a + (rows > 2 ? 2 * aRow : 0);
+        T* a3 = a + (rows > 3 ? 3 * aRow : 0);
+        T* a4 = a + (rows > 4 ? 4 * aRow : 0);
+        T* a5 = a + (rows > 5 ? 5 * aRow : 0);
+        T* a6 = a, a7 = a, a8 = a, a9 = a, a10 = a, a11 = a;
+        if (tall)
+        {
+            a6 = a + (rows > 6 ? 6 * aRow : 0);
+            a7 = a + (rows > 7 ? 7 * aRow : 0);
+            a8 = a + (rows > 8 ? 8 * aRow : 0);
+            a9 = a + (rows > 9 ? 9 * aRow : 0);
+            a10 = a + (rows > 10 ? 10 * aRow : 0);
+            a11 = a + (rows > 11 ? 11 * aRow : 0);
+        }
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TV c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        TV c90 = default, c91 = default, cA0 = default, cA1 = default, cB0 = default, cB1 = default;
+        nint o = 0;
+        for (int p = 0; p < kc; p++, o += aInner, b += 2 * v)
+        {
+            TV b0 = TS.Load(b), b1 = TS.Load(b + v);
+            TV x = TS.Broadcast(a0 + o);
+            c00 = TS.MultiplyAdd(x, b0, c00); c01 = TS.MultiplyAdd(x, b1, c01);
+            x = TS.Broadcast(a1 + o);
+            c10 = TS.MultiplyAdd(x, b0, c10); c11 = TS.MultiplyAdd(x, b1, c11);
+            x = TS.Broadcast(a2 + o);
+            c20 = TS.MultiplyAdd(x, b0, c20); c21 = TS.MultiplyAdd(x, b1, c21);
+            x = TS.Broadcast(a3 + o);
+            c30 = TS.MultiplyAdd(x, b0, c30); c31 = TS.MultiplyAdd(x, b1, c31);
+            x = TS.Broadcast(a4 + o);
+            c40 = TS.MultiplyAdd(x, b0, c40); c41 = TS.MultiplyAdd(x, b1, c41);
+            x = TS.Broadcast(a5 + o);
+            c50 = TS.MultiplyAdd(x, b0, c50); c51 = TS.MultiplyAdd(x, b1, c51);
+            if (tall)
+            {
+                x = TS.Broadcast(a6 + o);
+                c60 = TS.MultiplyAdd(x, b0, c60); c61 = TS.MultiplyAdd(x, b1, c61);
+                x = TS.Broadcast(a7 + o);
+                c70 = TS.MultiplyAdd(x, b0, c70); c71 = TS.MultiplyAdd(x, b1, c71);
+                x = TS.Broadcast(a8 + o);
+                c80 = TS.MultiplyAdd(x, b0, c80); c81 = TS.MultiplyAdd(x, b1, c81);
+                x = TS.Broadcast(a9 + o);
+                c90 = TS.MultiplyAdd(x, b0, c90); c91 = TS.MultiplyAdd(x, b1, c91);
+                x = TS.Broadcast(a10 + o);
+                cA0 = TS.MultiplyAdd(x, b0, cA0); cA1 = TS.MultiplyAdd(x, b1, cA1);
+                x = TS.Broadcast(a11 + o);
+                cB0 = TS.MultiplyAdd(x, b0, cB0); cB1 = TS.MultiplyAdd(x, b1, cB1);
+            }
+        }
+
+        int nr = 2 * v;
+        if (rows == TS.Rows && cols == nr)
+        {
+            Store(c, c00, c01, overwrite);
+            Store(c + ldc, c10, c11, overwrite);
+            Store(c + 2 * ldc, c20, c21, overwrite);
+            Store(c + 3 * ldc, c30, c31, overwrite);
+            Store(c + 4 * ldc, c40, c41, overwrite);
+            Store(c + 5 * ldc, c50, c51, overwrite);
+            if (tall)
+            {
+                Store(c + 6 * ldc, c60, c61, overwrite);
+                Store(c + 7 * ldc, c70, c71, overwrite);
+                Store(c + 8 * ldc, c80, c81, overwrite);
+                Store(c + 9 * ldc, c90, c91, overwrite);
+                Store(c + 10 * ldc, cA0, cA1, overwrite);
+                Store(c + 11 * ldc, cB0, cB1, overwrite);
+            }
+            return;
+        }
+
+        T* tile = stackalloc T[12 * 32];
+        TS.Store(c00, tile); TS.Store(c01, tile + v);
+        TS.Store(c10, tile + nr); TS.Store(c11, tile + nr + v);
+        TS.Store(c20, tile + 2 * nr); TS.Store(c21, tile + 2 * nr + v);
+        TS.Store(c30, tile + 3 * nr); TS.Store(c31, tile + 3 * nr + v);
+        TS.Store(c40, tile + 4 * nr); TS.Store(c41, tile + 4 * nr + v);
+        TS.Store(c50, tile + 5 * nr); TS.Store(c51, tile + 5 * nr + v);
+        if (tall)
+        {
+            TS.Store(c60, tile + 6 * nr); TS.Store(c61, tile + 6 * nr + v);
+            TS.Store(c70, tile + 7 * nr); TS.Store(c71, tile + 7 * nr + v);
+            TS.Store(c80, tile + 8 * nr); TS.Store(c81, tile + 8 * nr + v);
+            TS.Store(c90, tile + 9 * nr); TS.Store(c91, tile + 9 * nr + v);
+            TS.Store(cA0, tile + 10 * nr); TS.Store(cA1, tile + 10 * nr + v);
+            TS.Store(cB0, tile + 11 * nr); TS.Store(cB1, tile + 11 * nr + v);
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            T* row = c + r * ldc;
+            T* t = tile + r * nr;
+            if (overwrite) new ReadOnlySpan<T>(t, cols).CopyTo(new Span<T>(row, cols));
+            else if (typeof(T) == typeof(float)) for (int j = 0; j < cols; j++) ((float*)row)[j] += ((float*)t)[j];
+            else for (int j = 0; j < cols; j++) ((double*)row)[j] += ((double*)t)[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* row, TV low, TV high, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            low = TS.Add(low, TS.Load(row));
+            high = TS.Add(high, TS.Load(row + TS.Count));
+        }
+        TS.Store(low, row);
+        TS.Store(high, row + TS.Count);
+    }
+}
+
+/// <summary>
+/// The float and double GEMM entry points: <see cref="PackedGemm{T, TV, TS}"/> at the width chosen at start-up
+/// (<see cref="SimdWidth.Gemm"/>), or at a width the caller forces (tests run every width on every machine).
+/// </summary>
+internal static unsafe class Sgemm
+{
+    /// <summary>Products with fewer multiply-adds than this run on the calling thread only.</summary>
+    internal const long ParallelMacs = 1L << 20;
+
+    /// <summary>True when a vector kernel runs on this machine (every x64 and ARM64 CPU .NET 10 runs on).</summary>
+    public static bool IsSupported => SimdWidth.Gemm != VectorWidth.None;
+
+    /// <summary>Float C (+)= A·B at the start-up width (see <see cref="PackedGemm{T, TV, TS}.Multiply"/>).</summary>
+    public static void Multiply(int m, int n, int k, float* a, nint aRow, nint aInner, float* b, nint bInner, nint bCol, float* c, nint ldc, bool overwrite)
+        => Multiply(SimdWidth.Gemm, m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
+
+    /// <summary>Float C (+)= A·B at a given width (a width the CPU lacks runs in software: correct, slow).</summary>
+    public static void Multiply(VectorWidth width, int m, int n, int k, float* a, nint aRow, nint aInner, float* b, nint bInner, nint bCol, float* c, nint ldc, bool overwrite)
+    {
+        switch (width)
+        {
+            case VectorWidth.W512: PackedGemm<float, Vector512<float>, F512>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            case VectorWidth.W256: PackedGemm<float, Vector256<float>, F256>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            case VectorWidth.W128: PackedGemm<float, Vector128<float>, F128>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            default: throw new ArgumentOutOfRangeException(nameof(width));
+        }
+    }
+
+    /// <summary>Double C (+)= A·B at the start-up width.</summary>
+    public static void Multiply(int m, int n, int k, double* a, nint aRow, nint aInner, double* b, nint bInner, nint bCol, double* c, nint ldc, bool overwrite)
+        => Multiply(SimdWidth.Gemm, m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
+
+    /// <summary>Double C (+)= A·B at a given width.</summary>
+    public static void Multiply(VectorWidth width, int m, int n, int k, double* a, nint aRow, nint aInner, double* b, nint bInner, nint bCol, double* c, nint ldc, bool overwrite)
+    {
+        switch (width)
+        {
+            case VectorWidth.W512: PackedGemm<double, Vector512<double>, D512>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            case VectorWidth.W256: PackedGemm<double, Vector256<double>, D256>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            case VectorWidth.W128: PackedGemm<double, Vector128<double>, D128>.Multiply(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite); break;
+            default: throw new ArgumentOutOfRangeException(nameof(width));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Numerics.Tensors;
+using GradGen;
+
+// Float kernels against the double paths on the same (float) inputs, at the start-up width and — for the GEMM — at
+// every forced width; prints the path and one line per check, exits 1 on any disagreement. Tolerances are those of
+// the unit tests (tests/GradGen.Tests/Runtime/FloatKernelTests.cs, WidthTests.cs).
+Console.WriteLine(SimdWidth.Describe());
+int failures = 0;
+var rng = new Random(14);
+
+void Report(string name, double worst, double tolerance)
+{
+    bool ok = worst <= tolerance;
+    if (!ok) failures++;
+    Console.WriteLine($"{(ok ? "ok  " : "FAIL")} {name}: worst relative error {worst:E2} (tolerance {tolerance:E1})");
+}
+
+float[] RandomFloats(int n, double scale = 1) { var x = new float[n]; for (int i = 0; i < n; i++) x[i] = (float)((rng.NextDouble() * 2 - 1) * scale); return x; }
+double[] Widen(float[] x) => Array.ConvertAll(x, v => (double)v);
+double Worst(float[] got, double[] want, double floor = 1)
+{
+    double worst = 0;
+    for (int i = 0; i < got.Length; i++) worst = Math.Max(worst, Math.Abs(got[i] - want[i]) / Math.Max(floor, Math.Abs(want[i])));
+    return worst;
+}
+Tensor<float> TF(float[] x, params int[] shape) => Tensor.Create(x, Array.ConvertAll(shape, d => (nint)d));
+Tensor<double> TD(double[] x, params int[] shape) => Tensor.Create(x, Array.ConvertAll(shape, d => (nint)d));
+float[] F(Tensor<float> t) { var f = new float[t.FlattenedLength]; t.FlattenTo(f); return f; }
+double[] D(Tensor<double> t) { var f = new double[t.FlattenedLength]; t.FlattenTo(f); return f; }
+
+// GEMM: every width, float and double, plain and with B read by columns (the A·Bᵀ of the adjoints).
+foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40) })
+{
+    float[] a = RandomFloats(m * k), b = RandomFloats(k * n), bt = new float[k * n];
+    for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+    var want = new double[m * n];
+    for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) want[i * n + j] += (double)a[i * k + p] * b[p * n + j];
+    foreach (var w in new[] { VectorWidth.W128, VectorWidth.W256, VectorWidth.W512 })
+    {
+        foreach (bool transposed in new[] { false, true })
+        {
+            var c = new float[m * n];
+            var cd = new double[m * n];
+            double[] ad = Widen(a), bd = Widen(transposed ? bt : b);
+            unsafe
+            {
+                fixed (float* pa = a, pb = transposed ? bt : b, pc = c)
+                    Sgemm.Multiply(w, m, n, k, pa, k, 1, pb, transposed ? 1 : n, transposed ? k : 1, pc, n, overwrite: true);
+                fixed (double* pa = ad, pb = bd, pc = cd)
+                    Sgemm.Multiply(w, m, n, k, pa, k, 1, pb, transposed ? 1 : n, transposed ? k : 1, pc, n, overwrite: true);
+            }
+            string label = $"GEMM {(int)w}-bit{(SimdWidth.IsAccelerated(w) ? "" : " (software)")} {m}×{k}×{n}{(transposed ? " Bᵀ" : "")}";
+            Report(label + " float", Worst(c, want), 2e-6 * k);
+            double worstD = 0;
+            for (int i = 0; i < cd.Length; i++) worstD = Math.Max(worstD, Math.Abs(cd[i] - want[i]) / Math.Max(1, Math.Abs(want[i])));
+            Report(label + " double", worstD, 1e-13 * k);
+        }
+    }
+}
+// Ops.MatMul as a user calls it (the start-up width).
+{
+    float[] a = RandomFloats(70 * 50), b = RandomFloats(50 * 90);
+    Report("Ops.MatMul float vs double 70×50×90", Worst(F(Ops.MatMul(TF(a, 70, 50), TF(b, 50, 90))), D(Ops.MatMul(TD(Widen(a), 70, 50), TD(Widen(b), 50, 90)))), 1e-4);
+}
+// GELU forward and backward (lengths around the vector widths).
+foreach (int len in new[] { 3, 4, 9, 203 })
+{
+    float[] x = RandomFloats(len, 6), g = RandomFloats(len), into = RandomFloats(len);
+    Report($"Gelu forward n={len}", Worst(F(Ops.Gelu(TF(x, len))), D(Ops.Gelu(TD(Widen(x), len)))), 1e-5);
+    var intoF = TF((float[])into.Clone(), len);
+    var intoD = TD(Widen(into), len);
+    Adjoint.Gelu(TF(g, len), TF(x, len), intoF);
+    Adjoint.Gelu(TD(Widen(g), len), TD(Widen(x), len), intoD);
+    Report($"Gelu backward n={len}", Worst(F(intoF), D(intoD)), 1e-5);
+}
+// LayerNorm forward, causal softmax forward, softmax cross-entropy.
+foreach (int c in new[] { 5, 12, 130 })
+{
+    float[] x = RandomFloats(3 * c, 3), w = RandomFloats(c), bias = RandomFloats(c);
+    Report($"LayerNorm forward C={c}", Worst(F(Ops.LayerNorm(TF(x, 3, c), TF(w, c), TF(bias, c), 1e-5f)), D(Ops.LayerNorm(TD(Widen(x), 3, c), TD(Widen(w), c), TD(Widen(bias), c), 1e-5))), 1e-4);
+}
+foreach (int t in new[] { 5, 13, 64 })
+{
+    float[] s = RandomFloats(2 * t * t, 4);
+    Report($"CausalSoftmax forward T={t}", Worst(F(Ops.CausalSoftmax(TF(s, 2, t, t), 0.3f)), D(Ops.CausalSoftmax(TD(Widen(s), 2, t, t), 0.3)), 1e-3), 1e-4);
+}
+foreach (int classes in new[] { 5, 10, 259 })
+{
+    float[] z = RandomFloats(4 * classes, 5);
+    int[] targets = { 0, 1, 2, classes - 1 };
+    float lf = Ops.SoftmaxCrossEntropy(TF(z, 4, classes), targets);
+    double ld = Ops.SoftmaxCrossEntropy(TD(Widen(z), 4, classes), targets);
+    Report($"SoftmaxCrossEntropy C={classes}", Math.Abs(lf - ld) / Math.Max(1, Math.Abs(ld)), 1e-5);
+}
+// Transposes (exact), written and accumulated, with edges past the blocks.
+foreach (var (m, n) in new[] { (4, 4), (9, 13), (64, 67) })
+{
+    float[] x = RandomFloats(m * n), into = RandomFloats(m * n), y = new float[m * n], acc = (float[])into.Clone();
+    MatrixKernels.Transpose<float>(x, y, m, n);
+    MatrixKernels.TransposeAccumulate<float>(x, acc, m, n);
+    double worst = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            worst = Math.Max(worst, Math.Abs(y[j * m + i] - x[i * n + j]));
+            worst = Math.Max(worst, Math.Abs(acc[j * m + i] - (into[j * m + i] + x[i * n + j])));
+        }
+    Report($"Transpose {m}×{n} (blocks of {FloatTranspose.BlockSize})", worst, 0);
+}
+// TinyGpt's generated LossBackward in float (every fast path forward and backward at this machine's width) against
+// central finite differences on a tiny model (B = 2, T = 4, C = 8, NH = 2, V = 16, L = 1), as the sample's --check.
+try
+{
+    var (worst, maxError, tolerance, count) = GradGen.Samples.TinyGpt.GradientCheck.Run(new Random(1));
+    Console.WriteLine($"ok   TinyGpt gradient check (float): {count} weights, worst {worst} error {maxError:E2} (tolerance {tolerance:E1})");
+}
+catch (GradCheckException e)
+{
+    failures++;
+    Console.WriteLine($"FAIL TinyGpt gradient check (float): {e.Message}");
+}
+Console.WriteLine(failures == 0 ? "all kernels agree" : $"{failures} disagreements");
+return failures == 0 ? 0 : 1;
