@@ -184,6 +184,7 @@ internal sealed partial class Lowerer
         {
             return CustomCall(invocation, method.OriginalDefinition, pullback, depth);
         }
+        if (PassiveCall(invocation, depth, out var passive)) return passive;
         Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, RejectionText.NotDifferentiableCallWayOut(method));
         return -1;
     }
