@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -25,6 +26,18 @@ internal static class RejectionText
     public const string GenericMethod = "generic methods are not supported; write one method per element type";
 
     public const string NoDifferentiableParameter = "it has no differentiable parameter (supported: " + Model.Naming.SupportedTypes + ", without [NoGradient])";
+
+    /// <summary>GG0007 when a parameter is a struct that holds tensors: the way out is a class or record.</summary>
+    public static string NoDifferentiableParameterStruct(string structName) =>
+        "it has no differentiable parameter: '" + structName + "' holds tensors but is a struct, and a struct cannot be a weight object (it is copied, so its gradient could not be handed back): make '" + structName + "' a class or record";
+
+    /// <summary>A struct holding tensors (directly or in arrays): a weight object had it been a class or record.</summary>
+    public static bool IsStructOfWeights(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } named && !Lowering.Symbols.IsTensorType(named)
+        && named.GetMembers().Any(m => !m.IsStatic && (m is IFieldSymbol { IsImplicitlyDeclared: false } f ? HoldsTensor(f.Type) : m is IPropertySymbol p && HoldsTensor(p.Type)));
+
+    private static bool HoldsTensor(ITypeSymbol type) =>
+        type is INamedTypeSymbol named && Lowering.Symbols.IsTensorType(named) || type is IArrayTypeSymbol { ElementType: INamedTypeSymbol element } && Lowering.Symbols.IsTensorType(element);
 
     /// <summary>GG0003.</summary>
     public const string AsyncMethod = "an async method (await)";
@@ -144,8 +157,12 @@ internal static class RejectionText
     public static string PiecewiseMethod(IMethodSymbol method) => "'" + method.ContainingType.Name + "." + method.Name + "'";
 
     /// <summary>GG0004's way out, after the callee's name.</summary>
-    public static string NotDifferentiableCallWayOut(IMethodSymbol method) => method.MethodKind == MethodKind.DelegateInvoke
+    public static string NotDifferentiableCallWayOut(IMethodSymbol method, string? opsEquivalent = null) => method.MethodKind == MethodKind.DelegateInvoke
         ? "call a [Differentiable] method directly instead of through a delegate"
+        : method.MethodKind == MethodKind.LocalFunction
+            ? "a local function cannot be [Differentiable]: make it a private static method of the type and mark that [Differentiable]"
+        : opsEquivalent is not null
+            ? "use " + opsEquivalent + ", its differentiable equivalent"
         : method.DeclaringSyntaxReferences.Length > 0
             ? "mark it [Differentiable] if its body is differentiable, or compute its result outside and pass it in as a [NoGradient] parameter"
             : "compute its result outside and pass it in as a [NoGradient] parameter, or write it with GradGen ops in a [Differentiable] method";
@@ -165,6 +182,9 @@ internal static class RejectionText
 
     /// <summary>GG0006: a C# 14 compound assignment operator that writes into its target.</summary>
     public static string InPlace(IOperation target, string rewritten) => DescribeTarget(target) + " in place, and the tensor it holds may be seen elsewhere (the caller's, a member, a view, another local): write '" + rewritten + "', which makes a new tensor";
+
+    private static string StructMember(string member, string type) =>
+        "reading '" + member + "' of the struct '" + type + "' (a struct cannot be a weight object: it is copied, so its gradient could not be handed back; make '" + type + "' a class or record)";
 
     /// <summary>A short human name for an unsupported operation.</summary>
     public static string Describe(IOperation operation)
@@ -187,6 +207,10 @@ internal static class RejectionText
             IBranchOperation => "a goto, break or continue",
             ILabeledOperation => "a label (goto target)",
             IThrowOperation => "a throw",
+            IFieldReferenceOperation { Instance: { } s } f when IsStructOfWeights(s.Type) => StructMember(f.Field.Name, s.Type!.Name),
+            IPropertyReferenceOperation { Instance: { } s, Property.IsIndexer: false } p when IsStructOfWeights(s.Type) => StructMember(p.Property.Name, s.Type!.Name),
+            IPropertyReferenceOperation { Property.IsIndexer: true, Instance.Type: INamedTypeSymbol tensor } when Lowering.Symbols.IsTensorType(tensor) =>
+                "indexing a tensor (an element is not differentiated one by one: take a part with Ops.Slice(x, axis, start, length), and reduce it with Ops.Sum for a scalar)",
             IFieldReferenceOperation f => "reading field '" + f.Field.Name + "' (pass it as a parameter)",
             IPropertyReferenceOperation p => "reading property '" + p.Property.Name + "' (pass it as a parameter)",
             IArrayElementReferenceOperation => "element access",

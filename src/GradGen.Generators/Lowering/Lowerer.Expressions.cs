@@ -185,7 +185,8 @@ internal sealed partial class Lowerer
         {
             return CustomCall(invocation, method.OriginalDefinition, pullback, depth);
         }
-        Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, RejectionText.NotDifferentiableCallWayOut(method));
+        if (PassiveCall(invocation, depth, out var passive)) return passive;
+        Reject(RejectionKind.NotDifferentiableCall, invocation.Syntax, method.ContainingType?.Name + "." + method.Name, RejectionText.NotDifferentiableCallWayOut(method, OpCatalog.OpsEquivalent(method)));
         return -1;
     }
 

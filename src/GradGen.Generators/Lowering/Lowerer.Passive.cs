@@ -61,6 +61,10 @@ internal sealed partial class Lowerer
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IPropertyReferenceOperation { Property.Name: "Lengths", Instance: { } tensor }, Arguments.Length: 1 } lengths when IsTensor(tensor):
                 id = PassiveOf(operation.Syntax, type, "{0}.Lengths[{1}]", Expression(tensor, depth + 1), Expression(lengths.Arguments[0].Value, depth + 1));
                 return true;
+            case IImplicitIndexerReferenceOperation { Instance: IPropertyReferenceOperation { Property.Name: "Lengths", Instance: { } tensor }, Argument: IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } fromEnd } when IsTensor(tensor):
+                // q.Lengths[^1]: the last axis's length.
+                id = PassiveOf(operation.Syntax, type, "{0}.Lengths[^{1}]", Expression(tensor, depth + 1), Expression(fromEnd.Operand, depth + 1));
+                return true;
             case IArrayElementReferenceOperation { Indices.Length: 1 } element:
                 id = PassiveOf(operation.Syntax, type, "{0}[{1}]", Expression(element.ArrayReference, depth + 1), Expression(element.Indices[0], depth + 1));
                 return true;
@@ -113,7 +117,7 @@ internal sealed partial class Lowerer
         foreach (var operand in operands)
         {
             if (operand < 0) return -1;
-            if (template != "{0}.Rank" && template != "{0}.FlattenedLength" && template != "{0}.Lengths[{1}]" && template != "{0}[{1}]" && template != "{0}.Length"
+            if (template != "{0}.Rank" && template != "{0}.FlattenedLength" && template != "{0}.Lengths[{1}]" && template != "{0}.Lengths[^{1}]" && template != "{0}[{1}]" && template != "{0}.Length"
                 && _instructions[operand].Type.Kind != ValueKind.Passive)
             {
                 Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.PassiveExpression(syntax));

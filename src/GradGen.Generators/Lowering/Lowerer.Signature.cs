@@ -90,7 +90,9 @@ internal sealed partial class Lowerer
         }
         if (differentiable == 0 && SelfType(_method) is null && _method.Parameters.All(p => p.RefKind == RefKind.None))
         {
-            Reject(RejectionKind.UnsupportedSignature, location, RejectionText.NoDifferentiableParameter);
+            Reject(RejectionKind.UnsupportedSignature, location, _method.Parameters.FirstOrDefault(p => RejectionText.IsStructOfWeights(p.Type)) is { } weights
+                ? RejectionText.NoDifferentiableParameterStruct(weights.Type.Name)
+                : RejectionText.NoDifferentiableParameter);
         }
     }
 

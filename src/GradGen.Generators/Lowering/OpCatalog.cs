@@ -53,6 +53,14 @@ internal static class OpCatalog
     /// <summary>True for <c>GradGen.Ops</c> members that are not differentiable ops (e.g. ZerosLike).</summary>
     public static bool IsOpsMember(IMethodSymbol method) => Symbols.IsType(method.ContainingType, "GradGen", "Ops");
 
+    /// <summary>
+    /// For a method of System.Numerics.Tensors' <c>Tensor</c> or <c>TensorPrimitives</c> (not differentiated), the <c>Ops</c>
+    /// op of the same name (<c>Tensor.Add</c> → <c>Ops.Add</c>), or null.
+    /// </summary>
+    public static string? OpsEquivalent(IMethodSymbol method) =>
+        (Symbols.IsType(method.ContainingType, "System.Numerics.Tensors", "Tensor") || Symbols.IsType(method.ContainingType, "System.Numerics.Tensors", "TensorPrimitives"))
+        && OpsMethods.ContainsKey(method.Name) ? "Ops." + method.Name : null;
+
     /// <summary>The op of a built-in operator (<paramref name="tensorOperator"/> null) or of a Tensor operator method.</summary>
     public static OpKind? ForBinary(BinaryOperatorKind kind, string? tensorOperator)
     {

@@ -353,7 +353,13 @@ public class AnalyzerTests
             """) },
         { "GG0004 library method", InClass("""
                 [Differentiable]
-                public static double F(double a) => a * {|GG0004:Random.Shared.NextDouble()|};
+                public static double F(double a) => a * {|GG0004:Math.Atan(a)|};
+            """) },
+        { "no GG0004: a plain method called with passive arguments only (a mask, a count)", InClass("""
+                [Differentiable]
+                public static double F(double a, int n) => a * Math.BitDecrement(1.0) + a * Twice(n);
+
+                private static int Twice(int n) => 2 * n;
             """) },
         { "GG0004 delegate", InClass("""
                 [Differentiable]
@@ -711,9 +717,9 @@ public class AnalyzerTests
             "[Differentiable] method 'Loss' cannot be differentiated: 'C.Square' is not marked [Differentiable] and is not a GradGen op; mark it [Differentiable] if its body is differentiable, or compute its result outside and pass it in as a [NoGradient] parameter" },
         { InClass("""
                 [Differentiable]
-                public static double Loss(double a) => a * {|#0:Random.Shared.NextDouble()|};
+                public static double Loss(double a) => a * {|#0:Math.Atan(a)|};
             """), "GG0004",
-            "[Differentiable] method 'Loss' cannot be differentiated: 'Random.NextDouble' is not marked [Differentiable] and is not a GradGen op; compute its result outside and pass it in as a [NoGradient] parameter, or write it with GradGen ops in a [Differentiable] method" },
+            "[Differentiable] method 'Loss' cannot be differentiated: 'Math.Atan' is not marked [Differentiable] and is not a GradGen op; compute its result outside and pass it in as a [NoGradient] parameter, or write it with GradGen ops in a [Differentiable] method" },
         { InClass("""
                 [Differentiable]
                 public static double Loss(double a) => {|#0:(int)a|} * a;

@@ -353,7 +353,7 @@ public class CodeFixTests
         public static partial class C
         {
             [Differentiable]
-            public static double F(double a) => a * {|GG0004:Random.Shared.NextDouble()|};
+            public static double F(double a) => a * {|GG0004:Math.Atan(a)|};
         }
         """);
 

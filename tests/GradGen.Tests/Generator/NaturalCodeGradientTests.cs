@@ -32,6 +32,11 @@ public class NaturalCodeGradientTests
         new("CompoundScalarParameter", "double F(double x, double w) { x += w * w; x *= Math.Sin(w); x -= 1; x /= w * w + 1; return x; }", [null, null]),
         new("CompoundTensorLocal", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b, Tensor<double> g) { var h = Ops.MatMul(x, w); h += b; h *= g; h -= x; return h; }", [M, Square, [3], M]),
         new("CompoundTensorOnReboundParameter", "double F(Tensor<double> x, Tensor<double> b) { x = Ops.Tanh(x); x += b; x *= x; return Ops.Sum(x); }", [M, M]),
+        // a plain helper called with passive arguments only: its result (a tensor too) is a constant of the differentiation
+        new("PassiveHelperMask", "double F(Tensor<double> q) { var mask = Masks.Causal((int)q.Lengths[0], 0.0); return Ops.Sum(q * mask * q); }", [Square]),
+        new("PassiveHelperScalar", "double F(double x, int n) => x * Masks.Twice(n) + Masks.Scale(n, 0.5) * x * x;", [null, null]),
+        // index from the end
+        new("LengthsFromEnd", "double F(Tensor<double> q) { var s = 1.0 / Math.Sqrt(q.Lengths[^1]); return Ops.Sum(q * q) * s; }", [M]),
         new("CompoundTensorLocalDivide", "double F(Tensor<double> x, Tensor<double> d) { var h = Ops.Exp(x); h /= d; return Ops.Mean(h); }", [M, M], Positive: true),
     ];
 
@@ -42,8 +47,25 @@ public class NaturalCodeGradientTests
         return data;
     }
 
+    /// <summary>Plain helpers (not [Differentiable]) the cases call with passive arguments.</summary>
+    private const string Helpers = """
+        public static class Masks
+        {
+            public static Tensor<double> Causal(int t, double fill)
+            {
+                var a = new double[t * t];
+                for (var i = 0; i < t; i++) for (var j = 0; j < t; j++) a[i * t + j] = j <= i ? 1 : fill;
+                return Tensor.Create(a, new nint[] { t, t });
+            }
+
+            public static int Twice(int n) => 2 * n;
+
+            public static double Scale(int n, double by) => n * by;
+        }
+        """;
+
     private static string[] Sources =>
-        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").ToArray();
+        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").Append(Harness.Usings + Helpers).ToArray();
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
