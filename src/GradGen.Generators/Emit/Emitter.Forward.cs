@@ -21,11 +21,29 @@ internal sealed partial class Emitter
         var w = _writer;
         w.Line("/// <summary>Computes <c>" + M.Name + "</c> exactly as written and records in <paramref name=\"" + _names.Tape + "\"/> what <see cref=\"" + M.Name + Naming.PullbackSuffix + "\"/> needs.</summary>");
         w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.ForwardSuffix + "(" + ParameterList + (M.Parameters.Count > 0 ? ", " : "") + "out " + _tapeType + " " + _names.Tape + ")");
+        ShapeChecks();
         ForwardRegion(-1);
         var fields = TapeFields(-1).Select(f => f.Name).ToList();
         w.Line(fields.Count == 0 ? _names.Tape + " = default;" : _names.Tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
         w.Line("return " + Name(M.Result) + ";");
         w.Close();
+    }
+
+    /// <summary>The parameters' declared shapes, checked on entry: one clear exception instead of a kernel's, deep inside.</summary>
+    private void ShapeChecks()
+    {
+        if (M.ShapeChecks.Count == 0) return;
+        var w = _writer;
+        w.Line("// the shapes declared with [Shape], checked on entry");
+        foreach (var check in M.ShapeChecks)
+        {
+            var lengths = check.Expected.Count is >= 1 and <= 4 ? string.Join(", ", check.Expected) : "new nint[] { " + string.Join(", ", check.Expected) + " }";
+            w.Line("global::GradGen.ShapeCheck.Require(" + check.Parameter + ", \"" + check.Parameter.TrimStart('@') + "\", \"" + check.Declared + "\", " + lengths + ");");
+            for (var axis = 0; axis < check.Binds.Count; axis++)
+            {
+                if (check.Binds[axis].Length > 0) w.Line("var " + check.Binds[axis] + " = " + check.Parameter + ".Lengths[" + axis.ToString(System.Globalization.CultureInfo.InvariantCulture) + "];");
+            }
+        }
     }
 
     private void ForwardRegion(int region)

@@ -44,10 +44,52 @@ internal sealed partial class Lowerer
         {
             if (_syntaxOf.TryGetValue(instruction, out var syntax)) Reject(RejectionKind.ShapeMismatch, syntax, message);
         }
-        // The shapes become facts of the model, for what people read: the generated code's rule comments.
+        // The shapes become facts of the model, for what people read (the generated code's rule comments), and the declared
+        // parameter shapes what the generated forward checks on entry.
         if (_rejections.Count == 0 && shapes.Any(s => s is not null))
         {
-            _model = model with { Instructions = model.Instructions.Select(i => shapes[i.Id] is { } shape ? i with { Shape = Dim.Show(shape) } : i).ToEquatableArray() };
+            _model = model with
+            {
+                Instructions = model.Instructions.Select(i => shapes[i.Id] is { } shape ? i with { Shape = Dim.Show(shape) } : i).ToEquatableArray(),
+                ShapeChecks = ShapeChecks(model).ToEquatableArray(),
+            };
         }
+    }
+
+    /// <summary>
+    /// The entry checks of the declared parameter shapes: a literal length is compared, a symbol is bound by the first
+    /// parameter that has it (or is an int parameter's value) and compared in the later ones.
+    /// </summary>
+    private List<ShapeRequirement> ShapeChecks(MethodModel model)
+    {
+        var taken = new HashSet<string>(_reserved.Concat(model.Parameters.Select(p => p.Name)).Concat(model.Instructions.Select(i => i.Name)));
+        var bound = new Dictionary<string, string>();
+        foreach (var parameter in model.Parameters.Where(p => p.Type.TypeName is "int" or "long")) bound[parameter.Name.TrimStart('@')] = "(nint)" + parameter.Name;
+        var checks = new List<ShapeRequirement>();
+        for (var p = 0; p < model.Parameters.Count; p++)
+        {
+            if (!_declaredShapes.TryGetValue(_parameters[p], out var shape)) continue;
+            var expected = new List<string>();
+            var binds = new List<string>();
+            foreach (var dim in shape)
+            {
+                var bind = "";
+                if (!dim.Known) expected.Add("-1");
+                else if (dim.Symbol is null) expected.Add(dim.Factor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                else if (bound.TryGetValue(dim.Symbol, out var length)) expected.Add(dim.Factor == 1 ? length : dim.Factor.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * " + length);
+                else
+                {
+                    expected.Add("-1");
+                    if (dim.Factor == 1)
+                    {
+                        bind = Naming.Unique("shape" + dim.Symbol, taken);
+                        bound[dim.Symbol] = bind;
+                    }
+                }
+                binds.Add(bind);
+            }
+            checks.Add(new ShapeRequirement(model.Parameters[p].Name, Dim.Show(shape), expected.ToEquatableArray(), binds.ToEquatableArray()));
+        }
+        return checks;
     }
 }

@@ -210,6 +210,7 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// differentiated with respect to the instance as a whole, like a weight-object parameter (<see cref="OpKind.This"/>);
 /// null otherwise.
 /// </param>
+/// <param name="ShapeChecks">The parameters declared with <c>[Shape]</c>, in order: what the generated forward checks on entry.</param>
 /// <param name="HidesInherited">
 /// A base type has (or will have) generated members of the same name — an override of a <c>[Differentiable]</c> method
 /// gets its own tape and backward, which hide the base's by design: the file says so (CS0108 off) instead of warning.
@@ -226,7 +227,8 @@ internal sealed record MethodModel(
     EquatableArray<Instruction> Instructions,
     int Result,
     IrType? Self = null,
-    bool HidesInherited = false)
+    bool HidesInherited = false,
+    EquatableArray<ShapeRequirement> ShapeChecks = default)
 {
     /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
     public string HintName
@@ -257,3 +259,11 @@ internal sealed record MethodModel(
         return builder.ToString();
     }
 }
+
+/// <summary>
+/// A parameter's declared <c>[Shape]</c>, checked on entry to the generated forward (<c>GradGen.ShapeCheck.Require</c>).
+/// </summary>
+/// <param name="Declared">The shape as declared, e.g. <c>[B, 784]</c>: the exception's message names it.</param>
+/// <param name="Expected">Per axis, a C# expression of the expected length: a literal, a symbol bound by an earlier parameter (or an int parameter), or -1 for unchecked.</param>
+/// <param name="Binds">Per axis, the local that this parameter's length binds (a symbol seen here first), or empty.</param>
+internal sealed record ShapeRequirement(string Parameter, string Declared, EquatableArray<string> Expected, EquatableArray<string> Binds);

@@ -36,6 +36,14 @@ namespace GradGen.Samples.Mlp
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
         public static float LossForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, out LossTape tape)
         {
+            // the shapes declared with [Shape], checked on entry
+            global::GradGen.ShapeCheck.Require(x, "x", "[B, 2]", -1, 2);
+            var shapeB = x.Lengths[0];
+            global::GradGen.ShapeCheck.Require(w1, "w1", "[2, H]", 2, -1);
+            var shapeH = w1.Lengths[1];
+            global::GradGen.ShapeCheck.Require(b1, "b1", "[H]", shapeH);
+            global::GradGen.ShapeCheck.Require(w2, "w2", "[H, 3]", shapeH, 3);
+            global::GradGen.ShapeCheck.Require(b2, "b2", "[3]", 3);
             var t0 = global::GradGen.Ops.MatMul(x, w1);
             var t1 = global::GradGen.Ops.OperatorAdd(t0, b1);
             var h = global::GradGen.Ops.Relu(t1);

@@ -92,6 +92,8 @@ namespace GradGen.Samples.TinyGpt
         /// <summary>Computes <c>Block</c> exactly as written and records in <paramref name="tape"/> what <see cref="BlockPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<float> BlockForward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, out BlockTape tape)
         {
+            // the shapes declared with [Shape], checked on entry
+            global::GradGen.ShapeCheck.Require(x, "x", "[B, T, C]", (nint)B, (nint)T, (nint)C);
             var hs = C / NH;
             var layerLn1W = layer.Ln1W;
             var layerLn1B = layer.Ln1B;
