@@ -9,7 +9,7 @@ namespace GradGen;
 /// gelu(x) = ½ x (1 + tanh u), gelu′(x) = ½ (1 + tanh u) + ½ x (1 − tanh² u) √(2/π) (1 + 3 · 0.044715 x²).
 /// </summary>
 /// <remarks>
-/// Float on 256-bit vectors uses ½ (1 + tanh u) = σ(2u) = 1 / (1 + e^−2u), so one exponential per element gives both
+/// Float on vectors (<see cref="VectorMath"/>: 256 bits with AVX2, 128 on ARM64 and SSE) uses ½ (1 + tanh u) = σ(2u) = 1 / (1 + e^−2u), so one exponential per element gives both
 /// terms: gelu(x) = x σ, gelu′(x) = σ + 2 x σ (1 − σ) √(2/π) (1 + 3 · 0.044715 x²) (as 1 − tanh² u = 4 σ (1 − σ)),
 /// with σ (1 − σ) = e^−2u σ², which keeps its relative precision where σ is close to 1.
 /// Other types (and float without vectors) evaluate the formulas above element by element with T.Tanh.

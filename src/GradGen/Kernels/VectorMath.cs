@@ -8,7 +8,7 @@ namespace GradGen;
 /// <summary>
 /// Float helpers for the fused kernels (GELU, softmax, LayerNorm): a vectorised e^x and span reinterpretation, on
 /// <see cref="Vector{T}"/> — the width the runtime chose at start-up: 256 bits on x64 with AVX2 (also with AVX-512,
-/// unless DOTNET_PreferredVectorBitWidth=512), 128 bits on ARM64 (AdvSimd) and on x64 without AVX2 (SSE). One algorithm
+/// unless the runtime is told otherwise: DOTNET_MaxVectorTBitWidth), 128 bits on ARM64 (AdvSimd) and on x64 without AVX2 (SSE). One algorithm
 /// for every width; used only when <see cref="IsSupported"/>; the generic (double) paths of the same kernels are the
 /// reference they are tested against.
 /// </summary>

@@ -5,7 +5,7 @@ using static GradGen.Tests.Runtime.TestTensors;
 namespace GradGen.Tests.Runtime;
 
 /// <summary>
-/// The single-precision kernel (6 × 16 AVX2/FMA tiles, packed B, parallel split by columns or rows) against naive
+/// The single-precision kernel at the start-up width (6 × 16 tiles with AVX2; WidthTests force every width; packed B, parallel split by columns or rows) against naive
 /// double products: partial tiles, several inner blocks, both parallel splits, the in-place transposed reads of the
 /// adjoints, overwrite (forward) and accumulate (adjoint) forms.
 /// </summary>
