@@ -12,14 +12,20 @@ public static class Sampler
     {
         var context = prompt.Select(b => (int)b).ToList();
         var generated = new List<byte>();
+        var V = model.Vocabulary;
+        var last = new double[V];
+        // Inference in a workspace scope: the forward's intermediates (and its result) come from buffers reused call after
+        // call instead of fresh arrays (megabytes per call, on the large object heap); read the result inside the scope.
+        var inference = new Workspace();
         for (var n = 0; n < count; n++)
         {
             var window = context.Skip(Math.Max(0, context.Count - model.MaxT)).ToArray();
             var T = window.Length;
-            var logits = TinyGpt.Logits(model, window, 1, T);                          // [1, T, V]
-            var V = model.Vocabulary;
-            var last = new double[V];
-            for (var v = 0; v < V; v++) last[v] = logits[0, T - 1, v] / temperature;
+            using (inference.Enter())
+            {
+                var logits = TinyGpt.Logits(model, window, 1, T);                      // [1, T, V]
+                for (var v = 0; v < V; v++) last[v] = logits[0, T - 1, v] / temperature;
+            }
             var max = last.Max();
             var weights = last.Select(l => Math.Exp(l - max)).ToArray();
             var u = random.NextDouble() * weights.Sum();
