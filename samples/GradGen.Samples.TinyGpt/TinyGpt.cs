@@ -120,6 +120,7 @@ public static partial class TinyGpt
 
     /// <summary>One transformer block: causal self-attention, then the MLP, each added to the residual stream x [B, T, C].</summary>
     [Differentiable]
+    [return: Shape("B, T, C")]
     public static Tensor<float> Block(Block layer, [Shape("B, T, C")] Tensor<float> x, int B, int T, int C, int NH)
     {
         int hs = C / NH;                                                             // head size

@@ -59,8 +59,11 @@ public sealed class DerivativeOfAttribute : Attribute
 /// type's <c>[Shape("C, 3*C")]</c> member is the <c>C</c> of the parameter <c>[Shape("B, T, C")] x</c>, and an <c>int</c>
 /// parameter named <c>C</c> is that length too (<c>Ops.Reshape(x, B, T, C)</c>). Only certain contradictions are reported
 /// (GG0012): two different symbols may be equal, and a bare symbol may be 1.</para>
+/// <para>On a <see cref="DifferentiableAttribute"/> method's result (<c>[return: Shape("B, T, C")]</c>) it declares what the
+/// method returns: a caller's shapes flow through the call (the callee's symbols matched against the arguments), and the
+/// method's own result is checked against it.</para>
 /// </remarks>
-[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property | AttributeTargets.ReturnValue)]
 public sealed class ShapeAttribute : Attribute
 {
     /// <summary>Declares the shape, e.g. <c>"B, T, C"</c> or <c>"C, 4*C"</c>.</summary>

@@ -25,9 +25,12 @@ internal sealed class ShapeInference
     private readonly Dim[]?[] _shapes;
     private readonly List<(int Instruction, string Message)> _problems = new();
 
-    private ShapeInference(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared)
+    private readonly IReadOnlyDictionary<int, CallShapes> _calls;
+
+    private ShapeInference(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared, IReadOnlyDictionary<int, CallShapes> calls)
     {
         _instructions = method.Instructions;
+        _calls = calls;
         _shapes = new Dim[]?[_instructions.Count];
         foreach (var instruction in _instructions)
         {
@@ -36,14 +39,15 @@ internal sealed class ShapeInference
     }
 
     /// <summary>The shape of each value (null where unknown or not a tensor) and the certain contradictions, by instruction.</summary>
-    public static (Dim[]?[] Shapes, IReadOnlyList<(int Instruction, string Message)> Problems) Run(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared)
+    public static (Dim[]?[] Shapes, IReadOnlyList<(int Instruction, string Message)> Problems) Run(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared, IReadOnlyDictionary<int, CallShapes>? calls = null)
     {
-        var inference = new ShapeInference(method, declared);
+        var inference = new ShapeInference(method, declared, calls ?? new Dictionary<int, CallShapes>());
         return (inference._shapes, inference._problems);
     }
 
     private Dim[]? Infer(Instruction instruction)
     {
+        if (instruction.Op == OpKind.Call) return _calls.TryGetValue(instruction.Id, out var call) ? Call(instruction, call) : null;
         if (instruction.Type.Kind != ValueKind.Tensor || !Differentiator.HasRule(instruction.Op)) return null;
         var signature = new string(instruction.Operands.Select(o => Rules.Letter(_instructions[o].Type.Kind)).ToArray());
         if (Rules.Find(instruction.Op, signature) is not { } rule) return null;
@@ -75,6 +79,43 @@ internal sealed class ShapeInference
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A call of a method that declares shapes: its symbols are matched against the arguments (int arguments first, then
+    /// tensors in order, a symbol taking the first length it meets), each argument certainly of another shape than its
+    /// parameter declares is a contradiction, and the declared result shape, its symbols replaced, is the call's.
+    /// </summary>
+    private Dim[]? Call(Instruction instruction, CallShapes call)
+    {
+        var symbols = new Dictionary<string, Dim>();
+        for (var k = 0; k < instruction.Operands.Count && k < call.Lengths.Count; k++)
+        {
+            if (call.Lengths[k] is { } symbol) symbols[symbol] = Length(instruction.Operands[k]);
+        }
+        Dim Substitute(Dim dim) => dim.Symbol is { } s ? (symbols.TryGetValue(s, out var value) ? Dim.Times(Dim.Literal(dim.Factor), value) : Dim.Unknown) : dim;
+        var callee = instruction.Callee!.Name;
+        for (var k = 0; k < instruction.Operands.Count && k < call.Parameters.Count; k++)
+        {
+            if (call.Parameters[k] is not { } declared || _shapes[instruction.Operands[k]] is not { } argument) continue;
+            if (argument.Length != declared.Length)
+            {
+                Problem(instruction, "the call of " + callee + " passes a " + Show(argument) + " tensor where " + callee + " declares " + Show(declared));
+                return null;
+            }
+            for (var d = 0; d < declared.Length; d++)
+            {
+                var expected = Substitute(declared[d]);
+                if (Dim.CertainlyDifferent(expected, argument[d]))
+                {
+                    Problem(instruction, "the call of " + callee + " passes a " + Show(argument) + " tensor where " + callee + " declares " + Show(declared) +
+                                         " (axis " + d + ": " + argument[d] + ", but " + expected + ")");
+                    return null;
+                }
+                if (declared[d].Symbol is { } s && declared[d].Factor == 1 && !symbols.ContainsKey(s)) symbols[s] = argument[d];
+            }
+        }
+        return call.Result?.Select(Substitute).ToArray();
     }
 
     private void Problem(Instruction instruction, string message) => _problems.Add((instruction.Id, message));
@@ -281,3 +322,6 @@ internal sealed class ShapeInference
         return isArray ? instruction.Operands.Select(Length).ToArray() : null;
     }
 }
+
+/// <summary>What a called method declares with <c>[Shape]</c>: per call operand, the parameter's shape (null when none) and, for an int parameter, its symbol; and the result's shape.</summary>
+internal sealed record CallShapes(IReadOnlyList<Dim[]?> Parameters, IReadOnlyList<string?> Lengths, Dim[]? Result);

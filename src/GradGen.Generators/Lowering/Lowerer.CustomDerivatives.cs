@@ -47,7 +47,9 @@ internal sealed partial class Lowerer
             function.Parameters.Select(IsDifferentiable).ToEquatableArray(),
             TapeType: "",
             CustomPullback: pullback.Name);
-        return Append(OpKind.Call, invocation.Syntax, invocation.Type, operands, target);
+        var call = Append(OpKind.Call, invocation.Syntax, invocation.Type, operands, target);
+        DeclareCallShapes(call, function, 0);
+        return call;
     }
 
     /// <summary>Why a registered pullback does not fit its function, or null when it does.</summary>

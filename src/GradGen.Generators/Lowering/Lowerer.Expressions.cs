@@ -317,6 +317,8 @@ internal sealed partial class Lowerer
             callee.ContainingType.ToDisplayString(Symbols.Qualified) + "." + callee.Name + Naming.TapeSuffix,
             Self: self,
             Base: isBase);
-        return Append(OpKind.Call, syntax, invocation.Type, self ? operands.Prepend(instance).ToArray() : operands, target);
+        var call = Append(OpKind.Call, syntax, invocation.Type, self ? operands.Prepend(instance).ToArray() : operands, target);
+        DeclareCallShapes(call, callee, self ? 1 : 0);
+        return call;
     }
 }

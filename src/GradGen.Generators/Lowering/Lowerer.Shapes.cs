@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Helpers;
@@ -35,14 +36,47 @@ internal sealed partial class Lowerer
         }
     }
 
+    /// <summary>What a called method declares: its parameters' and its result's <c>[Shape]</c>s, by call instruction.</summary>
+    private readonly Dictionary<int, CallShapes> _callShapes = new();
+
+    /// <summary>
+    /// Records a callee's declared shapes (declarations, not its body: lowering never reads another body), its symbols
+    /// scoped to the call so that they are matched against the arguments, not confused with this method's.
+    /// </summary>
+    private void DeclareCallShapes(int call, IMethodSymbol callee, int firstArgument)
+    {
+        if (call < 0) return;
+        var scope = callee.Name + "#" + call.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
+        Dim[]? Declared(ImmutableArray<AttributeData> attributes) =>
+            attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute) is { ConstructorArguments.Length: 1 } attribute
+            && attribute.ConstructorArguments[0].Value is string text ? Dim.ParseShape(text, scope) : null;
+        var parameters = new Dim[]?[firstArgument + callee.Parameters.Length];
+        var lengths = new string?[parameters.Length];
+        for (var k = 0; k < callee.Parameters.Length; k++)
+        {
+            parameters[firstArgument + k] = Declared(callee.Parameters[k].GetAttributes());
+            if (callee.Parameters[k].Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64) lengths[firstArgument + k] = scope + callee.Parameters[k].Name;
+        }
+        var result = Declared(callee.GetReturnTypeAttributes());
+        if (parameters.Any(p => p is not null) || result is not null) _callShapes[call] = new CallShapes(parameters, lengths, result);
+    }
+
     /// <summary>Reports, at the expression, every place where shapes certainly cannot agree.</summary>
     private void CheckShapes()
     {
         var model = BuildModel();
-        var (shapes, problems) = ShapeInference.Run(model, _declaredShapes);
+        var (shapes, problems) = ShapeInference.Run(model, _declaredShapes, _callShapes);
         foreach (var (instruction, message) in problems)
         {
             if (_syntaxOf.TryGetValue(instruction, out var syntax)) Reject(RejectionKind.ShapeMismatch, syntax, message);
+        }
+        // The method's own result against its [return: Shape].
+        if (_rejections.Count == 0 && shapes[_result] is { } result
+            && Dim.ParseShape(_method.GetReturnTypeAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute)?.ConstructorArguments.FirstOrDefault().Value as string ?? "\u0000", "") is { } declared
+            && (declared.Length != result.Length || declared.Zip(result, (d, r) => Dim.CertainlyDifferent(d, r)).Any(differ => differ)))
+        {
+            var at = _syntaxOf.TryGetValue(_result, out var syntax) ? syntax.GetLocation() : _method.Locations.FirstOrDefault() ?? Location.None;
+            Reject(RejectionKind.ShapeMismatch, at, "the result is " + Dim.Show(result) + ", but [return: Shape] declares " + Dim.Show(declared));
         }
         // The shapes become facts of the model, for what people read (the generated code's rule comments), and the declared
         // parameter shapes what the generated forward checks on entry.

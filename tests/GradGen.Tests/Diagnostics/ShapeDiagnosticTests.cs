@@ -74,6 +74,45 @@ public class ShapeDiagnosticTests
                 public static double F(Block layer, [Shape("B, T, C")] Tensor<double> x, int C) => Ops.Sum(Ops.Slice({|GG0012:Ops.MatMul(x, layer.Wqkv)|} + layer.Bqkv, 2, 0, C));
             }
             """ },
+        { "a call passes another shape than the callee declares", """
+            public static partial class C
+            {
+                [Differentiable]
+                public static double G([Shape("B, 16")] Tensor<double> x) => Ops.Sum(x);
+
+                [Differentiable]
+                public static double F([Shape("B, 8")] Tensor<double> x) => {|GG0012:G(x)|} * 2.0;
+            }
+            """ },
+        { "shapes flow out of a call", """
+            public static partial class C
+            {
+                [Differentiable]
+                [return: Shape("B, H")]
+                public static Tensor<double> Layer([Shape("B, D")] Tensor<double> x, [Shape("D, H")] Tensor<double> w) => Ops.Tanh(Ops.MatMul(x, w));
+
+                [Differentiable]
+                public static double F([Shape("4, 8")] Tensor<double> x, [Shape("8, 16")] Tensor<double> w, [Shape("32, 2")] Tensor<double> v) => Ops.Sum({|GG0012:Ops.MatMul(Layer(x, w), v)|});
+            }
+            """ },
+        { "an int argument is the callee's symbol", """
+            public static partial class C
+            {
+                [Differentiable]
+                public static double Heads([Shape("B, T, C")] Tensor<double> x, int B, int T, int C) => Ops.Sum(x);
+
+                [Differentiable]
+                public static double F([Shape("2, 5, 16")] Tensor<double> x) => {|GG0012:Heads(x, 2, 5, 12)|};
+            }
+            """ },
+        { "the result against its declared shape", """
+            public static partial class C
+            {
+                [Differentiable]
+                [return: Shape("B, 3")]
+                public static Tensor<double> F([Shape("B, 2")] Tensor<double> x, [Shape("2, 4")] Tensor<double> w) => {|GG0012:Ops.MatMul(x, w)|};
+            }
+            """ },
         { "not a shape", "public static partial class C\n{\n    [Differentiable]\n    public static double F([{|GG0012:Shape(\"B, , C\")|}] Tensor<double> x) => Ops.Sum(x);\n}\n" },
         { "a weight member's shape", """
             public sealed class Layer
@@ -125,6 +164,21 @@ public class ShapeDiagnosticTests
         { "heads", Method("[Shape(\"2, 5, 12\")] Tensor<double> x", "var heads = Ops.Reshape(x, 2, 5, 3, 4);\n return Ops.Sum(Ops.TransposeAxes(heads, 1, 2));") },
         { "slices of qkv", Method("[Shape(\"2, 5, 48\")] Tensor<double> qkv, [Shape(\"16, 16\")] Tensor<double> w", "var q = Ops.Slice(qkv, 2, 32, 16);\n return Ops.Sum(Ops.MatMul(q, w));") },
         { "unknown shapes", Method("Tensor<double> x, Tensor<double> w", "return Ops.Sum(Ops.MatMul(x, w) - x);") },
+        { "a block called with its sizes", """
+            public static partial class C
+            {
+                [Differentiable]
+                [return: Shape("B, T, C")]
+                public static Tensor<double> Block([Shape("B, T, C")] Tensor<double> x, [Shape("C, C")] Tensor<double> w, int B, int T, int C) => Ops.Gelu(Ops.MatMul(x, w));
+
+                [Differentiable]
+                public static double F([Shape("B, T, C")] Tensor<double> x, [Shape("C, C")] Tensor<double> w, [Shape("C, 10")] Tensor<double> head, int B, int T, int C)
+                {
+                    var h = Block(x, w, B, T, C);
+                    return Ops.Sum(Ops.MatMul(h + x, head));
+                }
+            }
+            """ },
         { "LayerNorm", Method("[Shape(\"B, T, C\")] Tensor<double> x, [Shape(\"C\")] Tensor<double> w, [Shape(\"C\")] Tensor<double> b", "return Ops.Sum(Ops.LayerNorm(x, w, b, 1e-5));") },
     };
 
