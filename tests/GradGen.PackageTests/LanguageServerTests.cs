@@ -120,6 +120,21 @@ public sealed class LanguageServerTests(PackageFixture package, ITestOutputHelpe
             Assert.Equal((typo.Line, typo.Character), Start(cs0103));
             Assert.Equal("EnergyBackwrd", TextOf(edited, cs0103));
 
+            // Shapes checked while typing: a GPT block whose qkv weight is declared transposed ([3*C, C] instead of [C, 3*C])
+            // is a red squiggle on the product that cannot agree, the moment the edit lands.
+            var shapes = ConsumerSources.Broken + ConsumerSources.TransposedWeight;
+            await server.NotifyAsync("textDocument/didChange", new JsonObject
+            {
+                ["textDocument"] = new JsonObject { ["uri"] = broken, ["version"] = 2 },
+                ["contentChanges"] = new JsonArray(new JsonObject { ["text"] = shapes }),
+            }, token);
+            var shapeItems = await PullUntil(server, broken, "GG0012", items => items.Any(i => Code(i) == "GG0012"), token);
+            var gg0012 = shapeItems.Single(i => Code(i) == "GG0012");
+            output.WriteLine("after the transposed weight: " + Describe(gg0012));
+            Assert.Equal(ErrorSeverity, gg0012["severity"]!.GetValue<int>());
+            Assert.Equal("Ops.MatMul(h, layer.Wqkv)", TextOf(shapes, gg0012));
+            Assert.Contains("the inner dimensions C and 3*C differ", gg0012["message"]!.GetValue<string>());
+
             output.WriteLine($"language-server check took {stopwatch.Elapsed.TotalSeconds:F1} s");
             output.WriteLine("--- csharp-ls transcript ---\n" + server.Transcript);
         }

@@ -105,6 +105,23 @@ public static class ConsumerSources
         }
         """;
 
+    /// <summary>Appended to <see cref="Broken"/> by an edit: a transformer block whose qkv weight is declared transposed (GG0012).</summary>
+    public const string TransposedWeight = """
+
+        public sealed class Block
+        {
+            public Block(System.Numerics.Tensors.Tensor<float> wqkv) { Wqkv = wqkv; }
+            [Shape("3*C, C")] public System.Numerics.Tensors.Tensor<float> Wqkv { get; }
+        }
+
+        public static partial class Transformer
+        {
+            [Differentiable]
+            public static float Attention(Block layer, [Shape("B, T, C")] System.Numerics.Tensors.Tensor<float> h, int C) =>
+                Ops.Sum(Ops.Slice(Ops.MatMul(h, layer.Wqkv), 2, 0, C));
+        }
+        """;
+
     /// <summary>GG0003 (a switch is not supported) at the <c>switch</c> statement: line 11, column 9.</summary>
     public const int LoopLine = 11, LoopColumn = 9;
 
