@@ -35,6 +35,7 @@ public class NaturalCodeGradientTests
         // a plain helper called with passive arguments only: its result (a tensor too) is a constant of the differentiation
         new("PassiveHelperMask", "double F(Tensor<double> q) { var mask = Masks.Causal((int)q.Lengths[0], 0.0); return Ops.Sum(q * mask * q); }", [Square]),
         new("PassiveHelperScalar", "double F(double x, int n) => x * Masks.Twice(n) + Masks.Scale(n, 0.5) * x * x;", [null, null]),
+        new("PassiveInstanceCall", "double F(double x, int n) => x * n.CompareTo(2) + x * x * (x == 2).GetHashCode();", [null, null]),
         // index from the end
         new("LengthsFromEnd", "double F(Tensor<double> q) { var s = 1.0 / Math.Sqrt(q.Lengths[^1]); return Ops.Sum(q * q) * s; }", [M]),
         // the README's tensor [DerivativeOf] example
