@@ -20,7 +20,7 @@ namespace GradGen;
 /// actually taken, (x + ε) − (x − ε) after rounding, is the one divided by. Checks cost two evaluations of f per
 /// element: use small tensors. Avoid points where f is not differentiable (e.g. ReLU inputs within ε of 0).</para>
 /// </remarks>
-public static class GradCheck
+public static partial class GradCheck
 {
     /// <summary>
     /// Checks the gradient <paramref name="analytic"/> of a scalar function <paramref name="f"/> at

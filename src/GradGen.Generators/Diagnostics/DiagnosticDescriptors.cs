@@ -1,3 +1,4 @@
+using System.Linq;
 using GradGen.Generators.Lowering;
 using Microsoft.CodeAnalysis;
 
@@ -9,7 +10,16 @@ public static class DiagnosticDescriptors
     private const string Category = "GradGen";
 
     /// <summary>The documentation page of a diagnostic ID.</summary>
-    public static string HelpLink(string id) => "https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/" + id + ".md";
+    /// <summary>
+    /// Where the help pages live, from the build's <c>GradGenHelpLinkBase</c> property (Directory.Build.props; a fork changes
+    /// that one property). The pages themselves are docs/diagnostics/*.md and ship in the package (docs/diagnostics).
+    /// </summary>
+    public static readonly string HelpLinkBase =
+        typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "GradGenHelpLinkBase")?.Value
+        ?? "https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/";
+
+    public static string HelpLink(string id) => HelpLinkBase + id + ".md";
 
     private static DiagnosticDescriptor Error(string id, string title, string message, params string[] tags) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id), customTags: tags);

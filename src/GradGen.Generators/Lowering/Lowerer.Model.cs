@@ -153,7 +153,7 @@ internal sealed partial class Lowerer
     {
         if (instruction.Op is OpKind.Member or OpKind.Passive && instruction.Operands.Length == 1 && _instructions[instruction.Operands[0]].Op == OpKind.This
             && instruction.Template is { } read && (instruction.Op == OpKind.Member ? read : read.StartsWith("{0}.", StringComparison.Ordinal) ? read.Substring(4) : "").TrimStart('@') is { Length: > 0 } own
-            && SyntaxFacts.IsValidIdentifier(own))
+            && own.IndexOf('[') < 0 && SyntaxFacts.IsValidIdentifier(own))
         {
             var camel = char.ToLowerInvariant(own[0]) + own.Substring(1);
             return SyntaxFacts.GetKeywordKind(camel) == SyntaxKind.None && !taken.Contains(camel) ? camel : "self" + char.ToUpperInvariant(own[0]) + own.Substring(1);
@@ -164,8 +164,8 @@ internal sealed partial class Lowerer
         if (member is null || instruction.Operands.Length == 0 || _instructions[instruction.Operands[0]].Name is not { } owner) return null;
         owner = owner.TrimStart('@');
         member = member.TrimStart('@');
-        // Only a member read names a value (`layer.W` → layerW); a call (`t.GetHashCode()`) or an index does not.
-        return owner.Length == 0 || !SyntaxFacts.IsValidIdentifier(member) || char.IsDigit(owner[0]) ? null : owner + char.ToUpperInvariant(member[0]) + member.Substring(1);
+        // Only a member that is a name (a passive call's template ends in "(…)": no readable name from it).
+        return owner.Length == 0 || member.Length == 0 || char.IsDigit(owner[0]) || !SyntaxFacts.IsValidIdentifier(member) ? null : owner + char.ToUpperInvariant(member[0]) + member.Substring(1);
     }
 
     /// <summary>Names as they are declared again in the generated file: keywords escaped (<c>@class</c>), type parameters kept.</summary>

@@ -61,7 +61,7 @@ public sealed class PackageFixture : IAsyncLifetime
         var source = Path.Combine(Root, "repo");
         CopyRepository(RepositoryRoot, source);
 
-        var baseVersion = XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants("Version").FirstOrDefault()?.Value ?? "0.1.0";
+        var baseVersion = XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants("VersionPrefix").FirstOrDefault()?.Value ?? "0.1.0";
         Version = $"{baseVersion}-pkgtest.g{Guid.NewGuid():N}";
 
         Pack = await Processes.RunDotnetAsync(source, PackTimeout,

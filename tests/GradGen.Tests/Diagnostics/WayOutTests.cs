@@ -90,6 +90,22 @@ public class WayOutTests
         Assert.True(taken.Count == 0, c.Name + ": the way out still gets " + string.Join("; ", taken));
     }
 
+    /// <summary>Every help link is the one base the build sets (Directory.Build.props' GradGenHelpLinkBase) plus the page name.</summary>
+    [Fact]
+    public void Help_links_use_the_one_base_the_build_sets()
+    {
+        var directory = new System.IO.DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "Directory.Build.props"))) directory = directory.Parent;
+        Assert.NotNull(directory);
+        var props = System.Xml.Linq.XDocument.Load(System.IO.Path.Combine(directory!.FullName, "Directory.Build.props"));
+        var configured = props.Descendants("GradGenHelpLinkBase").Single().Value;
+        foreach (var descriptor in new DifferentiableAnalyzer().SupportedDiagnostics)
+        {
+            Assert.Equal(configured + descriptor.Id + ".md", descriptor.HelpLinkUri);
+            Assert.True(System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "docs", "diagnostics", descriptor.Id + ".md")), descriptor.Id + ": no page");
+        }
+    }
+
     private static async Task<System.Collections.Generic.List<Diagnostic>> Diagnostics(string source)
     {
         var compilation = Harness.Compilation(Harness.Usings + source);

@@ -35,8 +35,11 @@ public class NaturalCodeGradientTests
         // a plain helper called with passive arguments only: its result (a tensor too) is a constant of the differentiation
         new("PassiveHelperMask", "double F(Tensor<double> q) { var mask = Masks.Causal((int)q.Lengths[0], 0.0); return Ops.Sum(q * mask * q); }", [Square]),
         new("PassiveHelperScalar", "double F(double x, int n) => x * Masks.Twice(n) + Masks.Scale(n, 0.5) * x * x;", [null, null]),
+        new("PassiveInstanceCall", "double F(double x, int n) => x * n.CompareTo(2) + x * x * (x == 2).GetHashCode();", [null, null]),
         // index from the end
         new("LengthsFromEnd", "double F(Tensor<double> q) { var s = 1.0 / Math.Sqrt(q.Lengths[^1]); return Ops.Sum(q * q) * s; }", [M]),
+        // the README's tensor [DerivativeOf] example
+        new("ReadmeTensorDerivative", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Masks.Softplus(Ops.MatMul(x, w)) * x);", [M, Square]),
         new("CompoundTensorLocalDivide", "double F(Tensor<double> x, Tensor<double> d) { var h = Ops.Exp(x); h /= d; return Ops.Mean(h); }", [M, M], Positive: true),
     ];
 
@@ -61,6 +64,12 @@ public class NaturalCodeGradientTests
             public static int Twice(int n) => 2 * n;
 
             public static double Scale(int n, double by) => n * by;
+
+            public static Tensor<double> Softplus(Tensor<double> x) => Ops.Log(Ops.Exp(x) + 1.0);
+
+            [DerivativeOf(nameof(Softplus))]
+            public static void SoftplusPullback(Tensor<double> x, Tensor<double> y, Tensor<double> dY, Tensor<double> dX) =>
+                Adjoint.Multiply(dY, Ops.Sigmoid(x), dX); // dX += dY ⊙ σ(x)
         }
         """;
 
