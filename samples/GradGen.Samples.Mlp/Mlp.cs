@@ -6,10 +6,10 @@ namespace GradGen.Samples.Mlp;
 /// <summary>A two-layer perceptron with a softmax-cross-entropy loss. GradGen generates <c>LossBackward</c>.</summary>
 public static partial class Mlp
 {
-    // [Shape] lets the analyzer check, while you type, that the shapes agree: points [B, 2], hidden width H, 3 classes.
+    // [Shape] lets the analyzer check, while you type, that the shapes agree: B rows of D features, H hidden units, K classes.
     [Differentiable]
-    public static float Loss([Shape("B, 2")] Tensor<float> x, [Shape("2, H")] Tensor<float> w1, [Shape("H")] Tensor<float> b1,
-                             [Shape("H, 3")] Tensor<float> w2, [Shape("3")] Tensor<float> b2, int[] targets)
+    public static float Loss([Shape("B, D")] Tensor<float> x, [Shape("D, H")] Tensor<float> w1, [Shape("H")] Tensor<float> b1,
+                             [Shape("H, K")] Tensor<float> w2, [Shape("K")] Tensor<float> b2, int[] targets)
     {
         var h = Ops.Relu(Ops.MatMul(x, w1) + b1);      // b1 broadcasts over rows
         var logits = Ops.MatMul(h, w2) + b2;

@@ -99,6 +99,8 @@ internal sealed partial class Lowerer
         var taken = new HashSet<string>(_reserved.Concat(model.Parameters.Select(p => p.Name)).Concat(model.Instructions.Select(i => i.Name)));
         var bound = new Dictionary<string, string>();
         foreach (var parameter in model.Parameters.Where(p => p.Type.TypeName is "int" or "long")) bound[parameter.Name.TrimStart('@')] = "(nint)" + parameter.Name;
+        // A symbol is bound only when a later parameter compares against it.
+        var uses = _declaredShapes.Where(d => _parameters.Contains(d.Key)).SelectMany(d => d.Value).Where(d => d.Symbol is not null).GroupBy(d => d.Symbol!).ToDictionary(g => g.Key, g => g.Count());
         var checks = new List<ShapeRequirement>();
         for (var p = 0; p < model.Parameters.Count; p++)
         {
@@ -114,7 +116,7 @@ internal sealed partial class Lowerer
                 else
                 {
                     expected.Add("-1");
-                    if (dim.Factor == 1)
+                    if (dim.Factor == 1 && uses[dim.Symbol] > 1)
                     {
                         bind = Naming.Unique("shape" + dim.Symbol, taken);
                         bound[dim.Symbol] = bind;

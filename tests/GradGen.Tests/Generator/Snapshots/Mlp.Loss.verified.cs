@@ -37,13 +37,14 @@ namespace GradGen.Samples.Mlp
         public static float LossForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, out LossTape tape)
         {
             // the shapes declared with [Shape], checked on entry
-            global::GradGen.ShapeCheck.Require(x, "x", "[B, 2]", -1, 2);
-            var shapeB = x.Lengths[0];
-            global::GradGen.ShapeCheck.Require(w1, "w1", "[2, H]", 2, -1);
+            global::GradGen.ShapeCheck.Require(x, "x", "[B, D]", -1, -1);
+            var shapeD = x.Lengths[1];
+            global::GradGen.ShapeCheck.Require(w1, "w1", "[D, H]", shapeD, -1);
             var shapeH = w1.Lengths[1];
             global::GradGen.ShapeCheck.Require(b1, "b1", "[H]", shapeH);
-            global::GradGen.ShapeCheck.Require(w2, "w2", "[H, 3]", shapeH, 3);
-            global::GradGen.ShapeCheck.Require(b2, "b2", "[3]", 3);
+            global::GradGen.ShapeCheck.Require(w2, "w2", "[H, K]", shapeH, -1);
+            var shapeK = w2.Lengths[1];
+            global::GradGen.ShapeCheck.Require(b2, "b2", "[K]", shapeK);
             var t0 = global::GradGen.Ops.MatMul(x, w1);
             var t1 = global::GradGen.Ops.OperatorAdd(t0, b1);
             var h = global::GradGen.Ops.Relu(t1);
@@ -74,11 +75,11 @@ namespace GradGen.Samples.Mlp
             var dLogits = global::GradGen.Ops.ZerosLike(logits);
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
 
-            // logits = t2 + b2 : [B, 3], [3] → [B, 3]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
+            // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
             var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
             global::GradGen.Adjoint.Identity(dLogits, dB2);
 
-            // t2 = h·w2 : [B, H], [H, 3] → [B, 3]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
+            // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
             var dH = global::GradGen.Ops.ZerosLike(h);
             global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
@@ -91,7 +92,7 @@ namespace GradGen.Samples.Mlp
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
             global::GradGen.Adjoint.Identity(dT1, dB1);
 
-            // t0 = x·w1 : [B, 2], [2, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
+            // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
             global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
         }
