@@ -10,8 +10,27 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 if (args.Length > 0 && args[0] == "--interleaved")
 {
     GradGen.Benchmarks.Interleaved.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
-    return;
+    return 0;
 }
+// The keystroke in a real language server and the incremental build (docs/performance.md, "A keystroke in csharp-ls"): not
+// BenchmarkDotNet — they drive csharp-ls and `dotnet build` on a consumer of the packed package:
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --language-server [ROUNDS] [N...]
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --build-delta [ROUNDS] [N...]
+if (args.Length > 0 && args[0] is "--language-server" or "--build-delta")
+{
+    var script = System.IO.Path.Combine(SourceDirectory(), "LanguageServer", args[0] == "--language-server" ? "run.sh" : "build_delta.sh");
+    var start = new System.Diagnostics.ProcessStartInfo("bash") { UseShellExecute = false };
+    start.ArgumentList.Add(script);
+    foreach (var arg in args[1..]) start.ArgumentList.Add(arg);
+    using var process = System.Diagnostics.Process.Start(start)!;
+    process.WaitForExit();
+    return process.ExitCode;
+}
+
 var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(4).WithIterationCount(15);
 var config = DefaultConfig.Instance.AddJob(job.AsDefault());
 BenchmarkSwitcher.FromAssembly(typeof(GradGen.Benchmarks.MlpTrainingBenchmarks).Assembly).Run(args, config);
+return 0;
+
+// This project's source folder (the scripts pack the checkout they sit in).
+static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => System.IO.Path.GetDirectoryName(path)!;

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using GradGen.Generators.Differentiation;
+using GradGen.Generators.Helpers;
 using GradGen.Generators.Lowering;
 using GradGen.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -44,6 +45,25 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         // A syntax action, not an operation action: an operation action makes the analyzer driver build the IOperation tree
         // of every method body in the project, and Roslyn's GetOperation can overflow a 1 MiB stack on deeply nested code.
         context.RegisterSyntaxNodeAction(AnalyzeFunction, SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);
+        if (GeneratorTrace.On)
+        {
+            // Profiling only (GRADGEN_TRACE set): when the analyzer driver starts and ends a compilation, to line the
+            // analyzer's own steps up against the whole request.
+#pragma warning disable RS1013 // the start is what is timed
+            context.RegisterCompilationStartAction(start =>
+            {
+                var begun = GeneratorTrace.Start();
+                GeneratorTrace.Log("ana.compilation-start", begun, start.Compilation, start.Compilation.SyntaxTrees.Count() + " trees");
+                start.RegisterCompilationEndAction(end => GeneratorTrace.Log("ana.compilation-end", begun, end.Compilation));
+            });
+#pragma warning restore RS1013
+        }
+    }
+
+    /// <summary>Logs a step's time when disposed (see <see cref="GeneratorTrace"/>).</summary>
+    private readonly struct Logged(string step, long start, Compilation compilation, string detail) : IDisposable
+    {
+        public void Dispose() => GeneratorTrace.Log(step, start, compilation, detail);
     }
 
     private static void AnalyzeFunction(SyntaxNodeAnalysisContext context)
@@ -80,6 +100,8 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
             .ToList();
         if (nonPartial.Count == 0) return;
 
+        var start = GeneratorTrace.Start();
+        using var _ = new Logged("ana.type", start, context.Compilation, type.Name);
         var reported = new HashSet<Location>();
         foreach (var method in DifferentiableMethodsWithin(type))
         {
@@ -113,7 +135,10 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) Report(method, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
+        if (!Symbols.HasAttribute(method, Symbols.DifferentiableAttribute)) return;
+        var start = GeneratorTrace.Start();
+        Report(method, context.Compilation, context.ReportDiagnostic, context.CancellationToken);
+        GeneratorTrace.Log("ana.method", start, context.Compilation, method.Name);
     }
 
     /// <summary>How a diagnostic names the [Differentiable] function: its name, or what it is when it has none (a lambda).</summary>

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using GradGen.Generators.Diagnostics;
+using GradGen.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -52,16 +53,19 @@ internal sealed class CallGraph
     private LoweredBody Body(IMethodSymbol method, CancellationToken cancellationToken)
     {
         if (_bodies.TryGetValue(method, out var known)) return known;
+        var start = GeneratorTrace.Start();
         var key = BodyCache.KeyOf(method, _compilation, cancellationToken);
         var body = key is null ? null : BodyCache.Find(key, _compilation);
         if (body is null)
         {
             body = Lower(method, cancellationToken);
             if (key is not null) BodyCache.Add(key, body);
+            GeneratorTrace.Log("body.lowered", start, _compilation, method.Name);
         }
-        else if (BodyCache.CheckHits)
+        else
         {
-            BodyCache.Check(method, body, Lower(method, cancellationToken));
+            GeneratorTrace.Log("body.reused", start, _compilation, method.Name);
+            if (BodyCache.CheckHits) BodyCache.Check(method, body, Lower(method, cancellationToken));
         }
         _bodies[method] = body; // only complete bodies are kept: a cancelled one is lowered again next time
         return body;

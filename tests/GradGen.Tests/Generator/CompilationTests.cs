@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using GradGen.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -45,6 +46,21 @@ public class CompilationTests
         Assert.Empty(generatorDiagnostics);
         Assert.Equal(3, output.SyntaxTrees.Count());
         var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning || d.IsWarningAsError).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        // The generated files turn nullable warnings off (so an IDE does not run the nullable analysis over them on every
+        // keystroke); with them on, the generated code must still have none.
+        var generated = output.SyntaxTrees.Where(t => t.FilePath.Contains("DifferentiableGenerator", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(generated);
+        var withWarnings = output;
+        foreach (var tree in generated)
+        {
+            var text = tree.ToString();
+            Assert.Contains(GradGen.Generators.Emit.Emitter.NullableContext, text, StringComparison.Ordinal);
+            withWarnings = withWarnings.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+                text.Replace(GradGen.Generators.Emit.Emitter.NullableContext, "#nullable enable", StringComparison.Ordinal), parse, tree.FilePath));
+        }
+        problems = withWarnings.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning || d.IsWarningAsError).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 }

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+// The in-process replay of a keystroke in csharp-ls 0.28 (docs/performance.md, "A keystroke in csharp-ls"): a long-lived
+// generator driver with every generator of the project, then a new CompilationWithAnalyzers with every analyzer,
+// GetAllDiagnosticsAsync — what the server does per textDocument/diagnostic. CPU ms per edit, so a loaded machine matters less.
+//   replay PROJECTDIR REFS.json ANALYZERS.json EDITS [MODE]
+// REFS.json / ANALYZERS.json: `dotnet msbuild -t:FindReferenceAssembliesForReferences -getItem:ReferencePathWithRefAssemblies
+// -getItem:Compile` and `dotnet msbuild -t:Build -getItem:Analyzer` in the consumer (consumer.sh). The edit toggles
+// `Math.Round(x) * x` in Rounds (SPACE=1: a trailing space instead). MODE: all (default), no-analyzers, no-gradgen-analyzer,
+// only-gradgen-analyzer, nullable-annotations (the generated files' header rewritten), split, reparse, replace.
+// Run with DOTNET_TieredCompilation=0 to take the JIT's warm-up out.
+var dir = args[0]; var refsJson = JsonDocument.Parse(File.ReadAllText(args[1])); var anaJson = JsonDocument.Parse(File.ReadAllText(args[2]));
+var edits = int.Parse(args[3]); var mode = args.Length > 4 ? args[4] : "all";
+var refs = refsJson.RootElement.GetProperty("Items").GetProperty("ReferencePathWithRefAssemblies").EnumerateArray()
+    .Select(r => (MetadataReference)MetadataReference.CreateFromFile(r.GetProperty("FullPath").GetString()!)).ToList();
+var parse = new CSharpParseOptions(LanguageVersion.Preview, DocumentationMode.Parse);
+var user = refsJson.RootElement.GetProperty("Items").GetProperty("Compile").EnumerateArray()
+    .Select(c => Path.Combine(dir, c.GetProperty("Identity").GetString()!))
+    .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p)).ToList();
+var loader = new Loader();
+var references = anaJson.RootElement.GetProperty("Items").GetProperty("Analyzer").EnumerateArray()
+    .Select(a => new AnalyzerFileReference(a.GetProperty("FullPath").GetString()!, loader)).ToList();
+var generators = references.SelectMany(r => r.GetGenerators(LanguageNames.CSharp)).ToList();
+var analyzers = references.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp))
+    .Where(a => mode != "no-gradgen-analyzer" || !a.GetType().FullName!.StartsWith("GradGen"))
+    .Where(a => mode != "only-gradgen-analyzer" || a.GetType().FullName!.StartsWith("GradGen"))
+    .Where(a => mode is not ("no-analyzers" or "reparse" or "split" or "replace"))
+    .ToImmutableArray();
+Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers, mode {mode}");
+var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
+var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
+GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+var many = user.First(t => t.FilePath.EndsWith("Many.cs"));
+double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+Compilation? keep = null;
+var rows = new List<(double gen, double all, double wall, Dictionary<string, double> perAnalyzer)>();
+for (var e = 0; e < edits + 6; e++)
+{
+    var text = many.GetText().ToString();
+    var next = Environment.GetEnvironmentVariable("SPACE") == "1" ? (e % 2 == 0 ? text + " " : text.TrimEnd() + "\n") : e % 2 == 0 ? text.Replace("Math.Round(x) * x", "x * x") : text.Replace("=> x * x;", "=> Math.Round(x) * x;");
+    var edited = many.WithChangedText(SourceText.From(next));
+    compilation = compilation.ReplaceSyntaxTree(many, edited); many = edited;
+    var sw = Stopwatch.StartNew(); var c0 = Cpu();
+    driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var withGenerated, out _);
+    if (mode == "nullable-annotations")
+    {
+        foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
+            withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(tree.GetText().ToString().Replace("#nullable enable", "#nullable enable annotations\n#nullable disable warnings"))));
+    }
+    if (mode == "replace") { if (keep is null) keep = withGenerated; else { keep = keep.ReplaceSyntaxTree(keep.SyntaxTrees.First(t => t.FilePath.EndsWith("Many.cs")), many); withGenerated = keep; } }
+    var c1 = Cpu();
+    if (mode == "reparse") withGenerated = CSharpCompilation.Create("Consumer", withGenerated.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parse, t.FilePath)), refs, options);
+    if (mode == "split") { var cd = Cpu(); withGenerated.GetDeclarationDiagnostics(); var cd2 = Cpu(); withGenerated.GetMethodBodyDiagnostics(); if (e >= 6) Console.WriteLine($"decl {cd2 - cd:F0} bodies {Cpu() - cd2:F0} trees {withGenerated.SyntaxTrees.Count()} chars {withGenerated.SyntaxTrees.Sum(t => t.Length)}"); }
+    if (analyzers.IsEmpty) { var d0 = withGenerated.GetDiagnostics(); var c3 = Cpu(); if (e >= 6) rows.Add((c1 - c0, c3 - c1, sw.Elapsed.TotalMilliseconds, new())); continue; }
+    var cwa = withGenerated.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+    var diagnostics = await cwa.GetAllDiagnosticsAsync();
+    var c2 = Cpu(); var wall = sw.Elapsed.TotalMilliseconds;
+    var per = new Dictionary<string, double>();
+    foreach (var a in analyzers) per[a.GetType().Name] = (await cwa.GetAnalyzerTelemetryInfoAsync(a, default)).ExecutionTime.TotalMilliseconds;
+    if (e >= 6) rows.Add((c1 - c0, c2 - c1, wall, per));
+    if (e == 0) Console.WriteLine($"trees {withGenerated.SyntaxTrees.Count()}, diagnostics {diagnostics.Length}: " + string.Join(" ", diagnostics.Select(d => d.Id).Distinct()));
+}
+double Med(IEnumerable<double> xs) { var l = xs.OrderBy(x => x).ToList(); return l[l.Count / 2]; }
+Console.WriteLine($"CPU ms, median of {rows.Count} edits: generators {Med(rows.Select(r => r.gen)):F1}, compiler+analyzers {Med(rows.Select(r => r.all)):F1}; wall {Med(rows.Select(r => r.wall)):F1}");
+if (rows[0].perAnalyzer.Count > 0) foreach (var name in rows[0].perAnalyzer.Keys.OrderByDescending(k => Med(rows.Select(r => r.perAnalyzer[k]))).Take(8))
+    Console.WriteLine($"  analyzer {name}: {Med(rows.Select(r => r.perAnalyzer[name])):F1} ms");
+
+sealed class Loader : IAnalyzerAssemblyLoader
+{
+    public void AddDependencyLocation(string fullPath) { }
+    public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+}
