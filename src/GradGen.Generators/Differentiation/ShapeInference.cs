@@ -27,16 +27,31 @@ internal sealed class ShapeInference
 
     private readonly IReadOnlyDictionary<int, CallShapes> _calls;
 
+    /// <summary>Carried values whose shape an iteration may change: unknown.</summary>
+    private readonly HashSet<int> _changing = new();
+
     private ShapeInference(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared, IReadOnlyDictionary<int, CallShapes> calls)
     {
         _instructions = method.Instructions;
         _calls = calls;
         _shapes = new Dim[]?[_instructions.Count];
-        foreach (var instruction in _instructions)
+        // A carried value is first taken to keep its initial shape; where an iteration's yield does not certainly keep it,
+        // the value's shape is unknown and the method is walked again (what was found under the wrong assumption is dropped).
+        while (true)
         {
-            _shapes[instruction.Id] = declared.TryGetValue(instruction.Id, out var shape) ? shape : Infer(instruction);
+            _problems.Clear();
+            foreach (var instruction in _instructions)
+            {
+                _shapes[instruction.Id] = declared.TryGetValue(instruction.Id, out var shape) ? shape : Infer(instruction);
+            }
+            var changing = _instructions.Where(i => i.Op == OpKind.Carried && _shapes[i.Id] is { } carried
+                && !SameShape(carried, _shapes[Differentiator.YieldOf(_instructions[i.Region], _instructions).Operands[i.Index]])).Select(i => i.Id).ToList();
+            if (changing.Count == 0) break;
+            _changing.UnionWith(changing);
         }
     }
+
+    private static bool SameShape(Dim[]? a, Dim[]? b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b, Dim.CertainlyEqual).All(same => same);
 
     /// <summary>The shape of each value (null where unknown or not a tensor) and the certain contradictions, by instruction.</summary>
     public static (Dim[]?[] Shapes, IReadOnlyList<(int Instruction, string Message)> Problems) Run(MethodModel method, IReadOnlyDictionary<int, Dim[]> declared, IReadOnlyDictionary<int, CallShapes>? calls = null)
@@ -47,7 +62,24 @@ internal sealed class ShapeInference
 
     private Dim[]? Infer(Instruction instruction)
     {
-        if (instruction.Op == OpKind.Call) return _calls.TryGetValue(instruction.Id, out var call) ? Call(instruction, call) : null;
+        switch (instruction.Op)
+        {
+            case OpKind.Call:
+                return _calls.TryGetValue(instruction.Id, out var call) ? Call(instruction, call) : null;
+            case OpKind.Carried:
+                // Its initial shape, while every iteration keeps it (checked after the walk).
+                return _changing.Contains(instruction.Id) ? null : _shapes[Differentiator.InitialValue(_instructions[instruction.Region], instruction.Index)];
+            case OpKind.LoopResult:
+                return _instructions.FirstOrDefault(i => i.Op == OpKind.Carried && i.Region == instruction.Operands[0] && i.Index == instruction.Index) is { } carried ? _shapes[carried.Id] : null;
+            case OpKind.IfResult:
+            {
+                // Both arms must certainly agree for the merged value to have their shape.
+                var branch = _instructions[instruction.Operands[0]];
+                var then = _shapes[Differentiator.YieldOf(branch, _instructions).Operands[instruction.Index]];
+                var otherwise = _shapes[Differentiator.YieldOf(Differentiator.ElseOf(branch, _instructions), _instructions).Operands[instruction.Index]];
+                return SameShape(then, otherwise) ? then : null;
+            }
+        }
         if (instruction.Type.Kind != ValueKind.Tensor || !Differentiator.HasRule(instruction.Op)) return null;
         var signature = new string(instruction.Operands.Select(o => Rules.Letter(_instructions[o].Type.Kind)).ToArray());
         if (Rules.Find(instruction.Op, signature) is not { } rule) return null;

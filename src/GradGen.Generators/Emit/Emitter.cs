@@ -165,7 +165,12 @@ internal sealed partial class Emitter
     private void TapeBody(string typeName, List<(string Type, string Name)> fields)
     {
         var w = _writer;
-        foreach (var (type, name) in fields) w.Line("internal readonly " + type + " " + name + ";");
+        foreach (var (type, name) in fields)
+        {
+            // A recorded tensor whose shape the compiler knows says so (docs/diagnostics/GG0012.md: shapes as IR facts).
+            if (_instructions.FirstOrDefault(i => i.Name == name)?.Shape is { } shape) w.Line("/// <summary>" + name.TrimStart('@') + ", shaped " + shape + ".</summary>");
+            w.Line("internal readonly " + type + " " + name + ";");
+        }
         if (fields.Count == 0) return;
         w.Line();
         w.Open("internal " + typeName + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");

@@ -84,7 +84,7 @@ internal sealed partial class Lowerer
         {
             _model = model with
             {
-                Instructions = model.Instructions.Select(i => shapes[i.Id] is { } shape ? i with { Shape = Dim.Show(shape) } : i).ToEquatableArray(),
+                Instructions = model.Instructions.Select(i => shapes[i.Id] is { } shape && shape.Any(d => d.Known) ? i with { Shape = Dim.Show(shape) } : i).ToEquatableArray(),
                 ShapeChecks = ShapeChecks(model).ToEquatableArray(),
             };
         }

@@ -113,6 +113,10 @@ public class ShapeDiagnosticTests
                 public static Tensor<double> F([Shape("B, 2")] Tensor<double> x, [Shape("2, 4")] Tensor<double> w) => {|GG0012:Ops.MatMul(x, w)|};
             }
             """ },
+        { "a carried value keeps its shape through a loop", Method("[Shape(\"B, 4\")] Tensor<double> x, [Shape(\"4, 4\")] Tensor<double> w, [Shape(\"5, 2\")] Tensor<double> head",
+            "var h = x;\n for (int i = 0; i < 3; i++) h = h + Ops.Tanh(Ops.MatMul(h, w));\n return Ops.Sum({|GG0012:Ops.MatMul(h, head)|});") },
+        { "both arms of a branch agree", Method("[Shape(\"B, 4\")] Tensor<double> x, [Shape(\"4, 4\")] Tensor<double> w, [Shape(\"5, 2\")] Tensor<double> head, bool deep",
+            "var h = deep ? Ops.Tanh(Ops.MatMul(x, w)) : x;\n return Ops.Sum({|GG0012:Ops.MatMul(h, head)|});") },
         { "not a shape", "public static partial class C\n{\n    [Differentiable]\n    public static double F([{|GG0012:Shape(\"B, , C\")|}] Tensor<double> x) => Ops.Sum(x);\n}\n" },
         { "a weight member's shape", """
             public sealed class Layer
@@ -179,6 +183,10 @@ public class ShapeDiagnosticTests
                 }
             }
             """ },
+        { "a loop that changes the shape: unknown after it", Method("[Shape(\"6, 4\")] Tensor<double> x",
+            "var h = x;\n for (int i = 0; i < 2; i++) h = Ops.Slice(h, 1, 0, 3);\n return Ops.Sum(Ops.Reshape(h, 9, 2));") },
+        { "arms of different shapes: unknown after the branch", Method("[Shape(\"2, 4\")] Tensor<double> x, [Shape(\"4, 4\")] Tensor<double> w, [Shape(\"4, 3\")] Tensor<double> v, bool wide",
+            "var h = wide ? Ops.MatMul(x, w) : Ops.MatMul(x, v);\n return Ops.Sum(Ops.MatMul(h, Ops.Transpose(h)));") },
         { "LayerNorm", Method("[Shape(\"B, T, C\")] Tensor<double> x, [Shape(\"C\")] Tensor<double> w, [Shape(\"C\")] Tensor<double> b", "return Ops.Sum(Ops.LayerNorm(x, w, b, 1e-5));") },
     };
 

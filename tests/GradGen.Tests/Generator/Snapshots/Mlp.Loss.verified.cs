@@ -10,14 +10,22 @@ namespace GradGen.Samples.Mlp
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
         public readonly struct LossTape
         {
+            /// <summary>x, shaped [B, D].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> x;
+            /// <summary>w1, shaped [D, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> w1;
+            /// <summary>w2, shaped [H, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> w2;
             internal readonly int[] targets;
+            /// <summary>t0, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
+            /// <summary>t1, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            /// <summary>h, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            /// <summary>t2, shaped [B, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            /// <summary>logits, shaped [B, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
 
             internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> logits)

@@ -10,42 +10,76 @@ namespace GradGen.Samples.TinyGpt
         /// <summary>The values the backward sweep of <c>Block</c> reads, recorded by <see cref="BlockForward"/>.</summary>
         public readonly struct BlockTape
         {
+            /// <summary>x, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> x;
             internal readonly int C;
+            /// <summary>layerLn1W, shaped [C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerLn1W;
+            /// <summary>h, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            /// <summary>layerWqkv, shaped [C, 3*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWqkv;
+            /// <summary>t0, shaped [B, T, 3*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
+            /// <summary>qkv, shaped [B, T, 3*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> qkv;
+            /// <summary>t1, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            /// <summary>t3, shaped [B, T, NH, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
+            /// <summary>q, shaped [B, NH, T, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> q;
+            /// <summary>t4, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
+            /// <summary>t6, shaped [B, T, NH, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t6;
+            /// <summary>k, shaped [B, NH, T, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> k;
             internal readonly int t7;
+            /// <summary>t8, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t8;
+            /// <summary>t10, shaped [B, T, NH, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t10;
+            /// <summary>v, shaped [B, NH, T, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> v;
+            /// <summary>t11, shaped [B, NH, ?, T].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t11;
+            /// <summary>t12, shaped [B, NH, T, T].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t12;
             internal readonly float t15;
+            /// <summary>att, shaped [B, NH, T, T].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> att;
+            /// <summary>t16, shaped [B, NH, T, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t16;
+            /// <summary>t17, shaped [B, T, NH, ?].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t17;
+            /// <summary>y, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> y;
+            /// <summary>layerWproj, shaped [C, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWproj;
+            /// <summary>t19, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t19;
+            /// <summary>t20, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t20;
+            /// <summary>residual, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> residual;
+            /// <summary>layerLn2W, shaped [C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerLn2W;
+            /// <summary>h_1, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
+            /// <summary>layerWfc, shaped [C, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWfc;
+            /// <summary>t21, shaped [B, T, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t21;
+            /// <summary>t22, shaped [B, T, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t22;
+            /// <summary>fc, shaped [B, T, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> fc;
+            /// <summary>layerWfcproj, shaped [4*C, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWfcproj;
+            /// <summary>t23, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t23;
+            /// <summary>t24, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t24;
 
             internal BlockTape(global::System.Numerics.Tensors.Tensor<float> x, int C, global::System.Numerics.Tensors.Tensor<float> layerLn1W, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerWqkv, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> qkv, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> q, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t6, global::System.Numerics.Tensors.Tensor<float> k, int t7, global::System.Numerics.Tensors.Tensor<float> t8, global::System.Numerics.Tensors.Tensor<float> t10, global::System.Numerics.Tensors.Tensor<float> v, global::System.Numerics.Tensors.Tensor<float> t11, global::System.Numerics.Tensors.Tensor<float> t12, float t15, global::System.Numerics.Tensors.Tensor<float> att, global::System.Numerics.Tensors.Tensor<float> t16, global::System.Numerics.Tensors.Tensor<float> t17, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> layerWproj, global::System.Numerics.Tensors.Tensor<float> t19, global::System.Numerics.Tensors.Tensor<float> t20, global::System.Numerics.Tensors.Tensor<float> residual, global::System.Numerics.Tensors.Tensor<float> layerLn2W, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> layerWfc, global::System.Numerics.Tensors.Tensor<float> t21, global::System.Numerics.Tensors.Tensor<float> t22, global::System.Numerics.Tensors.Tensor<float> fc, global::System.Numerics.Tensors.Tensor<float> layerWfcproj, global::System.Numerics.Tensors.Tensor<float> t23, global::System.Numerics.Tensors.Tensor<float> t24)

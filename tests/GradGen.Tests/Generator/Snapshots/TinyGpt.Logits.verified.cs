@@ -11,13 +11,18 @@ namespace GradGen.Samples.TinyGpt
         public readonly struct LogitsTape
         {
             internal readonly int[] tokens;
+            /// <summary>t1, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            /// <summary>t2, shaped [T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            /// <summary>x, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> x;
             internal readonly int modelBlocksLength;
             internal readonly global::System.Numerics.Tensors.Tensor<float> x_3;
+            /// <summary>modelLnfW, shaped [C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> modelLnfW;
             internal readonly global::System.Numerics.Tensors.Tensor<float> x_4;
+            /// <summary>t4, shaped [C, V].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
             internal readonly LogitsTape.Loop0[] iSteps;
 
@@ -39,6 +44,7 @@ namespace GradGen.Samples.TinyGpt
             internal readonly struct Loop0
             {
                 internal readonly global::System.Numerics.Tensors.Tensor<float> x_1;
+                /// <summary>x_2, shaped [B, T, ?].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> x_2;
                 internal readonly global::GradGen.Samples.TinyGpt.TinyGpt.BlockTape x_2Tape;
 
