@@ -22,19 +22,19 @@ public sealed class CharRnn
     }
 
     /// <summary>Input to hidden [V, H]: row c is x·Wxh for the one-hot x of character c, so it is read by <see cref="Ops.Embedding{T}"/>.</summary>
-    public Tensor<float> Wxh { get; }
+    [Shape("V, H")] public Tensor<float> Wxh { get; }
 
     /// <summary>Hidden to hidden [H, H].</summary>
-    public Tensor<float> Whh { get; }
+    [Shape("H, H")] public Tensor<float> Whh { get; }
 
     /// <summary>Hidden to output [H, V].</summary>
-    public Tensor<float> Why { get; }
+    [Shape("H, V")] public Tensor<float> Why { get; }
 
     /// <summary>Hidden bias [H].</summary>
-    public Tensor<float> Bh { get; }
+    [Shape("H")] public Tensor<float> Bh { get; }
 
     /// <summary>Output bias [V].</summary>
-    public Tensor<float> By { get; }
+    [Shape("V")] public Tensor<float> By { get; }
 
     /// <summary>A model with small random weights (scale 0.01, as min-char-rnn) and zero biases.</summary>
     public static CharRnn Create(int vocabulary, int hidden, Random random) => new(
@@ -67,7 +67,8 @@ public static partial class Rnn
     /// <param name="x">The input [1, B, H]: x·Wxh for one-hot x, i.e. <c>Ops.Embedding(model.Wxh, ids, 1, B)</c>.</param>
     /// <returns>The next hidden state [1, B, H].</returns>
     [Differentiable]
-    public static Tensor<float> Step(CharRnn model, Tensor<float> h, Tensor<float> x)
+    [return: Shape("1, B, H")]
+    public static Tensor<float> Step(CharRnn model, [Shape("1, B, H")] Tensor<float> h, [Shape("1, B, H")] Tensor<float> x)
         => Ops.Tanh(x + Ops.MatMul(h, model.Whh) + model.Bh);
 
     /// <summary>
@@ -81,7 +82,7 @@ public static partial class Rnn
     /// <param name="targets">The characters to predict (the next ones), one-hot [T, B, V].</param>
     /// <param name="batch">B, the number of sequences.</param>
     [Differentiable]
-    public static float Loss(CharRnn model, Tensor<float> h0, int[] inputs, [NoGradient] Tensor<float> targets, int batch)
+    public static float Loss(CharRnn model, [Shape("1, batch, H")] Tensor<float> h0, int[] inputs, [NoGradient, Shape("T, batch, V")] Tensor<float> targets, int batch)
     {
         var steps = inputs.Length / batch;
         var xs = Ops.Embedding(model.Wxh, inputs, steps, batch);            // [T, B, H]

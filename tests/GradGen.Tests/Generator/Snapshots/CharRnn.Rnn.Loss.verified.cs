@@ -12,7 +12,9 @@ namespace GradGen.Samples.CharRnn
         {
             internal readonly int[] inputs;
             internal readonly int steps;
+            /// <summary>xs, shaped [?, batch, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> xs;
+            /// <summary>h_2, shaped [1, batch, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
             internal readonly LossTape.Loop0[] tSteps;
 
@@ -28,14 +30,23 @@ namespace GradGen.Samples.CharRnn
             /// <summary>What one iteration of the loop over <c>t</c> records.</summary>
             internal readonly struct Loop0
             {
+                /// <summary>h, shaped [1, batch, H].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+                /// <summary>t2, shaped [1, batch, H].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+                /// <summary>h_1, shaped [1, batch, H].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
+                /// <summary>modelWhy, shaped [H, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> modelWhy;
+                /// <summary>t3, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
+                /// <summary>logits, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
+                /// <summary>logProbabilities, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> logProbabilities;
+                /// <summary>t4, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
+                /// <summary>t5, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> t5;
                 internal readonly float t7;
                 internal readonly global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape;
@@ -60,6 +71,9 @@ namespace GradGen.Samples.CharRnn
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
         public static float LossForward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, out LossTape tape)
         {
+            // the shapes declared with [Shape], checked on entry
+            global::GradGen.ShapeCheck.Require(h0, "h0", "[1, batch, H]", 1, (nint)batch, -1);
+            global::GradGen.ShapeCheck.Require(targets, "targets", "[T, batch, V]", -1, (nint)batch, -1);
             var inputsLength = inputs.Length;
             var steps = inputsLength / batch;
             var modelWxh = model.Wxh;
@@ -140,19 +154,19 @@ namespace GradGen.Samples.CharRnn
                 var dT5 = global::GradGen.Ops.ZerosLike(t5);
                 global::GradGen.Adjoint.Fill(dT6, dT5);
 
-                // t5 = logProbabilities ⊙ t4  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
+                // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
                 var dLogProbabilities = global::GradGen.Ops.ZerosLike(logProbabilities);
                 global::GradGen.Adjoint.Multiply(dT5, t4, dLogProbabilities);
 
-                // logProbabilities = log softmax(logits) along axis 2  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
+                // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
                 var dLogits = global::GradGen.Ops.ZerosLike(logits);
                 global::GradGen.Adjoint.LogSoftmax(dLogProbabilities, logProbabilities, 2, dLogits);
 
-                // logits = t3 + modelBy  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelBy += ∂L/∂logits  (summed over broadcast axes)
+                // logits = t3 + modelBy : [1, batch, V], [V] → [1, batch, V]  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelBy += ∂L/∂logits  (summed over broadcast axes)
                 var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
                 global::GradGen.Adjoint.Identity(dLogits, dModel.By);
 
-                // t3 = h_1·modelWhy  ⇒  ∂L/∂h_1 += ∂L/∂t3·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂t3
+                // t3 = h_1·modelWhy : [1, batch, H], [H, V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂t3·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂t3
                 global::GradGen.Adjoint.MatMulLeft(dT3, modelWhy, dH_1);
                 global::GradGen.Adjoint.MatMulRight(h_1, dT3, dModel.Why);
 
@@ -160,14 +174,14 @@ namespace GradGen.Samples.CharRnn
                 var dT2 = global::GradGen.Ops.ZerosLike(t2);
                 global::GradGen.Samples.CharRnn.Rnn.StepPullback(h_1Tape, dH_1, dModel, dH, dT2);
 
-                // t2 = xs[t .. t+1) along axis 0  ⇒  ∂L/∂xs[t .. t+1) along axis 0 += ∂L/∂t2
+                // t2 = xs[t .. t+1) along axis 0 : [?, batch, H] → [1, batch, H]  ⇒  ∂L/∂xs[t .. t+1) along axis 0 += ∂L/∂t2
                 global::GradGen.Adjoint.Slice(dT2, 0, t, dXs);
                 dHNext = dH;
                 dLossNext = dLoss;
             }
             global::GradGen.Adjoint.Identity(dHNext, dH0);
 
-            // xs = modelWxh[inputs] (rows gathered by id)  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
+            // xs = modelWxh[inputs] (rows gathered by id) : [V, H] → [?, batch, H]  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
             global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
         }
 

@@ -10,11 +10,17 @@ namespace GradGen.Samples.CharRnn
         /// <summary>The values the backward sweep of <c>Step</c> reads, recorded by <see cref="StepForward"/>.</summary>
         public readonly struct StepTape
         {
+            /// <summary>h, shaped [1, B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            /// <summary>modelWhh, shaped [H, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> modelWhh;
+            /// <summary>t0, shaped [1, B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
+            /// <summary>t1, shaped [1, B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            /// <summary>t2, shaped [1, B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            /// <summary>result, shaped [1, B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> result;
 
             internal StepTape(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> modelWhh, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> result)
@@ -31,6 +37,11 @@ namespace GradGen.Samples.CharRnn
         /// <summary>Computes <c>Step</c> exactly as written and records in <paramref name="tape"/> what <see cref="StepPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<float> StepForward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, out StepTape tape)
         {
+            // the shapes declared with [Shape], checked on entry
+            global::GradGen.ShapeCheck.Require(h, "h", "[1, B, H]", 1, -1, -1);
+            var shapeB = h.Lengths[1];
+            var shapeH = h.Lengths[2];
+            global::GradGen.ShapeCheck.Require(x, "x", "[1, B, H]", 1, shapeB, shapeH);
             var modelWhh = model.Whh;
             var t0 = global::GradGen.Ops.MatMul(h, modelWhh);
             var t1 = global::GradGen.Ops.OperatorAdd(x, t0);
@@ -54,19 +65,19 @@ namespace GradGen.Samples.CharRnn
             var t2 = tape.t2;
             var result = tape.result;
 
-            // result = tanh(t2)  ⇒  ∂L/∂t2 += ∂L/∂result ⊙ (1 − result²)
+            // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 += ∂L/∂result ⊙ (1 − result²)
             var dT2 = global::GradGen.Ops.ZerosLike(t2);
             global::GradGen.Adjoint.Tanh(dY, result, dT2);
 
-            // t2 = t1 + modelBh  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂modelBh += ∂L/∂t2  (summed over broadcast axes)
+            // t2 = t1 + modelBh : [1, B, H], [H] → [1, B, H]  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂modelBh += ∂L/∂t2  (summed over broadcast axes)
             var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
             global::GradGen.Adjoint.Identity(dT2, dModel.Bh);
 
-            // t1 = x + t0  ⇒  ∂L/∂x += ∂L/∂t1,  ∂L/∂t0 += ∂L/∂t1  (summed over broadcast axes)
+            // t1 = x + t0 : [1, B, H], [1, B, H] → [1, B, H]  ⇒  ∂L/∂x += ∂L/∂t1,  ∂L/∂t0 += ∂L/∂t1  (summed over broadcast axes)
             global::GradGen.Adjoint.Identity(dT1, dX);
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
 
-            // t0 = h·modelWhh  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
+            // t0 = h·modelWhh : [1, B, H], [H, H] → [1, B, H]  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, modelWhh, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT0, dModel.Whh);
         }
