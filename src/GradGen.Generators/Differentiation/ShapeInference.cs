@@ -158,27 +158,17 @@ internal sealed class ShapeInference
     private Dim[]? Broadcast(Instruction instruction, Dim[]? a, Dim[]? b)
     {
         if (a is null || b is null) return null;
-        var rank = Math.Max(a.Length, b.Length);
-        var result = new Dim[rank];
-        for (var d = 0; d < rank; d++)
+        if (BroadcastOf(a, b, out var x, out var y) is not { } result)
         {
-            var x = d - (rank - a.Length) is var i && i >= 0 ? a[i] : Dim.Literal(1);
-            var y = d - (rank - b.Length) is var j && j >= 0 ? b[j] : Dim.Literal(1);
-            if (x.IsOne) result[d] = y;
-            else if (y.IsOne) result[d] = x;
-            else if (Dim.CertainlyEqual(x, y)) result[d] = x;
-            else if (x.NotOne && y.NotOne && Dim.CertainlyDifferent(x, y))
-            {
-                Problem(instruction, Verb(instruction) + " " + Show(a) + " and " + Show(b) + ": their axes " + x + " and " + y + " differ and neither is 1, so they do not broadcast");
-                return null;
-            }
-            else result[d] = x.IsLiteral ? x : y.IsLiteral ? y : Dim.Unknown;
+            Problem(instruction, Verb(instruction) + " " + Show(a) + " and " + Show(b) + ": their axes " + x + " and " + y + " differ and neither is 1, so they do not broadcast");
+            return null;
         }
         if (instruction.TensorOperator)
         {
-            // The operator's own result shape: where it certainly differs from the broadcast, the user's forward computes another function.
+            // The operator's own result shape (always of the broadcast's rank): where it certainly differs from the broadcast,
+            // the user's forward computes another function.
             var operatorShape = a.Length > b.Length ? a : b;
-            if (operatorShape.Length == rank && operatorShape.Zip(result, (o, r) => (o, r)).Any(p => Dim.CertainlyDifferent(p.o, p.r) && (p.r.NotOne || p.o.NotOne)))
+            if (operatorShape.Zip(result, (o, r) => (o, r)).Any(p => Dim.CertainlyDifferent(p.o, p.r) && (p.r.NotOne || p.o.NotOne)))
             {
                 var method = instruction.Op.ToString();
                 Problem(instruction, "System.Numerics.Tensors' operator computes " + Show(a) + " " + Symbol(instruction.Op) + " " + Show(b) + " as a " + Show(operatorShape) +
@@ -186,6 +176,25 @@ internal sealed class ShapeInference
                 return null;
             }
         }
+        return result;
+    }
+
+    /// <summary>
+    /// numpy broadcasting of two shapes, aligned at the end (a missing axis is 1): the broadcast shape, or null with the two
+    /// axes that certainly do not broadcast (different, and neither can be 1). Where an axis is not certain, a literal wins.
+    /// </summary>
+    private static Dim[]? BroadcastOf(Dim[] a, Dim[] b, out Dim left, out Dim right)
+    {
+        var rank = Math.Max(a.Length, b.Length);
+        var result = new Dim[rank];
+        for (var d = 0; d < rank; d++)
+        {
+            left = d - (rank - a.Length) is var i && i >= 0 ? a[i] : Dim.Literal(1);
+            right = d - (rank - b.Length) is var j && j >= 0 ? b[j] : Dim.Literal(1);
+            if (left.NotOne && right.NotOne && Dim.CertainlyDifferent(left, right)) return null;
+            result[d] = left.IsOne ? right : right.IsOne ? left : Dim.CertainlyEqual(left, right) || left.IsLiteral ? left : right.IsLiteral ? right : Dim.Unknown;
+        }
+        (left, right) = (Dim.Unknown, Dim.Unknown);
         return result;
     }
 
@@ -216,24 +225,12 @@ internal sealed class ShapeInference
                                  (transposed ? " (the weight looks stored transposed: write MatMul(x, Transpose(w)), or store it [" + k1 + ", " + b[b.Length - 2] + "])" : ""));
             return null;
         }
-        var batchA = a.Take(a.Length - 2).ToArray();
-        var batchB = b.Take(b.Length - 2).ToArray();
-        var rank = Math.Max(batchA.Length, batchB.Length);
-        var result = new List<Dim>();
-        for (var d = 0; d < rank; d++)
+        if (BroadcastOf(a.Take(a.Length - 2).ToArray(), b.Take(b.Length - 2).ToArray(), out var x, out var y) is not { } batch)
         {
-            var x = d - (rank - batchA.Length) is var i && i >= 0 ? batchA[i] : Dim.Literal(1);
-            var y = d - (rank - batchB.Length) is var j && j >= 0 ? batchB[j] : Dim.Literal(1);
-            if (x.NotOne && y.NotOne && Dim.CertainlyDifferent(x, y))
-            {
-                Problem(instruction, "MatMul of " + Show(a) + " and " + Show(b) + ": the batch axes " + x + " and " + y + " do not broadcast");
-                return null;
-            }
-            result.Add(x.IsOne ? y : y.IsOne ? x : Dim.CertainlyEqual(x, y) || x.IsLiteral ? x : y.IsLiteral ? y : Dim.Unknown);
+            Problem(instruction, "MatMul of " + Show(a) + " and " + Show(b) + ": the batch axes " + x + " and " + y + " do not broadcast");
+            return null;
         }
-        result.Add(a[a.Length - 2]);
-        result.Add(b[b.Length - 1]);
-        return result.ToArray();
+        return batch.Append(a[a.Length - 2]).Append(b[b.Length - 1]).ToArray();
     }
 
     private static Dim[]? ReduceAxis(Dim[]? x, long? axis, bool? keepDims)

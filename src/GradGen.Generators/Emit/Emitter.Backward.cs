@@ -34,7 +34,7 @@ internal sealed partial class Emitter
         if (fields.Count > 0)
         {
             w.Line("// values recorded by the forward sweep");
-            foreach (var (_, name) in fields) w.Line("var " + name + " = " + _names.Tape + "." + name + ";");
+            foreach (var (_, name, _) in fields) w.Line("var " + name + " = " + _names.Tape + "." + name + ";");
         }
         foreach (var statement in _plan.Backward) Statement(statement);
         w.Close();
@@ -169,7 +169,7 @@ internal sealed partial class Emitter
         {
             var step = _names.Steps[loop.Loop];
             w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + Offset(index, lo) + "];");
-            foreach (var (_, name) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
+            foreach (var (_, name, _) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
         }
         foreach (var statement in loop.Body) Statement(statement);
         w.Close();

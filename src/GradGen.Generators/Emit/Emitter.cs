@@ -111,9 +111,9 @@ internal sealed partial class Emitter
     // ── the tape ─────────────────────────────────────────────────────────────────────────
 
     /// <summary>What the tape of a region records (region -1: the method's tape; a loop: one iteration's tape).</summary>
-    private List<(string Type, string Name)> TapeFields(int region) =>
-        _plan.Saved.Where(id => TapeRegion(id) == region).Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name))
-            .Concat(_plan.SavedTapes.Where(id => TapeRegion(id) == region).Select(id => (SavedTapeType(id), _names.Tapes[id])))
+    private List<(string Type, string Name, string? Shape)> TapeFields(int region) =>
+        _plan.Saved.Where(id => TapeRegion(id) == region).Select(id => (_instructions[id].Type.TypeName, _instructions[id].Name, _instructions[id].Shape))
+            .Concat(_plan.SavedTapes.Where(id => TapeRegion(id) == region).Select(id => (SavedTapeType(id), _names.Tapes[id], (string?)null)))
             .ToList();
 
     /// <summary>
@@ -162,19 +162,19 @@ internal sealed partial class Emitter
         w.Close();
     }
 
-    private void TapeBody(string typeName, List<(string Type, string Name)> fields)
+    private void TapeBody(string typeName, List<(string Type, string Name, string? Shape)> fields)
     {
         var w = _writer;
-        foreach (var (type, name) in fields)
+        foreach (var (type, name, shape) in fields)
         {
-            // A recorded tensor whose shape the compiler knows says so (docs/diagnostics/GG0012.md: shapes as IR facts).
-            if (_instructions.FirstOrDefault(i => i.Name == name)?.Shape is { } shape) w.Line("/// <summary>" + name.TrimStart('@') + ", shaped " + shape + ".</summary>");
+            // A recorded tensor whose shape the compiler knows says so (docs/architecture.md: shapes as IR facts).
+            if (shape is not null) w.Line("/// <summary>" + name.TrimStart('@') + ", shaped " + shape + ".</summary>");
             w.Line("internal readonly " + type + " " + name + ";");
         }
         if (fields.Count == 0) return;
         w.Line();
         w.Open("internal " + typeName + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");
-        foreach (var (_, name) in fields) w.Line("this." + name + " = " + name + ";");
+        foreach (var (_, name, _) in fields) w.Line("this." + name + " = " + name + ";");
         w.Close();
     }
 

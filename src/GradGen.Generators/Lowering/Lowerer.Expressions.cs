@@ -233,22 +233,8 @@ internal sealed partial class Lowerer
         if (!(method.IsVirtual || method.IsAbstract || method.IsOverride) || method.IsSealed) return false;
         var receiver = invocation.Instance?.Type ?? method.ContainingType;
         if (receiver is null || receiver.IsValueType) return false;
-        if (!receiver.IsSealed) return true;
         // A sealed receiver type: the body reached is the last override on its way to the method's type.
-        for (var type = receiver as INamedTypeSymbol; type is not null && !SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, method.ContainingType.OriginalDefinition); type = type.BaseType)
-        {
-            if (type.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m => m.IsOverride && Overrides(m, method))) return true;
-        }
-        return false;
-    }
-
-    private static bool Overrides(IMethodSymbol method, IMethodSymbol overridden)
-    {
-        for (var m = method.OverriddenMethod; m is not null; m = m.OverriddenMethod)
-        {
-            if (SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, overridden.OriginalDefinition)) return true;
-        }
-        return false;
+        return !receiver.IsSealed || Symbols.OverrideReached(method, receiver) is not null;
     }
 
     /// <summary>The arguments of a call that chains to a backward (by value, no params array), lowered; null after a rejection.</summary>

@@ -56,8 +56,7 @@ internal sealed partial class Lowerer
         var read = type.Kind == ValueKind.Passive
             ? Add(new Builder { Op = OpKind.Passive, Operands = new[] { owner }, Type = type, Template = "{0}." + EscapeIdentifier(member.Name) })
             : Add(new Builder { Op = OpKind.Member, Operands = new[] { owner }, Type = type, Template = EscapeIdentifier(member.Name) });
-        // A shape symbol names one length throughout the method: `C` of a Block's [Shape("C, 3*C")] is the `C` of x's [Shape("B, T, C")].
-        DeclareShape(read, member, "");
+        DeclareShape(read, member);
         return _memberReads[(owner, member.Name, _region)] = read;
     }
 
@@ -118,17 +117,8 @@ internal sealed partial class Lowerer
             ? "an abstract property (an implementation in a derived type may compute it)"
             : "a virtual property (an override in a derived type may compute it; seal it or the type)";
         // A sealed receiver: the body reached is the last override between its type and the property's.
-        for (var type = receiver as INamedTypeSymbol; type is not null && !SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, property.ContainingType.OriginalDefinition); type = type.BaseType)
-        {
-            foreach (var candidate in type.GetMembers(property.Name).OfType<IPropertySymbol>())
-            {
-                for (var overridden = candidate.OverriddenProperty; overridden is not null; overridden = overridden.OverriddenProperty)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, property.OriginalDefinition)) return ComputedSomewhere(candidate, receiver);
-                }
-            }
-        }
-        return property.IsAbstract ? "an abstract property" : null;
+        return Symbols.OverrideReached(property, receiver) is IPropertySymbol reached ? ComputedSomewhere(reached, receiver)
+            : property.IsAbstract ? "an abstract property" : null;
     }
 
     /// <summary>True for a property declared with accessor bodies (positional record parameters are auto-properties).</summary>

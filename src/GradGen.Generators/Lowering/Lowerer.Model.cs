@@ -139,7 +139,7 @@ internal sealed partial class Lowerer
             foreach (var member in type.GetMembers())
             {
                 if (member.Name == _method.Name && member is IMethodSymbol && Symbols.HasAttribute(member, Symbols.DifferentiableAttribute)) return true;
-                if (member.Name.StartsWith(_method.Name, StringComparison.Ordinal) && Naming.GeneratedSuffixes.Any(suffix => member.Name == _method.Name + suffix)) return true;
+                if (Naming.GeneratedSuffixes.Any(suffix => member.Name == _method.Name + suffix)) return true;
             }
         }
         return false;

@@ -20,13 +20,20 @@ internal sealed partial class Lowerer
     /// <summary>The shapes declared for parameters and member reads, by instruction.</summary>
     private readonly Dictionary<int, Dim[]> _declaredShapes = new();
 
-    /// <summary>Records the <c>[Shape]</c> of a tensor parameter or member (symbols prefixed by <paramref name="scope"/>); a text that is not a shape is GG0012 at the attribute.</summary>
-    private void DeclareShape(int id, ISymbol symbol, string scope)
+    /// <summary>The <c>[Shape]</c> attribute among <paramref name="attributes"/> and its text, or null.</summary>
+    private static (AttributeData Attribute, string Text)? ShapeOf(ImmutableArray<AttributeData> attributes) =>
+        attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute) is { ConstructorArguments.Length: 1 } attribute
+        && attribute.ConstructorArguments[0].Value is string text ? (attribute, text) : null;
+
+    /// <summary>
+    /// Records the <c>[Shape]</c> of a tensor parameter or member (a symbol names one length throughout the method: a Block
+    /// member's <c>C</c> is the parameter's <c>C</c>); a text that is not a shape is GG0012 at the attribute.
+    /// </summary>
+    private void DeclareShape(int id, ISymbol symbol)
     {
-        if (id < 0 || _instructions[id].Type.Kind != ValueKind.Tensor) return;
-        var attribute = symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute);
-        if (attribute is not { ConstructorArguments.Length: 1 } || attribute.ConstructorArguments[0].Value is not string text) return;
-        if (Dim.ParseShape(text, scope) is { } shape)
+        if (id < 0 || _instructions[id].Type.Kind != ValueKind.Tensor || ShapeOf(symbol.GetAttributes()) is not { } declaration) return;
+        var (attribute, text) = declaration;
+        if (Dim.ParseShape(text, "") is { } shape)
         {
             _declaredShapes[id] = shape;
         }
@@ -47,9 +54,7 @@ internal sealed partial class Lowerer
     {
         if (call < 0) return;
         var scope = callee.Name + "#" + call.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
-        Dim[]? Declared(ImmutableArray<AttributeData> attributes) =>
-            attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute) is { ConstructorArguments.Length: 1 } attribute
-            && attribute.ConstructorArguments[0].Value is string text ? Dim.ParseShape(text, scope) : null;
+        Dim[]? Declared(ImmutableArray<AttributeData> attributes) => ShapeOf(attributes) is { } declaration ? Dim.ParseShape(declaration.Text, scope) : null;
         var parameters = new Dim[]?[firstArgument + callee.Parameters.Length];
         var lengths = new string?[parameters.Length];
         for (var k = 0; k < callee.Parameters.Length; k++)
@@ -72,7 +77,7 @@ internal sealed partial class Lowerer
         }
         // The method's own result against its [return: Shape].
         if (_rejections.Count == 0 && shapes[_result] is { } result
-            && Dim.ParseShape(_method.GetReturnTypeAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == Symbols.ShapeAttribute)?.ConstructorArguments.FirstOrDefault().Value as string ?? "\u0000", "") is { } declared
+            && ShapeOf(_method.GetReturnTypeAttributes()) is { } returned && Dim.ParseShape(returned.Text, "") is { } declared
             && (declared.Length != result.Length || declared.Zip(result, (d, r) => Dim.CertainlyDifferent(d, r)).Any(differ => differ)))
         {
             var at = _syntaxOf.TryGetValue(_result, out var syntax) ? syntax.GetLocation() : _method.Locations.FirstOrDefault() ?? Location.None;

@@ -150,7 +150,7 @@ internal sealed partial class Lowerer
                 Name = EscapeIdentifier(parameter.Name),
                 ParameterIndex = parameter.Ordinal,
             });
-            DeclareShape(_parameters[parameter.Ordinal], parameter, "");
+            DeclareShape(_parameters[parameter.Ordinal], parameter);
             // A parameter is a variable like a local: `x = x + f(x)` rebinds it (the caller's value is untouched).
             _locals[parameter] = _parameters[parameter.Ordinal];
             _nameUses[EscapeIdentifier(parameter.Name)] = 1;

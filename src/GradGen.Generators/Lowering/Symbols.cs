@@ -105,6 +105,33 @@ internal static class Symbols
     public static bool IsType(INamedTypeSymbol? type, string ns, string name) =>
         type is not null && type.Name == name && type.ContainingType is null && IsNamespace(type.ContainingNamespace, ns.Split('.'));
 
+    /// <summary>
+    /// The override of <paramref name="member"/> (a method or property) that a call or read through a receiver of type
+    /// <paramref name="receiver"/> reaches when the receiver's type is sealed: the last one between it and the member's type,
+    /// or null when none lies between them (the member itself is reached).
+    /// </summary>
+    public static ISymbol? OverrideReached(ISymbol member, ITypeSymbol receiver)
+    {
+        for (var type = receiver as INamedTypeSymbol; type is not null && !SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, member.ContainingType.OriginalDefinition); type = type.BaseType)
+        {
+            foreach (var candidate in type.GetMembers(member.Name))
+            {
+                for (var overridden = Overridden(candidate); overridden is not null; overridden = Overridden(overridden))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, member.OriginalDefinition)) return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static ISymbol? Overridden(ISymbol symbol) => symbol switch
+    {
+        IMethodSymbol method => method.OverriddenMethod,
+        IPropertySymbol property => property.OverriddenProperty,
+        _ => null,
+    };
+
     public static bool HasAttribute(ISymbol symbol, string fullName)
     {
         foreach (var attribute in symbol.GetAttributes())
