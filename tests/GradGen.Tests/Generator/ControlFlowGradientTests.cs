@@ -11,15 +11,10 @@ namespace GradGen.Tests.Generator;
 /// </summary>
 public class ControlFlowGradientTests
 {
-    public sealed record Case(string Name, string Method, int[]?[] Shapes, bool Positive = false)
-    {
-        public override string ToString() => Name;
-    }
-
     private static readonly int[] M = [2, 3];
     private static readonly int[] Square = [3, 3];
 
-    public static readonly Case[] Cases =
+    public static readonly GradientCase[] Cases =
     [
         // a scalar carried through a counted loop; the loop's own index and passive arithmetic in the body
         new("ScalarPowerLoop", "double F(double x, int n) { var y = 1.0; for (int i = 0; i < n; i++) { y = y * x; } return y; }", [null, null]),
@@ -118,12 +113,7 @@ public class ControlFlowGradientTests
     private static string ElseIfChain(string first, string second) =>
         "double F(double p, double t, int n) { var e = p - t; if (" + first + ") return 0.3 * (e - 0.15); else if (" + second + ") { var m = -0.3 * (e + 0.15); return m * p; } return 0.5 * e * e; }";
 
-    public static TheoryData<Case> CaseData()
-    {
-        var data = new TheoryData<Case>();
-        foreach (var testCase in Cases) data.Add(testCase);
-        return data;
-    }
+    public static TheoryData<GradientCase> CaseData() => GradientCase.Data(Cases);
 
     /// <summary>Functions GradGen does not look into, each with a registered derivative.</summary>
     public const string CustomSource = """
@@ -177,16 +167,11 @@ public class ControlFlowGradientTests
         }
         """;
 
-    private static string[] Sources =>
-        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").Append(Harness.Usings + CustomSource).ToArray();
+    private static string[] Sources => GradientCase.Sources(Cases, CustomSource);
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
     [Theory]
     [MemberData(nameof(CaseData))]
-    public void Generated_gradient_matches_finite_differences(Case testCase)
-    {
-        var type = Compiled.Value.GetType(testCase.Name)!;
-        GradientChecker.CheckAll(type, "F", testCase.Shapes, testCase.Positive, seed: testCase.Name.GetHashCode(StringComparison.Ordinal) & 0xffff);
-    }
+    public void Generated_gradient_matches_finite_differences(GradientCase testCase) => testCase.Check(Compiled.Value);
 }

@@ -12,15 +12,10 @@ namespace GradGen.Tests.Generator;
 /// </summary>
 public class NaturalCodeGradientTests
 {
-    public sealed record Case(string Name, string Method, int[]?[] Shapes, bool Positive = false)
-    {
-        public override string ToString() => Name;
-    }
-
     private static readonly int[] M = [2, 3];
     private static readonly int[] Square = [3, 3];
 
-    public static readonly Case[] Cases =
+    public static readonly GradientCase[] Cases =
     [
         // reassigning a parameter rebinds it (the caller's value is untouched): x = x + f(x)
         new("ReassignScalarParameter", "double F(double x, double w) { x = x + Math.Sin(x) * w; x = x * w; return x; }", [null, null]),
@@ -43,12 +38,7 @@ public class NaturalCodeGradientTests
         new("CompoundTensorLocalDivide", "double F(Tensor<double> x, Tensor<double> d) { var h = Ops.Exp(x); h /= d; return Ops.Mean(h); }", [M, M], Positive: true),
     ];
 
-    public static TheoryData<Case> CaseData()
-    {
-        var data = new TheoryData<Case>();
-        foreach (var testCase in Cases) data.Add(testCase);
-        return data;
-    }
+    public static TheoryData<GradientCase> CaseData() => GradientCase.Data(Cases);
 
     /// <summary>Plain helpers (not [Differentiable]) the cases call with passive arguments.</summary>
     private const string Helpers = """
@@ -73,16 +63,11 @@ public class NaturalCodeGradientTests
         }
         """;
 
-    private static string[] Sources =>
-        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n").Append(Harness.Usings + Helpers).ToArray();
+    private static string[] Sources => GradientCase.Sources(Cases, Helpers);
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
     [Theory]
     [MemberData(nameof(CaseData))]
-    public void Generated_gradient_matches_finite_differences(Case testCase)
-    {
-        var type = Compiled.Value.GetType(testCase.Name)!;
-        GradientChecker.CheckAll(type, "F", testCase.Shapes, testCase.Positive, seed: testCase.Name.GetHashCode(StringComparison.Ordinal) & 0xffff);
-    }
+    public void Generated_gradient_matches_finite_differences(GradientCase testCase) => testCase.Check(Compiled.Value);
 }

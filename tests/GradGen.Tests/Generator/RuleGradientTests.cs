@@ -15,16 +15,11 @@ public class RuleGradientTests
 {
     /// <param name="Shapes">Per parameter, its tensor shape; null for a scalar; parameters named in Passive get fixed values.</param>
     /// <param name="Positive">Inputs drawn from [0.5, 2] (for log, sqrt, pow) instead of ±[0.2, 2].</param>
-    public sealed record Case(string Name, string Method, int[]?[] Shapes, bool Positive = false)
-    {
-        public override string ToString() => Name;
-    }
-
     private static readonly int[] M = [2, 3];
     private static readonly int[] Row = [3];
     private static readonly int[] Square = [3, 3];
 
-    public static readonly Case[] Cases =
+    public static readonly GradientCase[] Cases =
     [
         // scalars
         new("ScalarAdd", "double F(double a, double b) => a + b;", [null, null]),
@@ -123,9 +118,7 @@ public class RuleGradientTests
         }
         """;
 
-    private static string[] Sources =>
-        Cases.Select(c => Harness.Usings + "public static partial class " + c.Name + "\n{\n    [Differentiable]\n    public static " + c.Method + "\n}\n")
-            .Append(Harness.Usings + HelpersSource).ToArray();
+    private static string[] Sources => GradientCase.Sources(Cases, HelpersSource);
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(Sources));
 
@@ -133,11 +126,7 @@ public class RuleGradientTests
 
     [Theory]
     [MemberData(nameof(CaseData))]
-    public void Generated_gradient_matches_finite_differences(Case testCase)
-    {
-        var type = Compiled.Value.GetType(testCase.Name)!;
-        GradientChecker.CheckAll(type, "F", testCase.Shapes, testCase.Positive, seed: testCase.Name.GetHashCode(StringComparison.Ordinal) & 0xffff);
-    }
+    public void Generated_gradient_matches_finite_differences(GradientCase testCase) => testCase.Check(Compiled.Value);
 
     [Fact]
     public void Every_rule_of_the_table_is_exercised()
