@@ -10,6 +10,12 @@ namespace GradGen;
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
 public sealed class DifferentiableAttribute : Attribute
 {
+    /// <summary>
+    /// Whether the generated backward is planned (true, the default): gradients written by their first contribution instead
+    /// of zero-filled and added to, and dead gradient buffers reused (docs/architecture.md, "Planning"). False emits the
+    /// backward exactly as the rules state it — the reference the planned form is tested against; the gradients are the same.
+    /// </summary>
+    public bool Plan { get; set; } = true;
 }
 
 /// <summary>

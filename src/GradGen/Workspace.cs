@@ -30,11 +30,37 @@ public sealed class Workspace
 
     private readonly List<object?> _slots = new();
     private readonly List<object?> _sources = new();
+    private readonly HashSet<object> _owned = new(ReferenceEqualityComparer.Instance);
+    private readonly List<object> _free = new();
     private int _next;
     private bool _active;
 
     /// <summary>How many tensors and arrays the workspace holds (the requests of its largest step so far).</summary>
     public int Count => _slots.Count;
+
+    /// <summary>
+    /// The bytes of tensor and array elements the workspace holds: what a step's intermediates, tape and gradient buffers
+    /// take (views share their source's elements and count nothing).
+    /// </summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = 0;
+            for (int slot = 0; slot < _slots.Count; slot++)
+            {
+                if (_sources[slot] is not null) continue;
+                bytes += _slots[slot] switch
+                {
+                    Tensor<float> t => t.FlattenedLength * sizeof(float),
+                    Tensor<double> t => t.FlattenedLength * sizeof(double),
+                    Array a => (long)a.Length * (a.GetType().GetElementType() is { IsValueType: true } e ? System.Runtime.InteropServices.Marshal.SizeOf(e) : IntPtr.Size),
+                    _ => 0,
+                };
+            }
+            return bytes;
+        }
+    }
 
     /// <summary>The workspace whose scope is active on the calling thread, or null.</summary>
     internal static Workspace? Current => t_current;
@@ -54,6 +80,7 @@ public sealed class Workspace
         }
         _active = true;
         _next = 0;
+        _free.Clear();
         t_current = this;
         return new Scope(this, previous);
     }
@@ -164,11 +191,39 @@ public sealed class Workspace
         return array;
     }
 
+    /// <summary>
+    /// Gives a dense gradient buffer that the generated backward no longer reads back to the active step: the step's next
+    /// request for a tensor of the same type and shape takes it (zeroed if asked) instead of a slot of its own, so buffers
+    /// whose lifetimes do not overlap share their memory. The generated code calls it where its memory plan says the buffer
+    /// is dead (docs/architecture.md, "Planning"). Outside a scope, for a tensor this step did not take from this
+    /// workspace, or for one already released, it does nothing.
+    /// </summary>
+    /// <param name="tensor">The dead buffer; nothing may read or write it afterwards.</param>
+    public static void Release<T>(Tensor<T> tensor)
+    {
+        var workspace = t_current;
+        if (workspace is null || tensor is null || !workspace._owned.Contains(tensor)) return;
+        foreach (var free in workspace._free)
+        {
+            if (ReferenceEquals(free, tensor)) return;
+        }
+        workspace._free.Add(tensor);
+    }
+
     /// <summary>A dense tensor of the shape: zeroed when <paramref name="zeroed"/>, else with undefined contents.</summary>
     internal static Tensor<T> NewTensor<T>(ReadOnlySpan<nint> lengths, bool zeroed)
     {
         var workspace = t_current;
         if (workspace is null) return Create<T>(lengths, zeroed);
+        for (int i = workspace._free.Count - 1; i >= 0; i--)
+        {
+            if (workspace._free[i] is Tensor<T> released && released.Lengths.SequenceEqual(lengths))
+            {
+                workspace._free.RemoveAt(i);
+                if (zeroed) Dense.Span(released).Clear();
+                return released;
+            }
+        }
         int slot = workspace._next++;
         if (workspace.Reuse(slot) is Tensor<T> tensor && tensor.Lengths.SequenceEqual(lengths))
         {
@@ -205,9 +260,11 @@ public sealed class Workspace
         }
         else
         {
+            if (_slots[slot] is { } replaced) _owned.Remove(replaced);
             _slots[slot] = value;
             _sources[slot] = source;
         }
+        if (source is null) _owned.Add(value);
         return value;
     }
 

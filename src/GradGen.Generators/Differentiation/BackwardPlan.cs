@@ -50,8 +50,18 @@ internal sealed record CallArgument(int Value, string? Gradient, bool ByRef);
 /// <summary>The method returns a parameter as is: its gradient receives the upstream gradient.</summary>
 internal sealed record ReturnedAsIs(int Value, string Gradient, string Upstream) : BackwardStatement;
 
-/// <summary>Declares a zero gradient for <paramref name="Value"/>: a tensor of its shape, or a scalar 0.</summary>
-internal sealed record DeclareGradient(int Value, string Name) : BackwardStatement;
+/// <summary>
+/// Declares a zero gradient for <paramref name="Value"/>: a tensor of its shape, or a scalar 0 — or, when
+/// <paramref name="Uninitialized"/> (planning's first write), a tensor of its shape whose contents the next statement overwrites.
+/// </summary>
+internal sealed record DeclareGradient(int Value, string Name, bool Uninitialized = false) : BackwardStatement;
+
+/// <summary>
+/// Planning's memory plan: the gradient buffers <paramref name="Names"/> of <paramref name="Values"/> — one buffer, or buffers
+/// that may be one (a handed-on gradient is its upstream's buffer when their shapes agree) — are read no more, so they go
+/// back to the workspace for later gradients of their shape.
+/// </summary>
+internal sealed record ReleaseGradient(EquatableArray<int> Values, EquatableArray<string> Names) : BackwardStatement;
 
 /// <summary>
 /// Declares the gradient of an operand that receives the upstream gradient unchanged by handing the upstream buffer on
@@ -63,12 +73,16 @@ internal sealed record HandOnGradient(int Value, string Name, string From) : Bac
 /// <summary>
 /// Adds operand <paramref name="Operand"/>'s contribution of the instruction's rule, given the instruction's gradient
 /// <paramref name="Upstream"/>, into <paramref name="Target"/>: a kernel
-/// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>.
+/// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>. When
+/// <paramref name="Overwrite"/> (planning's first write) the kernel writes the contribution instead of adding it.
 /// </summary>
-internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares) : BackwardStatement;
+internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false) : BackwardStatement;
 
-/// <summary>Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a scalar one when <paramref name="Declares"/>).</summary>
-internal sealed record AddGradient(int Value, string Target, string From, bool Declares) : BackwardStatement;
+/// <summary>
+/// Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a
+/// scalar one when <paramref name="Declares"/>); copies it when <paramref name="Overwrite"/> (planning's first write).
+/// </summary>
+internal sealed record AddGradient(int Value, string Target, string From, bool Declares, bool Overwrite = false) : BackwardStatement;
 
 /// <summary>Makes the gradient variable <paramref name="Target"/> refer to <paramref name="From"/> (<c>var target = from;</c> when <paramref name="Declares"/>): no buffer is written.</summary>
 internal sealed record AssignGradient(string Target, string From, bool Declares) : BackwardStatement;

@@ -51,7 +51,11 @@ internal static class Operand
 /// True when the operand receives the upstream gradient unchanged (up to summing over broadcast axes), as both operands of
 /// <c>a + b</c> do: the backward plan may then hand the upstream buffer on instead of copying it.
 /// </param>
-internal sealed record OperandAdjoint(string Code, string Math, Reads Reads, bool PassThrough = false);
+/// <param name="CanOverwrite">
+/// The kernel takes <c>overwrite: true</c> after <c>{into}</c> and then writes the contribution instead of adding it: planning
+/// uses it for a gradient's first contribution (<see cref="Planner"/>).
+/// </param>
+internal sealed record OperandAdjoint(string Code, string Math, Reads Reads, bool PassThrough = false, bool CanOverwrite = false);
 
 /// <summary>
 /// One differentiation rule: how an op is computed in the forward sweep and what it contributes to the gradient

@@ -21,12 +21,12 @@ internal static partial class Rules
         Op(OpKind.Divide, "st", "Divide", "{y} = {a} ⊘ {b}", A("{Adjoint}.SumDivide({g}, {b})", "∂L/∂{a} += Σ ∂L/∂{y} ⊘ {b}", Reads.B), A("{Adjoint}.DivideDenominator({g}, {y}, {b}, {into})", "∂L/∂{b} −= ∂L/∂{y} ⊙ {y} ⊘ {b}", Reads.Y | Reads.B)),
         Op(OpKind.Negate, "t", "Negate", "{y} = −{a}", A("{Adjoint}.Scaled({g}, -{1}, {into})", "∂L/∂{a} −= ∂L/∂{y}")),
 
-        Op(OpKind.Relu, "t", "Relu", "{y} = ReLU({a})", A("{Adjoint}.Relu({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ 1[{a} > 0]", Reads.A)),
-        Op(OpKind.Sigmoid, "t", "Sigmoid", "{y} = σ({a})", A("{Adjoint}.Sigmoid({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ {y} ⊙ (1 − {y})", Reads.Y)),
-        Op(OpKind.Tanh, "t", "Tanh", "{y} = tanh({a})", A("{Adjoint}.Tanh({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ (1 − {y}²)", Reads.Y)),
-        Op(OpKind.Exp, "t", "Exp", "{y} = exp({a})", A("{Adjoint}.Exp({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ {y}", Reads.Y)),
-        Op(OpKind.Log, "t", "Log", "{y} = ln({a})", A("{Adjoint}.Log({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ {a}", Reads.A)),
-        Op(OpKind.Sqrt, "t", "Sqrt", "{y} = √{a}", A("{Adjoint}.Sqrt({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ (2·{y})", Reads.Y)),
-        Op(OpKind.Square, "t", "Square", "{y} = {a}²", A("{Adjoint}.Square({g}, {a}, {into})", "∂L/∂{a} += 2·∂L/∂{y} ⊙ {a}", Reads.A)),
+        Op(OpKind.Relu, "t", "Relu", "{y} = ReLU({a})", W("{Adjoint}.Relu({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ 1[{a} > 0]", Reads.A)),
+        Op(OpKind.Sigmoid, "t", "Sigmoid", "{y} = σ({a})", W("{Adjoint}.Sigmoid({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ {y} ⊙ (1 − {y})", Reads.Y)),
+        Op(OpKind.Tanh, "t", "Tanh", "{y} = tanh({a})", W("{Adjoint}.Tanh({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ (1 − {y}²)", Reads.Y)),
+        Op(OpKind.Exp, "t", "Exp", "{y} = exp({a})", W("{Adjoint}.Exp({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ {y}", Reads.Y)),
+        Op(OpKind.Log, "t", "Log", "{y} = ln({a})", W("{Adjoint}.Log({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ {a}", Reads.A)),
+        Op(OpKind.Sqrt, "t", "Sqrt", "{y} = √{a}", W("{Adjoint}.Sqrt({g}, {y}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ (2·{y})", Reads.Y)),
+        Op(OpKind.Square, "t", "Square", "{y} = {a}²", W("{Adjoint}.Square({g}, {a}, {into})", "∂L/∂{a} += 2·∂L/∂{y} ⊙ {a}", Reads.A)),
     };
 }

@@ -55,6 +55,9 @@ internal static partial class Rules
     /// <summary>An adjoint that reads <paramref name="reads"/> besides the upstream gradient.</summary>
     private static OperandAdjoint A(string code, string math, Reads reads = Reads.None) => new(code, math, reads);
 
+    /// <summary>An adjoint whose kernel can also write its contribution (<c>overwrite: true</c>): planning's first write.</summary>
+    private static OperandAdjoint W(string code, string math, Reads reads = Reads.None) => new(code, math, reads, CanOverwrite: true);
+
     /// <summary>An adjoint that passes the upstream gradient on unchanged (summed over broadcast axes).</summary>
-    private static OperandAdjoint Pass(string math) => new("{Adjoint}.Identity({g}, {into})", math, Reads.None, PassThrough: true);
+    private static OperandAdjoint Pass(string math) => new("{Adjoint}.Identity({g}, {into})", math, Reads.None, PassThrough: true, CanOverwrite: true);
 }

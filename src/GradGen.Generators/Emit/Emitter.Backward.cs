@@ -51,8 +51,15 @@ internal sealed partial class Emitter
                 var instruction = _instructions[block.Instruction];
                 var rule = RuleOf(instruction);
                 w.Line();
-                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + ShapesOf(instruction) + "  ⇒  " + string.Join(",  ", block.Flows.Select(k => Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null)))
+                // A contribution planning writes (first-write) is stated as = rather than +=.
+                var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand).ToList();
+                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + ShapesOf(instruction) + "  ⇒  "
+                       + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null) + ")"));
+                if (written.Count > 0)
+                {
+                    w.Line("// first-write (planned): " + string.Join(", ", written.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");
+                }
                 foreach (var inner in block.Statements) Statement(inner);
                 break;
             }
@@ -87,13 +94,22 @@ internal sealed partial class Emitter
                 break;
             }
             case DeclareGradient declare:
-                w.Line(ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
+                w.Line(declare.Uninitialized
+                    ? "var " + declare.Name + " = " + AdjointClass + ".Uninitialized(" + Name(declare.Value) + ");"
+                    : ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
                 break;
+            case ReleaseGradient release:
+            {
+                var gradients = string.Join(" and ", release.Values.Select(v => "∂L/∂" + Name(v).TrimStart('@')));
+                w.Line("// release (planned): " + gradients + (release.Values.Count > 1 ? " (one buffer where their shapes agree) are" : " is") + " dead; a later gradient of its shape reuses the memory");
+                foreach (var name in release.Names) w.Line(WorkspaceClass + ".Release(" + name + ");");
+                break;
+            }
             case HandOnGradient handOn:
                 w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
                 break;
             case AddGradient add:
-                w.Line(_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + ");"
+                w.Line(_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
                     : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
                     : add.Target + " += " + add.From + ";");
                 break;
@@ -135,7 +151,7 @@ internal sealed partial class Emitter
             {
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
-                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target);
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : ""));
                 w.Line(operand.Type.Kind == ValueKind.Tensor ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
                     : accumulate.Target + " += " + code + ";");
@@ -174,6 +190,13 @@ internal sealed partial class Emitter
         foreach (var statement in loop.Body) Statement(statement);
         w.Close();
         foreach (var statement in loop.After) Statement(statement);
+    }
+
+    /// <summary>An adjoint's math for a contribution planning writes: <c>∂L/∂h = …</c> instead of <c>∂L/∂h += …</c>.</summary>
+    private static string Written(string math, bool written)
+    {
+        var at = math.IndexOf(" += ", System.StringComparison.Ordinal);
+        return written && at >= 0 ? math.Substring(0, at) + " = " + math.Substring(at + 4) : math;
     }
 
     /// <summary>A zero gradient for a value: a tensor of its shape, a container (array, weight object) shaped like it, or a scalar 0.</summary>

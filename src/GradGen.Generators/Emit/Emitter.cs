@@ -19,6 +19,7 @@ internal sealed partial class Emitter
 {
     private const string Ops = "global::GradGen.Ops";
     private const string AdjointClass = "global::GradGen.Adjoint";
+    private const string WorkspaceClass = "global::GradGen.Workspace";
 
     private readonly MethodModel _method;
     private readonly AdjointPlan _plan;

@@ -128,7 +128,8 @@ internal sealed partial class Lowerer
         }
         var ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString(Declared) : null;
         return new MethodModel(_method.GetDocumentationCommentId() ?? _method.ToDisplayString(), ns, containing.ToEquatableArray(), _method.Name, Modifiers(), _method.IsStatic,
-            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result, SelfType(_method), HidesInherited());
+            parameters.ToEquatableArray(), Symbols.Classify(_method.ReturnType), instructions.ToEquatableArray(), _result, SelfType(_method), HidesInherited(),
+            Planned: Symbols.NamedArgument(_method, Symbols.DifferentiableAttribute, "Plan") is not false);
     }
 
     /// <summary>True when a base type has members this method's generated ones hide: generated for a [Differentiable] method of the same name, or already there.</summary>

@@ -141,6 +141,20 @@ internal static class Symbols
         return false;
     }
 
+    /// <summary>The value of a named argument of the symbol's attribute (<c>[Differentiable(Plan = false)]</c>), or null when it is not given.</summary>
+    public static object? NamedArgument(ISymbol symbol, string attributeName, string argument)
+    {
+        foreach (var attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() != attributeName) continue;
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key == argument) return named.Value.Value;
+            }
+        }
+        return null;
+    }
+
     private static bool IsNamespace(INamespaceSymbol? ns, params string[] parts)
     {
         for (var i = parts.Length - 1; i >= 0; i--)

@@ -228,7 +228,8 @@ internal sealed record MethodModel(
     int Result,
     IrType? Self = null,
     bool HidesInherited = false,
-    EquatableArray<ShapeRequirement> ShapeChecks = default)
+    EquatableArray<ShapeRequirement> ShapeChecks = default,
+    bool Planned = true)
 {
     /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
     public string HintName

@@ -14,12 +14,24 @@ public static partial class Adjoint
     /// <param name="dY">∂L/∂y, x's shape.</param>
     /// <param name="x">The forward input.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Gelu<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution, into from <see cref="Uninitialized{T}"/>).</param>
+    public static void Gelu<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Gelu";
         ValidateElementwise(Kernel, dY, x, nameof(x), into);
         ReadOnlySpan<T> g = Dense.Read(dY), source = Dense.Read(x);
         Span<T> target = Dense.Target(Kernel, into);
-        GeluKernel.Backward(g, source, target);
+        if (!overwrite)
+        {
+            GeluKernel.Backward(g, source, target);
+            return;
+        }
+        // Each block cleared while it is in cache, then accumulated into.
+        for (int start = 0; start < target.Length; start += Block)
+        {
+            int length = Math.Min(Block, target.Length - start);
+            target.Slice(start, length).Clear();
+            GeluKernel.Backward(g.Slice(start, length), source.Slice(start, length), target.Slice(start, length));
+        }
     }
 }

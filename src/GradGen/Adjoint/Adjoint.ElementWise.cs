@@ -11,9 +11,20 @@ public static partial class Adjoint
 {
     // ── broadcast arithmetic ────────────────────────────────────────────────────────────────
 
-    /// <summary>into += reduce(dY). The gradient of either operand of <c>a + b</c>, and of <c>a</c> in <c>a − b</c>.</summary>
-    public static void Identity<T>(Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Accumulate("Adjoint.Identity", dY, T.One, into);
+    /// <summary>
+    /// into += reduce(dY). The gradient of either operand of <c>a + b</c>, and of <c>a</c> in <c>a − b</c>. With
+    /// <paramref name="overwrite"/> (a gradient's first contribution) into = reduce(dY): a copy when the shapes agree.
+    /// </summary>
+    public static void Identity<T>(Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+    {
+        if (overwrite && dY is not null && into is not null && dY.IsDense && dY.Lengths.SequenceEqual(into.Lengths))
+        {
+            Dense.Read(dY).CopyTo(Dense.Target("Adjoint.Identity", into));
+            return;
+        }
+        if (overwrite && into is not null) Ops.Clear(into);
+        Accumulate("Adjoint.Identity", dY!, T.One, into!);
+    }
 
     /// <summary>
     /// reduce(dY) as a new gradient buffer shaped like <paramref name="like"/> — or <paramref name="dY"/> itself when the
@@ -120,14 +131,15 @@ public static partial class Adjoint
     }
 
     // ── element-wise functions ──────────────────────────────────────────────────────────────
+    // Each takes overwrite: true for a gradient's first contribution (into from Uninitialized): into = … instead of into += ….
 
     /// <summary>For y = ReLU(x): into += dY ⊙ 1[x &gt; 0] (the subgradient at 0 is taken as 0).</summary>
-    public static void Relu<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Relu", dY, x, nameof(x), into, static (g, x, target, _) => ReluBlock(g, x, target));
+    public static void Relu<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Relu", dY, x, nameof(x), into, overwrite, static (g, x, target, _) => ReluBlock(g, x, target));
 
     /// <summary>For y = σ(x): into += dY ⊙ y ⊙ (1 − y), where <paramref name="y"/> is the forward result.</summary>
-    public static void Sigmoid<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Sigmoid", dY, y, nameof(y), into, static (g, y, target, scratch) =>
+    public static void Sigmoid<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Sigmoid", dY, y, nameof(y), into, overwrite, static (g, y, target, scratch) =>
         {
             TensorPrimitives.Subtract(T.One, y, scratch);
             TensorPrimitives.Multiply(scratch, y, scratch);
@@ -135,8 +147,8 @@ public static partial class Adjoint
         });
 
     /// <summary>For y = tanh(x): into += dY ⊙ (1 − y²), where <paramref name="y"/> is the forward result.</summary>
-    public static void Tanh<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Tanh", dY, y, nameof(y), into, static (g, y, target, scratch) =>
+    public static void Tanh<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Tanh", dY, y, nameof(y), into, overwrite, static (g, y, target, scratch) =>
         {
             TensorPrimitives.Multiply(y, y, scratch);
             TensorPrimitives.Subtract(T.One, scratch, scratch);
@@ -144,28 +156,28 @@ public static partial class Adjoint
         });
 
     /// <summary>For y = eˣ: into += dY ⊙ y, where <paramref name="y"/> is the forward result.</summary>
-    public static void Exp<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Exp", dY, y, nameof(y), into, static (g, y, target, _) => TensorPrimitives.MultiplyAdd(g, y, target, target));
+    public static void Exp<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Exp", dY, y, nameof(y), into, overwrite, static (g, y, target, _) => TensorPrimitives.MultiplyAdd(g, y, target, target));
 
     /// <summary>For y = ln x: into += dY ⊘ x.</summary>
-    public static void Log<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Log", dY, x, nameof(x), into, static (g, x, target, scratch) =>
+    public static void Log<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Log", dY, x, nameof(x), into, overwrite, static (g, x, target, scratch) =>
         {
             TensorPrimitives.Divide(g, x, scratch);
             TensorPrimitives.Add(target, scratch, target);
         });
 
     /// <summary>For y = √x: into += dY ⊘ (2y), where <paramref name="y"/> is the forward result.</summary>
-    public static void Sqrt<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Sqrt", dY, y, nameof(y), into, static (g, y, target, scratch) =>
+    public static void Sqrt<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Sqrt", dY, y, nameof(y), into, overwrite, static (g, y, target, scratch) =>
         {
             TensorPrimitives.Divide(g, y, scratch);
             TensorPrimitives.MultiplyAdd(scratch, T.One / (T.One + T.One), target, target);
         });
 
     /// <summary>For y = x²: into += 2 · dY ⊙ x.</summary>
-    public static void Square<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Elementwise("Adjoint.Square", dY, x, nameof(x), into, static (g, x, target, scratch) =>
+    public static void Square<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Elementwise("Adjoint.Square", dY, x, nameof(x), into, overwrite, static (g, x, target, scratch) =>
         {
             TensorPrimitives.Multiply(g, x, scratch);
             TensorPrimitives.MultiplyAdd(scratch, T.One + T.One, target, target);

@@ -12,9 +12,10 @@ public static partial class Adjoint
     /// <summary>
     /// For Y = A·B with A [.., M, K], B [.., K, N] (<see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, batched or not):
     /// into (Ā, shaped like A) += dY · Bᵀ per batch item, summed over the batch dimensions along which A was broadcast.
-    /// Bᵀ is never materialised; nothing is allocated when the operands are dense.
+    /// Bᵀ is never materialised; nothing is allocated when the operands are dense. With <paramref name="overwrite"/>,
+    /// into = dY · Bᵀ: its previous contents are ignored (a gradient's first contribution, into from <see cref="Uninitialized{T}"/>).
     /// </summary>
-    public static void MatMulLeft<T>(Tensor<T> dY, Tensor<T> b, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    public static void MatMulLeft<T>(Tensor<T> dY, Tensor<T> b, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.MatMulLeft";
         ArgumentNullException.ThrowIfNull(dY);
@@ -27,15 +28,16 @@ public static partial class Adjoint
                 "expected dY [.., M, N], b [.., K, N] and into [.., M, K] with dY's batch the broadcast of b's and into's.");
         }
         Dense.Target(Kernel, into);
-        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Left, into, Dense.Materialize(b), Dense.Materialize(dY));
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Left, into, Dense.Materialize(b), Dense.Materialize(dY), overwrite);
     }
 
     /// <summary>
     /// For Y = A·B with A [.., M, K], B [.., K, N] (<see cref="Ops.MatMul{T}(Tensor{T}, Tensor{T})"/>, batched or not):
     /// into (B̄, shaped like B) += Aᵀ · dY per batch item, summed over the batch dimensions along which B was broadcast
     /// (for a 2-D weight, over the whole batch). Aᵀ is never materialised; nothing is allocated when the operands are dense.
+    /// With <paramref name="overwrite"/>, into = Aᵀ · dY: its previous contents are ignored.
     /// </summary>
-    public static void MatMulRight<T>(Tensor<T> a, Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    public static void MatMulRight<T>(Tensor<T> a, Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.MatMulRight";
         ArgumentNullException.ThrowIfNull(a);
@@ -48,6 +50,6 @@ public static partial class Adjoint
                 "expected a [.., M, K], dY [.., M, N] and into [.., K, N] with dY's batch the broadcast of a's and into's.");
         }
         Dense.Target(Kernel, into);
-        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Right, Dense.Materialize(a), into, Dense.Materialize(dY));
+        BatchedGemm<T>.Run(BatchedGemm<T>.Product.Right, Dense.Materialize(a), into, Dense.Materialize(dY), overwrite);
     }
 }

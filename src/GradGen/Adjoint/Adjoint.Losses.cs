@@ -18,8 +18,9 @@ public static partial class Adjoint
     /// <param name="logits">The forward logits.</param>
     /// <param name="targets">The forward targets, one per row.</param>
     /// <param name="into">Z̄, the logits' shape, dense; accumulated into.</param>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution): each row is cleared while in cache.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.SoftmaxCrossEntropy";
         ArgumentNullException.ThrowIfNull(logits);
@@ -40,6 +41,7 @@ public static partial class Adjoint
             for (int i = 0; i < rows; i++)
             {
                 Span<float> row = tf.Slice(i * classes, classes);
+                if (overwrite) row.Clear();
                 RowKernels.SoftmaxAccumulate(zf.Slice(i * classes, classes), scaleF, pf, row);
                 row[targets[i]] -= scaleF;
             }
@@ -48,6 +50,7 @@ public static partial class Adjoint
         for (int i = 0; i < rows; i++)
         {
             Span<T> row = target.Slice(i * classes, classes);
+            if (overwrite) row.Clear();
             Ops.SoftmaxRow(z.Slice(i * classes, classes), probabilities.Span);
             TensorPrimitives.MultiplyAdd(probabilities.Span, scale, row, row);
             row[targets[i]] -= scale;

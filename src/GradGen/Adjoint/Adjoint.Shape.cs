@@ -7,8 +7,8 @@ namespace GradGen;
 // Backward kernels of shape operations.
 public static partial class Adjoint
 {
-    /// <summary>For Y = Xᵀ with X [M, N]: into (X̄, [M, N]) += dYᵀ, dY being [N, M].</summary>
-    public static void Transpose<T>(Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <summary>For Y = Xᵀ with X [M, N]: into (X̄, [M, N]) += dYᵀ, dY being [N, M] (= with <paramref name="overwrite"/>, a gradient's first contribution).</summary>
+    public static void Transpose<T>(Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Transpose";
         ArgumentNullException.ThrowIfNull(dY);
@@ -19,6 +19,7 @@ public static partial class Adjoint
                 $"{Kernel}: dY {TensorShape.Format(dY)} and into {TensorShape.Format(into)} are inconsistent; expected dY [N, M] and into [M, N].");
         }
         Span<T> target = Dense.Target(Kernel, into);
-        MatrixKernels.TransposeAccumulate(Dense.Read(dY), target, (int)dY.Lengths[0], (int)dY.Lengths[1]);
+        if (overwrite) MatrixKernels.Transpose(Dense.Read(dY), target, (int)dY.Lengths[0], (int)dY.Lengths[1]);
+        else MatrixKernels.TransposeAccumulate(Dense.Read(dY), target, (int)dY.Lengths[0], (int)dY.Lengths[1]);
     }
 }

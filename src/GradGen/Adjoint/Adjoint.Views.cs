@@ -10,7 +10,8 @@ public static partial class Adjoint
     /// <summary>For y = <see cref="Ops.Reshape{T}"/>(x, shape): into (x̄) += dY read in row-major order (same element count).</summary>
     /// <param name="dY">∂L/∂y, y's shape.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Reshape<T>(Tensor<T> dY, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution): a copy.</param>
+    public static void Reshape<T>(Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Reshape";
         ArgumentNullException.ThrowIfNull(dY);
@@ -20,7 +21,8 @@ public static partial class Adjoint
             throw new ArgumentException($"{Kernel}: dY {TensorShape.Format(dY)} and into {TensorShape.Format(into)} have different element counts.", nameof(into));
         }
         Span<T> target = Dense.Target(Kernel, into);
-        TensorPrimitives.Add(target, Dense.Read(dY), target);
+        if (overwrite) Dense.Read(dY).CopyTo(target);
+        else TensorPrimitives.Add(target, Dense.Read(dY), target);
     }
 
     /// <summary>
@@ -30,10 +32,11 @@ public static partial class Adjoint
     /// <param name="axis0">The forward op's first axis.</param>
     /// <param name="axis1">The forward op's second axis.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void TransposeAxes<T>(Tensor<T> dY, int axis0, int axis1, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution).</param>
+    public static void TransposeAxes<T>(Tensor<T> dY, int axis0, int axis1, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(into);
-        PermuteBack("Adjoint.TransposeAxes", dY, Ops.SwapAxes("Adjoint.TransposeAxes", into.Lengths, axis0, axis1), into);
+        PermuteBack("Adjoint.TransposeAxes", dY, Ops.SwapAxes("Adjoint.TransposeAxes", into.Lengths, axis0, axis1), into, overwrite);
     }
 
     /// <summary>
@@ -42,11 +45,12 @@ public static partial class Adjoint
     /// <param name="dY">∂L/∂y, y's shape.</param>
     /// <param name="axes">The forward op's permutation.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Permute<T>(Tensor<T> dY, int[] axes, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution).</param>
+    public static void Permute<T>(Tensor<T> dY, int[] axes, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(axes);
         ArgumentNullException.ThrowIfNull(into);
-        PermuteBack("Adjoint.Permute", dY, Ops.PermutationOf("Adjoint.Permute", into.Lengths, axes), into);
+        PermuteBack("Adjoint.Permute", dY, Ops.PermutationOf("Adjoint.Permute", into.Lengths, axes), into, overwrite);
     }
 
     /// <summary>
@@ -134,7 +138,7 @@ public static partial class Adjoint
         }
     }
 
-    private static void PermuteBack<T>(string kernel, Tensor<T> dY, int[] order, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    private static void PermuteBack<T>(string kernel, Tensor<T> dY, int[] order, Tensor<T> into, bool overwrite) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dY);
         bool consistent = dY.Rank == into.Rank;
@@ -144,7 +148,7 @@ public static partial class Adjoint
             throw new ArgumentException(
                 $"{kernel}: dY {TensorShape.Format(dY)} is not into {TensorShape.Format(into)} permuted by [{string.Join(", ", order)}].", nameof(dY));
         }
-        Permutation.Walk(Dense.Read(dY), into.Lengths, order, Dense.Target(kernel, into), accumulate: true);
+        Permutation.Walk(Dense.Read(dY), into.Lengths, order, Dense.Target(kernel, into), accumulate: true, scatter: overwrite);
     }
 
     /// <summary>Checks that <paramref name="part"/> has <paramref name="whole"/>'s lengths except along the axis; returns its length there.</summary>

@@ -23,6 +23,17 @@ public static partial class Adjoint
     /// <summary>Elements processed per block by kernels that need a temporary (keeps it cache-resident).</summary>
     private const int Block = 4096;
 
+    /// <summary>
+    /// A gradient buffer shaped like <paramref name="like"/> whose contents are undefined (inside a <see cref="Workspace"/>
+    /// scope: the workspace's tensor for this request, not cleared). Generated code declares a gradient so when its first
+    /// contribution is written by a kernel called with <c>overwrite: true</c>, which saves the zero fill and the read of zeros.
+    /// </summary>
+    public static Tensor<T> Uninitialized<T>(Tensor<T> like) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        return Dense.Result<T>(like.Lengths);
+    }
+
     // ── shared implementation ──────────────────────────────────────────────────────────────
 
     private static void Accumulate<T>(string kernel, Tensor<T> dY, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
@@ -55,8 +66,12 @@ public static partial class Adjoint
     /// <summary>One block of an element-wise adjoint: all spans have the same length; <c>scratch</c> is free to overwrite.</summary>
     private delegate void BlockKernel<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> operand, Span<T> into, Span<T> scratch);
 
-    /// <summary>Runs an element-wise adjoint over blocks of <see cref="Block"/> elements with a pooled scratch buffer.</summary>
-    private static void Elementwise<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into, BlockKernel<T> body)
+    /// <summary>
+    /// Runs an element-wise adjoint over blocks of <see cref="Block"/> elements with a pooled scratch buffer. With
+    /// <paramref name="overwrite"/> each block of the target is cleared just before the body adds to it (while it is in cache),
+    /// instead of the whole buffer being zeroed when it is allocated.
+    /// </summary>
+    private static void Elementwise<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into, bool overwrite, BlockKernel<T> body)
         where T : IFloatingPointIeee754<T>
     {
         ValidateElementwise(kernel, dY, operand, operandName, into);
@@ -66,6 +81,7 @@ public static partial class Adjoint
         for (int start = 0; start < target.Length; start += Block)
         {
             int length = Math.Min(Block, target.Length - start);
+            if (overwrite) target.Slice(start, length).Clear();
             body(g.Slice(start, length), o.Slice(start, length), target.Slice(start, length), scratch.Span.Slice(0, length));
         }
     }

@@ -25,10 +25,10 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
         /// <summary>Y = A·B (overwrites Y).</summary>
         Forward,
 
-        /// <summary>Ā += Ȳ·Bᵀ.</summary>
+        /// <summary>Ā += Ȳ·Bᵀ (Ā = Ȳ·Bᵀ when the run overwrites).</summary>
         Left,
 
-        /// <summary>B̄ += Aᵀ·Ȳ.</summary>
+        /// <summary>B̄ += Aᵀ·Ȳ (B̄ = Aᵀ·Ȳ when the run overwrites).</summary>
         Right,
     }
 
@@ -37,13 +37,15 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
     private Product _product;
     private Tensor<T> _a = null!, _b = null!, _y = null!;
     private int _m, _k, _n;
+    private bool _overwrite;
 
     /// <summary>
     /// Runs one product. <paramref name="a"/> is A [.., M, K] (or Ā for <see cref="Product.Left"/>), <paramref name="b"/> is
     /// B [.., K, N] (or B̄ for <see cref="Product.Right"/>), <paramref name="y"/> is Y [.., M, N] (Ȳ for the adjoints),
-    /// all dense with consistent shapes.
+    /// all dense with consistent shapes. With <paramref name="overwrite"/> an adjoint writes its gradient instead of adding
+    /// to it (the gradient's first contribution; the forward always writes).
     /// </summary>
-    public static void Run(Product product, Tensor<T> a, Tensor<T> b, Tensor<T> y)
+    public static void Run(Product product, Tensor<T> a, Tensor<T> b, Tensor<T> y, bool overwrite = false)
     {
         int m = (int)a.Lengths[^2], k = (int)a.Lengths[^1], n = (int)b.Lengths[^1];
         if (b.Rank == 2)
@@ -53,8 +55,8 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
             switch (product)
             {
                 case Product.Forward: MatrixKernels.MatMul<T>(Dense.Span(a), Dense.Span(b), Dense.Span(y), rows, k, n); break;
-                case Product.Left: MatrixKernels.MatMulLeftAccumulate<T>(Dense.Span(y), Dense.Span(b), Dense.Span(a), rows, k, n); break;
-                default: MatrixKernels.MatMulRightAccumulate<T>(Dense.Span(a), Dense.Span(y), Dense.Span(b), rows, k, n); break;
+                case Product.Left: MatrixKernels.MatMulLeft<T>(Dense.Span(y), Dense.Span(b), Dense.Span(a), rows, k, n, overwrite); break;
+                default: MatrixKernels.MatMulRight<T>(Dense.Span(a), Dense.Span(y), Dense.Span(b), rows, k, n, overwrite); break;
             }
             return;
         }
@@ -66,6 +68,9 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
             int items = TensorShape.Count(y.Lengths[..^2]);
             ReadOnlySpan<nint> written = product switch { Product.Forward => y.Lengths, Product.Left => a.Lengths, _ => b.Lengths };
             bool disjoint = written.Length == y.Rank && written[..^2].SequenceEqual(y.Lengths[..^2]);
+            // A broadcast operand's gradient sums several items: written once cleared, then added to item by item.
+            job._overwrite = overwrite && disjoint;
+            if (overwrite && !disjoint) Dense.Span(product == Product.Left ? a : b).Clear();
             long macs = (long)m * n * k;
             if (disjoint && items > 1 && macs < Sgemm.ParallelMacs && macs * items >= Sgemm.ParallelMacs)
             {
@@ -102,8 +107,8 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
             switch (_product)
             {
                 case Product.Forward: MatrixKernels.MatMul<T>(ai, bi, yi, m, k, n); break;
-                case Product.Left: MatrixKernels.MatMulLeftAccumulate<T>(yi, bi, ai, m, k, n); break;
-                default: MatrixKernels.MatMulRightAccumulate<T>(ai, yi, bi, m, k, n); break;
+                case Product.Left: MatrixKernels.MatMulLeft<T>(yi, bi, ai, m, k, n, _overwrite); break;
+                default: MatrixKernels.MatMulRight<T>(ai, yi, bi, m, k, n, _overwrite); break;
             }
         }
     }

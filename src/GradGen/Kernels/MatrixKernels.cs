@@ -25,13 +25,13 @@ internal static class MatrixKernels
     public static void MatMulAccumulate<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n) where T : IFloatingPointIeee754<T>
         => Gemm.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, overwrite: false);
 
-    /// <summary>into[M,K] += dY[M,N] · b[K,N]ᵀ; bᵀ[j,p] = b[p·N + j] is read in place.</summary>
-    public static void MatMulLeftAccumulate<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> b, Span<T> into, int m, int k, int n) where T : IFloatingPointIeee754<T>
-        => Gemm.Multiply(m, k, n, dY, n, 1, b, 1, n, into, k, overwrite: false);
+    /// <summary>into[M,K] += dY[M,N] · b[K,N]ᵀ (or = when <paramref name="overwrite"/>); bᵀ[j,p] = b[p·N + j] is read in place.</summary>
+    public static void MatMulLeft<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> b, Span<T> into, int m, int k, int n, bool overwrite) where T : IFloatingPointIeee754<T>
+        => Gemm.Multiply(m, k, n, dY, n, 1, b, 1, n, into, k, overwrite);
 
-    /// <summary>into[K,N] += a[M,K]ᵀ · dY[M,N]; aᵀ[p,i] = a[i·K + p] is read in place.</summary>
-    public static void MatMulRightAccumulate<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> dY, Span<T> into, int m, int k, int n) where T : IFloatingPointIeee754<T>
-        => Gemm.Multiply(k, n, m, a, 1, k, dY, n, 1, into, n, overwrite: false);
+    /// <summary>into[K,N] += a[M,K]ᵀ · dY[M,N] (or = when <paramref name="overwrite"/>); aᵀ[p,i] = a[i·K + p] is read in place.</summary>
+    public static void MatMulRight<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> dY, Span<T> into, int m, int k, int n, bool overwrite) where T : IFloatingPointIeee754<T>
+        => Gemm.Multiply(k, n, m, a, 1, k, dY, n, 1, into, n, overwrite);
 
     /// <summary>destination[N,M] = source[M,N]ᵀ, in cache-friendly tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

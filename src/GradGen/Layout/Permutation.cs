@@ -11,9 +11,10 @@ internal static class Permutation
     /// Walks the permuted tensor (shape[d] = sourceShape[order[d]]) in row-major order. Forward
     /// (<paramref name="accumulate"/> false): permuted[i] = source[offset(i)], reading <paramref name="data"/> as the source
     /// and writing <paramref name="other"/> as the permuted tensor. Backward (true): source[offset(i)] += permuted[i],
-    /// reading <paramref name="data"/> as the permuted gradient and accumulating into <paramref name="other"/>, the source's.
+    /// reading <paramref name="data"/> as the permuted gradient and accumulating into <paramref name="other"/>, the source's —
+    /// or, with <paramref name="scatter"/>, writing it there (source[offset(i)] = permuted[i]: a gradient's first contribution).
     /// </summary>
-    public static void Walk<T>(ReadOnlySpan<T> data, ReadOnlySpan<nint> sourceShape, int[] order, Span<T> other, bool accumulate)
+    public static void Walk<T>(ReadOnlySpan<T> data, ReadOnlySpan<nint> sourceShape, int[] order, Span<T> other, bool accumulate, bool scatter = false)
         where T : IFloatingPointIeee754<T>
     {
         int rank = order.Length;
@@ -40,7 +41,11 @@ internal static class Permutation
             if (lastStride == 1)
             {
                 // The last axis stays last (e.g. attention heads [B, T, NH, hs] ↔ [B, NH, T, hs]): contiguous runs.
-                if (accumulate)
+                if (scatter)
+                {
+                    data.Slice(i, last).CopyTo(other.Slice(offset, last));
+                }
+                else if (accumulate)
                 {
                     Span<T> run = other.Slice(offset, last);
                     TensorPrimitives.Add(run, data.Slice(i, last), run);
@@ -49,6 +54,10 @@ internal static class Permutation
                 {
                     data.Slice(offset, last).CopyTo(other.Slice(i, last));
                 }
+            }
+            else if (scatter)
+            {
+                for (int j = 0; j < last; j++) other[offset + j * lastStride] = data[i + j];
             }
             else if (accumulate)
             {

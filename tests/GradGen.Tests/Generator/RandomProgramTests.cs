@@ -26,7 +26,7 @@ namespace GradGen.Tests.Generator;
 /// </remarks>
 public sealed class RandomProgramTests
 {
-    public const int Count = 520;
+    public const int Count = 640;
     public const int BaseSeed = 20_240_611;
 
     private readonly ITestOutputHelper _output;
@@ -114,7 +114,7 @@ public sealed class RandomProgramTests
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
             "loop", "while loop", "do loop", "loop bound changed by body", "break", "continue", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
-            "weight object", "nested weight object", "scalar member",
+            "weight object", "nested weight object", "scalar member", "TransposeAxes", "Permute", "Reshape",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -1188,16 +1188,28 @@ public sealed class RandomProgram
                 });
             }
             void Transpose(K of) => options.Add(() => { Use("Transpose"); var e = Gen(of, d); return new E("Ops.Transpose(" + e.Text + ")", kind, e.Bound); });
+            // Views of an intermediate whose gradient is then a fresh buffer (the class of planning's first-write bug in
+            // TransposeAxes/Permute): [3,2] ↔ [2,3] by swapping axes, permuting, or reshaping.
+            void Views(K of, int rows, int cols) => options.Add(() =>
+            {
+                var e = Gen(of, d);
+                switch (_r.Next(3))
+                {
+                    case 0: Use("TransposeAxes"); return new E("Ops.TransposeAxes(Ops.Tanh(" + e.Text + "), 0, 1)", kind, 1);
+                    case 1: Use("Permute"); return new E("Ops.Permute(Ops.Exp(Ops.Tanh(" + e.Text + ")), 1, 0)", kind, Math.E);
+                    default: Use("Reshape"); return new E("Ops.Reshape(Ops.Sigmoid(" + e.Text + "), " + rows + ", " + cols + ")", kind, 1);
+                }
+            });
             switch (kind)
             {
                 case K.M23:
-                    MatMul(K.M23, K.W33); MatMul(K.M23, K.W33); MatMul(K.Q22, K.M23); Transpose(K.T32);
+                    MatMul(K.M23, K.W33); MatMul(K.M23, K.W33); MatMul(K.Q22, K.M23); Transpose(K.T32); Views(K.T32, 2, 3); Views(K.T32, 2, 3);
                     break;
                 case K.W33:
-                    MatMul(K.W33, K.W33); MatMul(K.T32, K.M23); Transpose(K.W33);
+                    MatMul(K.W33, K.W33); MatMul(K.T32, K.M23); Transpose(K.W33); Views(K.W33, 3, 3);
                     break;
                 case K.T32:
-                    MatMul(K.W33, K.T32); MatMul(K.T32, K.Q22); Transpose(K.M23); Transpose(K.M23);
+                    MatMul(K.W33, K.T32); MatMul(K.T32, K.Q22); Transpose(K.M23); Transpose(K.M23); Views(K.M23, 3, 2); Views(K.M23, 3, 2);
                     break;
                 case K.Q22:
                     MatMul(K.M23, K.T32); MatMul(K.Q22, K.Q22); Transpose(K.Q22);

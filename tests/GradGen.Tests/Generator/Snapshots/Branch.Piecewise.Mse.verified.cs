@@ -79,6 +79,8 @@ namespace Models
                 var dError = global::GradGen.Ops.ZerosLike(error);
                 global::GradGen.Adjoint.Multiply(dT5, error, dError);
                 global::GradGen.Adjoint.Multiply(dT5, error, dError);
+                // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dT5);
 
                 // error = t4 − y  ⇒  ∂L/∂t4 += ∂L/∂error,  ∂L/∂y −= ∂L/∂error  (summed over broadcast axes)
                 var dT4 = global::GradGen.Adjoint.Reduce(dError, t4);
@@ -87,6 +89,9 @@ namespace Models
                 // t4 = x·w  ⇒  ∂L/∂x += ∂L/∂t4·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t4
                 global::GradGen.Adjoint.MatMulLeft(dT4, w, dX);
                 global::GradGen.Adjoint.MatMulRight(x, dT4, dW);
+                // release (planned): ∂L/∂error and ∂L/∂t4 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dError);
+                global::GradGen.Workspace.Release(dT4);
             }
         }
 

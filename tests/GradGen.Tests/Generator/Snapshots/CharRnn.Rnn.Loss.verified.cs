@@ -139,8 +139,8 @@ namespace GradGen.Samples.CharRnn
                 var h_1Tape = tStep.h_1Tape;
                 var dH = global::GradGen.Ops.ZerosLike(h);
                 float dLoss = 0;
-                var dH_1 = global::GradGen.Ops.ZerosLike(h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
                 float dLoss_1 = dLossNext;
 
                 // loss_1 = loss − t8  ⇒  ∂L/∂loss += ∂L/∂loss_1,  ∂L/∂t8 −= ∂L/∂loss_1
@@ -157,10 +157,14 @@ namespace GradGen.Samples.CharRnn
                 // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
                 var dLogProbabilities = global::GradGen.Ops.ZerosLike(logProbabilities);
                 global::GradGen.Adjoint.Multiply(dT5, t4, dLogProbabilities);
+                // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dT5);
 
                 // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
                 var dLogits = global::GradGen.Ops.ZerosLike(logits);
                 global::GradGen.Adjoint.LogSoftmax(dLogProbabilities, logProbabilities, 2, dLogits);
+                // release (planned): ∂L/∂logProbabilities is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dLogProbabilities);
 
                 // logits = t3 + modelBy : [1, batch, V], [V] → [1, batch, V]  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelBy += ∂L/∂logits  (summed over broadcast axes)
                 var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
@@ -169,13 +173,20 @@ namespace GradGen.Samples.CharRnn
                 // t3 = h_1·modelWhy : [1, batch, H], [H, V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂t3·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂t3
                 global::GradGen.Adjoint.MatMulLeft(dT3, modelWhy, dH_1);
                 global::GradGen.Adjoint.MatMulRight(h_1, dT3, dModel.Why);
+                // release (planned): ∂L/∂logits and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dLogits);
+                global::GradGen.Workspace.Release(dT3);
 
                 // h_1 = Step(model, h, t2)  ⇒  Step's pullback adds its gradients, given ∂L/∂h_1
                 var dT2 = global::GradGen.Ops.ZerosLike(t2);
                 global::GradGen.Samples.CharRnn.Rnn.StepPullback(h_1Tape, dH_1, dModel, dH, dT2);
+                // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = xs[t .. t+1) along axis 0 : [?, batch, H] → [1, batch, H]  ⇒  ∂L/∂xs[t .. t+1) along axis 0 += ∂L/∂t2
                 global::GradGen.Adjoint.Slice(dT2, 0, t, dXs);
+                // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dT2);
                 dHNext = dH;
                 dLossNext = dLoss;
             }
@@ -183,6 +194,8 @@ namespace GradGen.Samples.CharRnn
 
             // xs = modelWxh[inputs] (rows gathered by id) : [V, H] → [?, batch, H]  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
             global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
+            // release (planned): ∂L/∂xs is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dXs);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>

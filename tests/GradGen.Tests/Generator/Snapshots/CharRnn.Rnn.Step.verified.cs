@@ -65,9 +65,10 @@ namespace GradGen.Samples.CharRnn
             var t2 = tape.t2;
             var result = tape.result;
 
-            // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 += ∂L/∂result ⊙ (1 − result²)
-            var dT2 = global::GradGen.Ops.ZerosLike(t2);
-            global::GradGen.Adjoint.Tanh(dY, result, dT2);
+            // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 = ∂L/∂result ⊙ (1 − result²)
+            // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
+            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
+            global::GradGen.Adjoint.Tanh(dY, result, dT2, overwrite: true);
 
             // t2 = t1 + modelBh : [1, B, H], [H] → [1, B, H]  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂modelBh += ∂L/∂t2  (summed over broadcast axes)
             var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
@@ -80,6 +81,10 @@ namespace GradGen.Samples.CharRnn
             // t0 = h·modelWhh : [1, B, H], [H, H] → [1, B, H]  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, modelWhh, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT0, dModel.Whh);
+            // release (planned): ∂L/∂t2 and ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT2);
+            global::GradGen.Workspace.Release(dT1);
+            global::GradGen.Workspace.Release(dT0);
         }
 
         /// <summary>

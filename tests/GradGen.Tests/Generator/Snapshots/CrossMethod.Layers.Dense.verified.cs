@@ -48,9 +48,10 @@ namespace Models
             var t1 = tape.t1;
             var result = tape.result;
 
-            // result = tanh(t1)  ⇒  ∂L/∂t1 += ∂L/∂result ⊙ (1 − result²)
-            var dT1 = global::GradGen.Ops.ZerosLike(t1);
-            global::GradGen.Adjoint.Tanh(dY, result, dT1);
+            // result = tanh(t1)  ⇒  ∂L/∂t1 = ∂L/∂result ⊙ (1 − result²)
+            // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
+            var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
+            global::GradGen.Adjoint.Tanh(dY, result, dT1, overwrite: true);
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
@@ -59,6 +60,9 @@ namespace Models
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, w, dX);
             global::GradGen.Adjoint.MatMulRight(x, dT0, dW);
+            // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT1);
+            global::GradGen.Workspace.Release(dT0);
         }
 
         /// <summary>

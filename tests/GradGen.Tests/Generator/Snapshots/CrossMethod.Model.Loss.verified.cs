@@ -52,20 +52,27 @@ namespace Models
             var hTape = tape.hTape;
             var t0Tape = tape.t0Tape;
 
-            // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits += ∂L/∂result·(softmax(logits) − onehot(targets)) / N
-            var dLogits = global::GradGen.Ops.ZerosLike(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
+            // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
+            // first-write (planned): ∂L/∂logits written, not zero-filled then added to
+            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
 
             // logits = t0·4f  ⇒  ∂L/∂t0 += 4f·∂L/∂logits
             var dT0 = global::GradGen.Ops.ZerosLike(t0);
             global::GradGen.Adjoint.Scaled(dLogits, 4f, dT0);
+            // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dLogits);
 
             // t0 = Dense(h, w2, b2)  ⇒  Dense's pullback adds its gradients, given ∂L/∂t0
             var dH = global::GradGen.Ops.ZerosLike(h);
             global::Models.Layers.DensePullback(t0Tape, dT0, dH, dW2, dB2);
+            // release (planned): ∂L/∂t0 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT0);
 
             // h = Dense(x, w1, b1)  ⇒  Dense's pullback adds its gradients, given ∂L/∂h
             global::Models.Layers.DensePullback(hTape, dH, dX, dW1, dB1);
+            // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dH);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>

@@ -57,14 +57,18 @@ namespace Models
             var t3 = tape.t3;
             var t4 = tape.t4;
 
-            // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 += ∂L/∂result  (summed over broadcast axes)
+            // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 = ∂L/∂result  (summed over broadcast axes)
+            // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
             global::GradGen.Adjoint.Identity(dY, dH);
-            var dT4 = global::GradGen.Ops.ZerosLike(t4);
-            global::GradGen.Adjoint.Identity(dY, dT4);
+            var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
+            global::GradGen.Adjoint.Identity(dY, dT4, overwrite: true);
 
-            // t4 = ReLU(t3)  ⇒  ∂L/∂t3 += ∂L/∂t4 ⊙ 1[t3 > 0]
-            var dT3 = global::GradGen.Ops.ZerosLike(t3);
-            global::GradGen.Adjoint.Relu(dT4, t3, dT3);
+            // t4 = ReLU(t3)  ⇒  ∂L/∂t3 = ∂L/∂t4 ⊙ 1[t3 > 0]
+            // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
+            var dT3 = global::GradGen.Adjoint.Uninitialized(t3);
+            global::GradGen.Adjoint.Relu(dT4, t3, dT3, overwrite: true);
+            // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT4);
 
             // t3 = t1 + t2B  ⇒  ∂L/∂t1 += ∂L/∂t3,  ∂L/∂t2B += ∂L/∂t3  (summed over broadcast axes)
             var dT1 = global::GradGen.Adjoint.Reduce(dT3, t1);
@@ -73,6 +77,9 @@ namespace Models
             // t1 = h·t0W  ⇒  ∂L/∂h += ∂L/∂t1·t0Wᵀ,  ∂L/∂t0W += hᵀ·∂L/∂t1
             global::GradGen.Adjoint.MatMulLeft(dT1, t0W, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT1, dSelf.Layers[i].W);
+            // release (planned): ∂L/∂t3 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT3);
+            global::GradGen.Workspace.Release(dT1);
         }
 
         /// <summary>

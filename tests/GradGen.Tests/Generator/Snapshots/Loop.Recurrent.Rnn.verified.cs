@@ -97,25 +97,34 @@ namespace Models
                 var t4 = tStep.t4;
                 var h_1 = tStep.h_1;
                 var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Ops.ZerosLike(h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
-                // h_1 = tanh(t4)  ⇒  ∂L/∂t4 += ∂L/∂h_1 ⊙ (1 − h_1²)
-                var dT4 = global::GradGen.Ops.ZerosLike(t4);
-                global::GradGen.Adjoint.Tanh(dH_1, h_1, dT4);
+                // h_1 = tanh(t4)  ⇒  ∂L/∂t4 = ∂L/∂h_1 ⊙ (1 − h_1²)
+                // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
+                var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
+                global::GradGen.Adjoint.Tanh(dH_1, h_1, dT4, overwrite: true);
+                // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dH_1);
 
-                // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 += ∂L/∂t4  (summed over broadcast axes)
+                // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 = ∂L/∂t4  (summed over broadcast axes)
+                // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
                 var dT1 = global::GradGen.Adjoint.Reduce(dT4, t1);
-                var dT3 = global::GradGen.Ops.ZerosLike(t3);
-                global::GradGen.Adjoint.Identity(dT4, dT3);
+                var dT3 = global::GradGen.Adjoint.Uninitialized(t3);
+                global::GradGen.Adjoint.Identity(dT4, dT3, overwrite: true);
 
                 // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
                 global::GradGen.Adjoint.MatMulLeft(dT3, wxh, dXs[t]);
                 global::GradGen.Adjoint.MatMulRight(t2, dT3, dWxh);
+                // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dT3);
 
                 // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
                 global::GradGen.Adjoint.MatMulLeft(dT1, whh, dH);
                 global::GradGen.Adjoint.MatMulRight(h, dT1, dWhh);
+                // release (planned): ∂L/∂t4 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dT4);
+                global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
             global::GradGen.Adjoint.Identity(dHNext, dH0);

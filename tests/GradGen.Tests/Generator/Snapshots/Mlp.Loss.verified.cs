@@ -80,22 +80,30 @@ namespace GradGen.Samples.Mlp
             var t2 = tape.t2;
             var logits = tape.logits;
 
-            // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits += ∂L/∂result·(softmax(logits) − onehot(targets)) / N
-            var dLogits = global::GradGen.Ops.ZerosLike(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
+            // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
+            // first-write (planned): ∂L/∂logits written, not zero-filled then added to
+            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
 
             // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
             var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
             global::GradGen.Adjoint.Identity(dLogits, dB2);
 
-            // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
-            var dH = global::GradGen.Ops.ZerosLike(h);
-            global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH);
+            // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h = ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
+            // first-write (planned): ∂L/∂h written, not zero-filled then added to
+            var dH = global::GradGen.Adjoint.Uninitialized(h);
+            global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH, overwrite: true);
             global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
+            // release (planned): ∂L/∂logits and ∂L/∂t2 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dLogits);
+            global::GradGen.Workspace.Release(dT2);
 
-            // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
-            var dT1 = global::GradGen.Ops.ZerosLike(t1);
-            global::GradGen.Adjoint.Relu(dH, t1, dT1);
+            // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 = ∂L/∂h ⊙ 1[t1 > 0]
+            // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
+            var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
+            global::GradGen.Adjoint.Relu(dH, t1, dT1, overwrite: true);
+            // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dH);
 
             // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
@@ -104,6 +112,9 @@ namespace GradGen.Samples.Mlp
             // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
             global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
             global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
+            // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT1);
+            global::GradGen.Workspace.Release(dT0);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>

@@ -106,18 +106,23 @@ namespace GradGen.Samples.TinyGpt
             var t4 = tape.t4;
             var iSteps = tape.iSteps;
 
-            // result = x_4·t4  ⇒  ∂L/∂x_4 += ∂L/∂result·t4ᵀ,  ∂L/∂t4 += x_4ᵀ·∂L/∂result
-            var dX_4 = global::GradGen.Ops.ZerosLike(x_4);
-            global::GradGen.Adjoint.MatMulLeft(dY, t4, dX_4);
-            var dT4 = global::GradGen.Ops.ZerosLike(t4);
-            global::GradGen.Adjoint.MatMulRight(x_4, dY, dT4);
+            // result = x_4·t4  ⇒  ∂L/∂x_4 = ∂L/∂result·t4ᵀ,  ∂L/∂t4 = x_4ᵀ·∂L/∂result
+            // first-write (planned): ∂L/∂x_4, ∂L/∂t4 written, not zero-filled then added to
+            var dX_4 = global::GradGen.Adjoint.Uninitialized(x_4);
+            global::GradGen.Adjoint.MatMulLeft(dY, t4, dX_4, overwrite: true);
+            var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
+            global::GradGen.Adjoint.MatMulRight(x_4, dY, dT4, overwrite: true);
 
             // t4 = modelWteᵀ : [V, C] → [C, V]  ⇒  ∂L/∂modelWte += (∂L/∂t4)ᵀ
             global::GradGen.Adjoint.Transpose(dT4, dModel.Wte);
+            // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT4);
 
             // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
             var dX_3 = global::GradGen.Ops.ZerosLike(x_3);
             global::GradGen.Adjoint.LayerNorm(dX_4, x_3, modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
+            // release (planned): ∂L/∂x_4 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dX_4);
 
             // for (i = 0; i < modelBlocksLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dX_1Next = dX_3;
@@ -128,26 +133,34 @@ namespace GradGen.Samples.TinyGpt
                 var x_2 = iStep.x_2;
                 var x_2Tape = iStep.x_2Tape;
                 var dX_1 = global::GradGen.Ops.ZerosLike(x_1);
-                var dX_2 = global::GradGen.Ops.ZerosLike(x_2);
-                global::GradGen.Adjoint.Identity(dX_1Next, dX_2);
+                var dX_2 = global::GradGen.Adjoint.Uninitialized(x_2);
+                global::GradGen.Adjoint.Identity(dX_1Next, dX_2, overwrite: true);
 
                 // x_2 = Block(block, x_1, B, T, modelChannels, modelHeads)  ⇒  Block's pullback adds its gradients, given ∂L/∂x_2
                 global::GradGen.Samples.TinyGpt.TinyGpt.BlockPullback(x_2Tape, dX_2, dModel.Blocks[i], dX_1);
+                // release (planned): ∂L/∂x_2 is dead; a later gradient of its shape reuses the memory
+                global::GradGen.Workspace.Release(dX_2);
                 dX_1Next = dX_1;
             }
             var dX = global::GradGen.Ops.ZerosLike(x);
             global::GradGen.Adjoint.Identity(dX_1Next, dX);
 
-            // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 += ∂L/∂x  (summed over broadcast axes)
+            // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 = ∂L/∂x  (summed over broadcast axes)
+            // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
             var dT1 = global::GradGen.Adjoint.Reduce(dX, t1);
-            var dT2 = global::GradGen.Ops.ZerosLike(t2);
-            global::GradGen.Adjoint.Identity(dX, dT2);
+            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
+            global::GradGen.Adjoint.Identity(dX, dT2, overwrite: true);
 
             // t2 = modelWpe[0 .. 0+T) along axis 0 : [MaxT, C] → [T, C]  ⇒  ∂L/∂modelWpe[0 .. 0+T) along axis 0 += ∂L/∂t2
             global::GradGen.Adjoint.Slice(dT2, 0, 0, dModel.Wpe);
+            // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT2);
 
             // t1 = modelWte[tokens] (rows gathered by id) : [V, C] → [B, T, C]  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
             global::GradGen.Adjoint.Embedding(dT1, tokens, dModel.Wte);
+            // release (planned): ∂L/∂x and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dX);
+            global::GradGen.Workspace.Release(dT1);
         }
 
         /// <summary>

@@ -1,0 +1,217 @@
+using System.Collections.Generic;
+using System.Linq;
+using GradGen.Generators.Helpers;
+using GradGen.Generators.Model;
+
+namespace GradGen.Generators.Differentiation;
+
+/// <summary>
+/// Plan: the pass between Differentiate and Emit that rewrites the backward sweep by named rules, each exact (the planned
+/// sweep computes bit for bit what the unplanned one does) and each visible in the generated comments:
+/// <list type="bullet">
+/// <item><b>first-write</b> — a tensor gradient whose first contribution comes from a kernel that can write it
+/// (<see cref="OperandAdjoint.CanOverwrite"/>) is declared uninitialised and written, not zero-filled and added to
+/// (0 + x = x exactly, so nothing changes but the work).</item>
+/// <item><b>release</b> — a liveness-based memory plan: a gradient buffer the sweep declared is handed back to the workspace
+/// after the last statement that reads it (or anything sharing it), so a later buffer of its shape reuses its memory.</item>
+/// </list>
+/// <c>[Differentiable(Plan = false)]</c> turns planning off for a method: the reference every planned form is tested against.
+/// </summary>
+internal static class Planner
+{
+    public static EquatableArray<BackwardStatement> Plan(MethodModel method, EquatableArray<BackwardStatement> backward)
+    {
+        if (!method.Planned) return backward;
+        var instructions = method.Instructions;
+        var statements = FirstWrite(backward, instructions);
+        var carried = new HashSet<string>();
+        foreach (var statement in statements) Walk(statement, s =>
+        {
+            if (s is AssignGradient assign)
+            {
+                carried.Add(assign.Target);
+                carried.Add(assign.From);
+            }
+        });
+        return Release(statements, instructions, carried).ToEquatableArray();
+    }
+
+    // ── first-write ──────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// Rewrites <c>Declare(v) ; Accumulate(…, into v)</c> (adjacent, in any statement list) into an uninitialised declaration
+    /// and a writing kernel, where the adjoint's kernel can write; and <c>Declare(v) ; Add(v, from)</c> into a copy.
+    /// </summary>
+    private static List<BackwardStatement> FirstWrite(IEnumerable<BackwardStatement> statements, EquatableArray<Instruction> instructions)
+    {
+        var result = new List<BackwardStatement>();
+        var list = statements.Select(s => FirstWriteIn(s, instructions)).ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is DeclareGradient { Uninitialized: false } declare && i + 1 < list.Count && list[i + 1] is Accumulate accumulate
+                && accumulate.Target == declare.Name && !accumulate.Overwrite && instructions[declare.Value].Type.Kind == ValueKind.Tensor)
+            {
+                var instruction = instructions[accumulate.Instruction];
+                var adjoint = Differentiator.RuleOf(instruction, instructions).Adjoints[accumulate.Operand];
+                if (adjoint is { CanOverwrite: true })
+                {
+                    result.Add(declare with { Uninitialized = true });
+                    result.Add(accumulate with { Overwrite = true });
+                    i++;
+                    continue;
+                }
+            }
+            if (list[i] is DeclareGradient { Uninitialized: false } declared && i + 1 < list.Count && list[i + 1] is AddGradient { Overwrite: false } add
+                && add.Target == declared.Name && instructions[declared.Value].Type.Kind == ValueKind.Tensor)
+            {
+                // A gradient that starts as a copy of another (a loop's carried gradient, a branch's merged one).
+                result.Add(declared with { Uninitialized = true });
+                result.Add(add with { Overwrite = true });
+                i++;
+                continue;
+            }
+            result.Add(list[i]);
+        }
+        return result;
+    }
+
+    private static BackwardStatement FirstWriteIn(BackwardStatement statement, EquatableArray<Instruction> instructions) => statement switch
+    {
+        RuleBlock block => block with { Statements = FirstWrite(block.Statements, instructions).ToEquatableArray() },
+        CallBlock block => block with { Statements = FirstWrite(block.Statements, instructions).ToEquatableArray() },
+        Sequence sequence => sequence with { Statements = FirstWrite(sequence.Statements, instructions).ToEquatableArray() },
+        ReverseLoop loop => loop with { Body = FirstWrite(loop.Body, instructions).ToEquatableArray() },
+        BranchBlock branch => branch with { Then = FirstWrite(branch.Then, instructions).ToEquatableArray(), Else = FirstWrite(branch.Else, instructions).ToEquatableArray() },
+        _ => statement,
+    };
+
+    // ── release ──────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The memory plan of one statement list (the method's sweep, a loop body, a branch side): each gradient buffer declared
+    /// in the list's scope — by a statement of the list or one printed inline in it (a rule's or call's block, a sequence) —
+    /// is released after the list's last statement that names it or a buffer it may share (a handed-on gradient is its
+    /// upstream buffer when the shapes agree). Buffers a loop carries between iterations, declared before a loop or branch,
+    /// or paths into a caller's gradients are never released.
+    /// </summary>
+    private static List<BackwardStatement> Release(List<BackwardStatement> statements, EquatableArray<Instruction> instructions, HashSet<string> carried)
+    {
+        var list = statements.Select(s => s switch
+        {
+            ReverseLoop loop => loop with { Body = Release(loop.Body.ToList(), instructions, carried).ToEquatableArray() },
+            BranchBlock branch => branch with
+            {
+                Then = Release(branch.Then.ToList(), instructions, carried).ToEquatableArray(),
+                Else = Release(branch.Else.ToList(), instructions, carried).ToEquatableArray(),
+            },
+            _ => s,
+        }).ToList();
+
+        // The buffers this scope declares (tensor gradients), and which of them may share one buffer.
+        var owner = new Dictionary<string, string>(); // buffer name → representative of its sharing class
+        var value = new Dictionary<string, int>();
+        string Find(string name) => owner[name] == name ? name : owner[name] = Find(owner[name]);
+        var excluded = new HashSet<string>();
+        foreach (var statement in list)
+        {
+            Inline(statement, s =>
+            {
+                switch (s)
+                {
+                    case DeclareGradient declare when instructions[declare.Value].Type.Kind == ValueKind.Tensor:
+                        owner[declare.Name] = declare.Name;
+                        value[declare.Name] = declare.Value;
+                        break;
+                    case HandOnGradient handOn:
+                        owner[handOn.Name] = handOn.Name;
+                        value[handOn.Name] = handOn.Value;
+                        if (owner.ContainsKey(handOn.From)) owner[handOn.Name] = Find(handOn.From);
+                        else excluded.Add(handOn.Name); // it may be a buffer declared outside this scope
+                        break;
+                }
+            });
+        }
+        foreach (var name in owner.Keys.ToList())
+        {
+            if (excluded.Contains(name) || carried.Contains(name)) excluded.Add(Find(name));
+        }
+
+        // Last statement of the list that names each sharing class.
+        var last = new Dictionary<string, int>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            Walk(list[i], s =>
+            {
+                foreach (var name in Names(s))
+                {
+                    var root = Root(name);
+                    if (owner.ContainsKey(root)) last[Find(root)] = i;
+                }
+            });
+        }
+
+        // Every name of a class is released: a handed-on buffer is its upstream's only when the shapes agree (the workspace
+        // ignores a second release of one buffer).
+        var classes = owner.Keys.Where(n => !excluded.Contains(Find(n)) && last.ContainsKey(Find(n))).GroupBy(Find).ToList();
+        var result = new List<BackwardStatement>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            result.Add(list[i]);
+            foreach (var names in classes.Where(c => last[c.Key] == i))
+            {
+                result.Add(new ReleaseGradient(names.Select(n => value[n]).ToEquatableArray(), names.ToEquatableArray()));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The buffer a gradient expression names: <c>dW</c> of <c>dW[i]</c> or <c>dW.Bias</c>.</summary>
+    private static string Root(string name)
+    {
+        var end = name.IndexOfAny(new[] { '[', '.' });
+        return end < 0 ? name : name.Substring(0, end);
+    }
+
+    /// <summary>The gradient names a statement itself reads or writes (not those of statements nested in it).</summary>
+    private static IEnumerable<string> Names(BackwardStatement statement) => statement switch
+    {
+        RuleBlock block => new[] { block.Upstream },
+        CallBlock block => block.Arguments.Where(a => a.Gradient is not null).Select(a => a.Gradient!).Append(block.Upstream),
+        ReturnedAsIs returned => new[] { returned.Gradient, returned.Upstream },
+        DeclareGradient declare => new[] { declare.Name },
+        HandOnGradient handOn => new[] { handOn.Name, handOn.From },
+        Accumulate accumulate => new[] { accumulate.Upstream, accumulate.Target },
+        AccumulateAll all => all.Targets.Where(t => t.Length > 0).Append(all.Upstream),
+        AddGradient add => new[] { add.Target, add.From },
+        AssignGradient assign => new[] { assign.Target, assign.From },
+        ReleaseGradient release => release.Names,
+        _ => System.Array.Empty<string>(),
+    };
+
+    /// <summary>Visits a statement and every statement nested in it (loop bodies and branch sides included).</summary>
+    private static void Walk(BackwardStatement statement, System.Action<BackwardStatement> visit)
+    {
+        visit(statement);
+        foreach (var inner in Nested(statement, throughScopes: true)) Walk(inner, visit);
+    }
+
+    /// <summary>
+    /// Visits a statement and the statements printed inline in its scope: not a loop's body or a branch's sides (their own
+    /// C# blocks), but what is printed before and after them.
+    /// </summary>
+    private static void Inline(BackwardStatement statement, System.Action<BackwardStatement> visit)
+    {
+        visit(statement);
+        foreach (var inner in Nested(statement, throughScopes: false)) Inline(inner, visit);
+    }
+
+    private static IEnumerable<BackwardStatement> Nested(BackwardStatement statement, bool throughScopes) => statement switch
+    {
+        RuleBlock block => block.Statements,
+        CallBlock block => block.Statements,
+        Sequence sequence => sequence.Statements,
+        ReverseLoop loop => throughScopes ? loop.Before.Concat(loop.Body).Concat(loop.After) : loop.Before.Concat(loop.After),
+        BranchBlock branch => throughScopes ? branch.Before.Concat(branch.Then).Concat(branch.Else) : branch.Before,
+        _ => System.Array.Empty<BackwardStatement>(),
+    };
+}

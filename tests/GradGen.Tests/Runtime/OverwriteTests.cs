@@ -1,0 +1,77 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+
+namespace GradGen.Tests.Runtime;
+
+/// <summary>
+/// Every adjoint kernel planning may call with <c>overwrite: true</c> (a gradient's first contribution) writes exactly what
+/// accumulating into zeros gives — bit for bit — whatever the buffer held before, in float and double.
+/// </summary>
+public class OverwriteTests
+{
+    private static Tensor<T> Random<T>(Random random, params int[] shape) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var values = Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => T.CreateChecked(2 * random.NextDouble() - 1)).ToArray();
+        return Tensor.Create(values, shape.Select(s => (nint)s).ToArray());
+    }
+
+    /// <summary>Runs a kernel into zeros (accumulating) and into garbage (overwriting): both must agree exactly.</summary>
+    private static void Agree<T>(Tensor<T> like, Action<Tensor<T>, bool> kernel) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var accumulated = Ops.ZerosLike(like);
+        kernel(accumulated, false);
+        var written = Ops.ZerosLike(like);
+        var span = Span(written);
+        for (var i = 0; i < span.Length; i++) span[i] = T.CreateChecked(1e6 + i); // what an uninitialised buffer may hold
+        kernel(written, true);
+        Assert.Equal(Span(accumulated).ToArray(), Span(written).ToArray());
+    }
+
+    private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength);
+
+    public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
+        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy" };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Float(string kernel) => Check<float>(kernel);
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Double(string kernel) => Check<double>(kernel);
+
+    private static void Check<T>(string kernel) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new Random(kernel.Length * 7919 + typeof(T).Name.Length);
+        var x = Random<T>(r, 3, 5, 7);
+        var positive = Ops.Exp(x);
+        var g = Random<T>(r, 3, 5, 7);
+        switch (kernel)
+        {
+            case "MatMulLeft": { var dY = Random<T>(r, 2, 8, 40); var w = Random<T>(r, 16, 40); Agree(Random<T>(r, 2, 8, 16), (into, o) => Adjoint.MatMulLeft(dY, w, into, o)); break; }
+            case "MatMulRight": { var a = Random<T>(r, 2, 8, 16); var dY = Random<T>(r, 2, 8, 40); Agree(Random<T>(r, 16, 40), (into, o) => Adjoint.MatMulRight(a, dY, into, o)); break; }
+            case "MatMulLeftBatched": { var dY = Random<T>(r, 2, 3, 8, 8); var b = Random<T>(r, 2, 3, 5, 8); Agree(Random<T>(r, 2, 3, 8, 5), (into, o) => Adjoint.MatMulLeft(dY, b, into, o)); break; }
+            case "MatMulRightBatched": { var a = Random<T>(r, 2, 3, 8, 5); var dY = Random<T>(r, 2, 3, 8, 8); Agree(Random<T>(r, 2, 3, 5, 8), (into, o) => Adjoint.MatMulRight(a, dY, into, o)); break; }
+            case "MatMulRightBroadcast": { var a = Random<T>(r, 2, 3, 8, 5); var dY = Random<T>(r, 2, 3, 8, 8); Agree(Random<T>(r, 1, 3, 5, 8), (into, o) => Adjoint.MatMulRight(a, dY, into, o)); break; }
+            case "MatMulLeftLargeInner": { var dY = Random<T>(r, 9, 700); var w = Random<T>(r, 11, 700); Agree(Random<T>(r, 9, 11), (into, o) => Adjoint.MatMulLeft(dY, w, into, o)); break; }
+            case "MatMulRightLargeInner": { var a = Random<T>(r, 600, 13); var dY = Random<T>(r, 600, 17); Agree(Random<T>(r, 13, 17), (into, o) => Adjoint.MatMulRight(a, dY, into, o)); break; }
+            case "Identity": Agree(x, (into, o) => Adjoint.Identity(g, into, o)); break;
+            case "IdentityBroadcast": Agree(Random<T>(r, 5, 1), (into, o) => Adjoint.Identity(g, into, o)); break;
+            case "Relu": Agree(x, (into, o) => Adjoint.Relu(g, x, into, o)); break;
+            case "Sigmoid": Agree(x, (into, o) => Adjoint.Sigmoid(g, x, into, o)); break;
+            case "Tanh": Agree(x, (into, o) => Adjoint.Tanh(g, x, into, o)); break;
+            case "Exp": Agree(x, (into, o) => Adjoint.Exp(g, x, into, o)); break;
+            case "Log": Agree(x, (into, o) => Adjoint.Log(g, positive, into, o)); break;
+            case "Sqrt": Agree(x, (into, o) => Adjoint.Sqrt(g, positive, into, o)); break;
+            case "Square": Agree(x, (into, o) => Adjoint.Square(g, x, into, o)); break;
+            case "Gelu": { var big = Random<T>(r, 3, 4000); var dBig = Random<T>(r, 3, 4000); Agree(big, (into, o) => Adjoint.Gelu(dBig, big, into, o)); break; }
+            case "Reshape": Agree(Random<T>(r, 15, 7), (into, o) => Adjoint.Reshape(g, into, o)); break;
+            case "Transpose": { var dY = Random<T>(r, 7, 5); Agree(Random<T>(r, 5, 7), (into, o) => Adjoint.Transpose(dY, into, o)); break; }
+            case "TransposeAxes": Agree(Random<T>(r, 3, 7, 5), (into, o) => Adjoint.TransposeAxes(g, 1, 2, into, o)); break;
+            case "Permute": Agree(Random<T>(r, 7, 3, 5), (into, o) => Adjoint.Permute(g, [1, 2, 0], into, o)); break;
+            case "SoftmaxCrossEntropy": { var z = Random<T>(r, 6, 9); int[] targets = [0, 8, 3, 3, 1, 7]; Agree(z, (into, o) => Adjoint.SoftmaxCrossEntropy(T.One, z, targets, into, o)); break; }
+            default: throw new ArgumentException(kernel);
+        }
+    }
+}
