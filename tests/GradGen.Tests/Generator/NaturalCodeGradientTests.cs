@@ -41,7 +41,7 @@ public class NaturalCodeGradientTests
     public static TheoryData<GradientCase> CaseData() => GradientCase.Data(Cases);
 
     /// <summary>Plain helpers (not [Differentiable]) the cases call with passive arguments.</summary>
-    private const string Helpers = """
+    public const string Helpers = """
         public static class Masks
         {
             public static Tensor<double> Causal(int t, double fill)

@@ -67,6 +67,33 @@ public static class GradientChecker
         }
     }
 
+    /// <summary>
+    /// What both generated forms of the method return on the inputs <see cref="CheckAll"/> draws for the seed: the value and
+    /// each gradient of the tuple form, then each buffer of the accumulating form (which start as ones), flattened in order —
+    /// what planning must leave bit for bit unchanged.
+    /// </summary>
+    public static double[][] Outputs(Type type, string method, int[]?[] shapes, bool positive, int seed)
+    {
+        var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
+        var parameters = forward.GetParameters();
+        var random = new Random(seed);
+        var args = new object?[parameters.Length];
+        var rows = shapes.FirstOrDefault(s => s is { Length: 2 })?[0] ?? 2;
+        var columns = shapes.FirstOrDefault(s => s is { Length: 2 })?[1] ?? 3;
+        for (var i = 0; i < parameters.Length; i++) args[i] = MakeArgument(parameters[i].ParameterType, shapes[i], positive, random, rows, columns);
+        var value = forward.Invoke(null, args)!;
+        var upstream = value is double or float ? null : MakeArgument(forward.ReturnType, Shape(value), positive: false, random, rows, columns);
+        var differentiable = parameters.Where(IsDifferentiable).ToList();
+        var tupleForm = type.GetMethods().Single(m => m.Name == method + "Backward" && m.ReturnType.IsAssignableTo(typeof(ITuple)));
+        var tuple = (ITuple)tupleForm.Invoke(null, args.Append(upstream ?? One(forward.ReturnType)).ToArray())!;
+        var accumulating = type.GetMethods().Single(m => m.Name == method + "Backward" && m != tupleForm);
+        var buffers = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? One(p.ParameterType) : Ones(args[p.Position]!)).ToList();
+        var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).ToArray();
+        accumulating.Invoke(null, accumulatingArgs);
+        return Enumerable.Range(0, tuple.Length).Select(k => Values(tuple[k]!))
+            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(accumulatingArgs[args.Length + k]!))).ToArray();
+    }
+
     public static bool IsDifferentiable(ParameterInfo parameter) =>
         parameter.GetCustomAttributes().All(a => a.GetType().Name != "NoGradientAttribute") &&
         (IsScalar(parameter.ParameterType) || parameter.ParameterType == typeof(Tensor<double>) || parameter.ParameterType == typeof(Tensor<float>)

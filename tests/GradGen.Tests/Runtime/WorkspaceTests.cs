@@ -133,4 +133,60 @@ public class WorkspaceTests
         Assert.NotSame(Ops.ZerosLike(a), Ops.ZerosLike(a));   // no scope left behind on the thread
         using (var scope = workspace.Enter()) Assert.True(scope.IsActive);   // and the workspace is usable again
     }
+
+    [Fact]
+    public void A_released_buffer_serves_the_next_request_of_its_shape_zeroed_when_asked()
+    {
+        var workspace = new Workspace();
+        var like = Filled(new[] { 2, 3 }, 1);
+        using (workspace.Enter())
+        {
+            var first = Ops.ZerosLike(like);
+            Ops.Clear(first);
+            first[0, 0] = 5;
+            Workspace.Release(first);
+            Workspace.Release(first);                                  // a second release of one buffer is ignored
+            Assert.NotSame(first, Ops.ZerosLike(Filled(new[] { 3, 2 }, 1))); // another shape takes a slot of its own
+            var second = Ops.ZerosLike(like);
+            Assert.Same(first, second);                                // the released buffer, not a new slot
+            Assert.Equal(0, second[0, 0]);                             // and cleared, as ZerosLike promises
+            Assert.NotSame(second, Ops.ZerosLike(like));               // released once, handed out once
+            Assert.Equal(3, workspace.Count);
+            Assert.Equal((6 + 6 + 6) * sizeof(double), workspace.Bytes);
+        }
+    }
+
+    [Fact]
+    public void Release_ignores_a_tensor_the_step_did_not_take_and_calls_outside_a_scope()
+    {
+        var workspace = new Workspace();
+        var foreign = Filled(new[] { 4 }, 1);
+        Workspace.Release(foreign);                                    // no scope: nothing happens
+        using (workspace.Enter())
+        {
+            Workspace.Release(foreign);                                // not the workspace's: never handed out
+            Assert.NotSame(foreign, Ops.ZerosLike(foreign));
+            Assert.Equal(1, foreign[0]);
+        }
+    }
+
+    [Fact]
+    public void Steps_that_release_allocate_nothing_once_warm()
+    {
+        var workspace = new Workspace();
+        var like = Filled(new[] { 64, 64 }, 1);
+        void Step()
+        {
+            using var scope = workspace.Enter();
+            for (var i = 0; i < 8; i++)
+            {
+                var buffer = Adjoint.Uninitialized(like);
+                Ops.Clear(buffer);
+                Workspace.Release(buffer);
+            }
+        }
+        Step();
+        Assert.Equal(1, workspace.Count);                              // eight requests, one buffer
+        Assert.Equal(0, Allocations.Of(Step));
+    }
 }

@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using GradGen.Tests.Infrastructure;
+
+namespace GradGen.Tests.Generator;
+
+/// <summary>
+/// The planning pass (Differentiation/Planner.cs): its rules are exact, so every planned backward must return bit for bit
+/// what the same method differentiated with <c>[Differentiable(Plan = false)]</c> returns, on the same inputs, in both
+/// generated forms — checked over the rule, control-flow and natural-code tables and over chains built so that every rule
+/// fires (each chain also against finite differences).
+/// </summary>
+public class PlanningTests
+{
+    private static readonly int[] M = [2, 3];
+    private static readonly int[] Square = [3, 3];
+
+    /// <summary>Chains of ops over intermediates, so that each gradient is first declared, then written, then dead.</summary>
+    public static readonly GradientCase[] Chains =
+    [
+        new("PlanMatMulChain", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> v) => Ops.MatMul(Ops.Tanh(Ops.MatMul(Ops.Exp(x * 0.5), w)), v);", [M, Square, Square]),
+        new("PlanBatchedMatMul", "Tensor<double> F(Tensor<double> a, Tensor<double> b) => Ops.MatMul(Ops.Sigmoid(a), Ops.Tanh(b));", [[2, 2, 3], [2, 3, 2]]),
+        new("PlanViews", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Permute(Ops.TransposeAxes(Ops.Reshape(Ops.Sigmoid(x), 2, 3, 1), 0, 1), 2, 0, 1));", [M]),
+        new("PlanTranspose", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.MatMul(w, Ops.Transpose(Ops.Square(x)));", [M, Square]),
+        new("PlanActivations", "Tensor<double> F(Tensor<double> x) => Ops.Relu(x * 2.0) * Ops.Gelu(Ops.Sqrt(Ops.Exp(Ops.Log(Ops.Square(x) + 1.0))));", [M]),
+        new("PlanResidual", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = Ops.Tanh(x); var r = h + Ops.MatMul(h, w); return r + Ops.Sigmoid(r); }", [M, Square]),
+        new("PlanLoss", "double F(Tensor<double> x, Tensor<double> w, int[] targets) => Ops.SoftmaxCrossEntropy(Ops.MatMul(Ops.Tanh(x), w), targets);", [M, Square, null]),
+        new("PlanLoop", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; for (var i = 0; i < 3; i++) { var t = Ops.Tanh(Ops.MatMul(h, w)); h = h + t; } return Ops.Square(h); }", [M, Square]),
+        new("PlanWhile", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; var i = 0; while (i < 2) { h = Ops.Sigmoid(Ops.MatMul(h, w)) * 2.0; i++; } return h; }", [M, Square]),
+        new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
+    ];
+
+    public static TheoryData<GradientCase> ChainData() => GradientCase.Data(Chains);
+
+    private static readonly Lazy<Assembly> ChainsCompiled = new(() => Harness.Load(Sources(Chains, "")));
+
+    [Theory]
+    [MemberData(nameof(ChainData))]
+    public void Planned_chain_matches_finite_differences(GradientCase testCase) => testCase.Check(ChainsCompiled.Value);
+
+    /// <summary>Each table of gradient cases, with the unplanned twin of every case (<c>NameUnplanned</c>) beside it.</summary>
+    public static TheoryData<string> Tables => new() { "Chains", "Rules", "ControlFlow", "NaturalCode" };
+
+    private static (GradientCase[] Cases, string Helpers) Table(string name) => name switch
+    {
+        "Chains" => (Chains, ""),
+        "Rules" => (RuleGradientTests.Cases, RuleGradientTests.HelpersSource),
+        "ControlFlow" => (ControlFlowGradientTests.Cases, ControlFlowGradientTests.CustomSource),
+        _ => (NaturalCodeGradientTests.Cases, NaturalCodeGradientTests.Helpers),
+    };
+
+    /// <summary>The cases, their unplanned twins and the helpers, as one batch.</summary>
+    private static string[] Sources(IEnumerable<GradientCase> cases, string helpers) =>
+        GradientCase.Sources(cases, helpers).Concat(cases.Select(Unplanned)).ToArray();
+
+    private static string Unplanned(GradientCase testCase)
+    {
+        var source = testCase.Source.Replace("public static partial class " + testCase.Name + "\n", "public static partial class " + testCase.Name + "Unplanned\n", StringComparison.Ordinal);
+        Assert.Contains("Unplanned", source);
+        return source.Replace("[Differentiable]", "[Differentiable(Plan = false)]", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Tables))]
+    public void Planned_and_unplanned_backwards_agree_bit_for_bit(string table)
+    {
+        var (cases, helpers) = Table(table);
+        var result = Harness.Run(Sources(cases, helpers));
+        Assert.Empty(result.GeneratorDiagnostics);
+        var compiled = Harness.Emit(result.Output);
+        var planned = 0;
+        foreach (var testCase in cases)
+        {
+            var seed = testCase.Name.GetHashCode(StringComparison.Ordinal) & 0xffff;
+            var withPlan = GradientChecker.Outputs(compiled.GetType(testCase.Name)!, "F", testCase.Shapes, testCase.Positive, seed);
+            var without = GradientChecker.Outputs(compiled.GetType(testCase.Name + "Unplanned")!, "F", testCase.Shapes, testCase.Positive, seed);
+            Assert.Equal(without.Length, withPlan.Length);
+            for (var k = 0; k < withPlan.Length; k++)
+            {
+                Assert.True(without[k].SequenceEqual(withPlan[k]), $"{testCase.Name}: output {k} differs between the planned and the unplanned backward");
+            }
+            var source = result.Generated.Single(g => g.HintName.StartsWith(testCase.Name + ".", StringComparison.Ordinal)).Source;
+            var twin = result.Generated.Single(g => g.HintName.StartsWith(testCase.Name + "Unplanned.", StringComparison.Ordinal)).Source;
+            // The switch works: the unplanned twin has no planned statement.
+            Assert.DoesNotContain("(planned)", twin);
+            Assert.DoesNotContain("Workspace.Release", twin);
+            if (source.Contains("(planned)", StringComparison.Ordinal)) planned++;
+        }
+        // A table whose cases planning never touched would compare nothing (the rule table's single ops mostly have no
+        // intermediate to plan; every chain is built to have some).
+        Assert.True(table == "Chains" ? planned == cases.Length : planned > 0, $"{table}: planning rewrote {planned} of {cases.Length} cases");
+    }
+
+    /// <summary>Every kernel the rule table marks as able to write is called writing by some chain, and the chains release buffers.</summary>
+    [Fact]
+    public void Chains_exercise_every_writing_kernel_and_release()
+    {
+        var result = Harness.Run(Sources(Chains, ""));
+        var generated = string.Join("\n", result.Generated.Select(g => g.Source));
+        // The kernels of the adjoints that can write ("{Adjoint}.MatMulLeft(…" → MatMulLeft); Identity is the pass-through's.
+        var writing = GradGen.Generators.Differentiation.Rules.All.SelectMany(r => r.Adjoints).Where(a => a is { CanOverwrite: true })
+            .Select(a => a!.Code.Substring("{Adjoint}.".Length, a.Code.IndexOf('(') - "{Adjoint}.".Length)).Distinct().ToList();
+        Assert.NotEmpty(writing);
+        foreach (var kernel in writing)
+        {
+            Assert.True(generated.Contains("global::GradGen.Adjoint." + kernel + "(", StringComparison.Ordinal)
+                        && generated.Split('\n').Any(line => line.Contains("Adjoint." + kernel + "(", StringComparison.Ordinal) && line.Contains("overwrite: true", StringComparison.Ordinal)),
+                $"no chain calls Adjoint.{kernel} with overwrite: true");
+        }
+        Assert.Contains("global::GradGen.Workspace.Release(", generated);
+    }
+}
