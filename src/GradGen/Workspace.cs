@@ -39,8 +39,8 @@ public sealed class Workspace
     public int Count => _slots.Count;
 
     /// <summary>
-    /// The bytes of tensor and array elements the workspace holds: what a step's intermediates, tape and gradient buffers
-    /// take (views share their source's elements and count nothing).
+    /// The bytes of tensor elements (and of arrays of numbers) the workspace holds: what a step's intermediates, tape and
+    /// gradient buffers take. Views share their source's elements and count nothing; arrays of tapes are not counted.
     /// </summary>
     public long Bytes
     {
@@ -54,7 +54,7 @@ public sealed class Workspace
                 {
                     Tensor<float> t => t.FlattenedLength * sizeof(float),
                     Tensor<double> t => t.FlattenedLength * sizeof(double),
-                    Array a => (long)a.Length * (a.GetType().GetElementType() is { IsValueType: true } e ? System.Runtime.InteropServices.Marshal.SizeOf(e) : IntPtr.Size),
+                    Array a when a.GetType().GetElementType() is { IsPrimitive: true } => Buffer.ByteLength(a),
                     _ => 0,
                 };
             }
