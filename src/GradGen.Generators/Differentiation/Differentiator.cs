@@ -31,6 +31,7 @@ internal static class Differentiator
 {
     public static DifferentiatedMethod Differentiate(MethodModel method)
     {
+        method = Planner.Fuse(method);
         var instructions = method.Instructions;
         var count = instructions.Count;
         var (varied, live, reached) = Activity(method);

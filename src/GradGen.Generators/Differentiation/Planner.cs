@@ -6,8 +6,9 @@ using GradGen.Generators.Model;
 namespace GradGen.Generators.Differentiation;
 
 /// <summary>
-/// Plan: the pass between Differentiate and Emit that rewrites the backward sweep by named rules, each exact (the planned
-/// sweep computes bit for bit what the unplanned one does) and each visible in the generated comments:
+/// Plan: the pass that rewrites the IR by named rules, each exact (the planned method computes bit for bit what the
+/// unplanned one does) and each visible in the generated comments — fusion of the forward IR before Differentiate
+/// (<see cref="Fuse"/>), then, between Differentiate and Emit, the backward sweep:
 /// <list type="bullet">
 /// <item><b>first-write</b> — a tensor gradient whose first contribution comes from a kernel that can write it
 /// (<see cref="OperandAdjoint.CanOverwrite"/>) is declared uninitialised and written, not zero-filled and added to
@@ -19,6 +20,48 @@ namespace GradGen.Generators.Differentiation;
 /// </summary>
 internal static class Planner
 {
+    // ── fusion (before Differentiate: rewrites the forward IR) ───────────────────────────────
+
+    /// <summary>
+    /// The planned forward IR: <b>MatMul + bias</b> — <c>t = MatMul(a, b); y = t + c</c> with c a row vector ([N], its
+    /// shape known) and t read by nothing else becomes <c>y = MatMulBias(a, b, c)</c>: the bias is added to the product in
+    /// place, so the intermediate t is neither allocated nor taped (t stays in the IR, dead). The sums are the same, in the
+    /// same order: bit for bit the unfused result, and the same gradients (the fused rule's adjoints are the two products'
+    /// and the bias's).
+    /// </summary>
+    public static MethodModel Fuse(MethodModel method)
+    {
+        if (!method.Planned) return method;
+        var instructions = method.Instructions;
+        var uses = new int[instructions.Count];
+        foreach (var instruction in instructions)
+        {
+            foreach (var operand in instruction.Operands) uses[operand]++;
+        }
+        if (method.Result >= 0) uses[method.Result]++;
+        Instruction[]? fused = null;
+        foreach (var add in instructions)
+        {
+            if (add.Op != OpKind.Add || add.Operands.Count != 2 || add.Type.Kind != ValueKind.Tensor) continue;
+            var product = instructions[add.Operands[0]];
+            var bias = instructions[add.Operands[1]];
+            if (product.Op != OpKind.MatMul || uses[product.Id] != 1 || product.Region != add.Region || bias.Type.Kind != ValueKind.Tensor
+                || !IsRow(bias.Shape) || product.Shape is null || IsRow(product.Shape) || product.Type.Element != add.Type.Element) continue;
+            fused ??= instructions.ToArray();
+            fused[add.Id] = add with
+            {
+                Op = OpKind.MatMulBias,
+                Operands = new[] { product.Operands[0], product.Operands[1], bias.Id }.ToEquatableArray(),
+                Fused = "fused (planned): " + product.Name + " = " + instructions[product.Operands[0]].Name + "·" + instructions[product.Operands[1]].Name +
+                        " and " + add.Name + " = " + product.Name + " + " + bias.Name + " as one product, the bias added in place (no intermediate " + product.Name + ")",
+            };
+        }
+        return fused is null ? method : method with { Instructions = fused.ToEquatableArray() };
+    }
+
+    /// <summary>A shape the compiler knows to be of rank 1 (<c>[H]</c>, <c>[4*C]</c>).</summary>
+    private static bool IsRow(string? shape) => shape is not null && shape.StartsWith("[", System.StringComparison.Ordinal) && shape.IndexOf(',') < 0 && shape != "[]";
+
     public static EquatableArray<BackwardStatement> Plan(MethodModel method, EquatableArray<BackwardStatement> backward)
     {
         if (!method.Planned) return backward;

@@ -56,6 +56,7 @@ internal sealed partial class Emitter
                 w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + ShapesOf(instruction) + "  ⇒  "
                        + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null) + ")"));
+                if (instruction.Fused is not null) w.Line("// " + instruction.Fused);
                 if (written.Count > 0)
                 {
                     w.Line("// first-write (planned): " + string.Join(", ", written.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");

@@ -97,6 +97,7 @@ internal sealed partial class Emitter
                     w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "." + instruction.Template + ";");
                     break;
                 default:
+                    if (instruction.Fused is not null) w.Line("// " + instruction.Fused);
                     w.Line(Introduce(instruction) + " = " + Render(ForwardOf(instruction), instruction, null, null) + ";");
                     break;
             }
@@ -115,8 +116,10 @@ internal sealed partial class Emitter
     private string ForwardOf(Instruction instruction)
     {
         var rule = RuleOf(instruction);
-        return instruction.TensorOperator && rule.Signature == "tt" && rule.OpsMethod is { } method
-            ? "{Ops}.Operator" + method + "({a}, {b})"
+        // Between tensors only (tt; ttt for a product fused with the bias the user added with +): with a scalar the operator
+        // broadcasts like numpy.
+        return instruction.TensorOperator && rule.OpsMethod is not null && rule.Signature.Length >= 2 && rule.Signature.All(c => c == 't')
+            ? rule.Forward.Replace("{Ops}.", "{Ops}.Operator")
             : rule.Forward;
     }
 

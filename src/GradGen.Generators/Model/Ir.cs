@@ -58,6 +58,12 @@ internal enum OpKind
     Max,
     Min,
     MatMul,
+
+    /// <summary>
+    /// <c>MatMul(a, b) + c</c> with c a row vector [N] added to every row: planning's fusion of a product and the bias
+    /// added to it (no intermediate product), or a user's <c>Ops.MatMulBias</c>.
+    /// </summary>
+    MatMulBias,
     Transpose,
     Relu,
     Sigmoid,
@@ -140,6 +146,7 @@ internal enum OpKind
 /// For a <see cref="OpKind.For"/>: the passive boolean in its region tested at the end of every iteration, after its values
 /// are carried (the loop stops when it is true: a <c>break</c> taken, or a <c>do … while (c)</c>'s <c>!c</c>), or -1.
 /// </param>
+/// <param name="Fused">The planning rule that made this instruction out of others (its comment says which), or null.</param>
 /// <param name="Shape">The tensor's shape as far as the compiler knows it (<c>[B, 784]</c>; see <c>ShapeInference</c>), or null when its rank is unknown.</param>
 /// <param name="TensorOperator">
 /// The user wrote System.Numerics.Tensors' operator (<c>a + b</c> between tensors), not <c>Ops.Add</c>: the forward calls
@@ -160,7 +167,8 @@ internal sealed record Instruction(
     bool TensorOperator = false,
     int Condition = -1,
     int Exit = -1,
-    string? Shape = null)
+    string? Shape = null,
+    string? Fused = null)
 {
     /// <summary>A loop whose number of iterations is decided while it runs (<see cref="Condition"/> or <see cref="Exit"/>).</summary>
     public bool IsConditionalLoop => Op == OpKind.For && (Condition >= 0 || Exit >= 0);

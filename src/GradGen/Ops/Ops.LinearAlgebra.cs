@@ -48,4 +48,35 @@ public static partial class Ops
         BatchedGemm<T>.Run(BatchedGemm<T>.Product.Forward, Dense.Materialize(a), Dense.Materialize(b), into);
         return into;
     }
+
+    /// <summary>
+    /// a · b + bias, with <paramref name="bias"/> a row vector [N] added to every row of the product [.., M, N]: the same
+    /// numbers as <c>Ops.Add(Ops.MatMul(a, b), bias)</c>, bit for bit, without the intermediate product (the bias is added
+    /// in place). Generated code calls it where planning fuses a product and the bias added to it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The operands do not multiply, or the bias is not a row of the product's width.</exception>
+    public static Tensor<T> MatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(bias);
+        var result = MatMul(a, b);
+        int width = (int)result.Lengths[^1];
+        if (bias.Rank != 1 || bias.Lengths[0] != width)
+        {
+            throw new ArgumentException($"MatMulBias: the bias {TensorShape.Format(bias)} must be a row [{width}] of the product {TensorShape.Format(result)}.", nameof(bias));
+        }
+        Span<T> rows = Dense.Span(result);
+        ReadOnlySpan<T> row = Dense.Read(bias);
+        for (int start = 0; start < rows.Length; start += width)
+        {
+            Span<T> target = rows.Slice(start, width);
+            TensorPrimitives.Add(target, row, target);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="MatMulBias{T}"/> where the user wrote System.Numerics.Tensors' <c>+</c> for the bias (see
+    /// <see cref="OperatorAdd{T}"/>): for a row bias the operator's shape is numpy's, so the same.
+    /// </summary>
+    public static Tensor<T> OperatorMatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T> => MatMulBias(a, b, bias);
 }

@@ -29,6 +29,9 @@ public class PlanningTests
         new("PlanLoss", "double F(Tensor<double> x, Tensor<double> w, int[] targets) => Ops.SoftmaxCrossEntropy(Ops.MatMul(Ops.Tanh(x), w), targets);", [M, Square, null]),
         new("PlanLoop", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; for (var i = 0; i < 3; i++) { var t = Ops.Tanh(Ops.MatMul(h, w)); h = h + t; } return Ops.Square(h); }", [M, Square]),
         new("PlanWhile", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; var i = 0; while (i < 2) { h = Ops.Sigmoid(Ops.MatMul(h, w)) * 2.0; i++; } return h; }", [M, Square]),
+        new("PlanFusedBias", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);", [M, Square, [3]]),
+        new("PlanFusedBiasOps", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) { var h = Ops.Add(Ops.MatMul(x, w), b); return Ops.Add(Ops.MatMul(h, w), b) * h; }", [M, Square, [3]]),
+        new("PlanFusedBiasBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Sigmoid(Ops.MatMul(Ops.Exp(x), w) + b);", [[2, 2, 3], Square, [3]]),
         new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
     ];
 
@@ -110,5 +113,8 @@ public class PlanningTests
                 $"no chain calls Adjoint.{kernel} with overwrite: true");
         }
         Assert.Contains("global::GradGen.Workspace.Release(", generated);
+        Assert.Contains("fused (planned)", generated);
+        Assert.Contains("global::GradGen.Ops.OperatorMatMulBias(", generated);
+        Assert.Contains("global::GradGen.Ops.MatMulBias(", generated);
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -32,6 +33,17 @@ public class SnapshotTests
     {
         var result = Harness.Run(Sample("GradGen.Samples.Mlp", "Mlp.cs"));
         Snapshot.Verify(result.Source("GradGen.Samples.Mlp.Mlp.Loss.g.cs"), "Mlp.Loss");
+    }
+
+    /// <summary>The same method with <c>[Differentiable(Plan = false)]</c>: the rules as they are stated, before planning (the tutorial's chain rule).</summary>
+    [Fact]
+    public void Mlp_loss_unplanned()
+    {
+        var source = Sample("GradGen.Samples.Mlp", "Mlp.cs");
+        var unplanned = source.Replace("[Differentiable]", "[Differentiable(Plan = false)]", StringComparison.Ordinal);
+        Assert.NotEqual(source, unplanned);
+        var result = Harness.Run(unplanned);
+        Snapshot.Verify(result.Source("GradGen.Samples.Mlp.Mlp.Loss.g.cs"), "Mlp.Loss.Unplanned");
     }
 
     [Fact]

@@ -38,8 +38,6 @@ namespace GradGen.Samples.CharRnn
                 internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
                 /// <summary>modelWhy, shaped [H, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> modelWhy;
-                /// <summary>t3, shaped [1, batch, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
                 /// <summary>logits, shaped [1, batch, V].</summary>
                 internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
                 /// <summary>logProbabilities, shaped [1, batch, V].</summary>
@@ -51,13 +49,12 @@ namespace GradGen.Samples.CharRnn
                 internal readonly float t7;
                 internal readonly global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape;
 
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> modelWhy, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> logits, global::System.Numerics.Tensors.Tensor<float> logProbabilities, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t5, float t7, global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape)
+                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> modelWhy, global::System.Numerics.Tensors.Tensor<float> logits, global::System.Numerics.Tensors.Tensor<float> logProbabilities, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t5, float t7, global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape)
                 {
                     this.h = h;
                     this.t2 = t2;
                     this.h_1 = h_1;
                     this.modelWhy = modelWhy;
-                    this.t3 = t3;
                     this.logits = logits;
                     this.logProbabilities = logProbabilities;
                     this.t4 = t4;
@@ -87,9 +84,9 @@ namespace GradGen.Samples.CharRnn
                 var t2 = global::GradGen.Ops.Slice(xs, 0, t, 1);
                 var h_1 = global::GradGen.Samples.CharRnn.Rnn.StepForward(model, h, t2, out var h_1Tape);
                 var modelWhy = model.Why;
-                var t3 = global::GradGen.Ops.MatMul(h_1, modelWhy);
                 var modelBy = model.By;
-                var logits = global::GradGen.Ops.OperatorAdd(t3, modelBy);
+                // fused (planned): t3 = h_1·modelWhy and logits = t3 + modelBy as one product, the bias added in place (no intermediate t3)
+                var logits = global::GradGen.Ops.OperatorMatMulBias(h_1, modelWhy, modelBy);
                 var logProbabilities = global::GradGen.Ops.LogSoftmax(logits, 2);
                 var t4 = global::GradGen.Ops.Slice(targets, 0, t, 1);
                 var t5 = global::GradGen.Ops.OperatorMultiply(logProbabilities, t4);
@@ -97,7 +94,7 @@ namespace GradGen.Samples.CharRnn
                 var t7 = (float)batch;
                 var t8 = t6 / t7;
                 var loss_1 = loss - t8;
-                tSteps[t] = new LossTape.Loop0(h, t2, h_1, modelWhy, t3, logits, logProbabilities, t4, t5, t7, h_1Tape);
+                tSteps[t] = new LossTape.Loop0(h, t2, h_1, modelWhy, logits, logProbabilities, t4, t5, t7, h_1Tape);
                 h = h_1;
                 loss = loss_1;
             }
@@ -130,7 +127,6 @@ namespace GradGen.Samples.CharRnn
                 var t2 = tStep.t2;
                 var h_1 = tStep.h_1;
                 var modelWhy = tStep.modelWhy;
-                var t3 = tStep.t3;
                 var logits = tStep.logits;
                 var logProbabilities = tStep.logProbabilities;
                 var t4 = tStep.t4;
@@ -166,16 +162,13 @@ namespace GradGen.Samples.CharRnn
                 // release (planned): ∂L/∂logProbabilities is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogProbabilities);
 
-                // logits = t3 + modelBy : [1, batch, V], [V] → [1, batch, V]  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelBy += ∂L/∂logits  (summed over broadcast axes)
-                var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
+                // logits = h_1·modelWhy + modelBy : [1, batch, H], [H, V], [V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂logits·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂logits,  ∂L/∂modelBy += Σ_rows ∂L/∂logits  (the bias modelBy is a row [N], added to every row)
+                // fused (planned): t3 = h_1·modelWhy and logits = t3 + modelBy as one product, the bias added in place (no intermediate t3)
+                global::GradGen.Adjoint.MatMulLeft(dLogits, modelWhy, dH_1);
+                global::GradGen.Adjoint.MatMulRight(h_1, dLogits, dModel.Why);
                 global::GradGen.Adjoint.Identity(dLogits, dModel.By);
-
-                // t3 = h_1·modelWhy : [1, batch, H], [H, V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂t3·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂t3
-                global::GradGen.Adjoint.MatMulLeft(dT3, modelWhy, dH_1);
-                global::GradGen.Adjoint.MatMulRight(h_1, dT3, dModel.Why);
-                // release (planned): ∂L/∂logits and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+                // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogits);
-                global::GradGen.Workspace.Release(dT3);
 
                 // h_1 = Step(model, h, t2)  ⇒  Step's pullback adds its gradients, given ∂L/∂h_1
                 var dT2 = global::GradGen.Ops.ZerosLike(t2);

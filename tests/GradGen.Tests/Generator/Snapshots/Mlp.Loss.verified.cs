@@ -17,27 +17,21 @@ namespace GradGen.Samples.Mlp
             /// <summary>w2, shaped [H, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> w2;
             internal readonly int[] targets;
-            /// <summary>t0, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
             /// <summary>t1, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>h, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-            /// <summary>t2, shaped [B, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
             /// <summary>logits, shaped [B, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
 
-            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> logits)
+            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> logits)
             {
                 this.x = x;
                 this.w1 = w1;
                 this.w2 = w2;
                 this.targets = targets;
-                this.t0 = t0;
                 this.t1 = t1;
                 this.h = h;
-                this.t2 = t2;
                 this.logits = logits;
             }
         }
@@ -54,13 +48,13 @@ namespace GradGen.Samples.Mlp
             global::GradGen.ShapeCheck.Require(w2, "w2", "[H, K]", shapeH, -1);
             var shapeK = w2.Lengths[1];
             global::GradGen.ShapeCheck.Require(b2, "b2", "[K]", shapeK);
-            var t0 = global::GradGen.Ops.MatMul(x, w1);
-            var t1 = global::GradGen.Ops.OperatorAdd(t0, b1);
+            // fused (planned): t0 = x·w1 and t1 = t0 + b1 as one product, the bias added in place (no intermediate t0)
+            var t1 = global::GradGen.Ops.OperatorMatMulBias(x, w1, b1);
             var h = global::GradGen.Ops.Relu(t1);
-            var t2 = global::GradGen.Ops.MatMul(h, w2);
-            var logits = global::GradGen.Ops.OperatorAdd(t2, b2);
+            // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
+            var logits = global::GradGen.Ops.OperatorMatMulBias(h, w2, b2);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(x, w1, w2, targets, t0, t1, h, t2, logits);
+            tape = new LossTape(x, w1, w2, targets, t1, h, logits);
             return result;
         }
 
@@ -74,10 +68,8 @@ namespace GradGen.Samples.Mlp
             var w1 = tape.w1;
             var w2 = tape.w2;
             var targets = tape.targets;
-            var t0 = tape.t0;
             var t1 = tape.t1;
             var h = tape.h;
-            var t2 = tape.t2;
             var logits = tape.logits;
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
@@ -85,18 +77,15 @@ namespace GradGen.Samples.Mlp
             var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
 
-            // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
-            var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
-            global::GradGen.Adjoint.Identity(dLogits, dB2);
-
-            // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h = ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
+            // logits = h·w2 + b2 : [B, H], [H, K], [K] → [B, K]  ⇒  ∂L/∂h = ∂L/∂logits·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂logits,  ∂L/∂b2 += Σ_rows ∂L/∂logits  (the bias b2 is a row [N], added to every row)
+            // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
             var dH = global::GradGen.Adjoint.Uninitialized(h);
-            global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
-            // release (planned): ∂L/∂logits and ∂L/∂t2 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Adjoint.MatMulLeft(dLogits, w2, dH, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(h, dLogits, dW2);
+            global::GradGen.Adjoint.Identity(dLogits, dB2);
+            // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
-            global::GradGen.Workspace.Release(dT2);
 
             // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 = ∂L/∂h ⊙ 1[t1 > 0]
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
@@ -105,16 +94,13 @@ namespace GradGen.Samples.Mlp
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
 
-            // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
+            // t1 = x·w1 + b1 : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t1·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t1,  ∂L/∂b1 += Σ_rows ∂L/∂t1  (the bias b1 is a row [N], added to every row)
+            // fused (planned): t0 = x·w1 and t1 = t0 + b1 as one product, the bias added in place (no intermediate t0)
+            global::GradGen.Adjoint.MatMulLeft(dT1, w1, dX);
+            global::GradGen.Adjoint.MatMulRight(x, dT1, dW1);
             global::GradGen.Adjoint.Identity(dT1, dB1);
-
-            // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
-            global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
-            global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
-            // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
-            global::GradGen.Workspace.Release(dT0);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>

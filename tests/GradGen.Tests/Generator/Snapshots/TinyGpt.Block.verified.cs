@@ -19,8 +19,6 @@ namespace GradGen.Samples.TinyGpt
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>layerWqkv, shaped [C, 3*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWqkv;
-            /// <summary>t0, shaped [B, T, 3*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
             /// <summary>qkv, shaped [B, T, 3*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> qkv;
             /// <summary>t1, shaped [B, T, C].</summary>
@@ -69,8 +67,6 @@ namespace GradGen.Samples.TinyGpt
             internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
             /// <summary>layerWfc, shaped [C, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> layerWfc;
-            /// <summary>t21, shaped [B, T, 4*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t21;
             /// <summary>t22, shaped [B, T, 4*C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t22;
             /// <summary>fc, shaped [B, T, 4*C].</summary>
@@ -82,14 +78,13 @@ namespace GradGen.Samples.TinyGpt
             /// <summary>t24, shaped [B, T, C].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> t24;
 
-            internal BlockTape(global::System.Numerics.Tensors.Tensor<float> x, int C, global::System.Numerics.Tensors.Tensor<float> layerLn1W, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerWqkv, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> qkv, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> q, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t6, global::System.Numerics.Tensors.Tensor<float> k, int t7, global::System.Numerics.Tensors.Tensor<float> t8, global::System.Numerics.Tensors.Tensor<float> t10, global::System.Numerics.Tensors.Tensor<float> v, global::System.Numerics.Tensors.Tensor<float> t11, global::System.Numerics.Tensors.Tensor<float> t12, float t15, global::System.Numerics.Tensors.Tensor<float> att, global::System.Numerics.Tensors.Tensor<float> t16, global::System.Numerics.Tensors.Tensor<float> t17, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> layerWproj, global::System.Numerics.Tensors.Tensor<float> t19, global::System.Numerics.Tensors.Tensor<float> t20, global::System.Numerics.Tensors.Tensor<float> residual, global::System.Numerics.Tensors.Tensor<float> layerLn2W, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> layerWfc, global::System.Numerics.Tensors.Tensor<float> t21, global::System.Numerics.Tensors.Tensor<float> t22, global::System.Numerics.Tensors.Tensor<float> fc, global::System.Numerics.Tensors.Tensor<float> layerWfcproj, global::System.Numerics.Tensors.Tensor<float> t23, global::System.Numerics.Tensors.Tensor<float> t24)
+            internal BlockTape(global::System.Numerics.Tensors.Tensor<float> x, int C, global::System.Numerics.Tensors.Tensor<float> layerLn1W, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerWqkv, global::System.Numerics.Tensors.Tensor<float> qkv, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> q, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t6, global::System.Numerics.Tensors.Tensor<float> k, int t7, global::System.Numerics.Tensors.Tensor<float> t8, global::System.Numerics.Tensors.Tensor<float> t10, global::System.Numerics.Tensors.Tensor<float> v, global::System.Numerics.Tensors.Tensor<float> t11, global::System.Numerics.Tensors.Tensor<float> t12, float t15, global::System.Numerics.Tensors.Tensor<float> att, global::System.Numerics.Tensors.Tensor<float> t16, global::System.Numerics.Tensors.Tensor<float> t17, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> layerWproj, global::System.Numerics.Tensors.Tensor<float> t19, global::System.Numerics.Tensors.Tensor<float> t20, global::System.Numerics.Tensors.Tensor<float> residual, global::System.Numerics.Tensors.Tensor<float> layerLn2W, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> layerWfc, global::System.Numerics.Tensors.Tensor<float> t22, global::System.Numerics.Tensors.Tensor<float> fc, global::System.Numerics.Tensors.Tensor<float> layerWfcproj, global::System.Numerics.Tensors.Tensor<float> t23, global::System.Numerics.Tensors.Tensor<float> t24)
             {
                 this.x = x;
                 this.C = C;
                 this.layerLn1W = layerLn1W;
                 this.h = h;
                 this.layerWqkv = layerWqkv;
-                this.t0 = t0;
                 this.qkv = qkv;
                 this.t1 = t1;
                 this.t3 = t3;
@@ -115,7 +110,6 @@ namespace GradGen.Samples.TinyGpt
                 this.layerLn2W = layerLn2W;
                 this.h_1 = h_1;
                 this.layerWfc = layerWfc;
-                this.t21 = t21;
                 this.t22 = t22;
                 this.fc = fc;
                 this.layerWfcproj = layerWfcproj;
@@ -134,9 +128,9 @@ namespace GradGen.Samples.TinyGpt
             var layerLn1B = layer.Ln1B;
             var h = global::GradGen.Ops.LayerNorm(x, layerLn1W, layerLn1B, 1E-05f);
             var layerWqkv = layer.Wqkv;
-            var t0 = global::GradGen.Ops.MatMul(h, layerWqkv);
             var layerBqkv = layer.Bqkv;
-            var qkv = global::GradGen.Ops.OperatorAdd(t0, layerBqkv);
+            // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
+            var qkv = global::GradGen.Ops.OperatorMatMulBias(h, layerWqkv, layerBqkv);
             var t1 = global::GradGen.Ops.Slice(qkv, 2, 0, C);
             var t2 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
             var t3 = global::GradGen.Ops.Reshape(t1, t2);
@@ -169,16 +163,16 @@ namespace GradGen.Samples.TinyGpt
             var layerLn2B = layer.Ln2B;
             var h_1 = global::GradGen.Ops.LayerNorm(residual, layerLn2W, layerLn2B, 1E-05f);
             var layerWfc = layer.Wfc;
-            var t21 = global::GradGen.Ops.MatMul(h_1, layerWfc);
             var layerBfc = layer.Bfc;
-            var t22 = global::GradGen.Ops.OperatorAdd(t21, layerBfc);
+            // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
+            var t22 = global::GradGen.Ops.OperatorMatMulBias(h_1, layerWfc, layerBfc);
             var fc = global::GradGen.Ops.Gelu(t22);
             var layerWfcproj = layer.Wfcproj;
             var t23 = global::GradGen.Ops.MatMul(fc, layerWfcproj);
             var t24 = global::GradGen.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
             var result = global::GradGen.Ops.OperatorAdd(t24, layerBfcproj);
-            tape = new BlockTape(x, C, layerLn1W, h, layerWqkv, t0, qkv, t1, t3, q, t4, t6, k, t7, t8, t10, v, t11, t12, t15, att, t16, t17, y, layerWproj, t19, t20, residual, layerLn2W, h_1, layerWfc, t21, t22, fc, layerWfcproj, t23, t24);
+            tape = new BlockTape(x, C, layerLn1W, h, layerWqkv, qkv, t1, t3, q, t4, t6, k, t7, t8, t10, v, t11, t12, t15, att, t16, t17, y, layerWproj, t19, t20, residual, layerLn2W, h_1, layerWfc, t22, fc, layerWfcproj, t23, t24);
             return result;
         }
 
@@ -193,7 +187,6 @@ namespace GradGen.Samples.TinyGpt
             var layerLn1W = tape.layerLn1W;
             var h = tape.h;
             var layerWqkv = tape.layerWqkv;
-            var t0 = tape.t0;
             var qkv = tape.qkv;
             var t1 = tape.t1;
             var t3 = tape.t3;
@@ -219,7 +212,6 @@ namespace GradGen.Samples.TinyGpt
             var layerLn2W = tape.layerLn2W;
             var h_1 = tape.h_1;
             var layerWfc = tape.layerWfc;
-            var t21 = tape.t21;
             var t22 = tape.t22;
             var fc = tape.fc;
             var layerWfcproj = tape.layerWfcproj;
@@ -253,18 +245,15 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂fc is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dFc);
 
-            // t22 = t21 + layerBfc : [B, T, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂t21 += ∂L/∂t22,  ∂L/∂layerBfc += ∂L/∂t22  (summed over broadcast axes)
-            var dT21 = global::GradGen.Adjoint.Reduce(dT22, t21);
-            global::GradGen.Adjoint.Identity(dT22, dLayer.Bfc);
-
-            // t21 = h_1·layerWfc : [B, T, C], [C, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t21·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t21
+            // t22 = h_1·layerWfc + layerBfc : [B, T, C], [C, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t22·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t22,  ∂L/∂layerBfc += Σ_rows ∂L/∂t22  (the bias layerBfc is a row [N], added to every row)
+            // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
             // first-write (planned): ∂L/∂h_1 written, not zero-filled then added to
             var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
-            global::GradGen.Adjoint.MatMulLeft(dT21, layerWfc, dH_1, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h_1, dT21, dLayer.Wfc);
-            // release (planned): ∂L/∂t22 and ∂L/∂t21 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Adjoint.MatMulLeft(dT22, layerWfc, dH_1, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(h_1, dT22, dLayer.Wfc);
+            global::GradGen.Adjoint.Identity(dT22, dLayer.Bfc);
+            // release (planned): ∂L/∂t22 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT22);
-            global::GradGen.Workspace.Release(dT21);
 
             // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
             global::GradGen.Adjoint.LayerNorm(dH_1, residual, layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
@@ -393,18 +382,15 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
 
-            // qkv = t0 + layerBqkv : [B, T, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂t0 += ∂L/∂qkv,  ∂L/∂layerBqkv += ∂L/∂qkv  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dQkv, t0);
-            global::GradGen.Adjoint.Identity(dQkv, dLayer.Bqkv);
-
-            // t0 = h·layerWqkv : [B, T, C], [C, 3*C] → [B, T, 3*C]  ⇒  ∂L/∂h = ∂L/∂t0·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂t0
+            // qkv = h·layerWqkv + layerBqkv : [B, T, C], [C, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂h = ∂L/∂qkv·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂qkv,  ∂L/∂layerBqkv += Σ_rows ∂L/∂qkv  (the bias layerBqkv is a row [N], added to every row)
+            // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
             var dH = global::GradGen.Adjoint.Uninitialized(h);
-            global::GradGen.Adjoint.MatMulLeft(dT0, layerWqkv, dH, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h, dT0, dLayer.Wqkv);
-            // release (planned): ∂L/∂qkv and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Adjoint.MatMulLeft(dQkv, layerWqkv, dH, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(h, dQkv, dLayer.Wqkv);
+            global::GradGen.Adjoint.Identity(dQkv, dLayer.Bqkv);
+            // release (planned): ∂L/∂qkv is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQkv);
-            global::GradGen.Workspace.Release(dT0);
 
             // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
             global::GradGen.Adjoint.LayerNorm(dH, x, layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
