@@ -94,6 +94,13 @@ internal sealed record AssignGradient(string Target, string From, bool Declares)
 /// </summary>
 internal sealed record ReverseLoop(int Loop, EquatableArray<BackwardStatement> Before, EquatableArray<BackwardStatement> Body, EquatableArray<BackwardStatement> After) : BackwardStatement;
 
+/// <summary>
+/// <paramref name="Statement"/> runs only when the caller wants <paramref name="Gradient"/>, the gradient of a tensor
+/// parameter: a caller passes null for one it does not want (a caller's pullback does so for an argument that receives no
+/// gradient), and the work that only adds into it is skipped.
+/// </summary>
+internal sealed record IfWanted(string Gradient, BackwardStatement Statement) : BackwardStatement;
+
 /// <summary>Statements printed one after the other.</summary>
 internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : BackwardStatement;
 

@@ -118,7 +118,7 @@ internal sealed class BackwardPlanner
         if (_active[result.Id] && result.Op is OpKind.Parameter or OpKind.Element or OpKind.Member)
         {
             // The result has no buffer of its own: the caller's gradient of it receives ∂L/∂result.
-            statements.Add(new ReturnedAsIs(result.Id, _gradients[result.Id] = AliasGradient(result), Names.Upstream));
+            statements.Add(Wanted(result.Id, new ReturnedAsIs(result.Id, _gradients[result.Id] = AliasGradient(result), Names.Upstream)));
         }
         Region(-1, statements);
         return statements;
@@ -216,10 +216,14 @@ internal sealed class BackwardPlanner
                 target = Naming.Unique("unused" + _unused++, _taken);
                 statements.Add(Declare(operand.Id, target));
             }
+            else if (callee.CustomPullback is not null)
+            {
+                target = null; // a user's pullback adds into every buffer: a fresh scratch tensor shaped like the argument
+                _reads.Add(operand.Id);
+            }
             else
             {
-                target = null; // a fresh scratch tensor shaped like the argument
-                _reads.Add(operand.Id);
+                target = null; // a generated pullback takes null for a gradient nobody wants, and skips the work for it
             }
             arguments.Add(new CallArgument(operand.Id, target, isScalar));
         }
@@ -265,7 +269,7 @@ internal sealed class BackwardPlanner
                     continue;
                 }
                 if (first) statements.Add(Declare(operand.Id, target));
-                statements.Add(new Accumulate(instruction.Id, k, g, target, Declares: false));
+                statements.Add(Wanted(operand.Id, new Accumulate(instruction.Id, k, g, target, Declares: false)));
             }
             else
             {
@@ -420,8 +424,15 @@ internal sealed class BackwardPlanner
             // A tensor's first contribution is a copy into a fresh buffer: `from` may be the caller's or another iteration's.
             return new Sequence(new BackwardStatement[] { Declare(value, target), new AddGradient(value, target, from, Declares: false) }.ToEquatableArray());
         }
-        return new AddGradient(value, target, from, first);
+        return Wanted(value, new AddGradient(value, target, from, first));
     }
+
+    /// <summary>
+    /// A statement that adds into a tensor parameter's gradient runs only when the caller wants that gradient (passes it
+    /// non-null): the calling convention lets a caller pass null for a gradient it does not want.
+    /// </summary>
+    private BackwardStatement Wanted(int value, BackwardStatement statement) =>
+        _instructions[value] is { Op: OpKind.Parameter, Type.Kind: ValueKind.Tensor } ? new IfWanted(_gradients[value], statement) : statement;
 
     private DeclareGradient Declare(int value, string name)
     {

@@ -253,6 +253,7 @@ internal static class Planner
         RuleBlock block => block.Statements,
         CallBlock block => block.Statements,
         Sequence sequence => sequence.Statements,
+        IfWanted wanted => new[] { wanted.Statement },
         ReverseLoop loop => throughScopes ? loop.Before.Concat(loop.Body).Concat(loop.After) : loop.Before.Concat(loop.After),
         BranchBlock branch => throughScopes ? branch.Before.Concat(branch.Then).Concat(branch.Else) : branch.Before,
         _ => System.Array.Empty<BackwardStatement>(),

@@ -14,10 +14,14 @@ internal sealed partial class Emitter
 
     private string UpstreamType => M.ReturnType.TypeName;
 
+    /// <summary>The guard printed before the next statement's line (<see cref="IfWanted"/>), or empty.</summary>
+    private string _guard = "";
+
     private string GradientParameterList(bool withTypes) => string.Join(", ", GradientNames.Select(g =>
     {
         var isRef = g.Type.Kind == ValueKind.Scalar;
-        return (isRef ? "ref " : "") + (withTypes ? g.Type.TypeName + " " : "") + g.Gradient;
+        // A tensor gradient may be null: the caller does not want it, and the work that only adds into it is skipped.
+        return (isRef ? "ref " : "") + (withTypes ? g.Type.TypeName + (g.Type.Kind == ValueKind.Tensor ? "?" : "") + " " : "") + g.Gradient;
     }));
 
     private void Pullback()
@@ -74,7 +78,7 @@ internal sealed partial class Emitter
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
                 foreach (var inner in block.Statements) Statement(inner);
-                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? ZeroOf(_instructions[a.Value].Type, Name(a.Value))));
+                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? (callee.CustomPullback is null ? "null" : ZeroOf(_instructions[a.Value].Type, Name(a.Value)))));
                 if (callee.CustomPullback is not null)
                 {
                     var values = instruction.Operands.Select(Name).Append(instruction.Name).Append(block.Upstream);
@@ -110,15 +114,26 @@ internal sealed partial class Emitter
                 w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
                 break;
             case AddGradient add:
-                w.Line(_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
+                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
                     : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
-                    : add.Target + " += " + add.From + ";");
+                    : add.Target + " += " + add.From + ";"));
                 break;
             case AssignGradient assign:
                 w.Line((assign.Declares ? "var " : "") + assign.Target + " = " + assign.From + ";");
                 break;
             case Sequence sequence:
                 foreach (var inner in sequence.Statements) Statement(inner);
+                break;
+            case IfWanted { Statement: Accumulate or AddGradient } wanted:
+                // One line: `if (dX is not null) Adjoint.MatMulLeft(…, dX);`
+                _guard = "if (" + wanted.Gradient + " is not null) ";
+                Statement(wanted.Statement);
+                _guard = "";
+                break;
+            case IfWanted wanted:
+                w.Open("if (" + wanted.Gradient + " is not null)");
+                Statement(wanted.Statement);
+                w.Close();
                 break;
             case ReverseLoop loop:
                 ReverseLoop(loop);
@@ -153,9 +168,9 @@ internal sealed partial class Emitter
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
                 var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : ""));
-                w.Line(operand.Type.Kind == ValueKind.Tensor ? code + ";"
+                w.Line(_guard + (operand.Type.Kind == ValueKind.Tensor ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
-                    : accumulate.Target + " += " + code + ";");
+                    : accumulate.Target + " += " + code + ";"));
                 break;
             }
         }

@@ -203,7 +203,8 @@ internal sealed partial class Emitter
             foreach (var gradient in GradientNames)
             {
                 _writer.Line("/// <param name=\"" + gradient.Gradient.TrimStart('@') + "\">Receives ∂L/∂" + gradient.Value.TrimStart('@') + ", added to what it holds"
-                             + (gradient.Value == "this" ? " (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>)" : "") + ".</param>");
+                             + (gradient.Value == "this" ? " (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>)" : "")
+                             + (gradient.Type.Kind == ValueKind.Tensor ? "; null when it is not wanted (the work for it is skipped)" : "") + ".</param>");
             }
         }
         _writer.Line("/// " + UpstreamDoc);

@@ -47,6 +47,7 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
     /// </summary>
     public static void Run(Product product, Tensor<T> a, Tensor<T> b, Tensor<T> y, bool overwrite = false)
     {
+        KernelCounters.Products++;
         int m = (int)a.Lengths[^2], k = (int)a.Lengths[^1], n = (int)b.Lengths[^1];
         if (b.Rank == 2)
         {

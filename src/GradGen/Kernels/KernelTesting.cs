@@ -5,3 +5,13 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("GradGen.Tests")]
 [assembly: InternalsVisibleTo("GradGen.Benchmarks")]
 [assembly: InternalsVisibleTo("GradGen.KernelCheck")]
+
+namespace GradGen
+{
+    /// <summary>What the kernels did on this thread, for tests that count work (a skipped product must not run).</summary>
+    internal static class KernelCounters
+    {
+        /// <summary>Matrix products (a MatMul or one of its adjoints, batched or not) run on this thread.</summary>
+        [System.ThreadStatic] internal static long Products;
+    }
+}

@@ -56,7 +56,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Mse</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂y into dX, dW, dY.
         /// </summary>
-        public static void MsePullback(in MseTape tape, float seed, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static void MsePullback(in MseTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY)
         {
             // values recorded by the forward sweep
             var x = tape.x;
@@ -84,11 +84,11 @@ namespace Models
 
                 // error = t4 − y  ⇒  ∂L/∂t4 += ∂L/∂error,  ∂L/∂y −= ∂L/∂error  (summed over broadcast axes)
                 var dT4 = global::GradGen.Adjoint.Reduce(dError, t4);
-                global::GradGen.Adjoint.Scaled(dError, -1f, dY);
+                if (dY is not null) global::GradGen.Adjoint.Scaled(dError, -1f, dY);
 
                 // t4 = x·w  ⇒  ∂L/∂x += ∂L/∂t4·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t4
-                global::GradGen.Adjoint.MatMulLeft(dT4, w, dX);
-                global::GradGen.Adjoint.MatMulRight(x, dT4, dW);
+                if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT4, w, dX);
+                if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dT4, dW);
                 // release (planned): ∂L/∂error and ∂L/∂t4 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dError);
                 global::GradGen.Workspace.Release(dT4);
@@ -105,13 +105,13 @@ namespace Models
         /// <param name="x">As for <c>Mse</c>.</param>
         /// <param name="w">As for <c>Mse</c>.</param>
         /// <param name="y">As for <c>Mse</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds.</param>
-        /// <param name="dY">Receives ∂L/∂y, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dY">Receives ∂L/∂y, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Mse, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Mse</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dY, float seed = 1f)
+        public static float MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY, float seed = 1f)
         {
             using ((MseWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

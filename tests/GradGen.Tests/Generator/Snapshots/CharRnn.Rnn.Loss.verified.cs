@@ -107,7 +107,7 @@ namespace GradGen.Samples.CharRnn
         /// <summary>
         /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂loss_2, adds ∂L/∂model, ∂L/∂h0 into dModel, dH0.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0)
+        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0)
         {
             // values recorded by the forward sweep
             var inputs = tape.inputs;
@@ -183,7 +183,7 @@ namespace GradGen.Samples.CharRnn
                 dHNext = dH;
                 dLossNext = dLoss;
             }
-            global::GradGen.Adjoint.Identity(dHNext, dH0);
+            if (dH0 is not null) global::GradGen.Adjoint.Identity(dHNext, dH0);
 
             // xs = modelWxh[inputs] (rows gathered by id) : [V, H] → [?, batch, H]  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
             global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
@@ -204,11 +204,11 @@ namespace GradGen.Samples.CharRnn
         /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="batch">As for <c>Loss</c>.</param>
         /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds.</param>
+        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0, float seed = 1f)
+        public static float LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

@@ -55,7 +55,7 @@ namespace GradGen.Samples.CharRnn
         /// <summary>
         /// The backward sweep of <c>Step</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂h, ∂L/∂x into dModel, dH, dX.
         /// </summary>
-        public static void StepPullback(in StepTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH, global::System.Numerics.Tensors.Tensor<float> dX)
+        public static void StepPullback(in StepTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
             // values recorded by the forward sweep
             var h = tape.h;
@@ -75,11 +75,11 @@ namespace GradGen.Samples.CharRnn
             global::GradGen.Adjoint.Identity(dT2, dModel.Bh);
 
             // t1 = x + t0 : [1, B, H], [1, B, H] → [1, B, H]  ⇒  ∂L/∂x += ∂L/∂t1,  ∂L/∂t0 += ∂L/∂t1  (summed over broadcast axes)
-            global::GradGen.Adjoint.Identity(dT1, dX);
+            if (dX is not null) global::GradGen.Adjoint.Identity(dT1, dX);
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
 
             // t0 = h·modelWhh : [1, B, H], [H, H] → [1, B, H]  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
-            global::GradGen.Adjoint.MatMulLeft(dT0, modelWhh, dH);
+            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT0, modelWhh, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT0, dModel.Whh);
             // release (planned): ∂L/∂t2 and ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
@@ -94,11 +94,11 @@ namespace GradGen.Samples.CharRnn
         /// <param name="h">As for <c>Step</c>.</param>
         /// <param name="x">As for <c>Step</c>.</param>
         /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dH">Receives ∂L/∂h, added to what it holds.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dH">Receives ∂L/∂h, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Step</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var value = StepForward(model, h, x, out var tape);
             StepPullback(tape, dY, dModel, dH, dX);

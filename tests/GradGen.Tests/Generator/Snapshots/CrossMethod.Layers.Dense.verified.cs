@@ -39,7 +39,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Dense</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂b into dX, dW, dB.
         /// </summary>
-        public static void DensePullback(in DenseTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB)
+        public static void DensePullback(in DenseTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB)
         {
             // values recorded by the forward sweep
             var x = tape.x;
@@ -55,11 +55,11 @@ namespace Models
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
-            global::GradGen.Adjoint.Identity(dT1, dB);
+            if (dB is not null) global::GradGen.Adjoint.Identity(dT1, dB);
 
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0
-            global::GradGen.Adjoint.MatMulLeft(dT0, w, dX);
-            global::GradGen.Adjoint.MatMulRight(x, dT0, dW);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, w, dX);
+            if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dT0, dW);
             // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
             global::GradGen.Workspace.Release(dT0);
@@ -71,12 +71,12 @@ namespace Models
         /// <param name="x">As for <c>Dense</c>.</param>
         /// <param name="w">As for <c>Dense</c>.</param>
         /// <param name="b">As for <c>Dense</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds.</param>
-        /// <param name="dB">Receives ∂L/∂b, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB">Receives ∂L/∂b, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Dense</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var value = DenseForward(x, w, b, out var tape);
             DensePullback(tape, dY, dX, dW, dB);

@@ -42,7 +42,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2 into dX, dW1, dB1, dW2, dB2.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2)
+        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
             // values recorded by the forward sweep
             var targets = tape.targets;
@@ -88,15 +88,15 @@ namespace Models
         /// <param name="w2">As for <c>Loss</c>.</param>
         /// <param name="b2">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds.</param>
-        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds.</param>
-        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds.</param>
-        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2, float seed = 1f)
+        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

@@ -47,7 +47,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂this, ∂L/∂h into dSelf, dH.
         /// </summary>
-        public void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float> dH)
+        public void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH)
         {
             // values recorded by the forward sweep
             var h = tape.h;
@@ -59,7 +59,7 @@ namespace Models
 
             // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 = ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-            global::GradGen.Adjoint.Identity(dY, dH);
+            if (dH is not null) global::GradGen.Adjoint.Identity(dY, dH);
             var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
             global::GradGen.Adjoint.Identity(dY, dT4, overwrite: true);
 
@@ -75,7 +75,7 @@ namespace Models
             global::GradGen.Adjoint.Identity(dT3, dSelf.Layers[i].B);
 
             // t1 = h·t0W  ⇒  ∂L/∂h += ∂L/∂t1·t0Wᵀ,  ∂L/∂t0W += hᵀ·∂L/∂t1
-            global::GradGen.Adjoint.MatMulLeft(dT1, t0W, dH);
+            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT1, t0W, dH);
             global::GradGen.Adjoint.MatMulRight(h, dT1, dSelf.Layers[i].W);
             // release (planned): ∂L/∂t3 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT3);
@@ -88,10 +88,10 @@ namespace Models
         /// <param name="h">As for <c>Block</c>.</param>
         /// <param name="i">As for <c>Block</c>.</param>
         /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
-        /// <param name="dH">Receives ∂L/∂h, added to what it holds.</param>
+        /// <param name="dH">Receives ∂L/∂h, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Block</c>.</returns>
-        public global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float> dH, global::System.Numerics.Tensors.Tensor<float> dY)
+        public global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var value = BlockForward(h, i, out var tape);
             BlockPullback(tape, dY, dSelf, dH);

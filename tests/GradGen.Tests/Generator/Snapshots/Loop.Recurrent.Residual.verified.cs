@@ -62,7 +62,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂h_2, adds ∂L/∂x, ∂L/∂layers into dX, dLayers.
         /// </summary>
-        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers)
+        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers)
         {
             // values recorded by the forward sweep
             var layersLength = tape.layersLength;
@@ -101,7 +101,7 @@ namespace Models
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
-            global::GradGen.Adjoint.Identity(dHNext, dX);
+            if (dX is not null) global::GradGen.Adjoint.Identity(dHNext, dX);
         }
 
         /// <summary>
@@ -109,11 +109,11 @@ namespace Models
         /// </summary>
         /// <param name="x">As for <c>Residual</c>.</param>
         /// <param name="layers">As for <c>Residual</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dLayers">Receives ∂L/∂layers, added to what it holds.</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Residual</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var value = ResidualForward(x, layers, out var tape);
             ResidualPullback(tape, dY, dX, dLayers);

@@ -72,7 +72,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Rnn</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂h0, ∂L/∂whh, ∂L/∂wxh, ∂L/∂xs into dH0, dWhh, dWxh, dXs.
         /// </summary>
-        public static void RnnPullback(in RnnTape tape, float seed, global::System.Numerics.Tensors.Tensor<float> dH0, global::System.Numerics.Tensors.Tensor<float> dWhh, global::System.Numerics.Tensors.Tensor<float> dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs)
+        public static void RnnPullback(in RnnTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs)
         {
             // values recorded by the forward sweep
             var whh = tape.whh;
@@ -115,19 +115,19 @@ namespace Models
 
                 // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
                 global::GradGen.Adjoint.MatMulLeft(dT3, wxh, dXs[t]);
-                global::GradGen.Adjoint.MatMulRight(t2, dT3, dWxh);
+                if (dWxh is not null) global::GradGen.Adjoint.MatMulRight(t2, dT3, dWxh);
                 // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT3);
 
                 // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
                 global::GradGen.Adjoint.MatMulLeft(dT1, whh, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT1, dWhh);
+                if (dWhh is not null) global::GradGen.Adjoint.MatMulRight(h, dT1, dWhh);
                 // release (planned): ∂L/∂t4 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT4);
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
-            global::GradGen.Adjoint.Identity(dHNext, dH0);
+            if (dH0 is not null) global::GradGen.Adjoint.Identity(dHNext, dH0);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>RnnBackward</c> takes, reused by the next call on this thread.</summary>
@@ -141,14 +141,14 @@ namespace Models
         /// <param name="whh">As for <c>Rnn</c>.</param>
         /// <param name="wxh">As for <c>Rnn</c>.</param>
         /// <param name="xs">As for <c>Rnn</c>.</param>
-        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds.</param>
-        /// <param name="dWhh">Receives ∂L/∂whh, added to what it holds.</param>
-        /// <param name="dWxh">Receives ∂L/∂wxh, added to what it holds.</param>
+        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dWhh">Receives ∂L/∂whh, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dWxh">Receives ∂L/∂wxh, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dXs">Receives ∂L/∂xs, added to what it holds.</param>
         /// <param name="seed">∂L/∂Rnn, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Rnn</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, global::System.Numerics.Tensors.Tensor<float> dH0, global::System.Numerics.Tensors.Tensor<float> dWhh, global::System.Numerics.Tensors.Tensor<float> dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, float seed = 1f)
+        public static float RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, float seed = 1f)
         {
             using ((RnnWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

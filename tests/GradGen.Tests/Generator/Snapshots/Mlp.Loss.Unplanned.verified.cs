@@ -67,7 +67,7 @@ namespace GradGen.Samples.Mlp
         /// <summary>
         /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2 into dX, dW1, dB1, dW2, dB2.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2)
+        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
             // values recorded by the forward sweep
             var x = tape.x;
@@ -86,12 +86,12 @@ namespace GradGen.Samples.Mlp
 
             // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
             var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
-            global::GradGen.Adjoint.Identity(dLogits, dB2);
+            if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
 
             // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
             var dH = global::GradGen.Ops.ZerosLike(h);
             global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH);
-            global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
+            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
 
             // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
             var dT1 = global::GradGen.Ops.ZerosLike(t1);
@@ -99,11 +99,11 @@ namespace GradGen.Samples.Mlp
 
             // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
             var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
-            global::GradGen.Adjoint.Identity(dT1, dB1);
+            if (dB1 is not null) global::GradGen.Adjoint.Identity(dT1, dB1);
 
             // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
-            global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
-            global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
+            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
@@ -119,15 +119,15 @@ namespace GradGen.Samples.Mlp
         /// <param name="w2">As for <c>Loss</c>.</param>
         /// <param name="b2">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds.</param>
-        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds.</param>
-        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds.</param>
-        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2, float seed = 1f)
+        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

@@ -61,7 +61,7 @@ namespace GradGen.Samples.Mlp
         /// <summary>
         /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2 into dX, dW1, dB1, dW2, dB2.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2)
+        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
             // values recorded by the forward sweep
             var x = tape.x;
@@ -82,8 +82,8 @@ namespace GradGen.Samples.Mlp
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
             var dH = global::GradGen.Adjoint.Uninitialized(h);
             global::GradGen.Adjoint.MatMulLeft(dLogits, w2, dH, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h, dLogits, dW2);
-            global::GradGen.Adjoint.Identity(dLogits, dB2);
+            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(h, dLogits, dW2);
+            if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
@@ -96,9 +96,9 @@ namespace GradGen.Samples.Mlp
 
             // t1 = x·w1 + b1 : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t1·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t1,  ∂L/∂b1 += Σ_rows ∂L/∂t1  (the bias b1 is a row [N], added to every row)
             // fused (planned): t0 = x·w1 and t1 = t0 + b1 as one product, the bias added in place (no intermediate t0)
-            global::GradGen.Adjoint.MatMulLeft(dT1, w1, dX);
-            global::GradGen.Adjoint.MatMulRight(x, dT1, dW1);
-            global::GradGen.Adjoint.Identity(dT1, dB1);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT1, w1, dX);
+            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(x, dT1, dW1);
+            if (dB1 is not null) global::GradGen.Adjoint.Identity(dT1, dB1);
             // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
         }
@@ -116,15 +116,15 @@ namespace GradGen.Samples.Mlp
         /// <param name="w2">As for <c>Loss</c>.</param>
         /// <param name="b2">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds.</param>
-        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds.</param>
-        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds.</param>
-        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2, float seed = 1f)
+        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

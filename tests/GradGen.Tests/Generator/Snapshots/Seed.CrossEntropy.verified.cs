@@ -31,14 +31,14 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// The backward sweep of <c>CrossEntropy</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂z into dZ.
         /// </summary>
-        public static void CrossEntropyPullback(in CrossEntropyTape tape, double seed, global::System.Numerics.Tensors.Tensor<double> dZ)
+        public static void CrossEntropyPullback(in CrossEntropyTape tape, double seed, global::System.Numerics.Tensors.Tensor<double>? dZ)
         {
             // values recorded by the forward sweep
             var z = tape.z;
             var targets = tape.targets;
 
             // result = softmax-CE(z, targets)  ⇒  ∂L/∂z += ∂L/∂result·(softmax(z) − onehot(targets)) / N
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, z, targets, dZ);
+            if (dZ is not null) global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, z, targets, dZ);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>
@@ -50,11 +50,11 @@ namespace GradGen.Samples.Seed
         /// </summary>
         /// <param name="z">As for <c>CrossEntropy</c>.</param>
         /// <param name="targets">As for <c>CrossEntropy</c>.</param>
-        /// <param name="dZ">Receives ∂L/∂z, added to what it holds.</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>CrossEntropy</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double> dZ, double seed = 1d)
+        public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double>? dZ, double seed = 1d)
         {
             using ((CrossEntropyWorkspace ??= new global::GradGen.Workspace()).Enter())
             {

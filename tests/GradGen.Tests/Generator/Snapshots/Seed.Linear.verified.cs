@@ -31,15 +31,15 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// The backward sweep of <c>Linear</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w into dX, dW.
         /// </summary>
-        public static void LinearPullback(in LinearTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW)
+        public static void LinearPullback(in LinearTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW)
         {
             // values recorded by the forward sweep
             var x = tape.x;
             var w = tape.w;
 
             // result = x·w  ⇒  ∂L/∂x += ∂L/∂result·wᵀ,  ∂L/∂w += xᵀ·∂L/∂result
-            global::GradGen.Adjoint.MatMulLeft(dY, w, dX);
-            global::GradGen.Adjoint.MatMulRight(x, dY, dW);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dY, w, dX);
+            if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dY, dW);
         }
 
         /// <summary>
@@ -47,11 +47,11 @@ namespace GradGen.Samples.Seed
         /// </summary>
         /// <param name="x">As for <c>Linear</c>.</param>
         /// <param name="w">As for <c>Linear</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Linear</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW, global::System.Numerics.Tensors.Tensor<double> dY)
         {
             var value = LinearForward(x, w, out var tape);
             LinearPullback(tape, dY, dX, dW);

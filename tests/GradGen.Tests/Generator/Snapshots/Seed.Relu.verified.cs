@@ -29,23 +29,23 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// The backward sweep of <c>Relu</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x into dX.
         /// </summary>
-        public static void ReluPullback(in ReluTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> dX)
+        public static void ReluPullback(in ReluTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX)
         {
             // values recorded by the forward sweep
             var x = tape.x;
 
             // result = ReLU(x)  ⇒  ∂L/∂x += ∂L/∂result ⊙ 1[x > 0]
-            global::GradGen.Adjoint.Relu(dY, x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Relu(dY, x, dX);
         }
 
         /// <summary>
         /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Relu</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Relu</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double> dY)
         {
             var value = ReluForward(x, out var tape);
             ReluPullback(tape, dY, dX);

@@ -23,12 +23,12 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂z into dX, dZ.
         /// </summary>
-        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ)
+        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ)
         {
 
             // result = x + z  ⇒  ∂L/∂x += ∂L/∂result,  ∂L/∂z += ∂L/∂result  (summed over broadcast axes)
-            global::GradGen.Adjoint.Identity(dY, dX);
-            global::GradGen.Adjoint.Identity(dY, dZ);
+            if (dX is not null) global::GradGen.Adjoint.Identity(dY, dX);
+            if (dZ is not null) global::GradGen.Adjoint.Identity(dY, dZ);
         }
 
         /// <summary>
@@ -36,11 +36,11 @@ namespace GradGen.Samples.Seed
         /// </summary>
         /// <param name="x">As for <c>Residual</c>.</param>
         /// <param name="z">As for <c>Residual</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dZ">Receives ∂L/∂z, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Residual</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ, global::System.Numerics.Tensors.Tensor<double> dY)
         {
             var value = ResidualForward(x, z, out var tape);
             ResidualPullback(tape, dY, dX, dZ);

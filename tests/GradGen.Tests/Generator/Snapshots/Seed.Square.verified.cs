@@ -29,24 +29,24 @@ namespace GradGen.Samples.Seed
         /// <summary>
         /// The backward sweep of <c>Square</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x into dX.
         /// </summary>
-        public static void SquarePullback(in SquareTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> dX)
+        public static void SquarePullback(in SquareTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX)
         {
             // values recorded by the forward sweep
             var x = tape.x;
 
             // result = x ⊙ x  ⇒  ∂L/∂x += ∂L/∂result ⊙ x,  ∂L/∂x += ∂L/∂result ⊙ x  (the Hadamard rule, summed over broadcast axes)
-            global::GradGen.Adjoint.Multiply(dY, x, dX);
-            global::GradGen.Adjoint.Multiply(dY, x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, x, dX);
         }
 
         /// <summary>
         /// Computes <c>Square</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Square</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Square</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> SquareBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> SquareBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double> dY)
         {
             var value = SquareForward(x, out var tape);
             SquarePullback(tape, dY, dX);

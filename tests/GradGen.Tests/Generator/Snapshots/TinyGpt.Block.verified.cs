@@ -179,7 +179,7 @@ namespace GradGen.Samples.TinyGpt
         /// <summary>
         /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂layer, ∂L/∂x into dLayer, dX.
         /// </summary>
-        public static void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float> dX)
+        public static void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
             // values recorded by the forward sweep
             var x = tape.x;
@@ -265,7 +265,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Adjoint.Identity(dResidual, dLayer.Bproj);
 
             // t20 = x + t19 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂x += ∂L/∂t20,  ∂L/∂t19 += ∂L/∂t20  (summed over broadcast axes)
-            global::GradGen.Adjoint.Identity(dT20, dX);
+            if (dX is not null) global::GradGen.Adjoint.Identity(dT20, dX);
             var dT19 = global::GradGen.Adjoint.Reduce(dT20, t19);
 
             // t19 = y·layerWproj : [B, T, C], [C, C] → [B, T, C]  ⇒  ∂L/∂y = ∂L/∂t19·layerWprojᵀ,  ∂L/∂layerWproj += yᵀ·∂L/∂t19
@@ -408,10 +408,10 @@ namespace GradGen.Samples.TinyGpt
         /// <param name="C">As for <c>Block</c>.</param>
         /// <param name="NH">As for <c>Block</c>.</param>
         /// <param name="dLayer">Receives ∂L/∂layer, added to what it holds.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         /// <returns>The value of <c>Block</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var value = BlockForward(layer, x, B, T, C, NH, out var tape);
             BlockPullback(tape, dY, dLayer, dX);

@@ -81,7 +81,7 @@ namespace Models
         /// <summary>
         /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂x into dModel, dX.
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float> dX)
+        public static void LossPullback(in LossTape tape, float seed, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
             // values recorded by the forward sweep
             var targets = tape.targets;
@@ -143,7 +143,7 @@ namespace Models
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
-            global::GradGen.Adjoint.Identity(dHNext, dX);
+            if (dX is not null) global::GradGen.Adjoint.Identity(dHNext, dX);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
@@ -157,11 +157,11 @@ namespace Models
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float> dX, float seed = 1f)
+        public static float LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX, float seed = 1f)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
