@@ -31,20 +31,12 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (rows == 0) return;
         T scale = dL / T.CreateChecked(rows);
-        using var probabilities = Scratch<T>.Rent(classes);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported && classes > 0)
+        if (RowKernels.Applies<T>() && classes > 0)
         {
-            ReadOnlySpan<float> zf = VectorMath.AsFloat(z);
-            Span<float> tf = VectorMath.AsFloat(target), pf = VectorMath.AsFloat(probabilities.Span);
-            float scaleF = float.CreateTruncating(scale);
-            for (int i = 0; i < rows; i++)
-            {
-                Span<float> row = tf.Slice(i * classes, classes);
-                RowKernels.SoftmaxAccumulate(zf.Slice(i * classes, classes), scaleF, pf, row);
-                row[targets[i]] -= scaleF;
-            }
+            RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: false, SimdWidth.Rows);
             return;
         }
+        using var probabilities = Scratch<T>.Rent(classes);
         for (int i = 0; i < rows; i++)
         {
             Span<T> row = target.Slice(i * classes, classes);
@@ -71,6 +63,10 @@ public static partial class Adjoint
         ReadOnlySpan<T> z = Dense.Read(logits);
         Span<T> target = Dense.Target(Kernel, into);
         T scale = dL / T.CreateChecked(rows);
+        if (RowKernels.Applies<T>() && classes > 0)
+        {
+            return RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: true, SimdWidth.Rows);
+        }
         T total = T.Zero;
         using var exponentials = Scratch<T>.Rent(classes);
         Span<T> e = exponentials.Span;
