@@ -6,7 +6,7 @@
 # A knob that cannot narrow anything on this CPU (AVX-512 knobs on an AVX2-only machine) is reported and skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-filter='FullyQualifiedName~WidthTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests'
+filter='FullyQualifiedName~WidthTests|FullyQualifiedName~VectorRowTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests'
 has_avx512=$(grep -m1 -c avx512f /proc/cpuinfo || true)
 status=0
 run() {

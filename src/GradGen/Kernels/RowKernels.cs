@@ -61,8 +61,9 @@ internal static unsafe class RowKernels
     /// <summary>y = gelu(x) (tanh approximation); y may be x.</summary>
     public static void Gelu<T>(ReadOnlySpan<T> x, Span<T> y, VectorWidth width)
     {
-        if (IsFloat<T>()) Elementwise(Table<float>(width).Gelu, As<T, float>(x), default, As<T, float>(y), x.Length);
-        else Elementwise(Table<double>(width).Gelu, As<T, double>(x), default, As<T, double>(y), x.Length);
+        // The kernel's operands are (x, y, unused).
+        if (IsFloat<T>()) Elementwise(Table<float>(width).Gelu, As<T, float>(x), As<T, float>(y), default, x.Length);
+        else Elementwise(Table<double>(width).Gelu, As<T, double>(x), As<T, double>(y), default, x.Length);
     }
 
     /// <summary>into += dY ⊙ gelu′(x).</summary>
@@ -118,8 +119,9 @@ internal static unsafe class RowKernels
     public static void CausalSoftmax<T>(ReadOnlySpan<T> s, T scale, Span<T> y, int t, VectorWidth width)
     {
         if (t == 0) return;
-        if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmax, As<T, float>(s), default, default, As<T, float>(y), t, As<T, float>(scale), s.Length / t);
-        else Rows(Table<double>(width).CausalSoftmax, As<T, double>(s), default, default, As<T, double>(y), t, As<T, double>(scale), s.Length / t);
+        // A the scores, B the result.
+        if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmax, As<T, float>(s), As<T, float>(y), default, default, t, As<T, float>(scale), s.Length / t);
+        else Rows(Table<double>(width).CausalSoftmax, As<T, double>(s), As<T, double>(y), default, default, t, As<T, double>(scale), s.Length / t);
     }
 
     /// <summary>into += the causal softmax's backward (see <see cref="Adjoint.CausalSoftmax{T}"/>).</summary>
