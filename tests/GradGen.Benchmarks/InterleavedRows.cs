@@ -10,7 +10,10 @@ namespace GradGen.Benchmarks;
 /// element-wise kernels at GPT-2-small shapes (B = 1, T = 128, C = 768, NH = 12, V = 50257) in double, before (the
 /// generic paths every double took before — <see cref="LegacyRows"/>, verbatim) and after (<see cref="VectorRows{T, TV, TS}"/>
 /// at each width this CPU runs in hardware), with float after for scale; one call of each in turn per round (a loaded
-/// machine slows all alike); prints best and median µs per call and the speed-up of the best.
+/// machine slows all alike); prints best and median µs per call and the speed-up of the best. Kernel against kernel:
+/// run it with <c>DOTNET_PROCESSOR_COUNT=1</c> (every contender on one thread; the "before" paths never split) and
+/// <c>DOTNET_TieredCompilation=0</c> (every contender fully optimised from its first call: under load the background
+/// tier-1 compilation otherwise lags and a contender is timed at tier 0).
 /// </summary>
 internal static class InterleavedRows
 {
@@ -85,8 +88,7 @@ internal static class InterleavedRows
         for (int j = 0; j < contenders.Count; j++)
         {
             times[j] = new double[rounds];
-            contenders[j].Run();
-            contenders[j].Run();
+            for (int i = 0; i < 10; i++) contenders[j].Run();
         }
         for (int r = 0; r < rounds; r++)
         {
