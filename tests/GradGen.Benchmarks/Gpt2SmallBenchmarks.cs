@@ -162,7 +162,9 @@ public class Gpt2SmallBenchmarks
             Console.WriteLine($"step {i + 1}: {clock.Elapsed.TotalMilliseconds:F0} ms");
         }
         long peakSteps = Status("VmHWM");
-        string mem = $"{memory()}{(who == "gradgen" ? "; " : "")}managed heap grew {Mb(heapAfter - heapBefore)} over the first step; "
+        long heapNow = GC.GetTotalMemory(true), committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        string mem = $"{memory()}{(who == "gradgen" ? "; " : "")}managed heap grew {Mb(heapAfter - heapBefore)} over the first step, "
+            + $"holds {Mb(heapNow)} after the steps ({Mb(committed)} committed); "
             + $"RSS at start {Mb(rssStart)}, after set-up and one step {Mb(rssSetup)} (peak {Mb(peakSetup)}), peak during the timed steps {Mb(peakSteps)}";
         Console.WriteLine($"RESULT who={who}\tloss0={loss0:R}\tsteps={string.Join(",", times.Select(x => x.ToString("F1")))}\tmemory={mem}");
         owned?.Dispose();
