@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the kernel tests once per vector width this x64 machine can be forced to, with .NET 10's JIT knobs, and prints
 # which width each run used (WidthTests.Start_up_widths_follow_the_cpu_and_the_knobs fails if a knob did not take
-# effect, so no run silently repeats the default path). Forced-width GEMM tests (WidthTests) run 128/256/512 in every run.
+# effect, so no run silently repeats the default path). Forced-width tests (WidthTests: GEMM; VectorRowTests: row and
+# element-wise kernels, float and double) run 128/256/512 in every run.
 #   tests/kernel-widths.sh            # after: dotnet build tests/GradGen.Tests -c Release
 # A knob that cannot narrow anything on this CPU (AVX-512 knobs on an AVX2-only machine) is reported and skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-filter='FullyQualifiedName~WidthTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests'
+filter='FullyQualifiedName~WidthTests|FullyQualifiedName~VectorRowTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests'
 has_avx512=$(grep -m1 -c avx512f /proc/cpuinfo || true)
 status=0
 run() {

@@ -184,8 +184,8 @@ internal static unsafe class LegacySgemm
                 int blocked = cols == NR ? kc & ~7 : 0;
                 for (int p = 0; p < blocked; p += 8)
                 {
-                    FloatTranspose.Block(ref source[p], (int)col, ref target[p * NR], NR, accumulate: false);
-                    FloatTranspose.Block(ref source[8 * col + p], (int)col, ref target[p * NR + 8], NR, accumulate: false);
+                    BlockTranspose.Block(ref source[p], (int)col, ref target[p * NR], NR, accumulate: false);
+                    BlockTranspose.Block(ref source[8 * col + p], (int)col, ref target[p * NR + 8], NR, accumulate: false);
                 }
                 if (cols < NR) new Span<float>(target, kc * NR).Clear();
                 for (int j = 0; j < cols; j++)

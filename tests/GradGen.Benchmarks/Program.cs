@@ -12,6 +12,17 @@ if (args.Length > 0 && args[0] == "--interleaved")
     GradGen.Benchmarks.Interleaved.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
     return 0;
 }
+// The row kernels in double before (generic paths) and after (VectorRows), interleaved:
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-rows [ROUNDS]
+if (args.Length > 0 && args[0] == "--interleaved-rows")
+{
+    GradGen.Benchmarks.InterleavedRows.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
+    return 0;
+}
+// The GPT-2-small-shaped step, each contender in a process of its own (step times, memory, peak RSS; docs/performance.md):
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --gpt2-small [STEPS] [ROUNDS]
+if (args.Length > 0 && args[0] == "--gpt2-small") return GradGen.Benchmarks.Gpt2SmallBenchmarks.Run(args);
+if (args.Length > 2 && args[0] == "--gpt2-small-one") return GradGen.Benchmarks.Gpt2SmallBenchmarks.RunOne(args[1], int.Parse(args[2]));
 // The keystroke in a real language server and the incremental build (docs/performance.md, "A keystroke in csharp-ls"): not
 // BenchmarkDotNet — they drive csharp-ls and `dotnet build` on a consumer of the packed package:
 //   dotnet run -c Release --project tests/GradGen.Benchmarks -- --language-server [ROUNDS] [N...]

@@ -2,8 +2,8 @@ using System;
 using System.Numerics.Tensors;
 using GradGen;
 
-// Float kernels against the double paths on the same (float) inputs, at the start-up width and — for the GEMM — at
-// every forced width; prints the path and one line per check, exits 1 on any disagreement. Tolerances are those of
+// Float kernels against the double paths on the same (float) inputs, at the start-up width and — for the GEMM and the
+// row kernels — at every forced width, float and double (the row kernels against scalar references); prints the path and one line per check, exits 1 on any disagreement. Tolerances are those of
 // the unit tests (tests/GradGen.Tests/Runtime/FloatKernelTests.cs, WidthTests.cs).
 Console.WriteLine(SimdWidth.Describe());
 int failures = 0;
@@ -19,6 +19,12 @@ void Report(string name, double worst, double tolerance)
 float[] RandomFloats(int n, double scale = 1) { var x = new float[n]; for (int i = 0; i < n; i++) x[i] = (float)((rng.NextDouble() * 2 - 1) * scale); return x; }
 double[] Widen(float[] x) => Array.ConvertAll(x, v => (double)v);
 double Worst(float[] got, double[] want, double floor = 1)
+{
+    double worst = 0;
+    for (int i = 0; i < got.Length; i++) worst = Math.Max(worst, Math.Abs(got[i] - want[i]) / Math.Max(floor, Math.Abs(want[i])));
+    return worst;
+}
+double WorstD(double[] got, double[] want, double floor = 1)
 {
     double worst = 0;
     for (int i = 0; i < got.Length; i++) worst = Math.Max(worst, Math.Abs(got[i] - want[i]) / Math.Max(floor, Math.Abs(want[i])));
@@ -106,7 +112,110 @@ foreach (var (m, n) in new[] { (4, 4), (9, 13), (64, 67) })
             worst = Math.Max(worst, Math.Abs(y[j * m + i] - x[i * n + j]));
             worst = Math.Max(worst, Math.Abs(acc[j * m + i] - (into[j * m + i] + x[i * n + j])));
         }
-    Report($"Transpose {m}×{n} (blocks of {FloatTranspose.BlockSize})", worst, 0);
+    Report($"Transpose {m}×{n} (blocks of {BlockTranspose.BlockSize<float>()})", worst, 0);
+    double[] xd = Widen(x), intoD = Widen(into), yd = new double[m * n], accD = (double[])intoD.Clone();
+    MatrixKernels.Transpose<double>(xd, yd, m, n);
+    MatrixKernels.TransposeAccumulate<double>(xd, accD, m, n);
+    worst = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            worst = Math.Max(worst, Math.Abs(yd[j * m + i] - xd[i * n + j]));
+            worst = Math.Max(worst, Math.Abs(accD[j * m + i] - (intoD[j * m + i] + xd[i * n + j])));
+        }
+    Report($"Transpose double {m}×{n} (blocks of {BlockTranspose.BlockSize<double>()})", worst, 0);
+}
+// The row and element-wise kernels (VectorRows) at every forced width, float and double, against scalar references in
+// double on the same inputs: GELU forward and backward, LayerNorm, causal softmax, softmax cross-entropy (loss and
+// gradient). Tolerances as in tests/GradGen.Tests/Runtime/VectorRowTests.cs (float: those of the float kernels).
+foreach (var w in new[] { VectorWidth.W128, VectorWidth.W256, VectorWidth.W512 })
+{
+    string at = $"{(int)w}-bit{(SimdWidth.IsAccelerated(w) ? "" : " (software)")}";
+    const double K = 0.79788456080286535588, Cu = 0.044715;
+    {
+        const int n = 203;
+        float[] x = RandomFloats(n, 6), g = RandomFloats(n);
+        double[] want = Array.ConvertAll(x, v => 0.5 * v * (1 + Math.Tanh(K * (v + Cu * (double)v * v * v))));
+        double[] wantD = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double v = x[i], u = K * (v + Cu * v * v * v), sech = 1 / Math.Cosh(u);
+            wantD[i] = g[i] * (0.5 * (1 + Math.Tanh(u)) + 0.5 * v * sech * sech * K * (1 + 3 * Cu * v * v));
+        }
+        float[] yf = new float[n], df = new float[n];
+        double[] yd = new double[n], dd = new double[n];
+        RowKernels.Gelu<float>(x, yf, w);
+        RowKernels.Gelu<double>(Widen(x), yd, w);
+        RowKernels.GeluBackward<float>(g, x, df, w);
+        RowKernels.GeluBackward<double>(Widen(g), Widen(x), dd, w);
+        Report($"Gelu {at} float forward", Worst(yf, want), 5e-7);
+        Report($"Gelu {at} float backward", Worst(df, wantD), 5e-7);
+        Report($"Gelu {at} double forward", WorstD(yd, want), 1e-14);
+        Report($"Gelu {at} double backward", WorstD(dd, wantD), 1e-14);
+    }
+    {
+        const int c = 130, rows = 3;
+        float[] x = RandomFloats(rows * c, 3), wt = RandomFloats(c), bias = RandomFloats(c);
+        var want = new double[rows * c];
+        for (int r = 0; r < rows; r++)
+        {
+            double mean = 0, v2 = 0;
+            for (int i = 0; i < c; i++) mean += x[r * c + i];
+            mean /= c;
+            for (int i = 0; i < c; i++) v2 += (x[r * c + i] - mean) * (x[r * c + i] - mean);
+            double rstd = 1 / Math.Sqrt(v2 / c + 1e-5);
+            for (int i = 0; i < c; i++) want[r * c + i] = (x[r * c + i] - mean) * rstd * wt[i] + bias[i];
+        }
+        float[] yf = new float[rows * c];
+        double[] yd = new double[rows * c];
+        RowKernels.LayerNorm<float>(x, wt, bias, 1e-5f, yf, c, w);
+        RowKernels.LayerNorm<double>(Widen(x), Widen(wt), Widen(bias), 1e-5, yd, c, w);
+        Report($"LayerNorm {at} float C={c}", Worst(yf, want), 1e-5);
+        Report($"LayerNorm {at} double C={c}", WorstD(yd, want), 1e-13);
+    }
+    {
+        const int t = 19;
+        float[] s = RandomFloats(t * t, 4);
+        var want = new double[t * t];
+        for (int i = 0; i < t; i++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int j = 0; j <= i; j++) max = Math.Max(max, 0.3 * s[i * t + j]);
+            for (int j = 0; j <= i; j++) sum += Math.Exp(0.3 * s[i * t + j] - max);
+            for (int j = 0; j <= i; j++) want[i * t + j] = Math.Exp(0.3 * s[i * t + j] - max) / sum;
+        }
+        float[] yf = new float[t * t];
+        double[] yd = new double[t * t];
+        RowKernels.CausalSoftmax<float>(s, 0.3f, yf, t, w);
+        RowKernels.CausalSoftmax<double>(Widen(s), 0.3, yd, t, w);
+        // The float kernel's scale is 0.3f: compare it against its own scale's reference to float tolerance.
+        Report($"CausalSoftmax {at} float T={t}", Worst(yf, want), 1e-5);
+        Report($"CausalSoftmax {at} double T={t}", WorstD(yd, want), 1e-13);
+    }
+    {
+        const int rows = 4, classes = 259;
+        float[] z = RandomFloats(rows * classes, 5);
+        int[] targets = { 0, 7, 100, classes - 1 };
+        double loss = 0;
+        var wantG = new double[rows * classes];
+        for (int r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int i = 0; i < classes; i++) max = Math.Max(max, z[r * classes + i]);
+            for (int i = 0; i < classes; i++) sum += Math.Exp(z[r * classes + i] - max);
+            loss += max + Math.Log(sum) - z[r * classes + targets[r]];
+            for (int i = 0; i < classes; i++) wantG[r * classes + i] = 0.25 * (Math.Exp(z[r * classes + i] - max) / sum - (i == targets[r] ? 1 : 0));
+        }
+        loss /= rows;
+        float[] gf = new float[rows * classes];
+        double[] gd = new double[rows * classes];
+        float lf = RowKernels.CrossEntropy<float>(z, targets, rows, classes, 0.25f, gf, wantLoss: true, w);
+        double ld = RowKernels.CrossEntropy<double>(Widen(z), targets, rows, classes, 0.25, gd, wantLoss: true, w);
+        Report($"SoftmaxCrossEntropy {at} float loss", Math.Abs(lf - loss) / Math.Max(1, Math.Abs(loss)), 1e-6);
+        Report($"SoftmaxCrossEntropy {at} float gradient", Worst(gf, wantG), 1e-6);
+        Report($"SoftmaxCrossEntropy {at} double loss", Math.Abs(ld - loss) / Math.Max(1, Math.Abs(loss)), 1e-13);
+        Report($"SoftmaxCrossEntropy {at} double gradient", WorstD(gd, wantG), 1e-14);
+    }
 }
 // TinyGpt's generated LossBackward in float (every fast path forward and backward at this machine's width) against
 // central finite differences on a tiny model (B = 2, T = 4, C = 8, NH = 2, V = 16, L = 1), as the sample's --check.

@@ -23,19 +23,9 @@ public static partial class Adjoint
         int t = Ops.ValidateCausal(Kernel, dY.Lengths);
         ReadOnlySpan<T> g = Dense.Read(dY), s = Dense.Read(y);
         Span<T> target = Dense.Target(Kernel, into);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        if (RowKernels.Applies<T>())
         {
-            if (t == 0) return;
-            unsafe
-            {
-                fixed (float* pg = VectorMath.AsFloat(g))
-                fixed (float* py = VectorMath.AsFloat(s))
-                fixed (float* pInto = VectorMath.AsFloat(target))
-                {
-                    var args = new RowArgs { A = pg, B = py, C = pInto, Length = t, Scalar = float.CreateTruncating(scale) };
-                    ParallelRows.Run(&RowKernels.CausalSoftmaxBackwardRows, &args, g.Length / t);
-                }
-            }
+            RowKernels.CausalSoftmaxBackward(g, s, scale, target, t, SimdWidth.Rows);
             return;
         }
         using var scratch = Scratch<T>.Rent(t);

@@ -18,7 +18,7 @@ public static partial class Adjoint
     /// <param name="logits">The forward logits.</param>
     /// <param name="targets">The forward targets, one per row.</param>
     /// <param name="into">Z̄, the logits' shape, dense; accumulated into.</param>
-    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution): each row is cleared while in cache.</param>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution): into is cleared first.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy<T>(T dL, Tensor<T> logits, int[] targets, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
@@ -32,21 +32,13 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (rows == 0) return;
         T scale = dL / T.CreateChecked(rows);
-        using var probabilities = Scratch<T>.Rent(classes);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported && classes > 0)
+        if (RowKernels.Applies<T>() && classes > 0)
         {
-            ReadOnlySpan<float> zf = VectorMath.AsFloat(z);
-            Span<float> tf = VectorMath.AsFloat(target), pf = VectorMath.AsFloat(probabilities.Span);
-            float scaleF = float.CreateTruncating(scale);
-            for (int i = 0; i < rows; i++)
-            {
-                Span<float> row = tf.Slice(i * classes, classes);
-                if (overwrite) row.Clear();
-                RowKernels.SoftmaxAccumulate(zf.Slice(i * classes, classes), scaleF, pf, row);
-                row[targets[i]] -= scaleF;
-            }
+            if (overwrite) target.Clear(); // the rows run in parallel: cleared up front
+            RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: false, SimdWidth.Rows);
             return;
         }
+        using var probabilities = Scratch<T>.Rent(classes);
         for (int i = 0; i < rows; i++)
         {
             Span<T> row = target.Slice(i * classes, classes);
@@ -74,6 +66,10 @@ public static partial class Adjoint
         ReadOnlySpan<T> z = Dense.Read(logits);
         Span<T> target = Dense.Target(Kernel, into);
         T scale = dL / T.CreateChecked(rows);
+        if (RowKernels.Applies<T>() && classes > 0)
+        {
+            return RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: true, SimdWidth.Rows);
+        }
         T total = T.Zero;
         using var exponentials = Scratch<T>.Rent(classes);
         Span<T> e = exponentials.Span;

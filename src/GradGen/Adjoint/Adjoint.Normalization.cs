@@ -42,16 +42,9 @@ public static partial class Adjoint
         Span<T> dw = intoWeight is null ? default : Dense.Target(Kernel, intoWeight);
         Span<T> db = intoBias is null ? default : Dense.Target(Kernel, intoBias);
         if (c == 0) return;
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        if (RowKernels.Applies<T>())
         {
-            ReadOnlySpan<float> gf = VectorMath.AsFloat(g), xf = VectorMath.AsFloat(source), wf = VectorMath.AsFloat(w);
-            Span<float> dxf = VectorMath.AsFloat(dx), dwf = VectorMath.AsFloat(dw), dbf = VectorMath.AsFloat(db);
-            float epsF = float.CreateTruncating(eps);
-            for (int offset = 0; offset < xf.Length; offset += c)
-            {
-                RowKernels.LayerNormRowBackward(gf.Slice(offset, c), xf.Slice(offset, c), wf, epsF,
-                    dxf.IsEmpty ? default : dxf.Slice(offset, c), dwf, dbf);
-            }
+            RowKernels.LayerNormBackward(g, source, w, eps, dx, dw, db, c, SimdWidth.Rows);
             return;
         }
         T count = T.CreateChecked(c);

@@ -74,7 +74,7 @@ internal static class Broadcasting
     {
         bool aFull = a.Length == destination.Length;
         bool bFull = b.Length == destination.Length;
-        if (typeof(TOp) == typeof(AddOp<T>) && FloatAdd.Applies<T>(destination.Length))
+        if (typeof(TOp) == typeof(AddOp<T>) && RowKernels.AddApplies<T>(destination.Length))
         {
             int rowBias = aFull && bFull ? 0
                 : aFull && b.Length > 0 && TensorShape.IsTrailingBlock(shape, bShape) ? b.Length
@@ -82,7 +82,7 @@ internal static class Broadcasting
                 : -1;
             if (rowBias >= 0)
             {
-                FloatAdd.Run(VectorMath.AsFloat(a), VectorMath.AsFloat(b), VectorMath.AsFloat(destination), rowBias);
+                RowKernels.Add(a, b, destination, rowBias, SimdWidth.Rows);
                 return;
             }
         }

@@ -33,14 +33,19 @@ internal static class MatrixKernels
     public static void MatMulRight<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> dY, Span<T> into, int m, int k, int n, bool overwrite) where T : IFloatingPointIeee754<T>
         => Gemm.Multiply(k, n, m, a, 1, k, dY, n, 1, into, n, overwrite);
 
+    private static ReadOnlySpan<double> AsDouble<T>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static Span<double> AsDouble<T>(Span<T> span) => MemoryMarshal.CreateSpan(ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(span)), span.Length);
+
     /// <summary>destination[N,M] = source[M,N]ᵀ, in cache-friendly tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int m, int n)
     {
         if ((long)m * n > source.Length || (long)m * n > destination.Length) throw new ArgumentException("Transpose: buffers are too small.");
-        if (typeof(T) == typeof(float) && FloatTranspose.IsSupported)
+        if (BlockTranspose.Applies<T>())
         {
-            FloatTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(destination), m, n, accumulate: false);
+            if (typeof(T) == typeof(float)) BlockTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(destination), m, n, accumulate: false);
+            else BlockTranspose.Run(AsDouble(source), AsDouble(destination), m, n, accumulate: false);
             return;
         }
         ref T src = ref MemoryMarshal.GetReference(source);
@@ -64,9 +69,10 @@ internal static class MatrixKernels
     public static void TransposeAccumulate<T>(ReadOnlySpan<T> source, Span<T> into, int m, int n) where T : IFloatingPointIeee754<T>
     {
         if ((long)m * n > source.Length || (long)m * n > into.Length) throw new ArgumentException("Transpose: buffers are too small.");
-        if (typeof(T) == typeof(float) && FloatTranspose.IsSupported)
+        if (BlockTranspose.Applies<T>())
         {
-            FloatTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(into), m, n, accumulate: true);
+            if (typeof(T) == typeof(float)) BlockTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(into), m, n, accumulate: true);
+            else BlockTranspose.Run(AsDouble(source), AsDouble(into), m, n, accumulate: true);
             return;
         }
         ref T src = ref MemoryMarshal.GetReference(source);

@@ -181,15 +181,15 @@ internal static unsafe class PackedGemm<T, TV, TS>
             else if (inner == 1)
             {
                 // Column-contiguous B (a transposed operand): walk each column down, so reads are sequential.
-                // For float, whole blocks (8 × 8 with AVX, else 4 × 4: inner indices × columns) are transposed in
+                // Whole blocks (256 bits of T square with AVX, else 128: inner indices × columns) are transposed in
                 // registers; the rest one by one.
-                int size = FloatTranspose.BlockSize;
-                int blocked = typeof(T) == typeof(float) && FloatTranspose.IsSupported && cols == nr && nr % size == 0 ? kc & -size : 0;
+                int size = BlockTranspose.BlockSize<T>();
+                int blocked = BlockTranspose.Applies<T>() && cols == nr && nr % size == 0 ? kc & -size : 0;
                 for (int p = 0; p < blocked; p += size)
                 {
                     for (int jb = 0; jb < nr; jb += size)
                     {
-                        FloatTranspose.Block(ref *(float*)(source + jb * col + p), (int)col, ref *(float*)(target + p * nr + jb), nr, accumulate: false);
+                        BlockTranspose.Block(ref *(source + jb * col + p), (int)col, ref *(target + p * nr + jb), nr, accumulate: false);
                     }
                 }
                 if (cols < nr) new Span<T>(target, kc * nr).Clear();

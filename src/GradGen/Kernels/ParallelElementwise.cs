@@ -3,7 +3,7 @@ using System;
 namespace GradGen;
 
 /// <summary>
-/// Runs a float element-wise kernel over both cores when the data is large (at least <see cref="MinLength"/> elements),
+/// Runs an element-wise kernel over both cores when the data is large (at least <see cref="MinLength"/> elements),
 /// in chunks of whole vectors through <see cref="WorkerPool"/>; on one thread otherwise. The kernel sees pointers to
 /// the chunk's first element of each operand and the chunk's length; chunks write disjoint outputs. Allocates nothing.
 /// </summary>
@@ -12,10 +12,8 @@ internal static unsafe class ParallelElementwise
     /// <summary>The fewest elements worth a fork/join (GELU: ≈ 25 µs of work on one core).</summary>
     public const int MinLength = 1 << 15;
 
-    [ThreadStatic] private static Job? t_job;
-
     /// <summary>Runs kernel(a + i, b + i, c + i, count) over [0, length) in one or more chunks.</summary>
-    public static void Run(delegate*<float*, float*, float*, int, void> kernel, float* a, float* b, float* c, int length)
+    public static void Run<T>(delegate*<T*, T*, T*, int, void> kernel, T* a, T* b, T* c, int length) where T : unmanaged
     {
         int chunks = length >= MinLength && WorkerPool.Threads > 1 ? Math.Min(4 * WorkerPool.Threads, length / (MinLength / 8)) : 1;
         if (chunks <= 1)
@@ -23,7 +21,7 @@ internal static unsafe class ParallelElementwise
             kernel(a, b, c, length);
             return;
         }
-        var job = t_job ??= new Job();
+        var job = Job<T>.Current ??= new Job<T>();
         job.Kernel = kernel;
         job.A = a;
         job.B = b;
@@ -40,21 +38,23 @@ internal static unsafe class ParallelElementwise
         }
     }
 
-    private sealed class Job : IParallelJob
+    private sealed class Job<T> : IParallelJob where T : unmanaged
     {
-        public delegate*<float*, float*, float*, int, void> Kernel;
-        public float* A, B, C;
+        [ThreadStatic] public static Job<T>? Current;
+
+        public delegate*<T*, T*, T*, int, void> Kernel;
+        public T* A, B, C;
         public int Length;
 
         public void Run(int chunk, int chunks)
         {
-            // Boundaries on multiples of 8, so only the last chunk has a partial vector.
+            // Boundaries on multiples of 16 elements (a 512-bit vector of float), so only the last chunk has a partial vector.
             int start = Boundary(chunk, chunks), end = Boundary(chunk + 1, chunks);
             if (end > start) Kernel(Offset(A, start), Offset(B, start), Offset(C, start), end - start);
         }
 
-        private int Boundary(int part, int parts) => part == parts ? Length : (int)((long)Length * part / parts) & ~7;
+        private int Boundary(int part, int parts) => part == parts ? Length : (int)((long)Length * part / parts) & ~15;
 
-        private static float* Offset(float* p, int i) => p is null ? null : p + i;
+        private static T* Offset(T* p, int i) => p is null ? null : p + i;
     }
 }

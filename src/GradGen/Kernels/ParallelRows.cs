@@ -2,21 +2,24 @@ using System;
 
 namespace GradGen;
 
-/// <summary>The operands of a float row kernel run by <see cref="ParallelRows"/>: pointers, a row length, a scalar.</summary>
-internal unsafe struct RowArgs
+/// <summary>The operands of a row kernel run by <see cref="ParallelRows"/>: pointers, targets, a row length, a scalar.</summary>
+internal unsafe struct RowArgs<T> where T : unmanaged
 {
     /// <summary>Operands, as the kernel defines them (null when unused).</summary>
-    public float* A, B, C, D;
+    public T* A, B, C, D, E, F;
+
+    /// <summary>Class indices, one per row (softmax cross-entropy), or null.</summary>
+    public int* Targets;
 
     /// <summary>The length of a row (elements between consecutive rows).</summary>
     public int Length;
 
     /// <summary>A scalar operand (a scale, an eps).</summary>
-    public float Scalar;
+    public T Scalar;
 }
 
 /// <summary>
-/// Runs a float kernel over independent rows on both cores when there are at least <see cref="MinElements"/> elements
+/// Runs a row kernel over independent rows on both cores when there are at least <see cref="MinElements"/> elements
 /// (rows · length), in contiguous ranges of rows through <see cref="WorkerPool"/>; on one thread otherwise. The kernel
 /// gets the operands and a range [start, end) of rows; ranges must write disjoint outputs. Allocates nothing.
 /// </summary>
@@ -25,10 +28,8 @@ internal static unsafe class ParallelRows
     /// <summary>The fewest elements worth a fork/join.</summary>
     public const int MinElements = 1 << 15;
 
-    [ThreadStatic] private static Job? t_job;
-
     /// <summary>Runs kernel(args, start, end) over rows [0, rows).</summary>
-    public static void Run(delegate*<RowArgs*, int, int, void> kernel, RowArgs* args, int rows)
+    public static void Run<T>(delegate*<RowArgs<T>*, int, int, void> kernel, RowArgs<T>* args, int rows) where T : unmanaged
     {
         long elements = (long)rows * args->Length;
         int chunks = elements >= MinElements && WorkerPool.Threads > 1 ? Math.Min(rows, 4 * WorkerPool.Threads) : 1;
@@ -37,7 +38,7 @@ internal static unsafe class ParallelRows
             kernel(args, 0, rows);
             return;
         }
-        var job = t_job ??= new Job();
+        var job = Job<T>.Current ??= new Job<T>();
         job.Kernel = kernel;
         job.Args = args;
         job.Rows = rows;
@@ -52,10 +53,12 @@ internal static unsafe class ParallelRows
         }
     }
 
-    private sealed class Job : IParallelJob
+    private sealed class Job<T> : IParallelJob where T : unmanaged
     {
-        public delegate*<RowArgs*, int, int, void> Kernel;
-        public RowArgs* Args;
+        [ThreadStatic] public static Job<T>? Current;
+
+        public delegate*<RowArgs<T>*, int, int, void> Kernel;
+        public RowArgs<T>* Args;
         public int Rows;
 
         public void Run(int chunk, int chunks)

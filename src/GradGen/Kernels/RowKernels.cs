@@ -1,280 +1,213 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace GradGen;
 
 /// <summary>
-/// Float row kernels on <see cref="Vector{T}"/> (256 bits with AVX2, 128 on ARM64 and SSE; see <see cref="VectorMath"/>) for the causal softmax and LayerNorm, forward and backward: each row in two or
-/// three passes of vector loads instead of a handful of <c>TensorPrimitives</c> calls per row (the rows are short:
-/// T ≤ 64 visible scores, C = 128 channels in TinyGpt, so per-call overhead dominated). Called only when
-/// <see cref="VectorMath.IsSupported"/>; the generic paths of <see cref="Ops"/> and <see cref="Adjoint"/> compute the
-/// same formulas and are the reference the float paths are tested against.
+/// Entry points of the vector row and element-wise kernels (<see cref="VectorRows{T, TV, TS}"/>) for float and double:
+/// each picks the instantiation for the element type and a width — <see cref="SimdWidth.Rows"/> when <see cref="Ops"/>
+/// and <see cref="Adjoint"/> call, any width when a test forces one (a width the CPU lacks runs in software: correct,
+/// slow) — and runs it over both cores where the data is large (<see cref="ParallelRows"/>,
+/// <see cref="ParallelElementwise"/>). Callers check <see cref="Applies{T}"/> and shapes first.
 /// </summary>
-internal static class RowKernels
+internal static unsafe class RowKernels
 {
-    private static int W => Vector<float>.Count;
+    /// <summary>Whether the vector kernels take T (float or double) on this machine.</summary>
+    public static bool Applies<T>() => (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && SimdWidth.Rows != VectorWidth.None;
 
-    /// <summary>Lane indices 0…W − 1, to mask the lanes of a vector past a row's visible length.</summary>
-    private static Vector<int> Lanes => VectorMath.Lanes;
+    /// <summary>Whether a large addition goes to <see cref="Add{T}"/> (smaller ones stay with TensorPrimitives on the calling thread).</summary>
+    public static bool AddApplies<T>(int length) => Applies<T>() && length >= ParallelRows.MinElements;
 
-    /// <summary>
-    /// The causal softmax of one row of a [T, T] score matrix: y[j] = softmax(scale · s[0..n)) for j &lt; n, y[j] = 0 for
-    /// n ≤ j &lt; T. <paramref name="s"/> and <paramref name="y"/> are the full rows (length T); s[n..T) (masked scores,
-    /// possibly NaN or ∞) are loaded with the vectors that cover position n − 1 but never used: their lanes are masked.
-    /// </summary>
-    public static void CausalSoftmaxRow(ReadOnlySpan<float> s, int n, float scale, Span<float> y)
+    private static RowTable<U> Table<U>(VectorWidth width) where U : unmanaged
     {
-        int t = s.Length, j;
-        var vScale = new Vector<float>(scale);
-        var vN = new Vector<int>(n);
-        var vMinus = new Vector<float>(float.NegativeInfinity);
-        Vector<float> vMax = vMinus;
-        for (j = 0; j < n && j <= t - W; j += W)
+        if (typeof(U) == typeof(float))
         {
-            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
-            vMax = Vector.Max(vMax, Vector.ConditionalSelect(visible, VectorMath.Load(s, j) * vScale, vMinus));
+            RowTable<float> t = width switch
+            {
+                VectorWidth.W512 => VectorRows<float, Vector512<float>, F512>.Table,
+                VectorWidth.W256 => VectorRows<float, Vector256<float>, F256>.Table,
+                VectorWidth.W128 => VectorRows<float, Vector128<float>, F128>.Table,
+                _ => throw new ArgumentOutOfRangeException(nameof(width)),
+            };
+            return Unsafe.As<RowTable<float>, RowTable<U>>(ref t);
         }
-        int vectorEnd = j;
-        float max = float.NegativeInfinity;
-        for (int l = 0; l < W; l++) max = MathF.Max(max, vMax[l]);
-        for (; j < n; j++) max = MathF.Max(max, s[j] * scale);
+        if (typeof(U) == typeof(double))
+        {
+            RowTable<double> t = width switch
+            {
+                VectorWidth.W512 => VectorRows<double, Vector512<double>, D512>.Table,
+                VectorWidth.W256 => VectorRows<double, Vector256<double>, D256>.Table,
+                VectorWidth.W128 => VectorRows<double, Vector128<double>, D128>.Table,
+                _ => throw new ArgumentOutOfRangeException(nameof(width)),
+            };
+            return Unsafe.As<RowTable<double>, RowTable<U>>(ref t);
+        }
+        throw new NotSupportedException(typeof(U).Name);
+    }
 
-        var vShift = new Vector<float>(max);
-        Vector<float> vSum = Vector<float>.Zero;
-        for (j = 0; j < vectorEnd; j += W)
-        {
-            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
-            Vector<float> e = VectorMath.Exp(VectorMath.Load(s, j) * vScale - vShift) & visible;
-            VectorMath.Store(e, y, j);
-            vSum += e;
-        }
-        float sum = Vector.Sum(vSum);
-        for (; j < n; j++)
-        {
-            float e = VectorMath.Exp(s[j] * scale - max);
-            y[j] = e;
-            sum += e;
-        }
-        y.Slice(Math.Max(j, n)).Clear();
+    private static ReadOnlySpan<U> As<T, U>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
 
-        float inverse = 1f / sum;
-        var vInverse = new Vector<float>(inverse);
-        for (j = 0; j < vectorEnd; j += W) VectorMath.Store(VectorMath.Load(y, j) * vInverse, y, j);
-        for (; j < n; j++) y[j] *= inverse;
+    private static Span<U> As<T, U>(Span<T> span) => MemoryMarshal.CreateSpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static U As<T, U>(T value) => Unsafe.As<T, U>(ref value);
+
+    private static bool IsFloat<T>() => typeof(T) == typeof(float);
+
+    // ── element-wise ───────────────────────────────────────────────────────────────────────────
+
+    /// <summary>y = gelu(x) (tanh approximation); y may be x.</summary>
+    public static void Gelu<T>(ReadOnlySpan<T> x, Span<T> y, VectorWidth width)
+    {
+        // The kernel's operands are (x, y, unused).
+        if (IsFloat<T>()) Elementwise(Table<float>(width).Gelu, As<T, float>(x), As<T, float>(y), default, x.Length);
+        else Elementwise(Table<double>(width).Gelu, As<T, double>(x), As<T, double>(y), default, x.Length);
+    }
+
+    /// <summary>into += dY ⊙ gelu′(x).</summary>
+    public static void GeluBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, Span<T> into, VectorWidth width)
+    {
+        if (IsFloat<T>()) Elementwise(Table<float>(width).GeluBackward, As<T, float>(dY), As<T, float>(x), As<T, float>(into), x.Length);
+        else Elementwise(Table<double>(width).GeluBackward, As<T, double>(dY), As<T, double>(x), As<T, double>(into), x.Length);
+    }
+
+    private static void Elementwise<U>(delegate*<U*, U*, U*, int, void> kernel, ReadOnlySpan<U> a, ReadOnlySpan<U> b, Span<U> c, int length) where U : unmanaged
+    {
+        fixed (U* pa = a)
+        fixed (U* pb = b)
+        fixed (U* pc = c)
+        {
+            ParallelElementwise.Run(kernel, pa, pb, pc, length);
+        }
     }
 
     /// <summary>
-    /// For y = the causal softmax of one row with n visible positions (full rows of length T, as
-    /// <see cref="CausalSoftmaxRow"/>): into[j] += scale · y[j] (dY[j] − Σ_{i&lt;n} dY[i] y[i]) for j &lt; n; into[n..T)
-    /// is left as it is and dY, y there are never used.
+    /// destination = a + b when both have destination's length, or one of them repeats over destination's rows
+    /// (<paramref name="rowBias"/>: the length of that operand, else 0). Addition is commutative, so a bias on either
+    /// side is the same kernel; results equal <c>TensorPrimitives.Add</c>'s bit for bit.
     /// </summary>
-    public static void CausalSoftmaxRowBackward(ReadOnlySpan<float> dY, ReadOnlySpan<float> y, int n, float scale, Span<float> into)
+    public static void Add<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, int rowBias, VectorWidth width)
     {
-        int t = y.Length, j;
-        var vN = new Vector<int>(n);
-        Vector<float> vDot = Vector<float>.Zero;
-        for (j = 0; j < n && j <= t - W; j += W)
-        {
-            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
-            vDot += Vector.ConditionalSelect(visible, VectorMath.Load(dY, j) * VectorMath.Load(y, j), Vector<float>.Zero);
-        }
-        int vectorEnd = j;
-        float dot = Vector.Sum(vDot);
-        for (; j < n; j++) dot += dY[j] * y[j];
-
-        var vDotB = new Vector<float>(dot);
-        var vScale = new Vector<float>(scale);
-        for (j = 0; j < vectorEnd; j += W)
-        {
-            Vector<float> visible = Vector.AsVectorSingle(Vector.LessThan(Lanes + new Vector<int>(j), vN));
-            Vector<float> term = (VectorMath.Load(dY, j) - vDotB) * VectorMath.Load(y, j) * vScale;
-            VectorMath.Store(VectorMath.Load(into, j) + Vector.ConditionalSelect(visible, term, Vector<float>.Zero), into, j);
-        }
-        for (; j < n; j++) into[j] += (dY[j] - dot) * y[j] * scale;
+        if (IsFloat<T>()) AddCore(Table<float>(width), As<T, float>(a), As<T, float>(b), As<T, float>(destination), rowBias);
+        else AddCore(Table<double>(width), As<T, double>(a), As<T, double>(b), As<T, double>(destination), rowBias);
     }
 
-    /// <summary>Mean and rstd = 1 / √(σ² + eps) (biased variance, two passes) of one row.</summary>
-    public static (float Mean, float Rstd) Moments(ReadOnlySpan<float> x, float eps)
+    private static void AddCore<U>(RowTable<U> table, ReadOnlySpan<U> a, ReadOnlySpan<U> b, Span<U> destination, int rowBias) where U : unmanaged
     {
-        int n = x.Length, i = 0;
-        Vector<float> vSum = Vector<float>.Zero;
-        for (; i <= n - W; i += W) vSum += VectorMath.Load(x, i);
-        float sum = Vector.Sum(vSum);
-        for (; i < n; i++) sum += x[i];
-        float mean = sum / n;
-
-        var vMean = new Vector<float>(mean);
-        Vector<float> vSquares = Vector<float>.Zero;
-        for (i = 0; i <= n - W; i += W)
+        fixed (U* pa = a)
+        fixed (U* pb = b)
+        fixed (U* pd = destination)
         {
-            Vector<float> d = VectorMath.Load(x, i) - vMean;
-            vSquares += d * d;
+            if (rowBias == 0)
+            {
+                ParallelElementwise.Run(table.Add, pa, pb, pd, destination.Length);
+                return;
+            }
+            // The full operand in A, the repeating one in B.
+            var args = a.Length == destination.Length
+                ? new RowArgs<U> { A = pa, B = pb, C = pd, Length = rowBias }
+                : new RowArgs<U> { A = pb, B = pa, C = pd, Length = rowBias };
+            ParallelRows.Run(table.AddRows, &args, destination.Length / rowBias);
         }
-        float squares = Vector.Sum(vSquares);
-        for (; i < n; i++) squares += (x[i] - mean) * (x[i] - mean);
-        return (mean, 1f / MathF.Sqrt(squares / n + eps));
     }
 
-    /// <summary>y = (x − μ) · rstd ⊙ weight + bias over one row (y may be x).</summary>
-    public static void LayerNormRow(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps, Span<float> y)
+    // ── rows ───────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The causal softmax of stacked [t, t] score matrices (see <see cref="Ops.CausalSoftmax{T}(System.Numerics.Tensors.Tensor{T}, T)"/>); y may be s.</summary>
+    public static void CausalSoftmax<T>(ReadOnlySpan<T> s, T scale, Span<T> y, int t, VectorWidth width)
     {
-        (float mean, float rstd) = Moments(x, eps);
-        int n = x.Length, i = 0;
-        var vMean = new Vector<float>(mean);
-        var vRstd = new Vector<float>(rstd);
-        for (; i <= n - W; i += W)
+        if (t == 0) return;
+        // A the scores, B the result.
+        if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmax, As<T, float>(s), As<T, float>(y), default, default, t, As<T, float>(scale), s.Length / t);
+        else Rows(Table<double>(width).CausalSoftmax, As<T, double>(s), As<T, double>(y), default, default, t, As<T, double>(scale), s.Length / t);
+    }
+
+    /// <summary>into += the causal softmax's backward (see <see cref="Adjoint.CausalSoftmax{T}"/>).</summary>
+    public static void CausalSoftmaxBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> y, T scale, Span<T> into, int t, VectorWidth width)
+    {
+        if (t == 0) return;
+        // Rows reads its operands as A, B, C, D: here A dY, B y, C into.
+        if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmaxBackward, As<T, float>(dY), As<T, float>(y), As<T, float>(into), default, t, As<T, float>(scale), dY.Length / t);
+        else Rows(Table<double>(width).CausalSoftmaxBackward, As<T, double>(dY), As<T, double>(y), As<T, double>(into), default, t, As<T, double>(scale), dY.Length / t);
+    }
+
+    /// <summary>y = LayerNorm(x) over rows of length c (see <see cref="Ops.LayerNorm{T}(System.Numerics.Tensors.Tensor{T}, System.Numerics.Tensors.Tensor{T}, System.Numerics.Tensors.Tensor{T}, T)"/>); y may be x.</summary>
+    public static void LayerNorm<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, T eps, Span<T> y, int c, VectorWidth width)
+    {
+        if (c == 0) return;
+        if (IsFloat<T>()) Rows(Table<float>(width).LayerNorm, As<T, float>(x), As<T, float>(weight), As<T, float>(bias), As<T, float>(y), c, As<T, float>(eps), x.Length / c);
+        else Rows(Table<double>(width).LayerNorm, As<T, double>(x), As<T, double>(weight), As<T, double>(bias), As<T, double>(y), c, As<T, double>(eps), x.Length / c);
+    }
+
+    private static void Rows<U>(delegate*<RowArgs<U>*, int, int, void> kernel, ReadOnlySpan<U> a, ReadOnlySpan<U> b, ReadOnlySpan<U> c, Span<U> d, int length, U scalar, int rows)
+        where U : unmanaged
+    {
+        fixed (U* pa = a)
+        fixed (U* pb = b)
+        fixed (U* pc = c)
+        fixed (U* pd = d)
         {
-            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
-            VectorMath.Store(normalized * VectorMath.Load(weight, i) + VectorMath.Load(bias, i), y, i);
+            var args = new RowArgs<U> { A = pa, B = pb, C = pc, D = pd, Length = length, Scalar = scalar };
+            ParallelRows.Run(kernel, &args, rows);
         }
-        for (; i < n; i++) y[i] = (x[i] - mean) * rstd * weight[i] + bias[i];
     }
 
     /// <summary>
-    /// LayerNorm's backward over one row (see <see cref="Adjoint.LayerNorm{T}"/>): with x̂ = (x − μ) · rstd and
-    /// ĝ = dY ⊙ weight, dx += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), dWeight += dY ⊙ x̂, dBias += dY. An empty span
-    /// skips that gradient.
+    /// LayerNorm's backward over rows of length c (see <see cref="Adjoint.LayerNorm{T}"/>); an empty span skips that
+    /// gradient. One thread: dWeight and dBias are sums over all rows.
     /// </summary>
-    public static void LayerNormRowBackward(ReadOnlySpan<float> dY, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps,
-        Span<float> dx, Span<float> dWeight, Span<float> dBias)
+    public static void LayerNormBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, T eps, Span<T> dx, Span<T> dWeight, Span<T> dBias, int c, VectorWidth width)
     {
-        (float mean, float rstd) = Moments(x, eps);
-        int n = x.Length, i;
-        bool wantX = !dx.IsEmpty, wantWeight = !dWeight.IsEmpty, wantBias = !dBias.IsEmpty;
-        var vMean = new Vector<float>(mean);
-        var vRstd = new Vector<float>(rstd);
-        Vector<float> vSumG = Vector<float>.Zero, vSumGx = Vector<float>.Zero;
-        float sumG = 0, sumGx = 0;
-        for (i = 0; i <= n - W; i += W)
-        {
-            Vector<float> g = VectorMath.Load(dY, i);
-            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
-            if (wantBias) VectorMath.Store(VectorMath.Load(dBias, i) + g, dBias, i);
-            if (wantWeight) VectorMath.Store(VectorMath.Load(dWeight, i) + g * normalized, dWeight, i);
-            Vector<float> scaled = g * VectorMath.Load(weight, i);
-            vSumG += scaled;
-            vSumGx += scaled * normalized;
-        }
-        for (; i < n; i++)
-        {
-            float normalized = (x[i] - mean) * rstd;
-            if (wantBias) dBias[i] += dY[i];
-            if (wantWeight) dWeight[i] += dY[i] * normalized;
-            float scaled = dY[i] * weight[i];
-            sumG += scaled;
-            sumGx += scaled * normalized;
-        }
-        if (!wantX) return;
-        float meanG = (Vector.Sum(vSumG) + sumG) / n, meanGx = (Vector.Sum(vSumGx) + sumGx) / n;
+        if (c == 0) return;
+        if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c);
+        else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c);
+    }
 
-        var vMeanG = new Vector<float>(meanG);
-        var vMeanGx = new Vector<float>(meanGx);
-        for (i = 0; i <= n - W; i += W)
+    private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c)
+        where U : unmanaged
+    {
+        fixed (U* pg = dY)
+        fixed (U* px = x)
+        fixed (U* pw = weight)
+        fixed (U* pdx = dx)
+        fixed (U* pdw = dWeight)
+        fixed (U* pdb = dBias)
         {
-            Vector<float> normalized = (VectorMath.Load(x, i) - vMean) * vRstd;
-            Vector<float> scaled = VectorMath.Load(dY, i) * VectorMath.Load(weight, i);
-            Vector<float> term = scaled - vMeanG - normalized * vMeanGx;
-            VectorMath.Store(VectorMath.Load(dx, i) + term * vRstd, dx, i);
-        }
-        for (; i < n; i++)
-        {
-            float normalized = (x[i] - mean) * rstd;
-            dx[i] += (dY[i] * weight[i] - meanG - normalized * meanGx) * rstd;
+            var args = new RowArgs<U> { A = pg, B = px, C = pw, D = pdx, E = pdw, F = pdb, Length = c, Scalar = eps };
+            table.LayerNormBackward(&args, 0, x.Length / c);
         }
     }
 
-    /// <summary>max over a non-empty row (NaN if the row has one).</summary>
-    private static float Max(ReadOnlySpan<float> z)
+    /// <summary>
+    /// Softmax cross-entropy over rows of length <paramref name="classes"/>: returns the mean loss when
+    /// <paramref name="wantLoss"/> (else 0), and with <paramref name="into"/> not empty adds
+    /// scale · (softmax(z) − onehot(target)) to it, each row's exponentials computed once for both. Rows run on both
+    /// cores when large; the per-row losses are summed in order, in double.
+    /// </summary>
+    public static T CrossEntropy<T>(ReadOnlySpan<T> z, int[] targets, int rows, int classes, T scale, Span<T> into, bool wantLoss, VectorWidth width)
     {
-        int n = z.Length, i = 0;
-        float max = float.NegativeInfinity;
-        if (n >= W)
-        {
-            Vector<float> vMax = VectorMath.Load(z, 0);
-            for (i = W; i <= n - W; i += W) vMax = Vector.Max(vMax, VectorMath.Load(z, i));
-            for (int l = 0; l < W; l++) max = MathF.Max(max, vMax[l]);
-        }
-        for (; i < n; i++) max = MathF.Max(max, z[i]);
-        return max;
+        if (IsFloat<T>()) return As<float, T>((float)CrossEntropyCore(Table<float>(width), As<T, float>(z), targets, rows, classes, As<T, float>(scale), As<T, float>(into), wantLoss));
+        return As<double, T>(CrossEntropyCore(Table<double>(width), As<T, double>(z), targets, rows, classes, As<T, double>(scale), As<T, double>(into), wantLoss));
     }
 
-    /// <summary>Σ e^(z − shift) over a row; with <paramref name="exponentials"/> non-empty, also writes each term there.</summary>
-    private static float SumExp(ReadOnlySpan<float> z, float shift, Span<float> exponentials)
+    private static double CrossEntropyCore<U>(RowTable<U> table, ReadOnlySpan<U> z, int[] targets, int rows, int classes, U scale, Span<U> into, bool wantLoss)
+        where U : unmanaged, INumberBase<U>
     {
-        int n = z.Length, i;
-        bool keep = !exponentials.IsEmpty;
-        var vShift = new Vector<float>(shift);
-        Vector<float> vSum = Vector<float>.Zero;
-        for (i = 0; i <= n - W; i += W)
+        if (rows == 0) return double.NaN;
+        using var losses = Scratch<U>.Rent(wantLoss ? rows : 0);
+        fixed (U* pz = z)
+        fixed (U* pInto = into)
+        fixed (U* pLoss = losses.Span)
+        fixed (int* pTargets = targets)
         {
-            Vector<float> e = VectorMath.Exp(VectorMath.Load(z, i) - vShift);
-            if (keep) VectorMath.Store(e, exponentials, i);
-            vSum += e;
+            var args = new RowArgs<U> { A = pz, C = pInto, D = wantLoss ? pLoss : null, Targets = pTargets, Length = classes, Scalar = scale };
+            ParallelRows.Run(table.CrossEntropy, &args, rows);
         }
-        float sum = Vector.Sum(vSum);
-        for (; i < n; i++)
-        {
-            float e = VectorMath.Exp(z[i] - shift);
-            if (keep) exponentials[i] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
-    /// <summary>log Σ e^z over a non-empty row, stably (max + log Σ e^(z − max)).</summary>
-    public static float LogSumExp(ReadOnlySpan<float> z)
-    {
-        float max = Max(z);
-        return max + MathF.Log(SumExp(z, max, default));
-    }
-
-    /// <summary>into += scale · softmax(z) over a non-empty row; <paramref name="scratch"/> (the row's length) is overwritten.</summary>
-    public static void SoftmaxAccumulate(ReadOnlySpan<float> z, float scale, Span<float> scratch, Span<float> into)
-    {
-        float sum = SumExp(z, Max(z), scratch);
-        int n = z.Length, i;
-        float factor = scale / sum;
-        var vFactor = new Vector<float>(factor);
-        for (i = 0; i <= n - W; i += W)
-        {
-            VectorMath.Store(VectorMath.MultiplyAdd(VectorMath.Load(scratch, i), vFactor, VectorMath.Load(into, i)), into, i);
-        }
-        for (; i < n; i++) into[i] += scratch[i] * factor;
-    }
-
-    // Row ranges for ParallelRows: each reads and writes only its own rows.
-
-    /// <summary>Causal softmax of rows [start, end) of stacked [T, T] matrices: A scores, B result, Length T, Scalar the scale.</summary>
-    public static unsafe void CausalSoftmaxRows(RowArgs* args, int start, int end)
-    {
-        int t = args->Length;
-        for (int r = start; r < end; r++)
-        {
-            CausalSoftmaxRow(new ReadOnlySpan<float>(args->A + (long)r * t, t), r % t + 1, args->Scalar, new Span<float>(args->B + (long)r * t, t));
-        }
-    }
-
-    /// <summary>Causal softmax backward of rows [start, end): A dY, B y, C into, Length T, Scalar the scale.</summary>
-    public static unsafe void CausalSoftmaxBackwardRows(RowArgs* args, int start, int end)
-    {
-        int t = args->Length;
-        for (int r = start; r < end; r++)
-        {
-            long at = (long)r * t;
-            CausalSoftmaxRowBackward(new ReadOnlySpan<float>(args->A + at, t), new ReadOnlySpan<float>(args->B + at, t), r % t + 1, args->Scalar,
-                new Span<float>(args->C + at, t));
-        }
-    }
-
-    /// <summary>LayerNorm of rows [start, end): A x, B weight, C bias, D y, Length C, Scalar eps.</summary>
-    public static unsafe void LayerNormRows(RowArgs* args, int start, int end)
-    {
-        int c = args->Length;
-        var weight = new ReadOnlySpan<float>(args->B, c);
-        var bias = new ReadOnlySpan<float>(args->C, c);
-        for (int r = start; r < end; r++)
-        {
-            LayerNormRow(new ReadOnlySpan<float>(args->A + (long)r * c, c), weight, bias, args->Scalar, new Span<float>(args->D + (long)r * c, c));
-        }
+        if (!wantLoss) return 0;
+        double sum = 0;
+        foreach (U loss in losses.Span) sum += double.CreateTruncating(loss);
+        return sum / rows;
     }
 }

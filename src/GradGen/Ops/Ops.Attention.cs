@@ -46,18 +46,9 @@ public static partial class Ops
     {
         int t = ValidateCausal(nameof(CausalSoftmax), scores.Lengths);
         ReadOnlySpan<T> s = Dense.Read(scores);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        if (RowKernels.Applies<T>())
         {
-            if (t == 0) return;
-            unsafe
-            {
-                fixed (float* ps = VectorMath.AsFloat(s))
-                fixed (float* pr = VectorMath.AsFloat(result))
-                {
-                    var args = new RowArgs { A = ps, B = pr, Length = t, Scalar = float.CreateTruncating(scale) };
-                    ParallelRows.Run(&RowKernels.CausalSoftmaxRows, &args, s.Length / t);
-                }
-            }
+            RowKernels.CausalSoftmax(s, scale, result, t, SimdWidth.Rows);
             return;
         }
         for (int offset = 0; t > 0 && offset < s.Length; offset += t * t)

@@ -27,16 +27,9 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(targets);
         (int rows, int classes) = ValidateCrossEntropy(nameof(SoftmaxCrossEntropy), logits, targets);
         ReadOnlySpan<T> z = Dense.Read(logits);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported && classes > 0)
+        if (RowKernels.Applies<T>() && classes > 0)
         {
-            ReadOnlySpan<float> zf = VectorMath.AsFloat(z);
-            double sum = 0;
-            for (int i = 0; i < rows; i++)
-            {
-                ReadOnlySpan<float> row = zf.Slice(i * classes, classes);
-                sum += RowKernels.LogSumExp(row) - row[targets[i]];
-            }
-            return T.CreateChecked((float)(sum / rows));
+            return RowKernels.CrossEntropy(z, targets, rows, classes, T.Zero, default, wantLoss: true, SimdWidth.Rows);
         }
         using var scratch = Scratch<T>.Rent(classes);
         T total = T.Zero;

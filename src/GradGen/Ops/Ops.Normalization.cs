@@ -51,20 +51,9 @@ public static partial class Ops
         int c = ValidateLayerNorm(nameof(LayerNorm), x, weight, nameof(weight));
         ValidateLayerNorm(nameof(LayerNorm), x, bias, nameof(bias));
         ReadOnlySpan<T> source = Dense.Read(x), w = Dense.Read(weight), b = Dense.Read(bias);
-        if (typeof(T) == typeof(float) && VectorMath.IsSupported)
+        if (RowKernels.Applies<T>())
         {
-            if (c == 0) return;
-            unsafe
-            {
-                fixed (float* px = VectorMath.AsFloat(source))
-                fixed (float* pw = VectorMath.AsFloat(w))
-                fixed (float* pb = VectorMath.AsFloat(b))
-                fixed (float* py = VectorMath.AsFloat(result))
-                {
-                    var args = new RowArgs { A = px, B = pw, C = pb, D = py, Length = c, Scalar = float.CreateTruncating(eps) };
-                    ParallelRows.Run(&RowKernels.LayerNormRows, &args, source.Length / c);
-                }
-            }
+            RowKernels.LayerNorm(source, w, b, eps, result, c, SimdWidth.Rows);
             return;
         }
         for (int offset = 0; c > 0 && offset < source.Length; offset += c)

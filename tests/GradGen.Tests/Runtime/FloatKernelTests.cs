@@ -7,11 +7,13 @@ using static GradGen.Tests.Runtime.TestTensors;
 namespace GradGen.Tests.Runtime;
 
 /// <summary>
-/// The float fast paths (Vector&lt;float&gt;, the start-up width: 256 bits with AVX2, 128 on ARM64 and SSE — each test
-/// prints which; tests/kernel-widths.sh reruns them under the JIT knobs. GELU's one-pass kernels with their own e^x, the LayerNorm and causal-softmax
-/// row kernels) against the double paths on the same float inputs, which finite differences check elsewhere. Lengths
-/// around the vector width exercise the partial vectors and scalar tails; GELU above 32K elements runs in chunks on both
-/// cores and must give exactly what a lone call per element gives.
+/// The float vector kernels (at the start-up width, <c>SimdWidth.Rows</c>: 512 bits with AVX-512, 256 with AVX2, 128 on
+/// ARM64 and SSE — each test prints which; tests/kernel-widths.sh reruns them under the JIT knobs) against the double
+/// kernels on the same float inputs: GELU's one-pass kernels with their own e^x, the LayerNorm and causal-softmax row
+/// kernels, softmax cross-entropy, transposes, additions. The double kernels are checked against scalar references at
+/// every width in <see cref="VectorRowTests"/>, and by finite differences elsewhere. Lengths around the vector width
+/// exercise the partial vectors and scalar tails; above 32K elements the work runs in chunks on both cores and must give
+/// exactly what a lone call per element gives.
 /// </summary>
 public class FloatKernelTests
 {
