@@ -87,8 +87,21 @@ internal sealed partial class Emitter
                 break;
             }
             case DeclareGradient declare:
-                w.Line(ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
+                // An array of tensors this method built: an array of zero tensors shaped like its elements.
+                w.Line(Differentiator.IsBuiltContainer(_instructions[declare.Value])
+                    ? "var " + declare.Name + " = " + Ops + ".ZerosLike(" + Name(declare.Value) + ");"
+                    : ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
                 break;
+            case ElementsBlock elements:
+            {
+                var instruction = _instructions[elements.Instruction];
+                w.Line();
+                w.Line(instruction.Op == OpKind.Store
+                    ? "// " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "] = " + Name(instruction.Operands[2]) + "  ⇒  ∂L/∂" + Name(instruction.Operands[2]) + " += ∂L/∂" + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "]"
+                    : "// " + instruction.Name + " = [" + string.Join(", ", instruction.Operands.Select(Name)) + "]  ⇒  ∂L/∂" + string.Join(",  ∂L/∂", instruction.Operands.Select(Name).Distinct()) + " += their elements of ∂L/∂" + instruction.Name);
+                foreach (var inner in elements.Statements) Statement(inner);
+                break;
+            }
             case HandOnGradient handOn:
                 w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
                 break;
@@ -136,7 +149,7 @@ internal sealed partial class Emitter
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
                 var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target);
-                w.Line(operand.Type.Kind == ValueKind.Tensor ? code + ";"
+                w.Line(operand.Type.Kind is ValueKind.Tensor or ValueKind.Container ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
                     : accumulate.Target + " += " + code + ";");
                 break;

@@ -114,7 +114,7 @@ public sealed class RandomProgramTests
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
             "loop", "while loop", "do loop", "loop bound changed by body", "break", "continue", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
-            "weight object", "nested weight object", "scalar member",
+            "weight object", "nested weight object", "scalar member", "Split and Concat",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -1132,6 +1132,14 @@ public sealed class RandomProgram
                     var b = Small(kind, d);
                     // Ops.Multiply, not `*`: System.Numerics.Tensors' operator does not broadcast [2, 3] by [2, 1] like numpy
                     return new E("Ops.Multiply(" + a.Text + ", Ops.Sum(" + b.Text + ", 1, true))", kind, a.Bound * 3 * b.Bound);
+                });
+                options.Add(() =>
+                {
+                    // columns cut out of three expressions and joined again: Split's parts, a params array of them, Concat
+                    Use("Split and Concat");
+                    var parts = new[] { Gen(kind, d), Gen(kind, d), Gen(kind, d) };
+                    var picks = parts.Select(p => "Ops.Split(" + p.Text + ", 1, 3)[" + _r.Next(3).ToString(CultureInfo.InvariantCulture) + "]");
+                    return new E("Ops.Concat(1, " + string.Join(", ", picks) + ")", kind, parts.Max(p => p.Bound));
                 });
                 for (var copies = 0; copies < 2; copies++)
                 {
