@@ -152,10 +152,17 @@ public class DocsTests
     /// <summary>A block as a source file: its usings, its types, its top-level members in a partial class, its statements in a method.</summary>
     private static string Source(string code, string? parameters, int index)
     {
-        var root = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(code, Harness.ParseOptions).GetCompilationUnitRoot();
+        var root = ((Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree)Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(code, Harness.ParseOptions)).GetCompilationUnitRoot();
         var source = new System.Text.StringBuilder(Harness.Usings);
         foreach (var @using in root.Usings.Where(u => !Harness.Usings.Contains(u.ToString(), StringComparison.Ordinal))) source.Append(@using.ToFullString().Trim()).Append('\n');
-        var statements = root.Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().ToList();
+        // A method or field written at the top level with an access modifier parses as a local function or local: a member.
+        static bool IsMember(Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax global) => global.Statement switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax f => f.Modifiers.Any(m => m.Text is "public" or "private" or "internal" or "protected"),
+            Microsoft.CodeAnalysis.CSharp.Syntax.LocalDeclarationStatementSyntax d => d.Modifiers.Any(m => m.Text is "public" or "private" or "internal" or "protected"),
+            _ => false,
+        };
+        var statements = root.Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Where(g => !IsMember(g)).ToList();
         var types = root.Members.Where(m => m is Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.DelegateDeclarationSyntax).ToList();
         var members = root.Members.Except(statements).Except(types).ToList();
         foreach (var type in types) source.Append(type.ToFullString()).Append('\n');

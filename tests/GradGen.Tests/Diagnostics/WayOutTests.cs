@@ -64,7 +64,7 @@ public class WayOutTests
             "GG0003", "'while (condition)'",
             "public static partial class C { [Differentiable] public static double F(double x) { var y = x; var i = 0; while (i < 6) { y = y * x; i += 2; } return y; } }"),
         new("an element of an array of tensors written in a nested loop",
-            "public static partial class C { [Differentiable] public static double F(Tensor<double> x, int n) { var heads = new Tensor<double>[n]; for (int i = 0; i < n; i++) { for (int j = 0; j <= i; j++) heads[i] = x * (double)j; } return Ops.Sum(Ops.Concat(0, heads)); } }",
+            "public static partial class C { [Differentiable] public static double F(Tensor<double> x, int n) { var heads = new Tensor<double>[n]; for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) heads[i] = x * (double)j; } return Ops.Sum(Ops.Concat(0, heads)); } }",
             "GG0006", "'for (int h = 0; h < n; h++) heads[h] = …;'",
             "public static partial class C { [Differentiable] public static double F(Tensor<double> x, int n) { var heads = new Tensor<double>[n]; for (int h = 0; h < n; h++) heads[h] = x * (double)h; return Ops.Sum(Ops.Concat(0, heads)); } }"),
         new("a plain helper given a differentiated value",
