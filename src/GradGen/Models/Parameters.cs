@@ -240,17 +240,17 @@ public static class Parameters
         || type.IsClass && type != typeof(string) && !typeof(Delegate).IsAssignableFrom(type) && !typeof(IEnumerable).IsAssignableFrom(type) && HasTensor(type, new HashSet<Type>());
 
     /// <summary>
-    /// True for <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> and <c>IReadOnlyList&lt;T&gt;</c> (a list of layers or tensors is
-    /// walked like an array), and for a type deriving from <c>List&lt;T&gt;</c>.
+    /// True for <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> and <c>IReadOnlyList&lt;T&gt;</c> and any type implementing one (a list
+    /// of layers or tensors is walked like an array; only a <c>List&lt;T&gt;</c> or an array can be rebuilt as a gradient).
     /// </summary>
     private static bool IsList(Type type, out Type element)
     {
-        for (var current = type; current is not null; current = current.BaseType)
+        foreach (var candidate in type.GetInterfaces().Prepend(type))
         {
-            if (current.IsGenericType && current.GetGenericTypeDefinition() is var definition
+            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() is var definition
                 && (definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(IReadOnlyList<>)))
             {
-                element = current.GetGenericArguments()[0];
+                element = candidate.GetGenericArguments()[0];
                 return true;
             }
         }
