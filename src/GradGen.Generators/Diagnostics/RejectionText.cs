@@ -23,7 +23,7 @@ internal static class RejectionText
 
     public const string ExtensionBlock = "members of extension blocks cannot be [Differentiable]; declare it as an ordinary static method";
 
-    public const string GenericMethod = "generic methods are not supported; write one method per element type";
+    public const string GenericMethod = "generic methods are not supported (GradGen differentiates float, double, Tensor<float> and Tensor<double>, not a type parameter such as a T : INumber<T>); write one method per element type";
 
     public const string NoDifferentiableParameter = "it has no differentiable parameter (supported: " + Model.Naming.SupportedTypes + ", without [NoGradient])";
 
@@ -75,7 +75,7 @@ internal static class RejectionText
     /// <summary>GG0003: a break or continue elsewhere than where <c>Lowerer.Jump</c> takes it.</summary>
     public static string JumpForm(string jump) => "'" + jump + "' here (write it as a statement of the loop's body, or as 'if (condition) " + jump + ";' there, also 'if (condition) { …; " + jump + "; }')";
 
-    public const string ForEachForm = "foreach over something other than an array (loop over an array of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
+    public const string ForEachForm = "foreach over something other than an array or a List/IReadOnlyList (loop over an array or list of tensors or of layers, or use 'for (int i = 0; i < n; i++)')";
 
     public const string ReturnInLoop = "a return statement inside a loop (assign the value to a local declared before the loop, 'break', and return after the loop)";
 
@@ -89,6 +89,10 @@ internal static class RejectionText
         " is not differentiated with respect to its " + parameter + ", so the gradient through it would be lost; pass a value that does not depend on differentiated inputs, such as a constant or a [NoGradient] parameter)";
 
     public static string LoopIndexAssigned(string index) => "assigning the loop index '" + index + "' inside the loop body";
+
+    /// <summary>GG0006: a write into an array of tensors created in the method that may not be the element's only one.</summary>
+    public static string StoreNotOnce(string array) =>
+        "an element of '" + array + "' that may be written more than once (an array of tensors created in the method is filled once per element: at distinct constant indices, or as 'for (int h = 0; h < n; h++) " + array + "[h] = …;' with the array created outside that loop)";
 
     public static string ContainerCarried(string local) => "reassigning '" + local + "', an array of tensors, inside a loop";
 

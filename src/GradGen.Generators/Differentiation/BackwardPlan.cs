@@ -115,3 +115,10 @@ internal sealed record AccumulateAll(int Instruction, string Upstream, Equatable
 /// the branch the forward sweep took — <paramref name="Then"/> when its condition held, <paramref name="Else"/> otherwise.
 /// </summary>
 internal sealed record BranchBlock(int Branch, EquatableArray<BackwardStatement> Before, EquatableArray<BackwardStatement> Then, EquatableArray<BackwardStatement> Else) : BackwardStatement;
+
+/// <summary>
+/// The backward block of an array of tensors built from values (<see cref="Model.OpKind.Pack"/>) or of a value stored into
+/// one (<see cref="Model.OpKind.Store"/>): Emit prints a comment, then the statements that add each element's gradient into
+/// the value it holds.
+/// </summary>
+internal sealed record ElementsBlock(int Instruction, EquatableArray<BackwardStatement> Statements) : BackwardStatement;

@@ -92,6 +92,7 @@ internal sealed class BackwardPlanner
                     _declared.Add(instruction.Id);
                     break;
                 case OpKind.Element:
+                case OpKind.Store:
                     _gradients[instruction.Id] = _gradients[instruction.Operands[0]] + "[" + _instructions[instruction.Operands[1]].Name + "]";
                     _declared.Add(instruction.Id);
                     break;
@@ -114,6 +115,7 @@ internal sealed class BackwardPlanner
         }
 
         var statements = new List<BackwardStatement>();
+        DeclareBuilt(-1, statements);
         var result = _instructions[_method.Result];
         if (_active[result.Id] && result.Op is OpKind.Parameter or OpKind.Element or OpKind.Member)
         {
@@ -146,9 +148,21 @@ internal sealed class BackwardPlanner
 
     private void ReadAlias(Instruction instruction)
     {
-        for (; instruction.Op is OpKind.Element or OpKind.Member; instruction = _instructions[instruction.Operands[0]])
+        for (; instruction.Op is OpKind.Element or OpKind.Member or OpKind.Store; instruction = _instructions[instruction.Operands[0]])
         {
-            if (instruction.Op == OpKind.Element) _reads.Add(instruction.Operands[1]);
+            if (instruction.Op is OpKind.Element or OpKind.Store) _reads.Add(instruction.Operands[1]);
+        }
+    }
+
+    /// <summary>
+    /// Declares the gradients of the arrays of tensors built in a region (see <see cref="Differentiator.IsBuiltContainer"/>)
+    /// where its backward statements begin: before any use — a yield, a returned element — can add into an element.
+    /// </summary>
+    private void DeclareBuilt(int region, List<BackwardStatement> statements)
+    {
+        foreach (var built in _instructions.Where(i => i.Region == region && _active[i.Id] && Differentiator.IsBuiltContainer(i)))
+        {
+            if (_declared.Add(built.Id)) statements.Add(Declare(built.Id, Gradient(built.Id)));
         }
     }
 
@@ -172,6 +186,7 @@ internal sealed class BackwardPlanner
             if (!_active[id] || id == _method.Result && instruction.Op is OpKind.Parameter or OpKind.Element or OpKind.Member) continue;
             if (instruction.Op == OpKind.Call) statements.Add(CallBlock(instruction));
             else if (Differentiator.HasRule(instruction.Op)) statements.Add(RuleBlock(instruction));
+            else if (instruction.Op is OpKind.Pack or OpKind.Store) statements.Add(ElementsBlock(instruction));
         }
     }
 
@@ -231,6 +246,28 @@ internal sealed class BackwardPlanner
         return after.Count == 0 ? block : new Sequence(after.Prepend(block).ToEquatableArray());
     }
 
+    /// <summary>
+    /// A <see cref="OpKind.Pack"/> or <see cref="OpKind.Store"/> in reverse: each element's gradient (in the array's gradient)
+    /// flows into the value it holds.
+    /// </summary>
+    private BackwardStatement ElementsBlock(Instruction instruction)
+    {
+        var statements = new List<BackwardStatement>();
+        var gradient = Gradient(instruction.Id);
+        if (instruction.Op == OpKind.Store)
+        {
+            if (_active[instruction.Operands[2]]) statements.Add(Add(instruction.Operands[2], gradient));
+        }
+        else
+        {
+            for (var k = 0; k < instruction.Operands.Count; k++)
+            {
+                if (_active[instruction.Operands[k]]) statements.Add(Add(instruction.Operands[k], gradient + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]"));
+            }
+        }
+        return new ElementsBlock(instruction.Id, statements.ToEquatableArray());
+    }
+
     private BackwardStatement RuleBlock(Instruction instruction)
     {
         var rule = Differentiator.RuleOf(instruction, _instructions);
@@ -259,7 +296,7 @@ internal sealed class BackwardPlanner
             var operand = _instructions[instruction.Operands[k]];
             var target = Gradient(operand.Id);
             var first = _declared.Add(operand.Id);
-            if (operand.Type.Kind == ValueKind.Tensor)
+            if (operand.Type.Kind is ValueKind.Tensor or ValueKind.Container)
             {
                 if (first && canHandOn && adjoint.PassThrough && instruction.Operands.Count(o => o == operand.Id) == 1)
                 {
@@ -331,6 +368,7 @@ internal sealed class BackwardPlanner
         _reads.Add(loop.Operands[0]);
         _reads.Add(loop.Operands[1]);
         var inner = new List<BackwardStatement>();
+        DeclareBuilt(loop.Id, inner);
         foreach (var value in carried.Where(c => next.ContainsKey(c.Index)))
         {
             if (_active[value.Id] && _declared.Add(value.Id)) inner.Add(Declare(value.Id, Gradient(value.Id)));
@@ -384,6 +422,7 @@ internal sealed class BackwardPlanner
         List<BackwardStatement> Side(Instruction owner, Instruction yield)
         {
             var side = new List<BackwardStatement>();
+            DeclareBuilt(owner.Id, side);
             foreach (var result in results)
             {
                 var yielded = yield.Operands[result.Index];
@@ -436,7 +475,7 @@ internal sealed class BackwardPlanner
 
     private DeclareGradient Declare(int value, string name)
     {
-        if (_instructions[value].Type.Kind == ValueKind.Tensor) _reads.Add(value); // the buffer takes the value's shape
+        if (_instructions[value].Type.Kind is ValueKind.Tensor or ValueKind.Container) _reads.Add(value); // the buffer takes the value's shape
         return new DeclareGradient(value, name);
     }
 }

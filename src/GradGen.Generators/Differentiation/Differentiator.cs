@@ -139,7 +139,20 @@ internal static class Differentiator
 
     /// <summary>True for the ops the rule table differentiates (the others are structure: parameters, loops, calls, reads).</summary>
     public static bool HasRule(OpKind op) => op is not (OpKind.Parameter or OpKind.This or OpKind.Constant or OpKind.Call or OpKind.Passive or OpKind.Element
-        or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult or OpKind.If or OpKind.Else or OpKind.IfResult);
+        or OpKind.Member or OpKind.For or OpKind.LoopIndex or OpKind.Carried or OpKind.Yield or OpKind.LoopResult or OpKind.If or OpKind.Else or OpKind.IfResult
+        or OpKind.Pack or OpKind.NewArray or OpKind.Store);
+
+    /// <summary>
+    /// True for an array of tensors this method builds (<c>Ops.Split</c>'s parts, a <see cref="OpKind.Pack"/>, a
+    /// <see cref="OpKind.NewArray"/>): unlike a parameter's, member's or element's, its gradient is this method's own buffer —
+    /// an array of zero tensors shaped like its elements, declared where the backward sweep of its region begins.
+    /// </summary>
+    public static bool IsBuiltContainer(Instruction instruction) =>
+        instruction.Type.Kind == ValueKind.Container && (instruction.Op is OpKind.Pack or OpKind.NewArray || HasRule(instruction.Op));
+
+    /// <summary>The <see cref="OpKind.Store"/>s into a <see cref="OpKind.NewArray"/>.</summary>
+    public static IEnumerable<Instruction> StoresInto(Instruction array, EquatableArray<Instruction> instructions) =>
+        instructions.Where(i => i.Op == OpKind.Store && i.Operands[0] == array.Id);
 
     /// <summary>The loop instruction (<see cref="OpKind.For"/>) a loop-structure instruction belongs to.</summary>
     public static Instruction LoopOf(Instruction instruction, EquatableArray<Instruction> instructions) =>
@@ -184,6 +197,16 @@ internal static class Differentiator
             case OpKind.Element:
             case OpKind.Member:
                 yield return instruction.Operands[0];
+                yield break;
+            case OpKind.Pack:
+                foreach (var operand in instruction.Operands) yield return operand;
+                yield break;
+            case OpKind.Store:
+                yield return instruction.Operands[2];
+                yield break;
+            case OpKind.NewArray:
+                // What is stored into it: its elements.
+                foreach (var store in StoresInto(instruction, instructions)) yield return store.Id;
                 yield break;
             case OpKind.Carried:
             case OpKind.LoopResult:
@@ -238,6 +261,10 @@ internal static class Differentiator
                 break;
             case OpKind.IfResult:
                 foreach (var source in GradientSources(instruction, instructions)) yield return source;
+                break;
+            case OpKind.NewArray:
+                // The array is complete once what is stored into it is.
+                foreach (var store in StoresInto(instruction, instructions)) yield return store.Id;
                 break;
         }
     }

@@ -72,7 +72,7 @@ internal sealed record Rule
     /// <summary>The op this rule differentiates.</summary>
     public required OpKind Op { get; init; }
 
-    /// <summary>The operand kinds: <c>s</c> scalar, <c>t</c> tensor, <c>p</c> passive (no gradient flows).</summary>
+    /// <summary>The operand kinds: <c>s</c> scalar, <c>t</c> tensor, <c>c</c> an array of tensors (its gradient an array of their gradients), <c>p</c> passive (no gradient flows).</summary>
     public required string Signature { get; init; }
 
     /// <summary>The <c>GradGen.Ops</c> method that computes the op (and that a user calls), or null for a scalar expression.</summary>
@@ -165,6 +165,9 @@ internal enum ShapeRule
 
     /// <summary>A table [V, C] gathered by ids shaped as given: [..idsShape, C] ([ids.Length, C] without a shape).</summary>
     Embedding,
+
+    /// <summary>An array of parts (not a tensor): their shapes are not tracked, nor the shape joined from them.</summary>
+    Parts,
 }
 
 /// <summary>The shape rules in words, for the rule table's page.</summary>
@@ -184,6 +187,7 @@ internal static class ShapeRules
         ShapeRule.TransposeAxes => "a with axes b and c swapped",
         ShapeRule.Permute => "a's axes in the order b",
         ShapeRule.Embedding => "[..ids shape, C] for a table [V, C]",
+        ShapeRule.Parts => "not inferred (an array of parts)",
         _ => "not inferred",
     };
 }

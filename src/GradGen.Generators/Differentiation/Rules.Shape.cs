@@ -11,5 +11,7 @@ internal static partial class Rules
         Op(OpKind.TransposeAxes, "tpp", "TransposeAxes", "{y} = {a} with axes {b} and {c} swapped", W("{Adjoint}.TransposeAxes({g}, {b}, {c}, {into})", "∂L/∂{a} += ∂L/∂{y} with axes {b} and {c} swapped back", Reads.B | Reads.C), null, null) with { Shape = ShapeRule.TransposeAxes },
         Op(OpKind.Permute, "tp", "Permute", "{y} = permute({a}, {b})", W("{Adjoint}.Permute({g}, {b}, {into})", "∂L/∂{a} += permute⁻¹(∂L/∂{y}, {b})", Reads.B), null) with { Shape = ShapeRule.Permute },
         Op(OpKind.Slice, "tppp", "Slice", "{y} = {a}[{c} .. {c}+{d}) along axis {b}", A("{Adjoint}.Slice({g}, {b}, {c}, {into})", "∂L/∂{a}[{c} .. {c}+{d}) along axis {b} += ∂L/∂{y}", Reads.B | Reads.C), null, null, null) with { Shape = ShapeRule.Slice },
+        Op(OpKind.Split, "tpp", "Split", "{y} = {a} cut into {c} equal parts along axis {b}", A("{Adjoint}.Split({g}, {b}, {into})", "∂L/∂{a} += the parts' gradients ∂L/∂{y}[i] joined along axis {b}", Reads.B), null, null) with { Shape = ShapeRule.Parts },
+        Op(OpKind.Concat, "pc", "Concat", "{y} = the parts {b}[i] joined along axis {a}", null, A("{Adjoint}.Concat({g}, {a}, {b}, {into})", "∂L/∂{b}[i] += the range of ∂L/∂{y} along axis {a} that {b}[i] filled", Reads.A | Reads.B)) with { Shape = ShapeRule.Parts },
     };
 }

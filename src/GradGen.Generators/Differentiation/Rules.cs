@@ -32,6 +32,7 @@ internal static partial class Rules
     {
         ValueKind.Scalar => 's',
         ValueKind.Tensor => 't',
+        ValueKind.Container => 'c',
         _ => 'p',
     };
 

@@ -99,8 +99,11 @@ internal sealed partial class Emitter
                 break;
             }
             case DeclareGradient declare:
+                // An array of tensors this method built: an array of zero tensors shaped like its elements.
                 w.Line(declare.Uninitialized
                     ? "var " + declare.Name + " = " + AdjointClass + ".Uninitialized(" + Name(declare.Value) + ");"
+                    : Differentiator.IsBuiltContainer(_instructions[declare.Value])
+                    ? "var " + declare.Name + " = " + Ops + ".ZerosLike(" + Name(declare.Value) + ");"
                     : ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
                 break;
             case ReleaseGradient release:
@@ -108,6 +111,16 @@ internal sealed partial class Emitter
                 var gradients = string.Join(" and ", release.Values.Select(v => "∂L/∂" + Name(v).TrimStart('@')));
                 w.Line("// release (planned): " + gradients + (release.Values.Count > 1 ? " (one buffer where their shapes agree) are" : " is") + " dead; a later gradient of its shape reuses the memory");
                 foreach (var name in release.Names) w.Line(WorkspaceClass + ".Release(" + name + ");");
+                break;
+            }
+            case ElementsBlock elements:
+            {
+                var instruction = _instructions[elements.Instruction];
+                w.Line();
+                w.Line(instruction.Op == OpKind.Store
+                    ? "// " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "] = " + Name(instruction.Operands[2]) + "  ⇒  ∂L/∂" + Name(instruction.Operands[2]) + " += ∂L/∂" + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "]"
+                    : "// " + instruction.Name + " = [" + string.Join(", ", instruction.Operands.Select(Name)) + "]  ⇒  ∂L/∂" + string.Join(",  ∂L/∂", instruction.Operands.Select(Name).Distinct()) + " += their elements of ∂L/∂" + instruction.Name);
+                foreach (var inner in elements.Statements) Statement(inner);
                 break;
             }
             case HandOnGradient handOn:
@@ -168,7 +181,7 @@ internal sealed partial class Emitter
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
                 var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : ""));
-                w.Line(_guard + (operand.Type.Kind == ValueKind.Tensor ? code + ";"
+                w.Line(_guard + (operand.Type.Kind is ValueKind.Tensor or ValueKind.Container ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
                     : accumulate.Target + " += " + code + ";"));
                 break;

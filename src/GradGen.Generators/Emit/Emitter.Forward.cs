@@ -88,7 +88,12 @@ internal sealed partial class Emitter
                     w.Line(Introduce(instruction) + " = " + Name(Carried(instruction.Operands[0], instruction.Index)) + ";");
                     break;
                 case OpKind.Passive:
+                case OpKind.Pack:
+                case OpKind.NewArray:
                     w.Line(Introduce(instruction) + " = " + PassiveExpression(instruction) + ";");
+                    break;
+                case OpKind.Store:
+                    w.Line(PassiveExpression(instruction) + ";");
                     break;
                 case OpKind.Element:
                     w.Line(Introduce(instruction) + " = " + Name(instruction.Operands[0]) + "[" + Name(instruction.Operands[1]) + "];");

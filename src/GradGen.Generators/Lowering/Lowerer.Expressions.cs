@@ -62,6 +62,8 @@ internal sealed partial class Lowerer
                 return Expression(parenthesized.Operand, depth);
             case IArrayElementReferenceOperation element:
                 return ContainerElement(element, depth);
+            case IArrayCreationOperation creation when Symbols.Classify(creation.Type).Kind == ValueKind.Container:
+                return TensorArray(creation, depth);
             case IConditionalOperation { IsRef: false, WhenFalse: not null } conditional:
                 return LowerConditionalExpression(conditional, depth);
             case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } when _self >= 0:
@@ -70,6 +72,8 @@ internal sealed partial class Lowerer
                 return NotAWeightObject(instanceReference);
             case IFieldReferenceOperation { Instance: { } instance } field:
                 return WeightMember(operation, field.Field, instance, depth);
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } list, Arguments.Length: 1 } indexer when Symbols.ListElement(list.Type) is not null:
+                return ContainerElement(indexer, list, indexer.Arguments[0].Value, depth);
             case IPropertyReferenceOperation { Instance: { } instance, Property.IsIndexer: false } property:
                 return WeightMember(operation, property.Property, instance, depth);
             default:

@@ -60,7 +60,8 @@ internal sealed partial class Lowerer
     private void LowerForEach(IForEachLoopOperation loop, int depth)
     {
         var collection = loop.Collection is IConversionOperation { Conversion.IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
-        if (collection.Type is not IArrayTypeSymbol { Rank: 1 } || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
+        var isList = Symbols.ListElement(collection.Type) is not null;
+        if (collection.Type is not IArrayTypeSymbol { Rank: 1 } && !isList || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
         {
             Reject(RejectionKind.UnsupportedConstruct, loop.Syntax, RejectionText.ForEachForm);
             return;
@@ -68,7 +69,7 @@ internal sealed partial class Lowerer
         var array = Expression(collection, 0);
         if (array < 0) return;
         var zero = Add(new Builder { Op = OpKind.Constant, Type = PassiveInt, Constant = "0", Name = "0" });
-        var length = Add(new Builder { Op = OpKind.Passive, Operands = new[] { array }, Type = PassiveInt, Template = "{0}.Length" });
+        var length = Add(new Builder { Op = OpKind.Passive, Operands = new[] { array }, Type = PassiveInt, Template = isList ? "{0}.Count" : "{0}.Length" });
         LowerLoop(loop.Body, loop.Syntax, index: null, zero, length, element: (variable, array), depth);
     }
 

@@ -19,6 +19,13 @@ internal sealed partial class Lowerer
     /// <summary><c>this</c> (an <see cref="OpKind.This"/>) when the method is differentiated with respect to its instance, or -1.</summary>
     private int _self = -1;
 
+    /// <summary>
+    /// A static property or field of a type that is not differentiated (<c>Random.Shared</c>, a static configuration
+    /// object): a passive value read once, where the user reads it — nothing flows into it, so nothing needs differentiating.
+    /// </summary>
+    private int StaticMember(IOperation operation, ISymbol member) =>
+        Add(new Builder { Op = OpKind.Passive, Type = Symbols.Classify(operation.Type), Template = member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + EscapeIdentifier(member.Name) });
+
     /// <summary>Rejects <c>this</c> in a method whose type is not a weight type (a struct, or a class holding no tensor): -1.</summary>
     private int NotAWeightObject(IInstanceReferenceOperation instance)
     {

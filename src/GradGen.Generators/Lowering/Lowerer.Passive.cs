@@ -55,6 +55,9 @@ internal sealed partial class Lowerer
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: IArrayTypeSymbol } array }:
                 id = PassiveOf(operation.Syntax, type, "{0}.Length", Expression(array, depth + 1));
                 return true;
+            case IPropertyReferenceOperation { Property.Name: "Count", Instance: { } list } when Symbols.ListElement(list.Type) is not null:
+                id = PassiveOf(operation.Syntax, type, "{0}.Count", Expression(list, depth + 1));
+                return true;
             case IPropertyReferenceOperation { Property.Name: "Rank" or "FlattenedLength", Instance: { } tensor } property when IsTensor(tensor):
                 id = PassiveOf(operation.Syntax, type, "{0}." + property.Property.Name, Expression(tensor, depth + 1));
                 return true;
@@ -64,6 +67,12 @@ internal sealed partial class Lowerer
             case IImplicitIndexerReferenceOperation { Instance: IPropertyReferenceOperation { Property.Name: "Lengths", Instance: { } tensor }, Argument: IUnaryOperation { OperatorKind: UnaryOperatorKind.Hat } fromEnd } when IsTensor(tensor):
                 // q.Lengths[^1]: the last axis's length.
                 id = PassiveOf(operation.Syntax, type, "{0}.Lengths[^{1}]", Expression(tensor, depth + 1), Expression(fromEnd.Operand, depth + 1));
+                return true;
+            case IPropertyReferenceOperation { Instance: null, Property.IsIndexer: false } property:
+                id = StaticMember(operation, property.Property);
+                return true;
+            case IFieldReferenceOperation { Instance: null } field:
+                id = StaticMember(operation, field.Field);
                 return true;
             case IArrayElementReferenceOperation { Indices.Length: 1 } element:
                 id = PassiveOf(operation.Syntax, type, "{0}[{1}]", Expression(element.ArrayReference, depth + 1), Expression(element.Indices[0], depth + 1));
@@ -117,7 +126,7 @@ internal sealed partial class Lowerer
         foreach (var operand in operands)
         {
             if (operand < 0) return -1;
-            if (template != "{0}.Rank" && template != "{0}.FlattenedLength" && template != "{0}.Lengths[{1}]" && template != "{0}.Lengths[^{1}]" && template != "{0}[{1}]" && template != "{0}.Length"
+            if (template != "{0}.Rank" && template != "{0}.FlattenedLength" && template != "{0}.Lengths[{1}]" && template != "{0}.Lengths[^{1}]" && template != "{0}[{1}]" && template != "{0}.Length" && template != "{0}.Count"
                 && _instructions[operand].Type.Kind != ValueKind.Passive)
             {
                 Reject(RejectionKind.UnsupportedConstruct, syntax, RejectionText.PassiveExpression(syntax));
@@ -135,8 +144,14 @@ internal sealed partial class Lowerer
             Reject(RejectionKind.UnsupportedConstruct, element.Syntax, RejectionText.Describe(element));
             return -1;
         }
-        var array = Expression(element.ArrayReference, depth + 1);
-        var index = Expression(element.Indices[0], depth + 1);
+        return ContainerElement(element, element.ArrayReference, element.Indices[0], depth);
+    }
+
+    /// <summary>An element of an array or list of tensors (or of weight objects): <c>xs[i]</c>, <c>layers[i]</c>.</summary>
+    private int ContainerElement(IOperation element, IOperation container, IOperation indexOperation, int depth)
+    {
+        var array = Expression(container, depth + 1);
+        var index = Expression(indexOperation, depth + 1);
         if (array < 0 || index < 0) return -1;
         if (_instructions[array].Type.Kind != ValueKind.Container || _instructions[index].Type.Kind != ValueKind.Passive)
         {

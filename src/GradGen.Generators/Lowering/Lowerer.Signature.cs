@@ -66,7 +66,10 @@ internal sealed partial class Lowerer
         }
         if (_method.IsGenericMethod)
         {
+            // One cause, one diagnostic: a return type or parameters of type T (INumber<T>) are not differentiable because the
+            // method is generic, which is what to fix.
             Reject(RejectionKind.UnsupportedSignature, syntax.TypeParameterList?.GetLocation() ?? location, RejectionText.GenericMethod);
+            return;
         }
         if (Symbols.Classify(_method.ReturnType).Kind == ValueKind.Passive || _method.ReturnsByRef || _method.ReturnsByRefReadonly)
         {

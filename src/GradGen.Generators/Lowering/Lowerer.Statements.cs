@@ -46,6 +46,8 @@ internal sealed partial class Lowerer
                     }
                 }
                 break;
+            case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment } when TryStore(assignment):
+                break;
             case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }:
                 if (CheckAssignmentTarget(assignment.Target, assignment.Syntax) is { } local) Bind(local, Expression(assignment.Value, 0));
                 break;
@@ -158,7 +160,8 @@ internal sealed partial class Lowerer
 
     private static bool IsAlias(Model.OpKind op) => op is Model.OpKind.Parameter or Model.OpKind.This or Model.OpKind.Member or Model.OpKind.Element
         or Model.OpKind.Carried or Model.OpKind.LoopResult or Model.OpKind.IfResult or Model.OpKind.Call or Model.OpKind.Passive or Model.OpKind.Constant
-        or Model.OpKind.Reshape or Model.OpKind.Transpose or Model.OpKind.TransposeAxes or Model.OpKind.Permute or Model.OpKind.Slice;
+        or Model.OpKind.Reshape or Model.OpKind.Transpose or Model.OpKind.TransposeAxes or Model.OpKind.Permute or Model.OpKind.Slice
+        or Model.OpKind.Pack or Model.OpKind.Store;
 
     private ISymbol? CheckAssignmentTarget(IOperation target, SyntaxNode syntax)
     {

@@ -36,6 +36,11 @@ internal static class Symbols
             // An array of tensors or of weight objects: differentiable as a whole, its gradient an array of the same shapes.
             return new IrType(ValueKind.Container, element.Element, type.ToDisplayString(Qualified));
         }
+        if (ListElement(type) is { } item && Classify(item) is { Kind: ValueKind.Tensor or ValueKind.Container } listElement)
+        {
+            // A List<T>, IList<T> or IReadOnlyList<T> of tensors or weight objects: like an array, its gradient a list of the same shapes.
+            return new IrType(ValueKind.Container, listElement.Element, type!.ToDisplayString(Qualified));
+        }
         if (type is INamedTypeSymbol named2 && WeightElement(named2, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) is { } weightElement)
         {
             // A weight object: a class or record holding tensors (directly, in arrays or in nested weight objects).
@@ -59,7 +64,7 @@ internal static class Symbols
         foreach (var member in InstanceMembers(type))
         {
             var fieldType = MemberType(member);
-            while (fieldType is IArrayTypeSymbol array) fieldType = array.ElementType;
+            while (fieldType is IArrayTypeSymbol || ListElement(fieldType) is not null) fieldType = fieldType is IArrayTypeSymbol array ? array.ElementType : ListElement(fieldType)!;
             if (fieldType is INamedTypeSymbol named && IsTensorType(named) && named.TypeArguments.Length == 1)
             {
                 if (named.TypeArguments[0].SpecialType == SpecialType.System_Single) return ElementType.Float;
@@ -84,6 +89,14 @@ internal static class Symbols
             }
         }
     }
+
+    /// <summary>
+    /// The element type of <c>System.Collections.Generic</c>'s <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> or
+    /// <c>IReadOnlyList&lt;T&gt;</c> (indexed like an array, counted by <c>Count</c>), or null.
+    /// </summary>
+    public static ITypeSymbol? ListElement(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named && named.OriginalDefinition.Name is "List" or "IList" or "IReadOnlyList"
+        && named.ContainingType is null && IsNamespace(named.ContainingNamespace, "System", "Collections", "Generic") ? named.TypeArguments[0] : null;
 
     /// <summary>The type of a field or property.</summary>
     public static ITypeSymbol MemberType(ISymbol member) => member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;

@@ -81,6 +81,12 @@ internal enum OpKind
     TransposeAxes,
     Permute,
     Slice,
+
+    /// <summary><c>Ops.Split(x, axis, n)</c>: an array of tensors (a <see cref="ValueKind.Container"/>) whose gradient is an array of the parts' gradients.</summary>
+    Split,
+
+    /// <summary><c>Ops.Concat(axis, parts)</c>: its operand <c>parts</c> is an array of tensors (a <see cref="ValueKind.Container"/>).</summary>
+    Concat,
     Call,
 
     /// <summary>A passive value computed by the C# expression <see cref="Instruction.Template"/> over its operands (<c>{0}</c>, <c>{1}</c>, …).</summary>
@@ -91,6 +97,26 @@ internal enum OpKind
 
     /// <summary>A member of a weight object: operand <c>[object]</c>, <see cref="Instruction.Template"/> the member name. Its gradient is the same member of the object's gradient.</summary>
     Member,
+
+    /// <summary>
+    /// An array of tensors this method builds from its operands (<c>new[] { q, k, v }</c>, the params array of
+    /// <c>Ops.Concat(axis, q, k, v)</c>): the C# expression <see cref="Instruction.Template"/> over them. Its gradient is an
+    /// array of zero tensors shaped like its elements; element k's gradient flows into operand k.
+    /// </summary>
+    Pack,
+
+    /// <summary>
+    /// An array of tensors this method creates empty (<c>new Tensor&lt;T&gt;[n]</c>, operand <c>[n]</c>) and fills with
+    /// <see cref="Store"/>s, each element at most once (Lower checks it). Its gradient is an array of zero tensors shaped like its
+    /// elements once filled; element i's gradient flows into the value stored there.
+    /// </summary>
+    NewArray,
+
+    /// <summary>
+    /// <c>array[index] = value</c> into a <see cref="NewArray"/>: operands <c>[array, index, value]</c>. Its gradient is the same
+    /// element of the array's gradient (like <see cref="Element"/>), and flows into the value.
+    /// </summary>
+    Store,
 
     /// <summary>
     /// A counted loop <c>for (i = lo; i &lt; hi; i++)</c>: operands <c>[lo, hi, initial carried values…]</c>. Its body is the

@@ -63,6 +63,9 @@ public static class Parameters
             case object?[] array:
                 foreach (var element in array) Clear(root, element, depth + 1);
                 return;
+            case IList list when !value.GetType().IsArray:
+                foreach (var element in list) Clear(root, element, depth + 1);
+                return;
             case Array:
                 Leaves(root); // a multi-dimensional array: refused as Leaves and ZerosLike refuse it
                 return;
@@ -129,6 +132,20 @@ public static class Parameters
                 }
                 return copy;
             }
+            case IList list when IsList(value.GetType(), out _):
+            {
+                // A List<T> of tensors or layers: a new list of the same type (an IReadOnlyList<T> member holding one gets one).
+                if (!value.GetType().IsGenericType || value.GetType().GetGenericTypeDefinition() != typeof(List<>))
+                {
+                    throw new ArgumentException("Parameters: '" + path + "' is a " + value.GetType().Name + "; a list of weights must be a List<T> or an array.", nameof(value));
+                }
+                var copy = (IList)Activator.CreateInstance(value.GetType(), list.Count)!;
+                for (var i = 0; i < list.Count; i++)
+                {
+                    copy.Add(Zeros(list[i] ?? throw new ArgumentException("Parameters: '" + path + "[" + i + "]' is null.", nameof(value)), seen, path + "[" + i + "]"));
+                }
+                return copy;
+            }
             default:
             {
                 var type = value.GetType();
@@ -158,6 +175,12 @@ public static class Parameters
                 for (var i = 0; i < array.Length; i++)
                 {
                     Walk(array.GetValue(i) ?? throw new ArgumentException("Parameters: '" + path + "[" + i + "]' is null.", nameof(value)), path + "[" + i + "]", leaves, seen);
+                }
+                return;
+            case IList list when IsList(value.GetType(), out _):
+                for (var i = 0; i < list.Count; i++)
+                {
+                    Walk(list[i] ?? throw new ArgumentException("Parameters: '" + path + "[" + i + "]' is null.", nameof(value)), path + "[" + i + "]", leaves, seen);
                 }
                 return;
             default:
@@ -213,12 +236,33 @@ public static class Parameters
     private static bool HoldsLeaves(Type type) =>
         type == typeof(Tensor<float>) || type == typeof(Tensor<double>)
         || type.IsArray && IsDifferentiable(type.GetElementType()!)
+        || IsList(type, out var element) && IsDifferentiable(element)
         || type.IsClass && type != typeof(string) && !typeof(Delegate).IsAssignableFrom(type) && !typeof(IEnumerable).IsAssignableFrom(type) && HasTensor(type, new HashSet<Type>());
+
+    /// <summary>
+    /// True for <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> and <c>IReadOnlyList&lt;T&gt;</c> and any type implementing one (a list
+    /// of layers or tensors is walked like an array; only a <c>List&lt;T&gt;</c> or an array can be rebuilt as a gradient).
+    /// </summary>
+    private static bool IsList(Type type, out Type element)
+    {
+        foreach (var candidate in type.GetInterfaces().Prepend(type))
+        {
+            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() is var definition
+                && (definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(IReadOnlyList<>)))
+            {
+                element = candidate.GetGenericArguments()[0];
+                return true;
+            }
+        }
+        element = typeof(object);
+        return false;
+    }
 
     private static bool HasTensor(Type type, HashSet<Type> visiting)
     {
         if (type == typeof(Tensor<float>) || type == typeof(Tensor<double>)) return true;
         if (type.IsArray) return HasTensor(type.GetElementType()!, visiting);
+        if (IsList(type, out var element)) return HasTensor(element, visiting);
         if (!type.IsClass || type == typeof(string) || !visiting.Add(type)) return false;
         return FieldsOf(type).Any(f => HasTensor(f.FieldType, visiting));
     }

@@ -19,6 +19,19 @@ public static partial class Ops
         return Dense.Zeros<T>(x.Lengths);
     }
 
+    /// <summary>
+    /// A new array of dense zero tensors, element i shaped like <paramref name="parts"/>[i] (a null element stays null): the
+    /// gradient of an array of tensors, e.g. of <see cref="Split{T}"/>'s parts. The same tensor twice gets two buffers. Inside
+    /// a <see cref="Workspace"/> scope the array and the tensors are the workspace's for this request, cleared.
+    /// </summary>
+    public static Tensor<T>[] ZerosLike<T>(Tensor<T>?[] parts) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var zeros = Workspace.NewArray<Tensor<T>>(parts.Length);
+        for (int i = 0; i < parts.Length; i++) zeros[i] = parts[i] is { } part ? Dense.Zeros<T>(part.Lengths) : null!;
+        return zeros;
+    }
+
     // ── clearing (zeroing gradients between steps) ──────────────────────────────────────────
 
     /// <summary>

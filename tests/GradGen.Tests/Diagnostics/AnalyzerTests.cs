@@ -102,7 +102,7 @@ public class AnalyzerTests
             """) },
         { "GG0003 foreach", InClass("""
                 [Differentiable]
-                public static double F(double a, [NoGradient] System.Collections.Generic.List<double> weights)
+                public static double F(double a, [NoGradient] System.Collections.Generic.IEnumerable<double> weights)
                 {
                     var s = a;
                     {|GG0003:foreach (var w in weights) s = s * w;|}
@@ -433,6 +433,29 @@ public class AnalyzerTests
                     return Ops.Sum(h * g);
                 }
             """) },
+        { "GG0006 an element of an array of tensors written in a nested loop", InClass("""
+                [Differentiable]
+                public static double F(Tensor<double> x, int n)
+                {
+                    var heads = new Tensor<double>[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        for (int j = 0; j < n; j++) {|GG0006:heads[i] = x * 2.0|};
+                    }
+                    return Ops.Sum(Ops.Concat(0, heads));
+                }
+            """) },
+        { "GG0006 an element of an array of tensors written twice", InClass("""
+                [Differentiable]
+                public static double F(Tensor<double> x)
+                {
+                    var hs = new Tensor<double>[2];
+                    hs[0] = x;
+                    hs[1] = x * x;
+                    {|GG0006:hs[0] = x * 2.0|};
+                    return Ops.Sum(Ops.Concat(0, hs));
+                }
+            """) },
         { "GG0006 increment parameter", InClass("""
                 [Differentiable]
                 public static double F(double a)
@@ -507,6 +530,10 @@ public class AnalyzerTests
         { "GG0007 generic method", InClass("""
                 [Differentiable]
                 public static double F{|GG0007:<T>|}(double a) => a * a;
+            """) },
+        { "GG0007 generic INumber<T> method: one diagnostic for one cause", InClass("""
+                [Differentiable]
+                public static T F{|GG0007:<T>|}(T a, T b) where T : System.Numerics.INumber<T> => a * b + a;
             """) },
         { "GG0007 no differentiable parameter", InClass("""
                 [Differentiable]
@@ -768,7 +795,7 @@ public class AnalyzerTests
                 [Differentiable]
                 public static double Loss{|#0:<T>|}(double a) => a;
             """), "GG0007",
-            "[Differentiable] method 'Loss' cannot be differentiated: generic methods are not supported; write one method per element type" },
+            "[Differentiable] method 'Loss' cannot be differentiated: generic methods are not supported (GradGen differentiates float, double, Tensor<float> and Tensor<double>, not a type parameter such as a T : INumber<T>); write one method per element type" },
         { InClass("""
                 [Differentiable]
                 public static double {|#0:Loss|}(int n, string s) => 1;

@@ -63,6 +63,10 @@ public class WayOutTests
             "public static partial class C { [Differentiable] public static double F(double x) { var y = x; for (int i = 0; i < 6; i += 2) y = y * x; return y; } }",
             "GG0003", "'while (condition)'",
             "public static partial class C { [Differentiable] public static double F(double x) { var y = x; var i = 0; while (i < 6) { y = y * x; i += 2; } return y; } }"),
+        new("an element of an array of tensors written in a nested loop",
+            "public static partial class C { [Differentiable] public static double F(Tensor<double> x, int n) { var heads = new Tensor<double>[n]; for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) heads[i] = x * (double)j; } return Ops.Sum(Ops.Concat(0, heads)); } }",
+            "GG0006", "'for (int h = 0; h < n; h++) heads[h] = …;'",
+            "public static partial class C { [Differentiable] public static double F(Tensor<double> x, int n) { var heads = new Tensor<double>[n]; for (int h = 0; h < n; h++) heads[h] = x * (double)h; return Ops.Sum(Ops.Concat(0, heads)); } }"),
         new("a plain helper given a differentiated value",
             "public static class Helpers { public static double Square(double v) => v * v; }\n" +
             "public static partial class C { [Differentiable] public static double F(double x) => Helpers.Square(x); }",

@@ -16,7 +16,7 @@ public class RulesDocTests
     private static string Path([CallerFilePath] string here = "") =>
         System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(here)!, "..", "..", "..", "docs", "rules.md"));
 
-    private static string Kinds(string signature) => string.Join(", ", signature.Select(c => c switch { 's' => "scalar", 't' => "tensor", _ => "passive" }));
+    private static string Kinds(string signature) => string.Join(", ", signature.Select(c => c switch { 's' => "scalar", 't' => "tensor", 'c' => "array of tensors", _ => "passive" }));
 
     private static string Math(string template) => template
         .Replace("{a}", "a", StringComparison.Ordinal).Replace("{b}", "b", StringComparison.Ordinal).Replace("{y}", "y", StringComparison.Ordinal)

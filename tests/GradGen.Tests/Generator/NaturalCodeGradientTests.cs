@@ -35,6 +35,19 @@ public class NaturalCodeGradientTests
         new("LengthsFromEnd", "double F(Tensor<double> q) { var s = 1.0 / Math.Sqrt(q.Lengths[^1]); return Ops.Sum(q * q) * s; }", [M]),
         // the README's tensor [DerivativeOf] example
         new("ReadmeTensorDerivative", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Masks.Softplus(Ops.MatMul(x, w)) * x);", [M, Square]),
+        // Ops.Split / Ops.Concat, arrays of tensors built in the method (issue 17)
+        new("SplitQkv", "double F(Tensor<double> x, Tensor<double> w) { var qkv = Ops.MatMul(x, w); var parts = Ops.Split(qkv, -1, 3); var q = parts[0]; var k = parts[1]; var v = parts[2]; var s = Ops.Softmax(Ops.MatMul(q, Ops.Transpose(k))); return Ops.Sum(Ops.MatMul(s, v) * q); }", [M, [3, 6]]),
+        new("SplitPartUnused", "double F(Tensor<double> x) { var parts = Ops.Split(x, 0, 2); return Ops.Sum(Ops.Exp(parts[1])); }", [[4, 3]]),
+        new("SplitForEach", "double F(Tensor<double> x) { var s = 0.0; foreach (var p in Ops.Split(x, 1, 3)) s = s + Ops.Sum(p * p) * s + Ops.Mean(p); return s; }", [[2, 6]]),
+        new("SplitInLoop", "Tensor<double> F(Tensor<double> h, Tensor<double> w) { for (int i = 0; i < 3; i++) { var halves = Ops.Split(h, 1, 2); h = Ops.Tanh(Ops.Concat(1, halves[1], halves[0] * halves[1]) * w); } return h; }", [[2, 4], [2, 4]]),
+        new("ConcatArrayParameter", "Tensor<double> F(Tensor<double>[] xs) => Ops.Tanh(Ops.Concat(0, xs));", [[3, 2, 2]]),
+        new("ConcatExplicitArray", "double F(Tensor<double> a, Tensor<double> b) { var both = new[] { a, Ops.Exp(b) }; return Ops.Sum(Ops.Concat(-1, both) * Ops.Concat(-1, both)) + Ops.Sum(both[1]); }", [M, M]),
+        new("HeadsCollectedInLoop", "double F(Tensor<double> x, Tensor<double>[] ws) { var heads = new Tensor<double>[ws.Length]; for (int h = 0; h < ws.Length; h++) heads[h] = Ops.Tanh(Ops.MatMul(x, ws[h])); var y = Ops.Concat(1, heads); return Ops.Sum(y * y); }", [M, [2, 3, 3]]),
+        new("HeadsReadBack", "double F(Tensor<double> x, Tensor<double>[] ws) { var heads = new Tensor<double>[ws.Length]; var s = 0.0; for (int h = 0; h < ws.Length; h++) { heads[h] = Ops.MatMul(x, ws[h]) * x; s = s + Ops.Sum(heads[h] * heads[h]); } foreach (var head in heads) s = s * Ops.Mean(head); return s + Ops.Sum(Ops.Concat(0, heads)); }", [M, [2, 3, 3]]),
+        new("MultiHeadAttentionByHand", "double F(Tensor<double> x, Tensor<double> wqkv) { const int nh = 2; var parts = Ops.Split(Ops.MatMul(x, wqkv), -1, 3); var q = parts[0]; var k = parts[1]; var v = parts[2]; var hs = (int)q.Lengths[^1] / nh; var heads = new Tensor<double>[nh]; for (int h = 0; h < nh; h++) { var qh = Ops.Slice(q, 1, h * hs, hs); var kh = Ops.Slice(k, 1, h * hs, hs); var att = Ops.CausalSoftmax(Ops.MatMul(qh, Ops.Transpose(kh)), 1.0 / Math.Sqrt(hs)); heads[h] = Ops.MatMul(att, Ops.Slice(v, 1, h * hs, hs)); } var y = Ops.Concat(1, heads); return Ops.Sum(y * y); }", [[3, 4], [4, 12]]),
+        new("HeadsConstantIndices", "Tensor<double> F(Tensor<double> a, Tensor<double> b) { var hs = new Tensor<double>[3]; hs[2] = a * b; hs[0] = Ops.Exp(a); hs[1] = b; return Ops.Concat(0, hs); }", [M, M]),
+        // a static property or field of a passive type is a passive value (Random.Shared)
+        new("StaticPropertyPassive", "double F(double x) { var r = Random.Shared; var one = r.Next(1, 2); return x * x * one + Masks.Heads * x + Random.Shared.Next(0, 1); }", [null]),
         new("CompoundTensorLocalDivide", "double F(Tensor<double> x, Tensor<double> d) { var h = Ops.Exp(x); h /= d; return Ops.Mean(h); }", [M, M], Positive: true),
     ];
 
@@ -50,6 +63,8 @@ public class NaturalCodeGradientTests
                 for (var i = 0; i < t; i++) for (var j = 0; j < t; j++) a[i * t + j] = j <= i ? 1 : fill;
                 return Tensor.Create(a, new nint[] { t, t });
             }
+
+            public static readonly int Heads = 3;
 
             public static int Twice(int n) => 2 * n;
 

@@ -114,7 +114,7 @@ public sealed class RandomProgramTests
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
             "loop", "while loop", "do loop", "loop bound changed by body", "break", "continue", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
-            "weight object", "nested weight object", "scalar member", "TransposeAxes", "Permute", "Reshape",
+            "weight object", "nested weight object", "scalar member", "TransposeAxes", "Permute", "Reshape", "Split and Concat",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -380,6 +380,9 @@ public sealed class RandomProgram
 
         /// <summary>Draws whether a statement is an early return, apart from <see cref="_r"/>, so programs without one are the same as before early returns were drawn.</summary>
         private Random _returns = new(0);
+
+        /// <summary>Draws whether a tensor expression is cut into columns and joined again, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
+        private Random _splits = new(0);
         private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
         private int _maxDepthReached;
 
@@ -411,6 +414,7 @@ public sealed class RandomProgram
             Use(resultKind == K.S ? "scalar result" : "tensor result");
             _resultKind = resultKind;
             _returns = new Random(seed ^ 0x5eed);
+            _splits = new Random(seed ^ 0x5b1c);
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
@@ -1215,7 +1219,18 @@ public sealed class RandomProgram
                     MatMul(K.M23, K.T32); MatMul(K.Q22, K.Q22); Transpose(K.Q22);
                     break;
             }
-            return Pick(options)();
+            var chosen = Pick(options)();
+            if (kind is K.M23 or K.W33 && _splits.NextDouble() < 0.05)
+            {
+                // The columns cut apart and joined again (a draw of its own, so the program's other draws stay as they were):
+                // Split's parts to Concat whole, or, of a short expression, picked by index in a params array (another order).
+                Use("Split and Concat");
+                var order = Enumerable.Range(0, 3).OrderBy(_ => _splits.Next()).Select(i => "Ops.Split(" + chosen.Text + ", 1, 3)[" + i.ToString(CultureInfo.InvariantCulture) + "]").ToList();
+                chosen = chosen.Text.Length <= 40
+                    ? new E("Ops.Concat(1, " + string.Join(", ", order) + ")", kind, chosen.Bound)
+                    : new E("Ops.Concat(1, Ops.Split(" + chosen.Text + ", 1, 3))", kind, chosen.Bound);
+            }
+            return chosen;
         }
     }
 }

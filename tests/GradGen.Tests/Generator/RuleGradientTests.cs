@@ -96,6 +96,8 @@ public class RuleGradientTests
         new("TransposeAxes", "Tensor<double> F(Tensor<double> x) => Ops.TransposeAxes(x, 0, 2);", [[2, 3, 2]]),
         new("Permute", "Tensor<double> F(Tensor<double> x) => Ops.Permute(x, 2, 0, 1);", [[2, 3, 2]]),
         new("Slice", "Tensor<double> F(Tensor<double> x) => Ops.Slice(x, 1, 1, 2) * Ops.Slice(x, 1, 0, 2);", [M]),
+        new("Split", "double F(Tensor<double> x) { var parts = Ops.Split(x, 1, 3); return Ops.Sum(parts[0] * parts[2] + Ops.Tanh(parts[1])); }", [[2, 6]]),
+        new("Concat", "Tensor<double> F(Tensor<double> a, Tensor<double> b) => Ops.Concat(1, a, Ops.Tanh(b), a);", [M, M]),
         new("LinearLayer", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);", [M, Square, Row]),
         new("Residual", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; h = h + Ops.Relu(Ops.MatMul(h, w)); h = h + Ops.Sigmoid(Ops.MatMul(h, w)); return h; }", [M, Square]),
         new("FloatTensor", "float F(Tensor<float> x, Tensor<float> w) => Ops.Sum(Ops.Tanh(Ops.MatMul(x, w)));", [M, Square]),

@@ -32,6 +32,21 @@ public class WeightObjectGradientTests
             public Model(Block[] blocks, Tensor<double> embedding) { Blocks = blocks; Embedding = embedding; }
         }
 
+        public sealed partial class ListNet
+        {
+            public ListNet(System.Collections.Generic.List<Layer> layers, System.Collections.Generic.List<Tensor<double>> gates) { Layers = layers; Gates = gates; }
+            public System.Collections.Generic.IReadOnlyList<Layer> Layers { get; }
+            public readonly System.Collections.Generic.List<Tensor<double>> Gates;
+
+            [Differentiable]
+            public double Loss([NoGradient] Tensor<double> x)
+            {
+                var h = x;
+                for (int i = 0; i < Layers.Count; i++) h = h + Ops.Tanh(Ops.MatMul(h, Layers[i].W) + Layers[i].B) * Gates[i];
+                return Ops.Mean(h * h);
+            }
+        }
+
         public static class Data
         {
             public static Tensor<double> Make(Random r, params int[] shape) =>
@@ -74,6 +89,37 @@ public class WeightObjectGradientTests
                 return Ops.Sum(logits * logits) / 10;
             }
             public static object[] Args(Random r) => new object[] { Data.Model(r), Data.Make(r, 2, 3) };
+            """),
+        new("ListOfLayers", """
+            [Differentiable] public static double F(System.Collections.Generic.List<Layer> layers, [NoGradient] Tensor<double> x)
+            {
+                var h = x;
+                foreach (var layer in layers) { h = h + Ops.Tanh(Ops.MatMul(h, layer.W) + layer.B); }
+                return Ops.Mean(h * h);
+            }
+            public static object[] Args(Random r) => new object[] { new System.Collections.Generic.List<Layer> { Layer.Random(r, 3, 3), Layer.Random(r, 3, 3) }, Data.Make(r, 2, 3) };
+            """),
+        new("ReadOnlyListOfLayersByIndex", """
+            [Differentiable] public static double F(System.Collections.Generic.IReadOnlyList<Layer> layers, [NoGradient] Tensor<double> x)
+            {
+                var h = x;
+                for (int i = 0; i < layers.Count; i++) { h = Ops.Sigmoid(Ops.MatMul(h, layers[i].W) + layers[i].B) * h; }
+                return Ops.Sum(h) + Ops.Sum(layers[0].B * layers[layers.Count - 1].B);
+            }
+            public static object[] Args(Random r) => new object[] { new System.Collections.Generic.List<Layer> { Layer.Random(r, 3, 3), Layer.Random(r, 3, 3), Layer.Random(r, 3, 3) }, Data.Make(r, 2, 3) };
+            """),
+        new("ListOfTensors", """
+            [Differentiable] public static double F(System.Collections.Generic.List<Tensor<double>> ws, [NoGradient] Tensor<double> x)
+            {
+                var h = x;
+                foreach (var w in ws) h = Ops.Tanh(Ops.MatMul(h, w));
+                return Ops.Sum(h * h) + Ops.Sum(ws[1]);
+            }
+            public static object[] Args(Random r) => new object[] { new System.Collections.Generic.List<Tensor<double>> { Data.Make(r, 3, 3), Data.Make(r, 3, 3) }, Data.Make(r, 2, 3) };
+            """),
+        new("ModelWithListMembers", """
+            [Differentiable] public static double F(ListNet net, [NoGradient] Tensor<double> x) => net.Loss(x) + Ops.Sum(net.Gates[0] * net.Layers[1].B);
+            public static object[] Args(Random r) => new object[] { new ListNet(new System.Collections.Generic.List<Layer> { Layer.Random(r, 3, 3), Layer.Random(r, 3, 3) }, new System.Collections.Generic.List<Tensor<double>> { Data.Make(r, 3), Data.Make(r, 3) }), Data.Make(r, 2, 3) };
             """),
         new("LayerUsedTwice", """
             [Differentiable] public static double F(Layer layer, [NoGradient] Tensor<double> x) => Ops.Sum(Ops.MatMul(Ops.MatMul(x, layer.W), layer.W) + layer.B * layer.B);

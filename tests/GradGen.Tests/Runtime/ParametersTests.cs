@@ -53,6 +53,33 @@ public class ParametersTests
         Assert.All(Parameters.Tensors(model), t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
     }
 
+    public sealed class Listed
+    {
+        public Listed(System.Collections.Generic.IReadOnlyList<Layer> layers, System.Collections.Generic.List<Tensor<float>> gates) { Layers = layers; Gates = gates; }
+        public System.Collections.Generic.IReadOnlyList<Layer> Layers { get; }
+        public System.Collections.Generic.List<Tensor<float>> Gates { get; }
+    }
+
+    [Fact]
+    public void Lists_of_layers_and_tensors_are_walked_like_arrays()
+    {
+        var model = new Listed(new System.Collections.Generic.List<Layer> { new(Filled(1, 2, 3), Filled(2, 3)), new(Filled(3, 3, 3), Filled(4, 3)) },
+            new System.Collections.Generic.List<Tensor<float>> { Filled(5, 3), Filled(6, 3) });
+        Assert.Equal(new[] { "Layers[0].W", "Layers[0].B", "Layers[1].W", "Layers[1].B", "Gates[0]", "Gates[1]" }, Parameters.Leaves(model).Select(l => l.Path));
+        var zeros = Parameters.ZerosLike(model);
+        Assert.IsType<System.Collections.Generic.List<Layer>>(zeros.Layers);
+        Assert.NotSame(model.Gates, zeros.Gates);
+        Assert.Equal(new[] { 3, 3 }, zeros.Layers[1].W.Lengths.ToArray().Select(l => (int)l));
+        Assert.All(Parameters.Tensors(zeros), t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f, 5f, 6f }, Parameters.Tensors(model).Select(t => t.ToArray()[0]));
+        Parameters.Clear(model);
+        Assert.All(Parameters.Tensors(model), t => Assert.All(t.ToArray(), v => Assert.Equal(0f, v)));
+        // A list type Parameters cannot rebuild is refused with its path, not copied into something else.
+        var readOnly = new Listed(new System.Collections.ObjectModel.ReadOnlyCollection<Layer>(new[] { new Layer(Filled(1, 2), Filled(1, 2)) }), new System.Collections.Generic.List<Tensor<float>>());
+        var error = Assert.Throws<ArgumentException>(() => Parameters.ZerosLike(readOnly));
+        Assert.Contains("'model.Layers' is a ReadOnlyCollection`1", error.Message, StringComparison.Ordinal);
+    }
+
     public sealed class Deep
     {
         public Deep(Model model, Gated gated) { Model = model; Gated = gated; }

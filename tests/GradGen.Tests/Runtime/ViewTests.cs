@@ -226,4 +226,19 @@ public class ViewTests(ITestOutputHelper output)
         Assert.Equal(Flat(Ops.Permute(x, 2, 0, 1)), Flat(Ops.Permute(xf, 2, 0, 1)).Select(v => (double)v));
         Assert.Equal(Flat(Ops.Concat(1, Ops.Split(x, 2, 2))), Flat(Ops.Concat(1, Ops.Split(xf, 2, 2))).Select(v => (double)v));
     }
+
+    [Fact]
+    public void ZerosLike_of_an_array_of_parts_gives_each_its_own_zero_buffer()
+    {
+        var a = Iota(2, 3);
+        var parts = new Tensor<double>?[] { a, null, a, Iota(4) };
+        var zeros = Ops.ZerosLike(parts);
+        Assert.Equal(4, zeros.Length);
+        Assert.Null(zeros[1]);
+        Assert.NotSame(zeros[0], zeros[2]); // the same tensor twice: two gradient buffers, as Split's parts or a Pack need
+        Assert.Equal(new[] { 2, 3 }, Shape(zeros[0]));
+        Assert.Equal(new[] { 4 }, Shape(zeros[3]));
+        Assert.All(new[] { zeros[0], zeros[2], zeros[3] }, z => Assert.All(Flat(z), v => Assert.Equal(0.0, v)));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => (double)i), Flat(a)); // the parts are untouched
+    }
 }
