@@ -57,6 +57,13 @@ public class MlpTrainingBenchmarks
         return Mlp.TrainingLossBackward(_x, _w1, _b1, _w2, _b2, _targets, _dW1, _dB1, _dW2, _dB2);
     }
 
+    [Benchmark(Description = "(a0) generated backward, unplanned (Plan = false)")]
+    public float GeneratedUnplanned()
+    {
+        Ops.ZeroGradients(_dW1, _dB1, _dW2, _dB2);
+        return Mlp.TrainingLossUnplannedBackward(_x, _w1, _b1, _w2, _b2, _targets, _dW1, _dB1, _dW2, _dB2);
+    }
+
     [Benchmark(Description = "(b) hand-written, same kernels, allocating")]
     public float HandWritten()
     {
