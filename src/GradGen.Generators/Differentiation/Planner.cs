@@ -46,7 +46,7 @@ internal static class Planner
             var product = instructions[add.Operands[0]];
             var bias = instructions[add.Operands[1]];
             if (product.Op != OpKind.MatMul || uses[product.Id] != 1 || product.Region != add.Region || bias.Type.Kind != ValueKind.Tensor
-                || !IsRow(bias.Shape) || product.Shape is null || IsRow(product.Shape) || product.Type.Element != add.Type.Element) continue;
+                || !IsRowOf(bias.Shape, product.Shape) || product.Type.Element != add.Type.Element) continue;
             fused ??= instructions.ToArray();
             fused[add.Id] = add with
             {
@@ -59,8 +59,17 @@ internal static class Planner
         return fused is null ? method : method with { Instructions = fused.ToEquatableArray() };
     }
 
-    /// <summary>A shape the compiler knows to be of rank 1 (<c>[H]</c>, <c>[4*C]</c>).</summary>
-    private static bool IsRow(string? shape) => shape is not null && shape.StartsWith("[", System.StringComparison.Ordinal) && shape.IndexOf(',') < 0 && shape != "[]";
+    /// <summary>
+    /// A bias the compiler knows to be a row of the product: rank 1, its length the product's last axis by the same symbol or
+    /// literal (<c>[H]</c> for <c>[B, H]</c>, <c>[4*C]</c> for <c>[B, T, 4*C]</c>). (A declared member shape is not checked
+    /// at run time: <c>Ops.MatMulBias</c> still adds a bias that is not such a row as <c>+</c> would.)
+    /// </summary>
+    private static bool IsRowOf(string? bias, string? product)
+    {
+        if (bias is null || product is null || !bias.StartsWith("[", System.StringComparison.Ordinal) || bias.IndexOf(',') >= 0 || bias == "[]") return false;
+        var last = product.LastIndexOf(',');
+        return last >= 0 && product.Substring(last + 1).Trim() == bias.Substring(1).Trim() && bias.Trim() != "[?]";
+    }
 
     public static EquatableArray<BackwardStatement> Plan(MethodModel method, EquatableArray<BackwardStatement> backward)
     {

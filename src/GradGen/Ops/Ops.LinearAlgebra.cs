@@ -52,18 +52,16 @@ public static partial class Ops
     /// <summary>
     /// a · b + bias, with <paramref name="bias"/> a row vector [N] added to every row of the product [.., M, N]: the same
     /// numbers as <c>Ops.Add(Ops.MatMul(a, b), bias)</c>, bit for bit, without the intermediate product (the bias is added
-    /// in place). Generated code calls it where planning fuses a product and the bias added to it.
+    /// in place). Generated code calls it where planning fuses a product and the bias added to it. A bias that is not such a
+    /// row is added as <see cref="Add{T}(Tensor{T}, Tensor{T})"/> adds it (broadcast), into a new result.
     /// </summary>
-    /// <exception cref="ArgumentException">The operands do not multiply, or the bias is not a row of the product's width.</exception>
+    /// <exception cref="ArgumentException">The operands do not multiply, or the bias does not broadcast to the product.</exception>
     public static Tensor<T> MatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(bias);
         var result = MatMul(a, b);
         int width = (int)result.Lengths[^1];
-        if (bias.Rank != 1 || bias.Lengths[0] != width)
-        {
-            throw new ArgumentException($"MatMulBias: the bias {TensorShape.Format(bias)} must be a row [{width}] of the product {TensorShape.Format(result)}.", nameof(bias));
-        }
+        if (bias.Rank != 1 || bias.Lengths[0] != width) return Add(result, bias);
         Span<T> rows = Dense.Span(result);
         ReadOnlySpan<T> row = Dense.Read(bias);
         for (int start = 0; start < rows.Length; start += width)
@@ -76,7 +74,14 @@ public static partial class Ops
 
     /// <summary>
     /// <see cref="MatMulBias{T}"/> where the user wrote System.Numerics.Tensors' <c>+</c> for the bias (see
-    /// <see cref="OperatorAdd{T}"/>): for a row bias the operator's shape is numpy's, so the same.
+    /// <see cref="OperatorAdd{T}"/>): for a row bias the operator's shape is numpy's, so the same; any other bias is added as
+    /// the operator would be, refusing the shapes it gets wrong.
     /// </summary>
-    public static Tensor<T> OperatorMatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T> => MatMulBias(a, b, bias);
+    public static Tensor<T> OperatorMatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(bias);
+        if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBias(a, b, bias);
+        return OperatorAdd(MatMul(a, b), bias);
+    }
 }

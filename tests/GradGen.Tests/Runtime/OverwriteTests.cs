@@ -75,3 +75,32 @@ public class OverwriteTests
         }
     }
 }
+
+/// <summary><c>Ops.MatMulBias</c> is bit for bit <c>Ops.Add(Ops.MatMul(a, b), bias)</c> — for a row bias and for any other bias that broadcasts.</summary>
+public class MatMulBiasTests
+{
+    [Theory]
+    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 5 })]
+    [InlineData(new[] { 2, 4, 3 }, new[] { 3, 5 }, new[] { 5 })]
+    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 1 })]
+    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 4, 1 })]
+    public void Equals_the_product_plus_the_bias(int[] a, int[] b, int[] bias)
+    {
+        var r = new Random(a.Length + b.Length * 3 + bias.Sum());
+        Tensor<float> R(int[] s) => Tensor.Create(Enumerable.Range(0, s.Aggregate(1, (x, y) => x * y)).Select(_ => (float)(r.NextDouble() - 0.5)).ToArray(), s.Select(n => (nint)n).ToArray());
+        var (ta, tb, tbias) = (R(a), R(b), R(bias));
+        Same(() => Ops.Add(Ops.MatMul(ta, tb), tbias), () => Ops.MatMulBias(ta, tb, tbias));
+        // The operator form refuses what System.Numerics.Tensors' + gets wrong ([4, 5] + [4, 1]), as OperatorAdd does.
+        Same(() => Ops.OperatorAdd(Ops.MatMul(ta, tb), tbias), () => Ops.OperatorMatMulBias(ta, tb, tbias));
+    }
+
+    private static void Same(Func<Tensor<float>> unfused, Func<Tensor<float>> fused)
+    {
+        Tensor<float> expected;
+        try { expected = unfused(); }
+        catch (ArgumentException) { Assert.Throws<ArgumentException>(() => fused()); return; }
+        var actual = fused();
+        Assert.Equal(expected.Lengths.ToArray(), actual.Lengths.ToArray());
+        Assert.Equal(expected.ToArray(), actual.ToArray());
+    }
+}
