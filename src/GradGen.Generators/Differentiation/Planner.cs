@@ -27,7 +27,9 @@ internal static class Planner
     /// shape known) and t read by nothing else becomes <c>y = MatMulBias(a, b, c)</c>: the bias is added to the product in
     /// place, so the intermediate t is neither allocated nor taped (t stays in the IR, dead). The sums are the same, in the
     /// same order: bit for bit the unfused result, and the same gradients (the fused rule's adjoints are the two products'
-    /// and the bias's).
+    /// and the bias's). Then <b>+ ReLU</b> — <c>r = ReLU(y)</c> of such a y read by nothing else becomes
+    /// <c>r = MatMulBiasRelu(a, b, c)</c>: bias and ReLU in one pass, and the backward's mask 1[t + c &gt; 0] read from r
+    /// (the same, since r &gt; 0 exactly where t + c &gt; 0).
     /// </summary>
     public static MethodModel Fuse(MethodModel method)
     {
@@ -40,6 +42,7 @@ internal static class Planner
         }
         if (method.Result >= 0) uses[method.Result]++;
         Instruction[]? fused = null;
+        var products = new Dictionary<int, Instruction>(); // fused add → the product it absorbed
         foreach (var add in instructions)
         {
             if (add.Op != OpKind.Add || add.Operands.Count != 2 || add.Type.Kind != ValueKind.Tensor) continue;
@@ -48,6 +51,7 @@ internal static class Planner
             if (product.Op != OpKind.MatMul || uses[product.Id] != 1 || product.Region != add.Region || bias.Type.Kind != ValueKind.Tensor
                 || !IsRowOf(bias.Shape, product.Shape) || product.Type.Element != add.Type.Element) continue;
             fused ??= instructions.ToArray();
+            products[add.Id] = product;
             fused[add.Id] = add with
             {
                 Op = OpKind.MatMulBias,
@@ -56,7 +60,25 @@ internal static class Planner
                         " and " + add.Name + " = " + product.Name + " + " + bias.Name + " as one product, the bias added in place (no intermediate " + product.Name + ")",
             };
         }
-        return fused is null ? method : method with { Instructions = fused.ToEquatableArray() };
+        if (fused is null) return method;
+
+        // ReLU of a fused product: the bias and the ReLU in one pass over the product (no intermediate pre-activation).
+        foreach (var relu in instructions)
+        {
+            if (relu.Op != OpKind.Relu || relu.Operands.Count != 1) continue;
+            var inner = fused[relu.Operands[0]];
+            if (!products.TryGetValue(inner.Id, out var product) || uses[inner.Id] != 1 || inner.Region != relu.Region) continue;
+            fused[relu.Id] = relu with
+            {
+                Op = OpKind.MatMulBiasRelu,
+                Operands = inner.Operands,
+                TensorOperator = inner.TensorOperator, // the user's + for the bias
+                Fused = "fused (planned): " + product.Name + " = " + instructions[product.Operands[0]].Name + "·" + instructions[product.Operands[1]].Name + ", " +
+                        inner.Name + " = " + product.Name + " + " + instructions[inner.Operands[2]].Name + " and " + relu.Name + " = ReLU(" + inner.Name + ") as one product, " +
+                        "the bias and the ReLU applied in place (no intermediates " + product.Name + ", " + inner.Name + "; ReLU′ read from " + relu.Name + ")",
+            };
+        }
+        return method with { Instructions = fused.ToEquatableArray() };
     }
 
     /// <summary>

@@ -64,6 +64,9 @@ internal enum OpKind
     /// added to it (no intermediate product), or a user's <c>Ops.MatMulBias</c>.
     /// </summary>
     MatMulBias,
+
+    /// <summary><c>ReLU(MatMul(a, b) + c)</c>: planning's fusion of a <see cref="MatMulBias"/> and the ReLU of it, or a user's <c>Ops.MatMulBiasRelu</c>.</summary>
+    MatMulBiasRelu,
     Transpose,
     Relu,
     Sigmoid,

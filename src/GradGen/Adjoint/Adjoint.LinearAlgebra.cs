@@ -52,4 +52,21 @@ public static partial class Adjoint
         Dense.Target(Kernel, into);
         BatchedGemm<T>.Run(BatchedGemm<T>.Product.Right, Dense.Materialize(a), into, Dense.Materialize(dY), overwrite);
     }
+
+    /// <summary>
+    /// For y = <see cref="Ops.MatMulBiasRelu{T}"/>(a, b, bias): with ĝ = dY ⊙ 1[y &gt; 0] (in a buffer of the workspace,
+    /// released after), intoA += ĝ · bᵀ, intoB += aᵀ · ĝ, intoBias += Σ_rows ĝ — each skipped when its buffer is null. The
+    /// same kernels, in the same order, as the unfused ReLU, bias and product adjoints.
+    /// </summary>
+    public static void MatMulBiasRelu<T>(Tensor<T> dY, Tensor<T> a, Tensor<T> b, Tensor<T> y, Tensor<T>? intoA, Tensor<T>? intoB, Tensor<T>? intoBias)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        var masked = Uninitialized(y);
+        Relu(dY, y, masked, overwrite: true);
+        if (intoBias is not null) Identity(masked, intoBias);
+        if (intoA is not null) MatMulLeft(masked, b, intoA);
+        if (intoB is not null) MatMulRight(a, masked, intoB);
+        Workspace.Release(masked);
+    }
 }

@@ -84,4 +84,36 @@ public static partial class Ops
         if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBias(a, b, bias);
         return OperatorAdd(MatMul(a, b), bias);
     }
+
+    /// <summary>
+    /// ReLU(a · b + bias), with <paramref name="bias"/> a row [N]: the same numbers as
+    /// <c>Ops.Relu(Ops.Add(Ops.MatMul(a, b), bias))</c>, bit for bit, with the bias and the ReLU applied to the product in
+    /// place, row by row while it is in cache (no intermediate). Generated code calls it where planning fuses a layer.
+    /// </summary>
+    public static Tensor<T> MatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(bias);
+        if (bias.Rank != 1 || b.Rank < 1 || bias.Lengths[0] != b.Lengths[^1]) return Relu(Add(MatMul(a, b), bias));
+        var result = MatMul(a, b);
+        int width = (int)result.Lengths[^1];
+        Span<T> rows = Dense.Span(result);
+        ReadOnlySpan<T> row = Dense.Read(bias);
+        for (int start = 0; start < rows.Length; start += width)
+        {
+            Span<T> target = rows.Slice(start, width);
+            TensorPrimitives.Add(target, row, target);
+            TensorPrimitives.Max(target, T.Zero, target);
+        }
+        return result;
+    }
+
+    /// <summary><see cref="MatMulBiasRelu{T}"/> where the user wrote <c>+</c> for the bias (see <see cref="OperatorMatMulBias{T}"/>).</summary>
+    public static Tensor<T> OperatorMatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(bias);
+        if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBiasRelu(a, b, bias);
+        return Relu(OperatorAdd(MatMul(a, b), bias));
+    }
 }

@@ -32,6 +32,7 @@ public class PlanningTests
         new("PlanFusedBias", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);", [M, Square, [3]]),
         new("PlanFusedBiasOps", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) { var h = Ops.Add(Ops.MatMul(x, w), b); return Ops.Add(Ops.MatMul(h, w), b) * h; }", [M, Square, [3]]),
         new("PlanFusedBiasBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Sigmoid(Ops.MatMul(Ops.Exp(x), w) + b);", [[2, 2, 3], Square, [3]]),
+        new("PlanFusedBiasRelu", "double F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b, [Shape(\"3, 2\")] Tensor<double> v, [Shape(\"2\")] Tensor<double> c, int[] targets) { var h = Ops.Relu(Ops.MatMul(Ops.Tanh(x), w) + b); return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, v) + c, targets); }", [M, Square, [3], [3, 2], [2], null]),
         new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
     ];
 
@@ -116,5 +117,7 @@ public class PlanningTests
         Assert.Contains("fused (planned)", generated);
         Assert.Contains("global::GradGen.Ops.OperatorMatMulBias(", generated);
         Assert.Contains("global::GradGen.Ops.MatMulBias(", generated);
+        Assert.Contains("global::GradGen.Ops.OperatorMatMulBiasRelu(", generated);
+        Assert.Contains("global::GradGen.Adjoint.MatMulBiasRelu(", generated);
     }
 }

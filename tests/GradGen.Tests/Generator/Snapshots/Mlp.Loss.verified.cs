@@ -17,20 +17,17 @@ namespace GradGen.Samples.Mlp
             /// <summary>w2, shaped [H, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> w2;
             internal readonly int[] targets;
-            /// <summary>t1, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>h, shaped [B, H].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>logits, shaped [B, K].</summary>
             internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
 
-            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> logits)
+            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> logits)
             {
                 this.x = x;
                 this.w1 = w1;
                 this.w2 = w2;
                 this.targets = targets;
-                this.t1 = t1;
                 this.h = h;
                 this.logits = logits;
             }
@@ -48,13 +45,12 @@ namespace GradGen.Samples.Mlp
             global::GradGen.ShapeCheck.Require(w2, "w2", "[H, K]", shapeH, -1);
             var shapeK = w2.Lengths[1];
             global::GradGen.ShapeCheck.Require(b2, "b2", "[K]", shapeK);
-            // fused (planned): t0 = x·w1 and t1 = t0 + b1 as one product, the bias added in place (no intermediate t0)
-            var t1 = global::GradGen.Ops.OperatorMatMulBias(x, w1, b1);
-            var h = global::GradGen.Ops.Relu(t1);
+            // fused (planned): t0 = x·w1, t1 = t0 + b1 and h = ReLU(t1) as one product, the bias and the ReLU applied in place (no intermediates t0, t1; ReLU′ read from h)
+            var h = global::GradGen.Ops.OperatorMatMulBiasRelu(x, w1, b1);
             // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
             var logits = global::GradGen.Ops.OperatorMatMulBias(h, w2, b2);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(x, w1, w2, targets, t1, h, logits);
+            tape = new LossTape(x, w1, w2, targets, h, logits);
             return result;
         }
 
@@ -68,7 +64,6 @@ namespace GradGen.Samples.Mlp
             var w1 = tape.w1;
             var w2 = tape.w2;
             var targets = tape.targets;
-            var t1 = tape.t1;
             var h = tape.h;
             var logits = tape.logits;
 
@@ -87,20 +82,11 @@ namespace GradGen.Samples.Mlp
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
-            // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 = ∂L/∂h ⊙ 1[t1 > 0]
-            // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
-            global::GradGen.Adjoint.Relu(dH, t1, dT1, overwrite: true);
+            // h = ReLU(x·w1 + b1) : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ĝ·w1ᵀ,  ∂L/∂w1 += xᵀ·ĝ,  ∂L/∂b1 += Σ_rows ĝ  (ĝ = ∂L/∂h ⊙ 1[h > 0]; the bias b1 is a row [N])
+            // fused (planned): t0 = x·w1, t1 = t0 + b1 and h = ReLU(t1) as one product, the bias and the ReLU applied in place (no intermediates t0, t1; ReLU′ read from h)
+            global::GradGen.Adjoint.MatMulBiasRelu(dH, x, w1, h, dX, dW1, dB1);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
-
-            // t1 = x·w1 + b1 : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t1·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t1,  ∂L/∂b1 += Σ_rows ∂L/∂t1  (the bias b1 is a row [N], added to every row)
-            // fused (planned): t0 = x·w1 and t1 = t0 + b1 as one product, the bias added in place (no intermediate t0)
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT1, w1, dX);
-            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(x, dT1, dW1);
-            if (dB1 is not null) global::GradGen.Adjoint.Identity(dT1, dB1);
-            // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT1);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
