@@ -10,76 +10,76 @@ namespace GradGen.Samples.TinyGpt
         /// <summary>The values the backward sweep of <c>Block</c> reads, recorded by <see cref="BlockForward"/>.</summary>
         public struct BlockTape
         {
-            /// <summary>x, shaped [B, T, C].</summary>
+            // x: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> x;
             internal int C;
-            /// <summary>layerLn1W, shaped [C].</summary>
+            // layerLn1W: shaped [C]
             internal global::System.Numerics.Tensors.Tensor<float> layerLn1W;
-            /// <summary>h, shaped [B, T, C].</summary>
+            // h: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> h;
-            /// <summary>layerWqkv, shaped [C, 3*C].</summary>
+            // layerWqkv: shaped [C, 3*C]
             internal global::System.Numerics.Tensors.Tensor<float> layerWqkv;
-            /// <summary>t0, shaped [B, T, 3*C].</summary>
+            // t0: shaped [B, T, 3*C]
             internal global::System.Numerics.Tensors.Tensor<float> t0;
-            /// <summary>qkv, shaped [B, T, 3*C].</summary>
+            // qkv: shaped [B, T, 3*C]
             internal global::System.Numerics.Tensors.Tensor<float> qkv;
-            /// <summary>t1, shaped [B, T, C].</summary>
+            // t1: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t1;
-            /// <summary>t3, shaped [B, T, NH, ?].</summary>
+            // t3: shaped [B, T, NH, ?]
             internal global::System.Numerics.Tensors.Tensor<float> t3;
-            /// <summary>q, shaped [B, NH, T, ?].</summary>
+            // q: shaped [B, NH, T, ?]
             internal global::System.Numerics.Tensors.Tensor<float> q;
-            /// <summary>t4, shaped [B, T, C].</summary>
+            // t4: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t4;
-            /// <summary>t6, shaped [B, T, NH, ?].</summary>
+            // t6: shaped [B, T, NH, ?]
             internal global::System.Numerics.Tensors.Tensor<float> t6;
-            /// <summary>k, shaped [B, NH, T, ?].</summary>
+            // k: shaped [B, NH, T, ?]
             internal global::System.Numerics.Tensors.Tensor<float> k;
             internal int t7;
-            /// <summary>t8, shaped [B, T, C].</summary>
+            // t8: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t8;
-            /// <summary>t10, shaped [B, T, NH, ?].</summary>
+            // t10: shaped [B, T, NH, ?]
             internal global::System.Numerics.Tensors.Tensor<float> t10;
-            /// <summary>v, shaped [B, NH, T, ?].</summary>
+            // v: shaped [B, NH, T, ?]
             internal global::System.Numerics.Tensors.Tensor<float> v;
-            /// <summary>t11, shaped [B, NH, ?, T].</summary>
+            // t11: shaped [B, NH, ?, T]
             internal global::System.Numerics.Tensors.Tensor<float> t11;
-            /// <summary>t12, shaped [B, NH, T, T].</summary>
+            // t12: shaped [B, NH, T, T]
             internal global::System.Numerics.Tensors.Tensor<float> t12;
             internal float t15;
-            /// <summary>att, shaped [B, NH, T, T].</summary>
+            // att: shaped [B, NH, T, T]
             internal global::System.Numerics.Tensors.Tensor<float> att;
-            /// <summary>t16, shaped [B, NH, T, ?].</summary>
+            // t16: shaped [B, NH, T, ?]
             internal global::System.Numerics.Tensors.Tensor<float> t16;
-            /// <summary>t17, shaped [B, T, NH, ?].</summary>
+            // t17: shaped [B, T, NH, ?]
             internal global::System.Numerics.Tensors.Tensor<float> t17;
-            /// <summary>y, shaped [B, T, C].</summary>
+            // y: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> y;
-            /// <summary>layerWproj, shaped [C, C].</summary>
+            // layerWproj: shaped [C, C]
             internal global::System.Numerics.Tensors.Tensor<float> layerWproj;
-            /// <summary>t19, shaped [B, T, C].</summary>
+            // t19: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t19;
-            /// <summary>t20, shaped [B, T, C].</summary>
+            // t20: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t20;
-            /// <summary>residual, shaped [B, T, C].</summary>
+            // residual: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> residual;
-            /// <summary>layerLn2W, shaped [C].</summary>
+            // layerLn2W: shaped [C]
             internal global::System.Numerics.Tensors.Tensor<float> layerLn2W;
-            /// <summary>h_1, shaped [B, T, C].</summary>
+            // h_1: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> h_1;
-            /// <summary>layerWfc, shaped [C, 4*C].</summary>
+            // layerWfc: shaped [C, 4*C]
             internal global::System.Numerics.Tensors.Tensor<float> layerWfc;
-            /// <summary>t21, shaped [B, T, 4*C].</summary>
+            // t21: shaped [B, T, 4*C]
             internal global::System.Numerics.Tensors.Tensor<float> t21;
-            /// <summary>t22, shaped [B, T, 4*C].</summary>
+            // t22: shaped [B, T, 4*C]
             internal global::System.Numerics.Tensors.Tensor<float> t22;
-            /// <summary>fc, shaped [B, T, 4*C].</summary>
+            // fc: shaped [B, T, 4*C]
             internal global::System.Numerics.Tensors.Tensor<float> fc;
-            /// <summary>layerWfcproj, shaped [4*C, C].</summary>
+            // layerWfcproj: shaped [4*C, C]
             internal global::System.Numerics.Tensors.Tensor<float> layerWfcproj;
-            /// <summary>t23, shaped [B, T, C].</summary>
+            // t23: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t23;
-            /// <summary>t24, shaped [B, T, C].</summary>
+            // t24: shaped [B, T, C]
             internal global::System.Numerics.Tensors.Tensor<float> t24;
         }
 
