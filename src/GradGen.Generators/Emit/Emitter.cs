@@ -169,10 +169,8 @@ internal sealed partial class Emitter
         var w = _writer;
         foreach (var (type, name, shape) in fields)
         {
-            // A recorded tensor whose shape the compiler knows says so (docs/architecture.md: shapes as IR facts) — in a plain
-            // comment: the fields are internal, so no IDE shows a doc comment of theirs, and a language server pays for each
-            // doc comment of the generated files on every keystroke (docs/performance.md).
-            if (shape is not null) w.Line("// " + name.TrimStart('@') + ": shaped " + shape);
+            // A recorded tensor whose shape the compiler knows says so (docs/architecture.md: shapes as IR facts).
+            if (shape is not null) w.Line("/// <summary>" + name.TrimStart('@') + ", shaped " + shape + ".</summary>");
             w.Line("internal " + type + " " + name + ";");
         }
     }
@@ -246,7 +244,7 @@ internal sealed partial class Emitter
     private void WorkspaceField()
     {
         var w = _writer;
-        w.Line("// The tensors a call of the accumulate form of " + M.Name + Naming.BackwardSuffix + " takes, reused by the next call on this thread.");
+        w.Line("/// <summary>The tensors a call of the accumulate form of <c>" + M.Name + Naming.BackwardSuffix + "</c> takes, reused by the next call on this thread.</summary>");
         w.Line("[global::System.ThreadStatic]");
         w.Line("private static global::GradGen.Workspace? " + Workspace + ";");
     }

@@ -117,7 +117,7 @@ namespace Models
             dTarget += -dError;
         }
 
-        // The tensors a call of the accumulate form of HuberBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>HuberBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? HuberWorkspace;
 

@@ -80,7 +80,7 @@ namespace Models
             }
         }
 
-        // The tensors a call of the accumulate form of MseBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>MseBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? MseWorkspace;
 

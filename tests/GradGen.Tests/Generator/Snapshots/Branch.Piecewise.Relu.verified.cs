@@ -45,7 +45,7 @@ namespace Models
             }
         }
 
-        // The tensors a call of the accumulate form of ReluBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>ReluBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? ReluWorkspace;
 

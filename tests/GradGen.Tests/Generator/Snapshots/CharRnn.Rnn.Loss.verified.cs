@@ -12,32 +12,32 @@ namespace GradGen.Samples.CharRnn
         {
             internal int[] inputs;
             internal int steps;
-            // xs: shaped [?, batch, H]
+            /// <summary>xs, shaped [?, batch, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> xs;
-            // h_2: shaped [1, batch, H]
+            /// <summary>h_2, shaped [1, batch, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> h_2;
             internal LossTape.Loop0[] tSteps;
 
             /// <summary>What one iteration of the loop over <c>t</c> records.</summary>
             internal struct Loop0
             {
-                // h: shaped [1, batch, H]
+                /// <summary>h, shaped [1, batch, H].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> h;
-                // t2: shaped [1, batch, H]
+                /// <summary>t2, shaped [1, batch, H].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> t2;
-                // h_1: shaped [1, batch, H]
+                /// <summary>h_1, shaped [1, batch, H].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> h_1;
-                // modelWhy: shaped [H, V]
+                /// <summary>modelWhy, shaped [H, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> modelWhy;
-                // t3: shaped [1, batch, V]
+                /// <summary>t3, shaped [1, batch, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> t3;
-                // logits: shaped [1, batch, V]
+                /// <summary>logits, shaped [1, batch, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> logits;
-                // logProbabilities: shaped [1, batch, V]
+                /// <summary>logProbabilities, shaped [1, batch, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> logProbabilities;
-                // t4: shaped [1, batch, V]
+                /// <summary>t4, shaped [1, batch, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> t4;
-                // t5: shaped [1, batch, V]
+                /// <summary>t5, shaped [1, batch, V].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> t5;
                 internal float t7;
                 internal global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape;
@@ -161,7 +161,7 @@ namespace GradGen.Samples.CharRnn
             global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 

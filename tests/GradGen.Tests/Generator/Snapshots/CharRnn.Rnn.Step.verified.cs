@@ -10,17 +10,17 @@ namespace GradGen.Samples.CharRnn
         /// <summary>The values the backward sweep of <c>Step</c> reads, recorded by <see cref="StepForward"/>.</summary>
         public struct StepTape
         {
-            // h: shaped [1, B, H]
+            /// <summary>h, shaped [1, B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> h;
-            // modelWhh: shaped [H, H]
+            /// <summary>modelWhh, shaped [H, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> modelWhh;
-            // t0: shaped [1, B, H]
+            /// <summary>t0, shaped [1, B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t0;
-            // t1: shaped [1, B, H]
+            /// <summary>t1, shaped [1, B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t1;
-            // t2: shaped [1, B, H]
+            /// <summary>t2, shaped [1, B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t2;
-            // result: shaped [1, B, H]
+            /// <summary>result, shaped [1, B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> result;
         }
 

@@ -58,7 +58,7 @@ namespace Models
             global::Models.Layers.DensePullback(hTape, dH, dX, dW1, dB1);
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 

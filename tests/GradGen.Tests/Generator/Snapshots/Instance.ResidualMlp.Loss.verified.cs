@@ -98,7 +98,7 @@ namespace Models
             }
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 

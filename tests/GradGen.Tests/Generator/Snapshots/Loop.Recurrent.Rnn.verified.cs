@@ -102,7 +102,7 @@ namespace Models
             global::GradGen.Adjoint.Identity(dHNext, dH0);
         }
 
-        // The tensors a call of the accumulate form of RnnBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>RnnBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? RnnWorkspace;
 

@@ -10,22 +10,22 @@ namespace GradGen.Samples.Mlp
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
         public struct LossTape
         {
-            // x: shaped [B, D]
+            /// <summary>x, shaped [B, D].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> x;
-            // w1: shaped [D, H]
+            /// <summary>w1, shaped [D, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> w1;
-            // w2: shaped [H, K]
+            /// <summary>w2, shaped [H, K].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> w2;
             internal int[] targets;
-            // t0: shaped [B, H]
+            /// <summary>t0, shaped [B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t0;
-            // t1: shaped [B, H]
+            /// <summary>t1, shaped [B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t1;
-            // h: shaped [B, H]
+            /// <summary>h, shaped [B, H].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> h;
-            // t2: shaped [B, K]
+            /// <summary>t2, shaped [B, K].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t2;
-            // logits: shaped [B, K]
+            /// <summary>logits, shaped [B, K].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> logits;
         }
 
@@ -93,7 +93,7 @@ namespace GradGen.Samples.Mlp
             global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 

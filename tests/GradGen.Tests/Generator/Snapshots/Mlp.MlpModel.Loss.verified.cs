@@ -114,7 +114,7 @@ namespace GradGen.Samples.Mlp
             }
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 

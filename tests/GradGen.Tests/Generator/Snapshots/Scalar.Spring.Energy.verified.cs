@@ -94,7 +94,7 @@ namespace Physics
             dX += dT1 * t0;
         }
 
-        // The tensors a call of the accumulate form of EnergyBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>EnergyBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? EnergyWorkspace;
 

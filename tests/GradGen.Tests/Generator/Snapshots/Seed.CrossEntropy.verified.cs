@@ -35,7 +35,7 @@ namespace GradGen.Samples.Seed
             global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, z, targets, dZ);
         }
 
-        // The tensors a call of the accumulate form of CrossEntropyBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? CrossEntropyWorkspace;
 

@@ -10,76 +10,76 @@ namespace GradGen.Samples.TinyGpt
         /// <summary>The values the backward sweep of <c>Block</c> reads, recorded by <see cref="BlockForward"/>.</summary>
         public struct BlockTape
         {
-            // x: shaped [B, T, C]
+            /// <summary>x, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> x;
             internal int C;
-            // layerLn1W: shaped [C]
+            /// <summary>layerLn1W, shaped [C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerLn1W;
-            // h: shaped [B, T, C]
+            /// <summary>h, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> h;
-            // layerWqkv: shaped [C, 3*C]
+            /// <summary>layerWqkv, shaped [C, 3*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerWqkv;
-            // t0: shaped [B, T, 3*C]
+            /// <summary>t0, shaped [B, T, 3*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t0;
-            // qkv: shaped [B, T, 3*C]
+            /// <summary>qkv, shaped [B, T, 3*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> qkv;
-            // t1: shaped [B, T, C]
+            /// <summary>t1, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t1;
-            // t3: shaped [B, T, NH, ?]
+            /// <summary>t3, shaped [B, T, NH, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t3;
-            // q: shaped [B, NH, T, ?]
+            /// <summary>q, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> q;
-            // t4: shaped [B, T, C]
+            /// <summary>t4, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t4;
-            // t6: shaped [B, T, NH, ?]
+            /// <summary>t6, shaped [B, T, NH, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t6;
-            // k: shaped [B, NH, T, ?]
+            /// <summary>k, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> k;
             internal int t7;
-            // t8: shaped [B, T, C]
+            /// <summary>t8, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t8;
-            // t10: shaped [B, T, NH, ?]
+            /// <summary>t10, shaped [B, T, NH, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t10;
-            // v: shaped [B, NH, T, ?]
+            /// <summary>v, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> v;
-            // t11: shaped [B, NH, ?, T]
+            /// <summary>t11, shaped [B, NH, ?, T].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t11;
-            // t12: shaped [B, NH, T, T]
+            /// <summary>t12, shaped [B, NH, T, T].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t12;
             internal float t15;
-            // att: shaped [B, NH, T, T]
+            /// <summary>att, shaped [B, NH, T, T].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> att;
-            // t16: shaped [B, NH, T, ?]
+            /// <summary>t16, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t16;
-            // t17: shaped [B, T, NH, ?]
+            /// <summary>t17, shaped [B, T, NH, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t17;
-            // y: shaped [B, T, C]
+            /// <summary>y, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> y;
-            // layerWproj: shaped [C, C]
+            /// <summary>layerWproj, shaped [C, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerWproj;
-            // t19: shaped [B, T, C]
+            /// <summary>t19, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t19;
-            // t20: shaped [B, T, C]
+            /// <summary>t20, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t20;
-            // residual: shaped [B, T, C]
+            /// <summary>residual, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> residual;
-            // layerLn2W: shaped [C]
+            /// <summary>layerLn2W, shaped [C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerLn2W;
-            // h_1: shaped [B, T, C]
+            /// <summary>h_1, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> h_1;
-            // layerWfc: shaped [C, 4*C]
+            /// <summary>layerWfc, shaped [C, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerWfc;
-            // t21: shaped [B, T, 4*C]
+            /// <summary>t21, shaped [B, T, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t21;
-            // t22: shaped [B, T, 4*C]
+            /// <summary>t22, shaped [B, T, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t22;
-            // fc: shaped [B, T, 4*C]
+            /// <summary>fc, shaped [B, T, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> fc;
-            // layerWfcproj: shaped [4*C, C]
+            /// <summary>layerWfcproj, shaped [4*C, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerWfcproj;
-            // t23: shaped [B, T, C]
+            /// <summary>t23, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t23;
-            // t24: shaped [B, T, C]
+            /// <summary>t24, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t24;
         }
 

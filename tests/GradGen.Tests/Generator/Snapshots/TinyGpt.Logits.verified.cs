@@ -11,18 +11,18 @@ namespace GradGen.Samples.TinyGpt
         public struct LogitsTape
         {
             internal int[] tokens;
-            // t1: shaped [B, T, C]
+            /// <summary>t1, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t1;
-            // t2: shaped [T, C]
+            /// <summary>t2, shaped [T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t2;
-            // x: shaped [B, T, C]
+            /// <summary>x, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> x;
             internal int modelBlocksLength;
             internal global::System.Numerics.Tensors.Tensor<float> x_3;
-            // modelLnfW: shaped [C]
+            /// <summary>modelLnfW, shaped [C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> modelLnfW;
             internal global::System.Numerics.Tensors.Tensor<float> x_4;
-            // t4: shaped [C, V]
+            /// <summary>t4, shaped [C, V].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t4;
             internal LogitsTape.Loop0[] iSteps;
 
@@ -30,7 +30,7 @@ namespace GradGen.Samples.TinyGpt
             internal struct Loop0
             {
                 internal global::System.Numerics.Tensors.Tensor<float> x_1;
-                // x_2: shaped [B, T, ?]
+                /// <summary>x_2, shaped [B, T, ?].</summary>
                 internal global::System.Numerics.Tensors.Tensor<float> x_2;
                 internal global::GradGen.Samples.TinyGpt.TinyGpt.BlockTape x_2Tape;
             }

@@ -52,7 +52,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Samples.TinyGpt.TinyGpt.LogitsPullback(logitsTape, dLogits, dModel);
         }
 
-        // The tensors a call of the accumulate form of LossBackward takes, reused by the next call on this thread.
+        /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
         [global::System.ThreadStatic]
         private static global::GradGen.Workspace? LossWorkspace;
 
