@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 using GradGen.Generators.Differentiation;
 using GradGen.Generators.Emit;
@@ -33,7 +30,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                     var start = GeneratorTrace.Start();
                     var model = Lowerer.Lower(method, syntaxContext.SemanticModel.Compilation, cancellationToken).Model;
                     GeneratorTrace.Log("gen.lower", start, syntaxContext.SemanticModel.Compilation, method.Name);
-                    return model;
+                    return model is null ? null : model with { HintName = HintName.Of(method) };
                 })
             .WithTrackingName(TrackingNames.Lowered);
 
@@ -59,19 +56,13 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             })
             .WithTrackingName(TrackingNames.Emitted);
 
-        context.RegisterSourceOutput(emitted.Collect(), static (output, files) =>
+        // One output per method: an edit that changes one method's file re-adds that file alone (the hint name needs no
+        // other file: HintName.Of), so a language server re-parses and re-declares one generated tree per keystroke, not all.
+        context.RegisterSourceOutput(emitted, static (output, file) =>
         {
-            // Hint names must be unique ignoring case (methods F and f, types C and c): later ones get a numeric suffix.
             var start = GeneratorTrace.Start();
-            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var file in files.OrderBy(f => f.Key, StringComparer.Ordinal))
-            {
-                var stem = file.HintName.Substring(0, file.HintName.Length - ".g.cs".Length);
-                var hintName = file.HintName;
-                for (var i = 2; !used.Add(hintName); i++) hintName = stem + "." + i + ".g.cs";
-                output.AddSource(hintName, SourceText.From(file.Source, Encoding.UTF8));
-            }
-            GeneratorTrace.Log("gen.output", start, null, files.Length + " files");
+            output.AddSource(file.HintName, SourceText.From(file.Source, Encoding.UTF8));
+            GeneratorTrace.Log("gen.output", start, null, file.HintName);
         });
     }
 }

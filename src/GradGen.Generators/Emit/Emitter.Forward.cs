@@ -24,7 +24,7 @@ internal sealed partial class Emitter
         ShapeChecks();
         ForwardRegion(-1);
         var fields = TapeFields(-1).Select(f => f.Name).ToList();
-        w.Line(fields.Count == 0 ? _names.Tape + " = default;" : _names.Tape + " = new " + _tapeType + "(" + string.Join(", ", fields) + ");");
+        w.Line(_names.Tape + " = " + (fields.Count == 0 ? "default" : NewTape(_tapeType, fields)) + ";");
         w.Line("return " + Name(M.Result) + ";");
         w.Close();
     }
@@ -153,7 +153,7 @@ internal sealed partial class Emitter
         }
         w.Open("for (var " + index + " = " + lo + "; " + (loop.Condition >= 0 ? "" : index + " < " + hi) + "; " + index + "++)");
         ForwardRegion(loop.Id);
-        var record = "new " + LoopTapeType(loop.Id) + "(" + string.Join(", ", TapeFields(loop.Id).Select(f => f.Name)) + ")";
+        var record = NewTape(LoopTapeType(loop.Id), TapeFields(loop.Id).Select(f => f.Name));
         if (recorded && loop.IsConditionalLoop) w.Line(_names.Tapes[loop.Id] + ".Add(" + record + ");");
         else if (recorded) w.Line(_names.Tapes[loop.Id] + "[" + Offset(index, lo) + "] = " + record + ";");
         // Every yielded value is read before any carried value is overwritten (a yield may swap carried values).

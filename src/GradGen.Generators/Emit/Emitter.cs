@@ -7,8 +7,8 @@ using GradGen.Generators.Model;
 
 namespace GradGen.Generators.Emit;
 
-/// <summary>A generated source file: its preferred hint name, the key of the method it is for, and its text.</summary>
-internal sealed record GeneratedFile(string HintName, string Key, string Source);
+/// <summary>A generated source file: its hint name (unique: <see cref="Lowering.HintName"/>) and its text.</summary>
+internal sealed record GeneratedFile(string HintName, string Source);
 
 /// <summary>
 /// Emit: prints a differentiated method as C#. For a forward method <c>M</c> it adds to the same partial type
@@ -62,7 +62,7 @@ internal sealed partial class Emitter
     {
         var emitter = new Emitter(method);
         emitter.File();
-        return new GeneratedFile(method.Method.HintName, method.Method.Key, emitter._writer.ToString());
+        return new GeneratedFile(method.Method.HintName, emitter._writer.ToString());
     }
 
     private MethodModel M => _method;
@@ -148,35 +148,39 @@ internal sealed partial class Emitter
     {
         var w = _writer;
         w.Line("/// <summary>The values the backward sweep of <c>" + M.Name + "</c> reads, recorded by <see cref=\"" + M.Name + Naming.ForwardSuffix + "\"/>.</summary>");
-        w.Open("public readonly struct " + _tapeType); // public (members internal) so any caller's tape can hold it; see docs/architecture.md
-        TapeBody(_tapeType, TapeFields(-1));
+        // Public (fields internal) so any caller's tape can hold it; see docs/architecture.md. Fields only, filled by an object
+        // initializer: no constructor to declare and bind again on every keystroke in an IDE (docs/performance.md).
+        w.Open("public struct " + _tapeType);
+        TapeBody(TapeFields(-1));
         foreach (var loop in _plan.SavedTapes.Where(id => _instructions[id].Op == OpKind.For))
         {
             var type = LoopTapeType(loop);
             var name = type.Substring(_tapeType.Length + 1);
             w.Line();
             w.Line("/// <summary>What one iteration of the loop over <c>" + Name(LoopIndex(loop)) + "</c> records.</summary>");
-            w.Open("internal readonly struct " + name);
-            TapeBody(name, TapeFields(loop));
+            w.Open("internal struct " + name);
+            TapeBody(TapeFields(loop));
             w.Close();
         }
         w.Close();
     }
 
-    private void TapeBody(string typeName, List<(string Type, string Name, string? Shape)> fields)
+    private void TapeBody(List<(string Type, string Name, string? Shape)> fields)
     {
         var w = _writer;
         foreach (var (type, name, shape) in fields)
         {
             // A recorded tensor whose shape the compiler knows says so (docs/architecture.md: shapes as IR facts).
             if (shape is not null) w.Line("/// <summary>" + name.TrimStart('@') + ", shaped " + shape + ".</summary>");
-            w.Line("internal readonly " + type + " " + name + ";");
+            w.Line("internal " + type + " " + name + ";");
         }
-        if (fields.Count == 0) return;
-        w.Line();
-        w.Open("internal " + typeName + "(" + string.Join(", ", fields.Select(f => f.Type + " " + f.Name)) + ")");
-        foreach (var (_, name, _) in fields) w.Line("this." + name + " = " + name + ";");
-        w.Close();
+    }
+
+    /// <summary>A tape filled with the values of its fields: <c>new LossTape { x = x, t0 = t0 }</c>.</summary>
+    private static string NewTape(string type, IEnumerable<string> fields)
+    {
+        var values = string.Join(", ", fields.Select(f => f + " = " + f));
+        return "new " + type + (values.Length == 0 ? "()" : " { " + values + " }");
     }
 
     // ── the public backward forms ────────────────────────────────────────────────────────

@@ -241,7 +241,7 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// The whole lowered forward method: everything the later stages need, as plain equatable data
 /// (no symbol, syntax node, location or compilation), which is what lets the pipeline cache.
 /// </summary>
-/// <param name="Key">The method's documentation comment ID: unique in the compilation, used to order and disambiguate files.</param>
+/// <param name="Key">The method's documentation comment ID: unique in the compilation.</param>
 /// <param name="Self">
 /// For an instance method of a weight type (a class or record holding tensors), the type of <c>this</c>: the method is
 /// differentiated with respect to the instance as a whole, like a weight-object parameter (<see cref="OpKind.This"/>);
@@ -268,34 +268,12 @@ internal sealed record MethodModel(
     EquatableArray<ShapeRequirement> ShapeChecks = default,
     bool Planned = true)
 {
-    /// <summary>The deterministic hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c>.</summary>
-    public string HintName
-    {
-        get
-        {
-            var prefix = Namespace is null ? "" : Namespace + ".";
-            var types = string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.NameWithTypeParameters));
-            return Sanitize(prefix + types + "." + Name) + ".g.cs";
-        }
-    }
-
-    /// <summary>Keeps letters, digits and <c>. _ , { } -</c> (generic brackets become braces); drops <c>@</c>; anything else becomes <c>_</c>.</summary>
-    private static string Sanitize(string name)
-    {
-        var builder = new System.Text.StringBuilder(name.Length);
-        foreach (var c in name.Replace(", ", ","))
-        {
-            if (c == '@') continue;
-            builder.Append(c switch
-            {
-                '<' => '{',
-                '>' => '}',
-                _ when char.IsLetterOrDigit(c) || c is '.' or '_' or ',' or '{' or '}' or '-' => c,
-                _ => '_',
-            });
-        }
-        return builder.ToString();
-    }
+    /// <summary>
+    /// The hint name of the generated file, e.g. <c>Samples.Mlp.Loss.g.cs</c> (<see cref="Lowering.HintName"/>). Set by the
+    /// generator's transform on every run, not by Lower: it depends on the method's siblings (twins whose names differ only in
+    /// case), which the body cache does not key on. Empty in the analyzer, which generates nothing.
+    /// </summary>
+    public string HintName { get; init; } = "";
 }
 
 /// <summary>

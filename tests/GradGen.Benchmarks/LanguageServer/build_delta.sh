@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../../.." && pwd)
 work=${WORK:-$(mktemp -d /tmp/gradgen-build-XXXXXX)}
 mkdir -p "$work"
 if [ -z "$VERSION" ] || [ -z "$FEED" ]; then
-  VERSION="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -1)-build.$(date +%s)"; FEED=$work/feed
+  VERSION="$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' "$repo/Directory.Build.props" | head -1)-build.$(date +%s)"; FEED=$work/feed
   dotnet pack "$repo/src/GradGen/GradGen.csproj" -c Release -o "$FEED" -p:Version="$VERSION" -v q > "$work/pack.log"
 fi
 version=$VERSION feed=$FEED

@@ -10,7 +10,7 @@ rounds=${1:-3}; shift || true
 sizes=${*:-20 200}
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../../.." && pwd)
 work=${WORK:-$(mktemp -d /tmp/gradgen-lsp-XXXXXX)}; mkdir -p "$work"
-version="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -1)-lsp.$(date +%s)"
+version="$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' "$repo/Directory.Build.props" | head -1)-lsp.$(date +%s)"
 echo "work folder $work, GradGen $version, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet pack "$repo/src/GradGen/GradGen.csproj" -c Release -o "$work/feed" -p:Version="$version" -v q > "$work/pack.log"
 [ -x "$work/tools/csharp-ls" ] || dotnet tool install csharp-ls --version 0.28.0 --tool-path "$work/tools" > /dev/null

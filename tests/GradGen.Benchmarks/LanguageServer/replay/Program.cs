@@ -14,7 +14,7 @@ using Microsoft.CodeAnalysis.Text;
 // REFS.json / ANALYZERS.json: `dotnet msbuild -t:FindReferenceAssembliesForReferences -getItem:ReferencePathWithRefAssemblies
 // -getItem:Compile` and `dotnet msbuild -t:Build -getItem:Analyzer` in the consumer (consumer.sh). The edit toggles
 // `Math.Round(x) * x` in Rounds (SPACE=1: a trailing space instead). MODE: all (default), no-analyzers, no-gradgen-analyzer,
-// only-gradgen-analyzer, nullable-annotations (the generated files' header rewritten), split, reparse, replace.
+// only-gradgen-analyzer, nullable-annotations (the generated files' header rewritten), no-docs (their /// lines removed; rewrite: same text, new trees), without:ASSEMBLY, only:ASSEMBLY, split, reparse, replace.
 // Run with DOTNET_TieredCompilation=0 to take the JIT's warm-up out.
 var dir = args[0]; var refsJson = JsonDocument.Parse(File.ReadAllText(args[1])); var anaJson = JsonDocument.Parse(File.ReadAllText(args[2]));
 var edits = int.Parse(args[3]); var mode = args.Length > 4 ? args[4] : "all";
@@ -32,8 +32,11 @@ var analyzers = references.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp))
     .Where(a => mode != "no-gradgen-analyzer" || !a.GetType().FullName!.StartsWith("GradGen"))
     .Where(a => mode != "only-gradgen-analyzer" || a.GetType().FullName!.StartsWith("GradGen"))
     .Where(a => mode is not ("no-analyzers" or "reparse" or "split" or "replace"))
+    // without:NAME / only:NAME — the analyzers of assemblies whose name contains NAME left out / kept alone (bisecting).
+    .Where(a => !mode.StartsWith("without:") || !a.GetType().Assembly.GetName().Name!.Contains(mode.Substring(8)))
+    .Where(a => !mode.StartsWith("only:") || a.GetType().Assembly.GetName().Name!.Contains(mode.Substring(5)))
     .ToImmutableArray();
-Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers, mode {mode}");
+Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers, mode {mode}: " + string.Join(", ", analyzers.GroupBy(a => a.GetType().Assembly.GetName().Name).Select(g => g.Key + " " + g.Count())));
 var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
 var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
 GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
@@ -53,6 +56,13 @@ for (var e = 0; e < edits + 6; e++)
     {
         foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
             withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(tree.GetText().ToString().Replace("#nullable enable", "#nullable enable annotations\n#nullable disable warnings"))));
+    }
+    if (mode is "no-docs" or "rewrite")
+    {
+        // Attribution: the generated files without their XML doc comments (what documenting the generated members costs per
+        // keystroke); "rewrite", the control: the same text in new trees.
+        foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
+            withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(string.Join("\n", tree.GetText().ToString().Split('\n').Where(l => mode == "rewrite" || !l.TrimStart().StartsWith("///"))))));
     }
     if (mode == "replace") { if (keep is null) keep = withGenerated; else { keep = keep.ReplaceSyntaxTree(keep.SyntaxTrees.First(t => t.FilePath.EndsWith("Many.cs")), many); withGenerated = keep; } }
     var c1 = Cpu();

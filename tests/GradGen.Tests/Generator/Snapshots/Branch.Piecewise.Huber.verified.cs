@@ -8,24 +8,14 @@ namespace Models
     partial class Piecewise
     {
         /// <summary>The values the backward sweep of <c>Huber</c> reads, recorded by <see cref="HuberForward"/>.</summary>
-        public readonly struct HuberTape
+        public struct HuberTape
         {
-            internal readonly double delta;
-            internal readonly double error;
-            internal readonly double t0;
-            internal readonly bool t1;
-            internal readonly bool t7;
-            internal readonly double t9;
-
-            internal HuberTape(double delta, double error, double t0, bool t1, bool t7, double t9)
-            {
-                this.delta = delta;
-                this.error = error;
-                this.t0 = t0;
-                this.t1 = t1;
-                this.t7 = t7;
-                this.t9 = t9;
-            }
+            internal double delta;
+            internal double error;
+            internal double t0;
+            internal bool t1;
+            internal bool t7;
+            internal double t9;
         }
 
         /// <summary>Computes <c>Huber</c> exactly as written and records in <paramref name="tape"/> what <see cref="HuberPullback"/> needs.</summary>
@@ -64,7 +54,7 @@ namespace Models
                 }
                 loss_4 = loss_3;
             }
-            tape = new HuberTape(delta, error, t0, t1, t7, t9);
+            tape = new HuberTape { delta = delta, error = error, t0 = t0, t1 = t1, t7 = t7, t9 = t9 };
             return loss_4;
         }
 

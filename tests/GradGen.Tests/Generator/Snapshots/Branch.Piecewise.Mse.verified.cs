@@ -8,24 +8,14 @@ namespace Models
     partial class Piecewise
     {
         /// <summary>The values the backward sweep of <c>Mse</c> reads, recorded by <see cref="MseForward"/>.</summary>
-        public readonly struct MseTape
+        public struct MseTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w;
-            internal readonly bool t1;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> error;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t5;
-
-            internal MseTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, bool t1, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> error, global::System.Numerics.Tensors.Tensor<float> t5)
-            {
-                this.x = x;
-                this.w = w;
-                this.t1 = t1;
-                this.t4 = t4;
-                this.error = error;
-                this.t5 = t5;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> x;
+            internal global::System.Numerics.Tensors.Tensor<float> w;
+            internal bool t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t4;
+            internal global::System.Numerics.Tensors.Tensor<float> error;
+            internal global::System.Numerics.Tensors.Tensor<float> t5;
         }
 
         /// <summary>Computes <c>Mse</c> exactly as written and records in <paramref name="tape"/> what <see cref="MsePullback"/> needs.</summary>
@@ -49,7 +39,7 @@ namespace Models
                 var t6 = global::GradGen.Ops.Mean(t5);
                 result = t6;
             }
-            tape = new MseTape(x, w, t1, t4, error, t5);
+            tape = new MseTape { x = x, w = w, t1 = t1, t4 = t4, error = error, t5 = t5 };
             return result;
         }
 

@@ -8,14 +8,9 @@ namespace Models
     partial class Piecewise
     {
         /// <summary>The values the backward sweep of <c>Relu</c> reads, recorded by <see cref="ReluForward"/>.</summary>
-        public readonly struct ReluTape
+        public struct ReluTape
         {
-            internal readonly bool t0;
-
-            internal ReluTape(bool t0)
-            {
-                this.t0 = t0;
-            }
+            internal bool t0;
         }
 
         /// <summary>Computes <c>Relu</c> exactly as written and records in <paramref name="tape"/> what <see cref="ReluPullback"/> needs.</summary>
@@ -31,7 +26,7 @@ namespace Models
             {
                 result = 0d;
             }
-            tape = new ReluTape(t0);
+            tape = new ReluTape { t0 = t0 };
             return result;
         }
 

@@ -8,30 +8,20 @@ namespace GradGen.Samples.CharRnn
     partial class Rnn
     {
         /// <summary>The values the backward sweep of <c>Step</c> reads, recorded by <see cref="StepForward"/>.</summary>
-        public readonly struct StepTape
+        public struct StepTape
         {
             /// <summary>h, shaped [1, B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            internal global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>modelWhh, shaped [H, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> modelWhh;
+            internal global::System.Numerics.Tensors.Tensor<float> modelWhh;
             /// <summary>t0, shaped [1, B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
+            internal global::System.Numerics.Tensors.Tensor<float> t0;
             /// <summary>t1, shaped [1, B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>t2, shaped [1, B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            internal global::System.Numerics.Tensors.Tensor<float> t2;
             /// <summary>result, shaped [1, B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> result;
-
-            internal StepTape(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> modelWhh, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> result)
-            {
-                this.h = h;
-                this.modelWhh = modelWhh;
-                this.t0 = t0;
-                this.t1 = t1;
-                this.t2 = t2;
-                this.result = result;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> result;
         }
 
         /// <summary>Computes <c>Step</c> exactly as written and records in <paramref name="tape"/> what <see cref="StepPullback"/> needs.</summary>
@@ -48,7 +38,7 @@ namespace GradGen.Samples.CharRnn
             var modelBh = model.Bh;
             var t2 = global::GradGen.Ops.OperatorAdd(t1, modelBh);
             var result = global::GradGen.Ops.Tanh(t2);
-            tape = new StepTape(h, modelWhh, t0, t1, t2, result);
+            tape = new StepTape { h = h, modelWhh = modelWhh, t0 = t0, t1 = t1, t2 = t2, result = result };
             return result;
         }
 

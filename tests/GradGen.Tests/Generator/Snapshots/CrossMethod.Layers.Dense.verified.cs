@@ -8,22 +8,13 @@ namespace Models
     partial class Layers
     {
         /// <summary>The values the backward sweep of <c>Dense</c> reads, recorded by <see cref="DenseForward"/>.</summary>
-        public readonly struct DenseTape
+        public struct DenseTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> result;
-
-            internal DenseTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> result)
-            {
-                this.x = x;
-                this.w = w;
-                this.t0 = t0;
-                this.t1 = t1;
-                this.result = result;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> x;
+            internal global::System.Numerics.Tensors.Tensor<float> w;
+            internal global::System.Numerics.Tensors.Tensor<float> t0;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> result;
         }
 
         /// <summary>Computes <c>Dense</c> exactly as written and records in <paramref name="tape"/> what <see cref="DensePullback"/> needs.</summary>
@@ -32,7 +23,7 @@ namespace Models
             var t0 = global::GradGen.Ops.MatMul(x, w);
             var t1 = global::GradGen.Ops.OperatorAdd(t0, b);
             var result = global::GradGen.Ops.Tanh(t1);
-            tape = new DenseTape(x, w, t0, t1, result);
+            tape = new DenseTape { x = x, w = w, t0 = t0, t1 = t1, result = result };
             return result;
         }
 

@@ -8,24 +8,14 @@ namespace Models
     partial class Model
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] targets;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-            internal readonly global::Models.Layers.DenseTape hTape;
-            internal readonly global::Models.Layers.DenseTape t0Tape;
-
-            internal LossTape(int[] targets, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> logits, global::Models.Layers.DenseTape hTape, global::Models.Layers.DenseTape t0Tape)
-            {
-                this.targets = targets;
-                this.h = h;
-                this.t0 = t0;
-                this.logits = logits;
-                this.hTape = hTape;
-                this.t0Tape = t0Tape;
-            }
+            internal int[] targets;
+            internal global::System.Numerics.Tensors.Tensor<float> h;
+            internal global::System.Numerics.Tensors.Tensor<float> t0;
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
+            internal global::Models.Layers.DenseTape hTape;
+            internal global::Models.Layers.DenseTape t0Tape;
         }
 
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
@@ -35,7 +25,7 @@ namespace Models
             var t0 = global::Models.Layers.DenseForward(h, w2, b2, out var t0Tape);
             var logits = global::GradGen.Ops.Multiply(t0, 4f);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(targets, h, t0, logits, hTape, t0Tape);
+            tape = new LossTape { targets = targets, h = h, t0 = t0, logits = logits, hTape = hTape, t0Tape = t0Tape };
             return result;
         }
 

@@ -8,24 +8,14 @@ namespace Models
     partial class ResidualMlp
     {
         /// <summary>The values the backward sweep of <c>Block</c> reads, recorded by <see cref="BlockForward"/>.</summary>
-        public readonly struct BlockTape
+        public struct BlockTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-            internal readonly int i;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0W;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
-
-            internal BlockTape(global::System.Numerics.Tensors.Tensor<float> h, int i, global::System.Numerics.Tensors.Tensor<float> t0W, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> t4)
-            {
-                this.h = h;
-                this.i = i;
-                this.t0W = t0W;
-                this.t1 = t1;
-                this.t3 = t3;
-                this.t4 = t4;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> h;
+            internal int i;
+            internal global::System.Numerics.Tensors.Tensor<float> t0W;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t3;
+            internal global::System.Numerics.Tensors.Tensor<float> t4;
         }
 
         /// <summary>Computes <c>Block</c> exactly as written and records in <paramref name="tape"/> what <see cref="BlockPullback"/> needs.</summary>
@@ -40,7 +30,7 @@ namespace Models
             var t3 = global::GradGen.Ops.OperatorAdd(t1, t2B);
             var t4 = global::GradGen.Ops.Relu(t3);
             var result = global::GradGen.Ops.OperatorAdd(h, t4);
-            tape = new BlockTape(h, i, t0W, t1, t3, t4);
+            tape = new BlockTape { h = h, i = i, t0W = t0W, t1 = t1, t3 = t3, t4 = t4 };
             return result;
         }
 

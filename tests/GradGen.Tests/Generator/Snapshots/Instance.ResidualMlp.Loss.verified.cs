@@ -8,42 +8,23 @@ namespace Models
     partial class ResidualMlp
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] targets;
-            internal readonly int layersLength;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> head;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-            internal readonly float temperature;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-            internal readonly LossTape.Loop0[] iSteps;
-
-            internal LossTape(int[] targets, int layersLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> head, global::System.Numerics.Tensors.Tensor<float> t1, float temperature, global::System.Numerics.Tensors.Tensor<float> t2, LossTape.Loop0[] iSteps)
-            {
-                this.targets = targets;
-                this.layersLength = layersLength;
-                this.h_2 = h_2;
-                this.head = head;
-                this.t1 = t1;
-                this.temperature = temperature;
-                this.t2 = t2;
-                this.iSteps = iSteps;
-            }
+            internal int[] targets;
+            internal int layersLength;
+            internal global::System.Numerics.Tensors.Tensor<float> h_2;
+            internal global::System.Numerics.Tensors.Tensor<float> head;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
+            internal float temperature;
+            internal global::System.Numerics.Tensors.Tensor<float> t2;
+            internal LossTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
-                internal readonly global::Models.ResidualMlp.BlockTape h_1Tape;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> h_1, global::Models.ResidualMlp.BlockTape h_1Tape)
-                {
-                    this.h = h;
-                    this.h_1 = h_1;
-                    this.h_1Tape = h_1Tape;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
+                internal global::Models.ResidualMlp.BlockTape h_1Tape;
             }
         }
 
@@ -57,7 +38,7 @@ namespace Models
             for (var i = 0; i < layersLength; i++)
             {
                 var h_1 = this.BlockForward(h, i, out var h_1Tape);
-                iSteps[i] = new LossTape.Loop0(h, h_1, h_1Tape);
+                iSteps[i] = new LossTape.Loop0 { h = h, h_1 = h_1, h_1Tape = h_1Tape };
                 h = h_1;
             }
             var h_2 = h;
@@ -66,7 +47,7 @@ namespace Models
             var temperature = this.Temperature;
             var t2 = global::GradGen.Ops.Divide(t1, temperature);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
-            tape = new LossTape(targets, layersLength, h_2, head, t1, temperature, t2, iSteps);
+            tape = new LossTape { targets = targets, layersLength = layersLength, h_2 = h_2, head = head, t1 = t1, temperature = temperature, t2 = t2, iSteps = iSteps };
             return result;
         }
 

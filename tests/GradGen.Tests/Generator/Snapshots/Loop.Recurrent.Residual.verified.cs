@@ -8,34 +8,19 @@ namespace Models
     partial class Recurrent
     {
         /// <summary>The values the backward sweep of <c>Residual</c> reads, recorded by <see cref="ResidualForward"/>.</summary>
-        public readonly struct ResidualTape
+        public struct ResidualTape
         {
-            internal readonly int layersLength;
-            internal readonly ResidualTape.Loop0[] iSteps;
-
-            internal ResidualTape(int layersLength, ResidualTape.Loop0[] iSteps)
-            {
-                this.layersLength = layersLength;
-                this.iSteps = iSteps;
-            }
+            internal int layersLength;
+            internal ResidualTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> w;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1)
-                {
-                    this.h = h;
-                    this.w = w;
-                    this.t1 = t1;
-                    this.t2 = t2;
-                    this.h_1 = h_1;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> w;
+                internal global::System.Numerics.Tensors.Tensor<float> t1;
+                internal global::System.Numerics.Tensors.Tensor<float> t2;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
             }
         }
 
@@ -51,11 +36,11 @@ namespace Models
                 var t1 = global::GradGen.Ops.MatMul(h, w);
                 var t2 = global::GradGen.Ops.Relu(t1);
                 var h_1 = global::GradGen.Ops.OperatorAdd(h, t2);
-                iSteps[i] = new ResidualTape.Loop0(h, w, t1, t2, h_1);
+                iSteps[i] = new ResidualTape.Loop0 { h = h, w = w, t1 = t1, t2 = t2, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
-            tape = new ResidualTape(layersLength, iSteps);
+            tape = new ResidualTape { layersLength = layersLength, iSteps = iSteps };
             return h_2;
         }
 

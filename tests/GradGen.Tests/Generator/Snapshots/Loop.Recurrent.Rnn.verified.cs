@@ -8,42 +8,23 @@ namespace Models
     partial class Recurrent
     {
         /// <summary>The values the backward sweep of <c>Rnn</c> reads, recorded by <see cref="RnnForward"/>.</summary>
-        public readonly struct RnnTape
+        public struct RnnTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<float> whh;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> wxh;
-            internal readonly int xsLength;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly RnnTape.Loop0[] tSteps;
-
-            internal RnnTape(global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, int xsLength, global::System.Numerics.Tensors.Tensor<float> h_2, RnnTape.Loop0[] tSteps)
-            {
-                this.whh = whh;
-                this.wxh = wxh;
-                this.xsLength = xsLength;
-                this.h_2 = h_2;
-                this.tSteps = tSteps;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> whh;
+            internal global::System.Numerics.Tensors.Tensor<float> wxh;
+            internal int xsLength;
+            internal global::System.Numerics.Tensors.Tensor<float> h_2;
+            internal RnnTape.Loop0[] tSteps;
 
             /// <summary>What one iteration of the loop over <c>t</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> h_1)
-                {
-                    this.h = h;
-                    this.t1 = t1;
-                    this.t2 = t2;
-                    this.t3 = t3;
-                    this.t4 = t4;
-                    this.h_1 = h_1;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> t1;
+                internal global::System.Numerics.Tensors.Tensor<float> t2;
+                internal global::System.Numerics.Tensors.Tensor<float> t3;
+                internal global::System.Numerics.Tensors.Tensor<float> t4;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
             }
         }
 
@@ -60,12 +41,12 @@ namespace Models
                 var t3 = global::GradGen.Ops.MatMul(t2, wxh);
                 var t4 = global::GradGen.Ops.OperatorAdd(t1, t3);
                 var h_1 = global::GradGen.Ops.Tanh(t4);
-                tSteps[t] = new RnnTape.Loop0(h, t1, t2, t3, t4, h_1);
+                tSteps[t] = new RnnTape.Loop0 { h = h, t1 = t1, t2 = t2, t3 = t3, t4 = t4, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
             var result = global::GradGen.Ops.Sum(h_2);
-            tape = new RnnTape(whh, wxh, xsLength, h_2, tSteps);
+            tape = new RnnTape { whh = whh, wxh = wxh, xsLength = xsLength, h_2 = h_2, tSteps = tSteps };
             return result;
         }
 

@@ -8,44 +8,24 @@ namespace GradGen.Samples.Mlp
     partial record MlpModel
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] targets;
-            internal readonly int hiddenLength;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> outputW;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-            internal readonly LossTape.Loop0[] iSteps;
-
-            internal LossTape(int[] targets, int hiddenLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> outputW, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> logits, LossTape.Loop0[] iSteps)
-            {
-                this.targets = targets;
-                this.hiddenLength = hiddenLength;
-                this.h_2 = h_2;
-                this.outputW = outputW;
-                this.t3 = t3;
-                this.logits = logits;
-                this.iSteps = iSteps;
-            }
+            internal int[] targets;
+            internal int hiddenLength;
+            internal global::System.Numerics.Tensors.Tensor<float> h_2;
+            internal global::System.Numerics.Tensors.Tensor<float> outputW;
+            internal global::System.Numerics.Tensors.Tensor<float> t3;
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
+            internal LossTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> layerW;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerW, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1)
-                {
-                    this.h = h;
-                    this.layerW = layerW;
-                    this.t1 = t1;
-                    this.t2 = t2;
-                    this.h_1 = h_1;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> layerW;
+                internal global::System.Numerics.Tensors.Tensor<float> t1;
+                internal global::System.Numerics.Tensors.Tensor<float> t2;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
             }
         }
 
@@ -64,7 +44,7 @@ namespace GradGen.Samples.Mlp
                 var layerB = layer.B;
                 var t2 = global::GradGen.Ops.OperatorAdd(t1, layerB);
                 var h_1 = global::GradGen.Ops.Relu(t2);
-                iSteps[i] = new LossTape.Loop0(h, layerW, t1, t2, h_1);
+                iSteps[i] = new LossTape.Loop0 { h = h, layerW = layerW, t1 = t1, t2 = t2, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
@@ -74,7 +54,7 @@ namespace GradGen.Samples.Mlp
             var outputB = output.B;
             var logits = global::GradGen.Ops.OperatorAdd(t3, outputB);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(targets, hiddenLength, h_2, outputW, t3, logits, iSteps);
+            tape = new LossTape { targets = targets, hiddenLength = hiddenLength, h_2 = h_2, outputW = outputW, t3 = t3, logits = logits, iSteps = iSteps };
             return result;
         }
 

@@ -8,28 +8,16 @@ namespace Physics
     partial struct Spring
     {
         /// <summary>The values the backward sweep of <c>Energy</c> reads, recorded by <see cref="EnergyForward"/>.</summary>
-        public readonly struct EnergyTape
+        public struct EnergyTape
         {
-            internal readonly double x;
-            internal readonly double v;
-            internal readonly double t0;
-            internal readonly double t1;
-            internal readonly double t2;
-            internal readonly double t4;
-            internal readonly double t6;
-            internal readonly double t8;
-
-            internal EnergyTape(double x, double v, double t0, double t1, double t2, double t4, double t6, double t8)
-            {
-                this.x = x;
-                this.v = v;
-                this.t0 = t0;
-                this.t1 = t1;
-                this.t2 = t2;
-                this.t4 = t4;
-                this.t6 = t6;
-                this.t8 = t8;
-            }
+            internal double x;
+            internal double v;
+            internal double t0;
+            internal double t1;
+            internal double t2;
+            internal double t4;
+            internal double t6;
+            internal double t8;
         }
 
         /// <summary>Computes <c>Energy</c> exactly as written and records in <paramref name="tape"/> what <see cref="EnergyPullback"/> needs.</summary>
@@ -48,7 +36,7 @@ namespace Physics
             var t8 = global::System.Math.Exp(t7);
             var t9 = t6 * t8;
             var result = e_1 + t9;
-            tape = new EnergyTape(x, v, t0, t1, t2, t4, t6, t8);
+            tape = new EnergyTape { x = x, v = v, t0 = t0, t1 = t1, t2 = t2, t4 = t4, t6 = t6, t8 = t8 };
             return result;
         }
 

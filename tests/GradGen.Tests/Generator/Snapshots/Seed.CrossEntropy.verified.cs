@@ -8,23 +8,17 @@ namespace GradGen.Samples.Seed
     partial class Examples
     {
         /// <summary>The values the backward sweep of <c>CrossEntropy</c> reads, recorded by <see cref="CrossEntropyForward"/>.</summary>
-        public readonly struct CrossEntropyTape
+        public struct CrossEntropyTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<double> z;
-            internal readonly int[] targets;
-
-            internal CrossEntropyTape(global::System.Numerics.Tensors.Tensor<double> z, int[] targets)
-            {
-                this.z = z;
-                this.targets = targets;
-            }
+            internal global::System.Numerics.Tensors.Tensor<double> z;
+            internal int[] targets;
         }
 
         /// <summary>Computes <c>CrossEntropy</c> exactly as written and records in <paramref name="tape"/> what <see cref="CrossEntropyPullback"/> needs.</summary>
         public static double CrossEntropyForward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, out CrossEntropyTape tape)
         {
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(z, targets);
-            tape = new CrossEntropyTape(z, targets);
+            tape = new CrossEntropyTape { z = z, targets = targets };
             return result;
         }
 

@@ -8,23 +8,17 @@ namespace GradGen.Samples.Seed
     partial class Examples
     {
         /// <summary>The values the backward sweep of <c>Linear</c> reads, recorded by <see cref="LinearForward"/>.</summary>
-        public readonly struct LinearTape
+        public struct LinearTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<double> x;
-            internal readonly global::System.Numerics.Tensors.Tensor<double> w;
-
-            internal LinearTape(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w)
-            {
-                this.x = x;
-                this.w = w;
-            }
+            internal global::System.Numerics.Tensors.Tensor<double> x;
+            internal global::System.Numerics.Tensors.Tensor<double> w;
         }
 
         /// <summary>Computes <c>Linear</c> exactly as written and records in <paramref name="tape"/> what <see cref="LinearPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> LinearForward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, out LinearTape tape)
         {
             var result = global::GradGen.Ops.MatMul(x, w);
-            tape = new LinearTape(x, w);
+            tape = new LinearTape { x = x, w = w };
             return result;
         }
 

@@ -8,21 +8,16 @@ namespace GradGen.Samples.Seed
     partial class Examples
     {
         /// <summary>The values the backward sweep of <c>Relu</c> reads, recorded by <see cref="ReluForward"/>.</summary>
-        public readonly struct ReluTape
+        public struct ReluTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<double> x;
-
-            internal ReluTape(global::System.Numerics.Tensors.Tensor<double> x)
-            {
-                this.x = x;
-            }
+            internal global::System.Numerics.Tensors.Tensor<double> x;
         }
 
         /// <summary>Computes <c>Relu</c> exactly as written and records in <paramref name="tape"/> what <see cref="ReluPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> ReluForward(global::System.Numerics.Tensors.Tensor<double> x, out ReluTape tape)
         {
             var result = global::GradGen.Ops.Relu(x);
-            tape = new ReluTape(x);
+            tape = new ReluTape { x = x };
             return result;
         }
 

@@ -8,7 +8,7 @@ namespace GradGen.Samples.Seed
     partial class Examples
     {
         /// <summary>The values the backward sweep of <c>Residual</c> reads, recorded by <see cref="ResidualForward"/>.</summary>
-        public readonly struct ResidualTape
+        public struct ResidualTape
         {
         }
 

@@ -8,21 +8,16 @@ namespace GradGen.Samples.Seed
     partial class Examples
     {
         /// <summary>The values the backward sweep of <c>Square</c> reads, recorded by <see cref="SquareForward"/>.</summary>
-        public readonly struct SquareTape
+        public struct SquareTape
         {
-            internal readonly global::System.Numerics.Tensors.Tensor<double> x;
-
-            internal SquareTape(global::System.Numerics.Tensors.Tensor<double> x)
-            {
-                this.x = x;
-            }
+            internal global::System.Numerics.Tensors.Tensor<double> x;
         }
 
         /// <summary>Computes <c>Square</c> exactly as written and records in <paramref name="tape"/> what <see cref="SquarePullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> SquareForward(global::System.Numerics.Tensors.Tensor<double> x, out SquareTape tape)
         {
             var result = global::GradGen.Ops.OperatorMultiply(x, x);
-            tape = new SquareTape(x);
+            tape = new SquareTape { x = x };
             return result;
         }
 

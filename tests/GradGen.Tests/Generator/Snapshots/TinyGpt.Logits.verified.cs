@@ -8,52 +8,31 @@ namespace GradGen.Samples.TinyGpt
     partial class TinyGpt
     {
         /// <summary>The values the backward sweep of <c>Logits</c> reads, recorded by <see cref="LogitsForward"/>.</summary>
-        public readonly struct LogitsTape
+        public struct LogitsTape
         {
-            internal readonly int[] tokens;
+            internal int[] tokens;
             /// <summary>t1, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>t2, shaped [T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            internal global::System.Numerics.Tensors.Tensor<float> t2;
             /// <summary>x, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
-            internal readonly int modelBlocksLength;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x_3;
+            internal global::System.Numerics.Tensors.Tensor<float> x;
+            internal int modelBlocksLength;
+            internal global::System.Numerics.Tensors.Tensor<float> x_3;
             /// <summary>modelLnfW, shaped [C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> modelLnfW;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x_4;
+            internal global::System.Numerics.Tensors.Tensor<float> modelLnfW;
+            internal global::System.Numerics.Tensors.Tensor<float> x_4;
             /// <summary>t4, shaped [C, V].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
-            internal readonly LogitsTape.Loop0[] iSteps;
-
-            internal LogitsTape(int[] tokens, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> x, int modelBlocksLength, global::System.Numerics.Tensors.Tensor<float> x_3, global::System.Numerics.Tensors.Tensor<float> modelLnfW, global::System.Numerics.Tensors.Tensor<float> x_4, global::System.Numerics.Tensors.Tensor<float> t4, LogitsTape.Loop0[] iSteps)
-            {
-                this.tokens = tokens;
-                this.t1 = t1;
-                this.t2 = t2;
-                this.x = x;
-                this.modelBlocksLength = modelBlocksLength;
-                this.x_3 = x_3;
-                this.modelLnfW = modelLnfW;
-                this.x_4 = x_4;
-                this.t4 = t4;
-                this.iSteps = iSteps;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> t4;
+            internal LogitsTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> x_1;
+                internal global::System.Numerics.Tensors.Tensor<float> x_1;
                 /// <summary>x_2, shaped [B, T, ?].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> x_2;
-                internal readonly global::GradGen.Samples.TinyGpt.TinyGpt.BlockTape x_2Tape;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> x_1, global::System.Numerics.Tensors.Tensor<float> x_2, global::GradGen.Samples.TinyGpt.TinyGpt.BlockTape x_2Tape)
-                {
-                    this.x_1 = x_1;
-                    this.x_2 = x_2;
-                    this.x_2Tape = x_2Tape;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> x_2;
+                internal global::GradGen.Samples.TinyGpt.TinyGpt.BlockTape x_2Tape;
             }
         }
 
@@ -76,7 +55,7 @@ namespace GradGen.Samples.TinyGpt
                 var modelChannels = model.Channels;
                 var modelHeads = model.Heads;
                 var x_2 = global::GradGen.Samples.TinyGpt.TinyGpt.BlockForward(block, x_1, B, T, modelChannels, modelHeads, out var x_2Tape);
-                iSteps[i] = new LogitsTape.Loop0(x_1, x_2, x_2Tape);
+                iSteps[i] = new LogitsTape.Loop0 { x_1 = x_1, x_2 = x_2, x_2Tape = x_2Tape };
                 x_1 = x_2;
             }
             var x_3 = x_1;
@@ -85,7 +64,7 @@ namespace GradGen.Samples.TinyGpt
             var x_4 = global::GradGen.Ops.LayerNorm(x_3, modelLnfW, modelLnfB, 1E-05f);
             var t4 = global::GradGen.Ops.Transpose(modelWte);
             var result = global::GradGen.Ops.MatMul(x_4, t4);
-            tape = new LogitsTape(tokens, t1, t2, x, modelBlocksLength, x_3, modelLnfW, x_4, t4, iSteps);
+            tape = new LogitsTape { tokens = tokens, t1 = t1, t2 = t2, x = x, modelBlocksLength = modelBlocksLength, x_3 = x_3, modelLnfW = modelLnfW, x_4 = x_4, t4 = t4, iSteps = iSteps };
             return result;
         }
 

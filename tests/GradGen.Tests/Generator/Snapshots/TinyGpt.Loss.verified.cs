@@ -8,20 +8,12 @@ namespace GradGen.Samples.TinyGpt
     partial class TinyGpt
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] targets;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-            internal readonly global::GradGen.Samples.TinyGpt.TinyGpt.LogitsTape logitsTape;
-
-            internal LossTape(int[] targets, global::System.Numerics.Tensors.Tensor<float> logits, global::System.Numerics.Tensors.Tensor<float> t2, global::GradGen.Samples.TinyGpt.TinyGpt.LogitsTape logitsTape)
-            {
-                this.targets = targets;
-                this.logits = logits;
-                this.t2 = t2;
-                this.logitsTape = logitsTape;
-            }
+            internal int[] targets;
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
+            internal global::System.Numerics.Tensors.Tensor<float> t2;
+            internal global::GradGen.Samples.TinyGpt.TinyGpt.LogitsTape logitsTape;
         }
 
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
@@ -33,7 +25,7 @@ namespace GradGen.Samples.TinyGpt
             var t1 = global::GradGen.Workspace.Elements<int>(t0, modelVocabulary);
             var t2 = global::GradGen.Ops.Reshape(logits, t1);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
-            tape = new LossTape(targets, logits, t2, logitsTape);
+            tape = new LossTape { targets = targets, logits = logits, t2 = t2, logitsTape = logitsTape };
             return result;
         }
 

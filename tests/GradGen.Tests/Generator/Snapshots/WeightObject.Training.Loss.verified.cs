@@ -8,44 +8,24 @@ namespace Models
     partial class Training
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] targets;
-            internal readonly int modelHiddenLength;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> modelOutputW;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-            internal readonly LossTape.Loop0[] iSteps;
-
-            internal LossTape(int[] targets, int modelHiddenLength, global::System.Numerics.Tensors.Tensor<float> h_2, global::System.Numerics.Tensors.Tensor<float> modelOutputW, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> logits, LossTape.Loop0[] iSteps)
-            {
-                this.targets = targets;
-                this.modelHiddenLength = modelHiddenLength;
-                this.h_2 = h_2;
-                this.modelOutputW = modelOutputW;
-                this.t3 = t3;
-                this.logits = logits;
-                this.iSteps = iSteps;
-            }
+            internal int[] targets;
+            internal int modelHiddenLength;
+            internal global::System.Numerics.Tensors.Tensor<float> h_2;
+            internal global::System.Numerics.Tensors.Tensor<float> modelOutputW;
+            internal global::System.Numerics.Tensors.Tensor<float> t3;
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
+            internal LossTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> layerW;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerW, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1)
-                {
-                    this.h = h;
-                    this.layerW = layerW;
-                    this.t1 = t1;
-                    this.t2 = t2;
-                    this.h_1 = h_1;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> layerW;
+                internal global::System.Numerics.Tensors.Tensor<float> t1;
+                internal global::System.Numerics.Tensors.Tensor<float> t2;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
             }
         }
 
@@ -64,7 +44,7 @@ namespace Models
                 var layerB = layer.B;
                 var t2 = global::GradGen.Ops.OperatorAdd(t1, layerB);
                 var h_1 = global::GradGen.Ops.Relu(t2);
-                iSteps[i] = new LossTape.Loop0(h, layerW, t1, t2, h_1);
+                iSteps[i] = new LossTape.Loop0 { h = h, layerW = layerW, t1 = t1, t2 = t2, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
@@ -74,7 +54,7 @@ namespace Models
             var modelOutputB = modelOutput.B;
             var logits = global::GradGen.Ops.OperatorAdd(t3, modelOutputB);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(targets, modelHiddenLength, h_2, modelOutputW, t3, logits, iSteps);
+            tape = new LossTape { targets = targets, modelHiddenLength = modelHiddenLength, h_2 = h_2, modelOutputW = modelOutputW, t3 = t3, logits = logits, iSteps = iSteps };
             return result;
         }
 
