@@ -7,6 +7,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   dotnet run -c Release --project tests/GradGen.Benchmarks -- --filter '*'
 // In process: LibTorchSharp must load from this project's output folder, where the build marked its GLIBCXX_3.4.32
 // requirement weak (build/weaken_glibcxx.py); a separately generated benchmark project would copy the unpatched file.
+// The MLP step planned, unplanned and hand-written, interleaved (docs/performance.md, run P):
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-planning [ROUNDS]
+if (args.Length > 0 && args[0] == "--interleaved-planning")
+{
+    GradGen.Benchmarks.InterleavedPlanning.Run(args.Length > 1 ? int.Parse(args[1]) : 31);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "--interleaved")
 {
     GradGen.Benchmarks.Interleaved.Run(args.Length > 1 ? int.Parse(args[1]) : 15);

@@ -8,60 +8,37 @@ namespace GradGen.Samples.CharRnn
     partial class Rnn
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
-            internal readonly int[] inputs;
-            internal readonly int steps;
+            internal int[] inputs;
+            internal int steps;
             /// <summary>xs, shaped [?, batch, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> xs;
+            internal global::System.Numerics.Tensors.Tensor<float> xs;
             /// <summary>h_2, shaped [1, batch, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_2;
-            internal readonly LossTape.Loop0[] tSteps;
-
-            internal LossTape(int[] inputs, int steps, global::System.Numerics.Tensors.Tensor<float> xs, global::System.Numerics.Tensors.Tensor<float> h_2, LossTape.Loop0[] tSteps)
-            {
-                this.inputs = inputs;
-                this.steps = steps;
-                this.xs = xs;
-                this.h_2 = h_2;
-                this.tSteps = tSteps;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> h_2;
+            internal LossTape.Loop0[] tSteps;
 
             /// <summary>What one iteration of the loop over <c>t</c> records.</summary>
-            internal readonly struct Loop0
+            internal struct Loop0
             {
                 /// <summary>h, shaped [1, batch, H].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+                internal global::System.Numerics.Tensors.Tensor<float> h;
                 /// <summary>t2, shaped [1, batch, H].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+                internal global::System.Numerics.Tensors.Tensor<float> t2;
                 /// <summary>h_1, shaped [1, batch, H].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
+                internal global::System.Numerics.Tensors.Tensor<float> h_1;
                 /// <summary>modelWhy, shaped [H, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> modelWhy;
+                internal global::System.Numerics.Tensors.Tensor<float> modelWhy;
                 /// <summary>logits, shaped [1, batch, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
+                internal global::System.Numerics.Tensors.Tensor<float> logits;
                 /// <summary>logProbabilities, shaped [1, batch, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> logProbabilities;
+                internal global::System.Numerics.Tensors.Tensor<float> logProbabilities;
                 /// <summary>t4, shaped [1, batch, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
+                internal global::System.Numerics.Tensors.Tensor<float> t4;
                 /// <summary>t5, shaped [1, batch, V].</summary>
-                internal readonly global::System.Numerics.Tensors.Tensor<float> t5;
-                internal readonly float t7;
-                internal readonly global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape;
-
-                internal Loop0(global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> modelWhy, global::System.Numerics.Tensors.Tensor<float> logits, global::System.Numerics.Tensors.Tensor<float> logProbabilities, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t5, float t7, global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape)
-                {
-                    this.h = h;
-                    this.t2 = t2;
-                    this.h_1 = h_1;
-                    this.modelWhy = modelWhy;
-                    this.logits = logits;
-                    this.logProbabilities = logProbabilities;
-                    this.t4 = t4;
-                    this.t5 = t5;
-                    this.t7 = t7;
-                    this.h_1Tape = h_1Tape;
-                }
+                internal global::System.Numerics.Tensors.Tensor<float> t5;
+                internal float t7;
+                internal global::GradGen.Samples.CharRnn.Rnn.StepTape h_1Tape;
             }
         }
 
@@ -94,13 +71,13 @@ namespace GradGen.Samples.CharRnn
                 var t7 = (float)batch;
                 var t8 = t6 / t7;
                 var loss_1 = loss - t8;
-                tSteps[t] = new LossTape.Loop0(h, t2, h_1, modelWhy, logits, logProbabilities, t4, t5, t7, h_1Tape);
+                tSteps[t] = new LossTape.Loop0 { h = h, t2 = t2, h_1 = h_1, modelWhy = modelWhy, logits = logits, logProbabilities = logProbabilities, t4 = t4, t5 = t5, t7 = t7, h_1Tape = h_1Tape };
                 h = h_1;
                 loss = loss_1;
             }
             var h_2 = h;
             var loss_2 = loss;
-            tape = new LossTape(inputs, steps, xs, h_2, tSteps);
+            tape = new LossTape { inputs = inputs, steps = steps, xs = xs, h_2 = h_2, tSteps = tSteps };
             return loss_2;
         }
 

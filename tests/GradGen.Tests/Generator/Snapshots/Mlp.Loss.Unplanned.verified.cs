@@ -8,38 +8,25 @@ namespace GradGen.Samples.Mlp
     partial class Mlp
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
             /// <summary>x, shaped [B, D].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
+            internal global::System.Numerics.Tensors.Tensor<float> x;
             /// <summary>w1, shaped [D, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w1;
+            internal global::System.Numerics.Tensors.Tensor<float> w1;
             /// <summary>w2, shaped [H, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w2;
-            internal readonly int[] targets;
+            internal global::System.Numerics.Tensors.Tensor<float> w2;
+            internal int[] targets;
             /// <summary>t0, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t0;
+            internal global::System.Numerics.Tensors.Tensor<float> t0;
             /// <summary>t1, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>h, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            internal global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>t2, shaped [B, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t2;
+            internal global::System.Numerics.Tensors.Tensor<float> t2;
             /// <summary>logits, shaped [B, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-
-            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> t0, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> t2, global::System.Numerics.Tensors.Tensor<float> logits)
-            {
-                this.x = x;
-                this.w1 = w1;
-                this.w2 = w2;
-                this.targets = targets;
-                this.t0 = t0;
-                this.t1 = t1;
-                this.h = h;
-                this.t2 = t2;
-                this.logits = logits;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
         }
 
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
@@ -60,7 +47,7 @@ namespace GradGen.Samples.Mlp
             var t2 = global::GradGen.Ops.MatMul(h, w2);
             var logits = global::GradGen.Ops.OperatorAdd(t2, b2);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(x, w1, w2, targets, t0, t1, h, t2, logits);
+            tape = new LossTape { x = x, w1 = w1, w2 = w2, targets = targets, t0 = t0, t1 = t1, h = h, t2 = t2, logits = logits };
             return result;
         }
 

@@ -8,29 +8,19 @@ namespace GradGen.Samples.Mlp
     partial class Mlp
     {
         /// <summary>The values the backward sweep of <c>Loss</c> reads, recorded by <see cref="LossForward"/>.</summary>
-        public readonly struct LossTape
+        public struct LossTape
         {
             /// <summary>x, shaped [B, D].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
+            internal global::System.Numerics.Tensors.Tensor<float> x;
             /// <summary>w1, shaped [D, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w1;
+            internal global::System.Numerics.Tensors.Tensor<float> w1;
             /// <summary>w2, shaped [H, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> w2;
-            internal readonly int[] targets;
+            internal global::System.Numerics.Tensors.Tensor<float> w2;
+            internal int[] targets;
             /// <summary>h, shaped [B, H].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            internal global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>logits, shaped [B, K].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> logits;
-
-            internal LossTape(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> w2, int[] targets, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> logits)
-            {
-                this.x = x;
-                this.w1 = w1;
-                this.w2 = w2;
-                this.targets = targets;
-                this.h = h;
-                this.logits = logits;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> logits;
         }
 
         /// <summary>Computes <c>Loss</c> exactly as written and records in <paramref name="tape"/> what <see cref="LossPullback"/> needs.</summary>
@@ -50,7 +40,7 @@ namespace GradGen.Samples.Mlp
             // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
             var logits = global::GradGen.Ops.OperatorMatMulBias(h, w2, b2);
             var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
-            tape = new LossTape(x, w1, w2, targets, h, logits);
+            tape = new LossTape { x = x, w1 = w1, w2 = w2, targets = targets, h = h, logits = logits };
             return result;
         }
 

@@ -8,114 +8,75 @@ namespace GradGen.Samples.TinyGpt
     partial class TinyGpt
     {
         /// <summary>The values the backward sweep of <c>Block</c> reads, recorded by <see cref="BlockForward"/>.</summary>
-        public readonly struct BlockTape
+        public struct BlockTape
         {
             /// <summary>x, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> x;
-            internal readonly int C;
+            internal global::System.Numerics.Tensors.Tensor<float> x;
+            internal int C;
             /// <summary>layerLn1W, shaped [C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerLn1W;
+            internal global::System.Numerics.Tensors.Tensor<float> layerLn1W;
             /// <summary>h, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h;
+            internal global::System.Numerics.Tensors.Tensor<float> h;
             /// <summary>layerWqkv, shaped [C, 3*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerWqkv;
+            internal global::System.Numerics.Tensors.Tensor<float> layerWqkv;
             /// <summary>qkv, shaped [B, T, 3*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> qkv;
+            internal global::System.Numerics.Tensors.Tensor<float> qkv;
             /// <summary>t1, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t1;
+            internal global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>t3, shaped [B, T, NH, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t3;
+            internal global::System.Numerics.Tensors.Tensor<float> t3;
             /// <summary>q, shaped [B, NH, T, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> q;
+            internal global::System.Numerics.Tensors.Tensor<float> q;
             /// <summary>t4, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t4;
+            internal global::System.Numerics.Tensors.Tensor<float> t4;
             /// <summary>t6, shaped [B, T, NH, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t6;
+            internal global::System.Numerics.Tensors.Tensor<float> t6;
             /// <summary>k, shaped [B, NH, T, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> k;
-            internal readonly int t7;
+            internal global::System.Numerics.Tensors.Tensor<float> k;
+            internal int t7;
             /// <summary>t8, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t8;
+            internal global::System.Numerics.Tensors.Tensor<float> t8;
             /// <summary>t10, shaped [B, T, NH, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t10;
+            internal global::System.Numerics.Tensors.Tensor<float> t10;
             /// <summary>v, shaped [B, NH, T, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> v;
+            internal global::System.Numerics.Tensors.Tensor<float> v;
             /// <summary>t11, shaped [B, NH, ?, T].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t11;
+            internal global::System.Numerics.Tensors.Tensor<float> t11;
             /// <summary>t12, shaped [B, NH, T, T].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t12;
-            internal readonly float t15;
+            internal global::System.Numerics.Tensors.Tensor<float> t12;
+            internal float t15;
             /// <summary>att, shaped [B, NH, T, T].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> att;
+            internal global::System.Numerics.Tensors.Tensor<float> att;
             /// <summary>t16, shaped [B, NH, T, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t16;
+            internal global::System.Numerics.Tensors.Tensor<float> t16;
             /// <summary>t17, shaped [B, T, NH, ?].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t17;
+            internal global::System.Numerics.Tensors.Tensor<float> t17;
             /// <summary>y, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> y;
+            internal global::System.Numerics.Tensors.Tensor<float> y;
             /// <summary>layerWproj, shaped [C, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerWproj;
+            internal global::System.Numerics.Tensors.Tensor<float> layerWproj;
             /// <summary>t19, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t19;
+            internal global::System.Numerics.Tensors.Tensor<float> t19;
             /// <summary>t20, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t20;
+            internal global::System.Numerics.Tensors.Tensor<float> t20;
             /// <summary>residual, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> residual;
+            internal global::System.Numerics.Tensors.Tensor<float> residual;
             /// <summary>layerLn2W, shaped [C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerLn2W;
+            internal global::System.Numerics.Tensors.Tensor<float> layerLn2W;
             /// <summary>h_1, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> h_1;
+            internal global::System.Numerics.Tensors.Tensor<float> h_1;
             /// <summary>layerWfc, shaped [C, 4*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerWfc;
+            internal global::System.Numerics.Tensors.Tensor<float> layerWfc;
             /// <summary>t22, shaped [B, T, 4*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t22;
+            internal global::System.Numerics.Tensors.Tensor<float> t22;
             /// <summary>fc, shaped [B, T, 4*C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> fc;
+            internal global::System.Numerics.Tensors.Tensor<float> fc;
             /// <summary>layerWfcproj, shaped [4*C, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> layerWfcproj;
+            internal global::System.Numerics.Tensors.Tensor<float> layerWfcproj;
             /// <summary>t23, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t23;
+            internal global::System.Numerics.Tensors.Tensor<float> t23;
             /// <summary>t24, shaped [B, T, C].</summary>
-            internal readonly global::System.Numerics.Tensors.Tensor<float> t24;
-
-            internal BlockTape(global::System.Numerics.Tensors.Tensor<float> x, int C, global::System.Numerics.Tensors.Tensor<float> layerLn1W, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> layerWqkv, global::System.Numerics.Tensors.Tensor<float> qkv, global::System.Numerics.Tensors.Tensor<float> t1, global::System.Numerics.Tensors.Tensor<float> t3, global::System.Numerics.Tensors.Tensor<float> q, global::System.Numerics.Tensors.Tensor<float> t4, global::System.Numerics.Tensors.Tensor<float> t6, global::System.Numerics.Tensors.Tensor<float> k, int t7, global::System.Numerics.Tensors.Tensor<float> t8, global::System.Numerics.Tensors.Tensor<float> t10, global::System.Numerics.Tensors.Tensor<float> v, global::System.Numerics.Tensors.Tensor<float> t11, global::System.Numerics.Tensors.Tensor<float> t12, float t15, global::System.Numerics.Tensors.Tensor<float> att, global::System.Numerics.Tensors.Tensor<float> t16, global::System.Numerics.Tensors.Tensor<float> t17, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> layerWproj, global::System.Numerics.Tensors.Tensor<float> t19, global::System.Numerics.Tensors.Tensor<float> t20, global::System.Numerics.Tensors.Tensor<float> residual, global::System.Numerics.Tensors.Tensor<float> layerLn2W, global::System.Numerics.Tensors.Tensor<float> h_1, global::System.Numerics.Tensors.Tensor<float> layerWfc, global::System.Numerics.Tensors.Tensor<float> t22, global::System.Numerics.Tensors.Tensor<float> fc, global::System.Numerics.Tensors.Tensor<float> layerWfcproj, global::System.Numerics.Tensors.Tensor<float> t23, global::System.Numerics.Tensors.Tensor<float> t24)
-            {
-                this.x = x;
-                this.C = C;
-                this.layerLn1W = layerLn1W;
-                this.h = h;
-                this.layerWqkv = layerWqkv;
-                this.qkv = qkv;
-                this.t1 = t1;
-                this.t3 = t3;
-                this.q = q;
-                this.t4 = t4;
-                this.t6 = t6;
-                this.k = k;
-                this.t7 = t7;
-                this.t8 = t8;
-                this.t10 = t10;
-                this.v = v;
-                this.t11 = t11;
-                this.t12 = t12;
-                this.t15 = t15;
-                this.att = att;
-                this.t16 = t16;
-                this.t17 = t17;
-                this.y = y;
-                this.layerWproj = layerWproj;
-                this.t19 = t19;
-                this.t20 = t20;
-                this.residual = residual;
-                this.layerLn2W = layerLn2W;
-                this.h_1 = h_1;
-                this.layerWfc = layerWfc;
-                this.t22 = t22;
-                this.fc = fc;
-                this.layerWfcproj = layerWfcproj;
-                this.t23 = t23;
-                this.t24 = t24;
-            }
+            internal global::System.Numerics.Tensors.Tensor<float> t24;
         }
 
         /// <summary>Computes <c>Block</c> exactly as written and records in <paramref name="tape"/> what <see cref="BlockPullback"/> needs.</summary>
@@ -172,7 +133,7 @@ namespace GradGen.Samples.TinyGpt
             var t24 = global::GradGen.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
             var result = global::GradGen.Ops.OperatorAdd(t24, layerBfcproj);
-            tape = new BlockTape(x, C, layerLn1W, h, layerWqkv, qkv, t1, t3, q, t4, t6, k, t7, t8, t10, v, t11, t12, t15, att, t16, t17, y, layerWproj, t19, t20, residual, layerLn2W, h_1, layerWfc, t22, fc, layerWfcproj, t23, t24);
+            tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, t1 = t1, t3 = t3, q = q, t4 = t4, t6 = t6, k = k, t7 = t7, t8 = t8, t10 = t10, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, t17 = t17, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t22 = t22, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
             return result;
         }
 
