@@ -21,30 +21,9 @@ public static class GradientChecker
     /// </param>
     public static void CheckAll(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
-        var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
-        var parameters = forward.GetParameters();
-        var random = new Random(seed);
-        var args = new object?[parameters.Length];
-        var rows = shapes.FirstOrDefault(s => s is { Length: 2 })?[0] ?? 2;
-        var columns = shapes.FirstOrDefault(s => s is { Length: 2 })?[1] ?? 3;
-        for (var i = 0; i < parameters.Length; i++) args[i] = MakeArgument(parameters[i].ParameterType, shapes[i], positive, random, rows, columns);
-
-        var value = forward.Invoke(null, args)!;
-        var upstream = value is double or float ? null : MakeArgument(forward.ReturnType, Shape(value), positive: false, random, rows, columns);
-        var differentiable = parameters.Where(IsDifferentiable).ToList();
-
-        // The tuple form: (Value, dA, dB, ...).
-        var tupleForm = type.GetMethods().Single(m => m.Name == method + "Backward" && m.ReturnType.IsAssignableTo(typeof(ITuple)));
-        var tupleArgs = args.Append(upstream ?? One(forward.ReturnType)).ToArray();
-        var tuple = (ITuple)tupleForm.Invoke(null, tupleArgs)!;
+        var (forward, args, value, upstream, differentiable, tuple, accumulatingArgs) = RunBoth(type, method, shapes, positive, seed);
         Assert.Equal(1 + differentiable.Count, tuple.Length);
         AssertClose(Scalarize(value, upstream), Scalarize(tuple[0]!, upstream), 1e-12, "the value returned with the gradient");
-
-        // The accumulating form adds into buffers that already hold 1.
-        var accumulating = type.GetMethods().Single(m => m.Name == method + "Backward" && m != tupleForm);
-        var buffers = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? One(p.ParameterType) : Ones(args[p.Position]!)).ToList();
-        var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).ToArray();
-        accumulating.Invoke(null, accumulatingArgs);
 
         for (var k = 0; k < differentiable.Count; k++)
         {
@@ -74,6 +53,18 @@ public static class GradientChecker
     /// </summary>
     public static double[][] Outputs(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
+        var (_, args, _, _, differentiable, tuple, accumulatingArgs) = RunBoth(type, method, shapes, positive, seed);
+        return Enumerable.Range(0, tuple.Length).Select(k => Values(tuple[k]!))
+            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(accumulatingArgs[args.Length + k]!))).ToArray();
+    }
+
+    /// <summary>
+    /// Draws the inputs for the seed, runs the forward, then both generated forms: the tuple form, and the accumulating form
+    /// into buffers that start as ones (<c>accumulatingArgs</c>: the arguments, the buffers, the upstream gradient).
+    /// </summary>
+    private static (MethodInfo Forward, object?[] Args, object Value, object? Upstream, List<ParameterInfo> Differentiable, ITuple Tuple, object?[] AccumulatingArgs)
+        RunBoth(Type type, string method, int[]?[] shapes, bool positive, int seed)
+    {
         var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
         var parameters = forward.GetParameters();
         var random = new Random(seed);
@@ -84,14 +75,15 @@ public static class GradientChecker
         var value = forward.Invoke(null, args)!;
         var upstream = value is double or float ? null : MakeArgument(forward.ReturnType, Shape(value), positive: false, random, rows, columns);
         var differentiable = parameters.Where(IsDifferentiable).ToList();
+        // The tuple form: (Value, dA, dB, ...).
         var tupleForm = type.GetMethods().Single(m => m.Name == method + "Backward" && m.ReturnType.IsAssignableTo(typeof(ITuple)));
         var tuple = (ITuple)tupleForm.Invoke(null, args.Append(upstream ?? One(forward.ReturnType)).ToArray())!;
+        // The accumulating form adds into buffers that already hold 1.
         var accumulating = type.GetMethods().Single(m => m.Name == method + "Backward" && m != tupleForm);
         var buffers = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? One(p.ParameterType) : Ones(args[p.Position]!)).ToList();
         var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).ToArray();
         accumulating.Invoke(null, accumulatingArgs);
-        return Enumerable.Range(0, tuple.Length).Select(k => Values(tuple[k]!))
-            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(accumulatingArgs[args.Length + k]!))).ToArray();
+        return (forward, args, value, upstream, differentiable, tuple, accumulatingArgs);
     }
 
     public static bool IsDifferentiable(ParameterInfo parameter) =>
