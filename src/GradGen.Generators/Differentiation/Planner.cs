@@ -60,6 +60,22 @@ internal static class Planner
                         " and " + add.Name + " = " + product.Name + " + " + bias.Name + " as one product, the bias added in place (no intermediate " + product.Name + ")",
             };
         }
+        // A·Bᵀ: a product with the transpose of a matrix read by nothing else reads the matrix transposed in place.
+        foreach (var product in instructions)
+        {
+            if (product.Op != OpKind.MatMul || product.Operands.Count != 2) continue;
+            var transpose = instructions[product.Operands[1]];
+            if (transpose.Op != OpKind.Transpose || uses[transpose.Id] != 1 || transpose.Region != product.Region || (fused ?? instructions.ToArray())[product.Id].Op != OpKind.MatMul) continue;
+            fused ??= instructions.ToArray();
+            var matrix = instructions[transpose.Operands[0]];
+            fused[product.Id] = product with
+            {
+                Op = OpKind.MatMulTransposed,
+                Operands = new[] { product.Operands[0], matrix.Id }.ToEquatableArray(),
+                Fused = "fused (planned): " + transpose.Name + " = " + matrix.Name + "ᵀ and " + product.Name + " = " + instructions[product.Operands[0]].Name + "·" + transpose.Name +
+                        " as one product reading " + matrix.Name + " transposed in place (no copy " + transpose.Name + ", no gradient of it)",
+            };
+        }
         if (fused is null) return method;
 
         // ReLU of a fused product: the bias and the ReLU in one pass over the product (no intermediate pre-activation).

@@ -67,6 +67,9 @@ internal enum OpKind
 
     /// <summary><c>ReLU(MatMul(a, b) + c)</c>: planning's fusion of a <see cref="MatMulBias"/> and the ReLU of it, or a user's <c>Ops.MatMulBiasRelu</c>.</summary>
     MatMulBiasRelu,
+
+    /// <summary><c>a·bᵀ</c> with b a matrix [N, K] read transposed in place: planning's fusion of <c>MatMul(a, Transpose(b))</c>, or a user's <c>Ops.MatMulTransposed</c>.</summary>
+    MatMulTransposed,
     Transpose,
     Relu,
     Sigmoid,

@@ -69,4 +69,38 @@ public static partial class Adjoint
         if (intoB is not null) MatMulRight(a, masked, intoB);
         Workspace.Release(masked);
     }
+
+    /// <summary>For y = <see cref="Ops.MatMulTransposed{T}"/>(a, b) (a [.., M, K], b [N, K]): into (ā) += dY · b (= with <paramref name="overwrite"/>).</summary>
+    public static void MatMulTransposedLeft<T>(Tensor<T> dY, Tensor<T> b, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+    {
+        const string Kernel = "Adjoint.MatMulTransposedLeft";
+        ArgumentNullException.ThrowIfNull(dY);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(into);
+        int rows = TensorShape.Count(into.Lengths[..^1]), k = (int)into.Lengths[^1], n = (int)dY.Lengths[^1];
+        if (b.Rank != 2 || b.Lengths[0] != n || b.Lengths[1] != k || TensorShape.Count(dY.Lengths[..^1]) != rows)
+        {
+            throw new ArgumentException($"{Kernel}: dY {TensorShape.Format(dY)}, b {TensorShape.Format(b)} and into {TensorShape.Format(into)} are inconsistent; expected dY [.., M, N], b [N, K], into [.., M, K].");
+        }
+        Span<T> target = Dense.Target(Kernel, into);
+        if (overwrite) MatrixKernels.MatMul<T>(Dense.Read(dY), Dense.Read(b), target, rows, n, k);
+        else MatrixKernels.MatMulAccumulate<T>(Dense.Read(dY), Dense.Read(b), target, rows, n, k);
+    }
+
+    /// <summary>For y = <see cref="Ops.MatMulTransposed{T}"/>(a, b) (a [.., M, K], b [N, K]): into (b̄, [N, K]) += dYᵀ · a, summed over a's rows (= with <paramref name="overwrite"/>).</summary>
+    public static void MatMulTransposedRight<T>(Tensor<T> a, Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+    {
+        const string Kernel = "Adjoint.MatMulTransposedRight";
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(dY);
+        ArgumentNullException.ThrowIfNull(into);
+        int rows = TensorShape.Count(a.Lengths[..^1]), k = (int)a.Lengths[^1], n = (int)dY.Lengths[^1];
+        if (into.Rank != 2 || into.Lengths[0] != n || into.Lengths[1] != k || TensorShape.Count(dY.Lengths[..^1]) != rows)
+        {
+            throw new ArgumentException($"{Kernel}: a {TensorShape.Format(a)}, dY {TensorShape.Format(dY)} and into {TensorShape.Format(into)} are inconsistent; expected a [.., M, K], dY [.., M, N], into [N, K].");
+        }
+        Span<T> target = Dense.Target(Kernel, into);
+        // into[N, K] (+)= dY[rows, N]ᵀ · a[rows, K]: the product MatMulRight computes.
+        MatrixKernels.MatMulRight<T>(Dense.Read(dY), Dense.Read(a), target, rows, n, k, overwrite);
+    }
 }

@@ -116,4 +116,28 @@ public static partial class Ops
         if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBiasRelu(a, b, bias);
         return Relu(OperatorAdd(MatMul(a, b), bias));
     }
+
+    /// <summary>
+    /// a · bᵀ for a [.., M, K] and a matrix b [N, K], reading b transposed in place: the same numbers as
+    /// <c>Ops.MatMul(a, Ops.Transpose(b))</c> without the transposed copy (tied embeddings: <c>x · Wteᵀ</c>). Generated code
+    /// calls it where planning fuses a product with the transpose of a matrix.
+    /// </summary>
+    /// <exception cref="ArgumentException">b is not a matrix, or a's last axis is not b's.</exception>
+    public static Tensor<T> MatMulTransposed<T>(Tensor<T> a, Tensor<T> b) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (b.Rank != 2 || a.Rank < 2 || a.Lengths[^1] != b.Lengths[1])
+        {
+            throw new ArgumentException($"MatMulTransposed: a {TensorShape.Format(a)} and b {TensorShape.Format(b)} do not multiply as a·bᵀ; expected a [.., M, K] and b [N, K].");
+        }
+        Span<nint> shape = stackalloc nint[a.Rank];
+        a.Lengths.CopyTo(shape);
+        shape[^1] = b.Lengths[0];
+        var result = Dense.Result<T>(shape);
+        int rows = TensorShape.Count(a.Lengths[..^1]), k = (int)b.Lengths[1], n = (int)b.Lengths[0];
+        // y[rows, N] = a[rows, K] · b[N, K]ᵀ: the product MatMulLeft computes, written.
+        MatrixKernels.MatMulLeft<T>(Dense.Read(a), Dense.Read(b), Dense.Span(result), rows, n, k, overwrite: true);
+        return result;
+    }
 }

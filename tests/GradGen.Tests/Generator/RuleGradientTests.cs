@@ -70,6 +70,8 @@ public class RuleGradientTests
         new("MatMul", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.MatMul(x, w);", [M, Square]),
         new("MatMulBias", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.MatMulBias(x, w, b);", [M, Square, Row]),
         new("MatMulBiasRelu", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.MatMulBiasRelu(x, w, b);", [M, Square, Row]),
+        new("MatMulTransposed", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.MatMulTransposed(x, w);", [M, [4, 3]]),
+        new("MatMulTransposedBatched", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.MatMulTransposed(x, w);", [[2, 2, 3], [4, 3]]),
         new("MatMulBiasBatched", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.MatMulBias(x, w, b);", [[2, 2, 3], Square, Row]),
         new("Transpose", "Tensor<double> F(Tensor<double> x) => Ops.Transpose(x);", [M]),
         new("Relu", "Tensor<double> F(Tensor<double> x) => Ops.Relu(x);", [M]),

@@ -11,6 +11,8 @@ namespace GradGen.Samples.TinyGpt
         public struct LogitsTape
         {
             internal int[] tokens;
+            /// <summary>modelWte, shaped [V, C].</summary>
+            internal global::System.Numerics.Tensors.Tensor<float> modelWte;
             /// <summary>t1, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t1;
             /// <summary>t2, shaped [T, C].</summary>
@@ -22,8 +24,6 @@ namespace GradGen.Samples.TinyGpt
             /// <summary>modelLnfW, shaped [C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> modelLnfW;
             internal global::System.Numerics.Tensors.Tensor<float> x_4;
-            /// <summary>t4, shaped [C, V].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t4;
             internal LogitsTape.Loop0[] iSteps;
 
             /// <summary>What one iteration of the loop over <c>i</c> records.</summary>
@@ -62,9 +62,9 @@ namespace GradGen.Samples.TinyGpt
             var modelLnfW = model.LnfW;
             var modelLnfB = model.LnfB;
             var x_4 = global::GradGen.Ops.LayerNorm(x_3, modelLnfW, modelLnfB, 1E-05f);
-            var t4 = global::GradGen.Ops.Transpose(modelWte);
-            var result = global::GradGen.Ops.MatMul(x_4, t4);
-            tape = new LogitsTape { tokens = tokens, t1 = t1, t2 = t2, x = x, modelBlocksLength = modelBlocksLength, x_3 = x_3, modelLnfW = modelLnfW, x_4 = x_4, t4 = t4, iSteps = iSteps };
+            // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
+            var result = global::GradGen.Ops.MatMulTransposed(x_4, modelWte);
+            tape = new LogitsTape { tokens = tokens, modelWte = modelWte, t1 = t1, t2 = t2, x = x, modelBlocksLength = modelBlocksLength, x_3 = x_3, modelLnfW = modelLnfW, x_4 = x_4, iSteps = iSteps };
             return result;
         }
 
@@ -75,6 +75,7 @@ namespace GradGen.Samples.TinyGpt
         {
             // values recorded by the forward sweep
             var tokens = tape.tokens;
+            var modelWte = tape.modelWte;
             var t1 = tape.t1;
             var t2 = tape.t2;
             var x = tape.x;
@@ -82,20 +83,14 @@ namespace GradGen.Samples.TinyGpt
             var x_3 = tape.x_3;
             var modelLnfW = tape.modelLnfW;
             var x_4 = tape.x_4;
-            var t4 = tape.t4;
             var iSteps = tape.iSteps;
 
-            // result = x_4·t4  ⇒  ∂L/∂x_4 = ∂L/∂result·t4ᵀ,  ∂L/∂t4 = x_4ᵀ·∂L/∂result
-            // first-write (planned): ∂L/∂x_4, ∂L/∂t4 written, not zero-filled then added to
+            // result = x_4·modelWteᵀ  ⇒  ∂L/∂x_4 = ∂L/∂result·modelWte,  ∂L/∂modelWte += (∂L/∂result)ᵀ·x_4  (modelWte is read transposed in place)
+            // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
+            // first-write (planned): ∂L/∂x_4 written, not zero-filled then added to
             var dX_4 = global::GradGen.Adjoint.Uninitialized(x_4);
-            global::GradGen.Adjoint.MatMulLeft(dY, t4, dX_4, overwrite: true);
-            var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
-            global::GradGen.Adjoint.MatMulRight(x_4, dY, dT4, overwrite: true);
-
-            // t4 = modelWteᵀ : [V, C] → [C, V]  ⇒  ∂L/∂modelWte += (∂L/∂t4)ᵀ
-            global::GradGen.Adjoint.Transpose(dT4, dModel.Wte);
-            // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT4);
+            global::GradGen.Adjoint.MatMulTransposedLeft(dY, modelWte, dX_4, overwrite: true);
+            global::GradGen.Adjoint.MatMulTransposedRight(x_4, dY, dModel.Wte);
 
             // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
             var dX_3 = global::GradGen.Ops.ZerosLike(x_3);
