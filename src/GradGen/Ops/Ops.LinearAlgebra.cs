@@ -57,20 +57,7 @@ public static partial class Ops
     /// </summary>
     /// <exception cref="ArgumentException">The operands do not multiply, or the bias does not broadcast to the product.</exception>
     public static Tensor<T> MatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(bias);
-        var result = MatMul(a, b);
-        int width = (int)result.Lengths[^1];
-        if (bias.Rank != 1 || bias.Lengths[0] != width) return Add(result, bias);
-        Span<T> rows = Dense.Span(result);
-        ReadOnlySpan<T> row = Dense.Read(bias);
-        for (int start = 0; start < rows.Length; start += width)
-        {
-            Span<T> target = rows.Slice(start, width);
-            TensorPrimitives.Add(target, row, target);
-        }
-        return result;
-    }
+        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: false) : Add(MatMul(a, b), bias);
 
     /// <summary>
     /// <see cref="MatMulBias{T}"/> where the user wrote System.Numerics.Tensors' <c>+</c> for the bias (see
@@ -78,12 +65,7 @@ public static partial class Ops
     /// the operator would be, refusing the shapes it gets wrong.
     /// </summary>
     public static Tensor<T> OperatorMatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(b);
-        ArgumentNullException.ThrowIfNull(bias);
-        if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBias(a, b, bias);
-        return OperatorAdd(MatMul(a, b), bias);
-    }
+        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: false) : OperatorAdd(MatMul(a, b), bias);
 
     /// <summary>
     /// ReLU(a · b + bias), with <paramref name="bias"/> a row [N]: the same numbers as
@@ -91,30 +73,33 @@ public static partial class Ops
     /// place, row by row while it is in cache (no intermediate). Generated code calls it where planning fuses a layer.
     /// </summary>
     public static Tensor<T> MatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: true) : Relu(Add(MatMul(a, b), bias));
+
+    /// <summary><see cref="MatMulBiasRelu{T}"/> where the user wrote <c>+</c> for the bias (see <see cref="OperatorMatMulBias{T}"/>).</summary>
+    public static Tensor<T> OperatorMatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
+        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: true) : Relu(OperatorAdd(MatMul(a, b), bias));
+
+    /// <summary>The bias is a row [N] of the product with b [.., K, N]: what the fused forms add in place.</summary>
+    private static bool IsRowOf<T>(Tensor<T> bias, Tensor<T> b)
     {
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(bias);
-        if (bias.Rank != 1 || b.Rank < 1 || bias.Lengths[0] != b.Lengths[^1]) return Relu(Add(MatMul(a, b), bias));
-        var result = MatMul(a, b);
-        int width = (int)result.Lengths[^1];
-        Span<T> rows = Dense.Span(result);
+        return bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1];
+    }
+
+    /// <summary>Adds the row <paramref name="bias"/> to every row of the dense <paramref name="product"/> in place, then applies ReLU when asked, row by row.</summary>
+    private static Tensor<T> AddRows<T>(Tensor<T> product, Tensor<T> bias, bool relu) where T : IFloatingPointIeee754<T>
+    {
+        int width = (int)product.Lengths[^1];
+        Span<T> rows = Dense.Span(product);
         ReadOnlySpan<T> row = Dense.Read(bias);
         for (int start = 0; start < rows.Length; start += width)
         {
             Span<T> target = rows.Slice(start, width);
             TensorPrimitives.Add(target, row, target);
-            TensorPrimitives.Max(target, T.Zero, target);
+            if (relu) TensorPrimitives.Max(target, T.Zero, target);
         }
-        return result;
-    }
-
-    /// <summary><see cref="MatMulBiasRelu{T}"/> where the user wrote <c>+</c> for the bias (see <see cref="OperatorMatMulBias{T}"/>).</summary>
-    public static Tensor<T> OperatorMatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(b);
-        ArgumentNullException.ThrowIfNull(bias);
-        if (bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1]) return MatMulBiasRelu(a, b, bias);
-        return Relu(OperatorAdd(MatMul(a, b), bias));
+        return product;
     }
 
     /// <summary>
