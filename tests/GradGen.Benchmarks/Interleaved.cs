@@ -40,25 +40,12 @@ internal static unsafe class Interleaved
             names.Add("after, Ops.MatMul(a, b)");
             runs.Add(() => Ops.MatMul(ta, tb));
             int calls = Math.Max(1, (int)(2e8 / (2.0 * m * n * k)));
-            var times = new double[runs.Count, rounds];
-            foreach (var run in runs) for (int i = 0; i < calls; i++) run();
-            for (int r = 0; r < rounds; r++)
-            {
-                for (int j = 0; j < runs.Count; j++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    for (int i = 0; i < calls; i++) runs[j]();
-                    times[j, r] = clock.Elapsed.TotalSeconds / calls;
-                }
-            }
+            var times = Rounds(runs, rounds, calls, warmup: calls);
             Console.WriteLine($"{m}×{k}×{n}:");
             for (int j = 0; j < runs.Count; j++)
             {
-                var t = new double[rounds];
-                for (int r = 0; r < rounds; r++) t[r] = times[j, r];
-                Array.Sort(t);
                 double flops = 2.0 * m * n * k;
-                Console.WriteLine($"  {names[j],-26} best {flops / t[0] / 1e9,6:F1} GFLOP/s, median {flops / t[rounds / 2] / 1e9,6:F1}");
+                Console.WriteLine($"  {names[j],-26} best {flops / times[j][0] / 1e9,6:F1} GFLOP/s, median {flops / times[j][rounds / 2] / 1e9,6:F1}");
             }
         }
         // Double: before issue 14, the portable Vector<T> kernel on one thread; after, the packed kernel (parallel).
@@ -77,26 +64,37 @@ internal static unsafe class Interleaved
     private static void Compare(string title, double flops, int rounds, params (string Name, Action Run)[] contenders)
     {
         int calls = Math.Max(1, (int)(2e8 / flops));
-        var times = new double[contenders.Length][];
-        for (int j = 0; j < contenders.Length; j++)
-        {
-            times[j] = new double[rounds];
-            for (int i = 0; i < calls; i++) contenders[j].Run();
-        }
-        for (int r = 0; r < rounds; r++)
-        {
-            for (int j = 0; j < contenders.Length; j++)
-            {
-                var clock = Stopwatch.StartNew();
-                for (int i = 0; i < calls; i++) contenders[j].Run();
-                times[j][r] = clock.Elapsed.TotalSeconds / calls;
-            }
-        }
+        var times = Rounds(Array.ConvertAll(contenders, c => c.Run), rounds, calls, warmup: calls);
         Console.WriteLine($"{title}:");
         for (int j = 0; j < contenders.Length; j++)
         {
-            Array.Sort(times[j]);
             Console.WriteLine($"  {contenders[j].Name,-32} best {flops / times[j][0] / 1e9,6:F1} GFLOP/s, median {flops / times[j][rounds / 2] / 1e9,6:F1}");
         }
+    }
+
+    /// <summary>
+    /// The interleaving every runner here shares: each contender runs <paramref name="warmup"/> times, then, round after
+    /// round, <paramref name="calls"/> times in turn, so a machine others use slows all of them alike. Returns, per
+    /// contender, the seconds per call of each round, sorted (best first; the median at <c>rounds / 2</c>).
+    /// </summary>
+    internal static double[][] Rounds(System.Collections.Generic.IReadOnlyList<Action> runs, int rounds, int calls, int warmup)
+    {
+        var times = new double[runs.Count][];
+        for (int j = 0; j < runs.Count; j++)
+        {
+            times[j] = new double[rounds];
+            for (int i = 0; i < warmup; i++) runs[j]();
+        }
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int j = 0; j < runs.Count; j++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < calls; i++) runs[j]();
+                times[j][r] = clock.Elapsed.TotalSeconds / calls;
+            }
+        }
+        foreach (var t in times) Array.Sort(t);
+        return times;
     }
 }

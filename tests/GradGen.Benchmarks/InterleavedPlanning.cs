@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using GradGen;
 
@@ -36,26 +35,13 @@ internal static class InterleavedPlanning
                 () => fused.Step(x, w1, b1, w2, b2, targets, dW1, dB1, dW2, dB2),
             ];
             const int calls = 20;
-            var times = new double[runs.Length, rounds];
-            foreach (var run in runs) for (int i = 0; i < 3 * calls; i++) run();
-            for (int r = 0; r < rounds; r++)
-            {
-                for (int j = 0; j < runs.Length; j++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    for (int i = 0; i < calls; i++) runs[j]();
-                    times[j, r] = clock.Elapsed.TotalMicroseconds / calls;
-                }
-            }
+            var times = Interleaved.Rounds(runs, rounds, calls, warmup: 3 * calls);
             Console.WriteLine($"MLP step, B = {batch}:");
             var best = new double[runs.Length];
             var median = new double[runs.Length];
             for (int j = 0; j < runs.Length; j++)
             {
-                var t = new double[rounds];
-                for (int r = 0; r < rounds; r++) t[r] = times[j, r];
-                Array.Sort(t);
-                (best[j], median[j]) = (t[0], t[rounds / 2]);
+                (best[j], median[j]) = (times[j][0] * 1e6, times[j][rounds / 2] * 1e6);
                 Console.WriteLine($"  {names[j],-30} best {best[j],8:F1} µs   median {median[j],8:F1} µs");
             }
             Console.WriteLine($"  planned / unplanned: best {best[0] / best[1]:F2}, median {median[0] / median[1]:F2};  planned / hand-written fused: best {best[0] / best[2]:F2}, median {median[0] / median[2]:F2}");

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using GradGen;
 
@@ -84,23 +83,9 @@ internal static class InterleavedRows
 
     private static void Compare(string title, int rounds, System.Collections.Generic.List<(string Name, Action Run)> contenders)
     {
-        var times = new double[contenders.Count][];
-        for (int j = 0; j < contenders.Count; j++)
-        {
-            times[j] = new double[rounds];
-            for (int i = 0; i < 10; i++) contenders[j].Run();
-        }
-        for (int r = 0; r < rounds; r++)
-        {
-            for (int j = 0; j < contenders.Count; j++)
-            {
-                var clock = Stopwatch.StartNew();
-                contenders[j].Run();
-                times[j][r] = clock.Elapsed.TotalMilliseconds * 1000;
-            }
-        }
+        // µs per call.
+        var times = Array.ConvertAll(Interleaved.Rounds(contenders.ConvertAll(c => c.Run), rounds, calls: 1, warmup: 10), t => Array.ConvertAll(t, s => s * 1e6));
         Console.WriteLine($"{title}:");
-        for (int j = 0; j < contenders.Count; j++) Array.Sort(times[j]);
         for (int j = 0; j < contenders.Count; j++)
         {
             Console.WriteLine($"  {contenders[j].Name,-44} best {times[j][0],9:F0} µs, median {times[j][rounds / 2],9:F0} µs; best {times[0][0] / times[j][0],5:F1}× the first");
