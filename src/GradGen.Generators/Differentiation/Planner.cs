@@ -60,12 +60,13 @@ internal static class Planner
                         " and " + add.Name + " = " + product.Name + " + " + bias.Name + " as one product, the bias added in place (no intermediate " + product.Name + ")",
             };
         }
-        // A·Bᵀ: a product with the transpose of a matrix read by nothing else reads the matrix transposed in place.
+        // A·Bᵀ: a product with the transpose of a matrix read by nothing else reads the matrix transposed in place. (A
+        // product the bias rule absorbed is dead: rewriting it changes nothing.)
         foreach (var product in instructions)
         {
             if (product.Op != OpKind.MatMul || product.Operands.Count != 2) continue;
             var transpose = instructions[product.Operands[1]];
-            if (transpose.Op != OpKind.Transpose || uses[transpose.Id] != 1 || transpose.Region != product.Region || (fused ?? instructions.ToArray())[product.Id].Op != OpKind.MatMul) continue;
+            if (transpose.Op != OpKind.Transpose || uses[transpose.Id] != 1 || transpose.Region != product.Region) continue;
             fused ??= instructions.ToArray();
             var matrix = instructions[transpose.Operands[0]];
             fused[product.Id] = product with
