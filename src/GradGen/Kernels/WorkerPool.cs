@@ -35,12 +35,22 @@ internal static class WorkerPool
 
     private static int s_busy;
     private static IParallelJob? s_job;
-    private static int s_chunks;
     private static int s_done;
     private static Exception? s_error;
 
-    /// <summary>The job generation (high 32 bits) and the next chunk to hand out (low 32 bits), changed atomically.</summary>
+    /// <summary>
+    /// The job generation (bits 63–32), its number of chunks (bits 31–16) and the next chunk to hand out (bits 15–0),
+    /// changed atomically. The count lives in the same word as the generation so that a worker still holding the state
+    /// of a finished job cannot pair it with the next job's count: a worker that read (G, all taken) before the next
+    /// owner published G + 1 once read the new count from a separate field, took a chunk that did not exist in G with a
+    /// successful compare-exchange, ran it as a chunk of the new job and counted it there — the new job's owner could
+    /// then return while a chunk still ran, writing through pointers its owner had unpinned (heap corruption), or wait
+    /// forever for a count it had skipped. WorkerPoolTests checks the contract under contention.
+    /// </summary>
     private static long s_state;
+
+    /// <summary>The most chunks a job may have (the width of the count in <see cref="s_state"/>).</summary>
+    private const int MaxChunks = 0xFFFF;
 
     /// <summary>The number of threads a job can run on (the caller included).</summary>
     public static int Threads { get; } = s_workers.Length + 1;
@@ -48,7 +58,7 @@ internal static class WorkerPool
     /// <summary>Runs every chunk of <paramref name="job"/> and returns when all have finished.</summary>
     public static void Run(IParallelJob job, int chunks)
     {
-        if (chunks <= 1 || s_workers.Length == 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (chunks <= 1 || chunks > MaxChunks || s_workers.Length == 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int c = 0; c < chunks; c++) job.Run(c, chunks);
             return;
@@ -56,11 +66,11 @@ internal static class WorkerPool
         try
         {
             s_job = job;
-            s_chunks = chunks;
             s_error = null;
             Volatile.Write(ref s_done, 0);
-            long generation = (Volatile.Read(ref s_state) >> 32) + 1;
-            Interlocked.Exchange(ref s_state, generation << 32);
+            long generation = (Volatile.Read(ref s_state) >>> 32) + 1 & 0xFFFF_FFFF; // wraps after 2³² jobs
+            // A full fence: whoever reads this state sees the job, the cleared count and error above.
+            Interlocked.Exchange(ref s_state, generation << 32 | (long)chunks << 16);
             foreach (var worker in s_workers) worker.Wake();
             RunChunks(generation);
             var wait = new SpinWait();
@@ -80,8 +90,8 @@ internal static class WorkerPool
         while (true)
         {
             long state = Volatile.Read(ref s_state);
-            if (state >> 32 != generation) return;
-            int chunk = (int)state, chunks = s_chunks;
+            if (state >>> 32 != generation) return;
+            int chunk = (int)(state & MaxChunks), chunks = (int)(state >> 16 & MaxChunks);
             if (chunk >= chunks) return;
             if (Interlocked.CompareExchange(ref s_state, state + 1, state) != state) continue;
             // The chunk is ours and the job cannot finish without it, so s_job is still this generation's job.
@@ -125,7 +135,7 @@ internal static class WorkerPool
             if (Interlocked.Exchange(ref _sleeping, 0) == 1) _signal.Release();
         }
 
-        private static long Generation => Volatile.Read(ref s_state) >> 32;
+        private static long Generation => Volatile.Read(ref s_state) >>> 32;
 
         private void Loop()
         {
