@@ -26,6 +26,25 @@ if (args.Length > 0 && args[0] == "--interleaved-rows")
     GradGen.Benchmarks.InterleavedRows.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
     return 0;
 }
+// AdamW's step before (block-wise passes, one thread) and after (one pass, every core), interleaved:
+//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-adamw [ROUNDS]
+if (args.Length > 0 && args[0] == "--interleaved-adamw")
+{
+    GradGen.Benchmarks.InterleavedAdamW.Run(args.Length > 1 ? int.Parse(args[1]) : 11);
+    return 0;
+}
+// Where TinyGpt's forward spends its time, per op kind (a clock around each line of a copy of the sample):
+//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --forward-profile [ITERATIONS]
+if (args.Length > 0 && args[0] == "--forward-profile")
+{
+    GradGen.Benchmarks.ForwardProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "--interleaved-swap")
+{
+    GradGen.Benchmarks.InterleavedSwap.Run(args.Length > 1 ? int.Parse(args[1]) : 21);
+    return 0;
+}
 // The GPT-2-small-shaped step, each contender in a process of its own (step times, memory, peak RSS; docs/performance.md):
 //   dotnet run -c Release --project tests/GradGen.Benchmarks -- --gpt2-small [STEPS] [ROUNDS]
 if (args.Length > 0 && args[0] == "--gpt2-small") return GradGen.Benchmarks.Gpt2SmallBenchmarks.Run(args);

@@ -20,6 +20,21 @@ internal static class Permutation
         int rank = order.Length;
         int count = TensorShape.Count(sourceShape);
         if (count == 0) return;
+        if (SwapsLastTwo(order))
+        {
+            // A batch of matrix transposes (e.g. attention's kᵀ, [B, NH, T, hs] → [B, NH, hs, T]): blocks through registers
+            // instead of one strided element at a time.
+            int m = (int)sourceShape[rank - 2], n = (int)sourceShape[rank - 1], size = m * n;
+            for (int start = 0; start < count; start += size)
+            {
+                ReadOnlySpan<T> from = data.Slice(start, size);
+                Span<T> to = other.Slice(start, size);
+                if (!accumulate) MatrixKernels.Transpose(from, to, m, n);     // permuted [n, m] = source [m, n]ᵀ
+                else if (scatter) MatrixKernels.Transpose(from, to, n, m);    // source [m, n] = permuted [n, m]ᵀ
+                else MatrixKernels.TransposeAccumulate(from, to, n, m);       // source [m, n] += permuted [n, m]ᵀ
+            }
+            return;
+        }
         Span<int> sourceStrides = stackalloc int[rank];
         for (int d = rank - 1, stride = 1; d >= 0; d--)
         {
@@ -75,5 +90,17 @@ internal static class Permutation
                 index[d] = 0;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="order"/> exchanges the last two axes and keeps the others in place.</summary>
+    private static bool SwapsLastTwo(int[] order)
+    {
+        int rank = order.Length;
+        if (rank < 2 || order[rank - 2] != rank - 1 || order[rank - 1] != rank - 2) return false;
+        for (int d = 0; d < rank - 2; d++)
+        {
+            if (order[d] != d) return false;
+        }
+        return true;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics.Tensors;
 using GradGen.Tests.Infrastructure;
 using static GradGen.Tests.Runtime.TestTensors;
@@ -226,5 +227,22 @@ public class AllocationFreeTests
             float[] e = Flat(expected), a = Flat(actual);
             for (int i = 0; i < e.Length; i++) Assert.Equal(e[i], a[i], 1e-5);
         }
+    }
+
+    [Fact]
+    public void A_warm_AdamW_step_allocates_nothing()
+    {
+        // 40 tensors (the shape check once built two message strings per tensor per step), 2¹⁶ + 40 elements in all: the
+        // update can run on the worker pool (with more than one core): both forms are measured.
+        var rng = new Random(9);
+        var parameters = Enumerable.Range(0, 40).Select(i => ToFloat(Random(rng, i == 0 ? new[] { 256, 256 } : new[] { i }))).ToArray();
+        var gradients = parameters.Select(p => ToFloat(Random(rng, Array.ConvertAll(p.Lengths.ToArray(), d => (int)d)))).ToArray();
+        var optimizer = new AdamW<float>(parameters, learningRate: 1e-3);
+        Allocations.NoneOnceWarm(() =>
+        {
+            optimizer.Step(gradients);
+            optimizer.Step(gradients, parallel: true);
+        });
+        Assert.True(optimizer.Steps >= 60);
     }
 }

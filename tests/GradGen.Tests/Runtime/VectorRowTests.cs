@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using Xunit.Abstractions;
 using static GradGen.Tests.Runtime.TestTensors;
@@ -335,6 +336,49 @@ public unsafe class VectorRowTests
                 Assert.Equal(x[i * n + j], y[j * m + i]);
                 Assert.Equal(start[j * m + i] + x[i * n + j], into[j * m + i]);
             }
+    }
+
+    [Theory]
+    [InlineData(false, new[] { 2, 3, 9, 13 })]
+    [InlineData(true, new[] { 2, 3, 9, 13 })]
+    [InlineData(false, new[] { 4, 4, 64, 32 })]
+    [InlineData(true, new[] { 1, 67, 130 })]
+    [InlineData(false, new[] { 5, 1, 7 })]
+    [InlineData(true, new[] { 16, 8 })]
+    public void Swapping_the_last_two_axes_moves_every_element_exactly(bool inDouble, int[] shape)
+    {
+        // Attention's kᵀ ([B, NH, T, hs] → [B, NH, hs, T]) runs as a batch of block transposes; the blocks are the ISA's
+        // (tests/kernel-widths.sh runs this under AVX, SSE-only and AVX-off), the edges scalar.
+        _output.WriteLine($"{(inDouble ? "double" : "float")} blocks of {(inDouble ? BlockTranspose.BlockSize<double>() : BlockTranspose.BlockSize<float>())} (start-up ISA, block transposes {(BlockTranspose.IsSupported ? "on" : "off")})");
+        if (inDouble) SwapsExactly<double>(shape);
+        else SwapsExactly<float>(shape);
+    }
+
+    private static void SwapsExactly<T>(int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(shape.Sum());
+        int rank = shape.Length, m = shape[rank - 2], n = shape[rank - 1], count = shape.Aggregate(1, (a, b) => a * b);
+        T[] x = To<T>(Values<T>(rng, count)), dy = To<T>(Values<T>(rng, count)), start = To<T>(Values<T>(rng, count));
+        var swappedShape = shape.ToArray();
+        (swappedShape[rank - 2], swappedShape[rank - 1]) = (n, m);
+        var tensor = Tensor.Create(x, Lengths(shape));
+        T[] y = Ops.TransposeAxes(tensor, rank - 2, rank - 1).ToArray();
+        T[] permuted = Ops.Permute(tensor, Enumerable.Range(0, rank).Select(d => d < rank - 2 ? d : 2 * rank - 3 - d).ToArray()).ToArray();
+        var accumulated = Tensor.Create(start.ToArray(), Lengths(shape));
+        Adjoint.TransposeAxes(Tensor.Create(dy, Lengths(swappedShape)), rank - 2, rank - 1, accumulated);
+        var overwritten = Tensor.Create(start.ToArray(), Lengths(shape));
+        Adjoint.TransposeAxes(Tensor.Create(dy, Lengths(swappedShape)), rank - 2, rank - 1, overwritten, overwrite: true);
+        T[] sum = accumulated.ToArray(), set = overwritten.ToArray();
+        for (int batch = 0; batch < count / (m * n); batch++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    int source = (batch * m + i) * n + j, target = (batch * n + j) * m + i;
+                    Assert.Equal(x[source], y[target]);
+                    Assert.Equal(x[source], permuted[target]);
+                    Assert.Equal(start[source] + dy[target], sum[source]);
+                    Assert.Equal(dy[target], set[source]);
+                }
     }
 
     // ── double through the public ops (the start-up width) ─────────────────────────────────────
