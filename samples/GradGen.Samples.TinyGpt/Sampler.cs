@@ -16,6 +16,8 @@ public static class Sampler
         var last = new double[V];
         // Inference in a workspace scope: the forward's intermediates (and its result) come from buffers reused call after
         // call instead of fresh arrays (megabytes per call, on the large object heap); read the result inside the scope.
+        // The generated LogitsForward computes what Logits computes, bit for bit, with GradGen's kernel for every op (the
+        // `+` of the model's code included, which as written is System.Numerics.Tensors' own and most of the time).
         var inference = new Workspace();
         for (var n = 0; n < count; n++)
         {
@@ -23,7 +25,7 @@ public static class Sampler
             var T = window.Length;
             using (inference.Enter())
             {
-                var logits = TinyGpt.Logits(model, window, 1, T);                      // [1, T, V]
+                var logits = TinyGpt.LogitsForward(model, window, 1, T, out _);        // [1, T, V]; the tape is not needed
                 for (var v = 0; v < V; v++) last[v] = logits[0, T - 1, v] / temperature;
             }
             var max = last.Max();

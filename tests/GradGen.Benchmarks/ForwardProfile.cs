@@ -38,11 +38,14 @@ internal static class ForwardProfile
             var workspace = new Workspace();
             float Plain() { using (workspace.Enter()) return TinyGpt.Loss(model, tokens, targets, B, T); }
             float Profiled(bool opsAdd) { s_opsAdd = opsAdd; using (workspace.Enter()) return Loss(model, tokens, targets); }
+            // The generated forward (GradGen's kernel for every op, + included; the tape it fills is dropped).
+            float Generated() { using (workspace.Enter()) return TinyGpt.LossForward(model, tokens, targets, B, T, out _); }
             if (Plain() != Profiled(false) || Plain() != Profiled(true)) throw new InvalidOperationException("the profiled copy computes another loss than TinyGpt.Loss");
-            var times = Interleaved.Rounds(new Action[] { () => Plain(), () => Profiled(false), () => Profiled(true), () => torchGpt.ForwardNoGrad() }, 5, iterations / 5, warmup: 20);
+            if (Plain() != Generated()) throw new InvalidOperationException("TinyGpt.LossForward computes another loss than TinyGpt.Loss");
+            var times = Interleaved.Rounds(new Action[] { () => Plain(), () => Profiled(false), () => Profiled(true), () => torchGpt.ForwardNoGrad(), () => Generated() }, 5, iterations / 5, warmup: 20);
             Console.WriteLine($"TinyGpt L={layers}, medians: TinyGpt.Loss in a workspace scope {times[0][2] * 1e3:F3} ms, profiled copy {times[1][2] * 1e3:F3} ms, "
-                            + $"profiled copy with Ops.Add for + {times[2][2] * 1e3:F3} ms, LibTorch no_grad {times[3][2] * 1e3:F3} ms "
-                            + $"(ratios to LibTorch: {times[0][2] / times[3][2]:F2}, with Ops.Add {times[2][2] / times[3][2]:F2})");
+                            + $"profiled copy with Ops.Add for + {times[2][2] * 1e3:F3} ms, TinyGpt.LossForward (generated) {times[4][2] * 1e3:F3} ms, LibTorch no_grad {times[3][2] * 1e3:F3} ms "
+                            + $"(ratios to LibTorch: {times[0][2] / times[3][2]:F2}, with Ops.Add {times[2][2] / times[3][2]:F2}, generated forward {times[4][2] / times[3][2]:F2})");
             foreach (bool opsAdd in new[] { false, true })
             {
                 s_seconds.Clear();

@@ -18,6 +18,29 @@ public class TinyGptGradientTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static readonly Lazy<Assembly> Compiled = new(() => Harness.Load(TinyGptSource.InDouble(TinyGptSource.Model), TinyGptSource.InDouble(TinyGptSource.Initialisation)));
 
+    /// <summary>
+    /// The generated forward, called for inference in a workspace scope (README, "Inference": GradGen's kernel for every
+    /// op, the user's <c>+</c> included), computes the plain call's loss bit for bit.
+    /// </summary>
+    [Fact]
+    public void The_generated_forward_in_a_workspace_scope_computes_the_plain_calls_loss_bit_for_bit()
+    {
+        var assembly = Compiled.Value;
+        var tinyGpt = assembly.GetType("GradGen.Samples.TinyGpt.InDouble.TinyGpt")!;
+        var random = new Random(12);
+        var model = assembly.GetType("GradGen.Samples.TinyGpt.InDouble.Gpt")!.GetMethod("Create")!.Invoke(null, [random, V, T, C, NH, L])!;
+        var tokens = Enumerable.Range(0, B * T).Select(_ => random.Next(V)).ToArray();
+        var targets = Enumerable.Range(0, B * T).Select(_ => random.Next(V)).ToArray();
+        var plain = (double)tinyGpt.GetMethod("Loss")!.Invoke(null, [model, tokens, targets, B, T])!;
+        var inference = new Workspace();
+        for (int call = 0; call < 2; call++) // the second call runs on the buffers the first left in the workspace
+        {
+            double generated;
+            using (inference.Enter()) generated = (double)tinyGpt.GetMethod("LossForward")!.Invoke(null, [model, tokens, targets, B, T, null])!;
+            Assert.Equal(plain, generated);
+        }
+    }
+
     [Fact]
     public void Every_gradient_tensor_of_the_whole_model_matches_finite_differences()
     {
