@@ -40,6 +40,31 @@ Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers,
 var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
 var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
 GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+if (mode.StartsWith("ab:"))
+{
+    // ab:DIR1:DIR2…: what a keystroke's new compilation costs over fixed sources — each DIR holds every source file of one
+    // variant (user and generated, written by DUMPDIR=… in another run); the variants in turn within this one process, so
+    // the load of a shared machine falls on all alike. Per variant: CPU ms of a fresh compilation's GetDiagnostics (compiler
+    // only), and of a fresh compilation's GetAllDiagnosticsAsync with every analyzer; EDITS rounds, median and min.
+    var variants = mode.Substring(3).Split(':').Select(d => (Dir: d, Trees: Directory.GetFiles(d, "*.cs").OrderBy(f => f, StringComparer.Ordinal)
+        .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList())).ToList();
+    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>()));
+    for (var round = 0; round < edits + 2; round++)
+    {
+        foreach (var (d, trees) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
+        {
+            var c0 = Cpu();
+            var count = CSharpCompilation.Create("Consumer", trees, refs, options).GetDiagnostics().Length;
+            var c1 = Cpu();
+            var all = await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+            var c2 = Cpu();
+            if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics");
+            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1); }
+        }
+    }
+    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds)");
+    return;
+}
 var many = user.First(t => t.FilePath.EndsWith("Many.cs"));
 double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 Compilation? keep = null;
@@ -72,6 +97,11 @@ for (var e = 0; e < edits + 6; e++)
         // strip:guards (`if (dX is not null) ` prefixes), strip:release (Workspace.Release lines); comma-separated.
         foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
             withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(Strip(tree.GetText().ToString(), mode.Substring(6).Split(','))))); 
+    }
+    if (e == 0 && Environment.GetEnvironmentVariable("DUMPDIR") is { Length: > 0 } dumpDir)
+    {
+        Directory.CreateDirectory(dumpDir);
+        foreach (var tree in withGenerated.SyntaxTrees) File.WriteAllText(Path.Combine(dumpDir, Path.GetFileName(tree.FilePath)), tree.GetText().ToString());
     }
     if (e == 0 && Environment.GetEnvironmentVariable("DUMP") is { Length: > 0 } dump)
         File.WriteAllText(dump, withGenerated.SyntaxTrees.First(t => t.FilePath.EndsWith("Loss3.g.cs")).GetText().ToString());
