@@ -58,7 +58,7 @@ if (mode.StartsWith("ab:"))
             var c1 = Cpu();
             var all = await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
             var c2 = Cpu();
-            if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics");
+            if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics: " + string.Join(" ", all.GroupBy(x => x.Id).Select(g => g.Key + "×" + g.Count())));
             if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1); }
         }
     }
