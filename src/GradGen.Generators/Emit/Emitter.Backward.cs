@@ -34,15 +34,47 @@ internal sealed partial class Emitter
         w.Line("/// </summary>");
         w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
 
-        var fields = TapeFields(-1);
-        if (fields.Count > 0)
-        {
-            w.Line("// values recorded by the forward sweep");
-            foreach (var (_, name, _) in fields) w.Line("var " + name + " = " + _names.Tape + "." + name + ";");
-        }
+        // What the forward sweep recorded is read in place (tape.h, or a loop iteration's step.h), not loaded into one
+        // local per field: a declaration and a statement less per recorded value for the compiler to bind on every
+        // keystroke in an IDE (docs/performance.md, "A keystroke in csharp-ls").
+        // An element's index is the exception: the planner spells it by name inside a gradient (dSelf.Layers[i]), so it
+        // is loaded into a local of that name.
+        _indexes = new HashSet<int>(_instructions.Where(i => i.Op is OpKind.Element or OpKind.Store).Select(i => i.Operands[1]));
+        _recordedValues = new Dictionary<int, string>();
+        _recordedTapes = new Dictionary<int, string>();
+        foreach (var id in _plan.Saved.Where(id => !_indexes.Contains(id))) _recordedValues[id] = RecordedIn(id) + "." + Name(id);
+        foreach (var id in _plan.SavedTapes) _recordedTapes[id] = RecordedIn(id) + "." + _names.Tapes[id];
+        if (_plan.Saved.Count + _plan.SavedTapes.Count > 0) w.Line("// what the forward sweep recorded is read from " + _names.Tape);
+        LoadIndexes(-1);
         foreach (var statement in _plan.Backward) Statement(statement);
+        _recordedValues = null;
+        _recordedTapes = null;
         w.Close();
     }
+
+    /// <summary>While the pullback is printed: where it reads each recorded value (<c>tape.h</c>, <c>iStep.h</c>); else null.</summary>
+    private Dictionary<int, string>? _recordedValues;
+
+    /// <summary>While the pullback is printed: where it reads each recorded callee or loop tape (<c>tape.t3Tape</c>); else null.</summary>
+    private Dictionary<int, string>? _recordedTapes;
+
+    /// <summary>While the pullback is printed: the values that index an element (read into a local, see <see cref="LoadIndexes"/>).</summary>
+    private HashSet<int> _indexes = new();
+
+    /// <summary>The recorded values of a region (-1: the method, or a loop) that index an element, loaded into locals of their names.</summary>
+    private void LoadIndexes(int region)
+    {
+        foreach (var id in _plan.Saved.Where(id => _indexes.Contains(id) && TapeRegion(id) == region))
+        {
+            _writer.Line("var " + Name(id) + " = " + RecordedIn(id) + "." + Name(id) + ";");
+        }
+    }
+
+    /// <summary>The tape a value is recorded in, as the pullback names it: the method's tape, or its loop iteration's step.</summary>
+    private string RecordedIn(int id) => TapeRegion(id) is var region && region < 0 ? _names.Tape : _names.Steps[region];
+
+    /// <summary>A recorded callee or loop tape, as the pullback reads it.</summary>
+    private string ReadTape(int id) => _recordedTapes is not null && _recordedTapes.TryGetValue(id, out var path) ? path : _names.Tapes[id];
 
     /// <summary>Prints one statement of the backward plan.</summary>
     private void Statement(BackwardStatement statement)
@@ -57,9 +89,9 @@ internal sealed partial class Emitter
                 w.Line();
                 // A contribution planning writes (first-write) is stated as = rather than +=.
                 var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand).ToList();
-                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null) + ShapesOf(instruction) + "  ⇒  "
-                       + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null), written.Contains(k))))
-                       + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null) + ")"));
+                w.Line("// " + Render(rule.Math, instruction, block.Upstream, null, math: true) + ShapesOf(instruction) + "  ⇒  "
+                       + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null, math: true), written.Contains(k))))
+                       + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null, math: true) + ")"));
                 if (instruction.Fused is not null) w.Line("// " + instruction.Fused);
                 if (written.Count > 0)
                 {
@@ -78,14 +110,14 @@ internal sealed partial class Emitter
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
                 foreach (var inner in block.Statements) Statement(inner);
-                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? (callee.CustomPullback is null ? "null" : ZeroOf(_instructions[a.Value].Type, Name(a.Value)))));
+                var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? (callee.CustomPullback is null ? "null" : ZeroOf(_instructions[a.Value].Type, Read(a.Value)))));
                 if (callee.CustomPullback is not null)
                 {
-                    var values = instruction.Operands.Select(Name).Append(instruction.Name).Append(block.Upstream);
+                    var values = instruction.Operands.Select(Read).Append(Read(instruction.Id)).Append(block.Upstream);
                     w.Line(callee.Receiver + "." + callee.CustomPullback + "(" + string.Join(", ", values.Concat(arguments)) + ");");
                     break;
                 }
-                w.Line(Receiver(instruction) + "." + callee.Name + Naming.PullbackSuffix + "(" + _names.Tapes[block.Instruction] + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
+                w.Line(Receiver(instruction) + "." + callee.Name + Naming.PullbackSuffix + "(" + ReadTape(block.Instruction) + ", " + block.Upstream + (block.Arguments.Count > 0 ? ", " : "") + string.Join(", ", arguments) + ");");
                 break;
             }
             case ReturnedAsIs returned:
@@ -101,10 +133,10 @@ internal sealed partial class Emitter
             case DeclareGradient declare:
                 // An array of tensors this method built: an array of zero tensors shaped like its elements.
                 w.Line(declare.Uninitialized
-                    ? "var " + declare.Name + " = " + AdjointClass + ".Uninitialized(" + Name(declare.Value) + ");"
+                    ? "var " + declare.Name + " = " + AdjointClass + ".Uninitialized(" + Read(declare.Value) + ");"
                     : Differentiator.IsBuiltContainer(_instructions[declare.Value])
-                    ? "var " + declare.Name + " = " + Ops + ".ZerosLike(" + Name(declare.Value) + ");"
-                    : ZeroGradient(_instructions[declare.Value].Type, Name(declare.Value), declare.Name));
+                    ? "var " + declare.Name + " = " + Ops + ".ZerosLike(" + Read(declare.Value) + ");"
+                    : ZeroGradient(_instructions[declare.Value].Type, Read(declare.Value), declare.Name));
                 break;
             case ReleaseGradient release:
             {
@@ -124,7 +156,7 @@ internal sealed partial class Emitter
                 break;
             }
             case HandOnGradient handOn:
-                w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Name(handOn.Value) + ");");
+                w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Read(handOn.Value) + ");");
                 break;
             case AddGradient add:
                 w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
@@ -153,9 +185,9 @@ internal sealed partial class Emitter
                 break;
             case BranchBlock branch:
             {
-                var condition = Name(_instructions[branch.Branch].Operands[0]);
+                var condition = Read(_instructions[branch.Branch].Operands[0]);
                 w.Line();
-                w.Line("// if (" + condition + ") { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took");
+                w.Line("// if (" + Name(_instructions[branch.Branch].Operands[0]) + ") { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took");
                 foreach (var inner in branch.Before) Statement(inner);
                 // A side through which no gradient flows (an early return of a constant, the 0 of a ReLU) is not printed.
                 var then = branch.Then.Count > 0;
@@ -195,26 +227,27 @@ internal sealed partial class Emitter
         var w = _writer;
         var instruction = _instructions[loop.Loop];
         var index = Name(LoopIndex(loop.Loop));
-        var lo = Name(instruction.Operands[0]);
-        var hi = Name(instruction.Operands[1]);
+        var lo = Read(instruction.Operands[0]);
+        var hi = Read(instruction.Operands[1]);
         w.Line();
         if (instruction.IsConditionalLoop)
         {
             // The forward recorded one step per iteration that ran (always: the loop tests a condition).
-            hi = (lo == "0" ? "" : lo + " + ") + _names.Tapes[loop.Loop] + ".Count";
-            w.Line("// a loop that ran " + hi + " times (" + index + " = " + lo + ", …)  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+            hi = (lo == "0" ? "" : lo + " + ") + ReadTape(loop.Loop) + ".Count";
+            var times = (lo == "0" ? "" : Name(instruction.Operands[0]) + " + ") + _names.Tapes[loop.Loop] + ".Count";
+            w.Line("// a loop that ran " + times + " times (" + index + " = " + Name(instruction.Operands[0]) + ", …)  ⇒  the iterations in reverse, each with what its forward sweep recorded");
         }
         else
         {
-            w.Line("// for (" + index + " = " + lo + "; " + index + " < " + hi + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
+            w.Line("// for (" + index + " = " + Name(instruction.Operands[0]) + "; " + index + " < " + Name(instruction.Operands[1]) + "; " + index + "++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded");
         }
         foreach (var statement in loop.Before) Statement(statement);
         w.Open("for (var " + index + " = " + hi + " - 1; " + index + " >= " + lo + "; " + index + "--)");
         if (_plan.SavedTapes.Contains(loop.Loop))
         {
             var step = _names.Steps[loop.Loop];
-            w.Line("var " + step + " = " + _names.Tapes[loop.Loop] + "[" + Offset(index, lo) + "];");
-            foreach (var (_, name, _) in TapeFields(loop.Loop)) w.Line("var " + name + " = " + step + "." + name + ";");
+            w.Line("var " + step + " = " + ReadTape(loop.Loop) + "[" + Offset(index, lo) + "];");
+            LoadIndexes(loop.Loop);
         }
         foreach (var statement in loop.Body) Statement(statement);
         w.Close();

@@ -280,22 +280,30 @@ internal sealed partial class Emitter
 
     private string Name(int id) => _instructions[id].Name;
 
-    /// <summary>What a call runs on: its instance (operand 0) for a method of a weight type, else the type or <c>this</c>.</summary>
-    private string Receiver(Instruction call) => call.Callee!.Base ? "base" : call.Callee.Self ? Name(call.Operands[0]) : call.Callee.Receiver;
+    /// <summary>A value as the code being printed reads it: its local, or in the pullback where its tape recorded it (<c>tape.h</c>).</summary>
+    private string Read(int id) => _recordedValues is not null && _recordedValues.TryGetValue(id, out var path) ? path : Name(id);
 
-    private string Render(string template, Instruction instruction, string? g, string? into)
+    /// <summary>What a call runs on: its instance (operand 0) for a method of a weight type, else the type or <c>this</c>.</summary>
+    private string Receiver(Instruction call) => call.Callee!.Base ? "base" : call.Callee.Self ? Read(call.Operands[0]) : call.Callee.Receiver;
+
+    /// <summary>
+    /// A rule's template with the instruction's values filled in: as code (values read where the code reads them, see
+    /// <see cref="Read"/>), or as <paramref name="math"/> for the rule comment (values by name).
+    /// </summary>
+    private string Render(string template, Instruction instruction, string? g, string? into, bool math = false)
     {
+        System.Func<int, string> value = math ? Name : Read;
         var element = instruction.Type.Element;
         var builder = new StringBuilder(template)
             .Replace("{Ops}", Ops)
             .Replace("{Adjoint}", AdjointClass)
-            .Replace("{y}", instruction.Name)
+            .Replace("{y}", value(instruction.Id))
             .Replace("{T}", Keyword(element))
             .Replace("{M}", element == ElementType.Float ? "global::System.MathF" : "global::System.Math")
             .Replace("{1}", One(element))
             .Replace("{2}", element == ElementType.Float ? "2f" : "2d");
         if (instruction.Operands.Count > 0) builder.Replace("{Ta}", Keyword(_instructions[instruction.Operands[0]].Type.Element));
-        for (var k = 0; k < instruction.Operands.Count; k++) builder.Replace(Operand.Placeholders[k], Name(instruction.Operands[k]));
+        for (var k = 0; k < instruction.Operands.Count; k++) builder.Replace(Operand.Placeholders[k], value(instruction.Operands[k]));
         if (g is not null) builder.Replace("{g}", g);
         if (into is not null) builder.Replace("{into}", into);
         return builder.ToString();

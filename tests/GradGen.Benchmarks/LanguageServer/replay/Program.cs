@@ -40,6 +40,31 @@ Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers,
 var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
 var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
 GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+if (mode.StartsWith("ab:"))
+{
+    // ab:DIR1:DIR2…: what a keystroke's new compilation costs over fixed sources — each DIR holds every source file of one
+    // variant (user and generated, written by DUMPDIR=… in another run); the variants in turn within this one process, so
+    // the load of a shared machine falls on all alike. Per variant: CPU ms of a fresh compilation's GetDiagnostics (compiler
+    // only), and of a fresh compilation's GetAllDiagnosticsAsync with every analyzer; EDITS rounds, median and min.
+    var variants = mode.Substring(3).Split(':').Select(d => (Dir: d, Trees: Directory.GetFiles(d, "*.cs").OrderBy(f => f, StringComparer.Ordinal)
+        .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList())).ToList();
+    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>()));
+    for (var round = 0; round < edits + 2; round++)
+    {
+        foreach (var (d, trees) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
+        {
+            var c0 = Cpu();
+            var count = CSharpCompilation.Create("Consumer", trees, refs, options).GetDiagnostics().Length;
+            var c1 = Cpu();
+            var all = await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+            var c2 = Cpu();
+            if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics: " + string.Join(" ", all.GroupBy(x => x.Id).Select(g => g.Key + "×" + g.Count())));
+            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1); }
+        }
+    }
+    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds)");
+    return;
+}
 var many = user.First(t => t.FilePath.EndsWith("Many.cs"));
 double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 Compilation? keep = null;
@@ -64,6 +89,22 @@ for (var e = 0; e < edits + 6; e++)
         foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
             withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(string.Join("\n", tree.GetText().ToString().Split('\n').Where(l => mode == "rewrite" || !l.TrimStart().StartsWith("///"))))));
     }
+    if (mode.StartsWith("strip:"))
+    {
+        // Attribution of single constructs of the generated code (the files rewritten after the generator ran; the code may no
+        // longer mean the same, only its compile cost is measured): strip:comments (plain // lines in bodies), strip:crefs
+        // (<see cref>/<paramref> as <c>), strip:tape-loads (the pullback's `var x = tape.x;` lines, tape.x read in place),
+        // strip:guards (`if (dX is not null) ` prefixes), strip:release (Workspace.Release lines); comma-separated.
+        foreach (var tree in withGenerated.SyntaxTrees.Where(t => t.FilePath.Contains("GradGen.Generators")).ToList())
+            withGenerated = withGenerated.ReplaceSyntaxTree(tree, tree.WithChangedText(SourceText.From(Strip(tree.GetText().ToString(), mode.Substring(6).Split(','))))); 
+    }
+    if (e == 0 && Environment.GetEnvironmentVariable("DUMPDIR") is { Length: > 0 } dumpDir)
+    {
+        Directory.CreateDirectory(dumpDir);
+        foreach (var tree in withGenerated.SyntaxTrees) File.WriteAllText(Path.Combine(dumpDir, Path.GetFileName(tree.FilePath)), tree.GetText().ToString());
+    }
+    if (e == 0 && Environment.GetEnvironmentVariable("DUMP") is { Length: > 0 } dump)
+        File.WriteAllText(dump, withGenerated.SyntaxTrees.First(t => t.FilePath.EndsWith("Loss3.g.cs")).GetText().ToString());
     if (mode == "replace") { if (keep is null) keep = withGenerated; else { keep = keep.ReplaceSyntaxTree(keep.SyntaxTrees.First(t => t.FilePath.EndsWith("Many.cs")), many); withGenerated = keep; } }
     var c1 = Cpu();
     if (mode == "reparse") withGenerated = CSharpCompilation.Create("Consumer", withGenerated.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parse, t.FilePath)), refs, options);
@@ -76,6 +117,32 @@ for (var e = 0; e < edits + 6; e++)
     foreach (var a in analyzers) per[a.GetType().Name] = (await cwa.GetAnalyzerTelemetryInfoAsync(a, default)).ExecutionTime.TotalMilliseconds;
     if (e >= 6) rows.Add((c1 - c0, c2 - c1, wall, per));
     if (e == 0) Console.WriteLine($"trees {withGenerated.SyntaxTrees.Count()}, diagnostics {diagnostics.Length}: " + string.Join(" ", diagnostics.Select(d => d.Id).Distinct()));
+}
+static string Strip(string text, string[] what)
+{
+    var lines = text.Split('\n').ToList();
+    if (what.Contains("comments")) lines = lines.Where(l => !l.TrimStart().StartsWith("// ") || l.Contains("auto-generated") || l.Contains("Generated by")).ToList();
+    if (what.Contains("release")) lines = lines.Where(l => !l.Contains("Workspace.Release(")).ToList();
+    if (what.Contains("guards")) lines = lines.Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"^(\s*)if \(\w+ is not null\) ", "$1")).ToList();
+    if (what.Contains("crefs")) lines = lines.Select(l => System.Text.RegularExpressions.Regex.Replace(l, "<(see cref|paramref name)=\"([^\"]*)\"/>", "<c>$2</c>")).ToList();
+    if (what.Contains("tape-loads"))
+    {
+        // Inside each Pullback: drop `var N = tape.N;` and read tape.N wherever N is used as a whole identifier.
+        var result = new List<string>(); var loads = new List<string>(); var inPullback = false;
+        foreach (var line in lines)
+        {
+            if (line.Contains("Pullback(in ")) { inPullback = true; loads.Clear(); }
+            else if (inPullback && line.Contains("Workspace? ")) inPullback = false;
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\s*var (@?\w+) = tape\.\1;$");
+            if (inPullback && m.Success) { loads.Add(m.Groups[1].Value); continue; }
+            var l = line;
+            if (inPullback && !l.TrimStart().StartsWith("//"))
+                foreach (var n in loads) l = System.Text.RegularExpressions.Regex.Replace(l, @"(?<![\w.@])" + System.Text.RegularExpressions.Regex.Escape(n) + @"(?![\w])", "tape." + n);
+            result.Add(l);
+        }
+        lines = result;
+    }
+    return string.Join("\n", lines);
 }
 double Med(IEnumerable<double> xs) { var l = xs.OrderBy(x => x).ToList(); return l[l.Count / 2]; }
 Console.WriteLine($"CPU ms, median of {rows.Count} edits: generators {Med(rows.Select(r => r.gen)):F1}, compiler+analyzers {Med(rows.Select(r => r.all)):F1}; wall {Med(rows.Select(r => r.wall)):F1}");

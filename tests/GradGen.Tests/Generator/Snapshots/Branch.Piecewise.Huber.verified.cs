@@ -63,23 +63,17 @@ namespace Models
         /// </summary>
         public static void HuberPullback(in HuberTape tape, double seed, ref double dPrediction, ref double dTarget)
         {
-            // values recorded by the forward sweep
-            var delta = tape.delta;
-            var error = tape.error;
-            var t0 = tape.t0;
-            var t1 = tape.t1;
-            var t7 = tape.t7;
-            var t9 = tape.t9;
+            // what the forward sweep recorded is read from tape
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             double dError = 0;
             double dLoss = 0;
-            if (t1)
+            if (tape.t1)
             {
                 double dLoss_1 = seed;
 
                 // loss_1 = delta·t4  ⇒  ∂L/∂t4 += ∂L/∂loss_1·delta
-                double dT4 = dLoss_1 * delta;
+                double dT4 = dLoss_1 * tape.delta;
 
                 // t4 = error − t3  ⇒  ∂L/∂error += ∂L/∂t4
                 dError += dT4;
@@ -89,12 +83,12 @@ namespace Models
                 double dLoss_3 = seed;
 
                 // if (t7) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
-                if (t7)
+                if (tape.t7)
                 {
                     double dLoss_2 = dLoss_3;
 
                     // loss_2 = t9·t11  ⇒  ∂L/∂t11 += ∂L/∂loss_2·t9
-                    double dT11 = dLoss_2 * t9;
+                    double dT11 = dLoss_2 * tape.t9;
 
                     // t11 = error + t10  ⇒  ∂L/∂error += ∂L/∂t11
                     dError += dT11;
@@ -106,8 +100,8 @@ namespace Models
             }
 
             // loss = t0·error  ⇒  ∂L/∂t0 += ∂L/∂loss·error,  ∂L/∂error += ∂L/∂loss·t0
-            double dT0 = dLoss * error;
-            dError += dLoss * t0;
+            double dT0 = dLoss * tape.error;
+            dError += dLoss * tape.t0;
 
             // t0 = 0.5d·error  ⇒  ∂L/∂error += ∂L/∂t0·0.5d
             dError += dT0 * 0.5d;

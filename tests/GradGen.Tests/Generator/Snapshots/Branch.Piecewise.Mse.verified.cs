@@ -48,37 +48,31 @@ namespace Models
         /// </summary>
         public static void MsePullback(in MseTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var w = tape.w;
-            var t1 = tape.t1;
-            var t4 = tape.t4;
-            var error = tape.error;
-            var t5 = tape.t5;
+            // what the forward sweep recorded is read from tape
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
-            if (!t1)
+            if (!tape.t1)
             {
                 float dT6 = seed;
 
                 // t6 = mean(t5)  ⇒  ∂L/∂t5 += ∂L/∂t6 / n (broadcast to every element)
-                var dT5 = global::GradGen.Ops.ZerosLike(t5);
+                var dT5 = global::GradGen.Ops.ZerosLike(tape.t5);
                 global::GradGen.Adjoint.Mean(dT6, dT5);
 
                 // t5 = error ⊙ error  ⇒  ∂L/∂error += ∂L/∂t5 ⊙ error,  ∂L/∂error += ∂L/∂t5 ⊙ error  (the Hadamard rule, summed over broadcast axes)
-                var dError = global::GradGen.Ops.ZerosLike(error);
-                global::GradGen.Adjoint.Multiply(dT5, error, dError);
-                global::GradGen.Adjoint.Multiply(dT5, error, dError);
+                var dError = global::GradGen.Ops.ZerosLike(tape.error);
+                global::GradGen.Adjoint.Multiply(dT5, tape.error, dError);
+                global::GradGen.Adjoint.Multiply(dT5, tape.error, dError);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 
                 // error = t4 − y  ⇒  ∂L/∂t4 += ∂L/∂error,  ∂L/∂y −= ∂L/∂error  (summed over broadcast axes)
-                var dT4 = global::GradGen.Adjoint.Reduce(dError, t4);
+                var dT4 = global::GradGen.Adjoint.Reduce(dError, tape.t4);
                 if (dY is not null) global::GradGen.Adjoint.Scaled(dError, -1f, dY);
 
                 // t4 = x·w  ⇒  ∂L/∂x += ∂L/∂t4·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t4
-                if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT4, w, dX);
-                if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dT4, dW);
+                if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT4, tape.w, dX);
+                if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT4, dW);
                 // release (planned): ∂L/∂error and ∂L/∂t4 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dError);
                 global::GradGen.Workspace.Release(dT4);

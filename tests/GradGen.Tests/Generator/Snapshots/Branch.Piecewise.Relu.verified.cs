@@ -35,11 +35,10 @@ namespace Models
         /// </summary>
         public static void ReluPullback(in ReluTape tape, double seed, ref double dX)
         {
-            // values recorded by the forward sweep
-            var t0 = tape.t0;
+            // what the forward sweep recorded is read from tape
 
             // if (t0) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
-            if (t0)
+            if (tape.t0)
             {
                 dX += seed;
             }

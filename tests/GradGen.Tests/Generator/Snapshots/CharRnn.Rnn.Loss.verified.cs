@@ -86,33 +86,18 @@ namespace GradGen.Samples.CharRnn
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0)
         {
-            // values recorded by the forward sweep
-            var inputs = tape.inputs;
-            var steps = tape.steps;
-            var xs = tape.xs;
-            var h_2 = tape.h_2;
-            var tSteps = tape.tSteps;
+            // what the forward sweep recorded is read from tape
 
             // for (t = 0; t < steps; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
-            var dXs = global::GradGen.Ops.ZerosLike(xs);
-            var dHNext = global::GradGen.Ops.ZerosLike(h_2);
+            var dXs = global::GradGen.Ops.ZerosLike(tape.xs);
+            var dHNext = global::GradGen.Ops.ZerosLike(tape.h_2);
             var dLossNext = seed;
-            for (var t = steps - 1; t >= 0; t--)
+            for (var t = tape.steps - 1; t >= 0; t--)
             {
-                var tStep = tSteps[t];
-                var h = tStep.h;
-                var t2 = tStep.t2;
-                var h_1 = tStep.h_1;
-                var modelWhy = tStep.modelWhy;
-                var logits = tStep.logits;
-                var logProbabilities = tStep.logProbabilities;
-                var t4 = tStep.t4;
-                var t5 = tStep.t5;
-                var t7 = tStep.t7;
-                var h_1Tape = tStep.h_1Tape;
-                var dH = global::GradGen.Ops.ZerosLike(h);
+                var tStep = tape.tSteps[t];
+                var dH = global::GradGen.Ops.ZerosLike(tStep.h);
                 float dLoss = 0;
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(tStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
                 float dLoss_1 = dLossNext;
 
@@ -121,35 +106,35 @@ namespace GradGen.Samples.CharRnn
                 float dT8 = -dLoss_1;
 
                 // t8 = t6 / t7  ⇒  ∂L/∂t6 += ∂L/∂t8 / t7
-                float dT6 = dT8 / t7;
+                float dT6 = dT8 / tStep.t7;
 
                 // t6 = Σ t5  ⇒  ∂L/∂t5 += ∂L/∂t6 (broadcast to every element)
-                var dT5 = global::GradGen.Ops.ZerosLike(t5);
+                var dT5 = global::GradGen.Ops.ZerosLike(tStep.t5);
                 global::GradGen.Adjoint.Fill(dT6, dT5);
 
                 // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
-                var dLogProbabilities = global::GradGen.Ops.ZerosLike(logProbabilities);
-                global::GradGen.Adjoint.Multiply(dT5, t4, dLogProbabilities);
+                var dLogProbabilities = global::GradGen.Ops.ZerosLike(tStep.logProbabilities);
+                global::GradGen.Adjoint.Multiply(dT5, tStep.t4, dLogProbabilities);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 
                 // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
-                var dLogits = global::GradGen.Ops.ZerosLike(logits);
-                global::GradGen.Adjoint.LogSoftmax(dLogProbabilities, logProbabilities, 2, dLogits);
+                var dLogits = global::GradGen.Ops.ZerosLike(tStep.logits);
+                global::GradGen.Adjoint.LogSoftmax(dLogProbabilities, tStep.logProbabilities, 2, dLogits);
                 // release (planned): ∂L/∂logProbabilities is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogProbabilities);
 
                 // logits = h_1·modelWhy + modelBy : [1, batch, H], [H, V], [V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂logits·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂logits,  ∂L/∂modelBy += Σ_rows ∂L/∂logits  (the bias modelBy is a row [N], added to every row)
                 // fused (planned): t3 = h_1·modelWhy and logits = t3 + modelBy as one product, the bias added in place (no intermediate t3)
-                global::GradGen.Adjoint.MatMulLeft(dLogits, modelWhy, dH_1);
-                global::GradGen.Adjoint.MatMulRight(h_1, dLogits, dModel.Why);
+                global::GradGen.Adjoint.MatMulLeft(dLogits, tStep.modelWhy, dH_1);
+                global::GradGen.Adjoint.MatMulRight(tStep.h_1, dLogits, dModel.Why);
                 global::GradGen.Adjoint.Identity(dLogits, dModel.By);
                 // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogits);
 
                 // h_1 = Step(model, h, t2)  ⇒  Step's pullback adds its gradients, given ∂L/∂h_1
-                var dT2 = global::GradGen.Ops.ZerosLike(t2);
-                global::GradGen.Samples.CharRnn.Rnn.StepPullback(h_1Tape, dH_1, dModel, dH, dT2);
+                var dT2 = global::GradGen.Ops.ZerosLike(tStep.t2);
+                global::GradGen.Samples.CharRnn.Rnn.StepPullback(tStep.h_1Tape, dH_1, dModel, dH, dT2);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
@@ -163,7 +148,7 @@ namespace GradGen.Samples.CharRnn
             if (dH0 is not null) global::GradGen.Adjoint.Identity(dHNext, dH0);
 
             // xs = modelWxh[inputs] (rows gathered by id) : [V, H] → [?, batch, H]  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
-            global::GradGen.Adjoint.Embedding(dXs, inputs, dModel.Wxh);
+            global::GradGen.Adjoint.Embedding(dXs, tape.inputs, dModel.Wxh);
             // release (planned): ∂L/∂xs is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dXs);
         }

@@ -47,30 +47,24 @@ namespace GradGen.Samples.CharRnn
         /// </summary>
         public static void StepPullback(in StepTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
-            // values recorded by the forward sweep
-            var h = tape.h;
-            var modelWhh = tape.modelWhh;
-            var t0 = tape.t0;
-            var t1 = tape.t1;
-            var t2 = tape.t2;
-            var result = tape.result;
+            // what the forward sweep recorded is read from tape
 
             // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
-            global::GradGen.Adjoint.Tanh(dY, result, dT2, overwrite: true);
+            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Adjoint.Tanh(dY, tape.result, dT2, overwrite: true);
 
             // t2 = t1 + modelBh : [1, B, H], [H] → [1, B, H]  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂modelBh += ∂L/∂t2  (summed over broadcast axes)
-            var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
+            var dT1 = global::GradGen.Adjoint.Reduce(dT2, tape.t1);
             global::GradGen.Adjoint.Identity(dT2, dModel.Bh);
 
             // t1 = x + t0 : [1, B, H], [1, B, H] → [1, B, H]  ⇒  ∂L/∂x += ∂L/∂t1,  ∂L/∂t0 += ∂L/∂t1  (summed over broadcast axes)
             if (dX is not null) global::GradGen.Adjoint.Identity(dT1, dX);
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
+            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
 
             // t0 = h·modelWhh : [1, B, H], [H, H] → [1, B, H]  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
-            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT0, modelWhh, dH);
-            global::GradGen.Adjoint.MatMulRight(h, dT0, dModel.Whh);
+            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.modelWhh, dH);
+            global::GradGen.Adjoint.MatMulRight(tape.h, dT0, dModel.Whh);
             // release (planned): ∂L/∂t2 and ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
             global::GradGen.Workspace.Release(dT1);

@@ -32,25 +32,20 @@ namespace Models
         /// </summary>
         public static void DensePullback(in DenseTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var w = tape.w;
-            var t0 = tape.t0;
-            var t1 = tape.t1;
-            var result = tape.result;
+            // what the forward sweep recorded is read from tape
 
             // result = tanh(t1)  ⇒  ∂L/∂t1 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
-            global::GradGen.Adjoint.Tanh(dY, result, dT1, overwrite: true);
+            var dT1 = global::GradGen.Adjoint.Uninitialized(tape.t1);
+            global::GradGen.Adjoint.Tanh(dY, tape.result, dT1, overwrite: true);
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
+            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
             if (dB is not null) global::GradGen.Adjoint.Identity(dT1, dB);
 
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, w, dX);
-            if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dT0, dW);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.w, dX);
+            if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT0, dW);
             // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
             global::GradGen.Workspace.Release(dT0);

@@ -34,33 +34,27 @@ namespace Models
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
-            // values recorded by the forward sweep
-            var targets = tape.targets;
-            var h = tape.h;
-            var t0 = tape.t0;
-            var logits = tape.logits;
-            var hTape = tape.hTape;
-            var t0Tape = tape.t0Tape;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = t0·4f  ⇒  ∂L/∂t0 += 4f·∂L/∂logits
-            var dT0 = global::GradGen.Ops.ZerosLike(t0);
+            var dT0 = global::GradGen.Ops.ZerosLike(tape.t0);
             global::GradGen.Adjoint.Scaled(dLogits, 4f, dT0);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
             // t0 = Dense(h, w2, b2)  ⇒  Dense's pullback adds its gradients, given ∂L/∂t0
-            var dH = global::GradGen.Ops.ZerosLike(h);
-            global::Models.Layers.DensePullback(t0Tape, dT0, dH, dW2, dB2);
+            var dH = global::GradGen.Ops.ZerosLike(tape.h);
+            global::Models.Layers.DensePullback(tape.t0Tape, dT0, dH, dW2, dB2);
             // release (planned): ∂L/∂t0 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT0);
 
             // h = Dense(x, w1, b1)  ⇒  Dense's pullback adds its gradients, given ∂L/∂h
-            global::Models.Layers.DensePullback(hTape, dH, dX, dW1, dB1);
+            global::Models.Layers.DensePullback(tape.hTape, dH, dX, dW1, dB1);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }

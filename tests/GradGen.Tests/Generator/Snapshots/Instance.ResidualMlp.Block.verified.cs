@@ -39,34 +39,29 @@ namespace Models
         /// </summary>
         public void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH)
         {
-            // values recorded by the forward sweep
-            var h = tape.h;
+            // what the forward sweep recorded is read from tape
             var i = tape.i;
-            var t0W = tape.t0W;
-            var t1 = tape.t1;
-            var t3 = tape.t3;
-            var t4 = tape.t4;
 
             // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 = ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
             if (dH is not null) global::GradGen.Adjoint.Identity(dY, dH);
-            var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
+            var dT4 = global::GradGen.Adjoint.Uninitialized(tape.t4);
             global::GradGen.Adjoint.Identity(dY, dT4, overwrite: true);
 
             // t4 = ReLU(t3)  ⇒  ∂L/∂t3 = ∂L/∂t4 ⊙ 1[t3 > 0]
             // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-            var dT3 = global::GradGen.Adjoint.Uninitialized(t3);
-            global::GradGen.Adjoint.Relu(dT4, t3, dT3, overwrite: true);
+            var dT3 = global::GradGen.Adjoint.Uninitialized(tape.t3);
+            global::GradGen.Adjoint.Relu(dT4, tape.t3, dT3, overwrite: true);
             // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT4);
 
             // t3 = t1 + t2B  ⇒  ∂L/∂t1 += ∂L/∂t3,  ∂L/∂t2B += ∂L/∂t3  (summed over broadcast axes)
-            var dT1 = global::GradGen.Adjoint.Reduce(dT3, t1);
+            var dT1 = global::GradGen.Adjoint.Reduce(dT3, tape.t1);
             global::GradGen.Adjoint.Identity(dT3, dSelf.Layers[i].B);
 
             // t1 = h·t0W  ⇒  ∂L/∂h += ∂L/∂t1·t0Wᵀ,  ∂L/∂t0W += hᵀ·∂L/∂t1
-            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT1, t0W, dH);
-            global::GradGen.Adjoint.MatMulRight(h, dT1, dSelf.Layers[i].W);
+            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT1, tape.t0W, dH);
+            global::GradGen.Adjoint.MatMulRight(tape.h, dT1, dSelf.Layers[i].W);
             // release (planned): ∂L/∂t3 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT3);
             global::GradGen.Workspace.Release(dT1);

@@ -56,50 +56,39 @@ namespace Models
         /// </summary>
         public void LossPullback(in LossTape tape, float seed, global::Models.ResidualMlp dSelf)
         {
-            // values recorded by the forward sweep
-            var targets = tape.targets;
-            var layersLength = tape.layersLength;
-            var h_2 = tape.h_2;
-            var head = tape.head;
-            var t1 = tape.t1;
-            var temperature = tape.temperature;
-            var t2 = tape.t2;
-            var iSteps = tape.iSteps;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, t2, targets, dT2, overwrite: true);
+            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
             // t2 = t1 / temperature  ⇒  ∂L/∂t1 += ∂L/∂t2 / temperature,  ∂L/∂temperature −= Σ ∂L/∂t2 ⊙ t2 / temperature
-            var dT1 = global::GradGen.Ops.ZerosLike(t1);
-            global::GradGen.Adjoint.Scaled(dT2, 1f / temperature, dT1);
-            dSelf.Temperature += -global::GradGen.Adjoint.Dot(dT2, t2) / temperature;
+            var dT1 = global::GradGen.Ops.ZerosLike(tape.t1);
+            global::GradGen.Adjoint.Scaled(dT2, 1f / tape.temperature, dT1);
+            dSelf.Temperature += -global::GradGen.Adjoint.Dot(dT2, tape.t2) / tape.temperature;
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
 
             // t1 = h_2·head  ⇒  ∂L/∂h_2 = ∂L/∂t1·headᵀ,  ∂L/∂head += h_2ᵀ·∂L/∂t1
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
-            var dH_2 = global::GradGen.Adjoint.Uninitialized(h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT1, head, dH_2, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h_2, dT1, dSelf.Head);
+            var dH_2 = global::GradGen.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Adjoint.MatMulLeft(dT1, tape.head, dH_2, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.h_2, dT1, dSelf.Head);
             // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
 
             // for (i = 0; i < layersLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var i = layersLength - 1; i >= 0; i--)
+            for (var i = tape.layersLength - 1; i >= 0; i--)
             {
-                var iStep = iSteps[i];
-                var h = iStep.h;
-                var h_1 = iStep.h_1;
-                var h_1Tape = iStep.h_1Tape;
-                var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var iStep = tape.iSteps[i];
+                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = this.Block(h, i)  ⇒  Block's pullback adds its gradients, given ∂L/∂h_1
-                this.BlockPullback(h_1Tape, dH_1, dSelf, dH);
+                this.BlockPullback(iStep.h_1Tape, dH_1, dSelf, dH);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
                 dHNext = dH;

@@ -49,39 +49,32 @@ namespace Models
         /// </summary>
         public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers)
         {
-            // values recorded by the forward sweep
-            var layersLength = tape.layersLength;
-            var iSteps = tape.iSteps;
+            // what the forward sweep recorded is read from tape
 
             // for (i = 0; i < layersLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dY;
-            for (var i = layersLength - 1; i >= 0; i--)
+            for (var i = tape.layersLength - 1; i >= 0; i--)
             {
-                var iStep = iSteps[i];
-                var h = iStep.h;
-                var w = iStep.w;
-                var t1 = iStep.t1;
-                var t2 = iStep.t2;
-                var h_1 = iStep.h_1;
-                var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var iStep = tape.iSteps[i];
+                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = h + t2  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
                 global::GradGen.Adjoint.Identity(dH_1, dH);
-                var dT2 = global::GradGen.Adjoint.Reduce(dH_1, t2);
+                var dT2 = global::GradGen.Adjoint.Reduce(dH_1, iStep.t2);
 
                 // t2 = ReLU(t1)  ⇒  ∂L/∂t1 = ∂L/∂t2 ⊙ 1[t1 > 0]
                 // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-                var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
-                global::GradGen.Adjoint.Relu(dT2, t1, dT1, overwrite: true);
+                var dT1 = global::GradGen.Adjoint.Uninitialized(iStep.t1);
+                global::GradGen.Adjoint.Relu(dT2, iStep.t1, dT1, overwrite: true);
                 // release (planned): ∂L/∂h_1 and ∂L/∂t2 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
                 global::GradGen.Workspace.Release(dT2);
 
                 // t1 = h·w  ⇒  ∂L/∂h += ∂L/∂t1·wᵀ,  ∂L/∂w += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, w, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT1, dLayers[i]);
+                global::GradGen.Adjoint.MatMulLeft(dT1, iStep.w, dH);
+                global::GradGen.Adjoint.MatMulRight(iStep.h, dT1, dLayers[i]);
                 // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;

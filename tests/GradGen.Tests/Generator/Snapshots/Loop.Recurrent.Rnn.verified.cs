@@ -55,54 +55,43 @@ namespace Models
         /// </summary>
         public static void RnnPullback(in RnnTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs)
         {
-            // values recorded by the forward sweep
-            var whh = tape.whh;
-            var wxh = tape.wxh;
-            var xsLength = tape.xsLength;
-            var h_2 = tape.h_2;
-            var tSteps = tape.tSteps;
+            // what the forward sweep recorded is read from tape
 
             // result = Σ h_2  ⇒  ∂L/∂h_2 += ∂L/∂result (broadcast to every element)
-            var dH_2 = global::GradGen.Ops.ZerosLike(h_2);
+            var dH_2 = global::GradGen.Ops.ZerosLike(tape.h_2);
             global::GradGen.Adjoint.Fill(seed, dH_2);
 
             // for (t = 0; t < xsLength; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var t = xsLength - 1; t >= 0; t--)
+            for (var t = tape.xsLength - 1; t >= 0; t--)
             {
-                var tStep = tSteps[t];
-                var h = tStep.h;
-                var t1 = tStep.t1;
-                var t2 = tStep.t2;
-                var t3 = tStep.t3;
-                var t4 = tStep.t4;
-                var h_1 = tStep.h_1;
-                var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var tStep = tape.tSteps[t];
+                var dH = global::GradGen.Ops.ZerosLike(tStep.h);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(tStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = tanh(t4)  ⇒  ∂L/∂t4 = ∂L/∂h_1 ⊙ (1 − h_1²)
                 // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-                var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
-                global::GradGen.Adjoint.Tanh(dH_1, h_1, dT4, overwrite: true);
+                var dT4 = global::GradGen.Adjoint.Uninitialized(tStep.t4);
+                global::GradGen.Adjoint.Tanh(dH_1, tStep.h_1, dT4, overwrite: true);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 = ∂L/∂t4  (summed over broadcast axes)
                 // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-                var dT1 = global::GradGen.Adjoint.Reduce(dT4, t1);
-                var dT3 = global::GradGen.Adjoint.Uninitialized(t3);
+                var dT1 = global::GradGen.Adjoint.Reduce(dT4, tStep.t1);
+                var dT3 = global::GradGen.Adjoint.Uninitialized(tStep.t3);
                 global::GradGen.Adjoint.Identity(dT4, dT3, overwrite: true);
 
                 // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
-                global::GradGen.Adjoint.MatMulLeft(dT3, wxh, dXs[t]);
-                if (dWxh is not null) global::GradGen.Adjoint.MatMulRight(t2, dT3, dWxh);
+                global::GradGen.Adjoint.MatMulLeft(dT3, tape.wxh, dXs[t]);
+                if (dWxh is not null) global::GradGen.Adjoint.MatMulRight(tStep.t2, dT3, dWxh);
                 // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT3);
 
                 // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, whh, dH);
-                if (dWhh is not null) global::GradGen.Adjoint.MatMulRight(h, dT1, dWhh);
+                global::GradGen.Adjoint.MatMulLeft(dT1, tape.whh, dH);
+                if (dWhh is not null) global::GradGen.Adjoint.MatMulRight(tStep.h, dT1, dWhh);
                 // release (planned): ∂L/∂t4 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT4);
                 global::GradGen.Workspace.Release(dT1);

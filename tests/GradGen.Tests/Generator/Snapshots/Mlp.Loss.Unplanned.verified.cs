@@ -56,41 +56,32 @@ namespace GradGen.Samples.Mlp
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var w1 = tape.w1;
-            var w2 = tape.w2;
-            var targets = tape.targets;
-            var t0 = tape.t0;
-            var t1 = tape.t1;
-            var h = tape.h;
-            var t2 = tape.t2;
-            var logits = tape.logits;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits += ∂L/∂result·(softmax(logits) − onehot(targets)) / N
-            var dLogits = global::GradGen.Ops.ZerosLike(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits);
+            var dLogits = global::GradGen.Ops.ZerosLike(tape.logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits);
 
             // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
-            var dT2 = global::GradGen.Adjoint.Reduce(dLogits, t2);
+            var dT2 = global::GradGen.Adjoint.Reduce(dLogits, tape.t2);
             if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
 
             // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
-            var dH = global::GradGen.Ops.ZerosLike(h);
-            global::GradGen.Adjoint.MatMulLeft(dT2, w2, dH);
-            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(h, dT2, dW2);
+            var dH = global::GradGen.Ops.ZerosLike(tape.h);
+            global::GradGen.Adjoint.MatMulLeft(dT2, tape.w2, dH);
+            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(tape.h, dT2, dW2);
 
             // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
-            var dT1 = global::GradGen.Ops.ZerosLike(t1);
-            global::GradGen.Adjoint.Relu(dH, t1, dT1);
+            var dT1 = global::GradGen.Ops.ZerosLike(tape.t1);
+            global::GradGen.Adjoint.Relu(dH, tape.t1, dT1);
 
             // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, t0);
+            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
             if (dB1 is not null) global::GradGen.Adjoint.Identity(dT1, dB1);
 
             // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, w1, dX);
-            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(x, dT0, dW1);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.w1, dX);
+            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT0, dW1);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>

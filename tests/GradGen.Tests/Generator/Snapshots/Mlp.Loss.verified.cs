@@ -49,32 +49,26 @@ namespace GradGen.Samples.Mlp
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var w1 = tape.w1;
-            var w2 = tape.w2;
-            var targets = tape.targets;
-            var h = tape.h;
-            var logits = tape.logits;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = h·w2 + b2 : [B, H], [H, K], [K] → [B, K]  ⇒  ∂L/∂h = ∂L/∂logits·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂logits,  ∂L/∂b2 += Σ_rows ∂L/∂logits  (the bias b2 is a row [N], added to every row)
             // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
-            var dH = global::GradGen.Adjoint.Uninitialized(h);
-            global::GradGen.Adjoint.MatMulLeft(dLogits, w2, dH, overwrite: true);
-            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(h, dLogits, dW2);
+            var dH = global::GradGen.Adjoint.Uninitialized(tape.h);
+            global::GradGen.Adjoint.MatMulLeft(dLogits, tape.w2, dH, overwrite: true);
+            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(tape.h, dLogits, dW2);
             if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
             // h = ReLU(x·w1 + b1) : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ĝ·w1ᵀ,  ∂L/∂w1 += xᵀ·ĝ,  ∂L/∂b1 += Σ_rows ĝ  (ĝ = ∂L/∂h ⊙ 1[h > 0]; the bias b1 is a row [N])
             // fused (planned): t0 = x·w1, t1 = t0 + b1 and h = ReLU(t1) as one product, the bias and the ReLU applied in place (no intermediates t0, t1; ReLU′ read from h)
-            global::GradGen.Adjoint.MatMulBiasRelu(dH, x, w1, h, dX, dW1, dB1);
+            global::GradGen.Adjoint.MatMulBiasRelu(dH, tape.x, tape.w1, tape.h, dX, dW1, dB1);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }

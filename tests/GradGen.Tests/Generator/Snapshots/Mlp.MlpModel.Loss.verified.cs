@@ -63,61 +63,49 @@ namespace GradGen.Samples.Mlp
         /// </summary>
         public void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.Mlp.MlpModel dSelf)
         {
-            // values recorded by the forward sweep
-            var targets = tape.targets;
-            var hiddenLength = tape.hiddenLength;
-            var h_2 = tape.h_2;
-            var outputW = tape.outputW;
-            var t3 = tape.t3;
-            var logits = tape.logits;
-            var iSteps = tape.iSteps;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = t3 + outputB  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂outputB += ∂L/∂logits  (summed over broadcast axes)
-            var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
+            var dT3 = global::GradGen.Adjoint.Reduce(dLogits, tape.t3);
             global::GradGen.Adjoint.Identity(dLogits, dSelf.Output.B);
 
             // t3 = h_2·outputW  ⇒  ∂L/∂h_2 = ∂L/∂t3·outputWᵀ,  ∂L/∂outputW += h_2ᵀ·∂L/∂t3
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
-            var dH_2 = global::GradGen.Adjoint.Uninitialized(h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT3, outputW, dH_2, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h_2, dT3, dSelf.Output.W);
+            var dH_2 = global::GradGen.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Adjoint.MatMulLeft(dT3, tape.outputW, dH_2, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.h_2, dT3, dSelf.Output.W);
             // release (planned): ∂L/∂logits and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
             global::GradGen.Workspace.Release(dT3);
 
             // for (i = 0; i < hiddenLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var i = hiddenLength - 1; i >= 0; i--)
+            for (var i = tape.hiddenLength - 1; i >= 0; i--)
             {
-                var iStep = iSteps[i];
-                var h = iStep.h;
-                var layerW = iStep.layerW;
-                var t1 = iStep.t1;
-                var t2 = iStep.t2;
-                var h_1 = iStep.h_1;
-                var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var iStep = tape.iSteps[i];
+                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = ReLU(t2)  ⇒  ∂L/∂t2 = ∂L/∂h_1 ⊙ 1[t2 > 0]
                 // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-                var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
-                global::GradGen.Adjoint.Relu(dH_1, t2, dT2, overwrite: true);
+                var dT2 = global::GradGen.Adjoint.Uninitialized(iStep.t2);
+                global::GradGen.Adjoint.Relu(dH_1, iStep.t2, dT2, overwrite: true);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = t1 + layerB  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂layerB += ∂L/∂t2  (summed over broadcast axes)
-                var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
+                var dT1 = global::GradGen.Adjoint.Reduce(dT2, iStep.t1);
                 global::GradGen.Adjoint.Identity(dT2, dSelf.Hidden[i].B);
 
                 // t1 = h·layerW  ⇒  ∂L/∂h += ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, layerW, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT1, dSelf.Hidden[i].W);
+                global::GradGen.Adjoint.MatMulLeft(dT1, iStep.layerW, dH);
+                global::GradGen.Adjoint.MatMulRight(iStep.h, dT1, dSelf.Hidden[i].W);
                 // release (planned): ∂L/∂t2 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT2);
                 global::GradGen.Workspace.Release(dT1);

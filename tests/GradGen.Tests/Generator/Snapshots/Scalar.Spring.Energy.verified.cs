@@ -45,53 +45,45 @@ namespace Physics
         /// </summary>
         internal static void EnergyPullback(in EnergyTape tape, double seed, ref double dX, ref double dV)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var v = tape.v;
-            var t0 = tape.t0;
-            var t1 = tape.t1;
-            var t2 = tape.t2;
-            var t4 = tape.t4;
-            var t6 = tape.t6;
-            var t8 = tape.t8;
+            // what the forward sweep recorded is read from tape
 
             // result = e_1 + t9  ⇒  ∂L/∂e_1 += ∂L/∂result,  ∂L/∂t9 += ∂L/∂result
             double dE_1 = seed;
             double dT9 = seed;
 
             // t9 = t6·t8  ⇒  ∂L/∂t6 += ∂L/∂t9·t8,  ∂L/∂t8 += ∂L/∂t9·t6
-            double dT6 = dT9 * t8;
-            double dT8 = dT9 * t6;
+            double dT6 = dT9 * tape.t8;
+            double dT8 = dT9 * tape.t6;
 
             // t8 = exp(t7)  ⇒  ∂L/∂t7 += ∂L/∂t8·t8
-            double dT7 = dT8 * t8;
+            double dT7 = dT8 * tape.t8;
 
             // t7 = −v  ⇒  ∂L/∂v −= ∂L/∂t7
             dV += -dT7;
 
             // t6 = sin(x)  ⇒  ∂L/∂x += ∂L/∂t6·cos(x)
-            dX += dT6 * global::System.Math.Cos(x);
+            dX += dT6 * global::System.Math.Cos(tape.x);
 
             // e_1 = e + t5  ⇒  ∂L/∂e += ∂L/∂e_1,  ∂L/∂t5 += ∂L/∂e_1
             double dE = dE_1;
             double dT5 = dE_1;
 
             // t5 = t3·t4  ⇒  ∂L/∂t3 += ∂L/∂t5·t4
-            double dT3 = dT5 * t4;
+            double dT3 = dT5 * tape.t4;
 
             // t3 = t2·v  ⇒  ∂L/∂t2 += ∂L/∂t3·v,  ∂L/∂v += ∂L/∂t3·t2
-            double dT2 = dT3 * v;
-            dV += dT3 * t2;
+            double dT2 = dT3 * tape.v;
+            dV += dT3 * tape.t2;
 
             // t2 = 0.5d·v  ⇒  ∂L/∂v += ∂L/∂t2·0.5d
             dV += dT2 * 0.5d;
 
             // e = t1·x  ⇒  ∂L/∂t1 += ∂L/∂e·x,  ∂L/∂x += ∂L/∂e·t1
-            double dT1 = dE * x;
-            dX += dE * t1;
+            double dT1 = dE * tape.x;
+            dX += dE * tape.t1;
 
             // t1 = t0·x  ⇒  ∂L/∂x += ∂L/∂t1·t0
-            dX += dT1 * t0;
+            dX += dT1 * tape.t0;
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>EnergyBackward</c> takes, reused by the next call on this thread.</summary>

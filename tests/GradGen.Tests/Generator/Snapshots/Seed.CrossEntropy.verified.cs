@@ -27,12 +27,10 @@ namespace GradGen.Samples.Seed
         /// </summary>
         public static void CrossEntropyPullback(in CrossEntropyTape tape, double seed, global::System.Numerics.Tensors.Tensor<double>? dZ)
         {
-            // values recorded by the forward sweep
-            var z = tape.z;
-            var targets = tape.targets;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(z, targets)  ⇒  ∂L/∂z += ∂L/∂result·(softmax(z) − onehot(targets)) / N
-            if (dZ is not null) global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, z, targets, dZ);
+            if (dZ is not null) global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.z, tape.targets, dZ);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>

@@ -27,13 +27,11 @@ namespace GradGen.Samples.Seed
         /// </summary>
         public static void LinearPullback(in LinearTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var w = tape.w;
+            // what the forward sweep recorded is read from tape
 
             // result = x·w  ⇒  ∂L/∂x += ∂L/∂result·wᵀ,  ∂L/∂w += xᵀ·∂L/∂result
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dY, w, dX);
-            if (dW is not null) global::GradGen.Adjoint.MatMulRight(x, dY, dW);
+            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dY, tape.w, dX);
+            if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dY, dW);
         }
 
         /// <summary>

@@ -26,11 +26,10 @@ namespace GradGen.Samples.Seed
         /// </summary>
         public static void ReluPullback(in ReluTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
+            // what the forward sweep recorded is read from tape
 
             // result = ReLU(x)  ⇒  ∂L/∂x += ∂L/∂result ⊙ 1[x > 0]
-            if (dX is not null) global::GradGen.Adjoint.Relu(dY, x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Relu(dY, tape.x, dX);
         }
 
         /// <summary>

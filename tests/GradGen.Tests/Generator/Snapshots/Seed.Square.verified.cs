@@ -26,12 +26,11 @@ namespace GradGen.Samples.Seed
         /// </summary>
         public static void SquarePullback(in SquareTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
+            // what the forward sweep recorded is read from tape
 
             // result = x ⊙ x  ⇒  ∂L/∂x += ∂L/∂result ⊙ x,  ∂L/∂x += ∂L/∂result ⊙ x  (the Hadamard rule, summed over broadcast axes)
-            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, x, dX);
-            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, tape.x, dX);
+            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, tape.x, dX);
         }
 
         /// <summary>

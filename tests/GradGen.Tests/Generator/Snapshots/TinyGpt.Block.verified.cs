@@ -142,98 +142,63 @@ namespace GradGen.Samples.TinyGpt
         /// </summary>
         public static void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
-            // values recorded by the forward sweep
-            var x = tape.x;
-            var C = tape.C;
-            var layerLn1W = tape.layerLn1W;
-            var h = tape.h;
-            var layerWqkv = tape.layerWqkv;
-            var qkv = tape.qkv;
-            var t1 = tape.t1;
-            var t3 = tape.t3;
-            var q = tape.q;
-            var t4 = tape.t4;
-            var t6 = tape.t6;
-            var k = tape.k;
-            var t7 = tape.t7;
-            var t8 = tape.t8;
-            var t10 = tape.t10;
-            var v = tape.v;
-            var t11 = tape.t11;
-            var t12 = tape.t12;
-            var t15 = tape.t15;
-            var att = tape.att;
-            var t16 = tape.t16;
-            var t17 = tape.t17;
-            var y = tape.y;
-            var layerWproj = tape.layerWproj;
-            var t19 = tape.t19;
-            var t20 = tape.t20;
-            var residual = tape.residual;
-            var layerLn2W = tape.layerLn2W;
-            var h_1 = tape.h_1;
-            var layerWfc = tape.layerWfc;
-            var t22 = tape.t22;
-            var fc = tape.fc;
-            var layerWfcproj = tape.layerWfcproj;
-            var t23 = tape.t23;
-            var t24 = tape.t24;
+            // what the forward sweep recorded is read from tape
 
             // result = t24 + layerBfcproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t24 = ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t24 written, not zero-filled then added to
-            var dT24 = global::GradGen.Adjoint.Uninitialized(t24);
+            var dT24 = global::GradGen.Adjoint.Uninitialized(tape.t24);
             global::GradGen.Adjoint.Identity(dY, dT24, overwrite: true);
             global::GradGen.Adjoint.Identity(dY, dLayer.Bfcproj);
 
             // t24 = residual + t23 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 = ∂L/∂t24  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t23 written, not zero-filled then added to
-            var dResidual = global::GradGen.Adjoint.Reduce(dT24, residual);
-            var dT23 = global::GradGen.Adjoint.Uninitialized(t23);
+            var dResidual = global::GradGen.Adjoint.Reduce(dT24, tape.residual);
+            var dT23 = global::GradGen.Adjoint.Uninitialized(tape.t23);
             global::GradGen.Adjoint.Identity(dT24, dT23, overwrite: true);
 
             // t23 = fc·layerWfcproj : [B, T, 4*C], [4*C, C] → [B, T, C]  ⇒  ∂L/∂fc = ∂L/∂t23·layerWfcprojᵀ,  ∂L/∂layerWfcproj += fcᵀ·∂L/∂t23
             // first-write (planned): ∂L/∂fc written, not zero-filled then added to
-            var dFc = global::GradGen.Adjoint.Uninitialized(fc);
-            global::GradGen.Adjoint.MatMulLeft(dT23, layerWfcproj, dFc, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(fc, dT23, dLayer.Wfcproj);
+            var dFc = global::GradGen.Adjoint.Uninitialized(tape.fc);
+            global::GradGen.Adjoint.MatMulLeft(dT23, tape.layerWfcproj, dFc, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.fc, dT23, dLayer.Wfcproj);
             // release (planned): ∂L/∂t23 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT23);
 
             // fc = GELU(t22) (tanh approximation) : [B, T, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂t22 = ∂L/∂fc ⊙ GELU′(t22)
             // first-write (planned): ∂L/∂t22 written, not zero-filled then added to
-            var dT22 = global::GradGen.Adjoint.Uninitialized(t22);
-            global::GradGen.Adjoint.Gelu(dFc, t22, dT22, overwrite: true);
+            var dT22 = global::GradGen.Adjoint.Uninitialized(tape.t22);
+            global::GradGen.Adjoint.Gelu(dFc, tape.t22, dT22, overwrite: true);
             // release (planned): ∂L/∂fc is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dFc);
 
             // t22 = h_1·layerWfc + layerBfc : [B, T, C], [C, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t22·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t22,  ∂L/∂layerBfc += Σ_rows ∂L/∂t22  (the bias layerBfc is a row [N], added to every row)
             // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
             // first-write (planned): ∂L/∂h_1 written, not zero-filled then added to
-            var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
-            global::GradGen.Adjoint.MatMulLeft(dT22, layerWfc, dH_1, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h_1, dT22, dLayer.Wfc);
+            var dH_1 = global::GradGen.Adjoint.Uninitialized(tape.h_1);
+            global::GradGen.Adjoint.MatMulLeft(dT22, tape.layerWfc, dH_1, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.h_1, dT22, dLayer.Wfc);
             global::GradGen.Adjoint.Identity(dT22, dLayer.Bfc);
             // release (planned): ∂L/∂t22 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT22);
 
             // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
-            global::GradGen.Adjoint.LayerNorm(dH_1, residual, layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
+            global::GradGen.Adjoint.LayerNorm(dH_1, tape.residual, tape.layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
             // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH_1);
 
             // residual = t20 + layerBproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t20 += ∂L/∂residual,  ∂L/∂layerBproj += ∂L/∂residual  (summed over broadcast axes)
-            var dT20 = global::GradGen.Adjoint.Reduce(dResidual, t20);
+            var dT20 = global::GradGen.Adjoint.Reduce(dResidual, tape.t20);
             global::GradGen.Adjoint.Identity(dResidual, dLayer.Bproj);
 
             // t20 = x + t19 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂x += ∂L/∂t20,  ∂L/∂t19 += ∂L/∂t20  (summed over broadcast axes)
             if (dX is not null) global::GradGen.Adjoint.Identity(dT20, dX);
-            var dT19 = global::GradGen.Adjoint.Reduce(dT20, t19);
+            var dT19 = global::GradGen.Adjoint.Reduce(dT20, tape.t19);
 
             // t19 = y·layerWproj : [B, T, C], [C, C] → [B, T, C]  ⇒  ∂L/∂y = ∂L/∂t19·layerWprojᵀ,  ∂L/∂layerWproj += yᵀ·∂L/∂t19
             // first-write (planned): ∂L/∂y written, not zero-filled then added to
-            var dY1 = global::GradGen.Adjoint.Uninitialized(y);
-            global::GradGen.Adjoint.MatMulLeft(dT19, layerWproj, dY1, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(y, dT19, dLayer.Wproj);
+            var dY1 = global::GradGen.Adjoint.Uninitialized(tape.y);
+            global::GradGen.Adjoint.MatMulLeft(dT19, tape.layerWproj, dY1, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.y, dT19, dLayer.Wproj);
             // release (planned): ∂L/∂t24 and ∂L/∂residual and ∂L/∂t20 and ∂L/∂t19 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT24);
             global::GradGen.Workspace.Release(dResidual);
@@ -242,98 +207,98 @@ namespace GradGen.Samples.TinyGpt
 
             // y = reshape(t17, t18) : [B, T, NH, ?] → [B, T, C]  ⇒  ∂L/∂t17 = reshape(∂L/∂y, shape of t17)
             // first-write (planned): ∂L/∂t17 written, not zero-filled then added to
-            var dT17 = global::GradGen.Adjoint.Uninitialized(t17);
+            var dT17 = global::GradGen.Adjoint.Uninitialized(tape.t17);
             global::GradGen.Adjoint.Reshape(dY1, dT17, overwrite: true);
             // release (planned): ∂L/∂y is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dY1);
 
             // t17 = t16 with axes 1 and 2 swapped : [B, NH, T, ?] → [B, T, NH, ?]  ⇒  ∂L/∂t16 = ∂L/∂t17 with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t16 written, not zero-filled then added to
-            var dT16 = global::GradGen.Adjoint.Uninitialized(t16);
+            var dT16 = global::GradGen.Adjoint.Uninitialized(tape.t16);
             global::GradGen.Adjoint.TransposeAxes(dT17, 1, 2, dT16, overwrite: true);
             // release (planned): ∂L/∂t17 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT17);
 
             // t16 = att·v : [B, NH, T, T], [B, NH, T, ?] → [B, NH, T, ?]  ⇒  ∂L/∂att = ∂L/∂t16·vᵀ,  ∂L/∂v = attᵀ·∂L/∂t16
             // first-write (planned): ∂L/∂att, ∂L/∂v written, not zero-filled then added to
-            var dAtt = global::GradGen.Adjoint.Uninitialized(att);
-            global::GradGen.Adjoint.MatMulLeft(dT16, v, dAtt, overwrite: true);
-            var dV = global::GradGen.Adjoint.Uninitialized(v);
-            global::GradGen.Adjoint.MatMulRight(att, dT16, dV, overwrite: true);
+            var dAtt = global::GradGen.Adjoint.Uninitialized(tape.att);
+            global::GradGen.Adjoint.MatMulLeft(dT16, tape.v, dAtt, overwrite: true);
+            var dV = global::GradGen.Adjoint.Uninitialized(tape.v);
+            global::GradGen.Adjoint.MatMulRight(tape.att, dT16, dV, overwrite: true);
             // release (planned): ∂L/∂t16 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT16);
 
             // att = softmax(mask_causal(t12·t15)) (last axis) : [B, NH, T, T] → [B, NH, T, T]  ⇒  ∂L/∂t12 += t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
-            var dT12 = global::GradGen.Ops.ZerosLike(t12);
-            global::GradGen.Adjoint.CausalSoftmax(dAtt, att, t15, dT12);
+            var dT12 = global::GradGen.Ops.ZerosLike(tape.t12);
+            global::GradGen.Adjoint.CausalSoftmax(dAtt, tape.att, tape.t15, dT12);
             // release (planned): ∂L/∂att is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dAtt);
 
             // t12 = q·t11 : [B, NH, T, ?], [B, NH, ?, T] → [B, NH, T, T]  ⇒  ∂L/∂q = ∂L/∂t12·t11ᵀ,  ∂L/∂t11 = qᵀ·∂L/∂t12
             // first-write (planned): ∂L/∂q, ∂L/∂t11 written, not zero-filled then added to
-            var dQ = global::GradGen.Adjoint.Uninitialized(q);
-            global::GradGen.Adjoint.MatMulLeft(dT12, t11, dQ, overwrite: true);
-            var dT11 = global::GradGen.Adjoint.Uninitialized(t11);
-            global::GradGen.Adjoint.MatMulRight(q, dT12, dT11, overwrite: true);
+            var dQ = global::GradGen.Adjoint.Uninitialized(tape.q);
+            global::GradGen.Adjoint.MatMulLeft(dT12, tape.t11, dQ, overwrite: true);
+            var dT11 = global::GradGen.Adjoint.Uninitialized(tape.t11);
+            global::GradGen.Adjoint.MatMulRight(tape.q, dT12, dT11, overwrite: true);
             // release (planned): ∂L/∂t12 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT12);
 
             // t11 = k with axes 2 and 3 swapped : [B, NH, T, ?] → [B, NH, ?, T]  ⇒  ∂L/∂k = ∂L/∂t11 with axes 2 and 3 swapped back
             // first-write (planned): ∂L/∂k written, not zero-filled then added to
-            var dK = global::GradGen.Adjoint.Uninitialized(k);
+            var dK = global::GradGen.Adjoint.Uninitialized(tape.k);
             global::GradGen.Adjoint.TransposeAxes(dT11, 2, 3, dK, overwrite: true);
             // release (planned): ∂L/∂t11 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT11);
 
             // v = t10 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t10 = ∂L/∂v with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t10 written, not zero-filled then added to
-            var dT10 = global::GradGen.Adjoint.Uninitialized(t10);
+            var dT10 = global::GradGen.Adjoint.Uninitialized(tape.t10);
             global::GradGen.Adjoint.TransposeAxes(dV, 1, 2, dT10, overwrite: true);
             // release (planned): ∂L/∂v is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dV);
 
             // t10 = reshape(t8, t9) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t8 = reshape(∂L/∂t10, shape of t8)
             // first-write (planned): ∂L/∂t8 written, not zero-filled then added to
-            var dT8 = global::GradGen.Adjoint.Uninitialized(t8);
+            var dT8 = global::GradGen.Adjoint.Uninitialized(tape.t8);
             global::GradGen.Adjoint.Reshape(dT10, dT8, overwrite: true);
             // release (planned): ∂L/∂t10 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT10);
 
             // t8 = qkv[t7 .. t7+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 += ∂L/∂t8
-            var dQkv = global::GradGen.Ops.ZerosLike(qkv);
-            global::GradGen.Adjoint.Slice(dT8, 2, t7, dQkv);
+            var dQkv = global::GradGen.Ops.ZerosLike(tape.qkv);
+            global::GradGen.Adjoint.Slice(dT8, 2, tape.t7, dQkv);
             // release (planned): ∂L/∂t8 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT8);
 
             // k = t6 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t6 = ∂L/∂k with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t6 written, not zero-filled then added to
-            var dT6 = global::GradGen.Adjoint.Uninitialized(t6);
+            var dT6 = global::GradGen.Adjoint.Uninitialized(tape.t6);
             global::GradGen.Adjoint.TransposeAxes(dK, 1, 2, dT6, overwrite: true);
             // release (planned): ∂L/∂k is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dK);
 
             // t6 = reshape(t4, t5) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t4 = reshape(∂L/∂t6, shape of t4)
             // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-            var dT4 = global::GradGen.Adjoint.Uninitialized(t4);
+            var dT4 = global::GradGen.Adjoint.Uninitialized(tape.t4);
             global::GradGen.Adjoint.Reshape(dT6, dT4, overwrite: true);
             // release (planned): ∂L/∂t6 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT6);
 
             // t4 = qkv[C .. C+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂t4
-            global::GradGen.Adjoint.Slice(dT4, 2, C, dQkv);
+            global::GradGen.Adjoint.Slice(dT4, 2, tape.C, dQkv);
             // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT4);
 
             // q = t3 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t3 = ∂L/∂q with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-            var dT3 = global::GradGen.Adjoint.Uninitialized(t3);
+            var dT3 = global::GradGen.Adjoint.Uninitialized(tape.t3);
             global::GradGen.Adjoint.TransposeAxes(dQ, 1, 2, dT3, overwrite: true);
             // release (planned): ∂L/∂q is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQ);
 
             // t3 = reshape(t1, t2) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t1 = reshape(∂L/∂t3, shape of t1)
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Uninitialized(t1);
+            var dT1 = global::GradGen.Adjoint.Uninitialized(tape.t1);
             global::GradGen.Adjoint.Reshape(dT3, dT1, overwrite: true);
             // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT3);
@@ -346,15 +311,15 @@ namespace GradGen.Samples.TinyGpt
             // qkv = h·layerWqkv + layerBqkv : [B, T, C], [C, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂h = ∂L/∂qkv·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂qkv,  ∂L/∂layerBqkv += Σ_rows ∂L/∂qkv  (the bias layerBqkv is a row [N], added to every row)
             // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
-            var dH = global::GradGen.Adjoint.Uninitialized(h);
-            global::GradGen.Adjoint.MatMulLeft(dQkv, layerWqkv, dH, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h, dQkv, dLayer.Wqkv);
+            var dH = global::GradGen.Adjoint.Uninitialized(tape.h);
+            global::GradGen.Adjoint.MatMulLeft(dQkv, tape.layerWqkv, dH, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.h, dQkv, dLayer.Wqkv);
             global::GradGen.Adjoint.Identity(dQkv, dLayer.Bqkv);
             // release (planned): ∂L/∂qkv is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQkv);
 
             // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
-            global::GradGen.Adjoint.LayerNorm(dH, x, layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
+            global::GradGen.Adjoint.LayerNorm(dH, tape.x, tape.layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }

@@ -73,56 +73,43 @@ namespace GradGen.Samples.TinyGpt
         /// </summary>
         public static void LogitsPullback(in LogitsTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Gpt dModel)
         {
-            // values recorded by the forward sweep
-            var tokens = tape.tokens;
-            var modelWte = tape.modelWte;
-            var t1 = tape.t1;
-            var t2 = tape.t2;
-            var x = tape.x;
-            var modelBlocksLength = tape.modelBlocksLength;
-            var x_3 = tape.x_3;
-            var modelLnfW = tape.modelLnfW;
-            var x_4 = tape.x_4;
-            var iSteps = tape.iSteps;
+            // what the forward sweep recorded is read from tape
 
             // result = x_4·modelWteᵀ  ⇒  ∂L/∂x_4 = ∂L/∂result·modelWte,  ∂L/∂modelWte += (∂L/∂result)ᵀ·x_4  (modelWte is read transposed in place)
             // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
             // first-write (planned): ∂L/∂x_4 written, not zero-filled then added to
-            var dX_4 = global::GradGen.Adjoint.Uninitialized(x_4);
-            global::GradGen.Adjoint.MatMulTransposedLeft(dY, modelWte, dX_4, overwrite: true);
-            global::GradGen.Adjoint.MatMulTransposedRight(x_4, dY, dModel.Wte);
+            var dX_4 = global::GradGen.Adjoint.Uninitialized(tape.x_4);
+            global::GradGen.Adjoint.MatMulTransposedLeft(dY, tape.modelWte, dX_4, overwrite: true);
+            global::GradGen.Adjoint.MatMulTransposedRight(tape.x_4, dY, dModel.Wte);
 
             // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
-            var dX_3 = global::GradGen.Ops.ZerosLike(x_3);
-            global::GradGen.Adjoint.LayerNorm(dX_4, x_3, modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
+            var dX_3 = global::GradGen.Ops.ZerosLike(tape.x_3);
+            global::GradGen.Adjoint.LayerNorm(dX_4, tape.x_3, tape.modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
             // release (planned): ∂L/∂x_4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dX_4);
 
             // for (i = 0; i < modelBlocksLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dX_1Next = dX_3;
-            for (var i = modelBlocksLength - 1; i >= 0; i--)
+            for (var i = tape.modelBlocksLength - 1; i >= 0; i--)
             {
-                var iStep = iSteps[i];
-                var x_1 = iStep.x_1;
-                var x_2 = iStep.x_2;
-                var x_2Tape = iStep.x_2Tape;
-                var dX_1 = global::GradGen.Ops.ZerosLike(x_1);
-                var dX_2 = global::GradGen.Adjoint.Uninitialized(x_2);
+                var iStep = tape.iSteps[i];
+                var dX_1 = global::GradGen.Ops.ZerosLike(iStep.x_1);
+                var dX_2 = global::GradGen.Adjoint.Uninitialized(iStep.x_2);
                 global::GradGen.Adjoint.Identity(dX_1Next, dX_2, overwrite: true);
 
                 // x_2 = Block(block, x_1, B, T, modelChannels, modelHeads)  ⇒  Block's pullback adds its gradients, given ∂L/∂x_2
-                global::GradGen.Samples.TinyGpt.TinyGpt.BlockPullback(x_2Tape, dX_2, dModel.Blocks[i], dX_1);
+                global::GradGen.Samples.TinyGpt.TinyGpt.BlockPullback(iStep.x_2Tape, dX_2, dModel.Blocks[i], dX_1);
                 // release (planned): ∂L/∂x_2 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dX_2);
                 dX_1Next = dX_1;
             }
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dX = global::GradGen.Ops.ZerosLike(tape.x);
             global::GradGen.Adjoint.Identity(dX_1Next, dX);
 
             // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 = ∂L/∂x  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Reduce(dX, t1);
-            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
+            var dT1 = global::GradGen.Adjoint.Reduce(dX, tape.t1);
+            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
             global::GradGen.Adjoint.Identity(dX, dT2, overwrite: true);
 
             // t2 = modelWpe[0 .. 0+T) along axis 0 : [MaxT, C] → [T, C]  ⇒  ∂L/∂modelWpe[0 .. 0+T) along axis 0 += ∂L/∂t2
@@ -131,7 +118,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Workspace.Release(dT2);
 
             // t1 = modelWte[tokens] (rows gathered by id) : [V, C] → [B, T, C]  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
-            global::GradGen.Adjoint.Embedding(dT1, tokens, dModel.Wte);
+            global::GradGen.Adjoint.Embedding(dT1, tape.tokens, dModel.Wte);
             // release (planned): ∂L/∂x and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dX);
             global::GradGen.Workspace.Release(dT1);

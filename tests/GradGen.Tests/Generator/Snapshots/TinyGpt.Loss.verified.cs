@@ -34,26 +34,22 @@ namespace GradGen.Samples.TinyGpt
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.TinyGpt.Gpt dModel)
         {
-            // values recorded by the forward sweep
-            var targets = tape.targets;
-            var logits = tape.logits;
-            var t2 = tape.t2;
-            var logitsTape = tape.logitsTape;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, t2, targets, dT2, overwrite: true);
+            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
             // t2 = reshape(logits, t1)  ⇒  ∂L/∂logits = reshape(∂L/∂t2, shape of logits)
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
+            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
             global::GradGen.Adjoint.Reshape(dT2, dLogits, overwrite: true);
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
 
             // logits = Logits(model, tokens, B, T)  ⇒  Logits's pullback adds its gradients, given ∂L/∂logits
-            global::GradGen.Samples.TinyGpt.TinyGpt.LogitsPullback(logitsTape, dLogits, dModel);
+            global::GradGen.Samples.TinyGpt.TinyGpt.LogitsPullback(tape.logitsTape, dLogits, dModel);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
         }

@@ -63,61 +63,49 @@ namespace Models
         /// </summary>
         public static void LossPullback(in LossTape tape, float seed, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX)
         {
-            // values recorded by the forward sweep
-            var targets = tape.targets;
-            var modelHiddenLength = tape.modelHiddenLength;
-            var h_2 = tape.h_2;
-            var modelOutputW = tape.modelOutputW;
-            var t3 = tape.t3;
-            var logits = tape.logits;
-            var iSteps = tape.iSteps;
+            // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, logits, targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = t3 + modelOutputB  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂modelOutputB += ∂L/∂logits  (summed over broadcast axes)
-            var dT3 = global::GradGen.Adjoint.Reduce(dLogits, t3);
+            var dT3 = global::GradGen.Adjoint.Reduce(dLogits, tape.t3);
             global::GradGen.Adjoint.Identity(dLogits, dModel.Output.B);
 
             // t3 = h_2·modelOutputW  ⇒  ∂L/∂h_2 = ∂L/∂t3·modelOutputWᵀ,  ∂L/∂modelOutputW += h_2ᵀ·∂L/∂t3
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
-            var dH_2 = global::GradGen.Adjoint.Uninitialized(h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT3, modelOutputW, dH_2, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(h_2, dT3, dModel.Output.W);
+            var dH_2 = global::GradGen.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Adjoint.MatMulLeft(dT3, tape.modelOutputW, dH_2, overwrite: true);
+            global::GradGen.Adjoint.MatMulRight(tape.h_2, dT3, dModel.Output.W);
             // release (planned): ∂L/∂logits and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
             global::GradGen.Workspace.Release(dT3);
 
             // for (i = 0; i < modelHiddenLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
-            for (var i = modelHiddenLength - 1; i >= 0; i--)
+            for (var i = tape.modelHiddenLength - 1; i >= 0; i--)
             {
-                var iStep = iSteps[i];
-                var h = iStep.h;
-                var layerW = iStep.layerW;
-                var t1 = iStep.t1;
-                var t2 = iStep.t2;
-                var h_1 = iStep.h_1;
-                var dH = global::GradGen.Ops.ZerosLike(h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(h_1);
+                var iStep = tape.iSteps[i];
+                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
                 global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = ReLU(t2)  ⇒  ∂L/∂t2 = ∂L/∂h_1 ⊙ 1[t2 > 0]
                 // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-                var dT2 = global::GradGen.Adjoint.Uninitialized(t2);
-                global::GradGen.Adjoint.Relu(dH_1, t2, dT2, overwrite: true);
+                var dT2 = global::GradGen.Adjoint.Uninitialized(iStep.t2);
+                global::GradGen.Adjoint.Relu(dH_1, iStep.t2, dT2, overwrite: true);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = t1 + layerB  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂layerB += ∂L/∂t2  (summed over broadcast axes)
-                var dT1 = global::GradGen.Adjoint.Reduce(dT2, t1);
+                var dT1 = global::GradGen.Adjoint.Reduce(dT2, iStep.t1);
                 global::GradGen.Adjoint.Identity(dT2, dModel.Hidden[i].B);
 
                 // t1 = h·layerW  ⇒  ∂L/∂h += ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, layerW, dH);
-                global::GradGen.Adjoint.MatMulRight(h, dT1, dModel.Hidden[i].W);
+                global::GradGen.Adjoint.MatMulLeft(dT1, iStep.layerW, dH);
+                global::GradGen.Adjoint.MatMulRight(iStep.h, dT1, dModel.Hidden[i].W);
                 // release (planned): ∂L/∂t2 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT2);
                 global::GradGen.Workspace.Release(dT1);
