@@ -46,42 +46,20 @@ internal static class InterleavedAdamW
     }
 }
 
-/// <summary>AdamW.Step's update before it became one pass per element (verbatim, on arrays): TensorPrimitives over blocks of 4096.</summary>
+/// <summary>AdamW.Step's update before it became one pass per element, over a list of parameters (<see cref="GradGen.Tests.Runtime.AdamWReference"/>, the reference AdamWTests holds the new pass to).</summary>
 internal sealed class LegacyAdamW(float[][] parameters, double lr, double beta1, double beta2, double epsilon, double wd)
 {
     private readonly float[][] _m = parameters.Select(p => new float[p.Length]).ToArray();
     private readonly float[][] _v = parameters.Select(p => new float[p.Length]).ToArray();
-    private readonly float[] _scratch = new float[4096];
+    private readonly float[] _scratch = new float[GradGen.Tests.Runtime.AdamWReference.Block];
     private int _steps;
 
     public void Step(float[][] gradients)
     {
         int t = ++_steps;
-        double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
-        float b1 = (float)beta1, b2 = (float)beta2, oneMinusB1 = (float)(1 - beta1), oneMinusB2 = (float)(1 - beta2);
-        float decay = (float)(1 - lr * wd), stepSize = (float)(-lr / correction1), inverseCorrection2 = (float)(1 / correction2), eps = (float)epsilon;
-        const int Block = 4096;
         for (int i = 0; i < parameters.Length; i++)
         {
-            Span<float> p = parameters[i];
-            ReadOnlySpan<float> gradient = gradients[i];
-            for (int start = 0; start < p.Length; start += Block)
-            {
-                int length = Math.Min(Block, p.Length - start);
-                ReadOnlySpan<float> g = gradient.Slice(start, length);
-                Span<float> m = _m[i].AsSpan(start, length), v = _v[i].AsSpan(start, length), w = p.Slice(start, length), s = _scratch.AsSpan(0, length);
-                TensorPrimitives.Multiply(m, b1, m);
-                TensorPrimitives.MultiplyAdd(g, oneMinusB1, m, m);
-                TensorPrimitives.Multiply(g, g, s);
-                TensorPrimitives.Multiply(v, b2, v);
-                TensorPrimitives.MultiplyAdd(s, oneMinusB2, v, v);
-                TensorPrimitives.Multiply(v, inverseCorrection2, s);
-                TensorPrimitives.Sqrt(s, s);
-                TensorPrimitives.Add(s, eps, s);
-                TensorPrimitives.Divide(m, s, s);
-                TensorPrimitives.Multiply(w, decay, w);
-                TensorPrimitives.MultiplyAdd(s, stepSize, w, w);
-            }
+            GradGen.Tests.Runtime.AdamWReference.BlockWiseStep<float>(parameters[i], gradients[i], _m[i], _v[i], _scratch, t, lr, beta1, beta2, epsilon, wd);
         }
     }
 }

@@ -103,6 +103,7 @@ public class AdamWTests
         var v = expected.Select(e => new T[e.Length]).ToArray();
         const double lr = 3e-3, b1 = 0.85, b2 = 0.99, eps = 1e-7, wd = 0.05;
         var optimizer = new AdamW<T>(parameters, lr, b1, b2, eps, wd);
+        var scratch = new T[AdamWReference.Block];
         for (int t = 1; t <= 3; t++)
         {
             var gradients = shapes.Select(s => Tensor.Create(Values(Count(s), t == 2 ? 1e-3 : 2), Lengths(s))).ToArray();
@@ -112,43 +113,13 @@ public class AdamWTests
             optimizer.Step(given, parallel: t != 2);   // steps 1 and 3 on every core, step 2 on this thread
             for (int k = 0; k < shapes.Length; k++)
             {
-                BlockWiseStep(expected[k], gradients[k].ToArray(), m[k], v[k], t, lr, b1, b2, eps, wd);
+                AdamWReference.BlockWiseStep<T>(expected[k], gradients[k].ToArray(), m[k], v[k], scratch, t, lr, b1, b2, eps, wd);
                 T[] actual = parameters[k].ToArray();
                 for (int i = 0; i < actual.Length; i++)
                 {
                     if (!actual[i].Equals(expected[k][i]) || T.IsNegative(actual[i]) != T.IsNegative(expected[k][i])) Assert.Fail($"{typeof(T).Name} step {t}, tensor {k}, element {i}: {actual[i]} but the block-wise passes give {expected[k][i]}");
                 }
             }
-        }
-    }
-
-    /// <summary>AdamW.Step's update as it was before it ran as one pass per element: TensorPrimitives over blocks of 4096.</summary>
-    private static void BlockWiseStep<T>(T[] p, T[] g, T[] m, T[] v, int t, double lr, double beta1, double beta2, double epsilon, double wd)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
-        T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2);
-        T oneMinusB1 = T.CreateChecked(1 - beta1), oneMinusB2 = T.CreateChecked(1 - beta2);
-        T decay = T.CreateChecked(1 - lr * wd), stepSize = T.CreateChecked(-lr / correction1);
-        T inverseCorrection2 = T.CreateChecked(1 / correction2), eps = T.CreateChecked(epsilon);
-        const int Block = 4096;
-        var scratch = new T[Block];
-        for (int start = 0; start < p.Length; start += Block)
-        {
-            int length = Math.Min(Block, p.Length - start);
-            ReadOnlySpan<T> gs = g.AsSpan(start, length);
-            Span<T> ms = m.AsSpan(start, length), vs = v.AsSpan(start, length), w = p.AsSpan(start, length), s = scratch.AsSpan(0, length);
-            TensorPrimitives.Multiply(ms, b1, ms);
-            TensorPrimitives.MultiplyAdd(gs, oneMinusB1, ms, ms);
-            TensorPrimitives.Multiply(gs, gs, s);
-            TensorPrimitives.Multiply(vs, b2, vs);
-            TensorPrimitives.MultiplyAdd(s, oneMinusB2, vs, vs);
-            TensorPrimitives.Multiply(vs, inverseCorrection2, s);
-            TensorPrimitives.Sqrt(s, s);
-            TensorPrimitives.Add(s, eps, s);
-            TensorPrimitives.Divide(ms, s, s);
-            TensorPrimitives.Multiply(w, decay, w);
-            TensorPrimitives.MultiplyAdd(s, stepSize, w, w);
         }
     }
 }
