@@ -229,10 +229,10 @@ catch (GradCheckException e)
     failures++;
     Console.WriteLine($"FAIL TinyGpt gradient check (float): {e.Message}");
 }
-// The worker pool under contention (3 threads starting jobs back to back for 2 s): each chunk once, Run waiting for all.
+// The worker pool under contention (3 threads starting jobs back to back, each at least 500 jobs and 2 s): each chunk once, Run waiting for all.
 {
-    var (jobs, violations, finished) = WorkerPoolCheck.Run(3, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2));
-    bool ok = finished && violations.Length == 0 && jobs > 0;
+    var (jobs, violations, finished) = WorkerPoolCheck.Run(3, 500, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2));
+    bool ok = finished && violations.Length == 0 && jobs >= 3 * 500;
     if (!ok) failures++;
     Console.WriteLine($"{(ok ? "ok  " : "FAIL")} worker pool under contention: {jobs} jobs{(finished ? "" : ", HUNG")}{(violations.Length > 0 ? ": " + string.Join("; ", violations) : "")}");
 }

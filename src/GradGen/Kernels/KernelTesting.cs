@@ -18,13 +18,13 @@ namespace GradGen
     /// <summary>
     /// The worker pool's contract checked under contention, for the unit tests and the ARM64 agreement check (whose weaker
     /// memory ordering is where a pool race shows first): a few threads start jobs of 2–16 uneven
-    /// chunks back to back for a while; every chunk must run exactly once, with its job's chunk count,
+    /// chunks back to back, each at least a given number of jobs and for at least a given time; every chunk must run exactly once, with its job's chunk count,
     /// and <see cref="WorkerPool.Run"/> must return only after all of them finished.
     /// </summary>
     internal static class WorkerPoolCheck
     {
         /// <summary>Runs the check: the jobs run, what broke the contract (empty when nothing did), and whether every thread finished within <paramref name="hangGuard"/>.</summary>
-        public static (long Jobs, string[] Violations, bool Finished) Run(int threads, System.TimeSpan duration, System.TimeSpan hangGuard)
+        public static (long Jobs, string[] Violations, bool Finished) Run(int threads, int minimumJobsPerThread, System.TimeSpan duration, System.TimeSpan hangGuard)
         {
             var violations = new System.Collections.Concurrent.ConcurrentQueue<string>();
             long jobs = 0;
@@ -37,7 +37,7 @@ namespace GradGen
                 {
                     var rng = new System.Random(seed);
                     var job = new CountingJob(violations);
-                    while (clock.Elapsed < duration && violations.IsEmpty)
+                    for (int done = 0; (done < minimumJobsPerThread || clock.Elapsed < duration) && violations.IsEmpty; done++)
                     {
                         job.Start(2 + rng.Next(15));
                         WorkerPool.Run(job, job.Chunks);
