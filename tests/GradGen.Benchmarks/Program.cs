@@ -33,6 +33,13 @@ if (args.Length > 0 && args[0] == "--interleaved-adamw")
     GradGen.Benchmarks.InterleavedAdamW.Run(args.Length > 1 ? int.Parse(args[1]) : 11);
     return 0;
 }
+// The weakest products against LibTorch, before (legacy kernel) / GradGen / LibTorch, interleaved:
+//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-gemm [ROUNDS]
+if (args.Length > 0 && args[0] == "--interleaved-gemm")
+{
+    GradGen.Benchmarks.InterleavedGemm.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
+    return 0;
+}
 // Where TinyGpt's forward spends its time, per op kind (a clock around each line of a copy of the sample):
 //   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --forward-profile [ITERATIONS]
 if (args.Length > 0 && args[0] == "--forward-profile")

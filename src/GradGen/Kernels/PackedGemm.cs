@@ -13,8 +13,10 @@ namespace GradGen;
 /// <para>A and B are read through strides (element offsets of row/column steps), so the backward shapes Aᵀ·B and A·Bᵀ read
 /// the original storage in place: no transpose is materialised. C is row-major with leading dimension <c>ldc</c>.</para>
 /// <para>Structure: for each block of <see cref="KC"/> inner indices, the part's columns of B are packed into panels
-/// NR = 2 vectors wide (zero-padded), so the micro-kernel reads B contiguously; A is not packed (its MR × KC strip is
-/// cache-resident whether A is row-major or transposed). Each micro-kernel call keeps an MR × NR tile of C in 2·MR
+/// NR = 2 vectors wide (zero-padded), so the micro-kernel reads B contiguously. A row-major A is read in place (a strip's
+/// MR rows are MR sequential streams); a transposed or strided A — the weight gradient Aᵀ·Ȳ — is packed into strips of MR
+/// values per inner index, unless the product is split by columns (each chunk would pack all of A again). The blocks of
+/// inner indices are spread evenly (at most KC each). Each micro-kernel call keeps an MR × NR tile of C in 2·MR
 /// registers: per inner index, two loads of B, MR broadcasts of A and 2·MR fused multiply-adds. MR is 6 where there
 /// are 16 vector registers (x64 up to AVX2: 12 accumulators) and 12 where there are 32 (AVX-512, ARM64: 24).</para>
 /// <para>Every element of C is one sum over the inner index in the same order (one accumulator per element, blocks of
@@ -37,6 +39,8 @@ internal static unsafe class PackedGemm<T, TV, TS>
     private static int NR => 2 * TS.Count;
 
     [ThreadStatic] private static T[]? t_packB;
+
+    [ThreadStatic] private static T[]? t_packA;
 
     [ThreadStatic] private static Job? t_job;
 
@@ -62,14 +66,18 @@ internal static unsafe class PackedGemm<T, TV, TS>
             // a few chunks per thread, so a thread the OS did not schedule delays the product by one chunk at most.
             int panels = (n + NR - 1) / NR, strips = (m + MR - 1) / MR;
             int wanted = 4 * WorkerPool.Threads;
-            job.SplitColumns = panels >= 2 * WorkerPool.Threads;
+            // A transposed A is packed only where each chunk packs its own rows of it (a column chunk would pack all of
+            // A again): so it splits rows when it is taller than wide, and columns, unpacked, otherwise.
+            job.SplitColumns = panels >= 2 * WorkerPool.Threads && (aInner == 1 || n >= m || strips < 4 * WorkerPool.Threads);
             chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
         }
         job.Chunks = Math.Max(1, chunks);
+        job.PacksA = aInner != 1 && !job.SplitColumns;
         // Every chunk of this job packs into a buffer of the job's widest chunk, and the caller sizes its own now: which
         // thread runs which chunk varies from call to call, but what the calling thread allocates does not.
-        job.PackLength = job.WidestPanels() * NR * Math.Min(KC, k);
+        job.PackLength = job.WidestPanels() * NR * BlockDepth(k);
         PackBuffer(job.PackLength);
+        if (job.PacksA) PackABuffer(MC / MR * StripStride(BlockDepth(k)));
         if (job.Chunks == 1) job.Run(0, 1);
         else WorkerPool.Run(job, job.Chunks);
         job.Clear();
@@ -90,6 +98,8 @@ internal static unsafe class PackedGemm<T, TV, TS>
         private nint _aRow, _aInner, _bInner, _bCol, _ldc;
         private bool _overwrite;
         public bool SplitColumns;
+        /// <summary>Whether A's strips are packed (A read transposed or strided, and each chunk has rows of its own).</summary>
+        public bool PacksA;
         public int Chunks;
         public int PackLength;
 
@@ -136,25 +146,96 @@ internal static unsafe class PackedGemm<T, TV, TS>
             int width = j1 - j0;
             int nr = NR, mr = MR;
             int panels = (width + nr - 1) / nr;
+            int kcMax = BlockDepth(_k);
             T* packed = (T*)Unsafe.AsPointer(ref PackBuffer(PackLength)[0]);
-            for (int pc = 0; pc < _k; pc += KC)
+            T* packedA = PacksA ? (T*)Unsafe.AsPointer(ref PackABuffer(MC / MR * StripStride(kcMax))[0]) : null;
+            for (int pc = 0; pc < _k; pc += kcMax)
             {
-                int kc = Math.Min(KC, _k - pc);
+                int kc = Math.Min(kcMax, _k - pc);
                 PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, packed);
                 bool overwrite = _overwrite && pc == 0;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int icEnd = Math.Min(i1, ic + MC);
+                    // A strip is read MR values per inner index; when those are not contiguous (A transposed or strided),
+                    // each inner index is a new cache line (and with a power-of-two stride, the same few L1 sets): pack
+                    // the block once into strips of MR × kc, which every panel then reads contiguously.
+                    T* a = _a + ic * _aRow + pc * _aInner;
+                    nint aRow = _aRow, aInner = _aInner, strip = mr * aRow;
+                    if (packedA != null)
+                    {
+                        PackA(a, _aRow, _aInner, icEnd - ic, kc, packedA);
+                        a = packedA;
+                        (aRow, aInner, strip) = (1, mr, StripStride(kc));
+                    }
                     for (int q = 0; q < panels; q++)
                     {
                         int j = j0 + q * nr;
                         int cols = Math.Min(nr, j1 - j);
                         T* panel = packed + q * nr * kc;
-                        for (int i = ic; i < icEnd; i += mr)
+                        T* s = a;
+                        for (int i = ic; i < icEnd; i += mr, s += strip)
                         {
-                            Kernel(kc, _a + i * _aRow + pc * _aInner, _aRow, _aInner, panel, _c + i * _ldc + j, _ldc, Math.Min(mr, icEnd - i), cols, overwrite);
+                            Kernel(kc, s, aRow, aInner, panel, _c + i * _ldc + j, _ldc, Math.Min(mr, icEnd - i), cols, overwrite);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inner indices one block covers: at most <see cref="KC"/>, spread evenly (k = 784 is four blocks of 196, not
+    /// three of 256 and one of 16, whose packing and pass over C would cost as much as a full block).
+    /// </summary>
+    private static int BlockDepth(int k)
+    {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>This thread's pinned buffer for packed strips of A, grown to at least <paramref name="length"/> elements.</summary>
+    private static T[] PackABuffer(int length)
+    {
+        var pack = t_packA;
+        if (pack is null || pack.Length < length) t_packA = pack = GC.AllocateUninitializedArray<T>(length, pinned: true);
+        return pack;
+    }
+
+    /// <summary>
+    /// The distance between packed strips of A: MR values per inner index, and a vector of slack after the last, which the
+    /// packing's whole-vector stores may write into.
+    /// </summary>
+    private static int StripStride(int kc) => MR * kc + TS.Count;
+
+    /// <summary>
+    /// Packs A[0..rows, 0..kc] (strided) into strips of MR rows: strip s holds, from s·<see cref="StripStride"/>, the MR
+    /// values of each inner index p at p·MR (a last, partial strip holds only its rows; the kernel reads row 0 for the
+    /// missing ones).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(T* a, nint row, nint inner, int rows, int kc, T* packed)
+    {
+        int mr = MR, v = TS.Count, whole = (mr + v - 1) / v * v, stride = StripStride(kc);
+        for (int i0 = 0; i0 < rows; i0 += mr, packed += stride)
+        {
+            int count = Math.Min(mr, rows - i0);
+            T* source = a + i0 * row;
+            T* target = packed;
+            if (row == 1 && i0 + whole <= rows)
+            {
+                // The strip's values of one inner index are contiguous (A transposed): whole vectors, each store running
+                // up to a vector past the MR values into the next index's place (written next) or the strip's slack.
+                for (int p = 0; p < kc; p++, source += inner, target += mr)
+                {
+                    for (int u = 0; u < whole; u += v) TS.Store(TS.Load(source + u), target + u);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, source += inner, target += mr)
+                {
+                    for (int r = 0; r < count; r++) target[r] = source[r * row];
                 }
             }
         }
