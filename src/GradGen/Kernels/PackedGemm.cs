@@ -23,7 +23,8 @@ namespace GradGen;
 /// KC added in order), so all widths give the same result up to fused versus separate multiply-add.</para>
 /// <para>Parallelism: one fork/join per product (<see cref="WorkerPool"/>), only when the product has at least
 /// <see cref="Sgemm.ParallelMacs"/> multiply-adds. Columns are split when there are enough of them (each chunk then
-/// packs only its own columns of B: packing is parallel and nothing is done twice), rows otherwise. Pack buffers are
+/// packs only its own columns of B: packing is parallel and nothing is done twice), rows otherwise (every row chunk
+/// reads all of B, so B is first packed once, in parallel by panels, into a buffer the row chunks share). Pack buffers are
 /// per-thread and reused, so a call allocates nothing in steady state.</para>
 /// </remarks>
 [SkipLocalsInit]
@@ -41,6 +42,11 @@ internal static unsafe class PackedGemm<T, TV, TS>
     [ThreadStatic] private static T[]? t_packB;
 
     [ThreadStatic] private static T[]? t_packA;
+
+    [ThreadStatic] private static T[]? t_packShared;
+
+    /// <summary>The most elements of B packed once for all row chunks (beyond, each chunk packs its own: 4 MB of float).</summary>
+    private const long SharedPackLimit = 1 << 20;
 
     [ThreadStatic] private static Job? t_job;
 
@@ -73,11 +79,27 @@ internal static unsafe class PackedGemm<T, TV, TS>
         }
         job.Chunks = Math.Max(1, chunks);
         job.PacksA = aInner != 1 && !job.SplitColumns;
+        // Row chunks all read every column of B: packed once, in parallel by panels, before they start (each would
+        // otherwise pack all of B itself), when that fits a bounded buffer of the calling thread.
+        int allPanels = (n + NR - 1) / NR;
+        job.SharedB = null;
+        if (!job.SplitColumns && job.Chunks > 1 && (long)k * allPanels * NR <= SharedPackLimit)
+        {
+            var shared = t_packShared;
+            if (shared is null || shared.Length < k * allPanels * NR) t_packShared = shared = GC.AllocateUninitializedArray<T>(k * allPanels * NR, pinned: true);
+            job.SharedB = (T*)Unsafe.AsPointer(ref shared[0]);
+        }
         // Every chunk of this job packs into a buffer of the job's widest chunk, and the caller sizes its own now: which
         // thread runs which chunk varies from call to call, but what the calling thread allocates does not.
-        job.PackLength = job.WidestPanels() * NR * BlockDepth(k);
-        PackBuffer(job.PackLength);
+        job.PackLength = job.SharedB == null ? job.WidestPanels() * NR * BlockDepth(k) : 0;
+        if (job.PackLength > 0) PackBuffer(job.PackLength);
         if (job.PacksA) PackABuffer(MC / MR * StripStride(BlockDepth(k)));
+        if (job.SharedB != null)
+        {
+            job.Packing = true;
+            WorkerPool.Run(job, Math.Min(allPanels, job.Chunks));
+            job.Packing = false;
+        }
         if (job.Chunks == 1) job.Run(0, 1);
         else WorkerPool.Run(job, job.Chunks);
         job.Clear();
@@ -102,6 +124,10 @@ internal static unsafe class PackedGemm<T, TV, TS>
         public bool PacksA;
         public int Chunks;
         public int PackLength;
+        /// <summary>All of B, packed once for the row chunks (block pc at pc · panels · NR); null when each chunk packs its own.</summary>
+        public T* SharedB;
+        /// <summary>Whether <see cref="Run"/> packs a part of <see cref="SharedB"/> instead of computing a part of C.</summary>
+        public bool Packing;
 
         /// <summary>The most column panels any one chunk covers (chunk boundaries are ⌊panels·part/parts⌋).</summary>
         public int WidestPanels()
@@ -120,12 +146,24 @@ internal static unsafe class PackedGemm<T, TV, TS>
 
         public void Clear()
         {
-            _a = null; _b = null; _c = null;
+            _a = null; _b = null; _c = null; SharedB = null;
         }
 
         public void Run(int part, int parts)
         {
-            if (SplitColumns)
+            if (Packing)
+            {
+                // Panels q0..q1 of every block of inner indices.
+                int panels = (_n + NR - 1) / NR, kcMax = BlockDepth(_k);
+                int q0 = (int)((long)panels * part / parts), q1 = (int)((long)panels * (part + 1) / parts);
+                int j0 = q0 * NR, width = Math.Min(_n, q1 * NR) - j0;
+                for (int pc = 0; pc < _k && width > 0; pc += kcMax)
+                {
+                    int kc = Math.Min(kcMax, _k - pc);
+                    PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, SharedB + pc * panels * NR + q0 * NR * kc);
+                }
+            }
+            else if (SplitColumns)
             {
                 int panels = (_n + NR - 1) / NR;
                 int j0 = (int)((long)panels * part / parts) * NR, j1 = Math.Min(_n, (int)((long)panels * (part + 1) / parts) * NR);
@@ -147,12 +185,13 @@ internal static unsafe class PackedGemm<T, TV, TS>
             int nr = NR, mr = MR;
             int panels = (width + nr - 1) / nr;
             int kcMax = BlockDepth(_k);
-            T* packed = (T*)Unsafe.AsPointer(ref PackBuffer(PackLength)[0]);
+            T* packed = SharedB != null ? null : (T*)Unsafe.AsPointer(ref PackBuffer(PackLength)[0]);
             T* packedA = PacksA ? (T*)Unsafe.AsPointer(ref PackABuffer(MC / MR * StripStride(kcMax))[0]) : null;
             for (int pc = 0; pc < _k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, _k - pc);
-                PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, packed);
+                if (SharedB != null) packed = SharedB + pc * panels * nr; // a row chunk: j0 = 0, every panel
+                else PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, packed);
                 bool overwrite = _overwrite && pc == 0;
                 for (int ic = i0; ic < i1; ic += MC)
                 {

@@ -29,6 +29,7 @@ public unsafe class WidthTests
         {
             (1, 1, 1), (6, 16, 16), (12, 7, 32), (13, 300, 33), (7, 5, 17), (64, 784, 10), (25, 70, 150), (130, 300, 131),
             (260, 520, 64), // taller than wide, k past two blocks: with A packed, parallel over rows
+            (300, 200, 40), // narrow: parallel over rows in every layout, B packed once for all row chunks
         };
         foreach (int width in new[] { 128, 256, 512 })
         {
