@@ -35,28 +35,36 @@ Tensor<double> TD(double[] x, params int[] shape) => Tensor.Create(x, Array.Conv
 float[] F(Tensor<float> t) { var f = new float[t.FlattenedLength]; t.FlattenTo(f); return f; }
 double[] D(Tensor<double> t) { var f = new double[t.FlattenedLength]; t.FlattenTo(f); return f; }
 
-// GEMM: every width, float and double, plain and with B read by columns (the A·Bᵀ of the adjoints).
-foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40) })
+// GEMM: every width, float and double, plain, with B read by columns (the A·Bᵀ of the adjoints) and with A read by
+// columns (the Aᵀ·B of a weight gradient: A packed into strips). 260×520×64 is large enough to run on every core, split
+// by rows when A is read by columns (B packed once for all row chunks): at the machine's own width only (software
+// widths are slow under emulation).
+foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64) })
 {
-    float[] a = RandomFloats(m * k), b = RandomFloats(k * n), bt = new float[k * n];
+    float[] a = RandomFloats(m * k), b = RandomFloats(k * n), bt = new float[k * n], at = new float[m * k];
     for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+    for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) at[p * m + i] = a[i * k + p];
     var want = new double[m * n];
     for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) want[i * n + j] += (double)a[i * k + p] * b[p * n + j];
     foreach (var w in new[] { VectorWidth.W128, VectorWidth.W256, VectorWidth.W512 })
     {
-        foreach (bool transposed in new[] { false, true })
+        if (m * k * n > 1 << 20 && w != SimdWidth.Gemm) continue;
+        foreach (string layout in new[] { "", " Bᵀ", " Aᵀ" })
         {
+            bool tb = layout == " Bᵀ", ta = layout == " Aᵀ";
             var c = new float[m * n];
             var cd = new double[m * n];
-            double[] ad = Widen(a), bd = Widen(transposed ? bt : b);
+            float[] af = ta ? at : a, bf = tb ? bt : b;
+            double[] ad = Widen(af), bd = Widen(bf);
+            nint aRow = ta ? 1 : k, aInner = ta ? m : 1, bInner = tb ? 1 : n, bCol = tb ? k : 1;
             unsafe
             {
-                fixed (float* pa = a, pb = transposed ? bt : b, pc = c)
-                    Sgemm.Multiply(w, m, n, k, pa, k, 1, pb, transposed ? 1 : n, transposed ? k : 1, pc, n, overwrite: true);
+                fixed (float* pa = af, pb = bf, pc = c)
+                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, n, overwrite: true);
                 fixed (double* pa = ad, pb = bd, pc = cd)
-                    Sgemm.Multiply(w, m, n, k, pa, k, 1, pb, transposed ? 1 : n, transposed ? k : 1, pc, n, overwrite: true);
+                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, n, overwrite: true);
             }
-            string label = $"GEMM {(int)w}-bit{(SimdWidth.IsAccelerated(w) ? "" : " (software)")} {m}×{k}×{n}{(transposed ? " Bᵀ" : "")}";
+            string label = $"GEMM {(int)w}-bit{(SimdWidth.IsAccelerated(w) ? "" : " (software)")} {m}×{k}×{n}{layout}";
             Report(label + " float", Worst(c, want), 2e-6 * k);
             double worstD = 0;
             for (int i = 0; i < cd.Length; i++) worstD = Math.Max(worstD, Math.Abs(cd[i] - want[i]) / Math.Max(1, Math.Abs(want[i])));
