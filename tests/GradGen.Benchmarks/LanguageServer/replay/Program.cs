@@ -37,7 +37,10 @@ var analyzers = references.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp))
     .Where(a => !mode.StartsWith("only:") || a.GetType().Assembly.GetName().Name!.Contains(mode.Substring(5)))
     .ToImmutableArray();
 Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers, mode {mode}: " + string.Join(", ", analyzers.GroupBy(a => a.GetType().Assembly.GetName().Name).Select(g => g.Key + " " + g.Count())));
-var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
+// SERIAL=1: the compiler and the analyzer driver on one thread (concurrentBuild / concurrentAnalysis off): less CPU lost to
+// threads spinning while they wait for each other on a shared machine, so A/B differences of the work itself show.
+var serial = Environment.GetEnvironmentVariable("SERIAL") == "1";
+var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: !serial);
 var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
 GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
 if (mode == "flags")
@@ -74,21 +77,27 @@ if (mode.StartsWith("ab:"))
         Trees: Directory.GetFiles(v.Dir, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList(),
         Analyzers: v.Alt is null ? analyzers : analyzers.Where(a => a.GetType().Assembly.GetName().Name != Path.GetFileNameWithoutExtension(v.Alt))
             .Concat(new AnalyzerFileReference(Path.GetFullPath(v.Alt), new Loader(isolated: true)).GetAnalyzers(LanguageNames.CSharp)).ToImmutableArray())).ToList();
-    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>()));
+    // Each timed section starts after a full collection (the garbage of the previous variant is not charged to the next),
+    // and also counts the bytes it allocated: a much steadier measure of the work than CPU time on a shared machine.
+    // AB=compiler: the compiler only (for a profiler).
+    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>(), CompilerMb: new List<double>(), AllMb: new List<double>()));
+    static void Settle() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); }
+    static double Mb() => GC.GetTotalAllocatedBytes(precise: true) / 1e6;
     for (var round = 0; round < edits + 2; round++)
     {
         foreach (var (d, trees, variantAnalyzers) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
         {
-            var c0 = Cpu();
+            Settle(); var m0 = Mb(); var c0 = Cpu();
             var count = CSharpCompilation.Create("Consumer", trees, refs, options).GetDiagnostics().Length;
-            var c1 = Cpu();
-            var all = await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(variantAnalyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
-            var c2 = Cpu();
+            var c1 = Cpu(); var m1 = Mb(); Settle(); var m2 = Mb();
+            var c1b = Cpu();
+            var all = Environment.GetEnvironmentVariable("AB") == "compiler" ? ImmutableArray<Diagnostic>.Empty : await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(variantAnalyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: !serial, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+            var c2 = Cpu(); var m3 = Mb();
             if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics: " + string.Join(" ", all.GroupBy(x => x.Id).Select(g => g.Key + "×" + g.Count())));
-            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1); }
+            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1b); times[d].CompilerMb.Add(m1 - m0); times[d].AllMb.Add(m3 - m2); }
         }
     }
-    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds)");
+    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds); allocated MB median {Med(t.CompilerMb):F1} / {Med(t.AllMb):F1}");
     return;
 }
 var many = user.First(t => t.FilePath.EndsWith("Many.cs"));
