@@ -39,7 +39,9 @@ def shim(t): return t.replace('global::GradGen.Adjoint.', 'global::Scale.Adjoint
 def shimctl(t): return t  # the control of shim: the same sources plus the unused facade
 def shimg(t): return t.replace('global::GradGen.Adjoint.', 'global::Scale.AdjointG<float>.').replace('global::GradGen.Ops.', 'global::Scale.OpsG<float>.').replace('global::GradGen.Workspace.Release(', 'global::Scale.WorkspaceG<float>.Release(')
 def shimm(t): return t.replace('global::GradGen.Adjoint.', 'global::Scale.AdjointM.').replace('global::GradGen.Ops.', 'global::Scale.OpsM.').replace('global::GradGen.Workspace.Release(', 'global::Scale.WorkspaceM.Release(')
-F = dict(shimg=shimg, shimm=shimm, stubpullback=stubpullback, stubforward=stubforward, stubforms=stubforms, shim=shim, shimctl=shimctl, nocrefs=nocrefs, noparams=noparams, plaindocs=plaindocs, targs=targs, nonamed=nonamed, nullableoff=nullable_off, usings=usings, nodocs=nodocs, notuple=notuple)
+def releaseobj(t): return t.replace('global::GradGen.Workspace.Release(', 'global::Scale.ReleaseO.Release(')
+def notapefields(t): return re.sub(r'(public struct \w+Tape\n        \{\n)(?:            internal [^\n]*\n)+', r'\1', t)
+F = dict(notapefields=notapefields, releaseobj=releaseobj, shimg=shimg, shimm=shimm, stubpullback=stubpullback, stubforward=stubforward, stubforms=stubforms, shim=shim, shimctl=shimctl, nocrefs=nocrefs, noparams=noparams, plaindocs=plaindocs, targs=targs, nonamed=nonamed, nullableoff=nullable_off, usings=usings, nodocs=nodocs, notuple=notuple)
 for name in names:
     d = os.path.join(out, 'v-' + name); shutil.rmtree(d, ignore_errors=True); os.makedirs(d)
     for f in os.listdir(src):
@@ -49,4 +51,5 @@ for name in names:
         open(os.path.join(d, f), 'w').write(t)
     if name in ('shim', 'shimctl'): shutil.copy(os.path.join(HERE, 'facade-float.cs'), os.path.join(d, 'Shim.cs'))
     if name == 'shimg': shutil.copy(os.path.join(HERE, 'facade-generic-class.cs'), os.path.join(d, 'Shim.cs'))
+    if name == 'releaseobj': shutil.copy(os.path.join(HERE, 'facade-release.cs'), os.path.join(d, 'Shim.cs'))
     if name == 'shimm': shutil.copy(os.path.join(HERE, 'facade-generic-methods.cs'), os.path.join(d, 'Shim.cs'))
