@@ -37,32 +37,67 @@ var analyzers = references.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp))
     .Where(a => !mode.StartsWith("only:") || a.GetType().Assembly.GetName().Name!.Contains(mode.Substring(5)))
     .ToImmutableArray();
 Console.WriteLine($"{generators.Count} generators, {analyzers.Length} analyzers, mode {mode}: " + string.Join(", ", analyzers.GroupBy(a => a.GetType().Assembly.GetName().Name).Select(g => g.Key + " " + g.Count())));
-var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
+// SERIAL=1: the compiler and the analyzer driver on one thread (concurrentBuild / concurrentAnalysis off): less CPU lost to
+// threads spinning while they wait for each other on a shared machine, so A/B differences of the work itself show.
+var serial = Environment.GetEnvironmentVariable("SERIAL") == "1";
+var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: !serial);
 var compilation = (Compilation)CSharpCompilation.Create("Consumer", user, refs, options);
 GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+if (mode == "flags")
+{
+    // Which analyzers look at generated code (ConfigureGeneratedCodeAnalysis; not called = Roslyn's default, Analyze |
+    // ReportDiagnostics) and with which actions: Initialize on a recording context, compilation-start actions run on this
+    // project's compilation (with what the generators added).
+    driver.RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
+    var byFlags = new List<(string Flags, string Analyzer, string Actions)>();
+    foreach (var a in analyzers)
+    {
+        var recording = new Recording(generated);
+        try { a.Initialize(recording); } catch (Exception x) { recording.Actions.Add("threw " + x.GetType().Name); }
+        // Off by default (every diagnostic it reports disabled unless configured): the analyzer driver does not run it.
+        var on = a.SupportedDiagnostics.Any(d => d.IsEnabledByDefault);
+        byFlags.Add(((recording.Flags?.ToString() ?? "(default)") + (on ? ", on by default" : ", off by default"), a.GetType().Assembly.GetName().Name + ": " + a.GetType().Name, string.Join(",", recording.Actions.Distinct().Order())));
+    }
+    foreach (var g in byFlags.GroupBy(f => f.Flags))
+    {
+        Console.WriteLine($"{g.Key}: {g.Count()} analyzers; actions: " + string.Join(" ", g.SelectMany(x => x.Actions.Split(',', StringSplitOptions.RemoveEmptyEntries)).GroupBy(x => x).Select(x => x.Key + "×" + x.Count())));
+        if (g.Key.StartsWith("None") is false && g.Key.EndsWith("off by default") is false) foreach (var x in g) Console.WriteLine($"  {x.Analyzer}: {x.Actions}");
+    }
+    return;
+}
 if (mode.StartsWith("ab:"))
 {
     // ab:DIR1:DIR2…: what a keystroke's new compilation costs over fixed sources — each DIR holds every source file of one
     // variant (user and generated, written by DUMPDIR=… in another run); the variants in turn within this one process, so
     // the load of a shared machine falls on all alike. Per variant: CPU ms of a fresh compilation's GetDiagnostics (compiler
     // only), and of a fresh compilation's GetAllDiagnosticsAsync with every analyzer; EDITS rounds, median and min.
-    var variants = mode.Substring(3).Split(':').Select(d => (Dir: d, Trees: Directory.GetFiles(d, "*.cs").OrderBy(f => f, StringComparer.Ordinal)
-        .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList())).ToList();
-    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>()));
+    // DIR@DLL: that variant with the analyzers of the assembly named like DLL (e.g. GradGen.Generators.dll) taken from DLL
+    // instead (a variant build of an analyzer, loaded in its own load context).
+    var variants = mode.Substring(3).Split(':').Select(v => (Spec: v, Dir: v.Split('@')[0], Alt: v.Contains('@') ? v.Split('@')[1] : null)).Select(v => (Dir: v.Spec,
+        Trees: Directory.GetFiles(v.Dir, "*.cs").OrderBy(f => f, StringComparer.Ordinal).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList(),
+        Analyzers: v.Alt is null ? analyzers : analyzers.Where(a => a.GetType().Assembly.GetName().Name != Path.GetFileNameWithoutExtension(v.Alt))
+            .Concat(new AnalyzerFileReference(Path.GetFullPath(v.Alt), new Loader(isolated: true)).GetAnalyzers(LanguageNames.CSharp)).ToImmutableArray())).ToList();
+    // Each timed section starts after a full collection (the garbage of the previous variant is not charged to the next),
+    // and also counts the bytes it allocated: a much steadier measure of the work than CPU time on a shared machine.
+    // AB=compiler: the compiler only (for a profiler).
+    var times = variants.ToDictionary(v => v.Dir, _ => (Compiler: new List<double>(), All: new List<double>(), CompilerMb: new List<double>(), AllMb: new List<double>()));
+    static void Settle() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); }
+    static double Mb() => GC.GetTotalAllocatedBytes(precise: true) / 1e6;
     for (var round = 0; round < edits + 2; round++)
     {
-        foreach (var (d, trees) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
+        foreach (var (d, trees, variantAnalyzers) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
         {
-            var c0 = Cpu();
+            Settle(); var m0 = Mb(); var c0 = Cpu();
             var count = CSharpCompilation.Create("Consumer", trees, refs, options).GetDiagnostics().Length;
-            var c1 = Cpu();
-            var all = await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
-            var c2 = Cpu();
+            var c1 = Cpu(); var m1 = Mb(); Settle(); var m2 = Mb();
+            var c1b = Cpu();
+            var all = Environment.GetEnvironmentVariable("AB") == "compiler" ? ImmutableArray<Diagnostic>.Empty : await CSharpCompilation.Create("Consumer", trees, refs, options).WithAnalyzers(variantAnalyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: !serial, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+            var c2 = Cpu(); var m3 = Mb();
             if (round == 0) Console.WriteLine($"{d}: {trees.Count} trees, {trees.Sum(t => t.Length)} chars, {count} compiler / {all.Length} all diagnostics: " + string.Join(" ", all.GroupBy(x => x.Id).Select(g => g.Key + "×" + g.Count())));
-            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1); }
+            if (round >= 2) { times[d].Compiler.Add(c1 - c0); times[d].All.Add(c2 - c1b); times[d].CompilerMb.Add(m1 - m0); times[d].AllMb.Add(m3 - m2); }
         }
     }
-    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds)");
+    foreach (var (d, t) in times) Console.WriteLine($"ab {d}: compiler median {Med(t.Compiler):F0} min {t.Compiler.Min():F0}; compiler+analyzers median {Med(t.All):F0} min {t.All.Min():F0} (CPU ms, {t.All.Count} rounds); allocated MB median {Med(t.CompilerMb):F1} / {Med(t.AllMb):F1}");
     return;
 }
 var many = user.First(t => t.FilePath.EndsWith("Many.cs"));
@@ -149,8 +184,51 @@ Console.WriteLine($"CPU ms, median of {rows.Count} edits: generators {Med(rows.S
 if (rows[0].perAnalyzer.Count > 0) foreach (var name in rows[0].perAnalyzer.Keys.OrderByDescending(k => Med(rows.Select(r => r.perAnalyzer[k]))).Take(8))
     Console.WriteLine($"  analyzer {name}: {Med(rows.Select(r => r.perAnalyzer[name])):F1} ms");
 
-sealed class Loader : IAnalyzerAssemblyLoader
+sealed class Loader(bool isolated = false) : IAnalyzerAssemblyLoader
 {
+    // isolated: a load context of its own, so a variant build of an assembly already loaded (same name) can sit beside it;
+    // what it references (Roslyn) still resolves to the default context.
+    private readonly System.Runtime.Loader.AssemblyLoadContext? _context = isolated ? new System.Runtime.Loader.AssemblyLoadContext("variant") : null;
     public void AddDependencyLocation(string fullPath) { }
-    public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+    public Assembly LoadFromPath(string fullPath) => _context is null ? Assembly.LoadFrom(fullPath) : _context.LoadFromAssemblyPath(fullPath);
+}
+
+sealed class Recording(Compilation compilation) : AnalysisContext
+{
+    public GeneratedCodeAnalysisFlags? Flags; public readonly List<string> Actions = new();
+    public override void ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags analysisMode) => Flags = analysisMode;
+    public override void EnableConcurrentExecution() { }
+    public override void RegisterCompilationStartAction(Action<CompilationStartAnalysisContext> action)
+    {
+        Actions.Add("compilation-start");
+        try { action(new Start(compilation, Actions)); } catch (Exception x) { Actions.Add("start-threw " + x.GetType().Name); }
+    }
+    public override void RegisterCompilationAction(Action<CompilationAnalysisContext> action) => Actions.Add("compilation");
+    public override void RegisterSemanticModelAction(Action<SemanticModelAnalysisContext> action) => Actions.Add("semantic-model");
+    public override void RegisterSymbolAction(Action<SymbolAnalysisContext> action, ImmutableArray<SymbolKind> symbolKinds) => Actions.Add("symbol");
+    public override void RegisterSymbolStartAction(Action<SymbolStartAnalysisContext> action, SymbolKind symbolKind) => Actions.Add("symbol-start");
+    public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) => Actions.Add("code-block-start");
+    public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => Actions.Add("code-block");
+    public override void RegisterSyntaxTreeAction(Action<SyntaxTreeAnalysisContext> action) => Actions.Add("syntax-tree");
+    public override void RegisterAdditionalFileAction(Action<AdditionalFileAnalysisContext> action) => Actions.Add("additional-file");
+    public override void RegisterSyntaxNodeAction<TLanguageKindEnum>(Action<SyntaxNodeAnalysisContext> action, ImmutableArray<TLanguageKindEnum> syntaxKinds) => Actions.Add("syntax-node");
+    public override void RegisterOperationAction(Action<OperationAnalysisContext> action, ImmutableArray<OperationKind> operationKinds) => Actions.Add("operation");
+    public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) => Actions.Add("operation-block-start");
+    public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => Actions.Add("operation-block");
+
+    sealed class Start(Compilation compilation, List<string> actions) : CompilationStartAnalysisContext(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), default)
+    {
+        public override void RegisterCompilationEndAction(Action<CompilationAnalysisContext> action) => actions.Add("start:compilation-end");
+        public override void RegisterSemanticModelAction(Action<SemanticModelAnalysisContext> action) => actions.Add("start:semantic-model");
+        public override void RegisterSymbolAction(Action<SymbolAnalysisContext> action, ImmutableArray<SymbolKind> symbolKinds) => actions.Add("start:symbol");
+        public override void RegisterSymbolStartAction(Action<SymbolStartAnalysisContext> action, SymbolKind symbolKind) => actions.Add("start:symbol-start");
+        public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) => actions.Add("start:code-block-start");
+        public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => actions.Add("start:code-block");
+        public override void RegisterSyntaxTreeAction(Action<SyntaxTreeAnalysisContext> action) => actions.Add("start:syntax-tree");
+        public override void RegisterAdditionalFileAction(Action<AdditionalFileAnalysisContext> action) => actions.Add("start:additional-file");
+        public override void RegisterSyntaxNodeAction<TLanguageKindEnum>(Action<SyntaxNodeAnalysisContext> action, ImmutableArray<TLanguageKindEnum> syntaxKinds) => actions.Add("start:syntax-node");
+        public override void RegisterOperationAction(Action<OperationAnalysisContext> action, ImmutableArray<OperationKind> operationKinds) => actions.Add("start:operation");
+        public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) => actions.Add("start:operation-block-start");
+        public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => actions.Add("start:operation-block");
+    }
 }
