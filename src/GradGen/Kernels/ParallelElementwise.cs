@@ -38,6 +38,12 @@ internal static unsafe class ParallelElementwise
         }
     }
 
+    /// <summary>
+    /// Where chunk <paramref name="part"/> of <paramref name="parts"/> of <paramref name="total"/> elements starts: on
+    /// multiples of 16 elements (a 512-bit vector of float), so only the last chunk ends in a partial vector.
+    /// </summary>
+    internal static long Boundary(long total, int part, int parts) => part == parts ? total : total * part / parts & ~15L;
+
     private sealed class Job<T> : IParallelJob where T : unmanaged
     {
         [ThreadStatic] public static Job<T>? Current;
@@ -48,12 +54,9 @@ internal static unsafe class ParallelElementwise
 
         public void Run(int chunk, int chunks)
         {
-            // Boundaries on multiples of 16 elements (a 512-bit vector of float), so only the last chunk has a partial vector.
-            int start = Boundary(chunk, chunks), end = Boundary(chunk + 1, chunks);
+            int start = (int)Boundary(Length, chunk, chunks), end = (int)Boundary(Length, chunk + 1, chunks);
             if (end > start) Kernel(Offset(A, start), Offset(B, start), Offset(C, start), end - start);
         }
-
-        private int Boundary(int part, int parts) => part == parts ? Length : (int)((long)Length * part / parts) & ~15;
 
         private static T* Offset(T* p, int i) => p is null ? null : p + i;
     }

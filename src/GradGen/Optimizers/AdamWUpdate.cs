@@ -54,7 +54,8 @@ internal sealed class AdamWUpdate<T> : IParallelJob where T : IFloatingPointIeee
     public void Run(int chunk, int chunks)
     {
         long total = _starts[^1];
-        long start = Boundary(total, chunk, chunks), end = Boundary(total, chunk + 1, chunks);
+        // On multiples of 16 elements, so that only a parameter's end leaves a partial vector.
+        long start = ParallelElementwise.Boundary(total, chunk, chunks), end = ParallelElementwise.Boundary(total, chunk + 1, chunks);
         int i = 0;
         while (i < _parameters.Length && _starts[i + 1] <= start) i++;
         for (; i < _parameters.Length && _starts[i] < end; i++)
@@ -65,9 +66,6 @@ internal sealed class AdamWUpdate<T> : IParallelJob where T : IFloatingPointIeee
                    _m[i].AsSpan(from, to - from), _v[i].AsSpan(from, to - from));
         }
     }
-
-    // On multiples of 16 elements, so that only a parameter's end leaves a partial vector.
-    private static long Boundary(long total, int part, int parts) => part == parts ? total : total * part / parts & ~15L;
 
     /// <summary>
     /// m ← β₁ m + (1 − β₁) g; v ← β₂ v + (1 − β₂) g²; p ← (1 − lr λ) p + s · m / (√(v / (1 − β₂ᵗ)) + ε) with
