@@ -70,7 +70,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
         {
             // Split columns when every chunk gets at least two panels, rows otherwise (at least four strips a chunk);
             // a few chunks per thread, so a thread the OS did not schedule delays the product by one chunk at most.
-            int panels = (n + NR - 1) / NR, strips = (m + MR - 1) / MR;
+            int panels = job.Panels, strips = (m + MR - 1) / MR;
             int wanted = 4 * WorkerPool.Threads;
             // A transposed A is packed only where each chunk packs its own rows of it (a column chunk would pack all of
             // A again): so it splits rows when it is taller than wide, and columns, unpacked, otherwise.
@@ -81,21 +81,20 @@ internal static unsafe class PackedGemm<T, TV, TS>
         job.PacksA = aInner != 1 && !job.SplitColumns;
         // Row chunks all read every column of B: packed once, in parallel by panels, before they start (each would
         // otherwise pack all of B itself), when that fits a bounded buffer of the calling thread.
-        int allPanels = (n + NR - 1) / NR;
         job.SharedB = null;
-        if (!job.SplitColumns && job.Chunks > 1 && (long)k * allPanels * NR <= SharedPackLimit)
+        if (!job.SplitColumns && job.Chunks > 1 && (long)k * job.Panels * NR <= SharedPackLimit)
         {
-            job.SharedB = Buffer(ref t_packShared, k * allPanels * NR);
+            job.SharedB = Buffer(ref t_packShared, k * job.Panels * NR);
         }
         // Every chunk of this job packs into a buffer of the job's widest chunk, and the caller sizes its own now: which
         // thread runs which chunk varies from call to call, but what the calling thread allocates does not.
-        job.PackLength = job.SharedB == null ? job.WidestPanels() * NR * BlockDepth(k) : 0;
+        job.PackLength = job.SharedB == null ? job.WidestPanels() * NR * job.Depth : 0;
         if (job.PackLength > 0) Buffer(ref t_packB, job.PackLength);
-        if (job.PacksA) Buffer(ref t_packA, MC / MR * StripStride(BlockDepth(k)));
+        if (job.PacksA) Buffer(ref t_packA, MC / MR * StripStride(job.Depth));
         if (job.SharedB != null)
         {
             job.Packing = true;
-            WorkerPool.Run(job, Math.Min(allPanels, job.Chunks));
+            WorkerPool.Run(job, Math.Min(job.Panels, job.Chunks));
             job.Packing = false;
         }
         if (job.Chunks == 1) job.Run(0, 1);
@@ -132,17 +131,17 @@ internal static unsafe class PackedGemm<T, TV, TS>
         public T* SharedB;
         /// <summary>Whether <see cref="Run"/> packs a part of <see cref="SharedB"/> instead of computing a part of C.</summary>
         public bool Packing;
+        /// <summary>The product's column panels (NR wide, the last one partial) and the inner indices of a block (<see cref="BlockDepth"/>).</summary>
+        public int Panels, Depth;
 
         /// <summary>The most column panels any one chunk covers (chunk boundaries are ⌊panels·part/parts⌋).</summary>
-        public int WidestPanels()
-        {
-            int panels = (_n + NR - 1) / NR;
-            return SplitColumns ? (panels + Chunks - 1) / Chunks : panels;
-        }
+        public int WidestPanels() => SplitColumns ? (Panels + Chunks - 1) / Chunks : Panels;
 
         public void Set(int m, int n, int k, T* a, nint aRow, nint aInner, T* b, nint bInner, nint bCol, T* c, nint ldc, bool overwrite)
         {
             _m = m; _n = n; _k = k;
+            Panels = (n + NR - 1) / NR;
+            Depth = BlockDepth(k);
             _a = a; _aRow = aRow; _aInner = aInner;
             _b = b; _bInner = bInner; _bCol = bCol;
             _c = c; _ldc = ldc; _overwrite = overwrite;
@@ -158,7 +157,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
             if (Packing)
             {
                 // Panels q0..q1 of every block of inner indices.
-                int panels = (_n + NR - 1) / NR, kcMax = BlockDepth(_k);
+                int panels = Panels, kcMax = Depth;
                 int q0 = (int)((long)panels * part / parts), q1 = (int)((long)panels * (part + 1) / parts);
                 int j0 = q0 * NR, width = Math.Min(_n, q1 * NR) - j0;
                 for (int pc = 0; pc < _k && width > 0; pc += kcMax)
@@ -169,7 +168,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
             }
             else if (SplitColumns)
             {
-                int panels = (_n + NR - 1) / NR;
+                int panels = Panels;
                 int j0 = (int)((long)panels * part / parts) * NR, j1 = Math.Min(_n, (int)((long)panels * (part + 1) / parts) * NR);
                 Block(0, _m, j0, j1);
             }
@@ -188,7 +187,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
             int width = j1 - j0;
             int nr = NR, mr = MR;
             int panels = (width + nr - 1) / nr;
-            int kcMax = BlockDepth(_k);
+            int kcMax = Depth;
             T* packed = SharedB != null ? null : Buffer(ref t_packB, PackLength);
             T* packedA = PacksA ? Buffer(ref t_packA, MC / MR * StripStride(kcMax)) : null;
             for (int pc = 0; pc < _k; pc += kcMax)
