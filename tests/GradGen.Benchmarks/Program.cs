@@ -7,50 +7,26 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   dotnet run -c Release --project tests/GradGen.Benchmarks -- --filter '*'
 // In process: LibTorchSharp must load from this project's output folder, where the build marked its GLIBCXX_3.4.32
 // requirement weak (build/weaken_glibcxx.py); a separately generated benchmark project would copy the unpatched file.
-// The MLP step planned, unplanned and hand-written, interleaved (docs/performance.md, run P):
-//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-planning [ROUNDS]
-if (args.Length > 0 && args[0] == "--interleaved-planning")
+// Runners that are not BenchmarkDotNet: before/after comparisons interleaved in one process, for a shared machine
+// (docs/performance.md; run them with DOTNET_TieredCompilation=0 under load):
+//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --NAME [ROUNDS]
+(string Flag, int Rounds, System.Action<int> Run)[] runners =
 {
-    GradGen.Benchmarks.InterleavedPlanning.Run(args.Length > 1 ? int.Parse(args[1]) : 31);
-    return 0;
-}
-if (args.Length > 0 && args[0] == "--interleaved")
+    ("--interleaved-planning", 31, GradGen.Benchmarks.InterleavedPlanning.Run), // the MLP step planned, unplanned, hand-written (run P)
+    ("--interleaved", 15, GradGen.Benchmarks.Interleaved.Run),                  // the float GEMM before issue 14 and at each width
+    ("--interleaved-rows", 15, GradGen.Benchmarks.InterleavedRows.Run),         // the double row kernels: generic paths vs VectorRows
+    ("--interleaved-adamw", 11, GradGen.Benchmarks.InterleavedAdamW.Run),       // AdamW: block-wise passes vs one pass
+    ("--interleaved-gemm", 15, GradGen.Benchmarks.InterleavedGemm.Run),         // the weakest products: legacy kernel / GradGen / LibTorch (run M)
+    ("--forward-profile", 200, GradGen.Benchmarks.ForwardProfile.Run),          // where TinyGpt's forward spends its time, per op kind (ITERATIONS)
+    ("--interleaved-swap", 21, GradGen.Benchmarks.InterleavedSwap.Run),         // kᵀ: the element walk vs block transposes
+};
+foreach (var runner in runners)
 {
-    GradGen.Benchmarks.Interleaved.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
-    return 0;
-}
-// The row kernels in double before (generic paths) and after (VectorRows), interleaved:
-//   dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-rows [ROUNDS]
-if (args.Length > 0 && args[0] == "--interleaved-rows")
-{
-    GradGen.Benchmarks.InterleavedRows.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
-    return 0;
-}
-// AdamW's step before (block-wise passes, one thread) and after (one pass, every core), interleaved:
-//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-adamw [ROUNDS]
-if (args.Length > 0 && args[0] == "--interleaved-adamw")
-{
-    GradGen.Benchmarks.InterleavedAdamW.Run(args.Length > 1 ? int.Parse(args[1]) : 11);
-    return 0;
-}
-// The weakest products against LibTorch, before (legacy kernel) / GradGen / LibTorch, interleaved:
-//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --interleaved-gemm [ROUNDS]
-if (args.Length > 0 && args[0] == "--interleaved-gemm")
-{
-    GradGen.Benchmarks.InterleavedGemm.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
-    return 0;
-}
-// Where TinyGpt's forward spends its time, per op kind (a clock around each line of a copy of the sample):
-//   DOTNET_TieredCompilation=0 dotnet run -c Release --project tests/GradGen.Benchmarks -- --forward-profile [ITERATIONS]
-if (args.Length > 0 && args[0] == "--forward-profile")
-{
-    GradGen.Benchmarks.ForwardProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
-    return 0;
-}
-if (args.Length > 0 && args[0] == "--interleaved-swap")
-{
-    GradGen.Benchmarks.InterleavedSwap.Run(args.Length > 1 ? int.Parse(args[1]) : 21);
-    return 0;
+    if (args.Length > 0 && args[0] == runner.Flag)
+    {
+        runner.Run(args.Length > 1 ? int.Parse(args[1]) : runner.Rounds);
+        return 0;
+    }
 }
 // The GPT-2-small-shaped step, each contender in a process of its own (step times, memory, peak RSS; docs/performance.md):
 //   dotnet run -c Release --project tests/GradGen.Benchmarks -- --gpt2-small [STEPS] [ROUNDS]
