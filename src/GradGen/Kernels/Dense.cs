@@ -79,6 +79,12 @@ internal static class Dense
     // A span cannot outlive the op that reads it, so the copy may come from the active workspace.
     private static ReadOnlySpan<T> Copy<T>(Tensor<T> tensor)
     {
+        if (GuardZones.Enabled && GuardZones.Guards<T>())
+        {
+            var guarded = GuardZones.NewSpan<T>(checked((int)tensor.FlattenedLength), "dense copy of a strided tensor");
+            tensor.FlattenTo(guarded);
+            return guarded;
+        }
         var copy = Workspace.NewArray<T>(checked((int)tensor.FlattenedLength));
         tensor.FlattenTo(copy);
         return copy;
