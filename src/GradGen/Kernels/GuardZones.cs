@@ -11,8 +11,8 @@ namespace GradGen;
 /// <summary>
 /// A test aid against out-of-bounds writes of the unsafe kernels, on when the environment variable
 /// <c>GRADGEN_GUARD=1</c> is set at start-up (read once; off, every use folds away). Guard mode places every float and
-/// double tensor and scratch array the runtime allocates between two zones of <see cref="Zone"/> canary elements (a NaN
-/// bit pattern), puts zones around the used part of the kernels' pinned per-thread buffers (a replaced buffer becomes
+/// double tensor and scratch array the runtime allocates between two zones of <see cref="Zone"/> canary elements (a
+/// signalling NaN), puts zones around the used part of the kernels' pinned per-thread buffers (a replaced buffer becomes
 /// all canary, so a write through a pointer into it shows too), and <see cref="Check"/> — called after each kernel
 /// entry and at the end of each workspace scope — verifies every live zone and throws, naming the kernel that just ran
 /// and where the damaged allocation was made. A write past an array otherwise lands silently in a neighbour (or the
@@ -26,11 +26,14 @@ internal static class GuardZones
     /// <summary>Canary elements before and after each guarded allocation (256 bytes of float: wider than any vector).</summary>
     public const int Zone = 64;
 
-    /// <summary>The canaries: quiet NaNs with a payload no arithmetic produces.</summary>
-    public const uint FloatCanary = 0x7FC0_DEADu;
+    /// <summary>
+    /// The canaries: signalling NaNs with a payload. Arithmetic on one returns it quieted (other bits), so an accumulating
+    /// write past the end (the canary loaded, added to, stored back) shows too; a quiet NaN would come back unchanged.
+    /// </summary>
+    public const uint FloatCanary = 0x7FA0_DEADu;
 
     /// <inheritdoc cref="FloatCanary"/>
-    public const ulong DoubleCanary = 0x7FF8_DEAD_BEEF_CAFEul;
+    public const ulong DoubleCanary = 0x7FF4_DEAD_BEEF_CAFEul;
 
     private static readonly object s_lock = new();
     private static readonly List<Entry> s_entries = new();
