@@ -247,7 +247,7 @@ public sealed class Workspace
     }
 
     private static Tensor<T> Create<T>(ReadOnlySpan<nint> lengths, bool zeroed)
-        => Tensor.Create(zeroed ? Dense.Allocate<T>(lengths) : Dense.AllocateForOverwrite<T>(lengths), lengths);
+        => GuardZones.Enabled && GuardZones.Guards<T>() ? GuardZones.NewTensor<T>(lengths, zeroed) : Tensor.Create(zeroed ? Dense.Allocate<T>(lengths) : Dense.AllocateForOverwrite<T>(lengths), lengths);
 
     private object? Reuse(int slot) => slot < _slots.Count ? _slots[slot] : null;
 
@@ -288,6 +288,7 @@ public sealed class Workspace
         {
             if (_workspace is not null) _workspace._active = false;
             t_current = _previous;
+            if (GuardZones.Enabled) GuardZones.Check("the end of a workspace scope");
         }
     }
 }

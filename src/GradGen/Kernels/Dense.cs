@@ -41,10 +41,15 @@ internal static class Dense
     }
 
     /// <summary>The storage of a dense tensor as a span (the caller guarantees density).</summary>
+    /// <remarks>
+    /// From the tensor's first element: <c>Tensor&lt;T&gt;.GetPinnableReference</c> is the backing array's element 0 even
+    /// when the tensor starts further in (a row slice <c>t[1..3, ..]</c> is dense; System.Numerics.Tensors 10.0.0), while
+    /// its <c>TensorSpan</c>'s reference is the tensor's first element.
+    /// </remarks>
     public static Span<T> Span<T>(Tensor<T> dense)
     {
         int count = checked((int)dense.FlattenedLength);
-        return count == 0 ? System.Span<T>.Empty : MemoryMarshal.CreateSpan(ref dense.GetPinnableReference(), count);
+        return count == 0 ? System.Span<T>.Empty : MemoryMarshal.CreateSpan(ref dense.AsTensorSpan().GetPinnableReference(), count);
     }
 
     /// <summary>
@@ -74,6 +79,12 @@ internal static class Dense
     // A span cannot outlive the op that reads it, so the copy may come from the active workspace.
     private static ReadOnlySpan<T> Copy<T>(Tensor<T> tensor)
     {
+        if (GuardZones.Enabled && GuardZones.Guards<T>())
+        {
+            var guarded = GuardZones.NewSpan<T>(checked((int)tensor.FlattenedLength), "dense copy of a strided tensor");
+            tensor.FlattenTo(guarded);
+            return guarded;
+        }
         var copy = Workspace.NewArray<T>(checked((int)tensor.FlattenedLength));
         tensor.FlattenTo(copy);
         return copy;

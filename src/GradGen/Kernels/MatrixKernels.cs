@@ -46,6 +46,7 @@ internal static class MatrixKernels
         {
             if (typeof(T) == typeof(float)) BlockTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(destination), m, n, accumulate: false);
             else BlockTranspose.Run(AsDouble(source), AsDouble(destination), m, n, accumulate: false);
+            if (GuardZones.Enabled) GuardZones.Check($"MatrixKernels.Transpose {m}×{n} (block transposes)");
             return;
         }
         ref T src = ref MemoryMarshal.GetReference(source);
@@ -73,6 +74,7 @@ internal static class MatrixKernels
         {
             if (typeof(T) == typeof(float)) BlockTranspose.Run(VectorMath.AsFloat(source), VectorMath.AsFloat(into), m, n, accumulate: true);
             else BlockTranspose.Run(AsDouble(source), AsDouble(into), m, n, accumulate: true);
+            if (GuardZones.Enabled) GuardZones.Check($"MatrixKernels.TransposeAccumulate {m}×{n} (block transposes)");
             return;
         }
         ref T src = ref MemoryMarshal.GetReference(source);

@@ -100,6 +100,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
         if (job.Chunks == 1) job.Run(0, 1);
         else WorkerPool.Run(job, job.Chunks);
         job.Clear();
+        if (GuardZones.Enabled) GuardZones.Check($"PackedGemm<{typeof(T).Name}, {8 * Unsafe.SizeOf<TV>()}>.Multiply {m}×{n}×{k} (a {aRow}/{aInner}, b {bInner}/{bCol}, ldc {ldc})");
     }
 
     /// <summary>
@@ -110,10 +111,17 @@ internal static unsafe class PackedGemm<T, TV, TS>
     /// </summary>
     private static T* Buffer(ref T[]? buffer, int length)
     {
-        int slack = 64 / Unsafe.SizeOf<T>();
+        // Guard mode: a canary zone before the aligned start and after the used length (see GuardZones).
+        int slack = 64 / Unsafe.SizeOf<T>(), guard = GuardZones.Enabled ? GuardZones.Zone : 0;
         var array = buffer;
-        if (array is null || array.Length < length + slack) buffer = array = GC.AllocateUninitializedArray<T>(length + slack, pinned: true);
-        return (T*)(((nint)Unsafe.AsPointer(ref array[0]) + 63) & ~(nint)63);
+        if (array is null || array.Length < length + slack + 2 * guard)
+        {
+            if (GuardZones.Enabled && array is not null) GuardZones.Retire(array);
+            buffer = array = GC.AllocateUninitializedArray<T>(length + slack + 2 * guard, pinned: true);
+        }
+        T* start = (T*)(((nint)Unsafe.AsPointer(ref array[guard]) + 63) & ~(nint)63);
+        if (GuardZones.Enabled) GuardZones.Pinned(array, (int)(start - (T*)Unsafe.AsPointer(ref array[0])), length, $"PackedGemm<{typeof(T).Name}, {8 * Unsafe.SizeOf<TV>()}> pack buffer");
+        return start;
     }
 
     private sealed class Job : IParallelJob

@@ -64,6 +64,7 @@ internal static unsafe class RowKernels
         // The kernel's operands are (x, y, unused).
         if (IsFloat<T>()) Elementwise(Table<float>(width).Gelu, As<T, float>(x), As<T, float>(y), default, x.Length);
         else Elementwise(Table<double>(width).Gelu, As<T, double>(x), As<T, double>(y), default, x.Length);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.Gelu");
     }
 
     /// <summary>into += dY ⊙ gelu′(x).</summary>
@@ -71,6 +72,7 @@ internal static unsafe class RowKernels
     {
         if (IsFloat<T>()) Elementwise(Table<float>(width).GeluBackward, As<T, float>(dY), As<T, float>(x), As<T, float>(into), x.Length);
         else Elementwise(Table<double>(width).GeluBackward, As<T, double>(dY), As<T, double>(x), As<T, double>(into), x.Length);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.GeluBackward");
     }
 
     private static void Elementwise<U>(delegate*<U*, U*, U*, int, void> kernel, ReadOnlySpan<U> a, ReadOnlySpan<U> b, Span<U> c, int length) where U : unmanaged
@@ -92,6 +94,7 @@ internal static unsafe class RowKernels
     {
         if (IsFloat<T>()) AddCore(Table<float>(width), As<T, float>(a), As<T, float>(b), As<T, float>(destination), rowBias);
         else AddCore(Table<double>(width), As<T, double>(a), As<T, double>(b), As<T, double>(destination), rowBias);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.Add");
     }
 
     private static void AddCore<U>(RowTable<U> table, ReadOnlySpan<U> a, ReadOnlySpan<U> b, Span<U> destination, int rowBias) where U : unmanaged
@@ -122,6 +125,7 @@ internal static unsafe class RowKernels
         // A the scores, B the result.
         if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmax, As<T, float>(s), As<T, float>(y), default, default, t, As<T, float>(scale), s.Length / t);
         else Rows(Table<double>(width).CausalSoftmax, As<T, double>(s), As<T, double>(y), default, default, t, As<T, double>(scale), s.Length / t);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.CausalSoftmax");
     }
 
     /// <summary>into += the causal softmax's backward (see <see cref="Adjoint.CausalSoftmax{T}"/>).</summary>
@@ -131,6 +135,7 @@ internal static unsafe class RowKernels
         // Rows reads its operands as A, B, C, D: here A dY, B y, C into.
         if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmaxBackward, As<T, float>(dY), As<T, float>(y), As<T, float>(into), default, t, As<T, float>(scale), dY.Length / t);
         else Rows(Table<double>(width).CausalSoftmaxBackward, As<T, double>(dY), As<T, double>(y), As<T, double>(into), default, t, As<T, double>(scale), dY.Length / t);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.CausalSoftmaxBackward");
     }
 
     /// <summary>y = LayerNorm(x) over rows of length c (see <see cref="Ops.LayerNorm{T}(System.Numerics.Tensors.Tensor{T}, System.Numerics.Tensors.Tensor{T}, System.Numerics.Tensors.Tensor{T}, T)"/>); y may be x.</summary>
@@ -139,6 +144,7 @@ internal static unsafe class RowKernels
         if (c == 0) return;
         if (IsFloat<T>()) Rows(Table<float>(width).LayerNorm, As<T, float>(x), As<T, float>(weight), As<T, float>(bias), As<T, float>(y), c, As<T, float>(eps), x.Length / c);
         else Rows(Table<double>(width).LayerNorm, As<T, double>(x), As<T, double>(weight), As<T, double>(bias), As<T, double>(y), c, As<T, double>(eps), x.Length / c);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.LayerNorm");
     }
 
     private static void Rows<U>(delegate*<RowArgs<U>*, int, int, void> kernel, ReadOnlySpan<U> a, ReadOnlySpan<U> b, ReadOnlySpan<U> c, Span<U> d, int length, U scalar, int rows)
@@ -163,6 +169,7 @@ internal static unsafe class RowKernels
         if (c == 0) return;
         if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c);
         else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c);
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.LayerNormBackward");
     }
 
     private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c)
@@ -205,6 +212,7 @@ internal static unsafe class RowKernels
             var args = new RowArgs<U> { A = pz, C = pInto, D = wantLoss ? pLoss : null, Targets = pTargets, Length = classes, Scalar = scale };
             ParallelRows.Run(table.CrossEntropy, &args, rows);
         }
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.CrossEntropy");
         if (!wantLoss) return 0;
         double sum = 0;
         foreach (U loss in losses.Span) sum += double.CreateTruncating(loss);

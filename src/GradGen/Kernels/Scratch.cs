@@ -41,6 +41,10 @@ internal ref struct Scratch<T>
         {
             Span = System.Span<T>.Empty;
         }
+        else if (GuardZones.Enabled && GuardZones.Guards<T>())
+        {
+            Span = GuardZones.NewSpan<T>(length, "scratch buffer");
+        }
         else if (Workspace.Current is not null)
         {
             Span = Workspace.NewArray<T>(length);

@@ -49,6 +49,7 @@ internal sealed class AdamWUpdate<T> : IParallelJob where T : IFloatingPointIeee
             : 1;
         if (chunks <= 1) Run(0, 1);
         else WorkerPool.Run(this, (int)chunks);
+        if (GuardZones.Enabled) GuardZones.Check("AdamWUpdate.Run");
     }
 
     public void Run(int chunk, int chunks)

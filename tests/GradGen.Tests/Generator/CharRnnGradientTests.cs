@@ -71,7 +71,7 @@ public class CharRnnGradientTests
         Assert.Equal(6, points.Length);
         for (var k = 0; k < points.Length; k++)
         {
-            var span = MemoryMarshal.CreateSpan(ref points[k].Tensor.GetPinnableReference(), (int)points[k].Tensor.FlattenedLength);
+            var span = MemoryMarshal.CreateSpan(ref points[k].Tensor.AsTensorSpan().GetPinnableReference(), (int)points[k].Tensor.FlattenedLength);
             var analytic = GradientChecker.Values(gradients[k]);
             var doubled = GradientChecker.Values(twice[k]);
             Assert.Equal(span.Length, analytic.Length);

@@ -260,5 +260,5 @@ public class SelfGradientTests
         return (path, (int)tensor.FlattenedLength, i => Span(tensor)[i], (i, v) => Span(tensor)[i] = v, GradientChecker.Values(gradient), GradientChecker.Values(twice));
     }
 
-    private static Span<double> Span(Tensor<double> tensor) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+    private static Span<double> Span(Tensor<double> tensor) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.AsTensorSpan().GetPinnableReference(), (int)tensor.FlattenedLength);
 }

@@ -167,7 +167,7 @@ public class WeightObjectGradientTests
             var tensor = (Tensor<double>)leaves[k].Tensor;
             var analytic = GradientChecker.Values(gradients[k].Tensor);
             var twice = GradientChecker.Values(sums[k].Tensor);
-            var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+            var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.AsTensorSpan().GetPinnableReference(), (int)tensor.FlattenedLength);
             for (var i = 0; i < span.Length; i++)
             {
                 var original = span[i];

@@ -185,16 +185,16 @@ public static class GradientChecker
         }
     }
 
-    private static void Set(Tensor<double> t, int i, double v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+    private static void Set(Tensor<double> t, int i, double v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
 
-    private static void SetF(Tensor<float> t, int i, float v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+    private static void SetF(Tensor<float> t, int i, float v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
 
     public static double[] Values(object value) => value switch
     {
         double d => [d],
         float f => [f],
-        Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
-        Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
+        Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
+        Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
         Tensor<double>[] array => array.SelectMany(Values).ToArray(),
         _ when IsWeightType(value.GetType()) => LeavesOf(value).SelectMany(l => Enumerable.Range(0, l.Count).Select(l.Get)).ToArray(),
         _ => throw new InvalidOperationException("no values in " + value),

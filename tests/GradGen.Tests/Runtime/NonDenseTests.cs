@@ -43,6 +43,30 @@ public class NonDenseTests
         Assert.True(Ops.Relu(v).IsDense);
     }
 
+    /// <summary>
+    /// A row slice is dense but starts inside its array: ops must read (and gradients accumulate into) its own elements,
+    /// not the array's first ones (Tensor&lt;T&gt;.GetPinnableReference is the array's element 0).
+    /// </summary>
+    [Fact]
+    public void Dense_slices_that_start_inside_their_array_are_read_and_written_in_place()
+    {
+        var whole = Random(_rng, new[] { 4, 6 });
+        var slice = whole.Slice(new System.Buffers.NRange[] { 1..3, .. });
+        Assert.True(slice.IsDense);
+        var copy = Copy(slice);
+        Assert.Equal(Flat(Ops.Relu(copy)), Flat(Ops.Relu(slice)));
+        Assert.Equal(Flat(Ops.MatMul(copy, Ops.Transpose(copy))), Flat(Ops.MatMul(slice, Ops.Transpose(slice))));
+        var before = Flat(whole);
+        var dY = Filled(new[] { 2, 6 }, 1);
+        Adjoint.Relu(dY, copy, slice); // rows 1 and 2 of whole += 1 where positive
+        var after = Flat(whole);
+        for (int i = 0; i < 24; i++)
+        {
+            bool inSlice = i >= 6 && i < 18;
+            Assert.Equal(inSlice && before[i] > 0 ? before[i] + 1 : before[i], after[i]);
+        }
+    }
+
     [Fact]
     public void Adjoint_kernels_read_views_correctly()
     {

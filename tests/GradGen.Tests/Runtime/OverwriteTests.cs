@@ -28,7 +28,7 @@ public class OverwriteTests
         Assert.Equal(Span(accumulated).ToArray(), Span(written).ToArray());
     }
 
-    private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.GetPinnableReference(), (int)t.FlattenedLength);
+    private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
         "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy" };

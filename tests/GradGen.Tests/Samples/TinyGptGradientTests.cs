@@ -111,5 +111,5 @@ public class TinyGptGradientTests(Xunit.Abstractions.ITestOutputHelper output)
         return middle.Prepend(0).Append(length - 1).Order().ToArray();
     }
 
-    private static Span<double> Span(Tensor<double> tensor) => MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+    private static Span<double> Span(Tensor<double> tensor) => MemoryMarshal.CreateSpan(ref tensor.AsTensorSpan().GetPinnableReference(), (int)tensor.FlattenedLength);
 }
