@@ -213,8 +213,8 @@ public static class GradientChecker
 
     private static object Ones(object like) => like switch
     {
-        Tensor<double> t => Tensor.Create(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths),
-        Tensor<float> t => Tensor.Create(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths),
+        Tensor<double> t => Embedded(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
+        Tensor<float> t => Embedded(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
         Tensor<double>[] array => array.Select(t => (Tensor<double>)Ones(t)).ToArray(),
         _ when IsWeightType(like.GetType()) => OnesLike(like),
         _ => throw new InvalidOperationException(),
@@ -255,8 +255,29 @@ public static class GradientChecker
         }
         var lengths = (shape ?? throw new InvalidOperationException("no shape for a tensor parameter")).Select(l => (nint)l).ToArray();
         var count = shape.Aggregate(1, (a, b) => a * b);
-        if (type == typeof(Tensor<double>)) return Tensor.Create(Enumerable.Range(0, count).Select(_ => Draw()).ToArray(), lengths);
-        if (type == typeof(Tensor<float>)) return Tensor.Create(Enumerable.Range(0, count).Select(_ => (float)Draw()).ToArray(), lengths);
+        if (type == typeof(Tensor<double>)) return Embedded(Enumerable.Range(0, count).Select(_ => Draw()).ToArray(), lengths);
+        if (type == typeof(Tensor<float>)) return Embedded(Enumerable.Range(0, count).Select(_ => (float)Draw()).ToArray(), lengths);
         throw new InvalidOperationException("cannot make an argument of type " + type);
     }
+
+    /// <summary>
+    /// A dense row-major tensor of <paramref name="values"/> that starts <see cref="Margin"/> elements into a larger array,
+    /// between NaNs: a kernel that reads from the array's start instead of the tensor's (as <c>Dense.Span</c> did for any
+    /// tensor with a start offset) or past its end turns the gradient into NaN and fails the check.
+    /// </summary>
+    private static Tensor<T> Embedded<T>(T[] values, nint[] lengths) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (values.Length == 0) return Tensor.Create(values, lengths);
+        var array = Enumerable.Repeat(T.NaN, values.Length + 2 * Margin).ToArray();
+        values.CopyTo(array, Margin);
+        var strides = new nint[lengths.Length];
+        for (nint d = lengths.Length - 1, stride = 1; d >= 0; d--)
+        {
+            strides[d] = lengths[d] == 1 ? 0 : stride; // Tensor.Create rejects a stride past a length-1 axis
+            stride *= lengths[d];
+        }
+        return Tensor.Create(array, Margin, lengths, strides);
+    }
+
+    private const int Margin = 5;
 }
