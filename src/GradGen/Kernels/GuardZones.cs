@@ -84,14 +84,7 @@ internal static class GuardZones
         int count = TensorShape.Count(lengths);
         if (count == 0) return Tensor.Create(Array.Empty<T>(), lengths);
         var array = NewArray<T>(count, zeroed, "tensor [" + string.Join(", ", lengths.ToArray()) + "]");
-        Span<nint> strides = lengths.Length <= 16 ? stackalloc nint[lengths.Length] : new nint[lengths.Length];
-        nint stride = 1;
-        for (int d = lengths.Length - 1; d >= 0; d--)
-        {
-            strides[d] = lengths[d] == 1 ? 0 : stride; // as Tensor.Create's own: a stride past a length-1 axis is rejected
-            stride *= lengths[d];
-        }
-        return Tensor.Create(array, Zone, lengths, strides);
+        return TensorShape.DenseAt(array, Zone, lengths);
     }
 
     /// <summary>

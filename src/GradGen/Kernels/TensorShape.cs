@@ -29,6 +29,23 @@ internal static class TensorShape
     /// <summary>True when both shapes have the same rank and lengths.</summary>
     public static bool SameShape(ReadOnlySpan<nint> a, ReadOnlySpan<nint> b) => a.SequenceEqual(b);
 
+    /// <summary>
+    /// A dense row-major tensor of the shape over <paramref name="array"/> from element <paramref name="start"/> on (the
+    /// strides <c>Tensor.Create</c> wants for that: 0 past a length-1 axis, which it otherwise rejects).
+    /// </summary>
+    public static Tensor<T> DenseAt<T>(T[] array, int start, ReadOnlySpan<nint> lengths)
+    {
+        if (Count(lengths) == 0) return Tensor.Create(array, lengths);
+        Span<nint> strides = lengths.Length <= 16 ? stackalloc nint[lengths.Length] : new nint[lengths.Length];
+        nint stride = 1;
+        for (int d = lengths.Length - 1; d >= 0; d--)
+        {
+            strides[d] = lengths[d] == 1 ? 0 : stride;
+            stride *= lengths[d];
+        }
+        return Tensor.Create(array, start, lengths, strides);
+    }
+
     /// <summary>The number of elements of a shape, as an <see cref="int"/> (spans are int-indexed).</summary>
     public static int Count(ReadOnlySpan<nint> lengths)
     {

@@ -270,13 +270,7 @@ public static class GradientChecker
         if (values.Length == 0) return Tensor.Create(values, lengths);
         var array = Enumerable.Repeat(T.NaN, values.Length + 2 * Margin).ToArray();
         values.CopyTo(array, Margin);
-        var strides = new nint[lengths.Length];
-        for (nint d = lengths.Length - 1, stride = 1; d >= 0; d--)
-        {
-            strides[d] = lengths[d] == 1 ? 0 : stride; // Tensor.Create rejects a stride past a length-1 axis
-            stride *= lengths[d];
-        }
-        return Tensor.Create(array, Margin, lengths, strides);
+        return TensorShape.DenseAt(array, Margin, lengths);
     }
 
     private const int Margin = 5;

@@ -52,14 +52,7 @@ public unsafe class GuardZoneTests
     private static (Tensor<T> Tensor, T[] Embedded) EmbedTensor<T>(Random rng, params nint[] lengths) where T : IFloatingPointIeee754<T>
     {
         var embedded = Embed<T>(rng, TensorShape.Count(lengths));
-        var strides = new nint[lengths.Length];
-        nint stride = 1;
-        for (int d = lengths.Length - 1; d >= 0; d--)
-        {
-            strides[d] = lengths[d] == 1 ? 0 : stride;
-            stride *= lengths[d];
-        }
-        return (Tensor.Create(embedded, Zone, lengths, strides), embedded);
+        return (TensorShape.DenseAt(embedded, Zone, lengths), embedded);
     }
 
     private static void CheckBuffers(string what) => GuardZones.Check(what);
