@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace GradGen.Samples.CharRnn;
 
@@ -31,8 +30,8 @@ public sealed class Adagrad
         if (gradients.Count != _parameters.Length) throw new ArgumentException($"Adagrad.Step: {gradients.Count} gradients for {_parameters.Length} parameters.", nameof(gradients));
         for (var k = 0; k < _parameters.Length; k++)
         {
-            var p = Span(_parameters[k]);
-            var g = Span(gradients[k]);
+            var p = Ops.AsSpan(_parameters[k]);
+            var g = Ops.AsSpan(gradients[k]);
             if (g.Length != p.Length) throw new ArgumentException($"Adagrad.Step: gradient {k} has {g.Length} elements, its parameter {p.Length}.", nameof(gradients));
             var m = _memory[k];
             for (var i = 0; i < p.Length; i++)
@@ -42,11 +41,5 @@ public sealed class Adagrad
                 p[i] -= _learningRate * gi / MathF.Sqrt(m[i] + 1e-8f);
             }
         }
-    }
-
-    private static Span<float> Span(Tensor<float> tensor)
-    {
-        if (!tensor.IsDense) throw new ArgumentException("Adagrad: tensors must be dense.", nameof(tensor));
-        return MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength));
     }
 }

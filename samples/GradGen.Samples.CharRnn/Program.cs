@@ -105,13 +105,13 @@ static int Draw(Tensor<float> logits, double temperature, Random random)
 
 static Tensor<float> Fill(Tensor<float> tensor, Random random)
 {
-    var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+    var span = Ops.AsSpan(tensor);
     for (var i = 0; i < span.Length; i++) span[i] = (float)(random.NextDouble() * 2 - 1);
     return tensor;
 }
 
 static void Scale(Tensor<float> tensor, float factor, Random random)
 {
-    var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+    var span = Ops.AsSpan(tensor);
     for (var i = 0; i < span.Length; i++) span[i] = span[i] == 0 ? (float)(random.NextDouble() * 0.2 - 0.1) : span[i] * factor;
 }

@@ -29,7 +29,7 @@ public sealed partial class Gpt
 
     private static void Normal(Random random, Tensor<float> tensor, float std)
     {
-        var values = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+        var values = Ops.AsSpan(tensor);
         for (var i = 0; i < values.Length; i++)
         {
             var u1 = 1.0 - random.NextDouble();                                      // Box–Muller

@@ -37,7 +37,7 @@ public static class GradientCheck
 
     private static void Scale(Tensor<float> tensor, Random random)
     {
-        var values = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+        var values = Ops.AsSpan(tensor);
         for (var i = 0; i < values.Length; i++) values[i] += (float)(0.3 * (2 * random.NextDouble() - 1));
     }
 }

@@ -70,7 +70,7 @@ public class GptTrainingBenchmarks
         var noise = new Random(4);
         foreach (var tensor in Parameters.Tensors(perturbed))
         {
-            var values = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)tensor.FlattenedLength);
+            var values = Ops.AsSpan(tensor);
             for (int i = 0; i < values.Length; i++) values[i] += (float)(0.3 * (2 * noise.NextDouble() - 1));
         }
         var gradient = Parameters.ZerosLike(perturbed);

@@ -32,6 +32,26 @@ public static partial class Ops
         return zeros;
     }
 
+    // ── elements ─────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// The elements of a dense tensor as a span, in row-major order from the tensor's first element: the way to fill,
+    /// initialise or read a tensor element by element (an optimizer's update, a custom initialiser). Prefer it to
+    /// <c>MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), …)</c>: in System.Numerics.Tensors 10.0
+    /// <c>GetPinnableReference</c> is the backing array's element 0 even when the tensor starts further in (a row slice,
+    /// a workspace's tensor), so that span covers the wrong elements.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="tensor"/> is a strided or broadcast view (not dense).</exception>
+    public static Span<T> AsSpan<T>(Tensor<T> tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!tensor.IsDense)
+        {
+            throw new ArgumentException($"{nameof(AsSpan)}: {TensorShape.Format(tensor)} is a strided view; make a dense copy first (Ops.Reshape copies a strided view).", nameof(tensor));
+        }
+        return Dense.Span(tensor);
+    }
+
     // ── clearing (zeroing gradients between steps) ──────────────────────────────────────────
 
     /// <summary>

@@ -68,6 +68,18 @@ public class NonDenseTests
     }
 
     [Fact]
+    public void AsSpan_is_a_tensors_own_elements_and_refuses_strided_views()
+    {
+        var whole = Random(_rng, new[] { 4, 6 });
+        var slice = whole.Slice(new System.Buffers.NRange[] { 1..3, .. });
+        Assert.Equal(Flat(slice), Ops.AsSpan(slice).ToArray());
+        Ops.AsSpan(slice)[0] = 42;
+        Assert.Equal(42, Flat(whole)[6]); // the slice's first element is the array's seventh
+        var error = Assert.Throws<ArgumentException>(() => Ops.AsSpan(Tensor.Transpose(whole)));
+        Assert.Contains("strided view", error.Message);
+    }
+
+    [Fact]
     public void Adjoint_kernels_read_views_correctly()
     {
         var (gv, gd) = Pair(3, 4);
