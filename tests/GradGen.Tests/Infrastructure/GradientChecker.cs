@@ -132,8 +132,7 @@ public static class GradientChecker
                 return [(fplus - fminus) / (2 * epsilon)];
             case Tensor<double> t:
             {
-                var span = t.AsTensorSpan();
-                var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref span.GetPinnableReference(), (int)t.FlattenedLength).ToArray();
+                var flat = Ops.AsSpan(t).ToArray();
                 var result = new double[flat.Length];
                 for (var i = 0; i < flat.Length; i++)
                 {
@@ -185,16 +184,16 @@ public static class GradientChecker
         }
     }
 
-    private static void Set(Tensor<double> t, int i, double v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+    private static void Set(Tensor<double> t, int i, double v) => Ops.AsSpan(t)[i] = v;
 
-    private static void SetF(Tensor<float> t, int i, float v) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength)[i] = v;
+    private static void SetF(Tensor<float> t, int i, float v) => Ops.AsSpan(t)[i] = v;
 
     public static double[] Values(object value) => value switch
     {
         double d => [d],
         float f => [f],
-        Tensor<double> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength).ToArray(),
-        Tensor<float> t => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength).ToArray().Select(v => (double)v).ToArray(),
+        Tensor<double> t => Ops.AsSpan(t).ToArray(),
+        Tensor<float> t => Ops.AsSpan(t).ToArray().Select(v => (double)v).ToArray(),
         Tensor<double>[] array => array.SelectMany(Values).ToArray(),
         _ when IsWeightType(value.GetType()) => LeavesOf(value).SelectMany(l => Enumerable.Range(0, l.Count).Select(l.Get)).ToArray(),
         _ => throw new InvalidOperationException("no values in " + value),
