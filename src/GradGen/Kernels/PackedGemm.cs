@@ -103,26 +103,10 @@ internal static unsafe class PackedGemm<T, TV, TS>
         if (GuardZones.Enabled) GuardZones.Check($"PackedGemm<{typeof(T).Name}, {8 * Unsafe.SizeOf<TV>()}>.Multiply {m}×{n}×{k} (a {aRow}/{aInner}, b {bInner}/{bCol}, ldc {ldc})");
     }
 
-    /// <summary>
-    /// A pinned buffer of this thread (<paramref name="buffer"/>), grown to at least <paramref name="length"/> elements,
-    /// as a pointer aligned to 64 bytes. An array's data is only 8-byte aligned, and where a packed panel began decided,
-    /// process by process, whether every other vector load of it split a cache line: the MLP's weight gradient took
-    /// 186–200 µs in some processes and 350–360 µs in others until the buffers were aligned.
-    /// </summary>
-    private static T* Buffer(ref T[]? buffer, int length)
-    {
-        // Guard mode: a canary zone before the aligned start and after the used length (see GuardZones).
-        int slack = 64 / Unsafe.SizeOf<T>(), guard = GuardZones.Enabled ? GuardZones.Zone : 0;
-        var array = buffer;
-        if (array is null || array.Length < length + slack + 2 * guard)
-        {
-            if (GuardZones.Enabled && array is not null) GuardZones.Retire(array);
-            buffer = array = GC.AllocateUninitializedArray<T>(length + slack + 2 * guard, pinned: true);
-        }
-        T* start = (T*)(((nint)Unsafe.AsPointer(ref array[guard]) + 63) & ~(nint)63);
-        if (GuardZones.Enabled) GuardZones.Pinned(array, (int)(start - (T*)Unsafe.AsPointer(ref array[0])), length, $"PackedGemm<{typeof(T).Name}, {8 * Unsafe.SizeOf<TV>()}> pack buffer");
-        return start;
-    }
+    /// <summary>A pinned, 64-byte-aligned buffer of this thread (<see cref="PinnedBuffer.Get{T}"/>).</summary>
+    private static T* Buffer(ref T[]? buffer, int length) => PinnedBuffer.Get(ref buffer, length, PackBufferName);
+
+    private static readonly string PackBufferName = $"PackedGemm {8 * Unsafe.SizeOf<TV>()}-bit pack buffer";
 
     private sealed class Job : IParallelJob
     {

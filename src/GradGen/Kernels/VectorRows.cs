@@ -387,19 +387,9 @@ internal static unsafe class VectorRows<T, TV, TS>
     [ThreadStatic] private static T[]? t_row;
 
     /// <summary>This thread's pinned row buffer of at least <paramref name="length"/> elements (grown, never given back).</summary>
-    private static T* RowBuffer(int length)
-    {
-        // Guard mode: canary zones before and after the used length (see GuardZones).
-        int guard = GuardZones.Enabled ? GuardZones.Zone : 0;
-        var buffer = t_row;
-        if (buffer is null || buffer.Length < length + 2 * guard)
-        {
-            if (GuardZones.Enabled && buffer is not null) GuardZones.Retire(buffer);
-            t_row = buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1) + 2 * guard, pinned: true);
-        }
-        if (GuardZones.Enabled) GuardZones.Pinned(buffer, guard, length, $"VectorRows<{typeof(T).Name}, {8 * Unsafe.SizeOf<TV>()}> row buffer");
-        return (T*)Unsafe.AsPointer(ref buffer[guard]);
-    }
+    private static T* RowBuffer(int length) => PinnedBuffer.Get(ref t_row, length, RowBufferName);
+
+    private static readonly string RowBufferName = $"VectorRows {8 * Unsafe.SizeOf<TV>()}-bit row buffer";
 
     /// <summary>max over a non-empty row (NaN if the row has one).</summary>
     private static T Max(T* z, int n)
