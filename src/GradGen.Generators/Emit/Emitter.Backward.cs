@@ -126,16 +126,16 @@ internal sealed partial class Emitter
                 w.Line();
                 w.Line("// " + result.Name + " is returned as is  ⇒  ∂L/∂" + result.Name + " += ∂L/∂result");
                 w.Line(result.Type.Kind == ValueKind.Tensor
-                    ? AdjointClass + ".Identity(" + returned.Upstream + ", " + returned.Gradient + ");"
+                    ? AdjointClass(result.Type.Element) + ".Identity(" + returned.Upstream + ", " + returned.Gradient + ");"
                     : returned.Gradient + " += " + returned.Upstream + ";");
                 break;
             }
             case DeclareGradient declare:
                 // An array of tensors this method built: an array of zero tensors shaped like its elements.
                 w.Line(declare.Uninitialized
-                    ? "var " + declare.Name + " = " + AdjointClass + ".Uninitialized(" + Read(declare.Value) + ");"
+                    ? "var " + declare.Name + " = " + AdjointClass(_instructions[declare.Value].Type.Element) + ".Uninitialized(" + Read(declare.Value) + ");"
                     : Differentiator.IsBuiltContainer(_instructions[declare.Value])
-                    ? "var " + declare.Name + " = " + Ops + ".ZerosLike(" + Read(declare.Value) + ");"
+                    ? "var " + declare.Name + " = " + Ops(_instructions[declare.Value].Type.Element) + ".ZerosLike(" + Read(declare.Value) + ");"
                     : ZeroGradient(_instructions[declare.Value].Type, Read(declare.Value), declare.Name));
                 break;
             case ReleaseGradient release:
@@ -156,10 +156,10 @@ internal sealed partial class Emitter
                 break;
             }
             case HandOnGradient handOn:
-                w.Line("var " + handOn.Name + " = " + AdjointClass + ".Reduce(" + handOn.From + ", " + Read(handOn.Value) + ");");
+                w.Line("var " + handOn.Name + " = " + AdjointClass(_instructions[handOn.Value].Type.Element) + ".Reduce(" + handOn.From + ", " + Read(handOn.Value) + ");");
                 break;
             case AddGradient add:
-                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
+                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
                     : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
                     : add.Target + " += " + add.From + ";"));
                 break;
@@ -271,7 +271,7 @@ internal sealed partial class Emitter
     /// <summary>A fresh zero gradient shaped like a tensor or container value.</summary>
     private static string ZeroOf(IrType type, string valueName) => type.Kind == ValueKind.Container
         ? "global::GradGen.Parameters.ZerosLike(" + valueName + ")"
-        : Ops + ".ZerosLike(" + valueName + ")";
+        : Ops(type.Element) + ".ZerosLike(" + valueName + ")";
 
     /// <summary>The shapes of an op's tensor operands and result, when all are known: <c> : [B, 784], [784, H] → [B, H]</c>.</summary>
     private string ShapesOf(Instruction instruction)

@@ -33,10 +33,10 @@ namespace Models
             }
             else
             {
-                t4 = global::GradGen.Ops.MatMul(x, w);
-                error = global::GradGen.Ops.OperatorSubtract(t4, y);
-                t5 = global::GradGen.Ops.OperatorMultiply(error, error);
-                var t6 = global::GradGen.Ops.Mean(t5);
+                t4 = global::GradGen.Float32.Ops.MatMul(x, w);
+                error = global::GradGen.Float32.Ops.OperatorSubtract(t4, y);
+                t5 = global::GradGen.Float32.Ops.OperatorMultiply(error, error);
+                var t6 = global::GradGen.Float32.Ops.Mean(t5);
                 result = t6;
             }
             tape = new MseTape { x = x, w = w, t1 = t1, t4 = t4, error = error, t5 = t5 };
@@ -56,23 +56,23 @@ namespace Models
                 float dT6 = seed;
 
                 // t6 = mean(t5)  ⇒  ∂L/∂t5 += ∂L/∂t6 / n (broadcast to every element)
-                var dT5 = global::GradGen.Ops.ZerosLike(tape.t5);
-                global::GradGen.Adjoint.Mean(dT6, dT5);
+                var dT5 = global::GradGen.Float32.Ops.ZerosLike(tape.t5);
+                global::GradGen.Float32.Adjoint.Mean(dT6, dT5);
 
                 // t5 = error ⊙ error  ⇒  ∂L/∂error += ∂L/∂t5 ⊙ error,  ∂L/∂error += ∂L/∂t5 ⊙ error  (the Hadamard rule, summed over broadcast axes)
-                var dError = global::GradGen.Ops.ZerosLike(tape.error);
-                global::GradGen.Adjoint.Multiply(dT5, tape.error, dError);
-                global::GradGen.Adjoint.Multiply(dT5, tape.error, dError);
+                var dError = global::GradGen.Float32.Ops.ZerosLike(tape.error);
+                global::GradGen.Float32.Adjoint.Multiply(dT5, tape.error, dError);
+                global::GradGen.Float32.Adjoint.Multiply(dT5, tape.error, dError);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 
                 // error = t4 − y  ⇒  ∂L/∂t4 += ∂L/∂error,  ∂L/∂y −= ∂L/∂error  (summed over broadcast axes)
-                var dT4 = global::GradGen.Adjoint.Reduce(dError, tape.t4);
-                if (dY is not null) global::GradGen.Adjoint.Scaled(dError, -1f, dY);
+                var dT4 = global::GradGen.Float32.Adjoint.Reduce(dError, tape.t4);
+                if (dY is not null) global::GradGen.Float32.Adjoint.Scaled(dError, -1f, dY);
 
                 // t4 = x·w  ⇒  ∂L/∂x += ∂L/∂t4·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t4
-                if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT4, tape.w, dX);
-                if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT4, dW);
+                if (dX is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT4, tape.w, dX);
+                if (dW is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.x, dT4, dW);
                 // release (planned): ∂L/∂error and ∂L/∂t4 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dError);
                 global::GradGen.Workspace.Release(dT4);
@@ -112,9 +112,9 @@ namespace Models
         /// <param name="seed">∂L/∂Mse, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dY) MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, float seed = 1f)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW = global::GradGen.Ops.ZerosLike(w);
-            var dY = global::GradGen.Ops.ZerosLike(y);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dW = global::GradGen.Float32.Ops.ZerosLike(w);
+            var dY = global::GradGen.Float32.Ops.ZerosLike(y);
             var value = MseBackward(x, w, y, dX, dW, dY, seed);
             return (value, dX, dW, dY);
         }

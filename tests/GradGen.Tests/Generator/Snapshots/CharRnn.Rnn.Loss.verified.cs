@@ -52,22 +52,22 @@ namespace GradGen.Samples.CharRnn
             var steps = inputsLength / batch;
             var modelWxh = model.Wxh;
             var t0 = global::GradGen.Workspace.Elements<int>(steps, batch);
-            var xs = global::GradGen.Ops.Embedding(modelWxh, inputs, t0);
+            var xs = global::GradGen.Float32.Ops.Embedding(modelWxh, inputs, t0);
             var h = h0;
             var loss = 0f;
             var tSteps = global::GradGen.Workspace.NewArray<LossTape.Loop0>(steps);
             for (var t = 0; t < steps; t++)
             {
-                var t2 = global::GradGen.Ops.Slice(xs, 0, t, 1);
+                var t2 = global::GradGen.Float32.Ops.Slice(xs, 0, t, 1);
                 var h_1 = global::GradGen.Samples.CharRnn.Rnn.StepForward(model, h, t2, out var h_1Tape);
                 var modelWhy = model.Why;
                 var modelBy = model.By;
                 // fused (planned): t3 = h_1·modelWhy and logits = t3 + modelBy as one product, the bias added in place (no intermediate t3)
-                var logits = global::GradGen.Ops.OperatorMatMulBias(h_1, modelWhy, modelBy);
-                var logProbabilities = global::GradGen.Ops.LogSoftmax(logits, 2);
-                var t4 = global::GradGen.Ops.Slice(targets, 0, t, 1);
-                var t5 = global::GradGen.Ops.OperatorMultiply(logProbabilities, t4);
-                var t6 = global::GradGen.Ops.Sum(t5);
+                var logits = global::GradGen.Float32.Ops.OperatorMatMulBias(h_1, modelWhy, modelBy);
+                var logProbabilities = global::GradGen.Float32.Ops.LogSoftmax(logits, 2);
+                var t4 = global::GradGen.Float32.Ops.Slice(targets, 0, t, 1);
+                var t5 = global::GradGen.Float32.Ops.OperatorMultiply(logProbabilities, t4);
+                var t6 = global::GradGen.Float32.Ops.Sum(t5);
                 var t7 = (float)batch;
                 var t8 = t6 / t7;
                 var loss_1 = loss - t8;
@@ -89,16 +89,16 @@ namespace GradGen.Samples.CharRnn
             // what the forward sweep recorded is read from tape
 
             // for (t = 0; t < steps; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
-            var dXs = global::GradGen.Ops.ZerosLike(tape.xs);
-            var dHNext = global::GradGen.Ops.ZerosLike(tape.h_2);
+            var dXs = global::GradGen.Float32.Ops.ZerosLike(tape.xs);
+            var dHNext = global::GradGen.Float32.Ops.ZerosLike(tape.h_2);
             var dLossNext = seed;
             for (var t = tape.steps - 1; t >= 0; t--)
             {
                 var tStep = tape.tSteps[t];
-                var dH = global::GradGen.Ops.ZerosLike(tStep.h);
+                var dH = global::GradGen.Float32.Ops.ZerosLike(tStep.h);
                 float dLoss = 0;
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(tStep.h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.h_1);
+                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
                 float dLoss_1 = dLossNext;
 
                 // loss_1 = loss − t8  ⇒  ∂L/∂loss += ∂L/∂loss_1,  ∂L/∂t8 −= ∂L/∂loss_1
@@ -109,46 +109,46 @@ namespace GradGen.Samples.CharRnn
                 float dT6 = dT8 / tStep.t7;
 
                 // t6 = Σ t5  ⇒  ∂L/∂t5 += ∂L/∂t6 (broadcast to every element)
-                var dT5 = global::GradGen.Ops.ZerosLike(tStep.t5);
-                global::GradGen.Adjoint.Fill(dT6, dT5);
+                var dT5 = global::GradGen.Float32.Ops.ZerosLike(tStep.t5);
+                global::GradGen.Float32.Adjoint.Fill(dT6, dT5);
 
                 // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
-                var dLogProbabilities = global::GradGen.Ops.ZerosLike(tStep.logProbabilities);
-                global::GradGen.Adjoint.Multiply(dT5, tStep.t4, dLogProbabilities);
+                var dLogProbabilities = global::GradGen.Float32.Ops.ZerosLike(tStep.logProbabilities);
+                global::GradGen.Float32.Adjoint.Multiply(dT5, tStep.t4, dLogProbabilities);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 
                 // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
-                var dLogits = global::GradGen.Ops.ZerosLike(tStep.logits);
-                global::GradGen.Adjoint.LogSoftmax(dLogProbabilities, tStep.logProbabilities, 2, dLogits);
+                var dLogits = global::GradGen.Float32.Ops.ZerosLike(tStep.logits);
+                global::GradGen.Float32.Adjoint.LogSoftmax(dLogProbabilities, tStep.logProbabilities, 2, dLogits);
                 // release (planned): ∂L/∂logProbabilities is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogProbabilities);
 
                 // logits = h_1·modelWhy + modelBy : [1, batch, H], [H, V], [V] → [1, batch, V]  ⇒  ∂L/∂h_1 += ∂L/∂logits·modelWhyᵀ,  ∂L/∂modelWhy += h_1ᵀ·∂L/∂logits,  ∂L/∂modelBy += Σ_rows ∂L/∂logits  (the bias modelBy is a row [N], added to every row)
                 // fused (planned): t3 = h_1·modelWhy and logits = t3 + modelBy as one product, the bias added in place (no intermediate t3)
-                global::GradGen.Adjoint.MatMulLeft(dLogits, tStep.modelWhy, dH_1);
-                global::GradGen.Adjoint.MatMulRight(tStep.h_1, dLogits, dModel.Why);
-                global::GradGen.Adjoint.Identity(dLogits, dModel.By);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dLogits, tStep.modelWhy, dH_1);
+                global::GradGen.Float32.Adjoint.MatMulRight(tStep.h_1, dLogits, dModel.Why);
+                global::GradGen.Float32.Adjoint.Identity(dLogits, dModel.By);
                 // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogits);
 
                 // h_1 = Step(model, h, t2)  ⇒  Step's pullback adds its gradients, given ∂L/∂h_1
-                var dT2 = global::GradGen.Ops.ZerosLike(tStep.t2);
+                var dT2 = global::GradGen.Float32.Ops.ZerosLike(tStep.t2);
                 global::GradGen.Samples.CharRnn.Rnn.StepPullback(tStep.h_1Tape, dH_1, dModel, dH, dT2);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = xs[t .. t+1) along axis 0 : [?, batch, H] → [1, batch, H]  ⇒  ∂L/∂xs[t .. t+1) along axis 0 += ∂L/∂t2
-                global::GradGen.Adjoint.Slice(dT2, 0, t, dXs);
+                global::GradGen.Float32.Adjoint.Slice(dT2, 0, t, dXs);
                 // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT2);
                 dHNext = dH;
                 dLossNext = dLoss;
             }
-            if (dH0 is not null) global::GradGen.Adjoint.Identity(dHNext, dH0);
+            if (dH0 is not null) global::GradGen.Float32.Adjoint.Identity(dHNext, dH0);
 
             // xs = modelWxh[inputs] (rows gathered by id) : [V, H] → [?, batch, H]  ⇒  ∂L/∂modelWxh[id] += ∂L/∂xs at each position of id (a repeated id accumulates)
-            global::GradGen.Adjoint.Embedding(dXs, tape.inputs, dModel.Wxh);
+            global::GradGen.Float32.Adjoint.Embedding(dXs, tape.inputs, dModel.Wxh);
             // release (planned): ∂L/∂xs is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dXs);
         }
@@ -190,7 +190,7 @@ namespace GradGen.Samples.CharRnn
         public static (float Value, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0) LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, float seed = 1f)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var dH0 = global::GradGen.Ops.ZerosLike(h0);
+            var dH0 = global::GradGen.Float32.Ops.ZerosLike(h0);
             var value = LossBackward(model, h0, inputs, targets, batch, dModel, dH0, seed);
             return (value, dModel, dH0);
         }

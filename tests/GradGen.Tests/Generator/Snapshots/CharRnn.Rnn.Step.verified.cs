@@ -33,11 +33,11 @@ namespace GradGen.Samples.CharRnn
             var shapeH = h.Lengths[2];
             global::GradGen.ShapeCheck.Require(x, "x", "[1, B, H]", 1, shapeB, shapeH);
             var modelWhh = model.Whh;
-            var t0 = global::GradGen.Ops.MatMul(h, modelWhh);
-            var t1 = global::GradGen.Ops.OperatorAdd(x, t0);
+            var t0 = global::GradGen.Float32.Ops.MatMul(h, modelWhh);
+            var t1 = global::GradGen.Float32.Ops.OperatorAdd(x, t0);
             var modelBh = model.Bh;
-            var t2 = global::GradGen.Ops.OperatorAdd(t1, modelBh);
-            var result = global::GradGen.Ops.Tanh(t2);
+            var t2 = global::GradGen.Float32.Ops.OperatorAdd(t1, modelBh);
+            var result = global::GradGen.Float32.Ops.Tanh(t2);
             tape = new StepTape { h = h, modelWhh = modelWhh, t0 = t0, t1 = t1, t2 = t2, result = result };
             return result;
         }
@@ -51,20 +51,20 @@ namespace GradGen.Samples.CharRnn
 
             // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
-            global::GradGen.Adjoint.Tanh(dY, tape.result, dT2, overwrite: true);
+            var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Float32.Adjoint.Tanh(dY, tape.result, dT2, overwrite: true);
 
             // t2 = t1 + modelBh : [1, B, H], [H] → [1, B, H]  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂modelBh += ∂L/∂t2  (summed over broadcast axes)
-            var dT1 = global::GradGen.Adjoint.Reduce(dT2, tape.t1);
-            global::GradGen.Adjoint.Identity(dT2, dModel.Bh);
+            var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT2, tape.t1);
+            global::GradGen.Float32.Adjoint.Identity(dT2, dModel.Bh);
 
             // t1 = x + t0 : [1, B, H], [1, B, H] → [1, B, H]  ⇒  ∂L/∂x += ∂L/∂t1,  ∂L/∂t0 += ∂L/∂t1  (summed over broadcast axes)
-            if (dX is not null) global::GradGen.Adjoint.Identity(dT1, dX);
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
+            if (dX is not null) global::GradGen.Float32.Adjoint.Identity(dT1, dX);
+            var dT0 = global::GradGen.Float32.Adjoint.Reduce(dT1, tape.t0);
 
             // t0 = h·modelWhh : [1, B, H], [H, H] → [1, B, H]  ⇒  ∂L/∂h += ∂L/∂t0·modelWhhᵀ,  ∂L/∂modelWhh += hᵀ·∂L/∂t0
-            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.modelWhh, dH);
-            global::GradGen.Adjoint.MatMulRight(tape.h, dT0, dModel.Whh);
+            if (dH is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT0, tape.modelWhh, dH);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h, dT0, dModel.Whh);
             // release (planned): ∂L/∂t2 and ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
             global::GradGen.Workspace.Release(dT1);
@@ -97,8 +97,8 @@ namespace GradGen.Samples.CharRnn
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH, global::System.Numerics.Tensors.Tensor<float> dX) StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var dH = global::GradGen.Ops.ZerosLike(h);
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dH = global::GradGen.Float32.Ops.ZerosLike(h);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
             var value = StepBackward(model, h, x, dModel, dH, dX, dY);
             return (value, dModel, dH, dX);
         }

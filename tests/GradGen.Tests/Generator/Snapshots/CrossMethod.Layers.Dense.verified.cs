@@ -20,9 +20,9 @@ namespace Models
         /// <summary>Computes <c>Dense</c> exactly as written and records in <paramref name="tape"/> what <see cref="DensePullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<float> DenseForward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, out DenseTape tape)
         {
-            var t0 = global::GradGen.Ops.MatMul(x, w);
-            var t1 = global::GradGen.Ops.OperatorAdd(t0, b);
-            var result = global::GradGen.Ops.Tanh(t1);
+            var t0 = global::GradGen.Float32.Ops.MatMul(x, w);
+            var t1 = global::GradGen.Float32.Ops.OperatorAdd(t0, b);
+            var result = global::GradGen.Float32.Ops.Tanh(t1);
             tape = new DenseTape { x = x, w = w, t0 = t0, t1 = t1, result = result };
             return result;
         }
@@ -36,16 +36,16 @@ namespace Models
 
             // result = tanh(t1)  ⇒  ∂L/∂t1 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Uninitialized(tape.t1);
-            global::GradGen.Adjoint.Tanh(dY, tape.result, dT1, overwrite: true);
+            var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t1);
+            global::GradGen.Float32.Adjoint.Tanh(dY, tape.result, dT1, overwrite: true);
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
-            if (dB is not null) global::GradGen.Adjoint.Identity(dT1, dB);
+            var dT0 = global::GradGen.Float32.Adjoint.Reduce(dT1, tape.t0);
+            if (dB is not null) global::GradGen.Float32.Adjoint.Identity(dT1, dB);
 
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.w, dX);
-            if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT0, dW);
+            if (dX is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT0, tape.w, dX);
+            if (dW is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.x, dT0, dW);
             // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
             global::GradGen.Workspace.Release(dT0);
@@ -76,9 +76,9 @@ namespace Models
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB) DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW = global::GradGen.Ops.ZerosLike(w);
-            var dB = global::GradGen.Ops.ZerosLike(b);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dW = global::GradGen.Float32.Ops.ZerosLike(w);
+            var dB = global::GradGen.Float32.Ops.ZerosLike(b);
             var value = DenseBackward(x, w, b, dX, dW, dB, dY);
             return (value, dX, dW, dB);
         }

@@ -23,8 +23,8 @@ namespace Models
         {
             var h = global::Models.Layers.DenseForward(x, w1, b1, out var hTape);
             var t0 = global::Models.Layers.DenseForward(h, w2, b2, out var t0Tape);
-            var logits = global::GradGen.Ops.Multiply(t0, 4f);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
+            var logits = global::GradGen.Float32.Ops.Multiply(t0, 4f);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape { targets = targets, h = h, t0 = t0, logits = logits, hTape = hTape, t0Tape = t0Tape };
             return result;
         }
@@ -38,17 +38,17 @@ namespace Models
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = t0·4f  ⇒  ∂L/∂t0 += 4f·∂L/∂logits
-            var dT0 = global::GradGen.Ops.ZerosLike(tape.t0);
-            global::GradGen.Adjoint.Scaled(dLogits, 4f, dT0);
+            var dT0 = global::GradGen.Float32.Ops.ZerosLike(tape.t0);
+            global::GradGen.Float32.Adjoint.Scaled(dLogits, 4f, dT0);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
             // t0 = Dense(h, w2, b2)  ⇒  Dense's pullback adds its gradients, given ∂L/∂t0
-            var dH = global::GradGen.Ops.ZerosLike(tape.h);
+            var dH = global::GradGen.Float32.Ops.ZerosLike(tape.h);
             global::Models.Layers.DensePullback(tape.t0Tape, dT0, dH, dW2, dB2);
             // release (planned): ∂L/∂t0 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT0);
@@ -100,11 +100,11 @@ namespace Models
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, float seed = 1f)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW1 = global::GradGen.Ops.ZerosLike(w1);
-            var dB1 = global::GradGen.Ops.ZerosLike(b1);
-            var dW2 = global::GradGen.Ops.ZerosLike(w2);
-            var dB2 = global::GradGen.Ops.ZerosLike(b2);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dW1 = global::GradGen.Float32.Ops.ZerosLike(w1);
+            var dB1 = global::GradGen.Float32.Ops.ZerosLike(b1);
+            var dW2 = global::GradGen.Float32.Ops.ZerosLike(w2);
+            var dB2 = global::GradGen.Float32.Ops.ZerosLike(b2);
             var value = LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, seed);
             return (value, dX, dW1, dB1, dW2, dB2);
         }

@@ -24,12 +24,12 @@ namespace Models
             var layers = this.Layers;
             var t0 = layers[i];
             var t0W = t0.W;
-            var t1 = global::GradGen.Ops.MatMul(h, t0W);
+            var t1 = global::GradGen.Float32.Ops.MatMul(h, t0W);
             var t2 = layers[i];
             var t2B = t2.B;
-            var t3 = global::GradGen.Ops.OperatorAdd(t1, t2B);
-            var t4 = global::GradGen.Ops.Relu(t3);
-            var result = global::GradGen.Ops.OperatorAdd(h, t4);
+            var t3 = global::GradGen.Float32.Ops.OperatorAdd(t1, t2B);
+            var t4 = global::GradGen.Float32.Ops.Relu(t3);
+            var result = global::GradGen.Float32.Ops.OperatorAdd(h, t4);
             tape = new BlockTape { h = h, i = i, t0W = t0W, t1 = t1, t3 = t3, t4 = t4 };
             return result;
         }
@@ -44,24 +44,24 @@ namespace Models
 
             // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 = ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-            if (dH is not null) global::GradGen.Adjoint.Identity(dY, dH);
-            var dT4 = global::GradGen.Adjoint.Uninitialized(tape.t4);
-            global::GradGen.Adjoint.Identity(dY, dT4, overwrite: true);
+            if (dH is not null) global::GradGen.Float32.Adjoint.Identity(dY, dH);
+            var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t4);
+            global::GradGen.Float32.Adjoint.Identity(dY, dT4, overwrite: true);
 
             // t4 = ReLU(t3)  ⇒  ∂L/∂t3 = ∂L/∂t4 ⊙ 1[t3 > 0]
             // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-            var dT3 = global::GradGen.Adjoint.Uninitialized(tape.t3);
-            global::GradGen.Adjoint.Relu(dT4, tape.t3, dT3, overwrite: true);
+            var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t3);
+            global::GradGen.Float32.Adjoint.Relu(dT4, tape.t3, dT3, overwrite: true);
             // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT4);
 
             // t3 = t1 + t2B  ⇒  ∂L/∂t1 += ∂L/∂t3,  ∂L/∂t2B += ∂L/∂t3  (summed over broadcast axes)
-            var dT1 = global::GradGen.Adjoint.Reduce(dT3, tape.t1);
-            global::GradGen.Adjoint.Identity(dT3, dSelf.Layers[i].B);
+            var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT3, tape.t1);
+            global::GradGen.Float32.Adjoint.Identity(dT3, dSelf.Layers[i].B);
 
             // t1 = h·t0W  ⇒  ∂L/∂h += ∂L/∂t1·t0Wᵀ,  ∂L/∂t0W += hᵀ·∂L/∂t1
-            if (dH is not null) global::GradGen.Adjoint.MatMulLeft(dT1, tape.t0W, dH);
-            global::GradGen.Adjoint.MatMulRight(tape.h, dT1, dSelf.Layers[i].W);
+            if (dH is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.t0W, dH);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h, dT1, dSelf.Layers[i].W);
             // release (planned): ∂L/∂t3 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT3);
             global::GradGen.Workspace.Release(dT1);
@@ -90,7 +90,7 @@ namespace Models
         public (global::System.Numerics.Tensors.Tensor<float> Value, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float> dH) BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dSelf = global::GradGen.Parameters.ZerosLike(this);
-            var dH = global::GradGen.Ops.ZerosLike(h);
+            var dH = global::GradGen.Float32.Ops.ZerosLike(h);
             var value = BlockBackward(h, i, dSelf, dH, dY);
             return (value, dSelf, dH);
         }

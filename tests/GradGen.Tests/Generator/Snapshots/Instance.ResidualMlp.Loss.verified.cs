@@ -43,10 +43,10 @@ namespace Models
             }
             var h_2 = h;
             var head = this.Head;
-            var t1 = global::GradGen.Ops.MatMul(h_2, head);
+            var t1 = global::GradGen.Float32.Ops.MatMul(h_2, head);
             var temperature = this.Temperature;
-            var t2 = global::GradGen.Ops.Divide(t1, temperature);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
+            var t2 = global::GradGen.Float32.Ops.Divide(t1, temperature);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(t2, targets);
             tape = new LossTape { targets = targets, layersLength = layersLength, h_2 = h_2, head = head, t1 = t1, temperature = temperature, t2 = t2, iSteps = iSteps };
             return result;
         }
@@ -60,21 +60,21 @@ namespace Models
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
+            var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
             // t2 = t1 / temperature  ⇒  ∂L/∂t1 += ∂L/∂t2 / temperature,  ∂L/∂temperature −= Σ ∂L/∂t2 ⊙ t2 / temperature
-            var dT1 = global::GradGen.Ops.ZerosLike(tape.t1);
-            global::GradGen.Adjoint.Scaled(dT2, 1f / tape.temperature, dT1);
-            dSelf.Temperature += -global::GradGen.Adjoint.Dot(dT2, tape.t2) / tape.temperature;
+            var dT1 = global::GradGen.Float32.Ops.ZerosLike(tape.t1);
+            global::GradGen.Float32.Adjoint.Scaled(dT2, 1f / tape.temperature, dT1);
+            dSelf.Temperature += -global::GradGen.Float32.Adjoint.Dot(dT2, tape.t2) / tape.temperature;
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
 
             // t1 = h_2·head  ⇒  ∂L/∂h_2 = ∂L/∂t1·headᵀ,  ∂L/∂head += h_2ᵀ·∂L/∂t1
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
-            var dH_2 = global::GradGen.Adjoint.Uninitialized(tape.h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT1, tape.head, dH_2, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.h_2, dT1, dSelf.Head);
+            var dH_2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.head, dH_2, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h_2, dT1, dSelf.Head);
             // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
 
@@ -83,9 +83,9 @@ namespace Models
             for (var i = tape.layersLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
+                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = this.Block(h, i)  ⇒  Block's pullback adds its gradients, given ∂L/∂h_1
                 this.BlockPullback(iStep.h_1Tape, dH_1, dSelf, dH);

@@ -33,9 +33,9 @@ namespace Models
             for (var i = 0; i < layersLength; i++)
             {
                 var w = layers[i];
-                var t1 = global::GradGen.Ops.MatMul(h, w);
-                var t2 = global::GradGen.Ops.Relu(t1);
-                var h_1 = global::GradGen.Ops.OperatorAdd(h, t2);
+                var t1 = global::GradGen.Float32.Ops.MatMul(h, w);
+                var t2 = global::GradGen.Float32.Ops.Relu(t1);
+                var h_1 = global::GradGen.Float32.Ops.OperatorAdd(h, t2);
                 iSteps[i] = new ResidualTape.Loop0 { h = h, w = w, t1 = t1, t2 = t2, h_1 = h_1 };
                 h = h_1;
             }
@@ -56,30 +56,30 @@ namespace Models
             for (var i = tape.layersLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
+                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = h + t2  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
-                global::GradGen.Adjoint.Identity(dH_1, dH);
-                var dT2 = global::GradGen.Adjoint.Reduce(dH_1, iStep.t2);
+                global::GradGen.Float32.Adjoint.Identity(dH_1, dH);
+                var dT2 = global::GradGen.Float32.Adjoint.Reduce(dH_1, iStep.t2);
 
                 // t2 = ReLU(t1)  ⇒  ∂L/∂t1 = ∂L/∂t2 ⊙ 1[t1 > 0]
                 // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-                var dT1 = global::GradGen.Adjoint.Uninitialized(iStep.t1);
-                global::GradGen.Adjoint.Relu(dT2, iStep.t1, dT1, overwrite: true);
+                var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.t1);
+                global::GradGen.Float32.Adjoint.Relu(dT2, iStep.t1, dT1, overwrite: true);
                 // release (planned): ∂L/∂h_1 and ∂L/∂t2 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
                 global::GradGen.Workspace.Release(dT2);
 
                 // t1 = h·w  ⇒  ∂L/∂h += ∂L/∂t1·wᵀ,  ∂L/∂w += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, iStep.w, dH);
-                global::GradGen.Adjoint.MatMulRight(iStep.h, dT1, dLayers[i]);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, iStep.w, dH);
+                global::GradGen.Float32.Adjoint.MatMulRight(iStep.h, dT1, dLayers[i]);
                 // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
-            if (dX is not null) global::GradGen.Adjoint.Identity(dHNext, dX);
+            if (dX is not null) global::GradGen.Float32.Adjoint.Identity(dHNext, dX);
         }
 
         /// <summary>
@@ -104,7 +104,7 @@ namespace Models
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers) ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
             var dLayers = global::GradGen.Parameters.ZerosLike(layers);
             var value = ResidualBackward(x, layers, dX, dLayers, dY);
             return (value, dX, dLayers);

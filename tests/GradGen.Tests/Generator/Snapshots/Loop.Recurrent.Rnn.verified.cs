@@ -36,16 +36,16 @@ namespace Models
             var tSteps = global::GradGen.Workspace.NewArray<RnnTape.Loop0>(xsLength);
             for (var t = 0; t < xsLength; t++)
             {
-                var t1 = global::GradGen.Ops.MatMul(h, whh);
+                var t1 = global::GradGen.Float32.Ops.MatMul(h, whh);
                 var t2 = xs[t];
-                var t3 = global::GradGen.Ops.MatMul(t2, wxh);
-                var t4 = global::GradGen.Ops.OperatorAdd(t1, t3);
-                var h_1 = global::GradGen.Ops.Tanh(t4);
+                var t3 = global::GradGen.Float32.Ops.MatMul(t2, wxh);
+                var t4 = global::GradGen.Float32.Ops.OperatorAdd(t1, t3);
+                var h_1 = global::GradGen.Float32.Ops.Tanh(t4);
                 tSteps[t] = new RnnTape.Loop0 { h = h, t1 = t1, t2 = t2, t3 = t3, t4 = t4, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
-            var result = global::GradGen.Ops.Sum(h_2);
+            var result = global::GradGen.Float32.Ops.Sum(h_2);
             tape = new RnnTape { whh = whh, wxh = wxh, xsLength = xsLength, h_2 = h_2, tSteps = tSteps };
             return result;
         }
@@ -58,46 +58,46 @@ namespace Models
             // what the forward sweep recorded is read from tape
 
             // result = Σ h_2  ⇒  ∂L/∂h_2 += ∂L/∂result (broadcast to every element)
-            var dH_2 = global::GradGen.Ops.ZerosLike(tape.h_2);
-            global::GradGen.Adjoint.Fill(seed, dH_2);
+            var dH_2 = global::GradGen.Float32.Ops.ZerosLike(tape.h_2);
+            global::GradGen.Float32.Adjoint.Fill(seed, dH_2);
 
             // for (t = 0; t < xsLength; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
             for (var t = tape.xsLength - 1; t >= 0; t--)
             {
                 var tStep = tape.tSteps[t];
-                var dH = global::GradGen.Ops.ZerosLike(tStep.h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(tStep.h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                var dH = global::GradGen.Float32.Ops.ZerosLike(tStep.h);
+                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.h_1);
+                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = tanh(t4)  ⇒  ∂L/∂t4 = ∂L/∂h_1 ⊙ (1 − h_1²)
                 // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-                var dT4 = global::GradGen.Adjoint.Uninitialized(tStep.t4);
-                global::GradGen.Adjoint.Tanh(dH_1, tStep.h_1, dT4, overwrite: true);
+                var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.t4);
+                global::GradGen.Float32.Adjoint.Tanh(dH_1, tStep.h_1, dT4, overwrite: true);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 = ∂L/∂t4  (summed over broadcast axes)
                 // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-                var dT1 = global::GradGen.Adjoint.Reduce(dT4, tStep.t1);
-                var dT3 = global::GradGen.Adjoint.Uninitialized(tStep.t3);
-                global::GradGen.Adjoint.Identity(dT4, dT3, overwrite: true);
+                var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT4, tStep.t1);
+                var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.t3);
+                global::GradGen.Float32.Adjoint.Identity(dT4, dT3, overwrite: true);
 
                 // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
-                global::GradGen.Adjoint.MatMulLeft(dT3, tape.wxh, dXs[t]);
-                if (dWxh is not null) global::GradGen.Adjoint.MatMulRight(tStep.t2, dT3, dWxh);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT3, tape.wxh, dXs[t]);
+                if (dWxh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.t2, dT3, dWxh);
                 // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT3);
 
                 // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, tape.whh, dH);
-                if (dWhh is not null) global::GradGen.Adjoint.MatMulRight(tStep.h, dT1, dWhh);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.whh, dH);
+                if (dWhh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.h, dT1, dWhh);
                 // release (planned): ∂L/∂t4 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT4);
                 global::GradGen.Workspace.Release(dT1);
                 dHNext = dH;
             }
-            if (dH0 is not null) global::GradGen.Adjoint.Identity(dHNext, dH0);
+            if (dH0 is not null) global::GradGen.Float32.Adjoint.Identity(dHNext, dH0);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>RnnBackward</c> takes, reused by the next call on this thread.</summary>
@@ -136,9 +136,9 @@ namespace Models
         /// <param name="seed">∂L/∂Rnn, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dH0, global::System.Numerics.Tensors.Tensor<float> dWhh, global::System.Numerics.Tensors.Tensor<float> dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs) RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, float seed = 1f)
         {
-            var dH0 = global::GradGen.Ops.ZerosLike(h0);
-            var dWhh = global::GradGen.Ops.ZerosLike(whh);
-            var dWxh = global::GradGen.Ops.ZerosLike(wxh);
+            var dH0 = global::GradGen.Float32.Ops.ZerosLike(h0);
+            var dWhh = global::GradGen.Float32.Ops.ZerosLike(whh);
+            var dWxh = global::GradGen.Float32.Ops.ZerosLike(wxh);
             var dXs = global::GradGen.Parameters.ZerosLike(xs);
             var value = RnnBackward(h0, whh, wxh, xs, dH0, dWhh, dWxh, dXs, seed);
             return (value, dH0, dWhh, dWxh, dXs);

@@ -41,12 +41,12 @@ namespace GradGen.Samples.Mlp
             global::GradGen.ShapeCheck.Require(w2, "w2", "[H, K]", shapeH, -1);
             var shapeK = w2.Lengths[1];
             global::GradGen.ShapeCheck.Require(b2, "b2", "[K]", shapeK);
-            var t0 = global::GradGen.Ops.MatMul(x, w1);
-            var t1 = global::GradGen.Ops.OperatorAdd(t0, b1);
-            var h = global::GradGen.Ops.Relu(t1);
-            var t2 = global::GradGen.Ops.MatMul(h, w2);
-            var logits = global::GradGen.Ops.OperatorAdd(t2, b2);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
+            var t0 = global::GradGen.Float32.Ops.MatMul(x, w1);
+            var t1 = global::GradGen.Float32.Ops.OperatorAdd(t0, b1);
+            var h = global::GradGen.Float32.Ops.Relu(t1);
+            var t2 = global::GradGen.Float32.Ops.MatMul(h, w2);
+            var logits = global::GradGen.Float32.Ops.OperatorAdd(t2, b2);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape { x = x, w1 = w1, w2 = w2, targets = targets, t0 = t0, t1 = t1, h = h, t2 = t2, logits = logits };
             return result;
         }
@@ -59,29 +59,29 @@ namespace GradGen.Samples.Mlp
             // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits += ∂L/∂result·(softmax(logits) − onehot(targets)) / N
-            var dLogits = global::GradGen.Ops.ZerosLike(tape.logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits);
+            var dLogits = global::GradGen.Float32.Ops.ZerosLike(tape.logits);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits);
 
             // logits = t2 + b2 : [B, K], [K] → [B, K]  ⇒  ∂L/∂t2 += ∂L/∂logits,  ∂L/∂b2 += ∂L/∂logits  (summed over broadcast axes)
-            var dT2 = global::GradGen.Adjoint.Reduce(dLogits, tape.t2);
-            if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
+            var dT2 = global::GradGen.Float32.Adjoint.Reduce(dLogits, tape.t2);
+            if (dB2 is not null) global::GradGen.Float32.Adjoint.Identity(dLogits, dB2);
 
             // t2 = h·w2 : [B, H], [H, K] → [B, K]  ⇒  ∂L/∂h += ∂L/∂t2·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂t2
-            var dH = global::GradGen.Ops.ZerosLike(tape.h);
-            global::GradGen.Adjoint.MatMulLeft(dT2, tape.w2, dH);
-            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(tape.h, dT2, dW2);
+            var dH = global::GradGen.Float32.Ops.ZerosLike(tape.h);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT2, tape.w2, dH);
+            if (dW2 is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.h, dT2, dW2);
 
             // h = ReLU(t1) : [B, H] → [B, H]  ⇒  ∂L/∂t1 += ∂L/∂h ⊙ 1[t1 > 0]
-            var dT1 = global::GradGen.Ops.ZerosLike(tape.t1);
-            global::GradGen.Adjoint.Relu(dH, tape.t1, dT1);
+            var dT1 = global::GradGen.Float32.Ops.ZerosLike(tape.t1);
+            global::GradGen.Float32.Adjoint.Relu(dH, tape.t1, dT1);
 
             // t1 = t0 + b1 : [B, H], [H] → [B, H]  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b1 += ∂L/∂t1  (summed over broadcast axes)
-            var dT0 = global::GradGen.Adjoint.Reduce(dT1, tape.t0);
-            if (dB1 is not null) global::GradGen.Adjoint.Identity(dT1, dB1);
+            var dT0 = global::GradGen.Float32.Adjoint.Reduce(dT1, tape.t0);
+            if (dB1 is not null) global::GradGen.Float32.Adjoint.Identity(dT1, dB1);
 
             // t0 = x·w1 : [B, D], [D, H] → [B, H]  ⇒  ∂L/∂x += ∂L/∂t0·w1ᵀ,  ∂L/∂w1 += xᵀ·∂L/∂t0
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dT0, tape.w1, dX);
-            if (dW1 is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dT0, dW1);
+            if (dX is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT0, tape.w1, dX);
+            if (dW1 is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.x, dT0, dW1);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>LossBackward</c> takes, reused by the next call on this thread.</summary>
@@ -125,11 +125,11 @@ namespace GradGen.Samples.Mlp
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, float seed = 1f)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW1 = global::GradGen.Ops.ZerosLike(w1);
-            var dB1 = global::GradGen.Ops.ZerosLike(b1);
-            var dW2 = global::GradGen.Ops.ZerosLike(w2);
-            var dB2 = global::GradGen.Ops.ZerosLike(b2);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dW1 = global::GradGen.Float32.Ops.ZerosLike(w1);
+            var dB1 = global::GradGen.Float32.Ops.ZerosLike(b1);
+            var dW2 = global::GradGen.Float32.Ops.ZerosLike(w2);
+            var dB2 = global::GradGen.Float32.Ops.ZerosLike(b2);
             var value = LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, seed);
             return (value, dX, dW1, dB1, dW2, dB2);
         }

@@ -36,10 +36,10 @@ namespace GradGen.Samples.Mlp
             var shapeK = w2.Lengths[1];
             global::GradGen.ShapeCheck.Require(b2, "b2", "[K]", shapeK);
             // fused (planned): t0 = x·w1, t1 = t0 + b1 and h = ReLU(t1) as one product, the bias and the ReLU applied in place (no intermediates t0, t1; ReLU′ read from h)
-            var h = global::GradGen.Ops.OperatorMatMulBiasRelu(x, w1, b1);
+            var h = global::GradGen.Float32.Ops.OperatorMatMulBiasRelu(x, w1, b1);
             // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
-            var logits = global::GradGen.Ops.OperatorMatMulBias(h, w2, b2);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
+            var logits = global::GradGen.Float32.Ops.OperatorMatMulBias(h, w2, b2);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape { x = x, w1 = w1, w2 = w2, targets = targets, h = h, logits = logits };
             return result;
         }
@@ -53,22 +53,22 @@ namespace GradGen.Samples.Mlp
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = h·w2 + b2 : [B, H], [H, K], [K] → [B, K]  ⇒  ∂L/∂h = ∂L/∂logits·w2ᵀ,  ∂L/∂w2 += hᵀ·∂L/∂logits,  ∂L/∂b2 += Σ_rows ∂L/∂logits  (the bias b2 is a row [N], added to every row)
             // fused (planned): t2 = h·w2 and logits = t2 + b2 as one product, the bias added in place (no intermediate t2)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
-            var dH = global::GradGen.Adjoint.Uninitialized(tape.h);
-            global::GradGen.Adjoint.MatMulLeft(dLogits, tape.w2, dH, overwrite: true);
-            if (dW2 is not null) global::GradGen.Adjoint.MatMulRight(tape.h, dLogits, dW2);
-            if (dB2 is not null) global::GradGen.Adjoint.Identity(dLogits, dB2);
+            var dH = global::GradGen.Float32.Adjoint.Uninitialized(tape.h);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dLogits, tape.w2, dH, overwrite: true);
+            if (dW2 is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.h, dLogits, dW2);
+            if (dB2 is not null) global::GradGen.Float32.Adjoint.Identity(dLogits, dB2);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 
             // h = ReLU(x·w1 + b1) : [B, D], [D, H], [H] → [B, H]  ⇒  ∂L/∂x += ĝ·w1ᵀ,  ∂L/∂w1 += xᵀ·ĝ,  ∂L/∂b1 += Σ_rows ĝ  (ĝ = ∂L/∂h ⊙ 1[h > 0]; the bias b1 is a row [N])
             // fused (planned): t0 = x·w1, t1 = t0 + b1 and h = ReLU(t1) as one product, the bias and the ReLU applied in place (no intermediates t0, t1; ReLU′ read from h)
-            global::GradGen.Adjoint.MatMulBiasRelu(dH, tape.x, tape.w1, tape.h, dX, dW1, dB1);
+            global::GradGen.Float32.Adjoint.MatMulBiasRelu(dH, tape.x, tape.w1, tape.h, dX, dW1, dB1);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }
@@ -114,11 +114,11 @@ namespace GradGen.Samples.Mlp
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, float seed = 1f)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW1 = global::GradGen.Ops.ZerosLike(w1);
-            var dB1 = global::GradGen.Ops.ZerosLike(b1);
-            var dW2 = global::GradGen.Ops.ZerosLike(w2);
-            var dB2 = global::GradGen.Ops.ZerosLike(b2);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dW1 = global::GradGen.Float32.Ops.ZerosLike(w1);
+            var dB1 = global::GradGen.Float32.Ops.ZerosLike(b1);
+            var dW2 = global::GradGen.Float32.Ops.ZerosLike(w2);
+            var dB2 = global::GradGen.Float32.Ops.ZerosLike(b2);
             var value = LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, seed);
             return (value, dX, dW1, dB1, dW2, dB2);
         }

@@ -40,20 +40,20 @@ namespace GradGen.Samples.Mlp
             {
                 var layer = hidden[i];
                 var layerW = layer.W;
-                var t1 = global::GradGen.Ops.MatMul(h, layerW);
+                var t1 = global::GradGen.Float32.Ops.MatMul(h, layerW);
                 var layerB = layer.B;
-                var t2 = global::GradGen.Ops.OperatorAdd(t1, layerB);
-                var h_1 = global::GradGen.Ops.Relu(t2);
+                var t2 = global::GradGen.Float32.Ops.OperatorAdd(t1, layerB);
+                var h_1 = global::GradGen.Float32.Ops.Relu(t2);
                 iSteps[i] = new LossTape.Loop0 { h = h, layerW = layerW, t1 = t1, t2 = t2, h_1 = h_1 };
                 h = h_1;
             }
             var h_2 = h;
             var output = this.Output;
             var outputW = output.W;
-            var t3 = global::GradGen.Ops.MatMul(h_2, outputW);
+            var t3 = global::GradGen.Float32.Ops.MatMul(h_2, outputW);
             var outputB = output.B;
-            var logits = global::GradGen.Ops.OperatorAdd(t3, outputB);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(logits, targets);
+            var logits = global::GradGen.Float32.Ops.OperatorAdd(t3, outputB);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(logits, targets);
             tape = new LossTape { targets = targets, hiddenLength = hiddenLength, h_2 = h_2, outputW = outputW, t3 = t3, logits = logits, iSteps = iSteps };
             return result;
         }
@@ -67,18 +67,18 @@ namespace GradGen.Samples.Mlp
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
             // logits = t3 + outputB  ⇒  ∂L/∂t3 += ∂L/∂logits,  ∂L/∂outputB += ∂L/∂logits  (summed over broadcast axes)
-            var dT3 = global::GradGen.Adjoint.Reduce(dLogits, tape.t3);
-            global::GradGen.Adjoint.Identity(dLogits, dSelf.Output.B);
+            var dT3 = global::GradGen.Float32.Adjoint.Reduce(dLogits, tape.t3);
+            global::GradGen.Float32.Adjoint.Identity(dLogits, dSelf.Output.B);
 
             // t3 = h_2·outputW  ⇒  ∂L/∂h_2 = ∂L/∂t3·outputWᵀ,  ∂L/∂outputW += h_2ᵀ·∂L/∂t3
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
-            var dH_2 = global::GradGen.Adjoint.Uninitialized(tape.h_2);
-            global::GradGen.Adjoint.MatMulLeft(dT3, tape.outputW, dH_2, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.h_2, dT3, dSelf.Output.W);
+            var dH_2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT3, tape.outputW, dH_2, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h_2, dT3, dSelf.Output.W);
             // release (planned): ∂L/∂logits and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
             global::GradGen.Workspace.Release(dT3);
@@ -88,24 +88,24 @@ namespace GradGen.Samples.Mlp
             for (var i = tape.hiddenLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dH = global::GradGen.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
+                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
+                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
 
                 // h_1 = ReLU(t2)  ⇒  ∂L/∂t2 = ∂L/∂h_1 ⊙ 1[t2 > 0]
                 // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-                var dT2 = global::GradGen.Adjoint.Uninitialized(iStep.t2);
-                global::GradGen.Adjoint.Relu(dH_1, iStep.t2, dT2, overwrite: true);
+                var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.t2);
+                global::GradGen.Float32.Adjoint.Relu(dH_1, iStep.t2, dT2, overwrite: true);
                 // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = t1 + layerB  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂layerB += ∂L/∂t2  (summed over broadcast axes)
-                var dT1 = global::GradGen.Adjoint.Reduce(dT2, iStep.t1);
-                global::GradGen.Adjoint.Identity(dT2, dSelf.Hidden[i].B);
+                var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT2, iStep.t1);
+                global::GradGen.Float32.Adjoint.Identity(dT2, dSelf.Hidden[i].B);
 
                 // t1 = h·layerW  ⇒  ∂L/∂h += ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
-                global::GradGen.Adjoint.MatMulLeft(dT1, iStep.layerW, dH);
-                global::GradGen.Adjoint.MatMulRight(iStep.h, dT1, dSelf.Hidden[i].W);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, iStep.layerW, dH);
+                global::GradGen.Float32.Adjoint.MatMulRight(iStep.h, dT1, dSelf.Hidden[i].W);
                 // release (planned): ∂L/∂t2 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT2);
                 global::GradGen.Workspace.Release(dT1);

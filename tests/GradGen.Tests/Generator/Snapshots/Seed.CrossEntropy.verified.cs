@@ -17,7 +17,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>CrossEntropy</c> exactly as written and records in <paramref name="tape"/> what <see cref="CrossEntropyPullback"/> needs.</summary>
         public static double CrossEntropyForward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, out CrossEntropyTape tape)
         {
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(z, targets);
+            var result = global::GradGen.Float64.Ops.SoftmaxCrossEntropy(z, targets);
             tape = new CrossEntropyTape { z = z, targets = targets };
             return result;
         }
@@ -30,7 +30,7 @@ namespace GradGen.Samples.Seed
             // what the forward sweep recorded is read from tape
 
             // result = softmax-CE(z, targets)  ⇒  ∂L/∂z += ∂L/∂result·(softmax(z) − onehot(targets)) / N
-            if (dZ is not null) global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.z, tape.targets, dZ);
+            if (dZ is not null) global::GradGen.Float64.Adjoint.SoftmaxCrossEntropy(seed, tape.z, tape.targets, dZ);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>
@@ -62,7 +62,7 @@ namespace GradGen.Samples.Seed
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (double Value, global::System.Numerics.Tensors.Tensor<double> dZ) CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, double seed = 1d)
         {
-            var dZ = global::GradGen.Ops.ZerosLike(z);
+            var dZ = global::GradGen.Float64.Ops.ZerosLike(z);
             var value = CrossEntropyBackward(z, targets, dZ, seed);
             return (value, dZ);
         }

@@ -17,7 +17,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Linear</c> exactly as written and records in <paramref name="tape"/> what <see cref="LinearPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> LinearForward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, out LinearTape tape)
         {
-            var result = global::GradGen.Ops.MatMul(x, w);
+            var result = global::GradGen.Float64.Ops.MatMul(x, w);
             tape = new LinearTape { x = x, w = w };
             return result;
         }
@@ -30,8 +30,8 @@ namespace GradGen.Samples.Seed
             // what the forward sweep recorded is read from tape
 
             // result = x·w  ⇒  ∂L/∂x += ∂L/∂result·wᵀ,  ∂L/∂w += xᵀ·∂L/∂result
-            if (dX is not null) global::GradGen.Adjoint.MatMulLeft(dY, tape.w, dX);
-            if (dW is not null) global::GradGen.Adjoint.MatMulRight(tape.x, dY, dW);
+            if (dX is not null) global::GradGen.Float64.Adjoint.MatMulLeft(dY, tape.w, dX);
+            if (dW is not null) global::GradGen.Float64.Adjoint.MatMulRight(tape.x, dY, dW);
         }
 
         /// <summary>
@@ -56,8 +56,8 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW) LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dW = global::GradGen.Ops.ZerosLike(w);
+            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
+            var dW = global::GradGen.Float64.Ops.ZerosLike(w);
             var value = LinearBackward(x, w, dX, dW, dY);
             return (value, dX, dW);
         }

@@ -16,7 +16,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Relu</c> exactly as written and records in <paramref name="tape"/> what <see cref="ReluPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> ReluForward(global::System.Numerics.Tensors.Tensor<double> x, out ReluTape tape)
         {
-            var result = global::GradGen.Ops.Relu(x);
+            var result = global::GradGen.Float64.Ops.Relu(x);
             tape = new ReluTape { x = x };
             return result;
         }
@@ -29,7 +29,7 @@ namespace GradGen.Samples.Seed
             // what the forward sweep recorded is read from tape
 
             // result = ReLU(x)  ⇒  ∂L/∂x += ∂L/∂result ⊙ 1[x > 0]
-            if (dX is not null) global::GradGen.Adjoint.Relu(dY, tape.x, dX);
+            if (dX is not null) global::GradGen.Float64.Adjoint.Relu(dY, tape.x, dX);
         }
 
         /// <summary>
@@ -51,7 +51,7 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX) ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
             var value = ReluBackward(x, dX, dY);
             return (value, dX);
         }

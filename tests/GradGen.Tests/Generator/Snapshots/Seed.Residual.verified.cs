@@ -15,7 +15,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Residual</c> exactly as written and records in <paramref name="tape"/> what <see cref="ResidualPullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> ResidualForward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, out ResidualTape tape)
         {
-            var result = global::GradGen.Ops.OperatorAdd(x, z);
+            var result = global::GradGen.Float64.Ops.OperatorAdd(x, z);
             tape = default;
             return result;
         }
@@ -27,8 +27,8 @@ namespace GradGen.Samples.Seed
         {
 
             // result = x + z  ⇒  ∂L/∂x += ∂L/∂result,  ∂L/∂z += ∂L/∂result  (summed over broadcast axes)
-            if (dX is not null) global::GradGen.Adjoint.Identity(dY, dX);
-            if (dZ is not null) global::GradGen.Adjoint.Identity(dY, dZ);
+            if (dX is not null) global::GradGen.Float64.Adjoint.Identity(dY, dX);
+            if (dZ is not null) global::GradGen.Float64.Adjoint.Identity(dY, dZ);
         }
 
         /// <summary>
@@ -53,8 +53,8 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ) ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
-            var dZ = global::GradGen.Ops.ZerosLike(z);
+            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
+            var dZ = global::GradGen.Float64.Ops.ZerosLike(z);
             var value = ResidualBackward(x, z, dX, dZ, dY);
             return (value, dX, dZ);
         }

@@ -16,7 +16,7 @@ namespace GradGen.Samples.Seed
         /// <summary>Computes <c>Square</c> exactly as written and records in <paramref name="tape"/> what <see cref="SquarePullback"/> needs.</summary>
         public static global::System.Numerics.Tensors.Tensor<double> SquareForward(global::System.Numerics.Tensors.Tensor<double> x, out SquareTape tape)
         {
-            var result = global::GradGen.Ops.OperatorMultiply(x, x);
+            var result = global::GradGen.Float64.Ops.OperatorMultiply(x, x);
             tape = new SquareTape { x = x };
             return result;
         }
@@ -29,8 +29,8 @@ namespace GradGen.Samples.Seed
             // what the forward sweep recorded is read from tape
 
             // result = x ⊙ x  ⇒  ∂L/∂x += ∂L/∂result ⊙ x,  ∂L/∂x += ∂L/∂result ⊙ x  (the Hadamard rule, summed over broadcast axes)
-            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, tape.x, dX);
-            if (dX is not null) global::GradGen.Adjoint.Multiply(dY, tape.x, dX);
+            if (dX is not null) global::GradGen.Float64.Adjoint.Multiply(dY, tape.x, dX);
+            if (dX is not null) global::GradGen.Float64.Adjoint.Multiply(dY, tape.x, dX);
         }
 
         /// <summary>
@@ -52,7 +52,7 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX) SquareBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
             var value = SquareBackward(x, dX, dY);
             return (value, dX);
         }

@@ -87,52 +87,52 @@ namespace GradGen.Samples.TinyGpt
             var hs = C / NH;
             var layerLn1W = layer.Ln1W;
             var layerLn1B = layer.Ln1B;
-            var h = global::GradGen.Ops.LayerNorm(x, layerLn1W, layerLn1B, 1E-05f);
+            var h = global::GradGen.Float32.Ops.LayerNorm(x, layerLn1W, layerLn1B, 1E-05f);
             var layerWqkv = layer.Wqkv;
             var layerBqkv = layer.Bqkv;
             // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
-            var qkv = global::GradGen.Ops.OperatorMatMulBias(h, layerWqkv, layerBqkv);
-            var t1 = global::GradGen.Ops.Slice(qkv, 2, 0, C);
+            var qkv = global::GradGen.Float32.Ops.OperatorMatMulBias(h, layerWqkv, layerBqkv);
+            var t1 = global::GradGen.Float32.Ops.Slice(qkv, 2, 0, C);
             var t2 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t3 = global::GradGen.Ops.Reshape(t1, t2);
-            var q = global::GradGen.Ops.TransposeAxes(t3, 1, 2);
-            var t4 = global::GradGen.Ops.Slice(qkv, 2, C, C);
+            var t3 = global::GradGen.Float32.Ops.Reshape(t1, t2);
+            var q = global::GradGen.Float32.Ops.TransposeAxes(t3, 1, 2);
+            var t4 = global::GradGen.Float32.Ops.Slice(qkv, 2, C, C);
             var t5 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t6 = global::GradGen.Ops.Reshape(t4, t5);
-            var k = global::GradGen.Ops.TransposeAxes(t6, 1, 2);
+            var t6 = global::GradGen.Float32.Ops.Reshape(t4, t5);
+            var k = global::GradGen.Float32.Ops.TransposeAxes(t6, 1, 2);
             var t7 = 2 * C;
-            var t8 = global::GradGen.Ops.Slice(qkv, 2, t7, C);
+            var t8 = global::GradGen.Float32.Ops.Slice(qkv, 2, t7, C);
             var t9 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t10 = global::GradGen.Ops.Reshape(t8, t9);
-            var v = global::GradGen.Ops.TransposeAxes(t10, 1, 2);
-            var t11 = global::GradGen.Ops.TransposeAxes(k, 2, 3);
-            var t12 = global::GradGen.Ops.MatMul(q, t11);
+            var t10 = global::GradGen.Float32.Ops.Reshape(t8, t9);
+            var v = global::GradGen.Float32.Ops.TransposeAxes(t10, 1, 2);
+            var t11 = global::GradGen.Float32.Ops.TransposeAxes(k, 2, 3);
+            var t12 = global::GradGen.Float32.Ops.MatMul(q, t11);
             var t13 = (float)hs;
             var t14 = global::System.MathF.Sqrt(t13);
             var t15 = 1f / t14;
-            var att = global::GradGen.Ops.CausalSoftmax(t12, t15);
-            var t16 = global::GradGen.Ops.MatMul(att, v);
-            var t17 = global::GradGen.Ops.TransposeAxes(t16, 1, 2);
+            var att = global::GradGen.Float32.Ops.CausalSoftmax(t12, t15);
+            var t16 = global::GradGen.Float32.Ops.MatMul(att, v);
+            var t17 = global::GradGen.Float32.Ops.TransposeAxes(t16, 1, 2);
             var t18 = global::GradGen.Workspace.Elements<int>(B, T, C);
-            var y = global::GradGen.Ops.Reshape(t17, t18);
+            var y = global::GradGen.Float32.Ops.Reshape(t17, t18);
             var layerWproj = layer.Wproj;
-            var t19 = global::GradGen.Ops.MatMul(y, layerWproj);
-            var t20 = global::GradGen.Ops.OperatorAdd(x, t19);
+            var t19 = global::GradGen.Float32.Ops.MatMul(y, layerWproj);
+            var t20 = global::GradGen.Float32.Ops.OperatorAdd(x, t19);
             var layerBproj = layer.Bproj;
-            var residual = global::GradGen.Ops.OperatorAdd(t20, layerBproj);
+            var residual = global::GradGen.Float32.Ops.OperatorAdd(t20, layerBproj);
             var layerLn2W = layer.Ln2W;
             var layerLn2B = layer.Ln2B;
-            var h_1 = global::GradGen.Ops.LayerNorm(residual, layerLn2W, layerLn2B, 1E-05f);
+            var h_1 = global::GradGen.Float32.Ops.LayerNorm(residual, layerLn2W, layerLn2B, 1E-05f);
             var layerWfc = layer.Wfc;
             var layerBfc = layer.Bfc;
             // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
-            var t22 = global::GradGen.Ops.OperatorMatMulBias(h_1, layerWfc, layerBfc);
-            var fc = global::GradGen.Ops.Gelu(t22);
+            var t22 = global::GradGen.Float32.Ops.OperatorMatMulBias(h_1, layerWfc, layerBfc);
+            var fc = global::GradGen.Float32.Ops.Gelu(t22);
             var layerWfcproj = layer.Wfcproj;
-            var t23 = global::GradGen.Ops.MatMul(fc, layerWfcproj);
-            var t24 = global::GradGen.Ops.OperatorAdd(residual, t23);
+            var t23 = global::GradGen.Float32.Ops.MatMul(fc, layerWfcproj);
+            var t24 = global::GradGen.Float32.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
-            var result = global::GradGen.Ops.OperatorAdd(t24, layerBfcproj);
+            var result = global::GradGen.Float32.Ops.OperatorAdd(t24, layerBfcproj);
             tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, t1 = t1, t3 = t3, q = q, t4 = t4, t6 = t6, k = k, t7 = t7, t8 = t8, t10 = t10, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, t17 = t17, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t22 = t22, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
             return result;
         }
@@ -146,59 +146,59 @@ namespace GradGen.Samples.TinyGpt
 
             // result = t24 + layerBfcproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t24 = ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t24 written, not zero-filled then added to
-            var dT24 = global::GradGen.Adjoint.Uninitialized(tape.t24);
-            global::GradGen.Adjoint.Identity(dY, dT24, overwrite: true);
-            global::GradGen.Adjoint.Identity(dY, dLayer.Bfcproj);
+            var dT24 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t24);
+            global::GradGen.Float32.Adjoint.Identity(dY, dT24, overwrite: true);
+            global::GradGen.Float32.Adjoint.Identity(dY, dLayer.Bfcproj);
 
             // t24 = residual + t23 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 = ∂L/∂t24  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t23 written, not zero-filled then added to
-            var dResidual = global::GradGen.Adjoint.Reduce(dT24, tape.residual);
-            var dT23 = global::GradGen.Adjoint.Uninitialized(tape.t23);
-            global::GradGen.Adjoint.Identity(dT24, dT23, overwrite: true);
+            var dResidual = global::GradGen.Float32.Adjoint.Reduce(dT24, tape.residual);
+            var dT23 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t23);
+            global::GradGen.Float32.Adjoint.Identity(dT24, dT23, overwrite: true);
 
             // t23 = fc·layerWfcproj : [B, T, 4*C], [4*C, C] → [B, T, C]  ⇒  ∂L/∂fc = ∂L/∂t23·layerWfcprojᵀ,  ∂L/∂layerWfcproj += fcᵀ·∂L/∂t23
             // first-write (planned): ∂L/∂fc written, not zero-filled then added to
-            var dFc = global::GradGen.Adjoint.Uninitialized(tape.fc);
-            global::GradGen.Adjoint.MatMulLeft(dT23, tape.layerWfcproj, dFc, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.fc, dT23, dLayer.Wfcproj);
+            var dFc = global::GradGen.Float32.Adjoint.Uninitialized(tape.fc);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT23, tape.layerWfcproj, dFc, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.fc, dT23, dLayer.Wfcproj);
             // release (planned): ∂L/∂t23 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT23);
 
             // fc = GELU(t22) (tanh approximation) : [B, T, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂t22 = ∂L/∂fc ⊙ GELU′(t22)
             // first-write (planned): ∂L/∂t22 written, not zero-filled then added to
-            var dT22 = global::GradGen.Adjoint.Uninitialized(tape.t22);
-            global::GradGen.Adjoint.Gelu(dFc, tape.t22, dT22, overwrite: true);
+            var dT22 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t22);
+            global::GradGen.Float32.Adjoint.Gelu(dFc, tape.t22, dT22, overwrite: true);
             // release (planned): ∂L/∂fc is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dFc);
 
             // t22 = h_1·layerWfc + layerBfc : [B, T, C], [C, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t22·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t22,  ∂L/∂layerBfc += Σ_rows ∂L/∂t22  (the bias layerBfc is a row [N], added to every row)
             // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
             // first-write (planned): ∂L/∂h_1 written, not zero-filled then added to
-            var dH_1 = global::GradGen.Adjoint.Uninitialized(tape.h_1);
-            global::GradGen.Adjoint.MatMulLeft(dT22, tape.layerWfc, dH_1, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.h_1, dT22, dLayer.Wfc);
-            global::GradGen.Adjoint.Identity(dT22, dLayer.Bfc);
+            var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.h_1);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT22, tape.layerWfc, dH_1, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h_1, dT22, dLayer.Wfc);
+            global::GradGen.Float32.Adjoint.Identity(dT22, dLayer.Bfc);
             // release (planned): ∂L/∂t22 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT22);
 
             // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
-            global::GradGen.Adjoint.LayerNorm(dH_1, tape.residual, tape.layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
+            global::GradGen.Float32.Adjoint.LayerNorm(dH_1, tape.residual, tape.layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
             // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH_1);
 
             // residual = t20 + layerBproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t20 += ∂L/∂residual,  ∂L/∂layerBproj += ∂L/∂residual  (summed over broadcast axes)
-            var dT20 = global::GradGen.Adjoint.Reduce(dResidual, tape.t20);
-            global::GradGen.Adjoint.Identity(dResidual, dLayer.Bproj);
+            var dT20 = global::GradGen.Float32.Adjoint.Reduce(dResidual, tape.t20);
+            global::GradGen.Float32.Adjoint.Identity(dResidual, dLayer.Bproj);
 
             // t20 = x + t19 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂x += ∂L/∂t20,  ∂L/∂t19 += ∂L/∂t20  (summed over broadcast axes)
-            if (dX is not null) global::GradGen.Adjoint.Identity(dT20, dX);
-            var dT19 = global::GradGen.Adjoint.Reduce(dT20, tape.t19);
+            if (dX is not null) global::GradGen.Float32.Adjoint.Identity(dT20, dX);
+            var dT19 = global::GradGen.Float32.Adjoint.Reduce(dT20, tape.t19);
 
             // t19 = y·layerWproj : [B, T, C], [C, C] → [B, T, C]  ⇒  ∂L/∂y = ∂L/∂t19·layerWprojᵀ,  ∂L/∂layerWproj += yᵀ·∂L/∂t19
             // first-write (planned): ∂L/∂y written, not zero-filled then added to
-            var dY1 = global::GradGen.Adjoint.Uninitialized(tape.y);
-            global::GradGen.Adjoint.MatMulLeft(dT19, tape.layerWproj, dY1, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.y, dT19, dLayer.Wproj);
+            var dY1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.y);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT19, tape.layerWproj, dY1, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.y, dT19, dLayer.Wproj);
             // release (planned): ∂L/∂t24 and ∂L/∂residual and ∂L/∂t20 and ∂L/∂t19 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT24);
             global::GradGen.Workspace.Release(dResidual);
@@ -207,119 +207,119 @@ namespace GradGen.Samples.TinyGpt
 
             // y = reshape(t17, t18) : [B, T, NH, ?] → [B, T, C]  ⇒  ∂L/∂t17 = reshape(∂L/∂y, shape of t17)
             // first-write (planned): ∂L/∂t17 written, not zero-filled then added to
-            var dT17 = global::GradGen.Adjoint.Uninitialized(tape.t17);
-            global::GradGen.Adjoint.Reshape(dY1, dT17, overwrite: true);
+            var dT17 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t17);
+            global::GradGen.Float32.Adjoint.Reshape(dY1, dT17, overwrite: true);
             // release (planned): ∂L/∂y is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dY1);
 
             // t17 = t16 with axes 1 and 2 swapped : [B, NH, T, ?] → [B, T, NH, ?]  ⇒  ∂L/∂t16 = ∂L/∂t17 with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t16 written, not zero-filled then added to
-            var dT16 = global::GradGen.Adjoint.Uninitialized(tape.t16);
-            global::GradGen.Adjoint.TransposeAxes(dT17, 1, 2, dT16, overwrite: true);
+            var dT16 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t16);
+            global::GradGen.Float32.Adjoint.TransposeAxes(dT17, 1, 2, dT16, overwrite: true);
             // release (planned): ∂L/∂t17 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT17);
 
             // t16 = att·v : [B, NH, T, T], [B, NH, T, ?] → [B, NH, T, ?]  ⇒  ∂L/∂att = ∂L/∂t16·vᵀ,  ∂L/∂v = attᵀ·∂L/∂t16
             // first-write (planned): ∂L/∂att, ∂L/∂v written, not zero-filled then added to
-            var dAtt = global::GradGen.Adjoint.Uninitialized(tape.att);
-            global::GradGen.Adjoint.MatMulLeft(dT16, tape.v, dAtt, overwrite: true);
-            var dV = global::GradGen.Adjoint.Uninitialized(tape.v);
-            global::GradGen.Adjoint.MatMulRight(tape.att, dT16, dV, overwrite: true);
+            var dAtt = global::GradGen.Float32.Adjoint.Uninitialized(tape.att);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT16, tape.v, dAtt, overwrite: true);
+            var dV = global::GradGen.Float32.Adjoint.Uninitialized(tape.v);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.att, dT16, dV, overwrite: true);
             // release (planned): ∂L/∂t16 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT16);
 
             // att = softmax(mask_causal(t12·t15)) (last axis) : [B, NH, T, T] → [B, NH, T, T]  ⇒  ∂L/∂t12 += t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
-            var dT12 = global::GradGen.Ops.ZerosLike(tape.t12);
-            global::GradGen.Adjoint.CausalSoftmax(dAtt, tape.att, tape.t15, dT12);
+            var dT12 = global::GradGen.Float32.Ops.ZerosLike(tape.t12);
+            global::GradGen.Float32.Adjoint.CausalSoftmax(dAtt, tape.att, tape.t15, dT12);
             // release (planned): ∂L/∂att is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dAtt);
 
             // t12 = q·t11 : [B, NH, T, ?], [B, NH, ?, T] → [B, NH, T, T]  ⇒  ∂L/∂q = ∂L/∂t12·t11ᵀ,  ∂L/∂t11 = qᵀ·∂L/∂t12
             // first-write (planned): ∂L/∂q, ∂L/∂t11 written, not zero-filled then added to
-            var dQ = global::GradGen.Adjoint.Uninitialized(tape.q);
-            global::GradGen.Adjoint.MatMulLeft(dT12, tape.t11, dQ, overwrite: true);
-            var dT11 = global::GradGen.Adjoint.Uninitialized(tape.t11);
-            global::GradGen.Adjoint.MatMulRight(tape.q, dT12, dT11, overwrite: true);
+            var dQ = global::GradGen.Float32.Adjoint.Uninitialized(tape.q);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT12, tape.t11, dQ, overwrite: true);
+            var dT11 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t11);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.q, dT12, dT11, overwrite: true);
             // release (planned): ∂L/∂t12 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT12);
 
             // t11 = k with axes 2 and 3 swapped : [B, NH, T, ?] → [B, NH, ?, T]  ⇒  ∂L/∂k = ∂L/∂t11 with axes 2 and 3 swapped back
             // first-write (planned): ∂L/∂k written, not zero-filled then added to
-            var dK = global::GradGen.Adjoint.Uninitialized(tape.k);
-            global::GradGen.Adjoint.TransposeAxes(dT11, 2, 3, dK, overwrite: true);
+            var dK = global::GradGen.Float32.Adjoint.Uninitialized(tape.k);
+            global::GradGen.Float32.Adjoint.TransposeAxes(dT11, 2, 3, dK, overwrite: true);
             // release (planned): ∂L/∂t11 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT11);
 
             // v = t10 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t10 = ∂L/∂v with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t10 written, not zero-filled then added to
-            var dT10 = global::GradGen.Adjoint.Uninitialized(tape.t10);
-            global::GradGen.Adjoint.TransposeAxes(dV, 1, 2, dT10, overwrite: true);
+            var dT10 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t10);
+            global::GradGen.Float32.Adjoint.TransposeAxes(dV, 1, 2, dT10, overwrite: true);
             // release (planned): ∂L/∂v is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dV);
 
             // t10 = reshape(t8, t9) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t8 = reshape(∂L/∂t10, shape of t8)
             // first-write (planned): ∂L/∂t8 written, not zero-filled then added to
-            var dT8 = global::GradGen.Adjoint.Uninitialized(tape.t8);
-            global::GradGen.Adjoint.Reshape(dT10, dT8, overwrite: true);
+            var dT8 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t8);
+            global::GradGen.Float32.Adjoint.Reshape(dT10, dT8, overwrite: true);
             // release (planned): ∂L/∂t10 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT10);
 
             // t8 = qkv[t7 .. t7+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 += ∂L/∂t8
-            var dQkv = global::GradGen.Ops.ZerosLike(tape.qkv);
-            global::GradGen.Adjoint.Slice(dT8, 2, tape.t7, dQkv);
+            var dQkv = global::GradGen.Float32.Ops.ZerosLike(tape.qkv);
+            global::GradGen.Float32.Adjoint.Slice(dT8, 2, tape.t7, dQkv);
             // release (planned): ∂L/∂t8 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT8);
 
             // k = t6 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t6 = ∂L/∂k with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t6 written, not zero-filled then added to
-            var dT6 = global::GradGen.Adjoint.Uninitialized(tape.t6);
-            global::GradGen.Adjoint.TransposeAxes(dK, 1, 2, dT6, overwrite: true);
+            var dT6 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t6);
+            global::GradGen.Float32.Adjoint.TransposeAxes(dK, 1, 2, dT6, overwrite: true);
             // release (planned): ∂L/∂k is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dK);
 
             // t6 = reshape(t4, t5) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t4 = reshape(∂L/∂t6, shape of t4)
             // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-            var dT4 = global::GradGen.Adjoint.Uninitialized(tape.t4);
-            global::GradGen.Adjoint.Reshape(dT6, dT4, overwrite: true);
+            var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t4);
+            global::GradGen.Float32.Adjoint.Reshape(dT6, dT4, overwrite: true);
             // release (planned): ∂L/∂t6 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT6);
 
             // t4 = qkv[C .. C+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂t4
-            global::GradGen.Adjoint.Slice(dT4, 2, tape.C, dQkv);
+            global::GradGen.Float32.Adjoint.Slice(dT4, 2, tape.C, dQkv);
             // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT4);
 
             // q = t3 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t3 = ∂L/∂q with axes 1 and 2 swapped back
             // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-            var dT3 = global::GradGen.Adjoint.Uninitialized(tape.t3);
-            global::GradGen.Adjoint.TransposeAxes(dQ, 1, 2, dT3, overwrite: true);
+            var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t3);
+            global::GradGen.Float32.Adjoint.TransposeAxes(dQ, 1, 2, dT3, overwrite: true);
             // release (planned): ∂L/∂q is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQ);
 
             // t3 = reshape(t1, t2) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t1 = reshape(∂L/∂t3, shape of t1)
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Uninitialized(tape.t1);
-            global::GradGen.Adjoint.Reshape(dT3, dT1, overwrite: true);
+            var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t1);
+            global::GradGen.Float32.Adjoint.Reshape(dT3, dT1, overwrite: true);
             // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT3);
 
             // t1 = qkv[0 .. 0+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 += ∂L/∂t1
-            global::GradGen.Adjoint.Slice(dT1, 2, 0, dQkv);
+            global::GradGen.Float32.Adjoint.Slice(dT1, 2, 0, dQkv);
             // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
 
             // qkv = h·layerWqkv + layerBqkv : [B, T, C], [C, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂h = ∂L/∂qkv·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂qkv,  ∂L/∂layerBqkv += Σ_rows ∂L/∂qkv  (the bias layerBqkv is a row [N], added to every row)
             // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
             // first-write (planned): ∂L/∂h written, not zero-filled then added to
-            var dH = global::GradGen.Adjoint.Uninitialized(tape.h);
-            global::GradGen.Adjoint.MatMulLeft(dQkv, tape.layerWqkv, dH, overwrite: true);
-            global::GradGen.Adjoint.MatMulRight(tape.h, dQkv, dLayer.Wqkv);
-            global::GradGen.Adjoint.Identity(dQkv, dLayer.Bqkv);
+            var dH = global::GradGen.Float32.Adjoint.Uninitialized(tape.h);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dQkv, tape.layerWqkv, dH, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h, dQkv, dLayer.Wqkv);
+            global::GradGen.Float32.Adjoint.Identity(dQkv, dLayer.Bqkv);
             // release (planned): ∂L/∂qkv is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQkv);
 
             // h = LayerNorm(x; layerLn1W, layerLn1B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂x += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h ⊙ layerLn1W,  ∂L/∂layerLn1W += Σ_rows ∂L/∂h ⊙ x̂,  ∂L/∂layerLn1B += Σ_rows ∂L/∂h  (x̂ = (x − mean) / σ, recomputed from x)
-            global::GradGen.Adjoint.LayerNorm(dH, tape.x, tape.layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
+            global::GradGen.Float32.Adjoint.LayerNorm(dH, tape.x, tape.layerLn1W, 1E-05f, dX, dLayer.Ln1W, dLayer.Ln1B);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }
@@ -355,7 +355,7 @@ namespace GradGen.Samples.TinyGpt
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float> dX) BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dLayer = global::GradGen.Parameters.ZerosLike(layer);
-            var dX = global::GradGen.Ops.ZerosLike(x);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
             var value = BlockBackward(layer, x, B, T, C, NH, dLayer, dX, dY);
             return (value, dLayer, dX);
         }

@@ -41,10 +41,10 @@ namespace GradGen.Samples.TinyGpt
         {
             var modelWte = model.Wte;
             var t0 = global::GradGen.Workspace.Elements<int>(B, T);
-            var t1 = global::GradGen.Ops.Embedding(modelWte, tokens, t0);
+            var t1 = global::GradGen.Float32.Ops.Embedding(modelWte, tokens, t0);
             var modelWpe = model.Wpe;
-            var t2 = global::GradGen.Ops.Slice(modelWpe, 0, 0, T);
-            var x = global::GradGen.Ops.OperatorAdd(t1, t2);
+            var t2 = global::GradGen.Float32.Ops.Slice(modelWpe, 0, 0, T);
+            var x = global::GradGen.Float32.Ops.OperatorAdd(t1, t2);
             var modelBlocks = model.Blocks;
             var modelBlocksLength = modelBlocks.Length;
             var x_1 = x;
@@ -61,9 +61,9 @@ namespace GradGen.Samples.TinyGpt
             var x_3 = x_1;
             var modelLnfW = model.LnfW;
             var modelLnfB = model.LnfB;
-            var x_4 = global::GradGen.Ops.LayerNorm(x_3, modelLnfW, modelLnfB, 1E-05f);
+            var x_4 = global::GradGen.Float32.Ops.LayerNorm(x_3, modelLnfW, modelLnfB, 1E-05f);
             // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
-            var result = global::GradGen.Ops.MatMulTransposed(x_4, modelWte);
+            var result = global::GradGen.Float32.Ops.MatMulTransposed(x_4, modelWte);
             tape = new LogitsTape { tokens = tokens, modelWte = modelWte, t1 = t1, t2 = t2, x = x, modelBlocksLength = modelBlocksLength, x_3 = x_3, modelLnfW = modelLnfW, x_4 = x_4, iSteps = iSteps };
             return result;
         }
@@ -78,13 +78,13 @@ namespace GradGen.Samples.TinyGpt
             // result = x_4·modelWteᵀ  ⇒  ∂L/∂x_4 = ∂L/∂result·modelWte,  ∂L/∂modelWte += (∂L/∂result)ᵀ·x_4  (modelWte is read transposed in place)
             // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
             // first-write (planned): ∂L/∂x_4 written, not zero-filled then added to
-            var dX_4 = global::GradGen.Adjoint.Uninitialized(tape.x_4);
-            global::GradGen.Adjoint.MatMulTransposedLeft(dY, tape.modelWte, dX_4, overwrite: true);
-            global::GradGen.Adjoint.MatMulTransposedRight(tape.x_4, dY, dModel.Wte);
+            var dX_4 = global::GradGen.Float32.Adjoint.Uninitialized(tape.x_4);
+            global::GradGen.Float32.Adjoint.MatMulTransposedLeft(dY, tape.modelWte, dX_4, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulTransposedRight(tape.x_4, dY, dModel.Wte);
 
             // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
-            var dX_3 = global::GradGen.Ops.ZerosLike(tape.x_3);
-            global::GradGen.Adjoint.LayerNorm(dX_4, tape.x_3, tape.modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
+            var dX_3 = global::GradGen.Float32.Ops.ZerosLike(tape.x_3);
+            global::GradGen.Float32.Adjoint.LayerNorm(dX_4, tape.x_3, tape.modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
             // release (planned): ∂L/∂x_4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dX_4);
 
@@ -93,9 +93,9 @@ namespace GradGen.Samples.TinyGpt
             for (var i = tape.modelBlocksLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dX_1 = global::GradGen.Ops.ZerosLike(iStep.x_1);
-                var dX_2 = global::GradGen.Adjoint.Uninitialized(iStep.x_2);
-                global::GradGen.Adjoint.Identity(dX_1Next, dX_2, overwrite: true);
+                var dX_1 = global::GradGen.Float32.Ops.ZerosLike(iStep.x_1);
+                var dX_2 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.x_2);
+                global::GradGen.Float32.Adjoint.Identity(dX_1Next, dX_2, overwrite: true);
 
                 // x_2 = Block(block, x_1, B, T, modelChannels, modelHeads)  ⇒  Block's pullback adds its gradients, given ∂L/∂x_2
                 global::GradGen.Samples.TinyGpt.TinyGpt.BlockPullback(iStep.x_2Tape, dX_2, dModel.Blocks[i], dX_1);
@@ -103,22 +103,22 @@ namespace GradGen.Samples.TinyGpt
                 global::GradGen.Workspace.Release(dX_2);
                 dX_1Next = dX_1;
             }
-            var dX = global::GradGen.Ops.ZerosLike(tape.x);
-            global::GradGen.Adjoint.Identity(dX_1Next, dX);
+            var dX = global::GradGen.Float32.Ops.ZerosLike(tape.x);
+            global::GradGen.Float32.Adjoint.Identity(dX_1Next, dX);
 
             // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 = ∂L/∂x  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT1 = global::GradGen.Adjoint.Reduce(dX, tape.t1);
-            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
-            global::GradGen.Adjoint.Identity(dX, dT2, overwrite: true);
+            var dT1 = global::GradGen.Float32.Adjoint.Reduce(dX, tape.t1);
+            var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Float32.Adjoint.Identity(dX, dT2, overwrite: true);
 
             // t2 = modelWpe[0 .. 0+T) along axis 0 : [MaxT, C] → [T, C]  ⇒  ∂L/∂modelWpe[0 .. 0+T) along axis 0 += ∂L/∂t2
-            global::GradGen.Adjoint.Slice(dT2, 0, 0, dModel.Wpe);
+            global::GradGen.Float32.Adjoint.Slice(dT2, 0, 0, dModel.Wpe);
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
 
             // t1 = modelWte[tokens] (rows gathered by id) : [V, C] → [B, T, C]  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
-            global::GradGen.Adjoint.Embedding(dT1, tape.tokens, dModel.Wte);
+            global::GradGen.Float32.Adjoint.Embedding(dT1, tape.tokens, dModel.Wte);
             // release (planned): ∂L/∂x and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dX);
             global::GradGen.Workspace.Release(dT1);

@@ -23,8 +23,8 @@ namespace GradGen.Samples.TinyGpt
             var t0 = B * T;
             var modelVocabulary = model.Vocabulary;
             var t1 = global::GradGen.Workspace.Elements<int>(t0, modelVocabulary);
-            var t2 = global::GradGen.Ops.Reshape(logits, t1);
-            var result = global::GradGen.Ops.SoftmaxCrossEntropy(t2, targets);
+            var t2 = global::GradGen.Float32.Ops.Reshape(logits, t1);
+            var result = global::GradGen.Float32.Ops.SoftmaxCrossEntropy(t2, targets);
             tape = new LossTape { targets = targets, logits = logits, t2 = t2, logitsTape = logitsTape };
             return result;
         }
@@ -38,13 +38,13 @@ namespace GradGen.Samples.TinyGpt
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
-            var dT2 = global::GradGen.Adjoint.Uninitialized(tape.t2);
-            global::GradGen.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
+            var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
+            global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
             // t2 = reshape(logits, t1)  ⇒  ∂L/∂logits = reshape(∂L/∂t2, shape of logits)
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Adjoint.Uninitialized(tape.logits);
-            global::GradGen.Adjoint.Reshape(dT2, dLogits, overwrite: true);
+            var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
+            global::GradGen.Float32.Adjoint.Reshape(dT2, dLogits, overwrite: true);
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
 
