@@ -24,7 +24,8 @@ namespace GradGen;
 /// <para>Parallelism: one fork/join per product (<see cref="WorkerPool"/>), only when the product has at least
 /// <see cref="Sgemm.ParallelMacs"/> multiply-adds. Columns are split when there are enough of them (each chunk then
 /// packs only its own columns of B: packing is parallel and nothing is done twice), rows otherwise (every row chunk
-/// reads all of B, so B is first packed once, in parallel by panels, into a buffer the row chunks share). Pack buffers are
+/// reads all of B, so B is first packed once, in parallel by panels, into a buffer the row chunks share), in one chunk per
+/// thread (each further chunk would read the shared operand once more). Pack buffers are
 /// per-thread and reused, so a call allocates nothing in steady state.</para>
 /// </remarks>
 [SkipLocalsInit]
@@ -69,9 +70,12 @@ internal static unsafe class PackedGemm<T, TV, TS>
         if ((long)m * n * k >= Sgemm.ParallelMacs && WorkerPool.Threads > 1)
         {
             // Split columns when every chunk gets at least two panels, rows otherwise (at least four strips a chunk);
-            // a few chunks per thread, so a thread the OS did not schedule delays the product by one chunk at most.
+            // one chunk per thread: every chunk reads all of the operand it shares with the others (A when columns are
+            // split, the packed B when rows are), so each extra chunk is one more pass over it from a cache farther out.
+            // Four chunks a thread (kept until 2026-12-07) cost 2–17 % on the products of TinyGpt and the MLP on a quiet
+            // machine and gained nothing with a busy thread beside them (docs/performance.md, "Run O").
             int panels = job.Panels, strips = (m + MR - 1) / MR;
-            int wanted = 4 * WorkerPool.Threads;
+            int wanted = WorkerPool.Threads;
             // A transposed A is packed only where each chunk packs its own rows of it (a column chunk would pack all of
             // A again): so it splits rows when it is taller than wide, and columns, unpacked, otherwise.
             job.SplitColumns = panels >= 2 * WorkerPool.Threads && (aInner == 1 || n >= m || strips < 4 * WorkerPool.Threads);
