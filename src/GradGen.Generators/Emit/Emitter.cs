@@ -22,10 +22,13 @@ internal sealed partial class Emitter
     /// form (<c>global::GradGen.Float32.Ops</c>), which Roslyn binds in about a third of the time of a generic call — every
     /// generated call is bound again on every keystroke in a language server (docs/architecture.md, "What the generated code calls").
     /// </summary>
-    private static string Ops(ElementType element) => element == ElementType.Float ? "global::GradGen.Float32.Ops" : "global::GradGen.Float64.Ops";
+    private static string Ops(ElementType element) => ElementClass(element, "Ops");
 
     /// <inheritdoc cref="Ops"/>
-    private static string AdjointClass(ElementType element) => element == ElementType.Float ? "global::GradGen.Float32.Adjoint" : "global::GradGen.Float64.Adjoint";
+    private static string AdjointClass(ElementType element) => ElementClass(element, "Adjoint");
+
+    private static string ElementClass(ElementType element, string name) =>
+        (element == ElementType.Float ? "global::GradGen.Float32." : "global::GradGen.Float64.") + name;
     private const string WorkspaceClass = "global::GradGen.Workspace";
 
     private readonly MethodModel _method;
