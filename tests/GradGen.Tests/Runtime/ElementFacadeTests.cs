@@ -63,7 +63,7 @@ public class ElementFacadeTests
                         .Append(' ').Append(method.Name).Append('(')
                         .Append(string.Join(", ", parameters.Select(p => Parameter(p, t, keyword, nullability))))
                         .Append(") => global::GradGen.").Append(name).Append('.').Append(method.Name).Append('<').Append(keyword).Append(">(")
-                        .Append(string.Join(", ", parameters.Select(p => (p.IsOut ? "out " : p.ParameterType.IsByRef ? (p.IsIn ? "in " : "ref ") : "") + Identifier(p.Name!))))
+                        .Append(string.Join(", ", parameters.Select(p => RefModifier(p) + Identifier(p.Name!))))
                         .Append(");\n");
                 }
                 b.Append("    }\n");
@@ -75,12 +75,14 @@ public class ElementFacadeTests
 
     private static string Parameter(ParameterInfo p, Type t, string keyword, NullabilityInfoContext nullability)
     {
-        var modifier = p.IsOut ? "out " : p.ParameterType.IsByRef ? (p.IsIn ? "in " : "ref ") : "";
+        var modifier = RefModifier(p);
         if (p.IsDefined(typeof(ParamArrayAttribute)) || p.GetCustomAttributes().Any(a => a.GetType().Name == "ParamCollectionAttribute")) modifier = "params ";
         var text = modifier + TypeName(p.ParameterType, t, keyword, nullability.Create(p)) + " " + Identifier(p.Name!);
         if (p.HasDefaultValue) text += " = " + Literal(p.DefaultValue);
         return text;
     }
+
+    private static string RefModifier(ParameterInfo p) => p.IsOut ? "out " : p.ParameterType.IsByRef ? (p.IsIn ? "in " : "ref ") : "";
 
     private static string Literal(object? value) => value switch
     {
