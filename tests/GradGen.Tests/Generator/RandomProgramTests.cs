@@ -207,7 +207,7 @@ public sealed class RandomProgramTests
                 if (problems.Count == 0)
                 {
                     stream.Position = 0;
-                    batch.Assembly = new System.Runtime.Loader.AssemblyLoadContext("RandomPrograms", isCollectible: GradGen.Tests.Infrastructure.LoadContexts.Collectible).LoadFromStream(stream);
+                    batch.Assembly = GradGen.Tests.Infrastructure.LoadContexts.New("RandomPrograms").LoadFromStream(stream);
                     break;
                 }
                 var culprits = new HashSet<int>();

@@ -76,9 +76,7 @@ public static class Harness
             throw new Xunit.Sdk.XunitException("Compilation failed:\n" + string.Join("\n", problems.Take(20)) + "\n\n" + generated);
         }
         stream.Position = 0;
-        // Not collectible (see LoadContexts): the test host crashed in 3 of 20 runs under load with compiled test code in
-        // collectible contexts, the managed heap corrupted among a collectible loader's own objects.
-        return new AssemblyLoadContext("GradGenTest" + Guid.NewGuid().ToString("N"), isCollectible: LoadContexts.Collectible).LoadFromStream(stream);
+        return LoadContexts.New("GradGenTest" + Guid.NewGuid().ToString("N")).LoadFromStream(stream);
     }
 }
 
@@ -94,5 +92,8 @@ public static class Harness
 internal static class LoadContexts
 {
     public static readonly bool Collectible = Environment.GetEnvironmentVariable("GRADGEN_TEST_COLLECTIBLE") == "1";
+
+    /// <summary>A new context for compiled test code, collectible or not as above: every test that loads compiled code uses it.</summary>
+    public static AssemblyLoadContext New(string name) => new(name, isCollectible: Collectible);
 }
 

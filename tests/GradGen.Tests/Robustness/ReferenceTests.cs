@@ -70,7 +70,7 @@ public sealed class ReferenceTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Contains(result.Generated, g => g.HintName == "App.Uses.Cube.g.cs" && g.Source.Contains("global::Lib.L.SquarePullback(", StringComparison.Ordinal));
 
-        var context = new System.Runtime.Loader.AssemblyLoadContext("CrossAssembly" + Guid.NewGuid().ToString("N"), isCollectible: GradGen.Tests.Infrastructure.LoadContexts.Collectible);
+        var context = GradGen.Tests.Infrastructure.LoadContexts.New("CrossAssembly" + Guid.NewGuid().ToString("N"));
         image.Position = 0;
         var library = context.LoadFromStream(image);
         context.Resolving += (_, name) => name.Name == library.GetName().Name ? library : null;
