@@ -258,9 +258,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.BiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void BiasRelu(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, global::System.Numerics.Tensors.Tensor<float> intoBias) => global::GradGen.Adjoint.BiasRelu<float>(dY, y, into, intoBias);
-        /// <inheritdoc cref="global::GradGen.Adjoint.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void CausalSoftmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, float scale, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.CausalSoftmax<float>(dY, y, scale, into);
+        public static void CausalSoftmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, float scale, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.CausalSoftmax<float>(dY, y, scale, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Concat{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}[], global::System.Numerics.Tensors.Tensor{T}[])"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Concat(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float>[] parts, global::System.Numerics.Tensors.Tensor<float>?[] into) => global::GradGen.Adjoint.Concat<float>(dY, axis, parts, into);
@@ -641,9 +641,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.BiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void BiasRelu(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, global::System.Numerics.Tensors.Tensor<double> intoBias) => global::GradGen.Adjoint.BiasRelu<double>(dY, y, into, intoBias);
-        /// <inheritdoc cref="global::GradGen.Adjoint.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void CausalSoftmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, double scale, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.CausalSoftmax<double>(dY, y, scale, into);
+        public static void CausalSoftmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, double scale, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.CausalSoftmax<double>(dY, y, scale, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Concat{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}[], global::System.Numerics.Tensors.Tensor{T}[])"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Concat(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double>[] parts, global::System.Numerics.Tensors.Tensor<double>?[] into) => global::GradGen.Adjoint.Concat<double>(dY, axis, parts, into);

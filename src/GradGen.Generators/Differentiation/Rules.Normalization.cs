@@ -13,6 +13,6 @@ internal static partial class Rules
             Fused("∂L/∂{c} += Σ_rows ∂L/∂{y}"),
             null) with { Kernel = "{Adjoint}.LayerNorm({g}, {a}, {b}, {d}, {into_a}, {into_b}, {into_c})", KernelReads = Reads.A | Reads.B | Reads.D, Note = "x̂ = ({a} − mean) / σ, recomputed from {a}", Shape = ShapeRule.LayerNorm },
         Op(OpKind.Gelu, "t", "Gelu", "{y} = GELU({a}) (tanh approximation)", W("{Adjoint}.Gelu({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ GELU′({a})", Reads.A)),
-        Op(OpKind.CausalSoftmax, "ts", "CausalSoftmax", "{y} = softmax(mask_causal({a}·{b})) (last axis)", A("{Adjoint}.CausalSoftmax({g}, {y}, {b}, {into})", "∂L/∂{a} += {b}·{y} ⊙ (∂L/∂{y} − Σ_last(∂L/∂{y} ⊙ {y})) (masked entries receive 0)", Reads.Y | Reads.B), null),
+        Op(OpKind.CausalSoftmax, "ts", "CausalSoftmax", "{y} = softmax(mask_causal({a}·{b})) (last axis)", W("{Adjoint}.CausalSoftmax({g}, {y}, {b}, {into})", "∂L/∂{a} += {b}·{y} ⊙ (∂L/∂{y} − Σ_last(∂L/∂{y} ⊙ {y})) (masked entries receive 0)", Reads.Y | Reads.B), null),
     };
 }

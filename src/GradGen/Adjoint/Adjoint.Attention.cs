@@ -16,7 +16,8 @@ public static partial class Adjoint
     /// <param name="y">The forward result.</param>
     /// <param name="scale">The forward op's scale.</param>
     /// <param name="into">scores̄ [..., T, T], dense; accumulated into.</param>
-    public static void CausalSoftmax<T>(Tensor<T> dY, Tensor<T> y, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">into = … instead of into += … (a gradient's first contribution, into from <see cref="Uninitialized{T}"/>): the masked positions are set to 0.</param>
+    public static void CausalSoftmax<T>(Tensor<T> dY, Tensor<T> y, T scale, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.CausalSoftmax";
         ValidateElementwise(Kernel, dY, y, nameof(y), into);
@@ -25,9 +26,10 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (RowKernels.Applies<T>())
         {
-            RowKernels.CausalSoftmaxBackward(g, s, scale, target, t, SimdWidth.Rows);
+            RowKernels.CausalSoftmaxBackward(g, s, scale, target, t, SimdWidth.Rows, write: overwrite);
             return;
         }
+        if (overwrite) target.Clear();
         using var scratch = Scratch<T>.Rent(t);
         for (int offset = 0; t > 0 && offset < g.Length; offset += t * t)
         {

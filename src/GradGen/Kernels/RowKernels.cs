@@ -128,13 +128,24 @@ internal static unsafe class RowKernels
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.CausalSoftmax");
     }
 
-    /// <summary>into += the causal softmax's backward (see <see cref="Adjoint.CausalSoftmax{T}"/>).</summary>
-    public static void CausalSoftmaxBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> y, T scale, Span<T> into, int t, VectorWidth width)
+    /// <summary>
+    /// into += the causal softmax's backward (see <see cref="Adjoint.CausalSoftmax{T}"/>); with <paramref name="write"/>,
+    /// into = it (the masked positions set to 0).
+    /// </summary>
+    public static void CausalSoftmaxBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> y, T scale, Span<T> into, int t, VectorWidth width, bool write = false)
     {
         if (t == 0) return;
         // Rows reads its operands as A, B, C, D: here A dY, B y, C into.
-        if (IsFloat<T>()) Rows(Table<float>(width).CausalSoftmaxBackward, As<T, float>(dY), As<T, float>(y), As<T, float>(into), default, t, As<T, float>(scale), dY.Length / t);
-        else Rows(Table<double>(width).CausalSoftmaxBackward, As<T, double>(dY), As<T, double>(y), As<T, double>(into), default, t, As<T, double>(scale), dY.Length / t);
+        if (IsFloat<T>())
+        {
+            var table = Table<float>(width);
+            Rows(write ? table.CausalSoftmaxBackwardWrite : table.CausalSoftmaxBackward, As<T, float>(dY), As<T, float>(y), As<T, float>(into), default, t, As<T, float>(scale), dY.Length / t);
+        }
+        else
+        {
+            var table = Table<double>(width);
+            Rows(write ? table.CausalSoftmaxBackwardWrite : table.CausalSoftmaxBackward, As<T, double>(dY), As<T, double>(y), As<T, double>(into), default, t, As<T, double>(scale), dY.Length / t);
+        }
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.CausalSoftmaxBackward");
     }
 

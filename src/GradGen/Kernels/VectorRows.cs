@@ -38,6 +38,7 @@ internal static unsafe class VectorRows<T, TV, TS>
         AddRows = &AddRows,
         CausalSoftmax = &CausalSoftmaxRows,
         CausalSoftmaxBackward = &CausalSoftmaxBackwardRows,
+        CausalSoftmaxBackwardWrite = &CausalSoftmaxBackwardWriteRows,
         LayerNorm = &LayerNormRows,
         LayerNormBackward = &LayerNormBackwardRows,
         CrossEntropy = &CrossEntropyRows,
@@ -244,21 +245,28 @@ internal static unsafe class VectorRows<T, TV, TS>
     }
 
     /// <summary>Causal softmax backward of rows [start, end): A dY, B y, C into, Length T, Scalar the scale.</summary>
-    public static void CausalSoftmaxBackwardRows(RowArgs<T>* args, int start, int end)
+    public static void CausalSoftmaxBackwardRows(RowArgs<T>* args, int start, int end) => CausalSoftmaxBackwardRows(args, start, end, write: false);
+
+    /// <summary><see cref="CausalSoftmaxBackwardRows(RowArgs{T}*, int, int)"/> writing into (a gradient's first contribution): the masked positions get 0.</summary>
+    public static void CausalSoftmaxBackwardWriteRows(RowArgs<T>* args, int start, int end) => CausalSoftmaxBackwardRows(args, start, end, write: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CausalSoftmaxBackwardRows(RowArgs<T>* args, int start, int end, bool write)
     {
         int t = args->Length;
         for (int r = start; r < end; r++)
         {
             long at = (long)r * t;
-            CausalSoftmaxRowBackward(args->A + at, args->B + at, r % t + 1, t, args->Scalar, args->C + at);
+            CausalSoftmaxRowBackward(args->A + at, args->B + at, r % t + 1, t, args->Scalar, args->C + at, write);
         }
     }
 
     /// <summary>
-    /// into[j] += scale · y[j] (dY[j] − Σ_{i&lt;n} dY[i] y[i]) for j &lt; n; into[n..t) is left as it is and dY, y there
-    /// are never used.
+    /// into[j] += scale · y[j] (dY[j] − Σ_{i&lt;n} dY[i] y[i]) for j &lt; n — or, with <paramref name="write"/>, into[j] = that
+    /// and into[n..t) = 0; without it into[n..t) is left as it is. dY and y at n..t) are never used.
     /// </summary>
-    private static void CausalSoftmaxRowBackward(T* dY, T* y, int n, int t, T scale, T* into)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CausalSoftmaxRowBackward(T* dY, T* y, int n, int t, T scale, T* into, bool write)
     {
         int j;
         TV zero = TS.Splat(0), vDot = zero;
@@ -273,10 +281,18 @@ internal static unsafe class VectorRows<T, TV, TS>
         TV vDotB = TS.Create(dot), vScale = TS.Create(scale);
         for (j = 0; j < vectorEnd; j += W)
         {
-            TV term = TS.Multiply(TS.Multiply(TS.Subtract(TS.Load(dY + j), vDotB), TS.Load(y + j)), vScale);
-            TS.Store(TS.Add(TS.Load(into + j), TS.Select(TS.FirstLanes(n - j), term, zero)), into + j);
+            TV term = TS.Select(TS.FirstLanes(n - j), TS.Multiply(TS.Multiply(TS.Subtract(TS.Load(dY + j), vDotB), TS.Load(y + j)), vScale), zero);
+            TS.Store(write ? term : TS.Add(TS.Load(into + j), term), into + j);
         }
-        for (; j < n; j++) into[j] += (dY[j] - dot) * y[j] * scale;
+        if (write)
+        {
+            for (; j < n; j++) into[j] = (dY[j] - dot) * y[j] * scale;
+            for (; j < t; j++) into[j] = T.Zero;
+        }
+        else
+        {
+            for (; j < n; j++) into[j] += (dY[j] - dot) * y[j] * scale;
+        }
     }
 
     // ── LayerNorm ──────────────────────────────────────────────────────────────────────────────
@@ -461,4 +477,5 @@ internal unsafe struct RowTable<T> where T : unmanaged
 {
     public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, Add;
     public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, LayerNorm, LayerNormBackward, CrossEntropy;
+    public delegate*<RowArgs<T>*, int, int, void> CausalSoftmaxBackwardWrite;
 }

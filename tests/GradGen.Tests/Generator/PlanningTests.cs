@@ -25,6 +25,7 @@ public class PlanningTests
         new("PlanViews", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Permute(Ops.TransposeAxes(Ops.Reshape(Ops.Sigmoid(x), 2, 3, 1), 0, 1), 2, 0, 1));", [M]),
         new("PlanTranspose", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.MatMul(w, Ops.Transpose(Ops.Square(x)));", [M, Square]),
         new("PlanActivations", "Tensor<double> F(Tensor<double> x) => Ops.Relu(x * 2.0) * Ops.Gelu(Ops.Sqrt(Ops.Exp(Ops.Log(Ops.Square(x) + 1.0))));", [M]),
+        new("PlanCausalSoftmax", "Tensor<double> F(Tensor<double> s) => Ops.Square(Ops.CausalSoftmax(Ops.Tanh(s) * 3.0, 0.5));", [[2, 5, 5]]),
         new("PlanResidual", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = Ops.Tanh(x); var r = h + Ops.MatMul(h, w); return r + Ops.Sigmoid(r); }", [M, Square]),
         new("PlanLoss", "double F(Tensor<double> x, Tensor<double> w, int[] targets) => Ops.SoftmaxCrossEntropy(Ops.MatMul(Ops.Tanh(x), w), targets);", [M, Square, null]),
         new("PlanLoop", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = x; for (var i = 0; i < 3; i++) { var t = Ops.Tanh(Ops.MatMul(h, w)); h = h + t; } return Ops.Square(h); }", [M, Square]),

@@ -31,7 +31,7 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy" };
+        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "CausalSoftmax" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -71,6 +71,7 @@ public class OverwriteTests
             case "TransposeAxes": Agree(Random<T>(r, 3, 7, 5), (into, o) => Adjoint.TransposeAxes(g, 1, 2, into, o)); break;
             case "Permute": Agree(Random<T>(r, 7, 3, 5), (into, o) => Adjoint.Permute(g, [1, 2, 0], into, o)); break;
             case "SoftmaxCrossEntropy": { var z = Random<T>(r, 6, 9); int[] targets = [0, 8, 3, 3, 1, 7]; Agree(z, (into, o) => Adjoint.SoftmaxCrossEntropy(T.One, z, targets, into, o)); break; }
+            case "CausalSoftmax": { var y = Ops.CausalSoftmax(Random<T>(r, 2, 3, 37, 37), T.CreateChecked(0.4)); var dY = Random<T>(r, 2, 3, 37, 37); Agree(y, (into, o) => Adjoint.CausalSoftmax(dY, y, T.CreateChecked(0.4), into, o)); break; }
             default: throw new ArgumentException(kernel);
         }
     }

@@ -183,6 +183,12 @@ public unsafe class VectorRowTests
             T[] into = To<T>(start);
             RowKernels.CausalSoftmaxBackward<T>(To<T>(g), yWithGarbage, T.CreateTruncating(scale), into, t, w);
             AssertClose(wantInto, Back(into), tolerance);
+
+            // The write form (a gradient's first contribution) over garbage: exactly what adding into zeros gives, 0 where masked.
+            T[] added = new T[count], written = Enumerable.Repeat(T.NaN, count).ToArray();
+            RowKernels.CausalSoftmaxBackward<T>(To<T>(g), yWithGarbage, T.CreateTruncating(scale), added, t, w);
+            RowKernels.CausalSoftmaxBackward<T>(To<T>(g), yWithGarbage, T.CreateTruncating(scale), written, t, w, write: true);
+            Assert.Equal(added, written);
         }
     }
 

@@ -228,9 +228,10 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂t16 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT16);
 
-            // att = softmax(mask_causal(t12·t15)) (last axis) : [B, NH, T, T] → [B, NH, T, T]  ⇒  ∂L/∂t12 += t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
-            var dT12 = global::GradGen.Float32.Ops.ZerosLike(tape.t12);
-            global::GradGen.Float32.Adjoint.CausalSoftmax(dAtt, tape.att, tape.t15, dT12);
+            // att = softmax(mask_causal(t12·t15)) (last axis) : [B, NH, T, T] → [B, NH, T, T]  ⇒  ∂L/∂t12 = t15·att ⊙ (∂L/∂att − Σ_last(∂L/∂att ⊙ att)) (masked entries receive 0)
+            // first-write (planned): ∂L/∂t12 written, not zero-filled then added to
+            var dT12 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t12);
+            global::GradGen.Float32.Adjoint.CausalSoftmax(dAtt, tape.att, tape.t15, dT12, overwrite: true);
             // release (planned): ∂L/∂att is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dAtt);
 
