@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics.Tensors;
 using GradGen;
 
@@ -199,6 +200,24 @@ foreach (var w in new[] { VectorWidth.W128, VectorWidth.W256, VectorWidth.W512 }
         // The float kernel's scale is 0.3f: compare it against its own scale's reference to float tolerance.
         Report($"CausalSoftmax {at} float T={t}", Worst(yf, want), 1e-5);
         Report($"CausalSoftmax {at} double T={t}", WorstD(yd, want), 1e-13);
+
+        // Its backward from the double y, written over garbage (a first contribution: 0 where masked) and added.
+        float[] g = RandomFloats(t * t, 6);
+        var wantG = new double[t * t];
+        for (int i = 0; i < t; i++)
+        {
+            double dot = 0;
+            for (int j = 0; j <= i; j++) dot += g[i * t + j] * yd[i * t + j];
+            for (int j = 0; j <= i; j++) wantG[i * t + j] = 0.3 * yd[i * t + j] * (g[i * t + j] - dot);
+        }
+        float[] yNarrow = Array.ConvertAll(yd, v => (float)v), gf = Enumerable.Repeat(float.NaN, t * t).ToArray(), gfAdded = new float[t * t];
+        double[] gd = Enumerable.Repeat(double.NaN, t * t).ToArray();
+        RowKernels.CausalSoftmaxBackward<float>(g, yNarrow, 0.3f, gf, t, w, write: true);
+        RowKernels.CausalSoftmaxBackward<float>(g, yNarrow, 0.3f, gfAdded, t, w);
+        RowKernels.CausalSoftmaxBackward<double>(Widen(g), yd, 0.3, gd, t, w, write: true);
+        Report($"CausalSoftmax backward {at} float T={t} (written)", Worst(gf, wantG), 1e-5);
+        Report($"CausalSoftmax backward {at} float T={t} (added)", Worst(gfAdded, wantG), 1e-5);
+        Report($"CausalSoftmax backward {at} double T={t} (written)", WorstD(gd, wantG), 1e-13);
     }
     {
         const int rows = 4, classes = 259;
