@@ -67,12 +67,82 @@ internal static unsafe class RowKernels
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.Gelu");
     }
 
-    /// <summary>into += dY ⊙ gelu′(x).</summary>
-    public static void GeluBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, Span<T> into, VectorWidth width)
+    /// <summary>into += dY ⊙ gelu′(x), or into = dY ⊙ gelu′(x) with <paramref name="overwrite"/> (into is not read).</summary>
+    public static void GeluBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, Span<T> into, VectorWidth width, bool overwrite = false)
     {
-        if (IsFloat<T>()) Elementwise(Table<float>(width).GeluBackward, As<T, float>(dY), As<T, float>(x), As<T, float>(into), x.Length);
-        else Elementwise(Table<double>(width).GeluBackward, As<T, double>(dY), As<T, double>(x), As<T, double>(into), x.Length);
+        if (IsFloat<T>())
+        {
+            var table = Table<float>(width);
+            Elementwise(overwrite ? table.GeluBackwardWrite : table.GeluBackward, As<T, float>(dY), As<T, float>(x), As<T, float>(into), x.Length);
+        }
+        else
+        {
+            var table = Table<double>(width);
+            Elementwise(overwrite ? table.GeluBackwardWrite : table.GeluBackward, As<T, double>(dY), As<T, double>(x), As<T, double>(into), x.Length);
+        }
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.GeluBackward");
+    }
+
+    /// <summary>y = gelu(x + bias), bias one row (its length the rows' length) repeated over the rows of x, by rows over both cores.</summary>
+    public static void BiasGelu<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> bias, Span<T> y, VectorWidth width)
+    {
+        if (bias.Length == 0 || x.Length == 0) return;
+        if (IsFloat<T>()) BiasGeluCore(Table<float>(width).BiasGelu, As<T, float>(x), As<T, float>(bias), As<T, float>(y));
+        else BiasGeluCore(Table<double>(width).BiasGelu, As<T, double>(x), As<T, double>(bias), As<T, double>(y));
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.BiasGelu");
+    }
+
+    private static void BiasGeluCore<U>(delegate*<RowArgs<U>*, int, int, void> kernel, ReadOnlySpan<U> x, ReadOnlySpan<U> bias, Span<U> y) where U : unmanaged
+    {
+        fixed (U* px = x)
+        fixed (U* pb = bias)
+        fixed (U* py = y)
+        {
+            var args = new RowArgs<U> { A = px, B = pb, C = py, Length = bias.Length };
+            ParallelRows.Run(kernel, &args, x.Length / bias.Length);
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="BiasGelu{T}"/>, in one pass over dY: with ĝ = dY ⊙ gelu′(x + bias), into += ĝ (= with
+    /// <paramref name="overwrite"/>) and intoBias += Σ_rows ĝ; an empty into or intoBias is skipped. Split over both cores
+    /// by columns, so each bias element sums its rows in order (bit for bit the unfused adjoints).
+    /// </summary>
+    public static void BiasGeluBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, ReadOnlySpan<T> bias, Span<T> into, Span<T> intoBias, VectorWidth width, bool overwrite)
+    {
+        if (bias.Length == 0 || x.Length == 0) return;
+        if (IsFloat<T>())
+        {
+            var table = Table<float>(width);
+            BiasGeluBackwardCore(overwrite ? table.BiasGeluBackwardWrite : table.BiasGeluBackward, VectorCount(width, sizeof(float)), As<T, float>(dY), As<T, float>(x), As<T, float>(bias), As<T, float>(into), As<T, float>(intoBias));
+        }
+        else
+        {
+            var table = Table<double>(width);
+            BiasGeluBackwardCore(overwrite ? table.BiasGeluBackwardWrite : table.BiasGeluBackward, VectorCount(width, sizeof(double)), As<T, double>(dY), As<T, double>(x), As<T, double>(bias), As<T, double>(into), As<T, double>(intoBias));
+        }
+        if (GuardZones.Enabled) GuardZones.Check("RowKernels.BiasGeluBackward");
+    }
+
+    private static int VectorCount(VectorWidth width, int size) => (int)width / 8 / size;
+
+    private static void BiasGeluBackwardCore<U>(delegate*<RowArgs<U>*, int, int, void> kernel, int lanes, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> bias, Span<U> into, Span<U> intoBias)
+        where U : unmanaged
+    {
+        fixed (U* pg = dY)
+        fixed (U* px = x)
+        fixed (U* pb = bias)
+        fixed (U* pi = into)
+        fixed (U* pib = intoBias)
+        {
+            int n = bias.Length;
+            var args = new RowArgs<U>
+            {
+                A = pg, B = px, C = pb, D = into.Length == 0 ? null : pi, E = intoBias.Length == 0 ? null : pib,
+                Length = n, Rows = x.Length / n,
+            };
+            ParallelRows.Run(kernel, &args, (n + lanes - 1) / lanes, x.Length);
+        }
     }
 
     private static void Elementwise<U>(delegate*<U*, U*, U*, int, void> kernel, ReadOnlySpan<U> a, ReadOnlySpan<U> b, Span<U> c, int length) where U : unmanaged

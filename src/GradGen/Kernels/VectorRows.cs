@@ -34,6 +34,10 @@ internal static unsafe class VectorRows<T, TV, TS>
     {
         Gelu = &Gelu,
         GeluBackward = &GeluBackward,
+        GeluBackwardWrite = &GeluBackwardWrite,
+        BiasGelu = &BiasGeluRows,
+        BiasGeluBackward = &BiasGeluBackwardColumns,
+        BiasGeluBackwardWrite = &BiasGeluBackwardWriteColumns,
         Add = &Add,
         AddRows = &AddRows,
         CausalSoftmax = &CausalSoftmaxRows,
@@ -171,6 +175,98 @@ internal static unsafe class VectorRows<T, TV, TS>
         new ReadOnlySpan<T>(into + i, rest).CopyTo(new Span<T>(tail + 2 * w, w));
         TS.Store(TS.MultiplyAdd(TS.Load(tail), GeluDerivative(TS.Load(tail + w)), TS.Load(tail + 2 * w)), tail + 2 * w);
         new ReadOnlySpan<T>(tail + 2 * w, rest).CopyTo(new Span<T>(into + i, rest));
+    }
+
+    /// <summary>
+    /// into = dY ⊙ gelu′(x) over n elements (a gradient's first contribution): the same lanes as
+    /// <see cref="GeluBackward"/> into zeros (dY · gelu′ + 0, so a −0 product is +0 there too), without reading into.
+    /// </summary>
+    public static void GeluBackwardWrite(T* dY, T* x, T* into, int n)
+    {
+        int i = 0;
+        TV zero = TS.Splat(0);
+        for (; i <= n - W; i += W) TS.Store(TS.MultiplyAdd(TS.Load(dY + i), GeluDerivative(TS.Load(x + i)), zero), into + i);
+        if (i == n) return;
+        int rest = n - i, w = W;
+        T* tail = stackalloc T[2 * w];
+        new Span<T>(tail, 2 * w).Clear();
+        new ReadOnlySpan<T>(dY + i, rest).CopyTo(new Span<T>(tail, w));
+        new ReadOnlySpan<T>(x + i, rest).CopyTo(new Span<T>(tail + w, w));
+        TS.Store(TS.MultiplyAdd(TS.Load(tail), GeluDerivative(TS.Load(tail + w)), zero), tail);
+        new ReadOnlySpan<T>(tail, rest).CopyTo(new Span<T>(into + i, rest));
+    }
+
+    // ── GELU of a biased row: gelu(x + b), b one row repeated ────────────────────────────────────
+
+    /// <summary>
+    /// Rows [start, end): C = gelu(A + B), B one row (Length elements) repeated: the pre-activation A + B is rounded
+    /// once, exactly as an addition would store it, then <see cref="GeluValue"/> — bit for bit gelu(add(A, B)) at this width.
+    /// </summary>
+    public static void BiasGeluRows(RowArgs<T>* args, int start, int end)
+    {
+        int n = args->Length, w = W;
+        T* bias = args->B;
+        T* tail = stackalloc T[2 * w];
+        for (int r = start; r < end; r++)
+        {
+            T* x = args->A + (long)r * n, y = args->C + (long)r * n;
+            int j = 0;
+            for (; j <= n - w; j += w) TS.Store(GeluValue(TS.Add(TS.Load(x + j), TS.Load(bias + j))), y + j);
+            if (j == n) continue;
+            int rest = n - j;
+            new Span<T>(tail, 2 * w).Clear();
+            new ReadOnlySpan<T>(x + j, rest).CopyTo(new Span<T>(tail, w));
+            new ReadOnlySpan<T>(bias + j, rest).CopyTo(new Span<T>(tail + w, w));
+            TS.Store(GeluValue(TS.Add(TS.Load(tail), TS.Load(tail + w))), tail);
+            new ReadOnlySpan<T>(tail, rest).CopyTo(new Span<T>(y + j, rest));
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="BiasGeluRows"/> over the column vectors [start, end) of all Rows rows (Length columns;
+    /// vector k covers columns [kW, kW + W)): with ĝ = A ⊙ gelu′(B + C) (A = dY, B = x, C the bias row; ĝ = dY · gelu′ + 0
+    /// as <see cref="GeluBackwardWrite"/> rounds it), D (x̄) += ĝ and E (b̄) += ĝ row after row — each skipped when null.
+    /// Split by columns, so each bias element is summed over the rows in row order on one thread: the same additions, in
+    /// the same order, as the unfused GELU adjoint followed by the bias's row sum.
+    /// </summary>
+    public static void BiasGeluBackwardColumns(RowArgs<T>* args, int start, int end) => BiasGeluBackwardCore(args, start, end, write: false);
+
+    /// <summary><see cref="BiasGeluBackwardColumns"/> with D (x̄) written instead of added to (a first contribution).</summary>
+    public static void BiasGeluBackwardWriteColumns(RowArgs<T>* args, int start, int end) => BiasGeluBackwardCore(args, start, end, write: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BiasGeluBackwardCore(RowArgs<T>* args, int start, int end, bool write)
+    {
+        int n = args->Length, rows = args->Rows, w = W;
+        int first = start * w, last = Math.Min(end * w, n);
+        int full = first + (last - first) / w * w; // columns [first, full) in whole vectors, [full, last) a partial one
+        T* bias = args->C, intoBias = args->E;
+        TV zero = TS.Splat(0);
+        T* tail = stackalloc T[5 * w];
+        for (int r = 0; r < rows; r++)
+        {
+            long at = (long)r * n;
+            T* dY = args->A + at, x = args->B + at, into = args->D is null ? null : args->D + at;
+            for (int j = first; j < full; j += w)
+            {
+                TV g = TS.MultiplyAdd(TS.Load(dY + j), GeluDerivative(TS.Add(TS.Load(x + j), TS.Load(bias + j))), zero);
+                if (into is not null) TS.Store(write ? g : TS.Add(TS.Load(into + j), g), into + j);
+                if (intoBias is not null) TS.Store(TS.Add(TS.Load(intoBias + j), g), intoBias + j);
+            }
+            if (full == last) continue;
+            int rest = last - full;
+            new Span<T>(tail, 5 * w).Clear();
+            new ReadOnlySpan<T>(dY + full, rest).CopyTo(new Span<T>(tail, w));
+            new ReadOnlySpan<T>(x + full, rest).CopyTo(new Span<T>(tail + w, w));
+            new ReadOnlySpan<T>(bias + full, rest).CopyTo(new Span<T>(tail + 2 * w, w));
+            if (into is not null && !write) new ReadOnlySpan<T>(into + full, rest).CopyTo(new Span<T>(tail + 3 * w, w));
+            if (intoBias is not null) new ReadOnlySpan<T>(intoBias + full, rest).CopyTo(new Span<T>(tail + 4 * w, w));
+            TV gt = TS.MultiplyAdd(TS.Load(tail), GeluDerivative(TS.Add(TS.Load(tail + w), TS.Load(tail + 2 * w))), zero);
+            TS.Store(write ? gt : TS.Add(TS.Load(tail + 3 * w), gt), tail + 3 * w);
+            TS.Store(TS.Add(TS.Load(tail + 4 * w), gt), tail + 4 * w);
+            if (into is not null) new ReadOnlySpan<T>(tail + 3 * w, rest).CopyTo(new Span<T>(into + full, rest));
+            if (intoBias is not null) new ReadOnlySpan<T>(tail + 4 * w, rest).CopyTo(new Span<T>(intoBias + full, rest));
+        }
     }
 
     // ── addition ───────────────────────────────────────────────────────────────────────────────
@@ -459,6 +555,7 @@ internal static unsafe class VectorRows<T, TV, TS>
 /// <summary>The kernels of one <see cref="VectorRows{T, TV, TS}"/> instantiation (one element type and width).</summary>
 internal unsafe struct RowTable<T> where T : unmanaged
 {
-    public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, Add;
+    public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, GeluBackwardWrite, Add;
+    public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite;
     public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, LayerNorm, LayerNormBackward, CrossEntropy;
 }
