@@ -99,9 +99,9 @@ internal static class Planner
                 Op = OpKind.BiasGelu,
                 Operands = new[] { x.Id, bias.Id }.ToEquatableArray(),
                 TensorOperator = add.TensorOperator, // the user's + for the bias
-                Fused = "fused (planned): " + add.Name + " = " + x.Name + " + " + bias.Name + " and " + gelu.Name + " = GELU(" + add.Name + ") as one pass, the bias added and GELU applied " +
-                        "together (no intermediate " + add.Name + "; GELU′ recomputes it from " + x.Name + " and " + bias.Name + " in the backward pass that also sums the bias's gradient" +
-                        (afterProduct ? "; the product " + x.Name + " is kept for it rather than fused with the bias" : "") + ")",
+                Fused = "fused (planned): " + add.Name + " = " + x.Name + " + " + bias.Name + " and " + gelu.Name + " = GELU(" + add.Name + ") as one pass (no intermediate " + add.Name +
+                        "; the backward recomputes it from " + x.Name + " and " + bias.Name + " in the pass that also sums ∂L/∂" + bias.Name.TrimStart('@') +
+                        (afterProduct ? "; the product " + x.Name + " is taped for it instead of fused with the bias" : "") + ")",
             };
         }
         if (fused is null) return method;
