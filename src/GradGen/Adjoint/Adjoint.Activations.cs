@@ -28,8 +28,9 @@ public static partial class Adjoint
 
     /// <summary>
     /// For y = <see cref="Ops.BiasGelu{T}"/>(x, bias) — GELU of x plus a row <paramref name="bias"/> repeated over x's rows —
-    /// in one pass over dY: with ĝ = dY ⊙ gelu′(x + bias) (the pre-activation recomputed from x and the bias, as the forward
-    /// rounded it), <paramref name="into"/> (x̄) += ĝ and <paramref name="intoBias"/> (b̄) += Σ_rows ĝ, each skipped when null.
+    /// in one kernel: with ĝ = dY ⊙ gelu′(x + bias) (the pre-activation recomputed from x and the bias, as the forward
+    /// rounded it), <paramref name="into"/> (x̄) += ĝ and <paramref name="intoBias"/> (b̄) += Σ_rows ĝ, each skipped when null
+    /// (b̄ summed in the pass over dY, or from a written x̄ right after it).
     /// Bit for bit the unfused <c>Adjoint.Gelu</c> and the bias's row sum. Allocates nothing.
     /// </summary>
     /// <param name="dY">∂L/∂y, x's shape.</param>

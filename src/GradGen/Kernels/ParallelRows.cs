@@ -19,6 +19,9 @@ internal unsafe struct RowArgs<T> where T : unmanaged
 
     /// <summary>The number of rows, for a kernel split over columns rather than rows (the bias-GELU backward), else unused.</summary>
     public int Rows;
+
+    /// <summary>For a kernel split over columns: into how many contiguous column blocks ParallelRows' units divide the row.</summary>
+    public int Parts;
 }
 
 /// <summary>

@@ -38,6 +38,7 @@ internal static unsafe class VectorRows<T, TV, TS>
         BiasGelu = &BiasGeluRows,
         BiasGeluBackward = &BiasGeluBackwardColumns,
         BiasGeluBackwardWrite = &BiasGeluBackwardWriteColumns,
+        BiasGeluBackwardWriteRows = &BiasGeluBackwardWriteRows,
         Add = &Add,
         AddRows = &AddRows,
         CausalSoftmax = &CausalSoftmaxRows,
@@ -204,22 +205,23 @@ internal static unsafe class VectorRows<T, TV, TS>
     /// </summary>
     public static void BiasGeluRows(RowArgs<T>* args, int start, int end)
     {
-        int n = args->Length, w = W;
-        T* bias = args->B;
+        int n = args->Length;
+        for (int r = start; r < end; r++) BiasGeluRow(args->A + (long)r * n, args->B, args->C + (long)r * n, n);
+    }
+
+    /// <summary>One row of <see cref="BiasGeluRows"/>: y = gelu(x + bias) over n elements; the tail through zero-padded vectors.</summary>
+    private static void BiasGeluRow(T* x, T* bias, T* y, int n)
+    {
+        int j = 0;
+        for (; j <= n - W; j += W) TS.Store(GeluValue(TS.Add(TS.Load(x + j), TS.Load(bias + j))), y + j);
+        if (j == n) return;
+        int rest = n - j, w = W;
         T* tail = stackalloc T[2 * w];
-        for (int r = start; r < end; r++)
-        {
-            T* x = args->A + (long)r * n, y = args->C + (long)r * n;
-            int j = 0;
-            for (; j <= n - w; j += w) TS.Store(GeluValue(TS.Add(TS.Load(x + j), TS.Load(bias + j))), y + j);
-            if (j == n) continue;
-            int rest = n - j;
-            new Span<T>(tail, 2 * w).Clear();
-            new ReadOnlySpan<T>(x + j, rest).CopyTo(new Span<T>(tail, w));
-            new ReadOnlySpan<T>(bias + j, rest).CopyTo(new Span<T>(tail + w, w));
-            TS.Store(GeluValue(TS.Add(TS.Load(tail), TS.Load(tail + w))), tail);
-            new ReadOnlySpan<T>(tail, rest).CopyTo(new Span<T>(y + j, rest));
-        }
+        new Span<T>(tail, 2 * w).Clear();
+        new ReadOnlySpan<T>(x + j, rest).CopyTo(new Span<T>(tail, w));
+        new ReadOnlySpan<T>(bias + j, rest).CopyTo(new Span<T>(tail + w, w));
+        TS.Store(GeluValue(TS.Add(TS.Load(tail), TS.Load(tail + w))), tail);
+        new ReadOnlySpan<T>(tail, rest).CopyTo(new Span<T>(y + j, rest));
     }
 
     /// <summary>
@@ -234,39 +236,116 @@ internal static unsafe class VectorRows<T, TV, TS>
     /// <summary><see cref="BiasGeluBackwardColumns"/> with D (x̄) written instead of added to (a first contribution).</summary>
     public static void BiasGeluBackwardWriteColumns(RowArgs<T>* args, int start, int end) => BiasGeluBackwardCore(args, start, end, write: true);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BiasGeluBackwardCore(RowArgs<T>* args, int start, int end, bool write)
     {
         int n = args->Length, rows = args->Rows, w = W;
-        int first = start * w, last = Math.Min(end * w, n);
-        int full = first + (last - first) / w * w; // columns [first, full) in whole vectors, [full, last) a partial one
-        T* bias = args->C, intoBias = args->E;
-        TV zero = TS.Splat(0);
+        // Part p of Parts covers the column vectors [p·V/Parts, (p + 1)·V/Parts) of the V = ⌈n / W⌉ in a row.
+        long vectors = (n + w - 1) / w;
+        int first = (int)(vectors * start / args->Parts) * w, last = Math.Min((int)(vectors * end / args->Parts) * w, n);
         T* tail = stackalloc T[5 * w];
         for (int r = 0; r < rows; r++)
         {
-            long at = (long)r * n;
-            T* dY = args->A + at, x = args->B + at, into = args->D is null ? null : args->D + at;
-            for (int j = first; j < full; j += w)
-            {
-                TV g = TS.MultiplyAdd(TS.Load(dY + j), GeluDerivative(TS.Add(TS.Load(x + j), TS.Load(bias + j))), zero);
-                if (into is not null) TS.Store(write ? g : TS.Add(TS.Load(into + j), g), into + j);
-                if (intoBias is not null) TS.Store(TS.Add(TS.Load(intoBias + j), g), intoBias + j);
-            }
-            if (full == last) continue;
-            int rest = last - full;
-            new Span<T>(tail, 5 * w).Clear();
-            new ReadOnlySpan<T>(dY + full, rest).CopyTo(new Span<T>(tail, w));
-            new ReadOnlySpan<T>(x + full, rest).CopyTo(new Span<T>(tail + w, w));
-            new ReadOnlySpan<T>(bias + full, rest).CopyTo(new Span<T>(tail + 2 * w, w));
-            if (into is not null && !write) new ReadOnlySpan<T>(into + full, rest).CopyTo(new Span<T>(tail + 3 * w, w));
-            if (intoBias is not null) new ReadOnlySpan<T>(intoBias + full, rest).CopyTo(new Span<T>(tail + 4 * w, w));
-            TV gt = TS.MultiplyAdd(TS.Load(tail), GeluDerivative(TS.Add(TS.Load(tail + w), TS.Load(tail + 2 * w))), zero);
-            TS.Store(write ? gt : TS.Add(TS.Load(tail + 3 * w), gt), tail + 3 * w);
-            TS.Store(TS.Add(TS.Load(tail + 4 * w), gt), tail + 4 * w);
-            if (into is not null) new ReadOnlySpan<T>(tail + 3 * w, rest).CopyTo(new Span<T>(into + full, rest));
-            if (intoBias is not null) new ReadOnlySpan<T>(tail + 4 * w, rest).CopyTo(new Span<T>(intoBias + full, rest));
+            long at = (long)r * n + first;
+            BiasGeluBackwardSegment(args->A + at, args->B + at, args->C + first, args->D is null ? null : args->D + at,
+                args->E is null ? null : args->E + first, last - first, write, tail);
         }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of the written backward without the bias's sum: D (x̄) = A ⊙ gelu′(B + C), ĝ rounded as
+    /// <see cref="BiasGeluBackwardColumns"/> rounds it. Split by rows (each thread streams whole rows); the caller then sums
+    /// the rows of x̄ into b̄ in order — the same additions as summing ĝ in the pass.
+    /// </summary>
+    public static void BiasGeluBackwardWriteRows(RowArgs<T>* args, int start, int end)
+    {
+        int n = args->Length;
+        T* tail = stackalloc T[5 * W];
+        for (int r = start; r < end; r++)
+        {
+            long at = (long)r * n;
+            BiasGeluBackwardSegment(args->A + at, args->B + at, args->C, args->D + at, null, n, write: true, tail);
+        }
+    }
+
+    /// <summary>count elements of one row (any count: whole vectors, then a partial one through the zero-padded <paramref name="tail"/>, 5 W long).</summary>
+    private static void BiasGeluBackwardSegment(T* dY, T* x, T* bias, T* into, T* intoBias, int count, bool write, T* tail)
+    {
+        int w = W, full = count / w * w;
+        BiasGeluBackwardSpan(dY, x, bias, into, intoBias, full, write);
+        if (full == count) return;
+        int rest = count - full;
+        new Span<T>(tail, 5 * w).Clear();
+        new ReadOnlySpan<T>(dY + full, rest).CopyTo(new Span<T>(tail, w));
+        new ReadOnlySpan<T>(x + full, rest).CopyTo(new Span<T>(tail + w, w));
+        new ReadOnlySpan<T>(bias + full, rest).CopyTo(new Span<T>(tail + 2 * w, w));
+        if (into is not null && !write) new ReadOnlySpan<T>(into + full, rest).CopyTo(new Span<T>(tail + 3 * w, w));
+        if (intoBias is not null) new ReadOnlySpan<T>(intoBias + full, rest).CopyTo(new Span<T>(tail + 4 * w, w));
+        BiasGeluBackwardSpan(tail, tail + w, tail + 2 * w, into is null ? null : tail + 3 * w, intoBias is null ? null : tail + 4 * w, w, write);
+        if (into is not null) new ReadOnlySpan<T>(tail + 3 * w, rest).CopyTo(new Span<T>(into + full, rest));
+        if (intoBias is not null) new ReadOnlySpan<T>(tail + 4 * w, rest).CopyTo(new Span<T>(intoBias + full, rest));
+    }
+
+    /// <summary>
+    /// count (a multiple of W) elements of one row: ĝ = dY · gelu′(x + bias) + 0; into = ĝ (<paramref name="write"/>) or
+    /// into + ĝ; intoBias + ĝ — into and intoBias skipped when null. Each case is its own method with one copy of the math:
+    /// a method holding several inlined copies of GELU′ ran over the JIT's inlining budget and called it (5× slower).
+    /// </summary>
+    private static void BiasGeluBackwardSpan(T* dY, T* x, T* bias, T* into, T* intoBias, int count, bool write)
+    {
+        if (into is not null && intoBias is not null)
+        {
+            if (write) GeluBiasWriteBoth(dY, x, bias, into, intoBias, count);
+            else GeluBiasAddBoth(dY, x, bias, into, intoBias, count);
+        }
+        else if (into is not null)
+        {
+            if (write) GeluBiasWrite(dY, x, bias, into, count);
+            else GeluBiasAdd(dY, x, bias, into, count);
+        }
+        else if (intoBias is not null)
+        {
+            GeluBiasAdd(dY, x, bias, intoBias, count);
+        }
+    }
+
+    /// <summary>ĝ = dY · gelu′(x + bias) + 0 (as <see cref="GeluBackwardWrite"/> rounds it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV BiasGradient(T* dY, T* x, T* bias, int j)
+        => TS.MultiplyAdd(TS.Load(dY + j), GeluDerivative(TS.Add(TS.Load(x + j), TS.Load(bias + j))), TS.Splat(0));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GeluBiasWriteBoth(T* dY, T* x, T* bias, T* into, T* intoBias, int count)
+    {
+        for (int j = 0; j < count; j += W)
+        {
+            TV g = BiasGradient(dY, x, bias, j);
+            TS.Store(g, into + j);
+            TS.Store(TS.Add(TS.Load(intoBias + j), g), intoBias + j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GeluBiasAddBoth(T* dY, T* x, T* bias, T* into, T* intoBias, int count)
+    {
+        for (int j = 0; j < count; j += W)
+        {
+            TV g = BiasGradient(dY, x, bias, j);
+            TS.Store(TS.Add(TS.Load(into + j), g), into + j);
+            TS.Store(TS.Add(TS.Load(intoBias + j), g), intoBias + j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GeluBiasWrite(T* dY, T* x, T* bias, T* into, int count)
+    {
+        for (int j = 0; j < count; j += W) TS.Store(BiasGradient(dY, x, bias, j), into + j);
+    }
+
+    /// <summary>target + ĝ: x̄, or b̄ (the row sum's next row: the same additions).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GeluBiasAdd(T* dY, T* x, T* bias, T* target, int count)
+    {
+        for (int j = 0; j < count; j += W) TS.Store(TS.Add(TS.Load(target + j), BiasGradient(dY, x, bias, j)), target + j);
     }
 
     // ── addition ───────────────────────────────────────────────────────────────────────────────
@@ -556,6 +635,6 @@ internal static unsafe class VectorRows<T, TV, TS>
 internal unsafe struct RowTable<T> where T : unmanaged
 {
     public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, GeluBackwardWrite, Add;
-    public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite;
+    public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite, BiasGeluBackwardWriteRows;
     public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, LayerNorm, LayerNormBackward, CrossEntropy;
 }

@@ -128,7 +128,7 @@ namespace GradGen.Samples.TinyGpt
             var layerWfc = layer.Wfc;
             var t21 = global::GradGen.Float32.Ops.MatMul(h_1, layerWfc);
             var layerBfc = layer.Bfc;
-            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass, the bias added and GELU applied together (no intermediate t22; GELU′ recomputes it from t21 and layerBfc in the backward pass that also sums the bias's gradient; the product t21 is kept for it rather than fused with the bias)
+            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass (no intermediate t22; the backward recomputes it from t21 and layerBfc in the pass that also sums ∂L/∂layerBfc; the product t21 is taped for it instead of fused with the bias)
             var fc = global::GradGen.Float32.Ops.OperatorBiasGelu(t21, layerBfc);
             var layerWfcproj = layer.Wfcproj;
             var t23 = global::GradGen.Float32.Ops.MatMul(fc, layerWfcproj);
@@ -167,7 +167,7 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Workspace.Release(dT23);
 
             // fc = GELU(t21 + layerBfc) (tanh approximation) : [B, T, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂t21 = ĝ,  ∂L/∂layerBfc += Σ_rows ĝ  (ĝ = ∂L/∂fc ⊙ GELU′(t21 + layerBfc), the pre-activation recomputed in the same pass; the bias layerBfc is a row [N])
-            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass, the bias added and GELU applied together (no intermediate t22; GELU′ recomputes it from t21 and layerBfc in the backward pass that also sums the bias's gradient; the product t21 is kept for it rather than fused with the bias)
+            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass (no intermediate t22; the backward recomputes it from t21 and layerBfc in the pass that also sums ∂L/∂layerBfc; the product t21 is taped for it instead of fused with the bias)
             // first-write (planned): ∂L/∂t21 written, not zero-filled then added to
             var dT21 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t21);
             global::GradGen.Float32.Adjoint.BiasGelu(dFc, tape.t21, tape.layerBfc, dT21, dLayer.Bfc, overwrite: true);
