@@ -31,6 +31,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Ops.AsSpan{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Span<float> AsSpan(global::System.Numerics.Tensors.Tensor<float> tensor) => global::GradGen.Ops.AsSpan<float>(tensor);
+        /// <inheritdoc cref="global::GradGen.Ops.BiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<float> BiasGelu(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> bias) => global::GradGen.Ops.BiasGelu<float>(x, bias);
         /// <inheritdoc cref="global::GradGen.Ops.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, T)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> CausalSoftmax(global::System.Numerics.Tensors.Tensor<float> scores, float scale) => global::GradGen.Ops.CausalSoftmax<float>(scores, scale);
@@ -133,6 +136,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Ops.OperatorAdd{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> OperatorAdd(global::System.Numerics.Tensors.Tensor<float> a, global::System.Numerics.Tensors.Tensor<float> b) => global::GradGen.Ops.OperatorAdd<float>(a, b);
+        /// <inheritdoc cref="global::GradGen.Ops.OperatorBiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<float> OperatorBiasGelu(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> bias) => global::GradGen.Ops.OperatorBiasGelu<float>(x, bias);
         /// <inheritdoc cref="global::GradGen.Ops.OperatorDivide{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> OperatorDivide(global::System.Numerics.Tensors.Tensor<float> a, global::System.Numerics.Tensors.Tensor<float> b) => global::GradGen.Ops.OperatorDivide<float>(a, b);
@@ -255,6 +261,9 @@ namespace GradGen.Float32
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class Adjoint
     {
+        /// <inheritdoc cref="global::GradGen.Adjoint.BiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void BiasGelu(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> bias, global::System.Numerics.Tensors.Tensor<float>? into, global::System.Numerics.Tensors.Tensor<float>? intoBias, bool overwrite = false) => global::GradGen.Adjoint.BiasGelu<float>(dY, x, bias, into, intoBias, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.BiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void BiasRelu(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, global::System.Numerics.Tensors.Tensor<float> intoBias) => global::GradGen.Adjoint.BiasRelu<float>(dY, y, into, intoBias);
@@ -414,6 +423,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Ops.AsSpan{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Span<double> AsSpan(global::System.Numerics.Tensors.Tensor<double> tensor) => global::GradGen.Ops.AsSpan<double>(tensor);
+        /// <inheritdoc cref="global::GradGen.Ops.BiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<double> BiasGelu(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> bias) => global::GradGen.Ops.BiasGelu<double>(x, bias);
         /// <inheritdoc cref="global::GradGen.Ops.CausalSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, T)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> CausalSoftmax(global::System.Numerics.Tensors.Tensor<double> scores, double scale) => global::GradGen.Ops.CausalSoftmax<double>(scores, scale);
@@ -516,6 +528,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Ops.OperatorAdd{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> OperatorAdd(global::System.Numerics.Tensors.Tensor<double> a, global::System.Numerics.Tensors.Tensor<double> b) => global::GradGen.Ops.OperatorAdd<double>(a, b);
+        /// <inheritdoc cref="global::GradGen.Ops.OperatorBiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<double> OperatorBiasGelu(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> bias) => global::GradGen.Ops.OperatorBiasGelu<double>(x, bias);
         /// <inheritdoc cref="global::GradGen.Ops.OperatorDivide{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> OperatorDivide(global::System.Numerics.Tensors.Tensor<double> a, global::System.Numerics.Tensors.Tensor<double> b) => global::GradGen.Ops.OperatorDivide<double>(a, b);
@@ -638,6 +653,9 @@ namespace GradGen.Float64
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class Adjoint
     {
+        /// <inheritdoc cref="global::GradGen.Adjoint.BiasGelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void BiasGelu(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> bias, global::System.Numerics.Tensors.Tensor<double>? into, global::System.Numerics.Tensors.Tensor<double>? intoBias, bool overwrite = false) => global::GradGen.Adjoint.BiasGelu<double>(dY, x, bias, into, intoBias, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.BiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void BiasRelu(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, global::System.Numerics.Tensors.Tensor<double> intoBias) => global::GradGen.Adjoint.BiasRelu<double>(dY, y, into, intoBias);

@@ -106,9 +106,10 @@ internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : 
 
 /// <summary>
 /// Runs an instruction's fused kernel once for all its operands (<see cref="Rule.Kernel"/>): <paramref name="Targets"/>
-/// per operand, its gradient buffer, or empty for one that receives none.
+/// per operand, its gradient buffer, or empty for one that receives none. With <paramref name="Overwrite"/> (planning's first
+/// write, <see cref="Rule.KernelCanOverwrite"/>) the kernel writes the first operand's gradient instead of adding to it.
 /// </summary>
-internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets) : BackwardStatement;
+internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets, bool Overwrite = false) : BackwardStatement;
 
 /// <summary>
 /// A branch in reverse: <paramref name="Before"/> (gradients both branches may add into), then the backward statements of

@@ -77,6 +77,33 @@ internal static class Planner
                         " as one product reading " + matrix.Name + " transposed in place (no copy " + transpose.Name + ", no gradient of it)",
             };
         }
+        // GELU of a biased value: y = GELU(x + c), c a row of x and x + c read by nothing else, becomes y = BiasGelu(x, c) —
+        // the bias and GELU in one pass, the pre-activation x + c never stored (the backward recomputes it from x and c
+        // in its one pass, with the bias's row sum). After a product (x = MatMul(a, b), which the bias rule had absorbed
+        // the addition into), the product is kept and taped instead: GELU′ needs the pre-activation, and re-adding c costs
+        // an addition per element where recomputing a·b would cost a product.
+        foreach (var gelu in instructions)
+        {
+            if (gelu.Op != OpKind.Gelu || gelu.Operands.Count != 1) continue;
+            var add = instructions[gelu.Operands[0]];
+            if (add.Op != OpKind.Add || add.Operands.Count != 2 || add.Type.Kind != ValueKind.Tensor || uses[add.Id] != 1 || add.Region != gelu.Region) continue;
+            var x = instructions[add.Operands[0]];
+            var bias = instructions[add.Operands[1]];
+            if (x.Type.Kind != ValueKind.Tensor || bias.Type.Kind != ValueKind.Tensor || x.Id == bias.Id || !IsRowOf(bias.Shape, x.Shape)
+                || x.Type.Element != add.Type.Element || bias.Type.Element != add.Type.Element || gelu.Type.Element != add.Type.Element) continue;
+            fused ??= instructions.ToArray();
+            var afterProduct = products.Remove(add.Id);
+            fused[add.Id] = add; // the addition, dead now (the bias rule's MatMulBias undone: the product is read again)
+            fused[gelu.Id] = gelu with
+            {
+                Op = OpKind.BiasGelu,
+                Operands = new[] { x.Id, bias.Id }.ToEquatableArray(),
+                TensorOperator = add.TensorOperator, // the user's + for the bias
+                Fused = "fused (planned): " + add.Name + " = " + x.Name + " + " + bias.Name + " and " + gelu.Name + " = GELU(" + add.Name + ") as one pass (no intermediate " + add.Name +
+                        "; the backward recomputes it from " + x.Name + " and " + bias.Name + " in the pass that also sums ∂L/∂" + bias.Name.TrimStart('@') +
+                        (afterProduct ? "; the product " + x.Name + " is taped for it instead of fused with the bias" : "") + ")",
+            };
+        }
         if (fused is null) return method;
 
         // ReLU of a fused product: the bias and the ReLU in one pass over the product (no intermediate pre-activation).
@@ -137,6 +164,7 @@ internal static class Planner
     {
         var result = new List<BackwardStatement>();
         var list = statements.Select(s => FirstWriteIn(s, instructions)).ToList();
+        KernelFirstWrite(list, instructions);
         for (var i = 0; i < list.Count; i++)
         {
             if (list[i] is DeclareGradient { Uninitialized: false } declare && i + 1 < list.Count && list[i + 1] is Accumulate accumulate
@@ -164,6 +192,27 @@ internal static class Planner
             result.Add(list[i]);
         }
         return result;
+    }
+
+    /// <summary>
+    /// First write of a fused kernel (<see cref="Rule.KernelCanOverwrite"/>, the bias-GELU's): <c>Declare(v) ; …declarations… ;
+    /// AccumulateAll(into v, …)</c> with v its first operand's gradient becomes an uninitialised declaration and a writing kernel.
+    /// </summary>
+    private static void KernelFirstWrite(List<BackwardStatement> list, EquatableArray<Instruction> instructions)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not AccumulateAll { Overwrite: false } all || all.Targets.Count == 0 || all.Targets[0].Length == 0) continue;
+            if (!Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanOverwrite) continue;
+            if (Enumerable.Range(1, all.Targets.Count - 1).Any(k => all.Targets[k] == all.Targets[0])) continue;
+            for (var j = i - 1; j >= 0 && list[j] is DeclareGradient declare; j--)
+            {
+                if (declare.Name != all.Targets[0] || declare.Uninitialized || instructions[declare.Value].Type.Kind != ValueKind.Tensor) continue;
+                list[j] = declare with { Uninitialized = true };
+                list[i] = all with { Overwrite = true };
+                break;
+            }
+        }
     }
 
     private static BackwardStatement FirstWriteIn(BackwardStatement statement, EquatableArray<Instruction> instructions) => statement switch

@@ -104,6 +104,12 @@ internal sealed record Rule
     public Reads KernelReads { get; init; }
 
     /// <summary>
+    /// Whether the fused <see cref="Kernel"/> can write the first operand's gradient (<c>overwrite: true</c>) instead of adding
+    /// to it — planning's first write, as <see cref="OperandAdjoint.CanOverwrite"/> for one operand's kernel.
+    /// </summary>
+    public bool KernelCanOverwrite { get; init; }
+
+    /// <summary>
     /// How the result's shape follows from the operands' (<see cref="ShapeInference"/>). Unless a row says otherwise: the
     /// numpy broadcast of two tensors, else the shape of the first tensor operand (element-wise ops, a tensor and a scalar).
     /// </summary>

@@ -89,6 +89,7 @@ internal sealed partial class Emitter
                 w.Line();
                 // A contribution planning writes (first-write) is stated as = rather than +=.
                 var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand).ToList();
+                if (block.Statements.OfType<AccumulateAll>().Any(a => a.Overwrite)) written.Add(0); // a fused kernel's first write: its first operand
                 w.Line("// " + Render(rule.Math, instruction, block.Upstream, null, math: true) + ShapesOf(instruction) + "  ⇒  "
                        + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null, math: true), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null, math: true) + ")"));
@@ -205,6 +206,7 @@ internal sealed partial class Emitter
                 var instruction = _instructions[all.Instruction];
                 var code = new StringBuilder(Render(RuleOf(instruction).Kernel!, instruction, all.Upstream, null));
                 for (var k = 0; k < all.Targets.Count; k++) code.Replace(Operand.Intos[k], all.Targets[k].Length > 0 ? all.Targets[k] : "null");
+                if (all.Overwrite) code.Insert(code.Length - 1, ", overwrite: true");
                 w.Line(code + ";");
                 break;
             }

@@ -79,6 +79,12 @@ internal enum OpKind
     Softmax,
     SoftmaxCrossEntropy,
     Gelu,
+
+    /// <summary>
+    /// <c>GELU(x + c)</c> with c a row vector [N] added to every row of x: planning's fusion of a bias and the GELU of it (after
+    /// a product, <c>GELU(MatMul(a, b) + c)</c> keeps the product as x, taped for GELU′), or a user's <c>Ops.BiasGelu</c>.
+    /// </summary>
+    BiasGelu,
     LayerNorm,
     Embedding,
     CausalSoftmax,

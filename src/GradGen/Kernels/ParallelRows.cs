@@ -16,6 +16,12 @@ internal unsafe struct RowArgs<T> where T : unmanaged
 
     /// <summary>A scalar operand (a scale, an eps).</summary>
     public T Scalar;
+
+    /// <summary>The number of rows, for a kernel split over columns rather than rows (the bias-GELU backward), else unused.</summary>
+    public int Rows;
+
+    /// <summary>For a kernel split over columns: into how many contiguous column blocks ParallelRows' units divide the row.</summary>
+    public int Parts;
 }
 
 /// <summary>
@@ -30,8 +36,11 @@ internal static unsafe class ParallelRows
 
     /// <summary>Runs kernel(args, start, end) over rows [0, rows).</summary>
     public static void Run<T>(delegate*<RowArgs<T>*, int, int, void> kernel, RowArgs<T>* args, int rows) where T : unmanaged
+        => Run(kernel, args, rows, (long)rows * args->Length);
+
+    /// <summary>Runs kernel(args, start, end) over units [0, units) — rows, or column blocks — that hold <paramref name="elements"/> elements in all.</summary>
+    public static void Run<T>(delegate*<RowArgs<T>*, int, int, void> kernel, RowArgs<T>* args, int rows, long elements) where T : unmanaged
     {
-        long elements = (long)rows * args->Length;
         int chunks = elements >= MinElements && WorkerPool.Threads > 1 ? Math.Min(rows, 4 * WorkerPool.Threads) : 1;
         if (chunks <= 1)
         {

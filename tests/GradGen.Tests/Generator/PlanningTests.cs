@@ -34,6 +34,10 @@ public class PlanningTests
         new("PlanFusedBiasOps", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) { var h = Ops.Add(Ops.MatMul(x, w), b); return Ops.Add(Ops.MatMul(h, w), b) * h; }", [M, Square, [3]]),
         new("PlanFusedBiasBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Sigmoid(Ops.MatMul(Ops.Exp(x), w) + b);", [[2, 2, 3], Square, [3]]),
         new("PlanFusedBiasRelu", "double F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b, [Shape(\"3, 2\")] Tensor<double> v, [Shape(\"2\")] Tensor<double> c, int[] targets) { var h = Ops.Relu(Ops.MatMul(Ops.Tanh(x), w) + b); return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, v) + c, targets); }", [M, Square, [3], [3, 2], [2], null]),
+        new("PlanFusedBiasGelu", "double F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b, [Shape(\"3, 2\")] Tensor<double> v, int[] targets) { var h = Ops.Gelu(Ops.MatMul(Ops.Tanh(x), w) + b); return Ops.SoftmaxCrossEntropy(Ops.MatMul(h, v), targets); }", [M, Square, [3], [3, 2], null]),
+        new("PlanFusedBiasGeluBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Add(Ops.MatMul(Ops.Exp(x), w), b)));", [[2, 2, 3], Square, [3]]),
+        new("PlanBiasGelu", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Tanh(x) + b));", [M, [3]]),
+        new("PlanBiasGeluAccumulated", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Gelu(x + b) * x;", [M, [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),
         new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
@@ -127,5 +131,11 @@ public class PlanningTests
         Assert.True(Calls(generated, "Ops.OperatorMatMulBiasRelu"), "no chain calls Ops.OperatorMatMulBiasRelu");
         Assert.True(Calls(generated, "Adjoint.MatMulBiasRelu"), "no chain calls Adjoint.MatMulBiasRelu");
         Assert.True(Calls(generated, "Ops.MatMulTransposed"), "no chain calls Ops.MatMulTransposed");
+        Assert.True(Calls(generated, "Ops.OperatorBiasGelu"), "no chain calls Ops.OperatorBiasGelu");
+        Assert.True(Calls(generated, "Ops.BiasGelu"), "no chain calls Ops.BiasGelu");
+        // The fused kernel that can write its first operand's gradient is called writing and adding.
+        var biasGelu = generated.Split('\n').Where(line => Calls(line, "Adjoint.BiasGelu")).ToList();
+        Assert.Contains(biasGelu, line => line.Contains("overwrite: true", StringComparison.Ordinal));
+        Assert.Contains(biasGelu, line => !line.Contains("overwrite: true", StringComparison.Ordinal));
     }
 }

@@ -93,6 +93,8 @@ public class RuleGradientTests
         new("LogSoftmaxAlongAxis", "Tensor<double> F(Tensor<double> x) => Ops.LogSoftmax(x, 1);", [M]),
         new("LayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.LayerNorm(x, w, b, 1e-5);", [[2, 2, 3], Row, Row]),
         new("Gelu", "Tensor<double> F(Tensor<double> x) => Ops.Gelu(x);", [M]),
+        new("BiasGelu", "Tensor<double> F(Tensor<double> x, Tensor<double> b) => Ops.BiasGelu(x, b);", [M, Row]),
+        new("BiasGeluBroadcast", "Tensor<double> F(Tensor<double> x, Tensor<double> b) => Ops.BiasGelu(x, b);", [M, [2, 1]]),
         new("CausalSoftmax", "Tensor<double> F(Tensor<double> s) => Ops.CausalSoftmax(s, 0.5);", [[2, 3, 3]]),
         new("EmbeddingRepeatedIds", "Tensor<double> F(Tensor<double> table) => Ops.Embedding(table, new[] { 1, 3, 1, 0 }, 2, 2);", [[4, 3]]),
         new("Reshape", "Tensor<double> F(Tensor<double> x) => Ops.Tanh(Ops.Reshape(x, 3, 2));", [M]),

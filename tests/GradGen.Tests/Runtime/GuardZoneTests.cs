@@ -241,6 +241,16 @@ public unsafe class GuardZoneTests
         Intact("GELU in place");
         RowKernels.GeluBackward<T>(Inside(dY), Inside(x), Inside(into), w);
         Intact("GELU backward");
+        RowKernels.GeluBackward<T>(Inside(dY), Inside(x), Inside(into), w, overwrite: true);
+        Intact("GELU backward, written");
+        RowKernels.BiasGelu<T>(Inside(x), Inside(bias), Inside(y), w);
+        Intact("bias GELU");
+        RowKernels.BiasGeluBackward<T>(Inside(dY), Inside(x), Inside(bias), Inside(into), Inside(dBias), w, overwrite: false);
+        Intact("bias GELU backward");
+        RowKernels.BiasGeluBackward<T>(Inside(dY), Inside(x), Inside(bias), Inside(into), Inside(dBias), w, overwrite: true);
+        Intact("bias GELU backward, written");
+        RowKernels.BiasGeluBackward<T>(Inside(dY), Inside(x), Inside(bias), default, Inside(dBias), w, overwrite: false);
+        Intact("bias GELU backward (bias only)");
         RowKernels.Add<T>(Inside(x), Inside(dY), Inside(y), 0, w);
         Intact("Add");
         RowKernels.Add<T>(Inside(x), Inside(bias), Inside(y), length, w);

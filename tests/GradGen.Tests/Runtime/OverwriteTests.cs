@@ -31,7 +31,7 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "CausalSoftmax" };
+        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "CausalSoftmax" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -66,6 +66,9 @@ public class OverwriteTests
             case "Sqrt": Agree(x, (into, o) => Adjoint.Sqrt(g, positive, into, o)); break;
             case "Square": Agree(x, (into, o) => Adjoint.Square(g, x, into, o)); break;
             case "Gelu": { var big = Random<T>(r, 3, 4000); var dBig = Random<T>(r, 3, 4000); Agree(big, (into, o) => Adjoint.Gelu(dBig, big, into, o)); break; }
+            case "GeluLarge": { var big = Random<T>(r, 5, 9000); var dBig = Random<T>(r, 5, 9000); Agree(big, (into, o) => Adjoint.Gelu(dBig, big, into, o)); break; }
+            case "BiasGelu": { var b = Random<T>(r, 7); Agree(x, (into, o) => Adjoint.BiasGelu(g, x, b, into, null, o)); break; }
+            case "BiasGeluLarge": { var big = Random<T>(r, 90, 513); var dBig = Random<T>(r, 90, 513); var b = Random<T>(r, 513); Agree(big, (into, o) => Adjoint.BiasGelu(dBig, big, b, into, Ops.ZerosLike(b), o)); break; }
             case "Reshape": Agree(Random<T>(r, 15, 7), (into, o) => Adjoint.Reshape(g, into, o)); break;
             case "Transpose": { var dY = Random<T>(r, 7, 5); Agree(Random<T>(r, 5, 7), (into, o) => Adjoint.Transpose(dY, into, o)); break; }
             case "TransposeAxes": Agree(Random<T>(r, 3, 7, 5), (into, o) => Adjoint.TransposeAxes(g, 1, 2, into, o)); break;
@@ -103,5 +106,78 @@ public class MatMulBiasTests
         var actual = fused();
         Assert.Equal(expected.Lengths.ToArray(), actual.Lengths.ToArray());
         Assert.Equal(expected.ToArray(), actual.ToArray());
+    }
+}
+
+/// <summary>
+/// <c>Ops.BiasGelu</c> is bit for bit <c>Ops.Gelu(Ops.Add(x, bias))</c>, and <c>Adjoint.BiasGelu</c> bit for bit the unfused
+/// adjoints (<c>Adjoint.Gelu</c> of the sum into zeros, then that gradient passed to x and summed over rows into the bias) —
+/// for a row bias (fused, over both cores at the larger sizes) and for any other bias that broadcasts (the unfused path), in
+/// float and double.
+/// </summary>
+public class BiasGeluTests
+{
+    public static TheoryData<int[], int[]> Shapes => new()
+    {
+        { new[] { 4, 5 }, new[] { 5 } },
+        { new[] { 2, 3, 17 }, new[] { 17 } },
+        { new[] { 256, 512 }, new[] { 512 } },
+        { new[] { 2, 40, 515 }, new[] { 515 } },
+        { new[] { 4, 5 }, new[] { 1 } },
+        { new[] { 4, 5 }, new[] { 4, 1 } },
+        { new[] { 4, 5 }, new[] { 4, 5 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float(int[] x, int[] bias) => Check<float>(x, bias);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double(int[] x, int[] bias) => Check<double>(x, bias);
+
+    private static void Check<T>(int[] xShape, int[] biasShape) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new Random(xShape.Sum() * 31 + biasShape.Sum() + typeof(T).Name.Length);
+        Tensor<T> R(int[] s, double scale) => Tensor.Create(Enumerable.Range(0, s.Aggregate(1, (a, b) => a * b)).Select(_ => T.CreateChecked(scale * (2 * r.NextDouble() - 1))).ToArray(), s.Select(n => (nint)n).ToArray());
+        var (x, bias) = (R(xShape, 4), R(biasShape, 1));
+        var pre = Ops.Add(x, bias);
+        var y = Ops.Gelu(pre);
+        Assert.Equal(y.ToArray(), Ops.BiasGelu(x, bias).ToArray());
+        Assert.Equal(y.Lengths.ToArray(), Ops.BiasGelu(x, bias).Lengths.ToArray());
+        // The operator form refuses what System.Numerics.Tensors' + gets wrong, as OperatorAdd does.
+        Tensor<T>? byOperator = null;
+        try { byOperator = Ops.Gelu(Ops.OperatorAdd(x, bias)); }
+        catch (ArgumentException) { Assert.Throws<ArgumentException>(() => Ops.OperatorBiasGelu(x, bias)); }
+        if (byOperator is not null) Assert.Equal(byOperator.ToArray(), Ops.OperatorBiasGelu(x, bias).ToArray());
+
+        // The unfused adjoints: ĝ into zeros, then ĝ into x̄ and into b̄ (summed over what the bias broadcast over).
+        var dY = R(y.Lengths.ToArray().Select(n => (int)n).ToArray(), 1);
+        var masked = Ops.ZerosLike(pre);
+        Adjoint.Gelu(dY, pre, masked);
+        var startX = R(xShape, 1);
+        var startB = R(biasShape, 1);
+        var wantX = Ops.Add(startX, Ops.ZerosLike(startX));
+        var wantB = Ops.Add(startB, Ops.ZerosLike(startB));
+        Adjoint.Identity(masked, wantX);
+        Adjoint.Identity(masked, wantB);
+
+        var intoX = Ops.Add(startX, Ops.ZerosLike(startX));
+        var intoB = Ops.Add(startB, Ops.ZerosLike(startB));
+        Adjoint.BiasGelu(dY, x, bias, intoX, intoB);
+        Assert.Equal(wantX.ToArray(), intoX.ToArray());
+        Assert.Equal(wantB.ToArray(), intoB.ToArray());
+
+        // Written x̄ (a first contribution): the same as adding into zeros; b̄ still added to. Either target alone.
+        var zerosX = Ops.ZerosLike(x);
+        Adjoint.Identity(masked, zerosX);
+        var writtenX = Ops.Add(startX, Ops.ZerosLike(startX));
+        intoB = Ops.Add(startB, Ops.ZerosLike(startB));
+        Adjoint.BiasGelu(dY, x, bias, writtenX, intoB, overwrite: true);
+        Assert.Equal(zerosX.ToArray(), writtenX.ToArray());
+        Assert.Equal(wantB.ToArray(), intoB.ToArray());
+        intoB = Ops.Add(startB, Ops.ZerosLike(startB));
+        Adjoint.BiasGelu(dY, x, bias, null, intoB);
+        Assert.Equal(wantB.ToArray(), intoB.ToArray());
     }
 }

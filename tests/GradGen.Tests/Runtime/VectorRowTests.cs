@@ -131,6 +131,72 @@ public unsafe class VectorRowTests
                 return start[i] + g[i] * (0.5 * (1 + Math.Tanh(u)) + 0.5 * v * sech * sech * K * (1 + 3 * C * v * v));
             }).ToArray();
             AssertClose(wantInto, Back(into), tolerance);
+
+            // Written (a first contribution): what accumulating into zeros gives, bit for bit, whatever into held.
+            var zeros = new T[n];
+            RowKernels.GeluBackward<T>(To<T>(g), To<T>(x), zeros, w);
+            T[] written = Enumerable.Range(0, n).Select(i => T.CreateTruncating(1e6 + i)).ToArray();
+            RowKernels.GeluBackward<T>(To<T>(g), To<T>(x), written, w, overwrite: true);
+            Assert.Equal(zeros, written);
+        }
+    }
+
+    // ── GELU of a biased row ──────────────────────────────────────────────────────────────────
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void BiasGelu_forward_and_backward_are_the_unfused_kernels_bit_for_bit(int width, bool inDouble)
+    {
+        var w = Path(width, inDouble, "BiasGelu");
+        Dispatch(inDouble, _ => BiasGeluCheck<float>(w), _ => BiasGeluCheck<double>(w));
+    }
+
+    /// <summary>
+    /// gelu(x + b) against RowKernels.Add then RowKernels.Gelu at the same width; the backward against GeluBackward of x + b
+    /// into zeros, then that added into x̄ and summed into b̄ row after row (what the unfused adjoints do) — bit for bit, for
+    /// row lengths with and without a partial vector, and sizes split over both cores (by rows forward, by columns backward).
+    /// </summary>
+    private static void BiasGeluCheck<T>(VectorWidth w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var (rows, n) in new[] { (1, 1), (3, 3), (2, 8), (5, 15), (4, 17), (7, 33), (3, 203), (70, 512), (33, 1023), (300, 130) })
+        {
+            var rng = new Random(rows * 1000 + n);
+            int count = rows * n;
+            T[] x = To<T>(Values<T>(rng, count, -6, 6)), b = To<T>(Values<T>(rng, n, -2, 2)), g = To<T>(Values<T>(rng, count));
+            T[] startX = To<T>(Values<T>(rng, count)), startB = To<T>(Values<T>(rng, n));
+
+            var pre = new T[count];
+            RowKernels.Add<T>(x, b, pre, n, w);
+            var want = new T[count];
+            RowKernels.Gelu<T>(pre, want, w);
+            var got = new T[count];
+            RowKernels.BiasGelu<T>(x, b, got, w);
+            Assert.Equal(want, got);
+
+            var masked = new T[count];
+            RowKernels.GeluBackward<T>(g, pre, masked, w);
+            T[] wantX = startX.ToArray(), wantB = startB.ToArray();
+            for (int i = 0; i < count; i++) wantX[i] += masked[i];
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < n; j++) wantB[j] += masked[r * n + j];
+
+            T[] intoX = startX.ToArray(), intoB = startB.ToArray();
+            RowKernels.BiasGeluBackward<T>(g, x, b, intoX, intoB, w, overwrite: false);
+            Assert.Equal(wantX, intoX);
+            Assert.Equal(wantB, intoB);
+
+            // Written: x̄ = ĝ whatever it held; b̄ still added to. And either target alone.
+            T[] writtenX = Enumerable.Range(0, count).Select(i => T.CreateTruncating(1e6 + i)).ToArray();
+            intoB = startB.ToArray();
+            RowKernels.BiasGeluBackward<T>(g, x, b, writtenX, intoB, w, overwrite: true);
+            Assert.Equal(masked, writtenX);
+            Assert.Equal(wantB, intoB);
+            intoB = startB.ToArray();
+            RowKernels.BiasGeluBackward<T>(g, x, b, Span<T>.Empty, intoB, w, overwrite: false);
+            Assert.Equal(wantB, intoB);
+            intoX = startX.ToArray();
+            RowKernels.BiasGeluBackward<T>(g, x, b, intoX, Span<T>.Empty, w, overwrite: false);
+            Assert.Equal(wantX, intoX);
         }
     }
 

@@ -67,8 +67,10 @@ namespace GradGen.Samples.TinyGpt
             internal global::System.Numerics.Tensors.Tensor<float> h_1;
             /// <summary>layerWfc, shaped [C, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> layerWfc;
-            /// <summary>t22, shaped [B, T, 4*C].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t22;
+            /// <summary>t21, shaped [B, T, 4*C].</summary>
+            internal global::System.Numerics.Tensors.Tensor<float> t21;
+            /// <summary>layerBfc, shaped [4*C].</summary>
+            internal global::System.Numerics.Tensors.Tensor<float> layerBfc;
             /// <summary>fc, shaped [B, T, 4*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> fc;
             /// <summary>layerWfcproj, shaped [4*C, C].</summary>
@@ -124,16 +126,16 @@ namespace GradGen.Samples.TinyGpt
             var layerLn2B = layer.Ln2B;
             var h_1 = global::GradGen.Float32.Ops.LayerNorm(residual, layerLn2W, layerLn2B, 1E-05f);
             var layerWfc = layer.Wfc;
+            var t21 = global::GradGen.Float32.Ops.MatMul(h_1, layerWfc);
             var layerBfc = layer.Bfc;
-            // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
-            var t22 = global::GradGen.Float32.Ops.OperatorMatMulBias(h_1, layerWfc, layerBfc);
-            var fc = global::GradGen.Float32.Ops.Gelu(t22);
+            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass (no intermediate t22; the backward recomputes it from t21 and layerBfc in the pass that also sums ∂L/∂layerBfc; the product t21 is taped for it instead of fused with the bias)
+            var fc = global::GradGen.Float32.Ops.OperatorBiasGelu(t21, layerBfc);
             var layerWfcproj = layer.Wfcproj;
             var t23 = global::GradGen.Float32.Ops.MatMul(fc, layerWfcproj);
             var t24 = global::GradGen.Float32.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
             var result = global::GradGen.Float32.Ops.OperatorAdd(t24, layerBfcproj);
-            tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, t1 = t1, t3 = t3, q = q, t4 = t4, t6 = t6, k = k, t7 = t7, t8 = t8, t10 = t10, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, t17 = t17, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t22 = t22, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
+            tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, t1 = t1, t3 = t3, q = q, t4 = t4, t6 = t6, k = k, t7 = t7, t8 = t8, t10 = t10, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, t17 = t17, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t21 = t21, layerBfc = layerBfc, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
             return result;
         }
 
@@ -164,22 +166,21 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂t23 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT23);
 
-            // fc = GELU(t22) (tanh approximation) : [B, T, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂t22 = ∂L/∂fc ⊙ GELU′(t22)
-            // first-write (planned): ∂L/∂t22 written, not zero-filled then added to
-            var dT22 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t22);
-            global::GradGen.Float32.Adjoint.Gelu(dFc, tape.t22, dT22, overwrite: true);
+            // fc = GELU(t21 + layerBfc) (tanh approximation) : [B, T, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂t21 = ĝ,  ∂L/∂layerBfc += Σ_rows ĝ  (ĝ = ∂L/∂fc ⊙ GELU′(t21 + layerBfc), the pre-activation recomputed in the same pass; the bias layerBfc is a row [N])
+            // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass (no intermediate t22; the backward recomputes it from t21 and layerBfc in the pass that also sums ∂L/∂layerBfc; the product t21 is taped for it instead of fused with the bias)
+            // first-write (planned): ∂L/∂t21 written, not zero-filled then added to
+            var dT21 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t21);
+            global::GradGen.Float32.Adjoint.BiasGelu(dFc, tape.t21, tape.layerBfc, dT21, dLayer.Bfc, overwrite: true);
             // release (planned): ∂L/∂fc is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dFc);
 
-            // t22 = h_1·layerWfc + layerBfc : [B, T, C], [C, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t22·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t22,  ∂L/∂layerBfc += Σ_rows ∂L/∂t22  (the bias layerBfc is a row [N], added to every row)
-            // fused (planned): t21 = h_1·layerWfc and t22 = t21 + layerBfc as one product, the bias added in place (no intermediate t21)
+            // t21 = h_1·layerWfc : [B, T, C], [C, 4*C] → [B, T, 4*C]  ⇒  ∂L/∂h_1 = ∂L/∂t21·layerWfcᵀ,  ∂L/∂layerWfc += h_1ᵀ·∂L/∂t21
             // first-write (planned): ∂L/∂h_1 written, not zero-filled then added to
             var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.h_1);
-            global::GradGen.Float32.Adjoint.MatMulLeft(dT22, tape.layerWfc, dH_1, overwrite: true);
-            global::GradGen.Float32.Adjoint.MatMulRight(tape.h_1, dT22, dLayer.Wfc);
-            global::GradGen.Float32.Adjoint.Identity(dT22, dLayer.Bfc);
-            // release (planned): ∂L/∂t22 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT22);
+            global::GradGen.Float32.Adjoint.MatMulLeft(dT21, tape.layerWfc, dH_1, overwrite: true);
+            global::GradGen.Float32.Adjoint.MatMulRight(tape.h_1, dT21, dLayer.Wfc);
+            // release (planned): ∂L/∂t21 is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT21);
 
             // h_1 = LayerNorm(residual; layerLn2W, layerLn2B, ε = 1E-05f) (last axis) : [B, T, C], [C], [C] → [B, T, C]  ⇒  ∂L/∂residual += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂h_1 ⊙ layerLn2W,  ∂L/∂layerLn2W += Σ_rows ∂L/∂h_1 ⊙ x̂,  ∂L/∂layerLn2B += Σ_rows ∂L/∂h_1  (x̂ = (residual − mean) / σ, recomputed from residual)
             global::GradGen.Float32.Adjoint.LayerNorm(dH_1, tape.residual, tape.layerLn2W, 1E-05f, dResidual, dLayer.Ln2W, dLayer.Ln2B);
