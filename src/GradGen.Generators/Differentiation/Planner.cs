@@ -77,6 +77,8 @@ internal static class Planner
                         " as one product reading " + matrix.Name + " transposed in place (no copy " + transpose.Name + ", no gradient of it)",
             };
         }
+        // Attention heads: the q/k/v split and the merge of the heads, each one copy (FuseHeads).
+        FuseHeads(instructions, uses, ref fused);
         if (fused is null) return method;
 
         // ReLU of a fused product: the bias and the ReLU in one pass over the product (no intermediate pre-activation).
@@ -97,6 +99,88 @@ internal static class Planner
         }
         return method with { Instructions = fused.ToEquatableArray() };
     }
+
+    // ── fusion: attention heads ─────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// <b>split heads</b> — <c>s = Slice(x, axis, start, n); r = Reshape(s, shape); y = TransposeAxes(r, R−3, R−2)</c> with
+    /// the slice along x's last axis, the reshape one axis longer (R = rank of x + 1: [.., T, W] → [.., T, NH, hs]) and s, r
+    /// read by nothing else becomes <c>y = SplitHeads(x, axis, start, n, shape)</c>: each head row is copied once out of x,
+    /// and its adjoint writes the slice of ∂L/∂x directly (its first write zero-fills the rest, so ∂L/∂x of a fused qkv needs
+    /// no zero fill of its own). <b>merge heads</b> — <c>t = TransposeAxes(x, r−3, r−2); y = Reshape(t, shape)</c> with the
+    /// reshape one axis shorter ([.., NH, T, hs] → [.., T, NH·hs]) and t read by nothing else becomes
+    /// <c>y = MergeHeads(x, r−3, r−2, shape)</c>. Both are copies: bit for bit the chain, forward and backward (the runtime
+    /// ops compute the chain as written where the shapes at run time are not the heads' layout).
+    /// </summary>
+    private static void FuseHeads(EquatableArray<Instruction> instructions, int[] uses, ref Instruction[]? fused)
+    {
+        foreach (var transpose in instructions)
+        {
+            if (transpose.Op != OpKind.TransposeAxes || transpose.Operands.Count != 3) continue;
+            var reshape = instructions[transpose.Operands[0]];
+            if (reshape.Op != OpKind.Reshape || reshape.Operands.Count != 2 || uses[reshape.Id] != 1 || reshape.Region != transpose.Region) continue;
+            var slice = instructions[reshape.Operands[0]];
+            if (slice.Op != OpKind.Slice || slice.Operands.Count != 4 || uses[slice.Id] != 1 || slice.Region != transpose.Region) continue;
+            int rank = RankOf(slice.Shape), heads = RankOf(reshape.Shape);
+            if (rank < 2 || heads != rank + 1 || Axis(instructions[slice.Operands[1]], rank) != rank - 1
+                || !Swaps(instructions[transpose.Operands[1]], instructions[transpose.Operands[2]], heads, heads - 3)) continue;
+            fused ??= instructions.ToArray();
+            var x = instructions[slice.Operands[0]];
+            fused[transpose.Id] = transpose with
+            {
+                Op = OpKind.SplitHeads,
+                Operands = new[] { x.Id, slice.Operands[1], slice.Operands[2], slice.Operands[3], reshape.Operands[1] }.ToEquatableArray(),
+                Fused = "fused (planned): " + slice.Name + " = " + x.Name + "[" + Text(instructions[slice.Operands[2]]) + " .. " + Text(instructions[slice.Operands[2]]) + "+" + Text(instructions[slice.Operands[3]]) + ") along axis " +
+                        Text(instructions[slice.Operands[1]]) + ", " + reshape.Name + " = reshape(" + slice.Name + ", " + instructions[reshape.Operands[1]].Name + ") and " + transpose.Name +
+                        " = " + reshape.Name + " with axes " + (heads - 3) + " and " + (heads - 2) + " swapped as one copy of the heads out of " + x.Name +
+                        " (no intermediates " + slice.Name + ", " + reshape.Name + "; the gradient written straight into ∂L/∂" + x.Name + ")",
+            };
+        }
+        foreach (var reshape in instructions)
+        {
+            if (reshape.Op != OpKind.Reshape || reshape.Operands.Count != 2) continue;
+            var transpose = instructions[reshape.Operands[0]];
+            // A transpose the split rule took is no longer one.
+            if (transpose.Op != OpKind.TransposeAxes || (fused?[transpose.Id].Op ?? transpose.Op) != OpKind.TransposeAxes || transpose.Operands.Count != 3
+                || uses[transpose.Id] != 1 || transpose.Region != reshape.Region) continue;
+            var x = instructions[transpose.Operands[0]];
+            int rank = RankOf(x.Shape);
+            if (rank < 3 || RankOf(reshape.Shape) != rank - 1 || !Swaps(instructions[transpose.Operands[1]], instructions[transpose.Operands[2]], rank, rank - 3)) continue;
+            fused ??= instructions.ToArray();
+            fused[reshape.Id] = reshape with
+            {
+                Op = OpKind.MergeHeads,
+                Operands = new[] { x.Id, transpose.Operands[1], transpose.Operands[2], reshape.Operands[1] }.ToEquatableArray(),
+                Fused = "fused (planned): " + transpose.Name + " = " + x.Name + " with axes " + (rank - 3) + " and " + (rank - 2) + " swapped and " + reshape.Name + " = reshape(" +
+                        transpose.Name + ", " + instructions[reshape.Operands[1]].Name + ") as one copy joining the heads (no intermediate " + transpose.Name + ")",
+            };
+        }
+    }
+
+    /// <summary>The rank of a shape as the IR records it (<c>[B, T, 3*C]</c> → 3), or −1 when unknown.</summary>
+    private static int RankOf(string? shape)
+    {
+        if (shape is null || !shape.StartsWith("[", System.StringComparison.Ordinal) || shape == "[]") return -1;
+        return shape.Count(c => c == ',') + 1;
+    }
+
+    /// <summary>A literal axis normalised for the rank (−1 → rank − 1), or −1 when it is not a literal in range.</summary>
+    private static int Axis(Instruction axis, int rank)
+    {
+        if (axis.Op != OpKind.Constant || !int.TryParse(axis.Constant, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var a)) return -1;
+        if (a < 0) a += rank;
+        return a >= 0 && a < rank ? a : -1;
+    }
+
+    /// <summary>Whether two literal axes are <paramref name="first"/> and first + 1 (in either order) of a tensor of the rank.</summary>
+    private static bool Swaps(Instruction axis0, Instruction axis1, int rank, int first)
+    {
+        int a = Axis(axis0, rank), b = Axis(axis1, rank);
+        return first >= 0 && a >= 0 && b >= 0 && System.Math.Min(a, b) == first && System.Math.Max(a, b) == first + 1;
+    }
+
+    /// <summary>How a passive operand reads in a comment: a literal's value, else its name.</summary>
+    private static string Text(Instruction value) => value.Op == OpKind.Constant && value.Constant is { } constant ? constant : value.Name;
 
     /// <summary>
     /// A bias the compiler knows to be a row of the product: rank 1, its length the product's last axis by the same symbol or
