@@ -369,9 +369,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Split(global::System.Numerics.Tensors.Tensor<float>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Split<float>(dParts, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.SplitHeads<float>(dY, axis, start, into, overwrite);
+        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<float>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sqrt(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Sqrt<float>(dY, y, into, overwrite);
@@ -764,9 +764,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Split(global::System.Numerics.Tensors.Tensor<double>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Split<double>(dParts, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.SplitHeads<double>(dY, axis, start, into, overwrite);
+        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<double>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sqrt(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Sqrt<double>(dY, y, into, overwrite);

@@ -199,6 +199,7 @@ internal static class Planner
         if (!method.Planned) return backward;
         var instructions = method.Instructions;
         var statements = FirstWrite(backward, instructions);
+        statements = Tile(statements, instructions);
         var carried = new HashSet<string>();
         foreach (var statement in statements) Walk(statement, s =>
         {
@@ -260,6 +261,133 @@ internal static class Planner
         BranchBlock branch => branch with { Then = FirstWrite(branch.Then, instructions).ToEquatableArray(), Else = FirstWrite(branch.Else, instructions).ToEquatableArray() },
         _ => statement,
     };
+
+    // ── tiled heads ──────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// <b>tiled</b> — a gradient first written by a split of heads (<see cref="OpKind.SplitHeads"/>, which zero-fills the rest
+    /// of the buffer) into which, until the last of them, only other splits of heads write: when their slices, as exact
+    /// integer forms of the IR's values (literals, int parameters, sums and literal multiples, a value by itself), follow one
+    /// another from 0 without gap or overlap (q, k, v at 0, C, 2·C), each writes its own range (<c>onlySlice</c>) instead of
+    /// the first zero-filling the rest and the others adding — the same numbers (each element is written once, as 0 + x = x
+    /// would have it). The axis's length is not proved to be the tiling's end (it may come from a member's unchecked
+    /// <c>[Shape]</c>): the last slice also zeros what follows it (<c>clearAfter</c>; nothing, where the tiling fills the axis).
+    /// </summary>
+    private static List<BackwardStatement> Tile(List<BackwardStatement> statements, EquatableArray<Instruction> instructions)
+    {
+        var list = statements.Select(s => s switch
+        {
+            ReverseLoop loop => loop with { Body = Tile(loop.Body.ToList(), instructions).ToEquatableArray() },
+            BranchBlock branch => branch with { Then = Tile(branch.Then.ToList(), instructions).ToEquatableArray(), Else = Tile(branch.Else.ToList(), instructions).ToEquatableArray() },
+            _ => s,
+        }).ToList();
+        for (var first = 0; first < list.Count; first++)
+        {
+            if (list[first] is not RuleBlock start) continue;
+            var declare = start.Statements.OfType<DeclareGradient>().FirstOrDefault(d => d.Uninitialized);
+            if (declare is null || !start.Statements.Any(s => s is Accumulate { Overwrite: true, Tiled: false } a && a.Target == declare.Name && IsSplit(a, instructions))) continue;
+            var target = declare.Name;
+            // The splits that write into the target, after the first, each in a rule block of this list.
+            var members = new List<(int Block, Accumulate Write)>();
+            for (var j = first; j < list.Count; j++)
+            {
+                if (list[j] is RuleBlock block && block.Statements.OfType<Accumulate>().FirstOrDefault(a => a.Target == target && IsSplit(a, instructions)) is { } write) members.Add((j, write));
+            }
+            var last = members[members.Count - 1].Block;
+            // Until the last of them, nothing else names the target (no other contribution, no read).
+            var alone = true;
+            for (var j = first; j <= last && alone; j++)
+            {
+                Walk(list[j], s =>
+                {
+                    if (s is Accumulate a && members.Any(m => ReferenceEquals(m.Write, a)) || ReferenceEquals(s, declare)) return;
+                    if (Names(s).Any(n => Root(n) == target)) alone = false;
+                });
+            }
+            if (!alone || members.Count < 2 || !Tiles(members.Select(m => instructions[m.Write.Instruction]).ToList(), instructions, out var tail)) continue;
+            foreach (var (index, write) in members)
+            {
+                var block = (RuleBlock)list[index];
+                list[index] = block with
+                {
+                    Statements = block.Statements.Select(s => ReferenceEquals(s, write)
+                        ? write with { Overwrite = true, Tiled = true, Tail = write.Instruction == tail }
+                        : s).ToEquatableArray(),
+                };
+            }
+        }
+        return list;
+    }
+
+    private static bool IsSplit(Accumulate accumulate, EquatableArray<Instruction> instructions) =>
+        accumulate.Operand == 0 && instructions[accumulate.Instruction].Op == OpKind.SplitHeads;
+
+    /// <summary>Whether the splits' slices [start, start + length) along one literal axis follow one another from 0; the last one's instruction.</summary>
+    private static bool Tiles(List<Instruction> splits, EquatableArray<Instruction> instructions, out int tail)
+    {
+        tail = -1;
+        var rank = RankOf(instructions[splits[0].Operands[0]].Shape);
+        var axis = Axis(instructions[splits[0].Operands[1]], rank);
+        if (axis < 0 || splits.Any(s => s.Operands[0] != splits[0].Operands[0] || Axis(instructions[s.Operands[1]], rank) != axis)) return false;
+        var ranges = new List<(Dictionary<string, long> Start, Dictionary<string, long> Length, int Id)>();
+        foreach (var split in splits)
+        {
+            if (Form(split.Operands[2], instructions, 0) is not { } start || Form(split.Operands[3], instructions, 0) is not { } length) return false;
+            ranges.Add((start, length, split.Id));
+        }
+        var end = new Dictionary<string, long>();
+        while (ranges.Count > 0)
+        {
+            var next = ranges.FindIndex(r => Same(r.Start, end));
+            if (next < 0) return false;
+            end = Sum(end, ranges[next].Length, 1);
+            tail = ranges[next].Id;
+            ranges.RemoveAt(next);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// An int value of the IR as an exact linear form (symbol → coefficient, "" the constant term): a literal, a sum, a
+    /// difference or a literal multiple of forms, else the value itself as a symbol (an SSA value is one number); null
+    /// beyond a small depth.
+    /// </summary>
+    private static Dictionary<string, long>? Form(int id, EquatableArray<Instruction> instructions, int depth)
+    {
+        var value = instructions[id];
+        if (depth > 8) return null;
+        if (value.Op == OpKind.Constant)
+        {
+            return long.TryParse(value.Constant, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var literal)
+                ? new Dictionary<string, long> { [""] = literal } : null;
+        }
+        if (value.Op == OpKind.Passive && value.Operands.Count == 2 && value.Template is "{0} * {1}" or "{0} + {1}" or "{0} - {1}")
+        {
+            var a = Form(value.Operands[0], instructions, depth + 1);
+            var b = Form(value.Operands[1], instructions, depth + 1);
+            if (a is null || b is null) return null;
+            if (value.Template == "{0} + {1}") return Sum(a, b, 1);
+            if (value.Template == "{0} - {1}") return Sum(a, b, -1);
+            if (IsLiteral(a)) return Sum(new Dictionary<string, long>(), b, Constant(a));
+            if (IsLiteral(b)) return Sum(new Dictionary<string, long>(), a, Constant(b));
+        }
+        if (value.Type.Kind != ValueKind.Passive || value.Type.TypeName is not ("int" or "long")) return null;
+        return new Dictionary<string, long> { ["#" + id] = 1 };
+    }
+
+    private static bool IsLiteral(Dictionary<string, long> form) => form.All(t => t.Key.Length == 0 || t.Value == 0);
+
+    private static long Constant(Dictionary<string, long> form) => form.TryGetValue("", out var c) ? c : 0;
+
+    private static Dictionary<string, long> Sum(Dictionary<string, long> a, Dictionary<string, long> b, long scale)
+    {
+        var sum = new Dictionary<string, long>(a);
+        foreach (var term in b) sum[term.Key] = (sum.TryGetValue(term.Key, out var c) ? c : 0) + scale * term.Value;
+        return sum;
+    }
+
+    private static bool Same(Dictionary<string, long> a, Dictionary<string, long> b) =>
+        a.Keys.Concat(b.Keys).All(k => (a.TryGetValue(k, out var x) ? x : 0) == (b.TryGetValue(k, out var y) ? y : 0));
 
     // ── release ──────────────────────────────────────────────────────────────────────────────
 

@@ -11,14 +11,21 @@ public static partial class Adjoint
     /// For y = <see cref="Ops.SplitHeads{T}"/>(x, axis, start, length, shape): into (x̄)[…, start : start + length] += dY
     /// with the heads put back in place (the adjoints of the transpose, the reshape and the slice, in one pass when the
     /// forward took its one pass). With <paramref name="overwrite"/> the whole of into is written: the slice's range gets
-    /// dY, the rest of it 0 (a gradient's first contribution; other slices of x then add theirs).
+    /// dY, the rest of it 0 (a gradient's first contribution; other slices of x then add theirs). With
+    /// <paramref name="overwrite"/> and <paramref name="onlySlice"/> only the slice's range is written (the slices of x that
+    /// several heads take tile its axis, each writing its own range: planning's tiled first write), and with
+    /// <paramref name="clearAfter"/> also the indices after it, set to 0 (the last slice of the tiling: the axis may be
+    /// longer than the tiling where planning could not prove otherwise).
     /// </summary>
     /// <param name="dY">∂L/∂y, y's shape (e.g. [B, NH, T, hs]).</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="start">The forward op's start.</param>
     /// <param name="into">x̄, x's shape (e.g. [B, T, W]), dense; accumulated into.</param>
     /// <param name="overwrite">into = … (0 outside the slice) instead of into += ….</param>
-    public static void SplitHeads<T>(Tensor<T> dY, int axis, int start, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+    /// <param name="onlySlice">With <paramref name="overwrite"/>: the indices before and after the slice are left as they are.</param>
+    /// <param name="clearAfter">With <paramref name="onlySlice"/>: the indices after the slice are set to 0.</param>
+    public static void SplitHeads<T>(Tensor<T> dY, int axis, int start, Tensor<T> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false)
+        where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.SplitHeads";
         ArgumentNullException.ThrowIfNull(dY);
@@ -39,7 +46,7 @@ public static partial class Adjoint
             int nh = (int)heads[rank - 2], hs = (int)heads[rank - 1];
             Ops.RequireRange(Kernel, into.Lengths, a, start, nh * hs);
             Heads.Scatter(Dense.Read(dY), target, TensorShape.Count(into.Lengths[..(r - 2)]), (int)into.Lengths[r - 2], (int)into.Lengths[r - 1], start, nh, hs,
-                accumulate: !overwrite, clearRest: overwrite);
+                accumulate: !overwrite, clearBefore: overwrite && !onlySlice, clearAfter: overwrite && (!onlySlice || clearAfter));
             return;
         }
         // The chain's adjoints one after the other: the transpose undone, the reshape read as the slice, the slice added.
@@ -51,7 +58,15 @@ public static partial class Adjoint
         var sliced = Workspace.NewArray<int>(r);
         for (int d = 0; d < r; d++) sliced[d] = d == a ? (int)(dY.FlattenedLength / rest) : (int)into.Lengths[d];
         var part = Ops.Reshape(Ops.TransposeAxes(dY, rank - 3, rank - 2), sliced);
-        if (overwrite) target.Clear();
+        Ops.RequireRange(Kernel, into.Lengths, a, start, sliced[a]);
+        if (overwrite && !onlySlice) target.Clear();
+        else if (overwrite)
+        {
+            // Zeros where the slice (and, with clearAfter, the rest of the axis after it) lies, then the slice added.
+            var layout = AxisLayout.Of(into.Lengths, a);
+            int cleared = (clearAfter ? layout.Length - start : sliced[a]) * layout.Inner;
+            for (int o = 0; o < layout.Outer; o++) target.Slice(((o * layout.Length) + start) * layout.Inner, cleared).Clear();
+        }
         Slice(part, a, start, into);
     }
 

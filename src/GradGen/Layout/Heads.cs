@@ -44,10 +44,10 @@ internal static class Heads
 
     /// <summary>
     /// rows[o, t, start + h·hs : start + (h + 1)·hs] = heads[o, h, t, :] (or += with <paramref name="accumulate"/>); the
-    /// row layout is written in order. With <paramref name="clearRest"/> the columns of each row outside the heads' range
-    /// are set to 0 (a gradient's first contribution: the whole buffer is written).
+    /// row layout is written in order. With <paramref name="clearBefore"/> / <paramref name="clearAfter"/> the columns of
+    /// each row before / after the heads' range are set to 0 (a gradient's first contribution writes the whole buffer).
     /// </summary>
-    public static void Scatter<T>(ReadOnlySpan<T> heads, Span<T> rows, int outer, int t, int width, int start, int nh, int hs, bool accumulate, bool clearRest)
+    public static void Scatter<T>(ReadOnlySpan<T> heads, Span<T> rows, int outer, int t, int width, int start, int nh, int hs, bool accumulate, bool clearBefore, bool clearAfter)
         where T : IFloatingPointIeee754<T>
     {
         if ((long)outer * t * width > rows.Length || (long)outer * nh * t * hs > heads.Length || start < 0 || (long)start + (long)nh * hs > width)
@@ -64,11 +64,8 @@ internal static class Heads
             for (int i = 0; i < t; i++)
             {
                 nint row = ((nint)o * t + i) * width;
-                if (clearRest)
-                {
-                    if (start > 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row), start).Clear();
-                    if (end < width) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row + end), width - end).Clear();
-                }
+                if (clearBefore && start > 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row), start).Clear();
+                if (clearAfter && end < width) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row + end), width - end).Clear();
                 nint from = block + ((nint)i * hs), to = row + start;
                 for (int h = 0; h < nh; h++, from += headStride, to += hs)
                 {

@@ -68,7 +68,7 @@ public static partial class Ops
         if (!JoinsHeads(x.Lengths, a, b, lengths)) return Reshape(TransposeAxes(x, axis0, axis1), shape);
         var result = Dense.Result<T>(lengths);
         int r = x.Rank, nh = (int)x.Lengths[r - 3], hs = (int)x.Lengths[r - 1];
-        Heads.Scatter(Dense.Read(x), Dense.Span(result), TensorShape.Count(x.Lengths[..(r - 3)]), (int)x.Lengths[r - 2], nh * hs, 0, nh, hs, accumulate: false, clearRest: false);
+        Heads.Scatter(Dense.Read(x), Dense.Span(result), TensorShape.Count(x.Lengths[..(r - 3)]), (int)x.Lengths[r - 2], nh * hs, 0, nh, hs, accumulate: false, clearBefore: false, clearAfter: false);
         return result;
     }
 

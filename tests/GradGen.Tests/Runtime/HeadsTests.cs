@@ -89,6 +89,28 @@ public class HeadsTests(ITestOutputHelper output)
         var written = CopyOf(start0);
         Adjoint.SplitHeads(dY, axis, start, written, overwrite: true);
         Assert.Equal(zeroFilled.ToArray(), written.ToArray());
+
+        // The tiled write: only the slice's range written, the rest as it was; with clearAfter the indices after it 0.
+        int a = axis < 0 ? axis + x.Rank : axis, extent = (int)x.Lengths[a];
+        double[] inRange = Mask(Shape(x), a, start, length), after = Mask(Shape(x), a, start + length, extent - start - length);
+        T[] before = start0.ToArray(), filled = zeroFilled.ToArray();
+        foreach (var clearAfter in new[] { false, true })
+        {
+            var tiled = CopyOf(start0);
+            Adjoint.SplitHeads(dY, axis, start, tiled, overwrite: true, onlySlice: true, clearAfter: clearAfter);
+            var expectedTiled = before.Select((v, i) => inRange[i] == 1 ? filled[i] : clearAfter && after[i] == 1 ? T.Zero : v).ToArray();
+            Assert.Equal(expectedTiled, tiled.ToArray());
+        }
+    }
+
+    /// <summary>1 where the index along <paramref name="axis"/> is in [start, start + length), else 0.</summary>
+    private static double[] Mask(int[] shape, int axis, int start, int length)
+    {
+        var mask = Filled(shape, 0);
+        var part = (int[])shape.Clone();
+        part[axis] = length;
+        Adjoint.Slice(Filled(part, 1), axis, start, mask);
+        return Flat(mask);
     }
 
     private static Tensor<T> Cast<T>(Tensor<double> t) where T : System.Numerics.IFloatingPointIeee754<T> =>

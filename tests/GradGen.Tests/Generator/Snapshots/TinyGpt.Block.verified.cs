@@ -227,23 +227,26 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂t11 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT11);
 
-            // v = qkv[t7 .. t7+C) along axis 2 reshaped to t9 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 = ∂L/∂v with NH and T swapped back  (one pass of head rows; a first write zero-fills the rest of ∂L/∂qkv)
+            // v = qkv[t7 .. t7+C) along axis 2 reshaped to t9 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 = ∂L/∂v with NH and T swapped back  (one pass of head rows)
             // fused (planned): t8 = qkv[t7 .. t7+C) along axis 2, t10 = reshape(t8, t9) and v = t10 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t8, t10; the gradient written straight into ∂L/∂qkv)
             // first-write (planned): ∂L/∂qkv written, not zero-filled then added to
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range, this last one also zeros after it (no zero fill, nothing added)
             var dQkv = global::GradGen.Float32.Adjoint.Uninitialized(tape.qkv);
-            global::GradGen.Float32.Adjoint.SplitHeads(dV, 2, tape.t7, dQkv, overwrite: true);
+            global::GradGen.Float32.Adjoint.SplitHeads(dV, 2, tape.t7, dQkv, overwrite: true, onlySlice: true, clearAfter: true);
             // release (planned): ∂L/∂v is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dV);
 
-            // k = qkv[C .. C+C) along axis 2 reshaped to t5 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂k with NH and T swapped back  (one pass of head rows; a first write zero-fills the rest of ∂L/∂qkv)
+            // k = qkv[C .. C+C) along axis 2 reshaped to t5 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 = ∂L/∂k with NH and T swapped back  (one pass of head rows)
             // fused (planned): t4 = qkv[C .. C+C) along axis 2, t6 = reshape(t4, t5) and k = t6 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t4, t6; the gradient written straight into ∂L/∂qkv)
-            global::GradGen.Float32.Adjoint.SplitHeads(dK, 2, tape.C, dQkv);
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range (no zero fill, nothing added)
+            global::GradGen.Float32.Adjoint.SplitHeads(dK, 2, tape.C, dQkv, overwrite: true, onlySlice: true);
             // release (planned): ∂L/∂k is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dK);
 
-            // q = qkv[0 .. 0+C) along axis 2 reshaped to t2 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 += ∂L/∂q with NH and T swapped back  (one pass of head rows; a first write zero-fills the rest of ∂L/∂qkv)
+            // q = qkv[0 .. 0+C) along axis 2 reshaped to t2 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 = ∂L/∂q with NH and T swapped back  (one pass of head rows)
             // fused (planned): t1 = qkv[0 .. 0+C) along axis 2, t3 = reshape(t1, t2) and q = t3 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t1, t3; the gradient written straight into ∂L/∂qkv)
-            global::GradGen.Float32.Adjoint.SplitHeads(dQ, 2, 0, dQkv);
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range (no zero fill, nothing added)
+            global::GradGen.Float32.Adjoint.SplitHeads(dQ, 2, 0, dQkv, overwrite: true, onlySlice: true);
             // release (planned): ∂L/∂q is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQ);
 
