@@ -115,6 +115,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Ops.Mean{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Mean(global::System.Numerics.Tensors.Tensor<float> x) => global::GradGen.Ops.Mean<float>(x);
+        /// <inheritdoc cref="global::GradGen.Ops.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Int32[])"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<float> MergeHeads(global::System.Numerics.Tensors.Tensor<float> x, int axis0, int axis1, int[] shape) => global::GradGen.Ops.MergeHeads<float>(x, axis0, axis1, shape);
         /// <inheritdoc cref="global::GradGen.Ops.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> Multiply(global::System.Numerics.Tensors.Tensor<float> a, global::System.Numerics.Tensors.Tensor<float> b) => global::GradGen.Ops.Multiply<float>(a, b);
@@ -193,6 +196,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Ops.Split{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float>[] Split(global::System.Numerics.Tensors.Tensor<float> x, int axis, int parts) => global::GradGen.Ops.Split<float>(x, axis, parts);
+        /// <inheritdoc cref="global::GradGen.Ops.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Int32, global::System.Int32[])"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<float> SplitHeads(global::System.Numerics.Tensors.Tensor<float> x, int axis, int start, int length, int[] shape) => global::GradGen.Ops.SplitHeads<float>(x, axis, start, length, shape);
         /// <inheritdoc cref="global::GradGen.Ops.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> Sqrt(global::System.Numerics.Tensors.Tensor<float> x) => global::GradGen.Ops.Sqrt<float>(x);
@@ -330,6 +336,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(float dS, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Mean<float>(dS, into);
+        /// <inheritdoc cref="global::GradGen.Adjoint.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void MergeHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis0, int axis1, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.MergeHeads<float>(dY, axis0, axis1, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Multiply(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> other, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Multiply<float>(dY, other, into);
@@ -369,6 +378,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Split(global::System.Numerics.Tensors.Tensor<float>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Split<float>(dParts, axis, into);
+        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<float>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sqrt(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Sqrt<float>(dY, y, into, overwrite);
@@ -507,6 +519,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Ops.Mean{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Mean(global::System.Numerics.Tensors.Tensor<double> x) => global::GradGen.Ops.Mean<double>(x);
+        /// <inheritdoc cref="global::GradGen.Ops.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Int32[])"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<double> MergeHeads(global::System.Numerics.Tensors.Tensor<double> x, int axis0, int axis1, int[] shape) => global::GradGen.Ops.MergeHeads<double>(x, axis0, axis1, shape);
         /// <inheritdoc cref="global::GradGen.Ops.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> Multiply(global::System.Numerics.Tensors.Tensor<double> a, global::System.Numerics.Tensors.Tensor<double> b) => global::GradGen.Ops.Multiply<double>(a, b);
@@ -585,6 +600,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Ops.Split{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double>[] Split(global::System.Numerics.Tensors.Tensor<double> x, int axis, int parts) => global::GradGen.Ops.Split<double>(x, axis, parts);
+        /// <inheritdoc cref="global::GradGen.Ops.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Int32, global::System.Int32[])"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static global::System.Numerics.Tensors.Tensor<double> SplitHeads(global::System.Numerics.Tensors.Tensor<double> x, int axis, int start, int length, int[] shape) => global::GradGen.Ops.SplitHeads<double>(x, axis, start, length, shape);
         /// <inheritdoc cref="global::GradGen.Ops.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> Sqrt(global::System.Numerics.Tensors.Tensor<double> x) => global::GradGen.Ops.Sqrt<double>(x);
@@ -722,6 +740,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(double dS, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Mean<double>(dS, into);
+        /// <inheritdoc cref="global::GradGen.Adjoint.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void MergeHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis0, int axis1, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.MergeHeads<double>(dY, axis0, axis1, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Multiply(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> other, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Multiply<double>(dY, other, into);
@@ -761,6 +782,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Split(global::System.Numerics.Tensors.Tensor<double>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Split<double>(dParts, axis, into);
+        /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void SplitHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<double>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sqrt{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sqrt(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Sqrt<double>(dY, y, into, overwrite);

@@ -74,9 +74,11 @@ internal sealed record HandOnGradient(int Value, string Name, string From) : Bac
 /// Adds operand <paramref name="Operand"/>'s contribution of the instruction's rule, given the instruction's gradient
 /// <paramref name="Upstream"/>, into <paramref name="Target"/>: a kernel
 /// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>. When
-/// <paramref name="Overwrite"/> (planning's first write) the kernel writes the contribution instead of adding it.
+/// <paramref name="Overwrite"/> (planning's first write) the kernel writes the contribution instead of adding it; with
+/// <paramref name="Tiled"/> as well, only the slice it contributes to (a split of heads whose slices tile the target: each
+/// writes its own range), and with <paramref name="Tail"/> also zeros after that slice (the tiling's last slice).
 /// </summary>
-internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false) : BackwardStatement;
+internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false, bool Tiled = false, bool Tail = false) : BackwardStatement;
 
 /// <summary>
 /// Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a

@@ -94,9 +94,17 @@ internal sealed partial class Emitter
                        + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null, math: true), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null, math: true) + ")"));
                 if (instruction.Fused is not null) w.Line("// " + instruction.Fused);
-                if (written.Count > 0)
+                // A tiled write into a buffer declared before says so on its own line.
+                var declared = block.Statements.OfType<DeclareGradient>().Select(d => d.Name).ToList();
+                var first = written.Where(k => !block.Statements.OfType<Accumulate>().Any(a => a.Operand == k && a.Tiled && !declared.Contains(a.Target))).ToList();
+                if (first.Count > 0)
                 {
-                    w.Line("// first-write (planned): " + string.Join(", ", written.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");
+                    w.Line("// first-write (planned): " + string.Join(", ", first.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");
+                }
+                if (block.Statements.OfType<Accumulate>().FirstOrDefault(a => a.Tiled) is { } tiled)
+                {
+                    w.Line("// tiled (planned): the slices of ∂L/∂" + Name(instruction.Operands[tiled.Operand]).TrimStart('@') + " that the heads take tile its axis: each writes its own range"
+                           + (tiled.Tail ? ", this last one also zeros after it" : "") + " (no zero fill, nothing added)");
                 }
                 foreach (var inner in block.Statements) Statement(inner);
                 break;
@@ -214,7 +222,8 @@ internal sealed partial class Emitter
             {
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
-                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : ""));
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : "")
+                    + (accumulate.Tiled ? ", onlySlice: true" : "") + (accumulate.Tail ? ", clearAfter: true" : ""));
                 w.Line(_guard + (operand.Type.Kind is ValueKind.Tensor or ValueKind.Container ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
                     : accumulate.Target + " += " + code + ";"));

@@ -94,6 +94,18 @@ internal enum OpKind
     Permute,
     Slice,
 
+    /// <summary>
+    /// <c>TransposeAxes(Reshape(Slice(x, axis, start, length), shape), R − 3, R − 2)</c> — the heads [.., NH, T, hs] of a slice
+    /// [.., T, NH·hs]: planning's fusion of that chain (q, k, v out of a fused qkv projection), or a user's <c>Ops.SplitHeads</c>.
+    /// </summary>
+    SplitHeads,
+
+    /// <summary>
+    /// <c>Reshape(TransposeAxes(x, axis0, axis1), shape)</c> — heads [.., NH, T, hs] joined to [.., T, NH·hs]: planning's
+    /// fusion of that chain (the attention output), or a user's <c>Ops.MergeHeads</c>.
+    /// </summary>
+    MergeHeads,
+
     /// <summary><c>Ops.Split(x, axis, n)</c>: an array of tensors (a <see cref="ValueKind.Container"/>) whose gradient is an array of the parts' gradients.</summary>
     Split,
 

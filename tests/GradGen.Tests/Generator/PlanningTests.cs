@@ -40,6 +40,10 @@ public class PlanningTests
         new("PlanBiasGeluAccumulated", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Gelu(x + b) * x;", [M, [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),
+        new("PlanHeads", "Tensor<double> F([Shape(\"2, 3, 12\")] Tensor<double> x) { var qkv = Ops.Tanh(x); var q = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 0, 4), 2, 3, 2, 2), 1, 2); var k = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 4, 4), 2, 3, 2, 2), 1, 2); var v = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, -1, 8, 4), 2, 3, 2, -1), 1, 2); var y = Ops.MatMul(Ops.MatMul(q, Ops.TransposeAxes(k, 2, 3)), v); return Ops.Reshape(Ops.TransposeAxes(y, 1, 2), 2, 3, 4) * 2.0; }", [[2, 3, 12]]),
+        new("PlanHeadsTiledShort", "Tensor<double> F([Shape(\"2, 3, 20\")] Tensor<double> x, int n) { var qkv = Ops.Exp(x * 0.5); var k = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 2 * n, 2 * n), 2, 3, 2, n), 1, 2); var q = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 0, 2 * n), 2, 3, 2, n), 1, 2); var v = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 4 * n, 2 * n), 2, 3, 2, n), 1, 2); return Ops.MergeHeads(Ops.MatMul(Ops.MatMul(q, Ops.TransposeAxes(k, 2, 3)), v) * q, 1, 2, new[] { 2, 3, 2 * n }); }", [[2, 3, 20], null]),
+        new("PlanHeadsPartial", "Tensor<double> F([Shape(\"2, 3, 12\")] Tensor<double> x) { var s = Ops.Tanh(x); var a = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 2, 6), 2, 3, 3, 2), 1, 2); var b = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 4, 6), 2, 3, 2, 3), 2, 1); return Ops.Reshape(Ops.TransposeAxes(Ops.Square(a), 1, 2), 2, 3, 6) + Ops.Reshape(Ops.TransposeAxes(Ops.Exp(b), -3, -2), 2, 3, 6); }", [[2, 3, 12]]),
+        new("PlanHeadsReinterpreted", "double F([Shape(\"2, 3, 4\")] Tensor<double> x) { var s = Ops.Exp(x * 0.5); var h = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 1, 2), 3, 2, 1, 2), 1, 2); return Ops.Sum(Ops.Reshape(Ops.TransposeAxes(Ops.Sigmoid(h), 1, 2), 2, 2, 3) * Ops.Reshape(Ops.Slice(s, 2, 0, 2), 2, 2, 3)); }", [[2, 3, 4]]),
         new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
     ];
 
@@ -104,6 +108,40 @@ public class PlanningTests
         Assert.True(table == "Chains" ? planned == cases.Length : planned > 0, $"{table}: planning rewrote {planned} of {cases.Length} cases");
     }
 
+    /// <summary>
+    /// The heads rule takes each q/k/v chain and the merge; the heads' slices tile ∂L/∂qkv, so each writes its own range
+    /// (no zero fill, nothing added) — no sliced, reshaped or transposed gradient in between.
+    /// </summary>
+    [Fact]
+    public void Heads_chains_become_one_op_each_and_write_the_sliced_gradient_directly()
+    {
+        var result = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeads"), ""));
+        var generated = result.Generated.Single(g => g.HintName.StartsWith("PlanHeads.", StringComparison.Ordinal)).Source;
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(generated, @"Float64\.Ops\.SplitHeads\(qkv, ").Count);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, @"Float64\.Ops\.MergeHeads\(").Cast<System.Text.RegularExpressions.Match>());
+        Assert.DoesNotContain("Ops.Slice(", generated);
+        Assert.DoesNotContain("ZerosLike(tape.qkv)", generated);
+        Assert.Contains("var dQkv = global::GradGen.Float64.Adjoint.Uninitialized(tape.qkv);", generated);
+        // q, k, v take [0, 4), [4, 8), [8, 12): tiled, each writes its own range; v's is the last, and the first written.
+        var adjoints = generated.Split('\n').Where(line => line.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, adjoints.Count);
+        Assert.All(adjoints, line => Assert.Contains("overwrite: true, onlySlice: true", line));
+        Assert.Single(adjoints, line => line.Contains("clearAfter: true", StringComparison.Ordinal));
+        Assert.Contains("clearAfter: true", adjoints[0]);
+        Assert.Contains("// tiled (planned): ", generated);
+        Assert.Contains("fused (planned): ", generated);
+        // Overlapping slices ([2, 8) and [4, 10)) do not tile: the first write zero-fills, the other adds.
+        var partial = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeadsPartial"), "")).Generated.Single(g => g.HintName.StartsWith("PlanHeadsPartial.", StringComparison.Ordinal)).Source;
+        Assert.DoesNotContain("onlySlice", partial);
+        Assert.Single(partial.Split('\n'), line => line.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && line.Contains("overwrite: true", StringComparison.Ordinal));
+        // Slices at 0, 2n, 4n of length 2n tile [0, 6n) of an axis of 20: tiled, the last also zeroing after it.
+        var shorter = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeadsTiledShort"), "")).Generated.Single(g => g.HintName.StartsWith("PlanHeadsTiledShort.", StringComparison.Ordinal)).Source;
+        Assert.Equal(3, shorter.Split('\n').Count(line => line.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && line.Contains("onlySlice: true", StringComparison.Ordinal)));
+        Assert.Single(shorter.Split('\n'), line => line.Contains("Adjoint.SplitHeads(dV, 2, tape.t", StringComparison.Ordinal) && line.Contains("clearAfter: true", StringComparison.Ordinal));
+        // Only the q·kᵀ transpose stays a TransposeAxes (forward and its adjoint).
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(generated, @"\.TransposeAxes\(").Count);
+    }
+
     /// <summary>Whether generated code calls <paramref name="member"/> (<c>Ops.MatMul</c>) of the float or double facade.</summary>
     private static bool Calls(string generated, string member) =>
         System.Text.RegularExpressions.Regex.IsMatch(generated, @"global::GradGen\.Float(32|64)\." + System.Text.RegularExpressions.Regex.Escape(member) + @"\(");
@@ -137,5 +175,7 @@ public class PlanningTests
         var biasGelu = generated.Split('\n').Where(line => Calls(line, "Adjoint.BiasGelu")).ToList();
         Assert.Contains(biasGelu, line => line.Contains("overwrite: true", StringComparison.Ordinal));
         Assert.Contains(biasGelu, line => !line.Contains("overwrite: true", StringComparison.Ordinal));
+        Assert.True(Calls(generated, "Ops.SplitHeads"), "no chain calls Ops.SplitHeads");
+        Assert.True(Calls(generated, "Ops.MergeHeads"), "no chain calls Ops.MergeHeads");
     }
 }

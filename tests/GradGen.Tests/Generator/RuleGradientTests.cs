@@ -101,6 +101,8 @@ public class RuleGradientTests
         new("TransposeAxes", "Tensor<double> F(Tensor<double> x) => Ops.TransposeAxes(x, 0, 2);", [[2, 3, 2]]),
         new("Permute", "Tensor<double> F(Tensor<double> x) => Ops.Permute(x, 2, 0, 1);", [[2, 3, 2]]),
         new("Slice", "Tensor<double> F(Tensor<double> x) => Ops.Slice(x, 1, 1, 2) * Ops.Slice(x, 1, 0, 2);", [M]),
+        new("SplitHeads", "Tensor<double> F(Tensor<double> x) => Ops.SplitHeads(x, 2, 2, 4, new[] { 2, 2, 2, 2 });", [[2, 2, 8]]),
+        new("MergeHeads", "Tensor<double> F(Tensor<double> x) => Ops.MergeHeads(x, 1, 2, new[] { 2, 3, 4 });", [[2, 2, 3, 2]]),
         new("Split", "double F(Tensor<double> x) { var parts = Ops.Split(x, 1, 3); return Ops.Sum(parts[0] * parts[2] + Ops.Tanh(parts[1])); }", [[2, 6]]),
         new("Concat", "Tensor<double> F(Tensor<double> a, Tensor<double> b) => Ops.Concat(1, a, Ops.Tanh(b), a);", [M, M]),
         new("LinearLayer", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Tanh(Ops.MatMul(x, w) + b);", [M, Square, Row]),

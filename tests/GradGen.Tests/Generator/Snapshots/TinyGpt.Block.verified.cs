@@ -21,23 +21,11 @@ namespace GradGen.Samples.TinyGpt
             internal global::System.Numerics.Tensors.Tensor<float> layerWqkv;
             /// <summary>qkv, shaped [B, T, 3*C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> qkv;
-            /// <summary>t1, shaped [B, T, C].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t1;
-            /// <summary>t3, shaped [B, T, NH, ?].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t3;
             /// <summary>q, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> q;
-            /// <summary>t4, shaped [B, T, C].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t4;
-            /// <summary>t6, shaped [B, T, NH, ?].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t6;
             /// <summary>k, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> k;
             internal int t7;
-            /// <summary>t8, shaped [B, T, C].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t8;
-            /// <summary>t10, shaped [B, T, NH, ?].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t10;
             /// <summary>v, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> v;
             /// <summary>t11, shaped [B, NH, ?, T].</summary>
@@ -49,8 +37,6 @@ namespace GradGen.Samples.TinyGpt
             internal global::System.Numerics.Tensors.Tensor<float> att;
             /// <summary>t16, shaped [B, NH, T, ?].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> t16;
-            /// <summary>t17, shaped [B, T, NH, ?].</summary>
-            internal global::System.Numerics.Tensors.Tensor<float> t17;
             /// <summary>y, shaped [B, T, C].</summary>
             internal global::System.Numerics.Tensors.Tensor<float> y;
             /// <summary>layerWproj, shaped [C, C].</summary>
@@ -94,19 +80,16 @@ namespace GradGen.Samples.TinyGpt
             var layerBqkv = layer.Bqkv;
             // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
             var qkv = global::GradGen.Float32.Ops.OperatorMatMulBias(h, layerWqkv, layerBqkv);
-            var t1 = global::GradGen.Float32.Ops.Slice(qkv, 2, 0, C);
             var t2 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t3 = global::GradGen.Float32.Ops.Reshape(t1, t2);
-            var q = global::GradGen.Float32.Ops.TransposeAxes(t3, 1, 2);
-            var t4 = global::GradGen.Float32.Ops.Slice(qkv, 2, C, C);
+            // fused (planned): t1 = qkv[0 .. 0+C) along axis 2, t3 = reshape(t1, t2) and q = t3 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t1, t3; the gradient written straight into ∂L/∂qkv)
+            var q = global::GradGen.Float32.Ops.SplitHeads(qkv, 2, 0, C, t2);
             var t5 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t6 = global::GradGen.Float32.Ops.Reshape(t4, t5);
-            var k = global::GradGen.Float32.Ops.TransposeAxes(t6, 1, 2);
+            // fused (planned): t4 = qkv[C .. C+C) along axis 2, t6 = reshape(t4, t5) and k = t6 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t4, t6; the gradient written straight into ∂L/∂qkv)
+            var k = global::GradGen.Float32.Ops.SplitHeads(qkv, 2, C, C, t5);
             var t7 = 2 * C;
-            var t8 = global::GradGen.Float32.Ops.Slice(qkv, 2, t7, C);
             var t9 = global::GradGen.Workspace.Elements<int>(B, T, NH, hs);
-            var t10 = global::GradGen.Float32.Ops.Reshape(t8, t9);
-            var v = global::GradGen.Float32.Ops.TransposeAxes(t10, 1, 2);
+            // fused (planned): t8 = qkv[t7 .. t7+C) along axis 2, t10 = reshape(t8, t9) and v = t10 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t8, t10; the gradient written straight into ∂L/∂qkv)
+            var v = global::GradGen.Float32.Ops.SplitHeads(qkv, 2, t7, C, t9);
             var t11 = global::GradGen.Float32.Ops.TransposeAxes(k, 2, 3);
             var t12 = global::GradGen.Float32.Ops.MatMul(q, t11);
             var t13 = (float)hs;
@@ -114,9 +97,9 @@ namespace GradGen.Samples.TinyGpt
             var t15 = 1f / t14;
             var att = global::GradGen.Float32.Ops.CausalSoftmax(t12, t15);
             var t16 = global::GradGen.Float32.Ops.MatMul(att, v);
-            var t17 = global::GradGen.Float32.Ops.TransposeAxes(t16, 1, 2);
             var t18 = global::GradGen.Workspace.Elements<int>(B, T, C);
-            var y = global::GradGen.Float32.Ops.Reshape(t17, t18);
+            // fused (planned): t17 = t16 with axes 1 and 2 swapped and y = reshape(t17, t18) as one copy joining the heads (no intermediate t17)
+            var y = global::GradGen.Float32.Ops.MergeHeads(t16, 1, 2, t18);
             var layerWproj = layer.Wproj;
             var t19 = global::GradGen.Float32.Ops.MatMul(y, layerWproj);
             var t20 = global::GradGen.Float32.Ops.OperatorAdd(x, t19);
@@ -135,7 +118,7 @@ namespace GradGen.Samples.TinyGpt
             var t24 = global::GradGen.Float32.Ops.OperatorAdd(residual, t23);
             var layerBfcproj = layer.Bfcproj;
             var result = global::GradGen.Float32.Ops.OperatorAdd(t24, layerBfcproj);
-            tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, t1 = t1, t3 = t3, q = q, t4 = t4, t6 = t6, k = k, t7 = t7, t8 = t8, t10 = t10, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, t17 = t17, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t21 = t21, layerBfc = layerBfc, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
+            tape = new BlockTape { x = x, C = C, layerLn1W = layerLn1W, h = h, layerWqkv = layerWqkv, qkv = qkv, q = q, k = k, t7 = t7, v = v, t11 = t11, t12 = t12, t15 = t15, att = att, t16 = t16, y = y, layerWproj = layerWproj, t19 = t19, t20 = t20, residual = residual, layerLn2W = layerLn2W, h_1 = h_1, layerWfc = layerWfc, t21 = t21, layerBfc = layerBfc, fc = fc, layerWfcproj = layerWfcproj, t23 = t23, t24 = t24 };
             return result;
         }
 
@@ -206,19 +189,13 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Workspace.Release(dT20);
             global::GradGen.Workspace.Release(dT19);
 
-            // y = reshape(t17, t18) : [B, T, NH, ?] → [B, T, C]  ⇒  ∂L/∂t17 = reshape(∂L/∂y, shape of t17)
-            // first-write (planned): ∂L/∂t17 written, not zero-filled then added to
-            var dT17 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t17);
-            global::GradGen.Float32.Adjoint.Reshape(dY1, dT17, overwrite: true);
-            // release (planned): ∂L/∂y is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dY1);
-
-            // t17 = t16 with axes 1 and 2 swapped : [B, NH, T, ?] → [B, T, NH, ?]  ⇒  ∂L/∂t16 = ∂L/∂t17 with axes 1 and 2 swapped back
+            // y = reshape(t16 with axes 1 and 2 swapped, t18) : [B, NH, T, ?] → [B, T, C]  ⇒  ∂L/∂t16 = reshape(∂L/∂y) with axes 1 and 2 swapped back  (one pass of head rows)
+            // fused (planned): t17 = t16 with axes 1 and 2 swapped and y = reshape(t17, t18) as one copy joining the heads (no intermediate t17)
             // first-write (planned): ∂L/∂t16 written, not zero-filled then added to
             var dT16 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t16);
-            global::GradGen.Float32.Adjoint.TransposeAxes(dT17, 1, 2, dT16, overwrite: true);
-            // release (planned): ∂L/∂t17 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT17);
+            global::GradGen.Float32.Adjoint.MergeHeads(dY1, 1, 2, dT16, overwrite: true);
+            // release (planned): ∂L/∂y is dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dY1);
 
             // t16 = att·v : [B, NH, T, T], [B, NH, T, ?] → [B, NH, T, ?]  ⇒  ∂L/∂att = ∂L/∂t16·vᵀ,  ∂L/∂v = attᵀ·∂L/∂t16
             // first-write (planned): ∂L/∂att, ∂L/∂v written, not zero-filled then added to
@@ -252,63 +229,28 @@ namespace GradGen.Samples.TinyGpt
             // release (planned): ∂L/∂t11 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT11);
 
-            // v = t10 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t10 = ∂L/∂v with axes 1 and 2 swapped back
-            // first-write (planned): ∂L/∂t10 written, not zero-filled then added to
-            var dT10 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t10);
-            global::GradGen.Float32.Adjoint.TransposeAxes(dV, 1, 2, dT10, overwrite: true);
+            // v = qkv[t7 .. t7+C) along axis 2 reshaped to t9 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 = ∂L/∂v with NH and T swapped back  (one pass of head rows)
+            // fused (planned): t8 = qkv[t7 .. t7+C) along axis 2, t10 = reshape(t8, t9) and v = t10 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t8, t10; the gradient written straight into ∂L/∂qkv)
+            // first-write (planned): ∂L/∂qkv written, not zero-filled then added to
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range, this last one also zeros after it (no zero fill, nothing added)
+            var dQkv = global::GradGen.Float32.Adjoint.Uninitialized(tape.qkv);
+            global::GradGen.Float32.Adjoint.SplitHeads(dV, 2, tape.t7, dQkv, overwrite: true, onlySlice: true, clearAfter: true);
             // release (planned): ∂L/∂v is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dV);
 
-            // t10 = reshape(t8, t9) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t8 = reshape(∂L/∂t10, shape of t8)
-            // first-write (planned): ∂L/∂t8 written, not zero-filled then added to
-            var dT8 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t8);
-            global::GradGen.Float32.Adjoint.Reshape(dT10, dT8, overwrite: true);
-            // release (planned): ∂L/∂t10 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT10);
-
-            // t8 = qkv[t7 .. t7+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[t7 .. t7+C) along axis 2 += ∂L/∂t8
-            var dQkv = global::GradGen.Float32.Ops.ZerosLike(tape.qkv);
-            global::GradGen.Float32.Adjoint.Slice(dT8, 2, tape.t7, dQkv);
-            // release (planned): ∂L/∂t8 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT8);
-
-            // k = t6 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t6 = ∂L/∂k with axes 1 and 2 swapped back
-            // first-write (planned): ∂L/∂t6 written, not zero-filled then added to
-            var dT6 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t6);
-            global::GradGen.Float32.Adjoint.TransposeAxes(dK, 1, 2, dT6, overwrite: true);
+            // k = qkv[C .. C+C) along axis 2 reshaped to t5 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 = ∂L/∂k with NH and T swapped back  (one pass of head rows)
+            // fused (planned): t4 = qkv[C .. C+C) along axis 2, t6 = reshape(t4, t5) and k = t6 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t4, t6; the gradient written straight into ∂L/∂qkv)
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range (no zero fill, nothing added)
+            global::GradGen.Float32.Adjoint.SplitHeads(dK, 2, tape.C, dQkv, overwrite: true, onlySlice: true);
             // release (planned): ∂L/∂k is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dK);
 
-            // t6 = reshape(t4, t5) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t4 = reshape(∂L/∂t6, shape of t4)
-            // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
-            var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t4);
-            global::GradGen.Float32.Adjoint.Reshape(dT6, dT4, overwrite: true);
-            // release (planned): ∂L/∂t6 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT6);
-
-            // t4 = qkv[C .. C+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[C .. C+C) along axis 2 += ∂L/∂t4
-            global::GradGen.Float32.Adjoint.Slice(dT4, 2, tape.C, dQkv);
-            // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT4);
-
-            // q = t3 with axes 1 and 2 swapped : [B, T, NH, ?] → [B, NH, T, ?]  ⇒  ∂L/∂t3 = ∂L/∂q with axes 1 and 2 swapped back
-            // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
-            var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t3);
-            global::GradGen.Float32.Adjoint.TransposeAxes(dQ, 1, 2, dT3, overwrite: true);
+            // q = qkv[0 .. 0+C) along axis 2 reshaped to t2 ([.., T, NH, hs]) with T and NH swapped : [B, T, 3*C] → [B, NH, T, ?]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 = ∂L/∂q with NH and T swapped back  (one pass of head rows)
+            // fused (planned): t1 = qkv[0 .. 0+C) along axis 2, t3 = reshape(t1, t2) and q = t3 with axes 1 and 2 swapped as one copy of the heads out of qkv (no intermediates t1, t3; the gradient written straight into ∂L/∂qkv)
+            // tiled (planned): the slices of ∂L/∂qkv that the heads take tile its axis: each writes its own range (no zero fill, nothing added)
+            global::GradGen.Float32.Adjoint.SplitHeads(dQ, 2, 0, dQkv, overwrite: true, onlySlice: true);
             // release (planned): ∂L/∂q is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dQ);
-
-            // t3 = reshape(t1, t2) : [B, T, C] → [B, T, NH, ?]  ⇒  ∂L/∂t1 = reshape(∂L/∂t3, shape of t1)
-            // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
-            var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t1);
-            global::GradGen.Float32.Adjoint.Reshape(dT3, dT1, overwrite: true);
-            // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT3);
-
-            // t1 = qkv[0 .. 0+C) along axis 2 : [B, T, 3*C] → [B, T, C]  ⇒  ∂L/∂qkv[0 .. 0+C) along axis 2 += ∂L/∂t1
-            global::GradGen.Float32.Adjoint.Slice(dT1, 2, 0, dQkv);
-            // release (planned): ∂L/∂t1 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT1);
 
             // qkv = h·layerWqkv + layerBqkv : [B, T, C], [C, 3*C], [3*C] → [B, T, 3*C]  ⇒  ∂L/∂h = ∂L/∂qkv·layerWqkvᵀ,  ∂L/∂layerWqkv += hᵀ·∂L/∂qkv,  ∂L/∂layerBqkv += Σ_rows ∂L/∂qkv  (the bias layerBqkv is a row [N], added to every row)
             // fused (planned): t0 = h·layerWqkv and qkv = t0 + layerBqkv as one product, the bias added in place (no intermediate t0)
