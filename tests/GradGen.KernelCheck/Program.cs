@@ -4,8 +4,8 @@ using System.Numerics.Tensors;
 using GradGen;
 
 // Float kernels against the double paths on the same (float) inputs, at the start-up width and — for the GEMM and the
-// row kernels — at every forced width, float and double (the row kernels against scalar references); prints the path and one line per check, exits 1 on any disagreement. Tolerances are those of
-// the unit tests (tests/GradGen.Tests/Runtime/FloatKernelTests.cs, WidthTests.cs).
+// row kernels and the heads' copies — at every forced width, float and double (the row kernels against scalar references); prints the path and one line per check, exits 1 on any disagreement. Tolerances are those of
+// the unit tests (tests/GradGen.Tests/Runtime/FloatKernelTests.cs, WidthTests.cs), or stated where a check adds its own.
 Console.WriteLine(SimdWidth.Describe());
 int failures = 0;
 var rng = new Random(14);
@@ -89,6 +89,99 @@ foreach (int len in new[] { 3, 4, 9, 203 })
     Adjoint.Gelu(TD(Widen(g), len), TD(Widen(x), len), intoD);
     Report($"Gelu backward n={len}", Worst(F(intoF), D(intoD)), 1e-5);
 }
+// GELU backward written (a first contribution: into not read, here NaN) at the start-up width, float against double.
+foreach (int len in new[] { 3, 9, 203 })
+{
+    float[] x = RandomFloats(len, 6), g = RandomFloats(len);
+    var intoF = TF(Enumerable.Repeat(float.NaN, len).ToArray(), len);
+    var intoD = TD(Enumerable.Repeat(double.NaN, len).ToArray(), len);
+    Adjoint.Gelu(TF(g, len), TF(x, len), intoF, overwrite: true);
+    Adjoint.Gelu(TD(Widen(g), len), TD(Widen(x), len), intoD, overwrite: true);
+    Report($"Gelu backward written n={len}", Worst(F(intoF), D(intoD)), 1e-5);
+}
+// GELU(x + row bias) forward and backward as a user calls them (Ops.BiasGelu, Adjoint.BiasGelu: x̄ added or written, b̄ the
+// rows' sum), float against double; tolerances those of GELU above (b̄ sums 5 rows: 5 × that).
+foreach (var (rows, n) in new[] { (5, 3), (5, 37) })
+{
+    float[] x = RandomFloats(rows * n, 4), b = RandomFloats(n, 2), g = RandomFloats(rows * n), into = RandomFloats(rows * n), intoB = RandomFloats(n);
+    Report($"BiasGelu forward {rows}×{n}", Worst(F(Ops.BiasGelu(TF(x, rows, n), TF(b, n))), D(Ops.BiasGelu(TD(Widen(x), rows, n), TD(Widen(b), n)))), 1e-5);
+    foreach (bool overwrite in new[] { false, true })
+    {
+        var xf = TF(overwrite ? Enumerable.Repeat(float.NaN, rows * n).ToArray() : (float[])into.Clone(), rows, n);
+        var xd = TD(overwrite ? Enumerable.Repeat(double.NaN, rows * n).ToArray() : Widen(into), rows, n);
+        var bf = TF((float[])intoB.Clone(), n);
+        var bd = TD(Widen(intoB), n);
+        Adjoint.BiasGelu(TF(g, rows, n), TF(x, rows, n), TF(b, n), xf, bf, overwrite);
+        Adjoint.BiasGelu(TD(Widen(g), rows, n), TD(Widen(x), rows, n), TD(Widen(b), n), xd, bd, overwrite);
+        Report($"BiasGelu backward {rows}×{n} x̄ {(overwrite ? "written" : "added")}", Worst(F(xf), D(xd)), 1e-5);
+        Report($"BiasGelu backward {rows}×{n} b̄ (x̄ {(overwrite ? "written" : "added")})", Worst(F(bf), D(bd)), rows * 1e-5);
+    }
+}
+// Heads as a user calls them (Ops.SplitHeads / MergeHeads, their adjoints: added, first write, tiled onlySlice /
+// clearAfter) at the start-up width, float against index-by-index references: copies are exact and an added element is
+// into + dY rounded once in float, as the reference computes it, so the tolerance is 0.
+{
+    const int bt = 2, t = 3, nh = 3;
+    foreach (int hs in new[] { 3, 19 })
+    {
+        int c = nh * hs, w3 = 3 * c;
+        float[] qkv = RandomFloats(bt * t * w3), dHeads = RandomFloats(bt * nh * t * hs), garbage = RandomFloats(bt * t * w3);
+        int RowAt(int o, int i, int col) => ((o * t) + i) * w3 + col;
+        int HeadAt(int o, int h, int i, int j) => (((o * nh) + h) * t + i) * hs + j;
+        double worst = 0;
+        // The largest difference; a NaN where a number belongs (or the reverse) counts as infinite.
+        void Compare(float got, float want)
+        {
+            double d = got.Equals(want) ? 0 : Math.Abs((double)got - want);
+            worst = Math.Max(worst, double.IsNaN(d) ? double.PositiveInfinity : d);
+        }
+        // Forward: the k slice [c, 2c) of each row split into heads; the heads merged back.
+        worst = 0;
+        var k = F(Ops.SplitHeads(TF(qkv, bt, t, w3), 2, c, c, [bt, t, nh, hs]));
+        for (int o = 0; o < bt; o++) for (int h = 0; h < nh; h++) for (int i = 0; i < t; i++) for (int j = 0; j < hs; j++) Compare(k[HeadAt(o, h, i, j)], qkv[RowAt(o, i, c + h * hs + j)]);
+        Report($"SplitHeads forward hs={hs}", worst, 0);
+        worst = 0;
+        var merged = F(Ops.MergeHeads(TF(dHeads, bt, nh, t, hs), 1, 2, [bt, t, c]));
+        for (int o = 0; o < bt; o++) for (int h = 0; h < nh; h++) for (int i = 0; i < t; i++) for (int j = 0; j < hs; j++) Compare(merged[((o * t) + i) * c + h * hs + j], dHeads[HeadAt(o, h, i, j)]);
+        Report($"MergeHeads forward hs={hs}", worst, 0);
+        // SplitHeads' adjoint into dQkv for the k slice: added; first write (the rest of each row 0); tiled (only the slice
+        // written, the rest as it was; with clearAfter the v columns after it 0).
+        foreach (var (mode, overwrite, onlySlice, clearAfter) in new[] { ("added", false, false, false), ("first write", true, false, false), ("tiled onlySlice", true, true, false), ("tiled clearAfter", true, true, true) })
+        {
+            var into = (float[])garbage.Clone();
+            Adjoint.SplitHeads(TF(dHeads, bt, nh, t, hs), 2, c, TF(into, bt, t, w3), overwrite, onlySlice, clearAfter);
+            worst = 0;
+            for (int o = 0; o < bt; o++)
+                for (int i = 0; i < t; i++)
+                    for (int col = 0; col < w3; col++)
+                    {
+                        float want;
+                        if (col >= c && col < 2 * c)
+                        {
+                            int h = (col - c) / hs, j = (col - c) % hs;
+                            float dy = dHeads[HeadAt(o, h, i, j)];
+                            want = overwrite ? dy : garbage[RowAt(o, i, col)] + dy;
+                        }
+                        else want = !overwrite || (onlySlice && (col < c || !clearAfter)) ? garbage[RowAt(o, i, col)] : 0f;
+                        Compare(into[RowAt(o, i, col)], want);
+                    }
+            Report($"SplitHeads backward hs={hs} {mode}", worst, 0);
+        }
+        // MergeHeads' adjoint: dHeads from the merged rows' gradient, added and written.
+        foreach (bool overwrite in new[] { false, true })
+        {
+            float[] dMerged = RandomFloats(bt * t * c), into = RandomFloats(bt * nh * t * hs), before = (float[])into.Clone();
+            Adjoint.MergeHeads(TF(dMerged, bt, t, c), 1, 2, TF(into, bt, nh, t, hs), overwrite);
+            worst = 0;
+            for (int o = 0; o < bt; o++) for (int h = 0; h < nh; h++) for (int i = 0; i < t; i++) for (int j = 0; j < hs; j++)
+            {
+                float dy = dMerged[((o * t) + i) * c + h * hs + j];
+                Compare(into[HeadAt(o, h, i, j)], overwrite ? dy : before[HeadAt(o, h, i, j)] + dy);
+            }
+            Report($"MergeHeads backward hs={hs} {(overwrite ? "written" : "added")}", worst, 0);
+        }
+    }
+}
 // LayerNorm forward, causal softmax forward, softmax cross-entropy.
 foreach (int c in new[] { 5, 12, 130 })
 {
@@ -161,6 +254,112 @@ foreach (var w in new[] { VectorWidth.W128, VectorWidth.W256, VectorWidth.W512 }
         Report($"Gelu {at} float backward", Worst(df, wantD), 5e-7);
         Report($"Gelu {at} double forward", WorstD(yd, want), 1e-14);
         Report($"Gelu {at} double backward", WorstD(dd, wantD), 1e-14);
+        // Written over garbage (NaN): the first contribution's form, not reading into.
+        float[] dfw = Enumerable.Repeat(float.NaN, n).ToArray();
+        double[] ddw = Enumerable.Repeat(double.NaN, n).ToArray();
+        RowKernels.GeluBackward<float>(g, x, dfw, w, overwrite: true);
+        RowKernels.GeluBackward<double>(Widen(g), Widen(x), ddw, w, overwrite: true);
+        Report($"Gelu {at} float backward written", Worst(dfw, wantD), 5e-7);
+        Report($"Gelu {at} double backward written", WorstD(ddw, wantD), 1e-14);
+    }
+    // GELU(x + row bias): forward; backward with x̄ added (to random values) or written (over NaN) and b̄ += the rows' sum
+    // of ĝ = g ⊙ gelu′(x + b); and b̄ alone. The references take x + b as the kernel rounds it (in float for float), so
+    // ĝ has GELU's tolerance; an added x̄ one rounding more (|into + ĝ| ≤ 2.2: 5·10⁻⁷ + 2.2·2⁻²⁴ < 10⁻⁶ with the floor 1);
+    // b̄, relative to max(1, |b̄₀| + Σ|ĝ|), at most that per row it sums (rows × 10⁻⁶; double rows × 10⁻¹⁴). A missing
+    // row or bias term is off by 10⁻¹ and more. Rows of 37 leave a partial vector at every width, rows of 3 less than one.
+    foreach (var (rows, n) in new[] { (5, 3), (5, 37) })
+    {
+        float[] x = RandomFloats(rows * n, 4), b = RandomFloats(n, 2), g = RandomFloats(rows * n), into0 = RandomFloats(rows * n), bias0 = RandomFloats(n);
+        double Gelu(double v) => 0.5 * v * (1 + Math.Tanh(K * (v + Cu * v * v * v)));
+        double GeluD(double v) { double u = K * (v + Cu * v * v * v), sech = 1 / Math.Cosh(u); return 0.5 * (1 + Math.Tanh(u)) + 0.5 * v * sech * sech * K * (1 + 3 * Cu * v * v); }
+        foreach (bool inDouble in new[] { false, true })
+        {
+            // The pre-activation as each kernel rounds it: float x + b in float, double x + b in double.
+            double[] s = new double[rows * n];
+            for (int i = 0; i < s.Length; i++) s[i] = inDouble ? (double)x[i] + b[i % n] : (double)(x[i] + b[i % n]);
+            double[] wantY = Array.ConvertAll(s, Gelu), gHat = new double[s.Length];
+            for (int i = 0; i < s.Length; i++) gHat[i] = g[i] * GeluD(s[i]);
+            double[] wantAdded = new double[s.Length], wantB = (double[])Widen(bias0), scaleB = Array.ConvertAll(bias0, v => (double)Math.Abs(v));
+            for (int i = 0; i < s.Length; i++) { wantAdded[i] = into0[i] + gHat[i]; wantB[i % n] += gHat[i]; scaleB[i % n] += Math.Abs(gHat[i]); }
+            double BiasError(double[] got)
+            {
+                double worst = 0;
+                for (int j = 0; j < n; j++) worst = Math.Max(worst, Math.Abs(got[j] - wantB[j]) / Math.Max(1, scaleB[j]));
+                return worst;
+            }
+            string label = $"BiasGelu {at} {(inDouble ? "double" : "float")} {rows}×{n}";
+            double unit = inDouble ? 1e-14 : 5e-7, added = inDouble ? 1e-14 : 1e-6;
+            if (!inDouble)
+            {
+                float[] y = new float[s.Length], xa = (float[])into0.Clone(), xw = Enumerable.Repeat(float.NaN, s.Length).ToArray();
+                float[] ba = (float[])bias0.Clone(), bw = (float[])bias0.Clone(), bo = (float[])bias0.Clone();
+                RowKernels.BiasGelu<float>(x, b, y, w);
+                RowKernels.BiasGeluBackward<float>(g, x, b, xa, ba, w, overwrite: false);
+                RowKernels.BiasGeluBackward<float>(g, x, b, xw, bw, w, overwrite: true);
+                RowKernels.BiasGeluBackward<float>(g, x, b, Span<float>.Empty, bo, w, overwrite: false);
+                Report($"{label} forward", Worst(y, wantY), unit);
+                Report($"{label} backward x̄ added", Worst(xa, wantAdded), added);
+                Report($"{label} backward x̄ written", Worst(xw, gHat), unit);
+                Report($"{label} backward b̄ (x̄ added)", BiasError(Widen(ba)), rows * added);
+                Report($"{label} backward b̄ (x̄ written)", BiasError(Widen(bw)), rows * added);
+                Report($"{label} backward b̄ alone", BiasError(Widen(bo)), rows * added);
+            }
+            else
+            {
+                double[] y = new double[s.Length], xa = Widen(into0), xw = Enumerable.Repeat(double.NaN, s.Length).ToArray();
+                double[] ba = Widen(bias0), bw = Widen(bias0), bo = Widen(bias0);
+                RowKernels.BiasGelu<double>(Widen(x), Widen(b), y, w);
+                RowKernels.BiasGeluBackward<double>(Widen(g), Widen(x), Widen(b), xa, ba, w, overwrite: false);
+                RowKernels.BiasGeluBackward<double>(Widen(g), Widen(x), Widen(b), xw, bw, w, overwrite: true);
+                RowKernels.BiasGeluBackward<double>(Widen(g), Widen(x), Widen(b), Span<double>.Empty, bo, w, overwrite: false);
+                Report($"{label} forward", WorstD(y, wantY), unit);
+                Report($"{label} backward x̄ added", WorstD(xa, wantAdded), added);
+                Report($"{label} backward x̄ written", WorstD(xw, gHat), unit);
+                Report($"{label} backward b̄ (x̄ added)", BiasError(ba), rows * added);
+                Report($"{label} backward b̄ (x̄ written)", BiasError(bw), rows * added);
+                Report($"{label} backward b̄ alone", BiasError(bo), rows * added);
+            }
+        }
+    }
+    // The heads' pass (Heads.Gather / Scatter under SplitHeads, MergeHeads and their adjoints) at this width, float and
+    // double, head sizes 3 (below a vector) and 19 (whole vectors and a partial one at every width): copied and added
+    // (into + source rounded once, as the reference rounds it) — exact, tolerance 0.
+    foreach (int hs in new[] { 3, 19 })
+    {
+        const int outer = 2, t = 3, nh = 3, start = 2;
+        int cols = start + nh * hs + 5;
+        float[] rowsF = RandomFloats(outer * t * cols), headsF = RandomFloats(outer * nh * t * hs), beforeRows = RandomFloats(rowsF.Length), beforeHeads = RandomFloats(headsF.Length);
+        int RowAt(int o, int h, int i, int j) => ((o * t) + i) * cols + start + h * hs + j;
+        int HeadAt(int o, int h, int i, int j) => (((o * nh) + h) * t + i) * hs + j;
+        foreach (bool accumulate in new[] { false, true })
+        {
+            double worstF = 0, worstD = 0;
+            float[] gf = (float[])beforeHeads.Clone(), sf = (float[])beforeRows.Clone();
+            double[] gd = Widen(beforeHeads), sd = Widen(beforeRows);
+            Heads.Gather<float>(rowsF, gf, outer, t, cols, start, nh, hs, accumulate, w);
+            Heads.Gather<double>(Widen(rowsF), gd, outer, t, cols, start, nh, hs, accumulate, w);
+            Heads.Scatter<float>(headsF, sf, outer, t, cols, start, nh, hs, accumulate, clearBefore: !accumulate, clearAfter: !accumulate, w);
+            Heads.Scatter<double>(Widen(headsF), sd, outer, t, cols, start, nh, hs, accumulate, clearBefore: !accumulate, clearAfter: !accumulate, w);
+            float[] wantG = (float[])beforeHeads.Clone(), wantS = (float[])beforeRows.Clone();
+            double[] wantGD = Widen(beforeHeads), wantSD = Widen(beforeRows);
+            if (!accumulate)
+            {
+                for (int i = 0; i < wantS.Length; i++) { wantS[i] = 0; wantSD[i] = 0; }
+            }
+            for (int o = 0; o < outer; o++) for (int h = 0; h < nh; h++) for (int i = 0; i < t; i++) for (int j = 0; j < hs; j++)
+            {
+                int r = RowAt(o, h, i, j), q = HeadAt(o, h, i, j);
+                wantG[q] = accumulate ? wantG[q] + rowsF[r] : rowsF[r];
+                wantGD[q] = accumulate ? wantGD[q] + rowsF[r] : rowsF[r];
+                wantS[r] = accumulate ? wantS[r] + headsF[q] : headsF[q];
+                wantSD[r] = accumulate ? wantSD[r] + headsF[q] : headsF[q];
+            }
+            for (int i = 0; i < gf.Length; i++) { worstF = Math.Max(worstF, gf[i].Equals(wantG[i]) ? 0 : 1); worstD = Math.Max(worstD, gd[i].Equals(wantGD[i]) ? 0 : 1); }
+            for (int i = 0; i < sf.Length; i++) { worstF = Math.Max(worstF, sf[i].Equals(wantS[i]) ? 0 : 1); worstD = Math.Max(worstD, sd[i].Equals(wantSD[i]) ? 0 : 1); }
+            string mode = accumulate ? "added" : "written, rest of the rows cleared";
+            Report($"Heads {at} float hs={hs} gather/scatter {mode} (1 = some element differs)", worstF, 0);
+            Report($"Heads {at} double hs={hs} gather/scatter {mode} (1 = some element differs)", worstD, 0);
+        }
     }
     {
         const int c = 130, rows = 3;

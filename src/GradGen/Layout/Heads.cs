@@ -10,10 +10,13 @@ namespace GradGen;
 /// Moves attention heads between the row layout <c>[Outer, T, W]</c> (a column range [start, start + NH·hs) of each row
 /// holding NH heads of hs elements side by side, as a fused qkv projection or the concatenated heads) and the head layout
 /// <c>[Outer, NH, T, hs]</c>, in one pass of contiguous runs of hs elements (<see cref="Ops.SplitHeads{T}"/>,
-/// <see cref="Ops.MergeHeads{T}"/> and their adjoints). The caller checks the lengths; the runs are copied (or added) with
-/// 256-bit vectors where the CPU has them, without an index carry or a span per run.
+/// <see cref="Ops.MergeHeads{T}"/> and their adjoints). The caller checks the lengths; the runs are copied (or added),
+/// without an index carry or a span per run, in float and double with vectors of the row kernels' width
+/// (<see cref="SimdWidth.Rows"/>: 512, 256 or 128 bits — SSE on x64 without AVX, AdvSimd on ARM64), one algorithm with
+/// the width as a type parameter (<see cref="ISimd{T, TV}"/>, as <see cref="VectorRows{T, TV, TS}"/>); a test forces any
+/// width. Other element types, and machines without vectors, copy element by element.
 /// </summary>
-internal static class Heads
+internal static unsafe class Heads
 {
     /// <summary>
     /// heads[o, h, t, :] = rows[o, t, start + h·hs : start + (h + 1)·hs] (or += with <paramref name="accumulate"/>); the
@@ -21,24 +24,46 @@ internal static class Heads
     /// </summary>
     public static void Gather<T>(ReadOnlySpan<T> rows, Span<T> heads, int outer, int t, int width, int start, int nh, int hs, bool accumulate)
         where T : IFloatingPointIeee754<T>
+        => Gather(rows, heads, outer, t, width, start, nh, hs, accumulate, SimdWidth.Rows);
+
+    /// <summary><see cref="Gather{T}(ReadOnlySpan{T}, Span{T}, int, int, int, int, int, int, bool)"/> with vectors of <paramref name="vectors"/> bits (<see cref="VectorWidth.None"/>: element by element).</summary>
+    public static void Gather<T>(ReadOnlySpan<T> rows, Span<T> heads, int outer, int t, int width, int start, int nh, int hs, bool accumulate, VectorWidth vectors)
+        where T : IFloatingPointIeee754<T>
     {
         if ((long)outer * t * width > rows.Length || (long)outer * nh * t * hs > heads.Length || start < 0 || (long)start + (long)nh * hs > width)
         {
             throw new ArgumentException("Heads.Gather: the lengths do not fit the spans.");
         }
-        ref T source = ref MemoryMarshal.GetReference(rows);
-        ref T target = ref MemoryMarshal.GetReference(heads);
-        nint to = 0;
-        for (int o = 0; o < outer; o++)
+        var shape = new Shape(outer, t, width, start, nh, hs, false, false);
+        if (typeof(T) == typeof(float) && vectors != VectorWidth.None)
         {
-            for (int h = 0; h < nh; h++)
+            fixed (float* source = As<T, float>(rows))
+            fixed (float* target = As<T, float>(heads))
             {
-                nint from = ((nint)o * t * width) + start + ((nint)h * hs);
-                for (int i = 0; i < t; i++, from += width, to += hs)
+                switch (vectors)
                 {
-                    Run(ref Unsafe.Add(ref source, from), ref Unsafe.Add(ref target, to), hs, accumulate);
+                    case VectorWidth.W512: Gather<float, Vector512<float>, F512>(source, target, shape, accumulate); break;
+                    case VectorWidth.W256: Gather<float, Vector256<float>, F256>(source, target, shape, accumulate); break;
+                    default: Gather<float, Vector128<float>, F128>(source, target, shape, accumulate); break;
                 }
             }
+        }
+        else if (typeof(T) == typeof(double) && vectors != VectorWidth.None)
+        {
+            fixed (double* source = As<T, double>(rows))
+            fixed (double* target = As<T, double>(heads))
+            {
+                switch (vectors)
+                {
+                    case VectorWidth.W512: Gather<double, Vector512<double>, D512>(source, target, shape, accumulate); break;
+                    case VectorWidth.W256: Gather<double, Vector256<double>, D256>(source, target, shape, accumulate); break;
+                    default: Gather<double, Vector128<double>, D128>(source, target, shape, accumulate); break;
+                }
+            }
+        }
+        else
+        {
+            GatherScalar(rows, heads, shape, accumulate);
         }
     }
 
@@ -49,82 +74,163 @@ internal static class Heads
     /// </summary>
     public static void Scatter<T>(ReadOnlySpan<T> heads, Span<T> rows, int outer, int t, int width, int start, int nh, int hs, bool accumulate, bool clearBefore, bool clearAfter)
         where T : IFloatingPointIeee754<T>
+        => Scatter(heads, rows, outer, t, width, start, nh, hs, accumulate, clearBefore, clearAfter, SimdWidth.Rows);
+
+    /// <summary><see cref="Scatter{T}(ReadOnlySpan{T}, Span{T}, int, int, int, int, int, int, bool, bool, bool)"/> with vectors of <paramref name="vectors"/> bits (<see cref="VectorWidth.None"/>: element by element).</summary>
+    public static void Scatter<T>(ReadOnlySpan<T> heads, Span<T> rows, int outer, int t, int width, int start, int nh, int hs, bool accumulate, bool clearBefore, bool clearAfter, VectorWidth vectors)
+        where T : IFloatingPointIeee754<T>
     {
         if ((long)outer * t * width > rows.Length || (long)outer * nh * t * hs > heads.Length || start < 0 || (long)start + (long)nh * hs > width)
         {
             throw new ArgumentException("Heads.Scatter: the lengths do not fit the spans.");
         }
-        ref T source = ref MemoryMarshal.GetReference(heads);
-        ref T target = ref MemoryMarshal.GetReference(rows);
-        int end = start + nh * hs;
-        nint headStride = (nint)t * hs;
-        for (int o = 0; o < outer; o++)
+        var shape = new Shape(outer, t, width, start, nh, hs, clearBefore && start > 0, clearAfter && start + (nh * hs) < width);
+        if (typeof(T) == typeof(float) && vectors != VectorWidth.None)
         {
-            nint block = (nint)o * nh * headStride;
-            for (int i = 0; i < t; i++)
+            fixed (float* source = As<T, float>(heads))
+            fixed (float* target = As<T, float>(rows))
             {
-                nint row = ((nint)o * t + i) * width;
-                if (clearBefore && start > 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row), start).Clear();
-                if (clearAfter && end < width) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row + end), width - end).Clear();
-                nint from = block + ((nint)i * hs), to = row + start;
-                for (int h = 0; h < nh; h++, from += headStride, to += hs)
+                switch (vectors)
                 {
-                    Run(ref Unsafe.Add(ref source, from), ref Unsafe.Add(ref target, to), hs, accumulate);
+                    case VectorWidth.W512: Scatter<float, Vector512<float>, F512>(source, target, shape, accumulate); break;
+                    case VectorWidth.W256: Scatter<float, Vector256<float>, F256>(source, target, shape, accumulate); break;
+                    default: Scatter<float, Vector128<float>, F128>(source, target, shape, accumulate); break;
+                }
+            }
+        }
+        else if (typeof(T) == typeof(double) && vectors != VectorWidth.None)
+        {
+            fixed (double* source = As<T, double>(heads))
+            fixed (double* target = As<T, double>(rows))
+            {
+                switch (vectors)
+                {
+                    case VectorWidth.W512: Scatter<double, Vector512<double>, D512>(source, target, shape, accumulate); break;
+                    case VectorWidth.W256: Scatter<double, Vector256<double>, D256>(source, target, shape, accumulate); break;
+                    default: Scatter<double, Vector128<double>, D128>(source, target, shape, accumulate); break;
+                }
+            }
+        }
+        else
+        {
+            ScatterScalar(heads, rows, shape, accumulate);
+        }
+    }
+
+    /// <summary>The layouts' lengths: Outer, T, the rows' width W, the heads' first column, NH, hs; whether a scatter sets each row's columns before / after the heads to 0.</summary>
+    private readonly record struct Shape(int Outer, int T, int Width, int Start, int NH, int HS, bool ClearBefore, bool ClearAfter);
+
+    private static ReadOnlySpan<U> As<T, U>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static Span<U> As<T, U>(Span<T> span) => MemoryMarshal.CreateSpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static void Gather<U, TV, TS>(U* source, U* target, Shape s, bool accumulate)
+        where U : unmanaged, INumberBase<U>
+        where TV : struct
+        where TS : struct, ISimd<U, TV>
+    {
+        U* to = target;
+        for (int o = 0; o < s.Outer; o++)
+        {
+            for (int h = 0; h < s.NH; h++)
+            {
+                U* from = source + ((nint)o * s.T * s.Width) + s.Start + ((nint)h * s.HS);
+                for (int i = 0; i < s.T; i++, from += s.Width, to += s.HS)
+                {
+                    Run<U, TV, TS>(from, to, s.HS, accumulate);
                 }
             }
         }
     }
 
-    /// <summary>target[0 .. n) = source[0 .. n) (or += with <paramref name="accumulate"/>, as target + source).</summary>
+    private static void Scatter<U, TV, TS>(U* source, U* target, Shape s, bool accumulate)
+        where U : unmanaged, INumberBase<U>
+        where TV : struct
+        where TS : struct, ISimd<U, TV>
+    {
+        nint headStride = (nint)s.T * s.HS;
+        for (int o = 0; o < s.Outer; o++)
+        {
+            U* block = source + ((nint)o * s.NH * headStride);
+            for (int i = 0; i < s.T; i++)
+            {
+                U* row = target + (((nint)o * s.T + i) * s.Width);
+                if (s.ClearBefore) new Span<U>(row, s.Start).Clear();
+                if (s.ClearAfter) new Span<U>(row + s.Start + (s.NH * s.HS), s.Width - s.Start - (s.NH * s.HS)).Clear();
+                U* from = block + ((nint)i * s.HS), to = row + s.Start;
+                for (int h = 0; h < s.NH; h++, from += headStride, to += s.HS)
+                {
+                    Run<U, TV, TS>(from, to, s.HS, accumulate);
+                }
+            }
+        }
+    }
+
+    /// <summary>target[0 .. n) = source[0 .. n) (or += with <paramref name="accumulate"/>, as target + source), whole vectors then single elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Run<T>(ref T source, ref T target, int n, bool accumulate)
+    private static void Run<U, TV, TS>(U* source, U* target, int n, bool accumulate)
+        where U : unmanaged, INumberBase<U>
+        where TV : struct
+        where TS : struct, ISimd<U, TV>
+    {
+        int j = 0;
+        if (accumulate)
+        {
+            for (; j <= n - TS.Count; j += TS.Count) TS.Store(TS.Add(TS.Load(target + j), TS.Load(source + j)), target + j);
+            for (; j < n; j++) target[j] += source[j];
+        }
+        else
+        {
+            for (; j <= n - TS.Count; j += TS.Count) TS.Store(TS.Load(source + j), target + j);
+            for (; j < n; j++) target[j] = source[j];
+        }
+    }
+
+    private static void GatherScalar<T>(ReadOnlySpan<T> rows, Span<T> heads, Shape s, bool accumulate)
         where T : IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) Run(ref Unsafe.As<T, float>(ref source), ref Unsafe.As<T, float>(ref target), n, accumulate);
-        else if (typeof(T) == typeof(double)) Run(ref Unsafe.As<T, double>(ref source), ref Unsafe.As<T, double>(ref target), n, accumulate);
-        else RunScalar(ref source, ref target, n, accumulate);
+        ref T source = ref MemoryMarshal.GetReference(rows);
+        ref T target = ref MemoryMarshal.GetReference(heads);
+        nint to = 0;
+        for (int o = 0; o < s.Outer; o++)
+        {
+            for (int h = 0; h < s.NH; h++)
+            {
+                nint from = ((nint)o * s.T * s.Width) + s.Start + ((nint)h * s.HS);
+                for (int i = 0; i < s.T; i++, from += s.Width, to += s.HS)
+                {
+                    RunScalar(ref Unsafe.Add(ref source, from), ref Unsafe.Add(ref target, to), s.HS, accumulate);
+                }
+            }
+        }
+    }
+
+    private static void ScatterScalar<T>(ReadOnlySpan<T> heads, Span<T> rows, Shape s, bool accumulate)
+        where T : IFloatingPointIeee754<T>
+    {
+        ref T source = ref MemoryMarshal.GetReference(heads);
+        ref T target = ref MemoryMarshal.GetReference(rows);
+        nint headStride = (nint)s.T * s.HS;
+        for (int o = 0; o < s.Outer; o++)
+        {
+            nint block = (nint)o * s.NH * headStride;
+            for (int i = 0; i < s.T; i++)
+            {
+                nint row = ((nint)o * s.T + i) * s.Width;
+                if (s.ClearBefore) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row), s.Start).Clear();
+                if (s.ClearAfter) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, row + s.Start + (s.NH * s.HS)), s.Width - s.Start - (s.NH * s.HS)).Clear();
+                nint from = block + ((nint)i * s.HS), to = row + s.Start;
+                for (int h = 0; h < s.NH; h++, from += headStride, to += s.HS)
+                {
+                    RunScalar(ref Unsafe.Add(ref source, from), ref Unsafe.Add(ref target, to), s.HS, accumulate);
+                }
+            }
+        }
     }
 
     private static void RunScalar<T>(ref T source, ref T target, int n, bool accumulate)
         where T : IFloatingPointIeee754<T>
     {
-        if (!accumulate)
-        {
-            MemoryMarshal.CreateReadOnlySpan(ref source, n).CopyTo(MemoryMarshal.CreateSpan(ref target, n));
-            return;
-        }
-        for (int j = 0; j < n; j++) Unsafe.Add(ref target, j) += Unsafe.Add(ref source, j);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Run(ref float source, ref float target, int n, bool accumulate)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref source, (nuint)j);
-                if (accumulate) v = Vector256.LoadUnsafe(ref target, (nuint)j) + v;
-                v.StoreUnsafe(ref target, (nuint)j);
-            }
-        }
-        for (; j < n; j++) Unsafe.Add(ref target, j) = accumulate ? Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j) : Unsafe.Add(ref source, j);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Run(ref double source, ref double target, int n, bool accumulate)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= n - Vector256<double>.Count; j += Vector256<double>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref source, (nuint)j);
-                if (accumulate) v = Vector256.LoadUnsafe(ref target, (nuint)j) + v;
-                v.StoreUnsafe(ref target, (nuint)j);
-            }
-        }
-        for (; j < n; j++) Unsafe.Add(ref target, j) = accumulate ? Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j) : Unsafe.Add(ref source, j);
+        for (int j = 0; j < n; j++) Unsafe.Add(ref target, j) = accumulate ? Unsafe.Add(ref target, j) + Unsafe.Add(ref source, j) : Unsafe.Add(ref source, j);
     }
 }

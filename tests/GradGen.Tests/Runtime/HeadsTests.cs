@@ -152,6 +152,86 @@ public class HeadsTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Every vector width the heads' pass comes in (0: element by element), float and double.</summary>
+    public static TheoryData<int, bool> Widths()
+    {
+        var data = new TheoryData<int, bool>();
+        foreach (int width in new[] { 0, 128, 256, 512 })
+        {
+            data.Add(width, false);
+            data.Add(width, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void The_heads_pass_moves_every_element_at_every_vector_width(int width, bool inDouble)
+    {
+        var w = (VectorWidth)width;
+        output.WriteLine(SimdWidth.Describe());
+        output.WriteLine($"Heads: forced {(w == VectorWidth.None ? "element by element" : $"{width}-bit ({(SimdWidth.IsAccelerated(w) ? "hardware" : "software")})")}, {(inDouble ? "double" : "float")}");
+        if (inDouble) WidthCheck<double>(w);
+        else WidthCheck<float>(w);
+    }
+
+    /// <summary>
+    /// Heads.Gather and Heads.Scatter at one forced width against index-by-index references: copied and added (into + dY
+    /// in T, one rounding, so equal bit for bit), scattered with each clear flag. Head sizes below one vector, one vector
+    /// and a partial one past whole vectors at every width (3, 8, 19 floats / doubles).
+    /// </summary>
+    private static void WidthCheck<T>(VectorWidth w) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Random(18);
+        foreach (int hs in new[] { 3, 8, 19 })
+        {
+            const int outer = 2, t = 3, nh = 3, start = 2;
+            int width = start + (nh * hs) + 5;
+            T[] rows = Enumerable.Range(0, outer * t * width).Select(_ => T.CreateTruncating(rng.NextDouble() * 2 - 1)).ToArray();
+            T[] heads = Enumerable.Range(0, outer * nh * t * hs).Select(_ => T.CreateTruncating(rng.NextDouble() * 2 - 1)).ToArray();
+            T[] before = Enumerable.Range(0, rows.Length).Select(_ => T.CreateTruncating(rng.NextDouble() * 2 - 1)).ToArray();
+            int RowIndex(int o, int h, int i, int j) => ((o * t + i) * width) + start + (h * hs) + j;
+            int HeadIndex(int o, int h, int i, int j) => (((o * nh + h) * t) + i) * hs + j;
+
+            foreach (var accumulate in new[] { false, true })
+            {
+                var gathered = (T[])heads.Clone();
+                Heads.Gather<T>(rows, gathered, outer, t, width, start, nh, hs, accumulate, w);
+                var expected = (T[])heads.Clone();
+                for (int o = 0; o < outer; o++)
+                    for (int h = 0; h < nh; h++)
+                        for (int i = 0; i < t; i++)
+                            for (int j = 0; j < hs; j++)
+                            {
+                                int k = HeadIndex(o, h, i, j);
+                                expected[k] = accumulate ? expected[k] + rows[RowIndex(o, h, i, j)] : rows[RowIndex(o, h, i, j)];
+                            }
+                Assert.Equal(expected, gathered);
+
+                foreach (var (clearBefore, clearAfter) in new[] { (false, false), (true, false), (false, true), (true, true) })
+                {
+                    var scattered = (T[])before.Clone();
+                    Heads.Scatter<T>(heads, scattered, outer, t, width, start, nh, hs, accumulate, clearBefore, clearAfter, w);
+                    var want = (T[])before.Clone();
+                    for (int r = 0; r < outer * t; r++)
+                        for (int c = 0; c < width; c++)
+                        {
+                            if ((clearBefore && c < start) || (clearAfter && c >= start + nh * hs)) want[(r * width) + c] = T.Zero;
+                        }
+                    for (int o = 0; o < outer; o++)
+                        for (int h = 0; h < nh; h++)
+                            for (int i = 0; i < t; i++)
+                                for (int j = 0; j < hs; j++)
+                                {
+                                    int k = RowIndex(o, h, i, j);
+                                    want[k] = accumulate ? want[k] + heads[HeadIndex(o, h, i, j)] : heads[HeadIndex(o, h, i, j)];
+                                }
+                    Assert.Equal(want, scattered);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Bad_shapes_are_refused_with_the_op_and_the_shapes()
     {
