@@ -34,37 +34,7 @@ internal static unsafe class Heads
         {
             throw new ArgumentException("Heads.Gather: the lengths do not fit the spans.");
         }
-        var shape = new Shape(outer, t, width, start, nh, hs, false, false);
-        if (typeof(T) == typeof(float) && vectors != VectorWidth.None)
-        {
-            fixed (float* source = As<T, float>(rows))
-            fixed (float* target = As<T, float>(heads))
-            {
-                switch (vectors)
-                {
-                    case VectorWidth.W512: Gather<float, Vector512<float>, F512>(source, target, shape, accumulate); break;
-                    case VectorWidth.W256: Gather<float, Vector256<float>, F256>(source, target, shape, accumulate); break;
-                    default: Gather<float, Vector128<float>, F128>(source, target, shape, accumulate); break;
-                }
-            }
-        }
-        else if (typeof(T) == typeof(double) && vectors != VectorWidth.None)
-        {
-            fixed (double* source = As<T, double>(rows))
-            fixed (double* target = As<T, double>(heads))
-            {
-                switch (vectors)
-                {
-                    case VectorWidth.W512: Gather<double, Vector512<double>, D512>(source, target, shape, accumulate); break;
-                    case VectorWidth.W256: Gather<double, Vector256<double>, D256>(source, target, shape, accumulate); break;
-                    default: Gather<double, Vector128<double>, D128>(source, target, shape, accumulate); break;
-                }
-            }
-        }
-        else
-        {
-            GatherScalar(rows, heads, shape, accumulate);
-        }
+        Move(rows, heads, new Shape(outer, t, width, start, nh, hs, false, false), gather: true, accumulate, vectors);
     }
 
     /// <summary>
@@ -84,36 +54,50 @@ internal static unsafe class Heads
         {
             throw new ArgumentException("Heads.Scatter: the lengths do not fit the spans.");
         }
-        var shape = new Shape(outer, t, width, start, nh, hs, clearBefore && start > 0, clearAfter && start + (nh * hs) < width);
+        Move(heads, rows, new Shape(outer, t, width, start, nh, hs, clearBefore && start > 0, clearAfter && start + (nh * hs) < width), gather: false, accumulate, vectors);
+    }
+
+    /// <summary>
+    /// One pass of <see cref="Gather{T}(ReadOnlySpan{T}, Span{T}, int, int, int, int, int, int, bool, VectorWidth)"/> (rows →
+    /// heads) or <see cref="Scatter{T}(ReadOnlySpan{T}, Span{T}, int, int, int, int, int, int, bool, bool, bool, VectorWidth)"/>
+    /// (heads → rows) at the element type's vector kernel of the width, or element by element.
+    /// </summary>
+    private static void Move<T>(ReadOnlySpan<T> from, Span<T> to, Shape shape, bool gather, bool accumulate, VectorWidth vectors)
+        where T : IFloatingPointIeee754<T>
+    {
         if (typeof(T) == typeof(float) && vectors != VectorWidth.None)
         {
-            fixed (float* source = As<T, float>(heads))
-            fixed (float* target = As<T, float>(rows))
+            fixed (float* source = As<T, float>(from))
+            fixed (float* target = As<T, float>(to))
             {
                 switch (vectors)
                 {
-                    case VectorWidth.W512: Scatter<float, Vector512<float>, F512>(source, target, shape, accumulate); break;
-                    case VectorWidth.W256: Scatter<float, Vector256<float>, F256>(source, target, shape, accumulate); break;
-                    default: Scatter<float, Vector128<float>, F128>(source, target, shape, accumulate); break;
+                    case VectorWidth.W512: Move<float, Vector512<float>, F512>(source, target, shape, gather, accumulate); break;
+                    case VectorWidth.W256: Move<float, Vector256<float>, F256>(source, target, shape, gather, accumulate); break;
+                    default: Move<float, Vector128<float>, F128>(source, target, shape, gather, accumulate); break;
                 }
             }
         }
         else if (typeof(T) == typeof(double) && vectors != VectorWidth.None)
         {
-            fixed (double* source = As<T, double>(heads))
-            fixed (double* target = As<T, double>(rows))
+            fixed (double* source = As<T, double>(from))
+            fixed (double* target = As<T, double>(to))
             {
                 switch (vectors)
                 {
-                    case VectorWidth.W512: Scatter<double, Vector512<double>, D512>(source, target, shape, accumulate); break;
-                    case VectorWidth.W256: Scatter<double, Vector256<double>, D256>(source, target, shape, accumulate); break;
-                    default: Scatter<double, Vector128<double>, D128>(source, target, shape, accumulate); break;
+                    case VectorWidth.W512: Move<double, Vector512<double>, D512>(source, target, shape, gather, accumulate); break;
+                    case VectorWidth.W256: Move<double, Vector256<double>, D256>(source, target, shape, gather, accumulate); break;
+                    default: Move<double, Vector128<double>, D128>(source, target, shape, gather, accumulate); break;
                 }
             }
         }
+        else if (gather)
+        {
+            GatherScalar(from, to, shape, accumulate);
+        }
         else
         {
-            ScatterScalar(heads, rows, shape, accumulate);
+            ScatterScalar(from, to, shape, accumulate);
         }
     }
 
@@ -123,6 +107,15 @@ internal static unsafe class Heads
     private static ReadOnlySpan<U> As<T, U>(ReadOnlySpan<T> span) => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
 
     private static Span<U> As<T, U>(Span<T> span) => MemoryMarshal.CreateSpan(ref Unsafe.As<T, U>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static void Move<U, TV, TS>(U* source, U* target, Shape s, bool gather, bool accumulate)
+        where U : unmanaged, INumberBase<U>
+        where TV : struct
+        where TS : struct, ISimd<U, TV>
+    {
+        if (gather) Gather<U, TV, TS>(source, target, s, accumulate);
+        else Scatter<U, TV, TS>(source, target, s, accumulate);
+    }
 
     private static void Gather<U, TV, TS>(U* source, U* target, Shape s, bool accumulate)
         where U : unmanaged, INumberBase<U>
