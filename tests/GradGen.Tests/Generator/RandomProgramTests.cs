@@ -56,6 +56,23 @@ public sealed class RandomProgramTests
         try
         {
             GradientChecker.CheckAll(type, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+            if (program.Twin is not null)
+            {
+                // Planning's rules are exact: the planned backward returns bit for bit what [Differentiable(Plan = false)] does.
+                var twin = batch.Assembly!.GetType(program.TwinName) ?? throw Fail(program, batch, "its unplanned twin " + program.TwinName + " is not in the compiled assembly");
+                var planned = GradientChecker.Outputs(type, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+                var unplanned = GradientChecker.Outputs(twin, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+                Assert.Equal(unplanned.Length, planned.Length);
+                for (var k = 0; k < planned.Length; k++)
+                {
+                    if (!unplanned[k].SequenceEqual(planned[k]))
+                    {
+                        var at = Enumerable.Range(0, planned[k].Length).First(i => BitConverter.DoubleToInt64Bits(planned[k][i]) != BitConverter.DoubleToInt64Bits(unplanned[k][i]));
+                        throw new Xunit.Sdk.XunitException($"output {k} (0: the value, then the tuple's gradients, then the accumulated buffers) differs between the planned and the unplanned backward at [{at}]: planned {planned[k][at]:R}, unplanned {unplanned[k][at]:R}" +
+                            (batch.GeneratedTwins.TryGetValue(index, out var code) ? "\n── generated unplanned ──\n" + code : ""));
+                    }
+                }
+            }
         }
         catch (Exception e)
         {
@@ -75,9 +92,11 @@ public sealed class RandomProgramTests
         {
             var type = batch.Assembly?.GetType(program.TypeName);
             var backwards = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).Count(m => m.Name == "FBackward") ?? 0;
-            if (!batch.Generated.ContainsKey(program.Index) || backwards != 2)
+            var twinMissing = program.Twin is not null && !batch.GeneratedTwins.ContainsKey(program.Index);
+            if (!batch.Generated.ContainsKey(program.Index) || backwards != 2 || twinMissing)
             {
-                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}\n" +
+                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}" +
+                            (twinMissing ? ", the unplanned twin's generated file MISSING" : "") + "\n" +
                             (batch.CompileErrors.TryGetValue(program.Index, out var errors) ? "set aside, its (generated) code does not compile:\n" + errors : "the analyzer says:\n" + WhyNoBackward(program)) +
                             "\n" + program.Source);
             }
@@ -122,6 +141,49 @@ public sealed class RandomProgramTests
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
+    }
+
+    /// <summary>What each planning rule leaves in the generated code (docs/architecture.md, "Planning"), by the line that shows it.</summary>
+    public static readonly (string Rule, Func<string, bool> Fired)[] PlanningRules =
+    [
+        ("fused MatMul + bias", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("the bias added in place", StringComparison.Ordinal))),
+        ("fused + ReLU", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("the bias and the ReLU applied in place", StringComparison.Ordinal))),
+        ("fused A·Bᵀ", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("transposed in place", StringComparison.Ordinal))),
+        ("fused + GELU", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains(" = GELU(", StringComparison.Ordinal))),
+        ("fused + GELU after a product", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("is taped for it instead of fused with the bias", StringComparison.Ordinal))),
+        ("fused split heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy of the heads out of", StringComparison.Ordinal))),
+        ("fused merge heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy joining the heads", StringComparison.Ordinal))),
+        ("tiled (onlySlice)", g => g.Contains("onlySlice: true", StringComparison.Ordinal)),
+        ("tiled, last zeros after (clearAfter)", g => g.Contains("clearAfter: true", StringComparison.Ordinal)),
+        ("split heads, first write not tiled", g => Lines(g).Any(l => l.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal) && !l.Contains("onlySlice", StringComparison.Ordinal))),
+        ("first-write", g => g.Contains("Adjoint.Uninitialized(", StringComparison.Ordinal)),
+        ("first-write of BiasGelu", g => Lines(g).Any(l => l.Contains("Adjoint.BiasGelu(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("release", g => g.Contains("Workspace.Release", StringComparison.Ordinal)),
+    ];
+
+    private static IEnumerable<string> Lines(string generated) => generated.Split('\n');
+
+    [Fact]
+    public void Random_programs_reach_the_planning_rules()
+    {
+        var batch = Compiled.Value;
+        var programs = Programs.Value.Where(p => p.Twin is not null && batch.IsCheckable(p.Index)).ToList();
+        _output.WriteLine($"{programs.Count} tensor programs checked planned against unplanned (base seed {BaseSeed}); programs whose planned backward shows each rule:");
+        var rare = new List<string>();
+        foreach (var (rule, fired) in PlanningRules)
+        {
+            var count = programs.Count(p => fired(batch.Generated[p.Index]));
+            _output.WriteLine($"    {rule,-40} {count,4}");
+            if (count < 10) rare.Add(rule + " (" + count + ")");
+        }
+        var near = Programs.Value.SelectMany(p => p.Features).Where(f => f.StartsWith("near miss", StringComparison.Ordinal) || f.StartsWith("plan:", StringComparison.Ordinal)).Distinct().OrderBy(f => f, StringComparer.Ordinal);
+        _output.WriteLine("  planning patterns drawn (programs):");
+        foreach (var feature in near) _output.WriteLine($"    {feature,-40} {Programs.Value.Count(p => p.Features.Contains(feature)),4}");
+        // No twin shows a planned statement (the switch works).
+        var leaky = programs.Where(p => batch.GeneratedTwins.TryGetValue(p.Index, out var twin) && (twin.Contains("(planned)", StringComparison.Ordinal) || twin.Contains("Workspace.Release", StringComparison.Ordinal))).Select(p => p.TwinName).ToList();
+        Assert.True(leaky.Count == 0, "unplanned twins with planned statements: " + string.Join(", ", leaky.Take(10)));
+        Assert.True(rare.Count == 0, "planning rules shown by fewer than 10 random programs: " + string.Join(", ", rare));
     }
 
     [Fact]
@@ -170,6 +232,8 @@ public sealed class RandomProgramTests
     {
         public Assembly? Assembly;
         public readonly Dictionary<int, string> Generated = new();
+        /// <summary>The unplanned twins' generated code (P17Unplanned), by program.</summary>
+        public readonly Dictionary<int, string> GeneratedTwins = new();
         public readonly Dictionary<string, string> GeneratedHelpers = new();
         public readonly Dictionary<int, string> CompileErrors = new();
         public readonly Dictionary<string, string> HelperErrors = new();
@@ -180,6 +244,10 @@ public sealed class RandomProgramTests
 
         public bool IsCheckable(int index) => Assembly is not null && Generated.ContainsKey(index) && !CompileErrors.ContainsKey(index);
 
+        /// <summary>The sources of the included programs: each program, and after all of them the unplanned twins (tensor programs').</summary>
+        private static List<(int Index, string Source)> ProgramSources(IReadOnlyList<RandomProgram> programs, List<int> included) =>
+            included.Select(i => (i, programs[i].Source)).Concat(included.Where(i => programs[i].Twin is not null).Select(i => (i, programs[i].Twin!))).ToList();
+
         public static Batch Compile(IReadOnlyList<RandomProgram> programs)
         {
             var batch = new Batch();
@@ -189,15 +257,16 @@ public sealed class RandomProgramTests
             while (batch.Rounds < 8)
             {
                 batch.Rounds++;
-                // Source{k} for k < helpers.Count holds a helper; Source{helpers.Count + k} the k-th included program.
-                var sources = helpers.Select(RandomProgram.HelperSource).Concat(included.Select(i => programs[i].Source)).ToArray();
+                // Source{k} for k < helpers.Count holds a helper; Source{helpers.Count + k} the k-th included program or twin.
+                var programSources = ProgramSources(programs, included);
+                var sources = helpers.Select(RandomProgram.HelperSource).Concat(programSources.Select(p => p.Source)).ToArray();
                 // Debug code generation: the same C# semantics, noticeably cheaper to emit for ~500 programs.
                 var compilation = Harness.Compilation(sources);
                 var result = Harness.Run(compilation.WithOptions(compilation.Options.WithOptimizationLevel(OptimizationLevel.Debug)));
                 batch.GeneratorDiagnostics = result.GeneratorDiagnostics;
                 foreach (var (hint, source) in result.Generated)
                 {
-                    if (ProgramOfHint(hint) is { } index) batch.Generated[index] = source;
+                    if (ProgramOfHint(hint, out var isTwin) is { } index) (isTwin ? batch.GeneratedTwins : batch.Generated)[index] = source;
                     else if (HelperOfHint(hint) is { } helper) batch.GeneratedHelpers[helper] = source;
                 }
                 // One emit both reports every error and warning (as Harness.Load does, any of them fails) and builds the assembly.
@@ -221,11 +290,11 @@ public sealed class RandomProgramTests
                     if (file.StartsWith("Source", StringComparison.Ordinal) && int.TryParse(file.AsSpan(6, file.Length - 9), out var k))
                     {
                         if (k < helpers.Count) helper = helpers[k];
-                        else index = included[k - helpers.Count];
+                        else index = programSources[k - helpers.Count].Index;
                     }
                     else
                     {
-                        index = ProgramOfHint(file);
+                        index = ProgramOfHint(file, out _);
                         helper = HelperOfHint(file);
                     }
                     if (index is { } i)
@@ -271,12 +340,20 @@ public sealed class RandomProgramTests
             return batch;
         }
 
-        /// <summary>P17.F.g.cs → 17.</summary>
-        private static int? ProgramOfHint(string hint)
+        /// <summary>P17.F.g.cs → 17; P17Unplanned.F.g.cs → 17, a twin.</summary>
+        private static int? ProgramOfHint(string hint, out bool twin)
         {
+            twin = false;
             if (!hint.StartsWith("P", StringComparison.Ordinal)) return null;
             var dot = hint.IndexOf('.');
-            return dot > 1 && int.TryParse(hint.AsSpan(1, dot - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null;
+            if (dot <= 1) return null;
+            var name = hint.AsSpan(1, dot - 1);
+            if (name.EndsWith("Unplanned", StringComparison.Ordinal))
+            {
+                twin = true;
+                name = name[..^"Unplanned".Length];
+            }
+            return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null;
         }
 
         /// <summary>H.Deep.g.cs → Deep.</summary>
@@ -306,7 +383,16 @@ public sealed class RandomProgram
     public required bool ReturnsScalar { get; init; }
     public required IReadOnlySet<string> Features { get; init; }
 
+    /// <summary>
+    /// The same method with <c>[Differentiable(Plan = false)]</c> in class P{Index}Unplanned (its weight types are the
+    /// program's): what the planned backward must return bit for bit. Null for scalar programs (planning rewrites tensor
+    /// gradients only).
+    /// </summary>
+    public required string? Twin { get; init; }
+
     public string TypeName => "P" + Index.ToString(CultureInfo.InvariantCulture);
+
+    public string TwinName => TypeName + "Unplanned";
 
     public override string ToString() => TypeName;
 
@@ -449,6 +535,8 @@ public sealed class RandomProgram
             var weightType = Tensor ? WeightObject(index, seed, parameters, header, ref text) : "";
             var source = Harness.Usings + "\n// random program " + index + " (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
                          "\n{\n    [Differentiable]\n" + text + "}\n" + weightType;
+            var twin = Harness.Usings + "\n// random program " + index + ", unplanned\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
+                       "Unplanned\n{\n    [Differentiable(Plan = false)]\n" + text + "}\n";
             return new RandomProgram
             {
                 Index = index,
@@ -458,6 +546,7 @@ public sealed class RandomProgram
                 Shapes = parameters.Select(p => p.Shape).ToArray(),
                 ReturnsScalar = resultKind == K.S,
                 Features = _features,
+                Twin = Tensor ? twin : null,
             };
         }
 
