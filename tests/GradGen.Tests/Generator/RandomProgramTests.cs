@@ -416,6 +416,48 @@ public sealed class RandomProgram
             """, "Gate", "Norm", "Smooth"),
     };
 
+    /// <summary>
+    /// The source with each tensor parameter of F and each weight member (W, B, U, as Make draws them) annotated with the
+    /// shape it really has (<c>[Shape("2, 3")]</c>); what is already annotated stays as it is.
+    /// </summary>
+    public static string Annotate(string source, int[]?[] shapes)
+    {
+        var open = source.IndexOf(" F(", StringComparison.Ordinal);
+        if (open >= 0 && shapes.Length > 0)
+        {
+            open += 3;
+            // The parameter list's closing parenthesis and its top-level commas ([Shape("2, 3")] has both inside).
+            var depth = 0;
+            var quoted = false;
+            var cuts = new List<int> { open - 1 };
+            var close = open;
+            for (; close < source.Length; close++)
+            {
+                var c = source[close];
+                if (c == '"') quoted = !quoted;
+                if (quoted) continue;
+                if (c == '(') depth++;
+                else if (c == ')' && depth-- == 0) break;
+                else if (c == ',' && depth == 0) cuts.Add(close);
+            }
+            cuts.Add(close);
+            var parameters = Enumerable.Range(0, cuts.Count - 1).Select(k => source.Substring(cuts[k] + 1, cuts[k + 1] - cuts[k] - 1).Trim()).ToArray();
+            for (var i = 0; i < parameters.Length && i < shapes.Length; i++)
+            {
+                if (shapes[i] is { } shape && parameters[i].Contains("Tensor<double> ", StringComparison.Ordinal) && !parameters[i].Contains("[Shape(", StringComparison.Ordinal))
+                {
+                    parameters[i] = "[Shape(\"" + string.Join(", ", shape) + "\")] " + parameters[i];
+                }
+            }
+            source = source.Substring(0, open) + string.Join(", ", parameters) + source.Substring(close);
+        }
+        foreach (var (member, shape) in new[] { ("W", "3, 3"), ("B", "3"), ("U", "2, 3") })
+        {
+            source = System.Text.RegularExpressions.Regex.Replace(source, @"(?<!\)\] )public (readonly )?Tensor<double> " + member + @"\b", m => "[Shape(\"" + shape + "\")] " + m.Value);
+        }
+        return source;
+    }
+
     public static string HelperSource(string name) =>
         Harness.Usings + "public static partial class H\n{\n    [Differentiable]\n    " + Helpers[name].Method + "\n}\n";
 
@@ -440,6 +482,7 @@ public sealed class RandomProgram
         W33, // [3,3]
         T32, // [3,2]
         Q22, // [2,2]
+        Z,   // [2,3,6] (the heads block's qkv; read only there)
     }
 
     /// <summary>An expression: its text (parenthesised unless atomic), kind, a bound on its magnitude, and whether it is an identifier or literal.</summary>
@@ -473,6 +516,14 @@ public sealed class RandomProgram
 
         /// <summary>Draws whether a tensor expression is cut into columns and joined again, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
         private Random _splits = new(0);
+
+        /// <summary>
+        /// Draws the planning patterns (Planner.cs's rules and their near misses), the [Shape] annotations they need and the
+        /// attention-heads parameter z, apart from <see cref="_r"/> (as <see cref="_returns"/>).
+        /// </summary>
+        private Random _plans = new(0);
+        private bool _hasHeads; // a rank-3 parameter z [2, 3, 6] (qkv-like), read by one heads block
+        private bool _headsDone;
         private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
         private int _maxDepthReached;
 
@@ -493,7 +544,16 @@ public sealed class RandomProgram
         public RandomProgram Compose(int index, int seed)
         {
             var parameters = new List<(string Declaration, int[]? Shape)>();
+            _plans = new Random(seed ^ 0x91a4);
             if (Tensor) TensorParameters(parameters);
+            if (Tensor && _plans.NextDouble() < 0.3)
+            {
+                // z: the fused qkv of an attention layer, [B, T, 3·C] = [2, 3, 6], its shape declared (the heads rule needs the rank).
+                parameters.Add(("[Shape(\"2, 3, 6\")] Tensor<double> z", [2, 3, 6]));
+                _vars.Add(new Var { Name = "z", Kind = K.Z, Bound = 2, IsParameter = true, Active = true });
+                _hasHeads = true;
+                Use("plan: heads block");
+            }
             else ScalarParameters(parameters);
 
             var resultKind = K.S;
@@ -508,6 +568,7 @@ public sealed class RandomProgram
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
+            if (_hasHeads && statements == 0) statements = 1; // the heads block is a statement
             string header = "    public static " + (resultKind == K.S ? "double" : "Tensor<double>") + " F(" + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
             // Now and then the classic shapes of a loss and of a layer: cross-entropy of logits, or a layer call, returned.
             E Result() =>
@@ -533,6 +594,13 @@ public sealed class RandomProgram
 
             var text = body.ToString();
             var weightType = Tensor ? WeightObject(index, seed, parameters, header, ref text) : "";
+            if (Tensor && _plans.NextDouble() < 0.6)
+            {
+                // The true shapes declared (what the bias rules need to know a row): the signature and the weight members.
+                Use("plan: [Shape] declared");
+                text = Annotate(text, parameters.Select(p => p.Shape).ToArray());
+                weightType = Annotate(weightType, []);
+            }
             var source = Harness.Usings + "\n// random program " + index + " (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
                          "\n{\n    [Differentiable]\n" + text + "}\n" + weightType;
             var twin = Harness.Usings + "\n// random program " + index + ", unplanned\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
@@ -687,6 +755,12 @@ public sealed class RandomProgram
 
         private string Statement()
         {
+            if (_hasHeads && !_headsDone)
+            {
+                _headsDone = true;
+                return HeadsBlock();
+            }
+            if (Tensor && _plans.NextDouble() < 0.15 && PlanStatement() is { } planned) return planned;
             var locals = _vars.Where(v => !v.IsParameter).ToList();
             if (_returns.NextDouble() < 0.07)
             {
@@ -1179,9 +1253,251 @@ public sealed class RandomProgram
             return Pick(options)();
         }
 
+        // ── planning patterns (Planner.cs) and their near misses ──────────────────────────────
+
+        /// <summary>A product of the kind, A·W, with its factors' kinds (null for a kind no product of these shapes gives).</summary>
+        private E? Product(K kind, int d)
+        {
+            (K A, K B, int Inner)? factors = kind switch
+            {
+                K.M23 => _plans.NextDouble() < 0.7 ? (K.M23, K.W33, 3) : (K.Q22, K.M23, 2),
+                K.W33 => _plans.NextDouble() < 0.7 ? (K.W33, K.W33, 3) : (K.T32, K.M23, 2),
+                K.T32 => (K.W33, K.T32, 3),
+                K.Q22 => (K.Q22, K.Q22, 2),
+                _ => null,
+            };
+            if (factors is not { } f) return null;
+            Use("MatMul");
+            var a = Small(f.A, d);
+            var b = Small(f.B, d);
+            return new E("Ops.MatMul(" + a.Text + ", " + b.Text + ")", kind, f.Inner * a.Bound * b.Bound);
+        }
+
+        /// <summary>x + c, written with the operator or Ops.Add, the bias on the <paramref name="biasFirst"/> side.</summary>
+        private E Biased(E x, E c, bool biasFirst)
+        {
+            var (left, right) = biasFirst ? (c, x) : (x, c);
+            var text = _plans.NextDouble() < 0.5 ? "(" + left.Text + " + " + right.Text + ")" : "Ops.Add(" + left.Text + ", " + right.Text + ")";
+            Use(text.StartsWith("Ops.", StringComparison.Ordinal) ? "Ops.Add" : "tensor + (operator)");
+            Use("broadcast row");
+            return new E(text, x.Kind, x.Bound + c.Bound);
+        }
+
+        /// <summary>
+        /// An expression built so that a planning rule fires, or almost: MatMul + bias (+ ReLU, + GELU), GELU(x + c), A·Bᵀ —
+        /// and GELU of a sum whose bias is the first operand or not a row (a matrix, a scalar), a product plus a matrix.
+        /// Null when the kind has no such pattern here.
+        /// </summary>
+        private E? PlanPattern(K kind, int d)
+        {
+            var rows = kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3);
+            var options = new List<Func<E?>>();
+            if (rows)
+            {
+                options.Add(() => { Use("plan: GELU(x + row)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
+                options.Add(() => { Use("plan: product + row"); return Biased(Product(kind, d)!, Gen(K.R3, d), false); });
+                options.Add(() => { Use("near miss: GELU(row + x)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), true); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("near miss: row + product"); return Biased(Product(kind, d)!, Gen(K.R3, d), true); });
+            }
+            if (kind is not K.R3)
+            {
+                options.Add(() =>
+                {
+                    Use("near miss: GELU(x + matrix or scalar)"); Use("Gelu");
+                    var x = Gen(kind, d);
+                    var y = _plans.NextDouble() < 0.6 ? Gen(kind, d) : Gen(K.S, d);
+                    return new E("Ops.Gelu(" + Combine(x, y, "+", kind).Text + ")", kind, x.Bound + y.Bound + 1);
+                });
+                options.Add(() => { Use("near miss: product + matrix"); Use("Gelu"); var p = Product(kind, d)!; var y = Gen(kind, d); return new E("Ops.Gelu(" + Combine(p, y, "+", kind).Text + ")", kind, p.Bound + y.Bound + 1); });
+                // A·Bᵀ, B read nothing else: the transposed product.
+                (K A, K B, int Inner)? transposed = kind switch
+                {
+                    K.Q22 => (K.M23, K.M23, 3),
+                    K.W33 => (K.T32, K.T32, 2),
+                    K.M23 => (K.Q22, K.T32, 2),
+                    K.T32 => (K.T32, K.Q22, 2),
+                    _ => null,
+                };
+                if (transposed is { } t)
+                {
+                    options.Add(() =>
+                    {
+                        Use("plan: A·Bᵀ"); Use("MatMul"); Use("Transpose");
+                        var a = Gen(t.A, d);
+                        var b = Gen(t.B, d);
+                        return new E("Ops.MatMul(" + a.Text + ", Ops.Transpose(" + b.Text + "))", kind, t.Inner * a.Bound * b.Bound);
+                    });
+                }
+            }
+            return options.Count == 0 ? null : options[_plans.Next(options.Count)]();
+        }
+
+        /// <summary>A new local of the kind.</summary>
+        private Var NewLocal(K kind, E value)
+        {
+            var v = new Var { Name = "h" + (_locals++).ToString(CultureInfo.InvariantCulture), Kind = kind, Bound = value.Bound, Active = IsActive(value) };
+            _vars.Add(v);
+            Use("local");
+            return v;
+        }
+
+        /// <summary>
+        /// Statements whose intermediate is read twice, so that a rule must not take it: the sum under GELU or ReLU, the
+        /// product under the bias, the transposed factor.
+        /// </summary>
+        private string? PlanStatement()
+        {
+            var kind = _plans.NextDouble() < 0.6 ? K.M23 : K.W33;
+            var rows = _vars.Any(v => v.Kind == K.R3);
+            switch (_plans.Next(3))
+            {
+                case 0 when rows:
+                {
+                    // The sum read twice: GELU (or ReLU) of it does not fuse; the sum itself may be a fused product + bias.
+                    Use("near miss: the sum under GELU/ReLU read twice");
+                    var product = _plans.NextDouble() < 0.5;
+                    var sum = Biased(product ? Product(kind, 1)! : Gen(kind, 1), Gen(K.R3, 1), false);
+                    var h = NewLocal(kind, sum);
+                    var act = product && _plans.NextDouble() < 0.5 ? "Ops.Relu" : "Ops.Gelu";
+                    Use(act == "Ops.Relu" ? "Relu" : "Gelu");
+                    var value = Squash(new E("(" + act + "(" + Read(h).Text + ") - " + Read(h).Text + ")", kind, 2 * h.Bound + 1));
+                    var g = NewLocal(kind, value);
+                    return "var " + h.Name + " = " + sum.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+                case 1 when rows:
+                {
+                    // The product read twice: no MatMul + bias; GELU(product + row) still takes the product as its x.
+                    Use("near miss: the product under the bias read twice");
+                    var product = Product(kind, 1)!;
+                    var p = NewLocal(kind, product);
+                    var sum = Biased(Read(p), Gen(K.R3, 1), false);
+                    var gelu = _plans.NextDouble() < 0.6;
+                    if (gelu) Use("Gelu");
+                    var value = Squash(new E("(" + (gelu ? "Ops.Gelu(" + sum.Text + ")" : sum.Text) + " * " + Small(kind, 1).Text + " + " + Read(p).Text + ")", kind, sum.Bound + p.Bound + 1));
+                    var g = NewLocal(kind, value);
+                    return "var " + p.Name + " = " + product.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+                default:
+                {
+                    // The transposed factor read twice: A·Bᵀ does not fuse.
+                    Use("near miss: the transpose read twice");
+                    Use("Transpose"); Use("MatMul"); Use("Mean");
+                    var b = Gen(K.M23, 1);
+                    var transposed = new E("Ops.Transpose(" + b.Text + ")", K.T32, b.Bound);
+                    var t = NewLocal(K.T32, transposed);
+                    var a = Gen(K.M23, 1);
+                    var value = Squash(new E("(Ops.MatMul(" + a.Text + ", " + Read(t).Text + ") * Ops.Mean(" + Read(t).Text + "))", K.Q22, 3 * a.Bound * b.Bound * b.Bound));
+                    var g = NewLocal(K.Q22, value);
+                    return "var " + t.Name + " = " + transposed.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+            }
+        }
+
+        /// <summary>
+        /// One attention block over z ([B, T, 3·C] = [2, 3, 6]) as statements: qkv = f(z); q, k, v each the slice → reshape
+        /// → swap of axes 1, 2 (split heads) of qkv; scores q·kᵀ through a causal softmax, a softmax or a scale; y = scores·v;
+        /// the heads merged (swap back, reshape) and averaged over the last axis into a [2, 3] local. Drawn: slices that tile
+        /// the axis (in order, shuffled, or short of its end), overlap or leave a gap, on the last axis written 2 or −1, heads
+        /// 1 or 2, the merge as the chain or Ops.MergeHeads — and near misses the heads rule must not take: a slice along T, a
+        /// reshape that moves the leading lengths, the wrong axes swapped, a slice or the merge's transpose read twice.
+        /// </summary>
+        private string HeadsBlock()
+        {
+            var n = (_locals++).ToString(CultureInfo.InvariantCulture);
+            string qkv = "qkv" + n, q = "q" + n, k = "k" + n, v = "v" + n, att = "att" + n, y = "y" + n;
+            var z = _vars.First(x => x.Name == "z");
+            z.Uses++;
+            var source = _plans.Next(3) switch { 0 => "Ops.Tanh(z)", 1 => "Ops.Sigmoid(z * 2.0)", _ => "Ops.Exp(Ops.Tanh(z) * 0.5)" };
+            // (start, length) of q, k, v along the last axis of 6; q and k of one length (their head size must agree).
+            (int Start, int Length)[] slices;
+            switch (_plans.Next(6))
+            {
+                case 0: Use("plan: heads tiled"); slices = [(0, 2), (2, 2), (4, 2)]; break;
+                case 1: Use("plan: heads tiled, shuffled"); slices = [(2, 2), (4, 2), (0, 2)]; break;
+                case 2: Use("plan: heads tiled, short of the axis"); slices = _plans.NextDouble() < 0.5 ? [(0, 1), (1, 1), (2, 2)] : [(0, 2), (2, 2), (4, 1)]; break;
+                case 3: Use("near miss: heads overlapping"); slices = _plans.NextDouble() < 0.5 ? [(0, 2), (1, 2), (4, 2)] : [(0, 2), (2, 2), (2, 4)]; break;
+                case 4: Use("near miss: heads with a gap"); slices = _plans.NextDouble() < 0.5 ? [(0, 2), (3, 2), (5, 1)] : [(1, 2), (3, 2), (5, 1)]; break;
+                default: Use("plan: heads tiled, two heads wide"); slices = [(0, 2), (2, 2), (4, 2)]; break;
+            }
+            var heads = slices.All(s => s.Length % 2 == 0) && _plans.NextDouble() < 0.5 ? 2 : 1;
+            // A near miss of the split (for all three, so the shapes still agree), or of the merge.
+            var miss = _plans.Next(8);
+            var moved = miss == 0;   // Reshape(.., 3, 2, NH, hs): B and T exchanged
+            var swap = miss == 1 ? "0, 1" : Pick3(["1, 2", "2, 1", "-3, -2"]);
+            var alongT = miss == 2;  // v sliced along T (the whole of it), all 6 columns its heads
+            var sliceTwice = miss == 3;
+            var mergeTwice = miss == 4;
+            if (moved) Use("near miss: heads reshape moving the leading lengths");
+            if (miss == 1) Use("near miss: heads swapping axes 0, 1");
+            if (alongT) Use("near miss: a slice along T");
+            if (sliceTwice) Use("near miss: a head's slice read twice");
+            if (mergeTwice) Use("near miss: the merge's transpose read twice");
+            if (alongT) slices[2] = (0, 6);
+            if (slices.Any(s => s.Length % heads != 0)) heads = 1;
+            string B = moved ? "3" : "2", T = moved ? "2" : "3";
+            var axis = _plans.NextDouble() < 0.7 ? "2" : "-1";
+            var text = new StringBuilder();
+            text.Append("var ").Append(qkv).Append(" = ").Append(source).Append("; ");
+            string sliceText(int i) => alongT && i == 2 ? "Ops.Slice(" + qkv + ", 1, 0, 3)" : "Ops.Slice(" + qkv + ", " + axis + ", " + slices[i].Start + ", " + slices[i].Length + ")";
+            string headText(int i, string of) => _plans.NextDouble() < 0.15 && !moved && miss != 1
+                ? "Ops.SplitHeads(" + qkv + ", 2, " + slices[i].Start + ", " + slices[i].Length + ", new[] { 2, 3, " + heads + ", " + slices[i].Length / heads + " })"
+                : "Ops.TransposeAxes(Ops.Reshape(" + of + ", " + B + ", " + T + ", " + heads + ", " + slices[i].Length / heads + "), " + swap + ")";
+            string[] names = [q, k, v];
+            for (var i = 0; i < 3; i++)
+            {
+                if (sliceTwice && i == 1)
+                {
+                    text.Append("var s").Append(n).Append(" = ").Append(sliceText(i)).Append("; ");
+                    text.Append("var ").Append(names[i]).Append(" = ").Append(headText(i, "s" + n)).Append("; ");
+                }
+                else
+                {
+                    text.Append("var ").Append(names[i]).Append(" = ").Append(alongT && i == 2 ? "Ops.TransposeAxes(Ops.Reshape(" + sliceText(i) + ", 2, 3, " + heads + ", " + 6 / heads + "), 1, 2)" : headText(i, sliceText(i))).Append("; ");
+                }
+            }
+            // (swapping axes 0, 1 leaves [T, B, NH, hs]: the scores are then over the heads, still a square last pair)
+            var scores = "Ops.MatMul(" + q + ", Ops.TransposeAxes(" + k + ", 2, 3))";
+            var bound = 8.0;
+            switch (_plans.Next(3))
+            {
+                case 0: Use("plan: causal softmax"); text.Append("var ").Append(att).Append(" = Ops.CausalSoftmax(").Append(scores).Append(", 0.5); "); break;
+                case 1: Use("Softmax along an axis"); text.Append("var ").Append(att).Append(" = Ops.Softmax(").Append(scores).Append(" * 0.5, -1); "); break;
+                default: text.Append("var ").Append(att).Append(" = ").Append(scores).Append(" * 0.25; "); bound = 64; break;
+            }
+            text.Append("var ").Append(y).Append(" = Ops.MatMul(").Append(att).Append(", ").Append(v).Append("); ");
+            var width = slices[2].Length;
+            var back = miss == 1 ? "0, 1" : Pick3(["1, 2", "2, 1", "-3, -2"]);
+            string merged;
+            if (mergeTwice)
+            {
+                text.Append("var t").Append(n).Append(" = Ops.TransposeAxes(").Append(y).Append(", ").Append(back).Append("); ");
+                merged = "(Ops.Mean(Ops.Reshape(t" + n + ", 2, 3, " + width + "), 2) + Ops.Mean(Ops.Mean(t" + n + ", 3), 2))";
+            }
+            else if (_plans.NextDouble() < 0.15 && !moved && miss != 1)
+            {
+                Use("plan: Ops.MergeHeads");
+                merged = "Ops.Mean(Ops.MergeHeads(" + y + ", 1, 2, new[] { 2, 3, " + width + " }), 2)";
+            }
+            else
+            {
+                merged = "Ops.Mean(Ops.Reshape(Ops.TransposeAxes(" + y + ", " + back + "), 2, 3, " + width + "), 2)";
+            }
+            if (sliceTwice) merged = "(" + merged + " + Ops.Mean(s" + n + ", 2))";
+            Use("local");
+            var h = new Var { Name = "h" + n, Kind = K.M23, Bound = bound, Active = true };
+            text.Append("var ").Append(h.Name).Append(" = ").Append(merged).Append(';');
+            _vars.Add(h);
+            return text.ToString();
+        }
+
+        private string Pick3(string[] options) => options[_plans.Next(options.Length)];
+
         private E TensorProduction(K kind, int depth)
         {
             var d = depth + 1;
+            if (_plans.NextDouble() < 0.1 && PlanPattern(kind, d) is { } pattern) return pattern;
             var hasRow = _vars.Any(v => v.Kind == K.R3);
             var options = new List<Func<E>>
             {
