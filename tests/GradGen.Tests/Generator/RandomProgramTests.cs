@@ -546,6 +546,7 @@ public sealed class RandomProgram
             var parameters = new List<(string Declaration, int[]? Shape)>();
             _plans = new Random(seed ^ 0x91a4);
             if (Tensor) TensorParameters(parameters);
+            else ScalarParameters(parameters);
             if (Tensor && _plans.NextDouble() < 0.3)
             {
                 // z: the fused qkv of an attention layer, [B, T, 3·C] = [2, 3, 6], its shape declared (the heads rule needs the rank).
@@ -554,7 +555,6 @@ public sealed class RandomProgram
                 _hasHeads = true;
                 Use("plan: heads block");
             }
-            else ScalarParameters(parameters);
 
             var resultKind = K.S;
             if (Tensor && Chance(0.5))
@@ -594,10 +594,10 @@ public sealed class RandomProgram
 
             var text = body.ToString();
             var weightType = Tensor ? WeightObject(index, seed, parameters, header, ref text) : "";
-            if (Tensor && _plans.NextDouble() < 0.6)
+            if (Tensor && _plans.NextDouble() < 0.75)
             {
                 // The true shapes declared (what the bias rules need to know a row): the signature and the weight members.
-                Use("plan: [Shape] declared");
+                Use("[Shape] declared");
                 text = Annotate(text, parameters.Select(p => p.Shape).ToArray());
                 weightType = Annotate(weightType, []);
             }
@@ -1292,12 +1292,15 @@ public sealed class RandomProgram
         {
             var rows = kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3);
             var options = new List<Func<E?>>();
-            if (rows)
+            for (var copies = 0; rows && copies < 2; copies++)
             {
                 options.Add(() => { Use("plan: GELU(x + row)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
                 options.Add(() => { Use("plan: product + row"); return Biased(Product(kind, d)!, Gen(K.R3, d), false); });
+            }
+            if (rows)
+            {
                 options.Add(() => { Use("near miss: GELU(row + x)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), true); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("near miss: row + product"); return Biased(Product(kind, d)!, Gen(K.R3, d), true); });
             }
@@ -1497,7 +1500,8 @@ public sealed class RandomProgram
         private E TensorProduction(K kind, int depth)
         {
             var d = depth + 1;
-            if (_plans.NextDouble() < 0.1 && PlanPattern(kind, d) is { } pattern) return pattern;
+            // (more often where a row can be added: the bias rules' patterns need one)
+            if (_plans.NextDouble() < (kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3) ? 0.25 : 0.1) && PlanPattern(kind, d) is { } pattern) return pattern;
             var hasRow = _vars.Any(v => v.Kind == K.R3);
             var options = new List<Func<E>>
             {
