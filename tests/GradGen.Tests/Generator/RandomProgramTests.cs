@@ -180,6 +180,14 @@ public sealed class RandomProgramTests
         var near = Programs.Value.SelectMany(p => p.Features).Where(f => f.StartsWith("near miss", StringComparison.Ordinal) || f.StartsWith("plan:", StringComparison.Ordinal)).Distinct().OrderBy(f => f, StringComparer.Ordinal);
         _output.WriteLine("  planning patterns drawn (programs):");
         foreach (var feature in near) _output.WriteLine($"    {feature,-40} {Programs.Value.Count(p => p.Features.Contains(feature)),4}");
+        // Drawn but not shown: a pattern in dead code, under a value without a declared shape, or a rule that missed it.
+        foreach (var (feature, rule) in new[] { ("plan: ReLU(product + row)", "fused + ReLU"), ("plan: GELU(x + row)", "fused + GELU"), ("plan: GELU(product + row)", "fused + GELU after a product"), ("plan: product + row", "fused MatMul + bias") })
+        {
+            var fired = PlanningRules.Single(r => r.Rule == rule).Fired;
+            var drawn = programs.Where(p => p.Features.Contains(feature)).ToList();
+            var missed = drawn.Where(p => p.Source.Contains("[Shape(", StringComparison.Ordinal) && !fired(batch.Generated[p.Index])).Select(p => p.TypeName).ToList();
+            _output.WriteLine($"  {feature}: drawn in {drawn.Count}, shown in {drawn.Count(p => fired(batch.Generated[p.Index]))}; with shapes declared but not shown: " + string.Join(", ", missed.Take(8)));
+        }
         // No twin shows a planned statement (the switch works).
         var leaky = programs.Where(p => batch.GeneratedTwins.TryGetValue(p.Index, out var twin) && (twin.Contains("(planned)", StringComparison.Ordinal) || twin.Contains("Workspace.Release", StringComparison.Ordinal))).Select(p => p.TwinName).ToList();
         Assert.True(leaky.Count == 0, "unplanned twins with planned statements: " + string.Join(", ", leaky.Take(10)));
@@ -579,14 +587,14 @@ public sealed class RandomProgram
             if (statements == 0)
             {
                 Use("expression body");
-                var result = Result();
+                var result = Liven(Result());
                 body.Append(header).Append(" =>\n        ").Append(result.Text).Append(";\n");
             }
             else
             {
                 body.Append(header).Append("\n    {\n");
                 for (var s = 0; s < statements; s++) body.Append("        ").Append(Statement()).Append('\n');
-                var result = Result();
+                var result = Liven(Result());
                 body.Append("        return ").Append(result.Text).Append(";\n    }\n");
             }
             if (_vars.Any(v => v.Uses >= 2)) Use("fan-out");
@@ -616,6 +624,21 @@ public sealed class RandomProgram
                 Features = _features,
                 Twin = Tensor ? twin : null,
             };
+        }
+
+        /// <summary>
+        /// Now and then (a draw of <see cref="_plans"/>) the result also reads the tensor locals nothing read, by their mean:
+        /// a pattern drawn into a local is then live, not dropped as dead code before planning sees it.
+        /// </summary>
+        private E Liven(E result)
+        {
+            if (!Tensor || _plans.NextDouble() >= 0.7) return result;
+            var unused = _vars.Where(v => !v.IsParameter && v.Uses == 0 && v.Active && v.Kind is not (K.S or K.Z)).Take(3).ToList();
+            if (unused.Count == 0) return result;
+            Use("unread locals read by the result");
+            Use("Mean");
+            var text = "(" + result.Text + string.Concat(unused.Select(v => " + Ops.Mean(" + Read(v).Text + ")")) + ")";
+            return new E(text, result.Kind, result.Bound + unused.Sum(v => v.Bound));
         }
 
         // ── weight objects ──────────────────────────────────────────────────────────────────
@@ -1294,6 +1317,9 @@ public sealed class RandomProgram
             var options = new List<Func<E?>>();
             for (var copies = 0; rows && copies < 2; copies++)
             {
+                // (the product's patterns weighted up: their pre-activation is live less often)
+                options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
                 options.Add(() => { Use("plan: GELU(x + row)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
