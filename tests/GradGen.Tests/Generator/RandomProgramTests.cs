@@ -532,6 +532,7 @@ public sealed class RandomProgram
         private Random _plans = new(0);
         private bool _hasHeads; // a rank-3 parameter z [2, 3, 6] (qkv-like), read by one heads block
         private bool _headsDone;
+        private bool _headsInt; // an int parameter n = 3: the heads' slices written as forms of n − 1
         private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
         private int _maxDepthReached;
 
@@ -562,6 +563,13 @@ public sealed class RandomProgram
                 _vars.Add(new Var { Name = "z", Kind = K.Z, Bound = 2, IsParameter = true, Active = true });
                 _hasHeads = true;
                 Use("plan: heads block");
+                if (_plans.NextDouble() < 0.4)
+                {
+                    // n (3 when checked): the heads' starts and lengths as linear forms of it, which the tiled rule reads exactly.
+                    parameters.Add(("int n", null));
+                    _headsInt = true;
+                    Use("plan: heads slices as forms of an int parameter");
+                }
             }
 
             var resultKind = K.S;
@@ -1469,9 +1477,16 @@ public sealed class RandomProgram
             var axis = _plans.NextDouble() < 0.7 ? "2" : "-1";
             var text = new StringBuilder();
             text.Append("var ").Append(qkv).Append(" = ").Append(source).Append("; ");
-            string sliceText(int i) => alongT && i == 2 ? "Ops.Slice(" + qkv + ", 1, 0, 3)" : "Ops.Slice(" + qkv + ", " + axis + ", " + slices[i].Start + ", " + slices[i].Length + ")";
+            // v as a form of n − 1 (= 2 when checked), the same way for every number so that a tiling stays one for the rule.
+            string num(int value)
+            {
+                if (!_headsInt) return value.ToString(CultureInfo.InvariantCulture);
+                var units = (value / 2) switch { 0 => "", 1 => "(n - 1)", var m => m.ToString(CultureInfo.InvariantCulture) + " * (n - 1)" };
+                return units.Length == 0 ? (value % 2).ToString(CultureInfo.InvariantCulture) : value % 2 == 0 ? units : units + " + 1";
+            }
+            string sliceText(int i) => alongT && i == 2 ? "Ops.Slice(" + qkv + ", 1, 0, 3)" : "Ops.Slice(" + qkv + ", " + axis + ", " + num(slices[i].Start) + ", " + num(slices[i].Length) + ")";
             string headText(int i, string of) => _plans.NextDouble() < 0.15 && !moved && miss != 1
-                ? "Ops.SplitHeads(" + qkv + ", 2, " + slices[i].Start + ", " + slices[i].Length + ", new[] { 2, 3, " + heads + ", " + slices[i].Length / heads + " })"
+                ? "Ops.SplitHeads(" + qkv + ", 2, " + num(slices[i].Start) + ", " + num(slices[i].Length) + ", new[] { 2, 3, " + heads + ", " + slices[i].Length / heads + " })"
                 : "Ops.TransposeAxes(Ops.Reshape(" + of + ", " + B + ", " + T + ", " + heads + ", " + slices[i].Length / heads + "), " + swap + ")";
             string[] names = [q, k, v];
             for (var i = 0; i < 3; i++)
