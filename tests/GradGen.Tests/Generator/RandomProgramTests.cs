@@ -16,7 +16,10 @@ namespace GradGen.Tests.Generator;
 /// <summary>
 /// Randomly composed [Differentiable] programs (deterministic: fixed seeds), half scalar and half tensor, all compiled
 /// through the real generator in ONE compilation; each program's generated backward (both forms) is compared with
-/// central finite differences. A failing row names the program and shows its full source and its generated code.
+/// central finite differences, and each tensor program's planned backward bit for bit with its unplanned twin
+/// (<c>[Differentiable(Plan = false)]</c>, in the same compilation). Tensor programs draw the planning rules' patterns and
+/// their near misses (<see cref="Random_programs_reach_the_planning_rules"/> counts the rules they reach). A failing row
+/// names the program and shows its full source and its generated code.
 /// </summary>
 /// <remarks>
 /// Every program keeps finite differences meaningful: Log/Sqrt only of expressions bounded away from zero, denominators
