@@ -16,7 +16,10 @@ namespace GradGen.Tests.Generator;
 /// <summary>
 /// Randomly composed [Differentiable] programs (deterministic: fixed seeds), half scalar and half tensor, all compiled
 /// through the real generator in ONE compilation; each program's generated backward (both forms) is compared with
-/// central finite differences. A failing row names the program and shows its full source and its generated code.
+/// central finite differences, and each tensor program's planned backward bit for bit with its unplanned twin
+/// (<c>[Differentiable(Plan = false)]</c>, in the same compilation). Tensor programs draw the planning rules' patterns and
+/// their near misses (<see cref="Random_programs_reach_the_planning_rules"/> counts the rules they reach). A failing row
+/// names the program and shows its full source and its generated code.
 /// </summary>
 /// <remarks>
 /// Every program keeps finite differences meaningful: Log/Sqrt only of expressions bounded away from zero, denominators
@@ -56,6 +59,23 @@ public sealed class RandomProgramTests
         try
         {
             GradientChecker.CheckAll(type, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+            if (program.Twin is not null)
+            {
+                // Planning's rules are exact: the planned backward returns bit for bit what [Differentiable(Plan = false)] does.
+                var twin = batch.Assembly!.GetType(program.TwinName) ?? throw Fail(program, batch, "its unplanned twin " + program.TwinName + " is not in the compiled assembly");
+                var planned = GradientChecker.Outputs(type, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+                var unplanned = GradientChecker.Outputs(twin, "F", program.Shapes, positive: false, seed: BaseSeed + index);
+                Assert.Equal(unplanned.Length, planned.Length);
+                for (var k = 0; k < planned.Length; k++)
+                {
+                    if (!unplanned[k].SequenceEqual(planned[k]))
+                    {
+                        var at = Enumerable.Range(0, planned[k].Length).First(i => BitConverter.DoubleToInt64Bits(planned[k][i]) != BitConverter.DoubleToInt64Bits(unplanned[k][i]));
+                        throw new Xunit.Sdk.XunitException($"output {k} (0: the value, then the tuple's gradients, then the accumulated buffers) differs between the planned and the unplanned backward at [{at}]: planned {planned[k][at]:R}, unplanned {unplanned[k][at]:R}" +
+                            (batch.GeneratedTwins.TryGetValue(index, out var code) ? "\n── generated unplanned ──\n" + code : ""));
+                    }
+                }
+            }
         }
         catch (Exception e)
         {
@@ -75,9 +95,11 @@ public sealed class RandomProgramTests
         {
             var type = batch.Assembly?.GetType(program.TypeName);
             var backwards = type?.GetMethods(BindingFlags.Public | BindingFlags.Static).Count(m => m.Name == "FBackward") ?? 0;
-            if (!batch.Generated.ContainsKey(program.Index) || backwards != 2)
+            var twinMissing = program.Twin is not null && !batch.GeneratedTwins.ContainsKey(program.Index);
+            if (!batch.Generated.ContainsKey(program.Index) || backwards != 2 || twinMissing)
             {
-                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}\n" +
+                missing.Add($"{program.TypeName}: generated file {(batch.Generated.ContainsKey(program.Index) ? "present" : "MISSING")}, public FBackward overloads in the assembly: {backwards}" +
+                            (twinMissing ? ", the unplanned twin's generated file MISSING" : "") + "\n" +
                             (batch.CompileErrors.TryGetValue(program.Index, out var errors) ? "set aside, its (generated) code does not compile:\n" + errors : "the analyzer says:\n" + WhyNoBackward(program)) +
                             "\n" + program.Source);
             }
@@ -122,6 +144,57 @@ public sealed class RandomProgramTests
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
+    }
+
+    /// <summary>What each planning rule leaves in the generated code (docs/architecture.md, "Planning"), by the line that shows it.</summary>
+    public static readonly (string Rule, Func<string, bool> Fired)[] PlanningRules =
+    [
+        ("fused MatMul + bias", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("the bias added in place", StringComparison.Ordinal))),
+        ("fused + ReLU", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("the bias and the ReLU applied in place", StringComparison.Ordinal))),
+        ("fused A·Bᵀ", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("transposed in place", StringComparison.Ordinal))),
+        ("fused + GELU", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains(" = GELU(", StringComparison.Ordinal))),
+        ("fused + GELU after a product", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("is taped for it instead of fused with the bias", StringComparison.Ordinal))),
+        ("fused split heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy of the heads out of", StringComparison.Ordinal))),
+        ("fused merge heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy joining the heads", StringComparison.Ordinal))),
+        ("tiled (onlySlice)", g => g.Contains("onlySlice: true", StringComparison.Ordinal)),
+        ("tiled, last zeros after (clearAfter)", g => g.Contains("clearAfter: true", StringComparison.Ordinal)),
+        ("split heads, first write not tiled", g => Lines(g).Any(l => l.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal) && !l.Contains("onlySlice", StringComparison.Ordinal))),
+        ("first-write", g => g.Contains("Adjoint.Uninitialized(", StringComparison.Ordinal)),
+        ("first-write of BiasGelu", g => Lines(g).Any(l => l.Contains("Adjoint.BiasGelu(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("release", g => g.Contains("Workspace.Release", StringComparison.Ordinal)),
+    ];
+
+    private static IEnumerable<string> Lines(string generated) => generated.Split('\n');
+
+    [Fact]
+    public void Random_programs_reach_the_planning_rules()
+    {
+        var batch = Compiled.Value;
+        var programs = Programs.Value.Where(p => p.Twin is not null && batch.IsCheckable(p.Index)).ToList();
+        _output.WriteLine($"{programs.Count} tensor programs checked planned against unplanned (base seed {BaseSeed}); programs whose planned backward shows each rule:");
+        var rare = new List<string>();
+        foreach (var (rule, fired) in PlanningRules)
+        {
+            var count = programs.Count(p => fired(batch.Generated[p.Index]));
+            _output.WriteLine($"    {rule,-40} {count,4}");
+            if (count < 10) rare.Add(rule + " (" + count + ")");
+        }
+        var near = Programs.Value.SelectMany(p => p.Features).Where(f => f.StartsWith("near miss", StringComparison.Ordinal) || f.StartsWith("plan:", StringComparison.Ordinal)).Distinct().OrderBy(f => f, StringComparer.Ordinal);
+        _output.WriteLine("  planning patterns drawn (programs):");
+        foreach (var feature in near) _output.WriteLine($"    {feature,-40} {Programs.Value.Count(p => p.Features.Contains(feature)),4}");
+        // Drawn but not shown: a pattern in dead code, under a value without a declared shape, or a rule that missed it.
+        foreach (var (feature, rule) in new[] { ("plan: ReLU(product + row)", "fused + ReLU"), ("plan: GELU(x + row)", "fused + GELU"), ("plan: GELU(product + row)", "fused + GELU after a product"), ("plan: product + row", "fused MatMul + bias") })
+        {
+            var fired = PlanningRules.Single(r => r.Rule == rule).Fired;
+            var drawn = programs.Where(p => p.Features.Contains(feature)).ToList();
+            var missed = drawn.Where(p => p.Source.Contains("[Shape(", StringComparison.Ordinal) && !fired(batch.Generated[p.Index])).Select(p => p.TypeName).ToList();
+            _output.WriteLine($"  {feature}: drawn in {drawn.Count}, shown in {drawn.Count(p => fired(batch.Generated[p.Index]))}; with shapes declared but not shown: " + string.Join(", ", missed.Take(8)));
+        }
+        // No twin shows a planned statement (the switch works).
+        var leaky = programs.Where(p => batch.GeneratedTwins.TryGetValue(p.Index, out var twin) && (twin.Contains("(planned)", StringComparison.Ordinal) || twin.Contains("Workspace.Release", StringComparison.Ordinal))).Select(p => p.TwinName).ToList();
+        Assert.True(leaky.Count == 0, "unplanned twins with planned statements: " + string.Join(", ", leaky.Take(10)));
+        Assert.True(rare.Count == 0, "planning rules shown by fewer than 10 random programs: " + string.Join(", ", rare));
     }
 
     [Fact]
@@ -170,6 +243,8 @@ public sealed class RandomProgramTests
     {
         public Assembly? Assembly;
         public readonly Dictionary<int, string> Generated = new();
+        /// <summary>The unplanned twins' generated code (P17Unplanned), by program.</summary>
+        public readonly Dictionary<int, string> GeneratedTwins = new();
         public readonly Dictionary<string, string> GeneratedHelpers = new();
         public readonly Dictionary<int, string> CompileErrors = new();
         public readonly Dictionary<string, string> HelperErrors = new();
@@ -180,6 +255,10 @@ public sealed class RandomProgramTests
 
         public bool IsCheckable(int index) => Assembly is not null && Generated.ContainsKey(index) && !CompileErrors.ContainsKey(index);
 
+        /// <summary>The sources of the included programs: each program, and after all of them the unplanned twins (tensor programs').</summary>
+        private static List<(int Index, string Source)> ProgramSources(IReadOnlyList<RandomProgram> programs, List<int> included) =>
+            included.Select(i => (i, programs[i].Source)).Concat(included.Where(i => programs[i].Twin is not null).Select(i => (i, programs[i].Twin!))).ToList();
+
         public static Batch Compile(IReadOnlyList<RandomProgram> programs)
         {
             var batch = new Batch();
@@ -189,15 +268,16 @@ public sealed class RandomProgramTests
             while (batch.Rounds < 8)
             {
                 batch.Rounds++;
-                // Source{k} for k < helpers.Count holds a helper; Source{helpers.Count + k} the k-th included program.
-                var sources = helpers.Select(RandomProgram.HelperSource).Concat(included.Select(i => programs[i].Source)).ToArray();
+                // Source{k} for k < helpers.Count holds a helper; Source{helpers.Count + k} the k-th included program or twin.
+                var programSources = ProgramSources(programs, included);
+                var sources = helpers.Select(RandomProgram.HelperSource).Concat(programSources.Select(p => p.Source)).ToArray();
                 // Debug code generation: the same C# semantics, noticeably cheaper to emit for ~500 programs.
                 var compilation = Harness.Compilation(sources);
                 var result = Harness.Run(compilation.WithOptions(compilation.Options.WithOptimizationLevel(OptimizationLevel.Debug)));
                 batch.GeneratorDiagnostics = result.GeneratorDiagnostics;
                 foreach (var (hint, source) in result.Generated)
                 {
-                    if (ProgramOfHint(hint) is { } index) batch.Generated[index] = source;
+                    if (ProgramOfHint(hint, out var isTwin) is { } index) (isTwin ? batch.GeneratedTwins : batch.Generated)[index] = source;
                     else if (HelperOfHint(hint) is { } helper) batch.GeneratedHelpers[helper] = source;
                 }
                 // One emit both reports every error and warning (as Harness.Load does, any of them fails) and builds the assembly.
@@ -221,11 +301,11 @@ public sealed class RandomProgramTests
                     if (file.StartsWith("Source", StringComparison.Ordinal) && int.TryParse(file.AsSpan(6, file.Length - 9), out var k))
                     {
                         if (k < helpers.Count) helper = helpers[k];
-                        else index = included[k - helpers.Count];
+                        else index = programSources[k - helpers.Count].Index;
                     }
                     else
                     {
-                        index = ProgramOfHint(file);
+                        index = ProgramOfHint(file, out _);
                         helper = HelperOfHint(file);
                     }
                     if (index is { } i)
@@ -271,12 +351,20 @@ public sealed class RandomProgramTests
             return batch;
         }
 
-        /// <summary>P17.F.g.cs → 17.</summary>
-        private static int? ProgramOfHint(string hint)
+        /// <summary>P17.F.g.cs → 17; P17Unplanned.F.g.cs → 17, a twin.</summary>
+        private static int? ProgramOfHint(string hint, out bool twin)
         {
+            twin = false;
             if (!hint.StartsWith("P", StringComparison.Ordinal)) return null;
             var dot = hint.IndexOf('.');
-            return dot > 1 && int.TryParse(hint.AsSpan(1, dot - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null;
+            if (dot <= 1) return null;
+            var name = hint.AsSpan(1, dot - 1);
+            if (name.EndsWith("Unplanned", StringComparison.Ordinal))
+            {
+                twin = true;
+                name = name[..^"Unplanned".Length];
+            }
+            return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : null;
         }
 
         /// <summary>H.Deep.g.cs → Deep.</summary>
@@ -306,7 +394,16 @@ public sealed class RandomProgram
     public required bool ReturnsScalar { get; init; }
     public required IReadOnlySet<string> Features { get; init; }
 
+    /// <summary>
+    /// The same method with <c>[Differentiable(Plan = false)]</c> in class P{Index}Unplanned (its weight types are the
+    /// program's): what the planned backward must return bit for bit. Null for scalar programs (planning rewrites tensor
+    /// gradients only).
+    /// </summary>
+    public required string? Twin { get; init; }
+
     public string TypeName => "P" + Index.ToString(CultureInfo.InvariantCulture);
+
+    public string TwinName => TypeName + "Unplanned";
 
     public override string ToString() => TypeName;
 
@@ -329,6 +426,48 @@ public sealed class RandomProgram
                 }
             """, "Gate", "Norm", "Smooth"),
     };
+
+    /// <summary>
+    /// The source with each tensor parameter of F and each weight member (W, B, U, as Make draws them) annotated with the
+    /// shape it really has (<c>[Shape("2, 3")]</c>); what is already annotated stays as it is.
+    /// </summary>
+    public static string Annotate(string source, int[]?[] shapes)
+    {
+        var open = source.IndexOf(" F(", StringComparison.Ordinal);
+        if (open >= 0 && shapes.Length > 0)
+        {
+            open += 3;
+            // The parameter list's closing parenthesis and its top-level commas ([Shape("2, 3")] has both inside).
+            var depth = 0;
+            var quoted = false;
+            var cuts = new List<int> { open - 1 };
+            var close = open;
+            for (; close < source.Length; close++)
+            {
+                var c = source[close];
+                if (c == '"') quoted = !quoted;
+                if (quoted) continue;
+                if (c == '(') depth++;
+                else if (c == ')' && depth-- == 0) break;
+                else if (c == ',' && depth == 0) cuts.Add(close);
+            }
+            cuts.Add(close);
+            var parameters = Enumerable.Range(0, cuts.Count - 1).Select(k => source.Substring(cuts[k] + 1, cuts[k + 1] - cuts[k] - 1).Trim()).ToArray();
+            for (var i = 0; i < parameters.Length && i < shapes.Length; i++)
+            {
+                if (shapes[i] is { } shape && parameters[i].Contains("Tensor<double> ", StringComparison.Ordinal) && !parameters[i].Contains("[Shape(", StringComparison.Ordinal))
+                {
+                    parameters[i] = "[Shape(\"" + string.Join(", ", shape) + "\")] " + parameters[i];
+                }
+            }
+            source = source.Substring(0, open) + string.Join(", ", parameters) + source.Substring(close);
+        }
+        foreach (var (member, shape) in new[] { ("W", "3, 3"), ("B", "3"), ("U", "2, 3") })
+        {
+            source = System.Text.RegularExpressions.Regex.Replace(source, @"(?<!\)\] )public (readonly )?Tensor<double> " + member + @"\b", m => "[Shape(\"" + shape + "\")] " + m.Value);
+        }
+        return source;
+    }
 
     public static string HelperSource(string name) =>
         Harness.Usings + "public static partial class H\n{\n    [Differentiable]\n    " + Helpers[name].Method + "\n}\n";
@@ -354,6 +493,7 @@ public sealed class RandomProgram
         W33, // [3,3]
         T32, // [3,2]
         Q22, // [2,2]
+        Z,   // [2,3,6] (the heads block's qkv; read only there)
     }
 
     /// <summary>An expression: its text (parenthesised unless atomic), kind, a bound on its magnitude, and whether it is an identifier or literal.</summary>
@@ -387,6 +527,15 @@ public sealed class RandomProgram
 
         /// <summary>Draws whether a tensor expression is cut into columns and joined again, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
         private Random _splits = new(0);
+
+        /// <summary>
+        /// Draws the planning patterns (Planner.cs's rules and their near misses), the [Shape] annotations they need and the
+        /// attention-heads parameter z, apart from <see cref="_r"/> (as <see cref="_returns"/>).
+        /// </summary>
+        private Random _plans = new(0);
+        private bool _hasHeads; // a rank-3 parameter z [2, 3, 6] (qkv-like), read by one heads block
+        private bool _headsDone;
+        private bool _headsInt; // an int parameter n = 3: the heads' slices written as forms of n − 1
         private bool _hasInt; // an int parameter n: only ever multiplied with a double (int arithmetic is not in the vocabulary)
         private int _maxDepthReached;
 
@@ -407,8 +556,24 @@ public sealed class RandomProgram
         public RandomProgram Compose(int index, int seed)
         {
             var parameters = new List<(string Declaration, int[]? Shape)>();
+            _plans = new Random(seed ^ 0x91a4);
             if (Tensor) TensorParameters(parameters);
             else ScalarParameters(parameters);
+            if (Tensor && _plans.NextDouble() < 0.3)
+            {
+                // z: the fused qkv of an attention layer, [B, T, 3·C] = [2, 3, 6], its shape declared (the heads rule needs the rank).
+                parameters.Add(("[Shape(\"2, 3, 6\")] Tensor<double> z", [2, 3, 6]));
+                _vars.Add(new Var { Name = "z", Kind = K.Z, Bound = 2, IsParameter = true, Active = true });
+                _hasHeads = true;
+                Use("plan: heads block");
+                if (_plans.NextDouble() < 0.4)
+                {
+                    // n (3 when checked): the heads' starts and lengths as linear forms of it, which the tiled rule reads exactly.
+                    parameters.Add(("int n", null));
+                    _headsInt = true;
+                    Use("plan: heads slices as forms of an int parameter");
+                }
+            }
 
             var resultKind = K.S;
             if (Tensor && Chance(0.5))
@@ -422,6 +587,7 @@ public sealed class RandomProgram
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
+            if (_hasHeads && statements == 0) statements = 1; // the heads block is a statement
             string header = "    public static " + (resultKind == K.S ? "double" : "Tensor<double>") + " F(" + string.Join(", ", parameters.Select(p => p.Declaration)) + ")";
             // Now and then the classic shapes of a loss and of a layer: cross-entropy of logits, or a layer call, returned.
             E Result() =>
@@ -432,14 +598,14 @@ public sealed class RandomProgram
             if (statements == 0)
             {
                 Use("expression body");
-                var result = Result();
+                var result = Liven(Result());
                 body.Append(header).Append(" =>\n        ").Append(result.Text).Append(";\n");
             }
             else
             {
                 body.Append(header).Append("\n    {\n");
                 for (var s = 0; s < statements; s++) body.Append("        ").Append(Statement()).Append('\n');
-                var result = Result();
+                var result = Liven(Result());
                 body.Append("        return ").Append(result.Text).Append(";\n    }\n");
             }
             if (_vars.Any(v => v.Uses >= 2)) Use("fan-out");
@@ -447,8 +613,17 @@ public sealed class RandomProgram
 
             var text = body.ToString();
             var weightType = Tensor ? WeightObject(index, seed, parameters, header, ref text) : "";
+            if (Tensor && _plans.NextDouble() < 0.75)
+            {
+                // The true shapes declared (what the bias rules need to know a row): the signature and the weight members.
+                Use("[Shape] declared");
+                text = Annotate(text, parameters.Select(p => p.Shape).ToArray());
+                weightType = Annotate(weightType, []);
+            }
             var source = Harness.Usings + "\n// random program " + index + " (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
                          "\n{\n    [Differentiable]\n" + text + "}\n" + weightType;
+            var twin = Harness.Usings + "\n// random program " + index + ", unplanned\npublic static partial class P" + index.ToString(CultureInfo.InvariantCulture) +
+                       "Unplanned\n{\n    [Differentiable(Plan = false)]\n" + text + "}\n";
             return new RandomProgram
             {
                 Index = index,
@@ -458,7 +633,23 @@ public sealed class RandomProgram
                 Shapes = parameters.Select(p => p.Shape).ToArray(),
                 ReturnsScalar = resultKind == K.S,
                 Features = _features,
+                Twin = Tensor ? twin : null,
             };
+        }
+
+        /// <summary>
+        /// Now and then (a draw of <see cref="_plans"/>) the result also reads the tensor locals nothing read, by their mean:
+        /// a pattern drawn into a local is then live, not dropped as dead code before planning sees it.
+        /// </summary>
+        private E Liven(E result)
+        {
+            if (!Tensor || _plans.NextDouble() >= 0.7) return result;
+            var unused = _vars.Where(v => !v.IsParameter && v.Uses == 0 && v.Active && v.Kind is not (K.S or K.Z)).Take(3).ToList();
+            if (unused.Count == 0) return result;
+            Use("unread locals read by the result");
+            Use("Mean");
+            var text = "(" + result.Text + string.Concat(unused.Select(v => " + Ops.Mean(" + Read(v).Text + ")")) + ")";
+            return new E(text, result.Kind, result.Bound + unused.Sum(v => v.Bound));
         }
 
         // ── weight objects ──────────────────────────────────────────────────────────────────
@@ -598,6 +789,12 @@ public sealed class RandomProgram
 
         private string Statement()
         {
+            if (_hasHeads && !_headsDone)
+            {
+                _headsDone = true;
+                return HeadsBlock();
+            }
+            if (Tensor && _plans.NextDouble() < 0.15 && PlanStatement() is { } planned) return planned;
             var locals = _vars.Where(v => !v.IsParameter).ToList();
             if (_returns.NextDouble() < 0.07)
             {
@@ -1090,9 +1287,265 @@ public sealed class RandomProgram
             return Pick(options)();
         }
 
+        // ── planning patterns (Planner.cs) and their near misses ──────────────────────────────
+
+        /// <summary>A product of the kind, A·W, with its factors' kinds (null for a kind no product of these shapes gives).</summary>
+        private E? Product(K kind, int d)
+        {
+            (K A, K B, int Inner)? factors = kind switch
+            {
+                K.M23 => _plans.NextDouble() < 0.7 ? (K.M23, K.W33, 3) : (K.Q22, K.M23, 2),
+                K.W33 => _plans.NextDouble() < 0.7 ? (K.W33, K.W33, 3) : (K.T32, K.M23, 2),
+                K.T32 => (K.W33, K.T32, 3),
+                K.Q22 => (K.Q22, K.Q22, 2),
+                _ => null,
+            };
+            if (factors is not { } f) return null;
+            Use("MatMul");
+            var a = Small(f.A, d);
+            var b = Small(f.B, d);
+            return new E("Ops.MatMul(" + a.Text + ", " + b.Text + ")", kind, f.Inner * a.Bound * b.Bound);
+        }
+
+        /// <summary>x + c, written with the operator or Ops.Add, the bias on the <paramref name="biasFirst"/> side.</summary>
+        private E Biased(E x, E c, bool biasFirst)
+        {
+            var (left, right) = biasFirst ? (c, x) : (x, c);
+            var text = _plans.NextDouble() < 0.5 ? "(" + left.Text + " + " + right.Text + ")" : "Ops.Add(" + left.Text + ", " + right.Text + ")";
+            Use(text.StartsWith("Ops.", StringComparison.Ordinal) ? "Ops.Add" : "tensor + (operator)");
+            Use("broadcast row");
+            return new E(text, x.Kind, x.Bound + c.Bound);
+        }
+
+        /// <summary>
+        /// An expression built so that a planning rule fires, or almost: MatMul + bias (+ ReLU, + GELU), GELU(x + c), A·Bᵀ —
+        /// and GELU of a sum whose bias is the first operand or not a row (a matrix, a scalar), a product plus a matrix.
+        /// Null when the kind has no such pattern here.
+        /// </summary>
+        private E? PlanPattern(K kind, int d)
+        {
+            var rows = kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3);
+            var options = new List<Func<E?>>();
+            for (var copies = 0; rows && copies < 2; copies++)
+            {
+                // (the product's patterns weighted up: their pre-activation is live less often)
+                options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
+                options.Add(() => { Use("plan: GELU(x + row)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
+                options.Add(() => { Use("plan: product + row"); return Biased(Product(kind, d)!, Gen(K.R3, d), false); });
+            }
+            if (rows)
+            {
+                options.Add(() => { Use("near miss: GELU(row + x)"); Use("Gelu"); var e = Biased(Gen(kind, d), Gen(K.R3, d), true); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
+                options.Add(() => { Use("near miss: row + product"); return Biased(Product(kind, d)!, Gen(K.R3, d), true); });
+            }
+            if (kind is not K.R3)
+            {
+                options.Add(() =>
+                {
+                    Use("near miss: GELU(x + matrix or scalar)"); Use("Gelu");
+                    var x = Gen(kind, d);
+                    var y = _plans.NextDouble() < 0.6 ? Gen(kind, d) : Gen(K.S, d);
+                    return new E("Ops.Gelu(" + Combine(x, y, "+", kind).Text + ")", kind, x.Bound + y.Bound + 1);
+                });
+                options.Add(() => { Use("near miss: product + matrix"); Use("Gelu"); var p = Product(kind, d)!; var y = Gen(kind, d); return new E("Ops.Gelu(" + Combine(p, y, "+", kind).Text + ")", kind, p.Bound + y.Bound + 1); });
+                // A·Bᵀ, B read nothing else: the transposed product.
+                (K A, K B, int Inner)? transposed = kind switch
+                {
+                    K.Q22 => (K.M23, K.M23, 3),
+                    K.W33 => (K.T32, K.T32, 2),
+                    K.M23 => (K.Q22, K.T32, 2),
+                    K.T32 => (K.T32, K.Q22, 2),
+                    _ => null,
+                };
+                if (transposed is { } t)
+                {
+                    options.Add(() =>
+                    {
+                        Use("plan: A·Bᵀ"); Use("MatMul"); Use("Transpose");
+                        var a = Gen(t.A, d);
+                        var b = Gen(t.B, d);
+                        return new E("Ops.MatMul(" + a.Text + ", Ops.Transpose(" + b.Text + "))", kind, t.Inner * a.Bound * b.Bound);
+                    });
+                }
+            }
+            return options.Count == 0 ? null : options[_plans.Next(options.Count)]();
+        }
+
+        /// <summary>A new local of the kind.</summary>
+        private Var NewLocal(K kind, E value)
+        {
+            var v = new Var { Name = "h" + (_locals++).ToString(CultureInfo.InvariantCulture), Kind = kind, Bound = value.Bound, Active = IsActive(value) };
+            _vars.Add(v);
+            Use("local");
+            return v;
+        }
+
+        /// <summary>
+        /// Statements whose intermediate is read twice, so that a rule must not take it: the sum under GELU or ReLU, the
+        /// product under the bias, the transposed factor.
+        /// </summary>
+        private string? PlanStatement()
+        {
+            var kind = _plans.NextDouble() < 0.6 ? K.M23 : K.W33;
+            var rows = _vars.Any(v => v.Kind == K.R3);
+            switch (_plans.Next(3))
+            {
+                case 0 when rows:
+                {
+                    // The sum read twice: GELU (or ReLU) of it does not fuse; the sum itself may be a fused product + bias.
+                    Use("near miss: the sum under GELU/ReLU read twice");
+                    var product = _plans.NextDouble() < 0.5;
+                    var sum = Biased(product ? Product(kind, 1)! : Gen(kind, 1), Gen(K.R3, 1), false);
+                    var h = NewLocal(kind, sum);
+                    var act = product && _plans.NextDouble() < 0.5 ? "Ops.Relu" : "Ops.Gelu";
+                    Use(act == "Ops.Relu" ? "Relu" : "Gelu");
+                    var value = Squash(new E("(" + act + "(" + Read(h).Text + ") - " + Read(h).Text + ")", kind, 2 * h.Bound + 1));
+                    var g = NewLocal(kind, value);
+                    return "var " + h.Name + " = " + sum.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+                case 1 when rows:
+                {
+                    // The product read twice: no MatMul + bias; GELU(product + row) still takes the product as its x.
+                    Use("near miss: the product under the bias read twice");
+                    var product = Product(kind, 1)!;
+                    var p = NewLocal(kind, product);
+                    var sum = Biased(Read(p), Gen(K.R3, 1), false);
+                    var gelu = _plans.NextDouble() < 0.6;
+                    if (gelu) Use("Gelu");
+                    var value = Squash(new E("(" + (gelu ? "Ops.Gelu(" + sum.Text + ")" : sum.Text) + " * " + Small(kind, 1).Text + " + " + Read(p).Text + ")", kind, sum.Bound + p.Bound + 1));
+                    var g = NewLocal(kind, value);
+                    return "var " + p.Name + " = " + product.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+                default:
+                {
+                    // The transposed factor read twice: A·Bᵀ does not fuse.
+                    Use("near miss: the transpose read twice");
+                    Use("Transpose"); Use("MatMul"); Use("Mean");
+                    var b = Gen(K.M23, 1);
+                    var transposed = new E("Ops.Transpose(" + b.Text + ")", K.T32, b.Bound);
+                    var t = NewLocal(K.T32, transposed);
+                    var a = Gen(K.M23, 1);
+                    var value = Squash(new E("(Ops.MatMul(" + a.Text + ", " + Read(t).Text + ") * Ops.Mean(" + Read(t).Text + "))", K.Q22, 3 * a.Bound * b.Bound * b.Bound));
+                    var g = NewLocal(K.Q22, value);
+                    return "var " + t.Name + " = " + transposed.Text + "; var " + g.Name + " = " + value.Text + ";";
+                }
+            }
+        }
+
+        /// <summary>
+        /// One attention block over z ([B, T, 3·C] = [2, 3, 6]) as statements: qkv = f(z); q, k, v each the slice → reshape
+        /// → swap of axes 1, 2 (split heads) of qkv; scores q·kᵀ through a causal softmax, a softmax or a scale; y = scores·v;
+        /// the heads merged (swap back, reshape) and averaged over the last axis into a [2, 3] local. Drawn: slices that tile
+        /// the axis (in order, shuffled, or short of its end), overlap or leave a gap, on the last axis written 2 or −1, heads
+        /// 1 or 2, the merge as the chain or Ops.MergeHeads — and near misses the heads rule must not take: a slice along T, a
+        /// reshape that moves the leading lengths, the wrong axes swapped, a slice or the merge's transpose read twice.
+        /// </summary>
+        private string HeadsBlock()
+        {
+            var n = (_locals++).ToString(CultureInfo.InvariantCulture);
+            string qkv = "qkv" + n, q = "q" + n, k = "k" + n, v = "v" + n, att = "att" + n, y = "y" + n;
+            var z = _vars.First(x => x.Name == "z");
+            z.Uses++;
+            var source = _plans.Next(3) switch { 0 => "Ops.Tanh(z)", 1 => "Ops.Sigmoid(z * 2.0)", _ => "Ops.Exp(Ops.Tanh(z) * 0.5)" };
+            // (start, length) of q, k, v along the last axis of 6; q and k of one length (their head size must agree).
+            (int Start, int Length)[] slices;
+            switch (_plans.Next(6))
+            {
+                case 0: Use("plan: heads tiled"); slices = [(0, 2), (2, 2), (4, 2)]; break;
+                case 1: Use("plan: heads tiled, shuffled"); slices = [(2, 2), (4, 2), (0, 2)]; break;
+                case 2: Use("plan: heads tiled, short of the axis"); slices = _plans.NextDouble() < 0.5 ? [(0, 1), (1, 1), (2, 2)] : [(0, 2), (2, 2), (4, 1)]; break;
+                case 3: Use("near miss: heads overlapping"); slices = _plans.NextDouble() < 0.5 ? [(0, 2), (1, 2), (4, 2)] : [(0, 2), (2, 2), (2, 4)]; break;
+                case 4: Use("near miss: heads with a gap"); slices = _plans.NextDouble() < 0.5 ? [(0, 2), (3, 2), (5, 1)] : [(1, 2), (3, 2), (5, 1)]; break;
+                default: Use("plan: heads tiled, two heads wide"); slices = [(0, 2), (2, 2), (4, 2)]; break;
+            }
+            var heads = slices.All(s => s.Length % 2 == 0) && _plans.NextDouble() < 0.5 ? 2 : 1;
+            // A near miss of the split (for all three, so the shapes still agree), or of the merge.
+            var miss = _plans.Next(8);
+            var moved = miss == 0;   // Reshape(.., 3, 2, NH, hs): B and T exchanged
+            var swap = miss == 1 ? "0, 1" : Pick3(["1, 2", "2, 1", "-3, -2"]);
+            var alongT = miss == 2;  // v sliced along T (the whole of it), all 6 columns its heads
+            var sliceTwice = miss == 3;
+            var mergeTwice = miss == 4;
+            if (moved) Use("near miss: heads reshape moving the leading lengths");
+            if (miss == 1) Use("near miss: heads swapping axes 0, 1");
+            if (alongT) Use("near miss: a slice along T");
+            if (sliceTwice) Use("near miss: a head's slice read twice");
+            if (mergeTwice) Use("near miss: the merge's transpose read twice");
+            if (alongT) slices[2] = (0, 6);
+            if (slices.Any(s => s.Length % heads != 0)) heads = 1;
+            string B = moved ? "3" : "2", T = moved ? "2" : "3";
+            var axis = _plans.NextDouble() < 0.7 ? "2" : "-1";
+            var text = new StringBuilder();
+            text.Append("var ").Append(qkv).Append(" = ").Append(source).Append("; ");
+            // v as a form of n − 1 (= 2 when checked), the same way for every number so that a tiling stays one for the rule.
+            string num(int value)
+            {
+                if (!_headsInt) return value.ToString(CultureInfo.InvariantCulture);
+                var units = (value / 2) switch { 0 => "", 1 => "(n - 1)", var m => m.ToString(CultureInfo.InvariantCulture) + " * (n - 1)" };
+                return units.Length == 0 ? (value % 2).ToString(CultureInfo.InvariantCulture) : value % 2 == 0 ? units : units + " + 1";
+            }
+            string sliceText(int i) => alongT && i == 2 ? "Ops.Slice(" + qkv + ", 1, 0, 3)" : "Ops.Slice(" + qkv + ", " + axis + ", " + num(slices[i].Start) + ", " + num(slices[i].Length) + ")";
+            string headText(int i, string of) => _plans.NextDouble() < 0.15 && !moved && miss != 1
+                ? "Ops.SplitHeads(" + qkv + ", 2, " + num(slices[i].Start) + ", " + num(slices[i].Length) + ", new[] { 2, 3, " + heads + ", " + slices[i].Length / heads + " })"
+                : "Ops.TransposeAxes(Ops.Reshape(" + of + ", " + B + ", " + T + ", " + heads + ", " + slices[i].Length / heads + "), " + swap + ")";
+            string[] names = [q, k, v];
+            for (var i = 0; i < 3; i++)
+            {
+                if (sliceTwice && i == 1)
+                {
+                    text.Append("var s").Append(n).Append(" = ").Append(sliceText(i)).Append("; ");
+                    text.Append("var ").Append(names[i]).Append(" = ").Append(headText(i, "s" + n)).Append("; ");
+                }
+                else
+                {
+                    text.Append("var ").Append(names[i]).Append(" = ").Append(alongT && i == 2 ? "Ops.TransposeAxes(Ops.Reshape(" + sliceText(i) + ", 2, 3, " + heads + ", " + 6 / heads + "), 1, 2)" : headText(i, sliceText(i))).Append("; ");
+                }
+            }
+            // (swapping axes 0, 1 leaves [T, B, NH, hs]: the scores are then over the heads, still a square last pair)
+            var scores = "Ops.MatMul(" + q + ", Ops.TransposeAxes(" + k + ", 2, 3))";
+            var bound = 8.0;
+            switch (_plans.Next(3))
+            {
+                case 0: Use("plan: causal softmax"); text.Append("var ").Append(att).Append(" = Ops.CausalSoftmax(").Append(scores).Append(", 0.5); "); break;
+                case 1: Use("Softmax along an axis"); text.Append("var ").Append(att).Append(" = Ops.Softmax(").Append(scores).Append(" * 0.5, -1); "); break;
+                default: text.Append("var ").Append(att).Append(" = ").Append(scores).Append(" * 0.25; "); bound = 64; break;
+            }
+            text.Append("var ").Append(y).Append(" = Ops.MatMul(").Append(att).Append(", ").Append(v).Append("); ");
+            var width = slices[2].Length;
+            var back = miss == 1 ? "0, 1" : Pick3(["1, 2", "2, 1", "-3, -2"]);
+            string merged;
+            if (mergeTwice)
+            {
+                text.Append("var t").Append(n).Append(" = Ops.TransposeAxes(").Append(y).Append(", ").Append(back).Append("); ");
+                merged = "(Ops.Mean(Ops.Reshape(t" + n + ", 2, 3, " + width + "), 2) + Ops.Mean(Ops.Mean(t" + n + ", 3), 2))";
+            }
+            else if (_plans.NextDouble() < 0.15 && !moved && miss != 1)
+            {
+                Use("plan: Ops.MergeHeads");
+                merged = "Ops.Mean(Ops.MergeHeads(" + y + ", 1, 2, new[] { 2, 3, " + width + " }), 2)";
+            }
+            else
+            {
+                merged = "Ops.Mean(Ops.Reshape(Ops.TransposeAxes(" + y + ", " + back + "), 2, 3, " + width + "), 2)";
+            }
+            if (sliceTwice) merged = "(" + merged + " + Ops.Mean(s" + n + ", 2))";
+            Use("local");
+            var h = new Var { Name = "h" + n, Kind = K.M23, Bound = bound, Active = true };
+            text.Append("var ").Append(h.Name).Append(" = ").Append(merged).Append(';');
+            _vars.Add(h);
+            return text.ToString();
+        }
+
+        private string Pick3(string[] options) => options[_plans.Next(options.Length)];
+
         private E TensorProduction(K kind, int depth)
         {
             var d = depth + 1;
+            // (more often where a row can be added: the bias rules' patterns need one)
+            if (_plans.NextDouble() < (kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3) ? 0.25 : 0.1) && PlanPattern(kind, d) is { } pattern) return pattern;
             var hasRow = _vars.Any(v => v.Kind == K.R3);
             var options = new List<Func<E>>
             {
