@@ -343,13 +343,17 @@ internal sealed class BackwardPlanner
         // the loop runs no iteration.)
         if (!body.Any(i => _active[i.Id]) && !results.Values.Any(r => _active[r.Id])) return;
 
+        // The carried values a gradient flows through: read by the body, or the loop's result read after it.
+        var flowing = carried.Where(c => _active[c.Id] || results.TryGetValue(c.Index, out var r) && _active[r.Id]).ToList();
+
         // Gradients of outer values the body adds into live across iterations. (This loop's own carried values are handed
-        // between iterations below.)
-        DeclareOuterGradients(body.Where(i => !(i.Op == OpKind.Carried && i.Region == loop.Id)), yield.Operands, i => Inside(i, loop.Id), before);
+        // between iterations below; an iteration adds into what it yields only for the carried values in flow — declaring
+        // the others' would scope them to wherever this loop is when they are first given a value after it.)
+        DeclareOuterGradients(body.Where(i => !(i.Op == OpKind.Carried && i.Region == loop.Id)), flowing.Select(c => yield.Operands[c.Index]), i => Inside(i, loop.Id), before);
 
         // ∂L/∂(carried value after the iteration): from the loop's result for the last iteration.
         var next = new Dictionary<int, string>();
-        foreach (var value in carried.Where(c => _active[c.Id] || results.TryGetValue(c.Index, out var r) && _active[r.Id]))
+        foreach (var value in flowing)
         {
             var name = Naming.Unique(Naming.Gradient(value.Name) + "Next", _taken);
             next[value.Index] = name;
@@ -414,10 +418,12 @@ internal sealed class BackwardPlanner
         var results = _instructions.Where(i => i.Op == OpKind.IfResult && i.Operands[0] == branch.Id && _active[i.Id] && _declared.Contains(i.Id)).ToList();
         if (results.Count == 0) return; // no gradient flows into this branch
 
-        // Gradients of outer values either branch adds into: declared before the branch.
+        // Gradients of outer values either branch adds into: declared before the branch. A side adds into what it yields
+        // only for the results a gradient flows into (Side below): the yields of a dead result add nothing, and declaring
+        // their gradients here would scope them to this branch when they are first given a value after it.
         var before = new List<BackwardStatement>();
         var yields = new[] { Differentiator.YieldOf(branch, _instructions), Differentiator.YieldOf(otherwise, _instructions) };
-        DeclareOuterGradients(inside, yields.SelectMany(y => y.Operands), InBranch, before);
+        DeclareOuterGradients(inside, yields.SelectMany(y => results.Select(result => y.Operands[result.Index])), InBranch, before);
 
         List<BackwardStatement> Side(Instruction owner, Instruction yield)
         {

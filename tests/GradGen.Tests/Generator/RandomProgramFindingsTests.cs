@@ -27,6 +27,9 @@ public sealed class RandomProgramFindingsTests
         new("FoundSplitHeadsEarly", "Tensor<double> F([Shape(\"2, 3, 6\")] Tensor<double> z) { var s = Ops.Slice(z, 2, 0, 2); var r = Ops.Tanh(z); var q = Ops.TransposeAxes(Ops.Reshape(s, 2, 3, 1, 2), 1, 2); return Ops.Reshape(Ops.TransposeAxes(q, 1, 2), 2, 3, 2) * Ops.Mean(r); }", [[2, 3, 6]]),
         // Seed 9 P619, seed 11 P325 (planned and unplanned alike): after an early return, a branch whose one side
         // reassigns a local nothing reads after it — the generated backward names a gradient dH0 it never declared.
+        // The same for a loop: after an early return, a loop whose dead carried value g yields the outer h0 unchanged —
+        // ∂L/∂h0 was declared before the loop, inside the branch side, and used after the branch.
+        new("FoundLoopYieldsOuterValueToDeadLocal", "double F(Tensor<double> x) { var h0 = Ops.Tanh(x); var h1 = Ops.Sigmoid(h0); if (x.Lengths[0] == 3) return 1.0; var g = h1; for (var i = 0; i < 2; i++) { g = h0; h1 = h1 * 2.0; } return Ops.Sum(h1); }", [M]),
         new("FoundBranchReassignsDeadLocal", "double F(Tensor<double> x) { var h0 = Ops.Tanh(x); var h1 = Ops.Sigmoid(h0); if (x.Lengths[0] == 3) return 1.0; if (x.Lengths[0] == 2) { h0 = h0 + x; } else { h1 = h1 * 2.0; } return Ops.Sum(h1); }", [M]),
     ];
 
