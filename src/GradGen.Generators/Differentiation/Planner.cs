@@ -50,7 +50,7 @@ internal static class Planner
             var bias = instructions[add.Operands[1]];
             if (product.Op != OpKind.MatMul || uses[product.Id] != 1 || product.Region != add.Region || bias.Type.Kind != ValueKind.Tensor
                 || !IsRowOf(bias.Shape, product.Shape) || product.Type.Element != add.Type.Element
-                || ReadBetween(instructions, product.Id, add.Id, product.Operands[0], product.Operands[1])) continue;
+                || ReadBetween(instructions, fused, product.Id, add.Id, product.Operands[0], product.Operands[1])) continue;
             fused ??= instructions.ToArray();
             products[add.Id] = product;
             fused[add.Id] = add with
@@ -68,7 +68,7 @@ internal static class Planner
             if (product.Op != OpKind.MatMul || product.Operands.Count != 2) continue;
             var transpose = instructions[product.Operands[1]];
             if (transpose.Op != OpKind.Transpose || uses[transpose.Id] != 1 || transpose.Region != product.Region
-                || ReadBetween(instructions, transpose.Id, product.Id, transpose.Operands[0])) continue;
+                || ReadBetween(instructions, fused, transpose.Id, product.Id, transpose.Operands[0])) continue;
             fused ??= instructions.ToArray();
             var matrix = instructions[transpose.Operands[0]];
             fused[product.Id] = product with
@@ -93,7 +93,7 @@ internal static class Planner
             var bias = instructions[add.Operands[1]];
             if (x.Type.Kind != ValueKind.Tensor || bias.Type.Kind != ValueKind.Tensor || x.Id == bias.Id || !IsRowOf(bias.Shape, x.Shape)
                 || x.Type.Element != add.Type.Element || bias.Type.Element != add.Type.Element || gelu.Type.Element != add.Type.Element
-                || ReadBetween(instructions, add.Id, gelu.Id, x.Id, bias.Id)) continue;
+                || ReadBetween(instructions, fused, add.Id, gelu.Id, x.Id, bias.Id)) continue;
             fused ??= instructions.ToArray();
             var afterProduct = products.Remove(add.Id);
             fused[add.Id] = add; // the addition, dead now (the bias rule's MatMulBias undone: the product is read again)
@@ -117,7 +117,7 @@ internal static class Planner
             if (relu.Op != OpKind.Relu || relu.Operands.Count != 1) continue;
             var inner = fused[relu.Operands[0]];
             if (!products.TryGetValue(inner.Id, out var product) || uses[inner.Id] != 1 || inner.Region != relu.Region
-                || ReadBetween(instructions, inner.Id, relu.Id, inner.Operands[0], inner.Operands[1], inner.Operands[2])) continue;
+                || ReadBetween(instructions, fused, inner.Id, relu.Id, inner.Operands[0], inner.Operands[1], inner.Operands[2])) continue;
             fused[relu.Id] = relu with
             {
                 Op = OpKind.MatMulBiasRelu,
@@ -155,7 +155,7 @@ internal static class Planner
             int rank = RankOf(slice.Shape), heads = RankOf(reshape.Shape);
             if (rank < 2 || heads != rank + 1 || Axis(instructions[slice.Operands[1]], rank) != rank - 1
                 || !Swaps(instructions[transpose.Operands[1]], instructions[transpose.Operands[2]], heads, heads - 3)
-                || ReadBetween(instructions, slice.Id, transpose.Id, slice.Operands[0])) continue;
+                || ReadBetween(instructions, fused, slice.Id, transpose.Id, slice.Operands[0])) continue;
             fused ??= instructions.ToArray();
             var x = instructions[slice.Operands[0]];
             fused[transpose.Id] = transpose with
@@ -178,7 +178,7 @@ internal static class Planner
             var x = instructions[transpose.Operands[0]];
             int rank = RankOf(x.Shape);
             if (rank < 3 || RankOf(reshape.Shape) != rank - 1 || !Swaps(instructions[transpose.Operands[1]], instructions[transpose.Operands[2]], rank, rank - 3)
-                || ReadBetween(instructions, transpose.Id, reshape.Id, x.Id)) continue;
+                || ReadBetween(instructions, fused, transpose.Id, reshape.Id, x.Id)) continue;
             fused ??= instructions.ToArray();
             fused[reshape.Id] = reshape with
             {
@@ -222,16 +222,23 @@ internal static class Planner
     /// the same gradient on the other side of them — the same sum in another order, another rounding. Every rule is exact
     /// (bit for bit the unplanned method), so a fusion with a read in between is not made.
     /// </summary>
-    private static bool ReadBetween(EquatableArray<Instruction> instructions, int from, int to, params int[] operands)
+    private static bool ReadBetween(EquatableArray<Instruction> instructions, Instruction[]? fused, int from, int to, params int[] operands)
     {
         for (var k = from + 1; k < to; k++)
         {
-            foreach (var operand in instructions[k].Operands)
+            // As written, and as an earlier rule rewrote it (a fused MatMulBias reads the product's operands itself).
+            if (Reads(instructions[k]) || fused is not null && Reads(fused[k])) return true;
+        }
+        return false;
+
+        bool Reads(Instruction instruction)
+        {
+            foreach (var operand in instruction.Operands)
             {
                 if (System.Array.IndexOf(operands, operand) >= 0) return true;
             }
+            return false;
         }
-        return false;
     }
 
     /// <summary>
