@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace GradGen;
 
@@ -67,22 +69,77 @@ public static partial class Adjoint
     private delegate void BlockKernel<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> operand, Span<T> into, Span<T> scratch);
 
     /// <summary>
-    /// Runs an element-wise adjoint over blocks of <see cref="Block"/> elements with a pooled scratch buffer. With
+    /// Runs an element-wise adjoint over blocks of <see cref="Block"/> elements with a scratch buffer. With
     /// <paramref name="overwrite"/> each block of the target is cleared just before the body adds to it (while it is in cache),
-    /// instead of the whole buffer being zeroed when it is allocated.
+    /// instead of the whole buffer being zeroed when it is allocated. From <see cref="ParallelElementwise.MinLength"/>
+    /// elements on (dense operands), the blocks are shared out over the cores in contiguous ranges, each thread with a scratch
+    /// block of its own: element by element the same work, so the same result bit for bit.
     /// </summary>
-    private static void Elementwise<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into, bool overwrite, BlockKernel<T> body)
+    private static unsafe void Elementwise<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into, bool overwrite, BlockKernel<T> body)
         where T : IFloatingPointIeee754<T>
     {
         ValidateElementwise(kernel, dY, operand, operandName, into);
         ReadOnlySpan<T> g = Dense.Read(dY), o = Dense.Read(operand);
         Span<T> target = Dense.Target(kernel, into);
+        int blocks = (target.Length + Block - 1) / Block;
+        if (target.Length >= ParallelElementwise.MinLength && WorkerPool.Threads > 1 && dY.IsDense && operand.IsDense && !GuardZones.Enabled)
+        {
+            fixed (byte* pg = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(g)))
+            fixed (byte* po = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(o)))
+            fixed (byte* pt = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(target)))
+            {
+                var job = ElementwiseJob<T>.Current ??= new ElementwiseJob<T>();
+                job.G = pg;
+                job.O = po;
+                job.Target = pt;
+                (job.Length, job.Overwrite, job.Body) = (target.Length, overwrite, body);
+                try
+                {
+                    WorkerPool.Run(job, Math.Min(blocks, 2 * WorkerPool.Threads));
+                }
+                finally
+                {
+                    job.Body = null;
+                    job.G = job.O = job.Target = null;
+                }
+            }
+            return;
+        }
         using var scratch = Scratch<T>.Rent(Math.Min(Block, target.Length));
         for (int start = 0; start < target.Length; start += Block)
         {
             int length = Math.Min(Block, target.Length - start);
             if (overwrite) target.Slice(start, length).Clear();
             body(g.Slice(start, length), o.Slice(start, length), target.Slice(start, length), scratch.Span.Slice(0, length));
+        }
+    }
+
+    /// <summary>The blocks of one <see cref="Elementwise{T}"/> call shared out over the cores (pinned by the caller).</summary>
+    private sealed unsafe class ElementwiseJob<T> : IParallelJob where T : IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] public static ElementwiseJob<T>? Current;
+
+        /// <summary>Each thread's scratch block, allocated once per thread and element type.</summary>
+        [ThreadStatic] private static T[]? t_scratch;
+
+        public byte* G, O, Target;
+        public int Length;
+        public bool Overwrite;
+        public BlockKernel<T>? Body;
+
+        public void Run(int chunk, int chunks)
+        {
+            int blocks = (Length + Block - 1) / Block;
+            int first = (int)((long)blocks * chunk / chunks), last = (int)((long)blocks * (chunk + 1) / chunks);
+            var scratch = t_scratch ??= new T[Block];
+            for (int b = first; b < last; b++)
+            {
+                int start = b * Block, length = Math.Min(Block, Length - start);
+                var target = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(Target), start), length);
+                if (Overwrite) target.Clear();
+                Body!(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(G), start), length),
+                      MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(O), start), length), target, scratch.AsSpan(0, length));
+            }
         }
     }
 }

@@ -181,3 +181,69 @@ public class BiasGeluTests
         Assert.Equal(wantB.ToArray(), intoB.ToArray());
     }
 }
+
+/// <summary>
+/// The element-wise adjoints (ReLU, σ, tanh, eˣ, ln, √, x²) share their blocks out over the cores from
+/// <see cref="ParallelElementwise.MinLength"/> elements on: the result must be bit for bit what the one-thread path gives on
+/// the same elements (each computed alone, below the threshold), added to what the buffer held or written over garbage.
+/// </summary>
+public class ElementwiseAdjointParallelTests
+{
+    public static TheoryData<string> Kernels => new() { "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square" };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Float(string kernel) => Check<float>(kernel);
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Double(string kernel) => Check<double>(kernel);
+
+    private static void Run<T>(string kernel, Tensor<T> dY, Tensor<T> operand, Tensor<T> into, bool overwrite) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        switch (kernel)
+        {
+            case "Relu": Adjoint.Relu(dY, operand, into, overwrite); break;
+            case "Sigmoid": Adjoint.Sigmoid(dY, operand, into, overwrite); break;
+            case "Tanh": Adjoint.Tanh(dY, operand, into, overwrite); break;
+            case "Exp": Adjoint.Exp(dY, operand, into, overwrite); break;
+            case "Log": Adjoint.Log(dY, operand, into, overwrite); break;
+            case "Sqrt": Adjoint.Sqrt(dY, operand, into, overwrite); break;
+            default: Adjoint.Square(dY, operand, into, overwrite); break;
+        }
+    }
+
+    private static void Check<T>(string kernel) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        const int n = 70_001, piece = 10_000; // above the threshold whole; each piece below it (one thread)
+        Assert.True(n >= ParallelElementwise.MinLength && piece < ParallelElementwise.MinLength);
+        var r = new Random(kernel.Length * 31 + typeof(T).Name.Length);
+        T[] Values(double low, double high) => Enumerable.Range(0, n).Select(_ => T.CreateChecked(low + (high - low) * r.NextDouble())).ToArray();
+        T[] g = Values(-1, 1), operand = kernel is "Log" or "Sqrt" ? Values(0.1, 3) : Values(-2, 2), start = Values(-1, 1);
+        Tensor<T> Of(T[] values, int from, int count) => Tensor.Create(values.AsSpan(from, count).ToArray(), [(nint)count]);
+
+        var added = Of(start, 0, n);
+        Run(kernel, Of(g, 0, n), Of(operand, 0, n), added, overwrite: false);
+        var written = Of(Enumerable.Repeat(T.CreateChecked(1e6), n).ToArray(), 0, n);
+        Run(kernel, Of(g, 0, n), Of(operand, 0, n), written, overwrite: true);
+
+        var wantAdded = new T[n];
+        var wantWritten = new T[n];
+        for (var from = 0; from < n; from += piece)
+        {
+            int count = Math.Min(piece, n - from);
+            var a = Of(start, from, count);
+            Run(kernel, Of(g, from, count), Of(operand, from, count), a, overwrite: false);
+            a.FlattenTo(wantAdded.AsSpan(from, count));
+            var w = Of(new T[count], 0, count);
+            Run(kernel, Of(g, from, count), Of(operand, from, count), w, overwrite: true);
+            w.FlattenTo(wantWritten.AsSpan(from, count));
+        }
+        var gotAdded = new T[n];
+        var gotWritten = new T[n];
+        added.FlattenTo(gotAdded);
+        written.FlattenTo(gotWritten);
+        Assert.Equal(wantAdded, gotAdded);
+        Assert.Equal(wantWritten, gotWritten);
+    }
+}
