@@ -23,12 +23,7 @@ internal static class GeluKernel
             RowKernels.Gelu(x, y, SimdWidth.Rows);
             return;
         }
-        T half = T.CreateChecked(0.5), k = T.CreateChecked(Ops.GeluScale), c = T.CreateChecked(Ops.GeluCubic);
-        for (int i = 0; i < x.Length; i++)
-        {
-            T v = x[i];
-            y[i] = half * v * (T.One + T.Tanh(k * v * (T.One + c * v * v)));
-        }
+        for (int i = 0; i < x.Length; i++) y[i] = Value(x[i]);
     }
 
     /// <summary>into += dY ⊙ gelu′(x); with <paramref name="overwrite"/> into = dY ⊙ gelu′(x) (into is not read).</summary>
@@ -54,12 +49,7 @@ internal static class GeluKernel
             RowKernels.BiasGelu(x, bias, y, SimdWidth.Rows);
             return;
         }
-        T half = T.CreateChecked(0.5), k = T.CreateChecked(Ops.GeluScale), c = T.CreateChecked(Ops.GeluCubic);
-        for (int i = 0; i < x.Length; i++)
-        {
-            T v = x[i] + bias[i % bias.Length];
-            y[i] = half * v * (T.One + T.Tanh(k * v * (T.One + c * v * v)));
-        }
+        for (int i = 0; i < x.Length; i++) y[i] = Value(x[i] + bias[i % bias.Length]);
     }
 
     /// <summary>
@@ -81,6 +71,13 @@ internal static class GeluKernel
             if (into.Length > 0) into[i] = overwrite ? g : into[i] + g;
             if (intoBias.Length > 0) intoBias[i % n] += g;
         }
+    }
+
+    /// <summary>gelu(v) by the formula above, with T.Tanh.</summary>
+    private static T Value<T>(T v) where T : IFloatingPointIeee754<T>
+    {
+        T half = T.CreateChecked(0.5), k = T.CreateChecked(Ops.GeluScale), c = T.CreateChecked(Ops.GeluCubic);
+        return half * v * (T.One + T.Tanh(k * v * (T.One + c * v * v)));
     }
 
     /// <summary>gelu′(v) by the formula above, with T.Tanh.</summary>

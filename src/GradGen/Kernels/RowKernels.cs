@@ -87,20 +87,10 @@ internal static unsafe class RowKernels
     public static void BiasGelu<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> bias, Span<T> y, VectorWidth width)
     {
         if (bias.Length == 0 || x.Length == 0) return;
-        if (IsFloat<T>()) BiasGeluCore(Table<float>(width).BiasGelu, As<T, float>(x), As<T, float>(bias), As<T, float>(y));
-        else BiasGeluCore(Table<double>(width).BiasGelu, As<T, double>(x), As<T, double>(bias), As<T, double>(y));
+        // A x, B the bias row, C y.
+        if (IsFloat<T>()) Rows(Table<float>(width).BiasGelu, As<T, float>(x), As<T, float>(bias), As<T, float>(y), default, bias.Length, default, x.Length / bias.Length);
+        else Rows(Table<double>(width).BiasGelu, As<T, double>(x), As<T, double>(bias), As<T, double>(y), default, bias.Length, default, x.Length / bias.Length);
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.BiasGelu");
-    }
-
-    private static void BiasGeluCore<U>(delegate*<RowArgs<U>*, int, int, void> kernel, ReadOnlySpan<U> x, ReadOnlySpan<U> bias, Span<U> y) where U : unmanaged
-    {
-        fixed (U* px = x)
-        fixed (U* pb = bias)
-        fixed (U* py = y)
-        {
-            var args = new RowArgs<U> { A = px, B = pb, C = py, Length = bias.Length };
-            ParallelRows.Run(kernel, &args, x.Length / bias.Length);
-        }
     }
 
     /// <summary>
