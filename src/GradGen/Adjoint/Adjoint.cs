@@ -106,11 +106,17 @@ public static partial class Adjoint
             return;
         }
         using var scratch = Scratch<T>.Rent(Math.Min(Block, target.Length));
-        for (int start = 0; start < target.Length; start += Block)
+        Blocks(g, o, target, scratch.Span, overwrite, body, 0, blocks);
+    }
+
+    /// <summary>Blocks [first, last) of an element-wise adjoint: each block of the target cleared first when written.</summary>
+    private static void Blocks<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> o, Span<T> target, Span<T> scratch, bool overwrite, BlockKernel<T> body, int first, int last)
+    {
+        for (int b = first; b < last; b++)
         {
-            int length = Math.Min(Block, target.Length - start);
+            int start = b * Block, length = Math.Min(Block, target.Length - start);
             if (overwrite) target.Slice(start, length).Clear();
-            body(g.Slice(start, length), o.Slice(start, length), target.Slice(start, length), scratch.Span.Slice(0, length));
+            body(g.Slice(start, length), o.Slice(start, length), target.Slice(start, length), scratch.Slice(0, length));
         }
     }
 
@@ -131,15 +137,8 @@ public static partial class Adjoint
         {
             int blocks = (Length + Block - 1) / Block;
             int first = (int)((long)blocks * chunk / chunks), last = (int)((long)blocks * (chunk + 1) / chunks);
-            var scratch = t_scratch ??= new T[Block];
-            for (int b = first; b < last; b++)
-            {
-                int start = b * Block, length = Math.Min(Block, Length - start);
-                var target = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(Target), start), length);
-                if (Overwrite) target.Clear();
-                Body!(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(G), start), length),
-                      MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref Unsafe.AsRef<T>(O), start), length), target, scratch.AsSpan(0, length));
-            }
+            Blocks(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef<T>(G), Length), MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef<T>(O), Length),
+                MemoryMarshal.CreateSpan(ref Unsafe.AsRef<T>(Target), Length), t_scratch ??= new T[Block], Overwrite, Body!, first, last);
         }
     }
 }
