@@ -9,8 +9,12 @@ namespace GradGen;
 /// </summary>
 internal static unsafe class Sgemm
 {
-    /// <summary>Products with fewer multiply-adds than this run on the calling thread only.</summary>
-    internal const long ParallelMacs = 1L << 20;
+    /// <summary>
+    /// Products with fewer multiply-adds than this run on the calling thread only (about 6 µs on one core). Lowered from
+    /// 2²⁰ on 2026-12-07: the MLP's skinny products (256×256×10 and 256×10×256, 655 K multiply-adds) ran on one core at
+    /// 28–43 µs and take 16–25 µs on two; the pool's workers spin between a step's kernels, so a fork costs ~1 µs.
+    /// </summary>
+    internal const long ParallelMacs = 1L << 18;
 
     /// <summary>True when a vector kernel runs on this machine (every x64 and ARM64 CPU .NET 10 runs on).</summary>
     public static bool IsSupported => SimdWidth.Gemm != VectorWidth.None;
