@@ -41,12 +41,16 @@ internal static class Gemm
     /// With <paramref name="overwrite"/> C's previous contents are ignored (C = A·B, C may be uninitialised); otherwise
     /// the product is added to them.
     /// </summary>
+    /// <remarks>With <paramref name="bias"/> (at least <paramref name="cols"/> values; empty: none) each element of column j
+    /// gets bias[j] added after its whole sum, then with <paramref name="relu"/> max(·, 0) — in the packed kernel's store
+    /// of the last block, elsewhere in a pass after the product; the same numbers either way.</remarks>
     /// <exception cref="ArgumentException">A span is too short for the given shape and strides.</exception>
-    public static unsafe void Multiply<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, nint aRow, nint aInner, ReadOnlySpan<T> b, nint bInner, nint bCol, Span<T> c, nint ldc, bool overwrite)
+    public static unsafe void Multiply<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, nint aRow, nint aInner, ReadOnlySpan<T> b, nint bInner, nint bCol, Span<T> c, nint ldc, bool overwrite, ReadOnlySpan<T> bias = default, bool relu = false)
         where T : IFloatingPointIeee754<T>
     {
         if (rows <= 0 || cols <= 0) return;
-        if (inner > 0 && (Last(rows, aRow, inner, aInner) >= a.Length || Last(inner, bInner, cols, bCol) >= b.Length) || Last(rows, ldc, cols, 1) >= c.Length)
+        if (inner > 0 && (Last(rows, aRow, inner, aInner) >= a.Length || Last(inner, bInner, cols, bCol) >= b.Length) || Last(rows, ldc, cols, 1) >= c.Length
+            || !bias.IsEmpty && bias.Length < cols)
         {
             throw new ArgumentException("Gemm: an operand is too short for its shape and strides.");
         }
@@ -55,8 +59,9 @@ internal static class Gemm
             fixed (float* pa = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(a)))
             fixed (float* pb = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(b)))
             fixed (float* pc = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(c)))
+            fixed (float* pbias = &Unsafe.As<T, float>(ref MemoryMarshal.GetReference(bias)))
             {
-                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
+                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, bias.IsEmpty ? null : pbias, relu);
             }
             return;
         }
@@ -65,11 +70,26 @@ internal static class Gemm
             fixed (double* pa = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(a)))
             fixed (double* pb = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(b)))
             fixed (double* pc = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(c)))
+            fixed (double* pbias = &Unsafe.As<T, double>(ref MemoryMarshal.GetReference(bias)))
             {
-                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite);
+                Sgemm.Multiply(rows, cols, inner, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, bias.IsEmpty ? null : pbias, relu);
             }
             return;
         }
+        MultiplyGeneric(rows, cols, inner, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
+        if (bias.IsEmpty && !relu) return;
+        for (int i = 0; i < rows; i++)
+        {
+            Span<T> row = c.Slice((int)(i * ldc), cols);
+            if (!bias.IsEmpty) TensorPrimitives.Add(row, bias[..cols], row);
+            if (relu) TensorPrimitives.Max(row, T.Zero, row);
+        }
+    }
+
+    /// <summary><see cref="Multiply{T}"/> for element types without a packed kernel: the <see cref="Vector{T}"/> kernel, else a scalar loop.</summary>
+    private static void MultiplyGeneric<T>(int rows, int cols, int inner, ReadOnlySpan<T> a, nint aRow, nint aInner, ReadOnlySpan<T> b, nint bInner, nint bCol, Span<T> c, nint ldc, bool overwrite)
+        where T : IFloatingPointIeee754<T>
+    {
         if (overwrite)
         {
             for (int i = 0; i < rows; i++) c.Slice((int)(i * ldc), cols).Clear();

@@ -21,6 +21,13 @@ internal static class MatrixKernels
     public static void MatMul<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n) where T : IFloatingPointIeee754<T>
         => Gemm.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, overwrite: true);
 
+    /// <summary>
+    /// c[M,N] = a[M,K] · b[K,N] + bias (a row [N] added to every row), then max(·, 0) when <paramref name="relu"/>: the bias
+    /// and the ReLU applied as each element's whole sum is stored (no pass over c after the product).
+    /// </summary>
+    public static void MatMulBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, bool relu, Span<T> c, int m, int k, int n) where T : IFloatingPointIeee754<T>
+        => Gemm.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, overwrite: true, bias[..n], relu);
+
     /// <summary>c[M,N] += a[M,K] · b[K,N].</summary>
     public static void MatMulAccumulate<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n) where T : IFloatingPointIeee754<T>
         => Gemm.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, overwrite: false);

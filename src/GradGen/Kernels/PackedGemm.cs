@@ -54,17 +54,27 @@ internal static unsafe class PackedGemm<T, TV, TS>
     /// <summary>
     /// c[i·ldc + j] (+)= Σ_p a[i·aRow + p·aInner] · b[p·bInner + j·bCol] for i &lt; m, j &lt; n, p &lt; k. With
     /// <paramref name="overwrite"/>, C's previous contents are ignored (C = A·B); otherwise they are accumulated into.
+    /// With <paramref name="bias"/> (n values) the store of the last block of inner indices adds bias[j] to each element
+    /// of column j, then with <paramref name="relu"/> takes max(·, 0): the same numbers as a separate pass over C after
+    /// the product, bit for bit (each element is its whole sum, plus the bias, then the maximum), without that pass.
     /// </summary>
-    public static void Multiply(int m, int n, int k, T* a, nint aRow, nint aInner, T* b, nint bInner, nint bCol, T* c, nint ldc, bool overwrite)
+    public static void Multiply(int m, int n, int k, T* a, nint aRow, nint aInner, T* b, nint bInner, nint bCol, T* c, nint ldc, bool overwrite, T* bias = null, bool relu = false)
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0)
         {
-            if (overwrite) for (int i = 0; i < m; i++) new Span<T>(c + i * ldc, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                var row = new Span<T>(c + i * ldc, n);
+                if (overwrite) row.Clear();
+                Finish(c + i * ldc, n, bias, relu);
+            }
             return;
         }
         var job = t_job ??= new Job();
         job.Set(m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite);
+        job.Bias = bias;
+        job.Relu = relu;
         int chunks = 1;
         job.SplitColumns = false;
         if ((long)m * n * k >= Sgemm.ParallelMacs && WorkerPool.Threads > 1)
@@ -129,6 +139,9 @@ internal static unsafe class PackedGemm<T, TV, TS>
         public bool Packing;
         /// <summary>The product's column panels (NR wide, the last one partial) and the inner indices of a block (<see cref="BlockDepth"/>).</summary>
         public int Panels, Depth;
+        /// <summary>The row added to every row of C when the last block is stored (null: none), and whether ReLU follows.</summary>
+        public T* Bias;
+        public bool Relu;
 
         /// <summary>The most column panels any one chunk covers (chunk boundaries are ⌊panels·part/parts⌋).</summary>
         public int WidestPanels() => SplitColumns ? (Panels + Chunks - 1) / Chunks : Panels;
@@ -145,7 +158,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
 
         public void Clear()
         {
-            _a = null; _b = null; _c = null; SharedB = null;
+            _a = null; _b = null; _c = null; SharedB = null; Bias = null;
         }
 
         public void Run(int part, int parts)
@@ -192,6 +205,10 @@ internal static unsafe class PackedGemm<T, TV, TS>
                 if (SharedB != null) packed = SharedB + pc * panels * nr; // a row chunk: j0 = 0, every panel
                 else PackB(_b + pc * _bInner + j0 * _bCol, _bInner, _bCol, kc, width, packed);
                 bool overwrite = _overwrite && pc == 0;
+                // The epilogue (bias, ReLU) belongs to the store of each element's whole sum: the last block's.
+                bool last = pc + kc >= _k;
+                T* bias = last ? Bias : null;
+                bool relu = last && Relu;
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int icEnd = Math.Min(i1, ic + MC);
@@ -214,7 +231,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
                         T* s = a;
                         for (int i = ic; i < icEnd; i += mr, s += strip)
                         {
-                            Kernel(kc, s, aRow, aInner, panel, _c + i * _ldc + j, _ldc, Math.Min(mr, icEnd - i), cols, overwrite);
+                            Kernel(kc, s, aRow, aInner, panel, _c + i * _ldc + j, _ldc, Math.Min(mr, icEnd - i), cols, overwrite, bias == null ? null : bias + j, relu);
                         }
                     }
                 }
@@ -329,7 +346,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
     /// JIT folds <c>TS.Rows</c> to a constant and drops them elsewhere).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kc, T* a, nint aRow, nint aInner, T* b, T* c, nint ldc, int rows, int cols, bool overwrite)
+    private static void Kernel(int kc, T* a, nint aRow, nint aInner, T* b, T* c, nint ldc, int rows, int cols, bool overwrite, T* bias, bool relu)
     {
         int v = TS.Count;
         bool tall = TS.Rows > 6;
@@ -389,20 +406,20 @@ internal static unsafe class PackedGemm<T, TV, TS>
         int nr = 2 * v;
         if (rows == TS.Rows && cols == nr)
         {
-            Store(c, c00, c01, overwrite);
-            Store(c + ldc, c10, c11, overwrite);
-            Store(c + 2 * ldc, c20, c21, overwrite);
-            Store(c + 3 * ldc, c30, c31, overwrite);
-            Store(c + 4 * ldc, c40, c41, overwrite);
-            Store(c + 5 * ldc, c50, c51, overwrite);
+            Store(c, c00, c01, overwrite, bias, relu);
+            Store(c + ldc, c10, c11, overwrite, bias, relu);
+            Store(c + 2 * ldc, c20, c21, overwrite, bias, relu);
+            Store(c + 3 * ldc, c30, c31, overwrite, bias, relu);
+            Store(c + 4 * ldc, c40, c41, overwrite, bias, relu);
+            Store(c + 5 * ldc, c50, c51, overwrite, bias, relu);
             if (tall)
             {
-                Store(c + 6 * ldc, c60, c61, overwrite);
-                Store(c + 7 * ldc, c70, c71, overwrite);
-                Store(c + 8 * ldc, c80, c81, overwrite);
-                Store(c + 9 * ldc, c90, c91, overwrite);
-                Store(c + 10 * ldc, cA0, cA1, overwrite);
-                Store(c + 11 * ldc, cB0, cB1, overwrite);
+                Store(c + 6 * ldc, c60, c61, overwrite, bias, relu);
+                Store(c + 7 * ldc, c70, c71, overwrite, bias, relu);
+                Store(c + 8 * ldc, c80, c81, overwrite, bias, relu);
+                Store(c + 9 * ldc, c90, c91, overwrite, bias, relu);
+                Store(c + 10 * ldc, cA0, cA1, overwrite, bias, relu);
+                Store(c + 11 * ldc, cB0, cB1, overwrite, bias, relu);
             }
             return;
         }
@@ -430,18 +447,53 @@ internal static unsafe class PackedGemm<T, TV, TS>
             if (overwrite) new ReadOnlySpan<T>(t, cols).CopyTo(new Span<T>(row, cols));
             else if (typeof(T) == typeof(float)) for (int j = 0; j < cols; j++) ((float*)row)[j] += ((float*)t)[j];
             else for (int j = 0; j < cols; j++) ((double*)row)[j] += ((double*)t)[j];
+            Finish(row, cols, bias, relu);
         }
     }
 
+    /// <summary>One tile row's store: its sums (added to C's values unless overwriting), plus the bias, then ReLU.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(T* row, TV low, TV high, bool overwrite)
+    private static void Store(T* row, TV low, TV high, bool overwrite, T* bias, bool relu)
     {
         if (!overwrite)
         {
             low = TS.Add(low, TS.Load(row));
             high = TS.Add(high, TS.Load(row + TS.Count));
         }
+        if (bias != null)
+        {
+            low = TS.Add(low, TS.Load(bias));
+            high = TS.Add(high, TS.Load(bias + TS.Count));
+        }
+        if (relu)
+        {
+            low = TS.Max(low, default);
+            high = TS.Max(high, default);
+        }
         TS.Store(low, row);
         TS.Store(high, row + TS.Count);
+    }
+
+    /// <summary>The epilogue on <paramref name="count"/> stored values of a row: + bias[j], then max(·, 0) — as <see cref="Store"/> does.</summary>
+    private static void Finish(T* row, int count, T* bias, bool relu)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* r = (float*)row, b = (float*)bias;
+            for (int j = 0; j < count; j++)
+            {
+                if (b != null) r[j] += b[j];
+                if (relu) r[j] = MathF.Max(r[j], 0f);
+            }
+        }
+        else
+        {
+            double* r = (double*)row, b = (double*)bias;
+            for (int j = 0; j < count; j++)
+            {
+                if (b != null) r[j] += b[j];
+                if (relu) r[j] = Math.Max(r[j], 0d);
+            }
+        }
     }
 }

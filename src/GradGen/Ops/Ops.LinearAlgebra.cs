@@ -57,7 +57,7 @@ public static partial class Ops
     /// </summary>
     /// <exception cref="ArgumentException">The operands do not multiply, or the bias does not broadcast to the product.</exception>
     public static Tensor<T> MatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: false) : Add(MatMul(a, b), bias);
+        => IsRowOf(bias, b) ? AddRows(a, b, bias, relu: false) : Add(MatMul(a, b), bias);
 
     /// <summary>
     /// <see cref="MatMulBias{T}"/> where the user wrote System.Numerics.Tensors' <c>+</c> for the bias (see
@@ -65,7 +65,7 @@ public static partial class Ops
     /// the operator would be, refusing the shapes it gets wrong.
     /// </summary>
     public static Tensor<T> OperatorMatMulBias<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: false) : OperatorAdd(MatMul(a, b), bias);
+        => IsRowOf(bias, b) ? AddRows(a, b, bias, relu: false) : OperatorAdd(MatMul(a, b), bias);
 
     /// <summary>
     /// ReLU(a · b + bias), with <paramref name="bias"/> a row [N]: the same numbers as
@@ -73,11 +73,11 @@ public static partial class Ops
     /// place, row by row while it is in cache (no intermediate). Generated code calls it where planning fuses a layer.
     /// </summary>
     public static Tensor<T> MatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: true) : Relu(Add(MatMul(a, b), bias));
+        => IsRowOf(bias, b) ? AddRows(a, b, bias, relu: true) : Relu(Add(MatMul(a, b), bias));
 
     /// <summary><see cref="MatMulBiasRelu{T}"/> where the user wrote <c>+</c> for the bias (see <see cref="OperatorMatMulBias{T}"/>).</summary>
     public static Tensor<T> OperatorMatMulBiasRelu<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias) where T : IFloatingPointIeee754<T>
-        => IsRowOf(bias, b) ? AddRows(MatMul(a, b), bias, relu: true) : Relu(OperatorAdd(MatMul(a, b), bias));
+        => IsRowOf(bias, b) ? AddRows(a, b, bias, relu: true) : Relu(OperatorAdd(MatMul(a, b), bias));
 
     /// <summary>The bias is a row [N] of the product with b [.., K, N]: what the fused forms add in place.</summary>
     private static bool IsRowOf<T>(Tensor<T> bias, Tensor<T> b)
@@ -85,6 +85,24 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(bias);
         return bias.Rank == 1 && b.Rank >= 1 && bias.Lengths[0] == b.Lengths[^1];
+    }
+
+    /// <summary>
+    /// a · b + bias (a row of the product) and ReLU when asked. A matrix b (the layer's weight) takes one product whose store
+    /// adds the bias and applies the ReLU (<see cref="MatrixKernels.MatMulBias{T}"/>); a batched b, the product and then a
+    /// pass over it, row by row.
+    /// </summary>
+    private static Tensor<T> AddRows<T>(Tensor<T> a, Tensor<T> b, Tensor<T> bias, bool relu) where T : IFloatingPointIeee754<T>
+    {
+        if (b.Rank != 2 || a.Rank < 2 || a.Lengths[^1] != b.Lengths[0]) return AddRows(MatMul(a, b), bias, relu);
+        Span<nint> shape = stackalloc nint[a.Rank];
+        a.Lengths.CopyTo(shape);
+        shape[^1] = b.Lengths[1];
+        var result = Dense.Result<T>(shape);
+        int rows = TensorShape.Count(a.Lengths[..^1]), k = (int)b.Lengths[0], n = (int)b.Lengths[1];
+        KernelCounters.Products++;
+        MatrixKernels.MatMulBias<T>(Dense.Read(a), Dense.Read(b), Dense.Read(bias), relu, Dense.Span(result), rows, k, n);
+        return result;
     }
 
     /// <summary>Adds the row <paramref name="bias"/> to every row of the dense <paramref name="product"/> in place, then applies ReLU when asked, row by row.</summary>

@@ -80,33 +80,63 @@ public class OverwriteTests
     }
 }
 
-/// <summary><c>Ops.MatMulBias</c> is bit for bit <c>Ops.Add(Ops.MatMul(a, b), bias)</c> — for a row bias and for any other bias that broadcasts.</summary>
+/// <summary>
+/// <c>Ops.MatMulBias</c> is bit for bit <c>Ops.Add(Ops.MatMul(a, b), bias)</c>, and <c>Ops.MatMulBiasRelu</c> bit for bit
+/// <c>Ops.Relu</c> of that — for a row bias (added, and the ReLU applied, in the product's store: one block of inner indices
+/// or several, partial tiles, one core or both) and for any other bias that broadcasts (the unfused path), in float and
+/// double. The inputs include negative zeros and the bias a NaN, whose results must match bit for bit too.
+/// </summary>
 public class MatMulBiasTests
 {
-    [Theory]
-    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 5 })]
-    [InlineData(new[] { 2, 4, 3 }, new[] { 3, 5 }, new[] { 5 })]
-    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 1 })]
-    [InlineData(new[] { 4, 3 }, new[] { 3, 5 }, new[] { 4, 1 })]
-    public void Equals_the_product_plus_the_bias(int[] a, int[] b, int[] bias)
+    public static TheoryData<int[], int[], int[]> Shapes => new()
     {
-        var r = new Random(a.Length + b.Length * 3 + bias.Sum());
-        Tensor<float> R(int[] s) => Tensor.Create(Enumerable.Range(0, s.Aggregate(1, (x, y) => x * y)).Select(_ => (float)(r.NextDouble() - 0.5)).ToArray(), s.Select(n => (nint)n).ToArray());
-        var (ta, tb, tbias) = (R(a), R(b), R(bias));
+        { new[] { 4, 3 }, new[] { 3, 5 }, new[] { 5 } },
+        { new[] { 2, 4, 3 }, new[] { 3, 5 }, new[] { 5 } },
+        { new[] { 4, 0 }, new[] { 0, 5 }, new[] { 5 } },                // no inner index: the bias alone
+        { new[] { 300, 520 }, new[] { 520, 37 }, new[] { 37 } },        // two blocks of inner indices, a partial panel, both cores
+        { new[] { 2, 130, 64 }, new[] { 64, 256 }, new[] { 256 } },     // batch folded into rows, split by columns
+        { new[] { 4, 3 }, new[] { 3, 5 }, new[] { 1 } },
+        { new[] { 4, 3 }, new[] { 3, 5 }, new[] { 4, 1 } },
+        { new[] { 2, 4, 3 }, new[] { 2, 3, 5 }, new[] { 5 } },          // a batched b: the product, then the pass
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float(int[] a, int[] b, int[] bias) => Check<float>(a, b, bias);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double(int[] a, int[] b, int[] bias) => Check<double>(a, b, bias);
+
+    private static void Check<T>(int[] a, int[] b, int[] bias) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new Random(a.Sum() + b.Sum() * 3 + bias.Sum());
+        Tensor<T> R(int[] s, bool nan)
+        {
+            var values = Enumerable.Range(0, s.Aggregate(1, (x, y) => x * y)).Select(i => i % 11 == 3 ? -T.Zero : T.CreateChecked(r.NextDouble() - 0.5)).ToArray();
+            if (nan && values.Length > 2) values[2] = T.NaN;
+            return Tensor.Create(values, s.Select(n => (nint)n).ToArray());
+        }
+        var (ta, tb, tbias) = (R(a, false), R(b, false), R(bias, true));
         Same(() => Ops.Add(Ops.MatMul(ta, tb), tbias), () => Ops.MatMulBias(ta, tb, tbias));
+        Same(() => Ops.Relu(Ops.Add(Ops.MatMul(ta, tb), tbias)), () => Ops.MatMulBiasRelu(ta, tb, tbias));
         // The operator form refuses what System.Numerics.Tensors' + gets wrong ([4, 5] + [4, 1]), as OperatorAdd does.
         Same(() => Ops.OperatorAdd(Ops.MatMul(ta, tb), tbias), () => Ops.OperatorMatMulBias(ta, tb, tbias));
+        Same(() => Ops.Relu(Ops.OperatorAdd(Ops.MatMul(ta, tb), tbias)), () => Ops.OperatorMatMulBiasRelu(ta, tb, tbias));
     }
 
-    private static void Same(Func<Tensor<float>> unfused, Func<Tensor<float>> fused)
+    private static void Same<T>(Func<Tensor<T>> unfused, Func<Tensor<T>> fused) where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        Tensor<float> expected;
+        Tensor<T> expected;
         try { expected = unfused(); }
         catch (ArgumentException) { Assert.Throws<ArgumentException>(() => fused()); return; }
         var actual = fused();
         Assert.Equal(expected.Lengths.ToArray(), actual.Lengths.ToArray());
-        Assert.Equal(expected.ToArray(), actual.ToArray());
+        // Bit for bit: a negative zero or a NaN's payload counts.
+        Assert.Equal(expected.ToArray().Select(Bits), actual.ToArray().Select(Bits));
     }
+
+    private static long Bits<T>(T value) => value is float f ? BitConverter.SingleToInt32Bits(f) : BitConverter.DoubleToInt64Bits((double)(object)value!);
 }
 
 /// <summary>

@@ -108,6 +108,70 @@ public unsafe class WidthTests
     }
 
     /// <summary>
+    /// The epilogue (a bias row added, then ReLU, in the store of the last block of inner indices) at every width, in all
+    /// three layouts, written and accumulated: bit for bit the product followed by a pass adding the bias and taking
+    /// max(·, 0) — with a NaN and a negative zero in the bias, and nothing written past n.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Epilogue_at_every_width_is_the_pass_after_the_product(int width, int m, int k, int n, bool inDouble)
+    {
+        var w = (VectorWidth)width;
+        var rng = new Random(width + m * 5 + k * 11 + n);
+        double[] a = Random(rng, m * k), b = Random(rng, k * n), bias = Random(rng, n);
+        bias[0] = -0.0;
+        if (n > 1) bias[1] = double.NaN;
+        int ldc = n + 3;
+        foreach (Layout layout in Enum.GetValues<Layout>())
+        {
+            double[] aStored = layout == Layout.TransposedA ? Transpose(a, m, k) : a;
+            double[] bStored = layout == Layout.TransposedB ? Transpose(b, k, n) : b;
+            nint aRow = layout == Layout.TransposedA ? 1 : k, aInner = layout == Layout.TransposedA ? m : 1;
+            nint bInner = layout == Layout.TransposedB ? 1 : n, bCol = layout == Layout.TransposedB ? k : 1;
+            foreach (bool overwrite in new[] { true, false })
+            {
+                foreach (bool relu in new[] { false, true })
+                {
+                    if (inDouble)
+                    {
+                        double[] expected = Filled(m * ldc, 0.25), actual = Filled(m * ldc, 0.25);
+                        fixed (double* pa = aStored, pb = bStored, pe = expected, pc = actual, pbias = bias)
+                        {
+                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pe, ldc, overwrite);
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < n; j++)
+                                    pe[i * ldc + j] = relu ? Math.Max(pe[i * ldc + j] + bias[j], 0) : pe[i * ldc + j] + bias[j];
+                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, pbias, relu);
+                        }
+                        for (int i = 0; i < expected.Length; i++) Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{layout}, overwrite {overwrite}, relu {relu}: element {i} is {actual[i]}, expected {expected[i]}");
+                    }
+                    else
+                    {
+                        float[] af = Array.ConvertAll(aStored, v => (float)v), bf = Array.ConvertAll(bStored, v => (float)v), biasf = Array.ConvertAll(bias, v => (float)v);
+                        float[] expected = Array.ConvertAll(Filled(m * ldc, 0.25), v => (float)v), actual = (float[])expected.Clone();
+                        fixed (float* pa = af, pb = bf, pe = expected, pc = actual, pbias = biasf)
+                        {
+                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pe, ldc, overwrite);
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < n; j++)
+                                    pe[i * ldc + j] = relu ? MathF.Max(pe[i * ldc + j] + biasf[j], 0) : pe[i * ldc + j] + biasf[j];
+                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, pbias, relu);
+                        }
+                        for (int i = 0; i < expected.Length; i++) Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{layout}, overwrite {overwrite}, relu {relu}: element {i} is {actual[i]}, expected {expected[i]}");
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] Filled(int length, double value)
+    {
+        var x = new double[length];
+        Array.Fill(x, value);
+        return x;
+    }
+
+    /// <summary>
     /// Elements [i, j &lt; n] hold (1 + extra) · expected (after an overwrite then an accumulate: twice the product);
     /// the padding past n keeps its 7.
     /// </summary>
