@@ -19,6 +19,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
     ("--interleaved-gemm", 15, GradGen.Benchmarks.InterleavedGemm.Run),         // the weakest products: legacy kernel / GradGen / LibTorch (run M)
     ("--forward-profile", 200, GradGen.Benchmarks.ForwardProfile.Run),          // where TinyGpt's forward spends its time, per op kind (ITERATIONS)
     ("--interleaved-swap", 21, GradGen.Benchmarks.InterleavedSwap.Run),         // kᵀ: the element walk vs block transposes
+    ("--interleaved-steps", 21, GradGen.Benchmarks.InterleavedSteps.Run),       // the training steps, GradGen / LibTorch per round (run I)
 };
 foreach (var runner in runners)
 {
