@@ -342,7 +342,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
 
     /// <summary>
     /// C tile [rows × cols] (+)= A strip (rows × kc, strided) · packed panel (kc × NR). Missing rows re-read row 0 and are
-    /// discarded; a partial tile goes through a stack buffer. Rows 6–11 exist only in the 12-row instantiations (the
+    /// discarded; a tile narrower than the panel goes through a stack buffer. Rows 6–11 exist only in the 12-row instantiations (the
     /// JIT folds <c>TS.Rows</c> to a constant and drops them elsewhere).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -404,22 +404,23 @@ internal static unsafe class PackedGemm<T, TV, TS>
         }
 
         int nr = 2 * v;
-        if (rows == TS.Rows && cols == nr)
+        if (cols == nr)
         {
+            // Whole panel: each row of the tile straight to C (a short strip, the last of C's rows, stores only its rows).
             Store(c, c00, c01, overwrite, bias, relu);
-            Store(c + ldc, c10, c11, overwrite, bias, relu);
-            Store(c + 2 * ldc, c20, c21, overwrite, bias, relu);
-            Store(c + 3 * ldc, c30, c31, overwrite, bias, relu);
-            Store(c + 4 * ldc, c40, c41, overwrite, bias, relu);
-            Store(c + 5 * ldc, c50, c51, overwrite, bias, relu);
+            if (rows > 1) Store(c + ldc, c10, c11, overwrite, bias, relu);
+            if (rows > 2) Store(c + 2 * ldc, c20, c21, overwrite, bias, relu);
+            if (rows > 3) Store(c + 3 * ldc, c30, c31, overwrite, bias, relu);
+            if (rows > 4) Store(c + 4 * ldc, c40, c41, overwrite, bias, relu);
+            if (rows > 5) Store(c + 5 * ldc, c50, c51, overwrite, bias, relu);
             if (tall)
             {
-                Store(c + 6 * ldc, c60, c61, overwrite, bias, relu);
-                Store(c + 7 * ldc, c70, c71, overwrite, bias, relu);
-                Store(c + 8 * ldc, c80, c81, overwrite, bias, relu);
-                Store(c + 9 * ldc, c90, c91, overwrite, bias, relu);
-                Store(c + 10 * ldc, cA0, cA1, overwrite, bias, relu);
-                Store(c + 11 * ldc, cB0, cB1, overwrite, bias, relu);
+                if (rows > 6) Store(c + 6 * ldc, c60, c61, overwrite, bias, relu);
+                if (rows > 7) Store(c + 7 * ldc, c70, c71, overwrite, bias, relu);
+                if (rows > 8) Store(c + 8 * ldc, c80, c81, overwrite, bias, relu);
+                if (rows > 9) Store(c + 9 * ldc, c90, c91, overwrite, bias, relu);
+                if (rows > 10) Store(c + 10 * ldc, cA0, cA1, overwrite, bias, relu);
+                if (rows > 11) Store(c + 11 * ldc, cB0, cB1, overwrite, bias, relu);
             }
             return;
         }
@@ -447,7 +448,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
             if (overwrite) new ReadOnlySpan<T>(t, cols).CopyTo(new Span<T>(row, cols));
             else if (typeof(T) == typeof(float)) for (int j = 0; j < cols; j++) ((float*)row)[j] += ((float*)t)[j];
             else for (int j = 0; j < cols; j++) ((double*)row)[j] += ((double*)t)[j];
-            Finish(row, cols, bias, relu);
+            if (bias != null || relu) Finish(row, cols, bias, relu);
         }
     }
 
@@ -475,6 +476,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
     }
 
     /// <summary>The epilogue on <paramref name="count"/> stored values of a row: + bias[j], then max(·, 0) — as <see cref="Store"/> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Finish(T* row, int count, T* bias, bool relu)
     {
         if (typeof(T) == typeof(float))
