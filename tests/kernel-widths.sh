@@ -2,13 +2,13 @@
 # Runs the kernel tests once per vector width this x64 machine can be forced to, with .NET 10's JIT knobs, and prints
 # which width each run used (WidthTests.Start_up_widths_follow_the_cpu_and_the_knobs fails if a knob did not take
 # effect, so no run silently repeats the default path). Forced-width tests (WidthTests: GEMM; VectorRowTests: row and
-# element-wise kernels, float and double; HeadsTests: the heads' copies) run 128/256/512 in every run; OverwriteTests and
-# BiasGeluTests run the written / fused kernels as a user calls them, at the width each knob leaves.
+# element-wise kernels, float and double; HeadsTests: the heads' copies) run 128/256/512 in every run; OverwriteTests,
+# MatMulBiasTests and BiasGeluTests run the written / fused kernels as a user calls them, at the width each knob leaves.
 #   tests/kernel-widths.sh            # after: dotnet build tests/GradGen.Tests -c Release
 # A knob that cannot narrow anything on this CPU (AVX-512 knobs on an AVX2-only machine) is reported and skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-filter='FullyQualifiedName~WidthTests|FullyQualifiedName~VectorRowTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests|FullyQualifiedName~HeadsTests|FullyQualifiedName~OverwriteTests|FullyQualifiedName~BiasGeluTests'
+filter='FullyQualifiedName~WidthTests|FullyQualifiedName~VectorRowTests|FullyQualifiedName~FloatKernelTests|FullyQualifiedName~FloatGemmTests|FullyQualifiedName~AllocationFreeTests|FullyQualifiedName~HeadsTests|FullyQualifiedName~OverwriteTests|FullyQualifiedName~MatMulBiasTests|FullyQualifiedName~BiasGeluTests'
 has_avx512=$(grep -m1 -c avx512f /proc/cpuinfo || true)
 status=0
 run() {

@@ -70,6 +70,18 @@ foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64) })
             double worstD = 0;
             for (int i = 0; i < cd.Length; i++) worstD = Math.Max(worstD, Math.Abs(cd[i] - want[i]) / Math.Max(1, Math.Abs(want[i])));
             Report(label + " double", worstD, 1e-13 * k);
+            // The epilogue: a bias row added and ReLU taken in the store of the last block, against the double product
+            // plus the bias, then max(·, 0).
+            var ce = new float[m * n];
+            var wantE = new double[m * n];
+            float[] bias = RandomFloats(n);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) wantE[i * n + j] = Math.Max(want[i * n + j] + bias[j], 0);
+            unsafe
+            {
+                fixed (float* pa = af, pb = bf, pc = ce, pbias = bias)
+                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, n, overwrite: true, pbias, relu: true);
+            }
+            Report(label + " float + bias, ReLU", Worst(ce, wantE), 2e-6 * k);
         }
     }
 }
