@@ -34,8 +34,7 @@ public static partial class Adjoint
         T scale = dL / T.CreateChecked(rows);
         if (RowKernels.Applies<T>() && classes > 0)
         {
-            if (overwrite) target.Clear(); // the rows run in parallel: cleared up front
-            RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: false, SimdWidth.Rows);
+            RowKernels.CrossEntropy(z, targets, rows, classes, scale, target, wantLoss: false, SimdWidth.Rows, write: overwrite);
             return;
         }
         using var probabilities = Scratch<T>.Rent(classes);

@@ -277,16 +277,17 @@ internal static unsafe class RowKernels
     /// <summary>
     /// Softmax cross-entropy over rows of length <paramref name="classes"/>: returns the mean loss when
     /// <paramref name="wantLoss"/> (else 0), and with <paramref name="into"/> not empty adds
-    /// scale · (softmax(z) − onehot(target)) to it, each row's exponentials computed once for both. Rows run on both
+    /// scale · (softmax(z) − onehot(target)) to it (writes it, with <paramref name="write"/>: a first contribution), each
+    /// row's exponentials computed once for both. Rows run on both
     /// cores when large; the per-row losses are summed in order, in double.
     /// </summary>
-    public static T CrossEntropy<T>(ReadOnlySpan<T> z, int[] targets, int rows, int classes, T scale, Span<T> into, bool wantLoss, VectorWidth width)
+    public static T CrossEntropy<T>(ReadOnlySpan<T> z, int[] targets, int rows, int classes, T scale, Span<T> into, bool wantLoss, VectorWidth width, bool write = false)
     {
-        if (IsFloat<T>()) return As<float, T>((float)CrossEntropyCore(Table<float>(width), As<T, float>(z), targets, rows, classes, As<T, float>(scale), As<T, float>(into), wantLoss));
-        return As<double, T>(CrossEntropyCore(Table<double>(width), As<T, double>(z), targets, rows, classes, As<T, double>(scale), As<T, double>(into), wantLoss));
+        if (IsFloat<T>()) return As<float, T>((float)CrossEntropyCore(Table<float>(width), As<T, float>(z), targets, rows, classes, As<T, float>(scale), As<T, float>(into), wantLoss, write));
+        return As<double, T>(CrossEntropyCore(Table<double>(width), As<T, double>(z), targets, rows, classes, As<T, double>(scale), As<T, double>(into), wantLoss, write));
     }
 
-    private static double CrossEntropyCore<U>(RowTable<U> table, ReadOnlySpan<U> z, int[] targets, int rows, int classes, U scale, Span<U> into, bool wantLoss)
+    private static double CrossEntropyCore<U>(RowTable<U> table, ReadOnlySpan<U> z, int[] targets, int rows, int classes, U scale, Span<U> into, bool wantLoss, bool write)
         where U : unmanaged, INumberBase<U>
     {
         if (rows == 0) return double.NaN;
@@ -297,7 +298,7 @@ internal static unsafe class RowKernels
         fixed (int* pTargets = targets)
         {
             var args = new RowArgs<U> { A = pz, C = pInto, D = wantLoss ? pLoss : null, Targets = pTargets, Length = classes, Scalar = scale };
-            ParallelRows.Run(table.CrossEntropy, &args, rows);
+            ParallelRows.Run(write ? table.CrossEntropyWrite : table.CrossEntropy, &args, rows);
         }
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.CrossEntropy");
         if (!wantLoss) return 0;

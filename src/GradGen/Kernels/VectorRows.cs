@@ -47,6 +47,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
         LayerNorm = &LayerNormRows,
         LayerNormBackward = &LayerNormBackwardRows,
         CrossEntropy = &CrossEntropyRows,
+        CrossEntropyWrite = &CrossEntropyWriteRows,
     };
 
     // ── e^x ─────────────────────────────────────────────────────────────────────────────────
@@ -386,7 +387,16 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     /// D[row] = log Σ e^z − z[target] (stably: max + log Σ e^(z − max)); with C not null, the gradient
     /// C[row] += Scalar · (softmax(z) − onehot(target)), each row's exponentials computed once for both.
     /// </summary>
-    public static void CrossEntropyRows(RowArgs<T>* args, int start, int end)
+    public static void CrossEntropyRows(RowArgs<T>* args, int start, int end) => CrossEntropyCore(args, start, end, write: false);
+
+    /// <summary>
+    /// <see cref="CrossEntropyRows"/> with the gradient written (C's contents not read): bit for bit adding it to zeros —
+    /// each element is e · (Scalar / Σ) + 0 rounded once as the added form rounds e · (Scalar / Σ) + 0, then the target's
+    /// element less Scalar.
+    /// </summary>
+    public static void CrossEntropyWriteRows(RowArgs<T>* args, int start, int end) => CrossEntropyCore(args, start, end, write: true);
+
+    private static void CrossEntropyCore(RowArgs<T>* args, int start, int end, bool write)
     {
         int classes = args->Length;
         T* exponentials = args->C == null ? null : RowBuffer(classes);
@@ -403,8 +413,17 @@ internal static unsafe partial class VectorRows<T, TV, TS>
             T factor = scale / sum;
             TV vFactor = TS.Create(factor);
             int i;
-            for (i = 0; i <= classes - W; i += W) TS.Store(TS.MultiplyAdd(TS.Load(exponentials + i), vFactor, TS.Load(into + i)), into + i);
-            for (; i < classes; i++) into[i] += exponentials[i] * factor;
+            if (write)
+            {
+                TV zero = TS.Splat(0);
+                for (i = 0; i <= classes - W; i += W) TS.Store(TS.MultiplyAdd(TS.Load(exponentials + i), vFactor, zero), into + i);
+                for (; i < classes; i++) into[i] = exponentials[i] * factor + T.Zero;
+            }
+            else
+            {
+                for (i = 0; i <= classes - W; i += W) TS.Store(TS.MultiplyAdd(TS.Load(exponentials + i), vFactor, TS.Load(into + i)), into + i);
+                for (; i < classes; i++) into[i] += exponentials[i] * factor;
+            }
             into[target] -= scale;
         }
     }
@@ -415,5 +434,5 @@ internal unsafe struct RowTable<T> where T : unmanaged
 {
     public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, GeluBackwardWrite, Add;
     public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite, BiasGeluBackwardWriteRows;
-    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, CrossEntropy;
+    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, CrossEntropy, CrossEntropyWrite;
 }
