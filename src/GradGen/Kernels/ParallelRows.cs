@@ -6,7 +6,7 @@ namespace GradGen;
 internal unsafe struct RowArgs<T> where T : unmanaged
 {
     /// <summary>Operands, as the kernel defines them (null when unused).</summary>
-    public T* A, B, C, D, E, F;
+    public T* A, B, C, D, E, F, G;
 
     /// <summary>Class indices, one per row (softmax cross-entropy), or null.</summary>
     public int* Targets;

@@ -249,28 +249,42 @@ internal static unsafe class RowKernels
 
     /// <summary>
     /// LayerNorm's backward over rows of length c (see <see cref="Adjoint.LayerNorm{T}"/>); an empty span skips that
-    /// gradient. One thread: dWeight and dBias are sums over all rows.
+    /// gradient. Two phases, each over both cores when large: dx by rows (each row's means need the whole row), keeping
+    /// each row's mean and rstd; then dWeight and dBias, sums over the rows, by columns (each column summed in row order on
+    /// one thread: the same numbers on any number of cores).
     /// </summary>
     public static void LayerNormBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, T eps, Span<T> dx, Span<T> dWeight, Span<T> dBias, int c, VectorWidth width)
     {
         if (c == 0) return;
-        if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c);
-        else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c);
+        if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c, VectorCount(width, sizeof(float)));
+        else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c, VectorCount(width, sizeof(double)));
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.LayerNormBackward");
     }
 
-    private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c)
+    private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c, int lanes)
         where U : unmanaged
     {
+        int rows = x.Length / c;
+        bool parameters = dWeight.Length > 0 || dBias.Length > 0;
+        using var moments = Scratch<U>.Rent(parameters ? 2 * rows : 0);
         fixed (U* pg = dY)
         fixed (U* px = x)
         fixed (U* pw = weight)
         fixed (U* pdx = dx)
         fixed (U* pdw = dWeight)
         fixed (U* pdb = dBias)
+        fixed (U* pm = moments.Span)
         {
-            var args = new RowArgs<U> { A = pg, B = px, C = pw, D = pdx, E = pdw, F = pdb, Length = c, Scalar = eps };
-            table.LayerNormBackward(&args, 0, x.Length / c);
+            var args = new RowArgs<U> { A = pg, B = px, C = pw, D = dx.Length == 0 ? null : pdx, G = parameters ? pm : null, Length = c, Scalar = eps };
+            ParallelRows.Run(table.LayerNormBackward, &args, rows);
+            if (!parameters) return;
+            int parts = Math.Max(1, Math.Min(WorkerPool.Threads, (c + lanes - 1) / lanes));
+            var columns = new RowArgs<U>
+            {
+                A = pg, B = px, G = pm, E = dWeight.Length == 0 ? null : pdw, F = dBias.Length == 0 ? null : pdb,
+                Length = c, Rows = rows, Parts = parts,
+            };
+            ParallelRows.Run(table.LayerNormParameters, &columns, parts, x.Length);
         }
     }
 

@@ -46,6 +46,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
         CausalSoftmaxBackwardWrite = &CausalSoftmaxBackwardWriteRows,
         LayerNorm = &LayerNormRows,
         LayerNormBackward = &LayerNormBackwardRows,
+        LayerNormParameters = &LayerNormParameterColumns,
         CrossEntropy = &CrossEntropyRows,
         CrossEntropyWrite = &CrossEntropyWriteRows,
     };
@@ -279,45 +280,44 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     }
 
     /// <summary>
-    /// LayerNorm's backward over rows [start, end) (see <see cref="Adjoint.LayerNorm{T}"/>): A dY, B x, C weight, D dx,
-    /// E dWeight, F dBias (null: skip that gradient), Length C, Scalar eps. With x̂ = (x − μ) · rstd and ĝ = dY ⊙ weight,
-    /// dx += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), dWeight += dY ⊙ x̂, dBias += dY. dWeight and dBias are sums over
-    /// rows: one thread runs all rows.
+    /// LayerNorm's backward, first phase, over rows [start, end) (see <see cref="Adjoint.LayerNorm{T}"/>): A dY, B x, C weight,
+    /// D dx (null: skip), G the rows' (mean, rstd) pairs for the second phase (null: not wanted), Length C, Scalar eps.
+    /// With x̂ = (x − μ) · rstd and ĝ = dY ⊙ weight, dx += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)). Rows are independent:
+    /// split over the cores. dWeight and dBias, sums over the rows, are <see cref="LayerNormParameterColumns"/>'.
     /// </summary>
     public static void LayerNormBackwardRows(RowArgs<T>* args, int start, int end)
     {
         int n = args->Length;
-        T* weight = args->C, dWeight = args->E, dBias = args->F;
-        bool wantWeight = dWeight != null, wantBias = dBias != null;
+        T* weight = args->C;
         for (int row = start; row < end; row++)
         {
             long at = (long)row * n;
             T* dY = args->A + at, x = args->B + at;
             (T mean, T rstd) = Moments(x, n, args->Scalar);
+            if (args->G != null)
+            {
+                args->G[2 * row] = mean;
+                args->G[2 * row + 1] = rstd;
+            }
+            if (args->D == null) continue;
             TV vMean = TS.Create(mean), vRstd = TS.Create(rstd);
             TV vSumG = TS.Splat(0), vSumGx = TS.Splat(0);
             T sumG = T.Zero, sumGx = T.Zero;
             int i;
             for (i = 0; i <= n - W; i += W)
             {
-                TV g = TS.Load(dY + i);
                 TV normalized = TS.Multiply(TS.Subtract(TS.Load(x + i), vMean), vRstd);
-                if (wantBias) TS.Store(TS.Add(TS.Load(dBias + i), g), dBias + i);
-                if (wantWeight) TS.Store(TS.Add(TS.Load(dWeight + i), TS.Multiply(g, normalized)), dWeight + i);
-                TV scaled = TS.Multiply(g, TS.Load(weight + i));
+                TV scaled = TS.Multiply(TS.Load(dY + i), TS.Load(weight + i));
                 vSumG = TS.Add(vSumG, scaled);
                 vSumGx = TS.Add(vSumGx, TS.Multiply(scaled, normalized));
             }
             for (; i < n; i++)
             {
                 T normalized = (x[i] - mean) * rstd;
-                if (wantBias) dBias[i] += dY[i];
-                if (wantWeight) dWeight[i] += dY[i] * normalized;
                 T scaled = dY[i] * weight[i];
                 sumG += scaled;
                 sumGx += scaled * normalized;
             }
-            if (args->D == null) continue;
             T* dx = args->D + at;
             T count = T.CreateTruncating(n);
             T meanG = (TS.Sum(vSumG) + sumG) / count, meanGx = (TS.Sum(vSumGx) + sumGx) / count;
@@ -333,6 +333,39 @@ internal static unsafe partial class VectorRows<T, TV, TS>
             {
                 T normalized = (x[i] - mean) * rstd;
                 dx[i] += (dY[i] * weight[i] - meanG - normalized * meanGx) * rstd;
+            }
+        }
+    }
+
+    /// <summary>
+    /// LayerNorm's backward, second phase, over column parts [start, end) of Parts: A dY, B x, G the rows' (mean, rstd),
+    /// E dWeight, F dBias (null: skip), Length C, Rows. dWeight += Σ_rows dY ⊙ x̂, dBias += Σ_rows dY: each column summed
+    /// over the rows in row order on one thread, x̂ rounded as the first phase rounds it — the same numbers whatever the
+    /// number of cores. Parts begin on whole vectors.
+    /// </summary>
+    public static void LayerNormParameterColumns(RowArgs<T>* args, int start, int end)
+    {
+        int n = args->Length, w = W;
+        long vectors = (n + w - 1) / w;
+        int first = (int)(vectors * start / args->Parts) * w, last = Math.Min((int)(vectors * end / args->Parts) * w, n);
+        T* dWeight = args->E, dBias = args->F;
+        for (int row = 0; row < args->Rows; row++)
+        {
+            long at = (long)row * n;
+            T* dY = args->A + at, x = args->B + at;
+            T mean = args->G[2 * row], rstd = args->G[2 * row + 1];
+            TV vMean = TS.Create(mean), vRstd = TS.Create(rstd);
+            int i;
+            for (i = first; i <= last - w; i += w)
+            {
+                TV g = TS.Load(dY + i);
+                if (dBias != null) TS.Store(TS.Add(TS.Load(dBias + i), g), dBias + i);
+                if (dWeight != null) TS.Store(TS.Add(TS.Load(dWeight + i), TS.Multiply(g, TS.Multiply(TS.Subtract(TS.Load(x + i), vMean), vRstd))), dWeight + i);
+            }
+            for (; i < last; i++)
+            {
+                if (dBias != null) dBias[i] += dY[i];
+                if (dWeight != null) dWeight[i] += dY[i] * ((x[i] - mean) * rstd);
             }
         }
     }
@@ -434,5 +467,5 @@ internal unsafe struct RowTable<T> where T : unmanaged
 {
     public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, GeluBackwardWrite, Add;
     public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite, BiasGeluBackwardWriteRows;
-    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, CrossEntropy, CrossEntropyWrite;
+    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, LayerNormParameters, CrossEntropy, CrossEntropyWrite;
 }

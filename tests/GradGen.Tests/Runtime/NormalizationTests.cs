@@ -66,6 +66,47 @@ public class NormalizationTests(ITestOutputHelper output)
         AssertClose(Flat(Ops.Sum(dY, 0)), Flat(db), 1e-14);
     }
 
+    /// <summary>
+    /// Over both cores (dx by rows, dweight and dbias by columns) the backward gives, bit for bit, what it gives one half
+    /// of the rows at a time, sequentially: each row's dx alone, each parameter's gradient summed over the rows in row order
+    /// — so the result does not depend on how many cores ran it. Float and double; a row length that is not a whole number
+    /// of vectors (the columns' last part ends in a partial vector).
+    /// </summary>
+    [Theory]
+    [InlineData(false, 130)]
+    [InlineData(true, 130)]
+    [InlineData(true, 64)]
+    public void LayerNorm_backward_over_both_cores_equals_it_half_by_half(bool inDouble, int c)
+    {
+        if (inDouble) Halves<double>(c); else Halves<float>(c);
+    }
+
+    private static void Halves<T>(int c) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        const int rows = 600; // the whole past ParallelRows.MinElements (both cores); at c = 64 each half below it (one thread)
+        var rng = new Random(c);
+        Tensor<T> R(params int[] shape) => Tensor.Create(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => T.CreateChecked(rng.NextDouble() * 4 - 2)).ToArray(), shape.Select(d => (nint)d).ToArray());
+        var x = R(rows, c);
+        var w = R(c);
+        var dY = R(rows, c);
+        T eps = T.CreateChecked(Eps);
+        Tensor<T> dx = R(rows, c), dw = R(c), db = R(c);
+        Tensor<T> dx2 = Ops.Add(dx, T.Zero), dw2 = Ops.Add(dw, T.Zero), db2 = Ops.Add(db, T.Zero);
+        Adjoint.LayerNorm(dY, x, w, eps, dx, dw, db);
+        foreach (int start in new[] { 0, rows / 2 })
+        {
+            Tensor<T> Half(Tensor<T> t) => Ops.Add(Ops.Slice(t, 0, start, rows / 2), T.Zero); // a dense copy of the rows
+            var part = Half(dx2);
+            Adjoint.LayerNorm(Half(dY), Half(x), w, eps, part, dw2, db2);
+            Ops.AsSpan(part).CopyTo(Ops.AsSpan(dx2).Slice(start * c, rows / 2 * c));
+        }
+        Assert.Equal(Bits(dx2), Bits(dx));
+        Assert.Equal(Bits(dw2), Bits(dw));
+        Assert.Equal(Bits(db2), Bits(db));
+    }
+
+    private static long[] Bits<T>(Tensor<T> t) => t.ToArray().Select(OverwriteTests.Bits).ToArray();
+
     [Fact]
     public void LayerNorm_rows_have_zero_mean_and_unit_variance_in_float()
     {
