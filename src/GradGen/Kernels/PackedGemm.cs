@@ -65,9 +65,8 @@ internal static unsafe class PackedGemm<T, TV, TS>
         {
             for (int i = 0; i < m; i++)
             {
-                var row = new Span<T>(c + i * ldc, n);
-                if (overwrite) row.Clear();
-                Finish(c + i * ldc, n, bias, relu);
+                if (overwrite) new Span<T>(c + i * ldc, n).Clear();
+                if (bias != null || relu) Finish(c + i * ldc, n, bias, relu);
             }
             return;
         }

@@ -292,8 +292,8 @@ internal static unsafe class RowKernels
     /// Softmax cross-entropy over rows of length <paramref name="classes"/>: returns the mean loss when
     /// <paramref name="wantLoss"/> (else 0), and with <paramref name="into"/> not empty adds
     /// scale · (softmax(z) − onehot(target)) to it (writes it, with <paramref name="write"/>: a first contribution), each
-    /// row's exponentials computed once for both. Rows run on both
-    /// cores when large; the per-row losses are summed in order, in double.
+    /// row's exponentials computed once for both. Rows run on both cores when large; the per-row losses are summed in
+    /// order, in double.
     /// </summary>
     public static T CrossEntropy<T>(ReadOnlySpan<T> z, int[] targets, int rows, int classes, T scale, Span<T> into, bool wantLoss, VectorWidth width, bool write = false)
     {

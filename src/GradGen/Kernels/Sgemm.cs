@@ -11,8 +11,9 @@ internal static unsafe class Sgemm
 {
     /// <summary>
     /// Products with fewer multiply-adds than this run on the calling thread only (about 6 µs on one core). Lowered from
-    /// 2²⁰ on 2026-12-07: the MLP's skinny products (256×256×10 and 256×10×256, 655 K multiply-adds) ran on one core at
-    /// 28–43 µs and take 16–25 µs on two; the pool's workers spin between a step's kernels, so a fork costs ~1 µs.
+    /// 2²⁰ on 2026-12-07: the MLP's skinny products (256×256×10 and 256×10×256, 655 K multiply-adds) ran on one core —
+    /// ∂L/∂w2 = hᵀ·ĝ 41 µs, 24 on two (docs/performance.md, run I); the pool's workers spin between a step's kernels, so a
+    /// fork costs about a microsecond.
     /// </summary>
     internal const long ParallelMacs = 1L << 18;
 

@@ -283,7 +283,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     /// LayerNorm's backward, first phase, over rows [start, end) (see <see cref="Adjoint.LayerNorm{T}"/>): A dY, B x, C weight,
     /// D dx (null: skip), G the rows' (mean, rstd) pairs for the second phase (null: not wanted), Length C, Scalar eps.
     /// With x̂ = (x − μ) · rstd and ĝ = dY ⊙ weight, dx += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)). Rows are independent:
-    /// split over the cores. dWeight and dBias, sums over the rows, are <see cref="LayerNormParameterColumns"/>'.
+    /// split over the cores. dWeight and dBias, sums over the rows, are the second phase's (<see cref="LayerNormParameterColumns"/>).
     /// </summary>
     public static void LayerNormBackwardRows(RowArgs<T>* args, int start, int end)
     {

@@ -53,7 +53,7 @@ public unsafe class WidthTests
     }
 
     /// <summary>
-    /// C = A·B (overwrite) then C += A·B (accumulate) through <see cref="Sgemm.Multiply(VectorWidth, int, int, int, float*, nint, nint, float*, nint, nint, float*, nint, bool)"/>
+    /// C = A·B (overwrite) then C += A·B (accumulate) through <see cref="Sgemm.Multiply(VectorWidth, int, int, int, float*, nint, nint, float*, nint, nint, float*, nint, bool, float*, bool)"/>
     /// in all three layouts, against the double product.
     /// </summary>
     [Theory]
