@@ -32,6 +32,13 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
         Right,
     }
 
+    /// <summary>
+    /// Items with fewer multiply-adds than this run whole, one thread each, spread over the cores (one fork for all of
+    /// them); larger ones one after another, each split over the cores. 2²⁰: when the products' own threshold
+    /// (<see cref="Sgemm.ParallelMacs"/>) came down to 2¹⁸, items between the two kept the one fork for all.
+    /// </summary>
+    private const long ItemParallelMacs = 1L << 20;
+
     [ThreadStatic] private static BatchedGemm<T>? t_job;
 
     private Product _product;
@@ -73,7 +80,7 @@ internal sealed class BatchedGemm<T> : IParallelJob where T : IFloatingPointIeee
             job._overwrite = overwrite && disjoint;
             if (overwrite && !disjoint) Dense.Span(product == Product.Left ? a : b).Clear();
             long macs = (long)m * n * k;
-            if (disjoint && items > 1 && macs < Sgemm.ParallelMacs && macs * items >= Sgemm.ParallelMacs)
+            if (disjoint && items > 1 && macs < ItemParallelMacs && macs * items >= Sgemm.ParallelMacs)
             {
                 WorkerPool.Run(job, Math.Min(items, 4 * WorkerPool.Threads));
             }
