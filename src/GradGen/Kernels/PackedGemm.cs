@@ -341,7 +341,7 @@ internal static unsafe class PackedGemm<T, TV, TS>
 
     /// <summary>
     /// C tile [rows × cols] (+)= A strip (rows × kc, strided) · packed panel (kc × NR). Missing rows re-read row 0 and are
-    /// discarded; a tile narrower than the panel goes through a stack buffer. Rows 6–11 exist only in the 12-row instantiations (the
+    /// discarded; a tile narrower than the panel goes through a stack buffer (its first whole vector per row stored as one). Rows 6–11 exist only in the 12-row instantiations (the
     /// JIT folds <c>TS.Rows</c> to a constant and drops them elsewhere).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -444,10 +444,50 @@ internal static unsafe class PackedGemm<T, TV, TS>
         {
             T* row = c + r * ldc;
             T* t = tile + r * nr;
-            if (overwrite) new ReadOnlySpan<T>(t, cols).CopyTo(new Span<T>(row, cols));
-            else if (typeof(T) == typeof(float)) for (int j = 0; j < cols; j++) ((float*)row)[j] += ((float*)t)[j];
-            else for (int j = 0; j < cols; j++) ((double*)row)[j] += ((double*)t)[j];
-            if (bias != null || relu) Finish(row, cols, bias, relu);
+            // The first whole vector of the row as a vector store (as a whole panel's), the rest value by value.
+            int done = 0;
+            if (cols >= v)
+            {
+                StoreVector(row, TS.Load(t), overwrite, bias, relu);
+                done = v;
+            }
+            if (overwrite && bias == null && !relu) new ReadOnlySpan<T>(t + done, cols - done).CopyTo(new Span<T>(row + done, cols - done));
+            else StoreValues(row, t, done, cols, overwrite, bias, relu);
+        }
+    }
+
+    /// <summary>One vector of a tile row stored: the sums (added to C's values unless overwriting), plus the bias, then ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector(T* at, TV x, bool overwrite, T* bias, bool relu)
+    {
+        if (!overwrite) x = TS.Add(x, TS.Load(at));
+        if (bias != null) x = TS.Add(x, TS.Load(bias));
+        if (relu) x = TS.Max(x, default);
+        TS.Store(x, at);
+    }
+
+    /// <summary>Values [from, to) of a tile row held in <paramref name="sums"/>, stored as <see cref="StoreVector"/> stores a vector.</summary>
+    private static void StoreValues(T* row, T* sums, int from, int to, bool overwrite, T* bias, bool relu)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* r = (float*)row, t = (float*)sums, b = (float*)bias;
+            for (int j = from; j < to; j++)
+            {
+                float x = overwrite ? t[j] : t[j] + r[j];
+                if (b != null) x += b[j];
+                r[j] = relu ? MathF.Max(x, 0f) : x;
+            }
+        }
+        else
+        {
+            double* r = (double*)row, t = (double*)sums, b = (double*)bias;
+            for (int j = from; j < to; j++)
+            {
+                double x = overwrite ? t[j] : t[j] + r[j];
+                if (b != null) x += b[j];
+                r[j] = relu ? Math.Max(x, 0d) : x;
+            }
         }
     }
 
@@ -455,23 +495,8 @@ internal static unsafe class PackedGemm<T, TV, TS>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, TV low, TV high, bool overwrite, T* bias, bool relu)
     {
-        if (!overwrite)
-        {
-            low = TS.Add(low, TS.Load(row));
-            high = TS.Add(high, TS.Load(row + TS.Count));
-        }
-        if (bias != null)
-        {
-            low = TS.Add(low, TS.Load(bias));
-            high = TS.Add(high, TS.Load(bias + TS.Count));
-        }
-        if (relu)
-        {
-            low = TS.Max(low, default);
-            high = TS.Max(high, default);
-        }
-        TS.Store(low, row);
-        TS.Store(high, row + TS.Count);
+        StoreVector(row, low, overwrite, bias, relu);
+        StoreVector(row + TS.Count, high, overwrite, bias == null ? null : bias + TS.Count, relu);
     }
 
     /// <summary>The epilogue on <paramref name="count"/> stored values of a row: + bias[j], then max(·, 0) — as <see cref="Store"/> does.</summary>
