@@ -117,6 +117,9 @@ internal static unsafe class RowKernels
 
     private static int VectorCount(VectorWidth width, int size) => (int)width / 8 / size;
 
+    /// <summary>How many column parts a kernel split over columns runs in: one per thread, at most one per vector of a row of <paramref name="n"/>.</summary>
+    private static int ColumnParts(int n, int lanes) => Math.Max(1, Math.Min(WorkerPool.Threads, (n + lanes - 1) / lanes));
+
     private static void BiasGeluBackwardCore<U>(RowTable<U> table, bool overwrite, int lanes, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> bias, Span<U> into, Span<U> intoBias)
         where U : unmanaged, INumberBase<U>
     {
@@ -141,7 +144,7 @@ internal static unsafe class RowKernels
                 return;
             }
             // x̄ added to (or only b̄): one pass, split by columns so each b̄ element sums its rows in order on one thread.
-            int parts = Math.Max(1, Math.Min(WorkerPool.Threads, (n + lanes - 1) / lanes));
+            int parts = ColumnParts(n, lanes);
             var args = new RowArgs<U>
             {
                 A = pg, B = px, C = pb, D = into.Length == 0 ? null : pi, E = intoBias.Length == 0 ? null : pib,
@@ -278,7 +281,7 @@ internal static unsafe class RowKernels
             var args = new RowArgs<U> { A = pg, B = px, C = pw, D = dx.Length == 0 ? null : pdx, G = parameters ? pm : null, Length = c, Scalar = eps };
             ParallelRows.Run(table.LayerNormBackward, &args, rows);
             if (!parameters) return;
-            int parts = Math.Max(1, Math.Min(WorkerPool.Threads, (c + lanes - 1) / lanes));
+            int parts = ColumnParts(c, lanes);
             var columns = new RowArgs<U>
             {
                 A = pg, B = px, G = pm, E = dWeight.Length == 0 ? null : pdw, F = dBias.Length == 0 ? null : pdb,

@@ -139,9 +139,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     private static void BiasGeluBackwardCore(RowArgs<T>* args, int start, int end, bool write)
     {
         int n = args->Length, rows = args->Rows, w = W;
-        // Part p of Parts covers the column vectors [p·V/Parts, (p + 1)·V/Parts) of the V = ⌈n / W⌉ in a row.
-        long vectors = (n + w - 1) / w;
-        int first = (int)(vectors * start / args->Parts) * w, last = Math.Min((int)(vectors * end / args->Parts) * w, n);
+        (int first, int last) = ColumnPart(args, start, end);
         T* tail = stackalloc T[5 * w];
         for (int r = 0; r < rows; r++)
         {

@@ -338,6 +338,18 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     }
 
     /// <summary>
+    /// The columns [first, last) of a row of Length that part [start, end) of Parts covers, for a kernel split over columns:
+    /// part p gets the column vectors [p·V/Parts, (p + 1)·V/Parts) of the V = ⌈Length / W⌉ in a row, so every part but the
+    /// last begins and ends on a whole vector.
+    /// </summary>
+    private static (int First, int Last) ColumnPart(RowArgs<T>* args, int start, int end)
+    {
+        int n = args->Length, w = W;
+        long vectors = (n + w - 1) / w;
+        return ((int)(vectors * start / args->Parts) * w, Math.Min((int)(vectors * end / args->Parts) * w, n));
+    }
+
+    /// <summary>
     /// LayerNorm's backward, second phase, over column parts [start, end) of Parts: A dY, B x, G the rows' (mean, rstd),
     /// E dWeight, F dBias (null: skip), Length C, Rows. dWeight += Σ_rows dY ⊙ x̂, dBias += Σ_rows dY: each column summed
     /// over the rows in row order on one thread, x̂ rounded as the first phase rounds it — the same numbers whatever the
@@ -346,8 +358,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     public static void LayerNormParameterColumns(RowArgs<T>* args, int start, int end)
     {
         int n = args->Length, w = W;
-        long vectors = (n + w - 1) / w;
-        int first = (int)(vectors * start / args->Parts) * w, last = Math.Min((int)(vectors * end / args->Parts) * w, n);
+        (int first, int last) = ColumnPart(args, start, end);
         T* dWeight = args->E, dBias = args->F;
         for (int row = 0; row < args->Rows; row++)
         {
