@@ -78,32 +78,31 @@ public unsafe class WidthTests
             nint bInner = layout == Layout.TransposedB ? 1 : n, bCol = layout == Layout.TransposedB ? k : 1;
             // C with a leading dimension past n, so a store beyond the row would show.
             int ldc = n + 3;
-            if (inDouble)
-            {
-                var c = new double[m * ldc];
-                Array.Fill(c, 7.0);
-                fixed (double* pa = aStored, pb = bStored, pc = c)
-                {
-                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite: true);
-                    Check(expected, i => c[i], m, n, ldc, k, 1e-13, 0, layout);
-                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite: false);
-                    Check(expected, i => c[i], m, n, ldc, k, 1e-13, 1, layout);
-                }
-            }
-            else
-            {
-                var af = Array.ConvertAll(aStored, v => (float)v);
-                var bf = Array.ConvertAll(bStored, v => (float)v);
-                var c = new float[m * ldc];
-                Array.Fill(c, 7f);
-                fixed (float* pa = af, pb = bf, pc = c)
-                {
-                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite: true);
-                    Check(expected, i => c[i], m, n, ldc, k, 2e-6, 0, layout);
-                    Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite: false);
-                    Check(expected, i => c[i], m, n, ldc, k, 2e-6, 1, layout);
-                }
-            }
+            if (inDouble) ProductMatches(w, m, n, k, aStored, aRow, aInner, bStored, bInner, bCol, ldc, expected, 1e-13, layout);
+            else ProductMatches(w, m, n, k, Array.ConvertAll(aStored, v => (float)v), aRow, aInner, Array.ConvertAll(bStored, v => (float)v), bInner, bCol, ldc, expected, 2e-6, layout);
+        }
+    }
+
+    /// <summary>C (7 everywhere, row stride <paramref name="ldc"/>) = A·B then += A·B at a forced width, checked after each.</summary>
+    private static void ProductMatches<T>(VectorWidth w, int m, int n, int k, T[] a, nint aRow, nint aInner, T[] b, nint bInner, nint bCol, int ldc, double[] expected, double epsilon, Layout layout)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var c = new T[m * ldc];
+        Array.Fill(c, T.CreateChecked(7));
+        Multiply(w, m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite: true);
+        Check(expected, i => double.CreateChecked(c[i]), m, n, ldc, k, epsilon, 0, layout);
+        Multiply(w, m, n, k, a, aRow, aInner, b, bInner, bCol, c, ldc, overwrite: false);
+        Check(expected, i => double.CreateChecked(c[i]), m, n, ldc, k, epsilon, 1, layout);
+    }
+
+    /// <summary><see cref="Sgemm"/>'s forced-width product for the element type (float or double); a null bias: no epilogue.</summary>
+    private static void Multiply<T>(VectorWidth w, int m, int n, int k, T[] a, nint aRow, nint aInner, T[] b, nint bInner, nint bCol, T[] c, int ldc, bool overwrite, T[]? bias = null, bool relu = false)
+        where T : unmanaged
+    {
+        fixed (T* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            if (typeof(T) == typeof(float)) Sgemm.Multiply(w, m, n, k, (float*)pa, aRow, aInner, (float*)pb, bInner, bCol, (float*)pc, ldc, overwrite, (float*)pbias, relu);
+            else Sgemm.Multiply(w, m, n, k, (double*)pa, aRow, aInner, (double*)pb, bInner, bCol, (double*)pc, ldc, overwrite, (double*)pbias, relu);
         }
     }
 
@@ -132,43 +131,35 @@ public unsafe class WidthTests
             {
                 foreach (bool relu in new[] { false, true })
                 {
-                    if (inDouble)
-                    {
-                        double[] expected = Filled(m * ldc, 0.25), actual = Filled(m * ldc, 0.25);
-                        fixed (double* pa = aStored, pb = bStored, pe = expected, pc = actual, pbias = bias)
-                        {
-                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pe, ldc, overwrite);
-                            for (int i = 0; i < m; i++)
-                                for (int j = 0; j < n; j++)
-                                    pe[i * ldc + j] = relu ? Math.Max(pe[i * ldc + j] + bias[j], 0) : pe[i * ldc + j] + bias[j];
-                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, pbias, relu);
-                        }
-                        for (int i = 0; i < expected.Length; i++) Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{layout}, overwrite {overwrite}, relu {relu}: element {i} is {actual[i]}, expected {expected[i]}");
-                    }
-                    else
-                    {
-                        float[] af = Array.ConvertAll(aStored, v => (float)v), bf = Array.ConvertAll(bStored, v => (float)v), biasf = Array.ConvertAll(bias, v => (float)v);
-                        float[] expected = Array.ConvertAll(Filled(m * ldc, 0.25), v => (float)v), actual = (float[])expected.Clone();
-                        fixed (float* pa = af, pb = bf, pe = expected, pc = actual, pbias = biasf)
-                        {
-                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pe, ldc, overwrite);
-                            for (int i = 0; i < m; i++)
-                                for (int j = 0; j < n; j++)
-                                    pe[i * ldc + j] = relu ? MathF.Max(pe[i * ldc + j] + biasf[j], 0) : pe[i * ldc + j] + biasf[j];
-                            Sgemm.Multiply(w, m, n, k, pa, aRow, aInner, pb, bInner, bCol, pc, ldc, overwrite, pbias, relu);
-                        }
-                        for (int i = 0; i < expected.Length; i++) Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{layout}, overwrite {overwrite}, relu {relu}: element {i} is {actual[i]}, expected {expected[i]}");
-                    }
+                    string context = $"{layout}, overwrite {overwrite}, relu {relu}";
+                    if (inDouble) EpilogueMatches(w, m, n, k, aStored, aRow, aInner, bStored, bInner, bCol, bias, ldc, overwrite, relu, context);
+                    else EpilogueMatches(w, m, n, k, Array.ConvertAll(aStored, v => (float)v), aRow, aInner, Array.ConvertAll(bStored, v => (float)v), bInner, bCol, Array.ConvertAll(bias, v => (float)v), ldc, overwrite, relu, context);
                 }
             }
         }
     }
 
-    private static double[] Filled(int length, double value)
+    /// <summary>The product with the epilogue against the product followed by the pass (C 0.25 everywhere before), bit for bit.</summary>
+    private static void EpilogueMatches<T>(VectorWidth w, int m, int n, int k, T[] a, nint aRow, nint aInner, T[] b, nint bInner, nint bCol, T[] bias, int ldc, bool overwrite, bool relu, string context)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        var x = new double[length];
-        Array.Fill(x, value);
-        return x;
+        var expected = new T[m * ldc];
+        Array.Fill(expected, T.CreateChecked(0.25));
+        var actual = (T[])expected.Clone();
+        Multiply(w, m, n, k, a, aRow, aInner, b, bInner, bCol, expected, ldc, overwrite);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T x = expected[i * ldc + j] + bias[j];
+                expected[i * ldc + j] = relu ? T.Max(x, T.Zero) : x;
+            }
+        }
+        Multiply(w, m, n, k, a, aRow, aInner, b, bInner, bCol, actual, ldc, overwrite, bias, relu);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(OverwriteTests.Bits(expected[i]) == OverwriteTests.Bits(actual[i]), $"{context}: element {i} is {actual[i]}, expected {expected[i]}");
+        }
     }
 
     /// <summary>
