@@ -66,9 +66,11 @@ internal sealed record ReleaseGradient(EquatableArray<int> Values, EquatableArra
 /// <summary>
 /// Declares the gradient of an operand that receives the upstream gradient unchanged by handing the upstream buffer on
 /// (<c>var dA = Adjoint.Reduce(dY, a)</c>: the buffer itself when the shapes agree, a reduced copy for a broadcast operand).
-/// Legal only where nothing reads <paramref name="From"/> afterwards.
+/// Legal only where nothing reads <paramref name="From"/> afterwards — or, with <paramref name="Alias"/> (planning's alias
+/// rule, in place of a copy), where neither buffer is written while both are read. With <paramref name="Reshape"/> (the
+/// input of a reshape) the buffer is taken as a view in the value's shape (<c>Adjoint.Reshaped</c>).
 /// </summary>
-internal sealed record HandOnGradient(int Value, string Name, string From) : BackwardStatement;
+internal sealed record HandOnGradient(int Value, string Name, string From, bool Alias = false, bool Reshape = false) : BackwardStatement;
 
 /// <summary>
 /// Adds operand <paramref name="Operand"/>'s contribution of the instruction's rule, given the instruction's gradient

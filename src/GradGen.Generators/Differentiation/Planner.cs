@@ -13,6 +13,8 @@ namespace GradGen.Generators.Differentiation;
 /// <item><b>first-write</b> — a tensor gradient whose first contribution comes from a kernel that can write it
 /// (<see cref="OperandAdjoint.CanOverwrite"/>) is declared uninitialised and written, not zero-filled and added to
 /// (0 + x = x exactly, so nothing changes but the work).</item>
+/// <item><b>alias</b> — a gradient that starts as an exact copy of another buffer is that buffer, where neither is
+/// written while both are read (<see cref="Alias"/>).</item>
 /// <item><b>release</b> — a liveness-based memory plan: a gradient buffer the sweep declared is handed back to the workspace
 /// after the last statement that reads it (or anything sharing it), so a later buffer of its shape reuses its memory.</item>
 /// </list>
@@ -184,6 +186,7 @@ internal static partial class Planner
                 carried.Add(assign.From);
             }
         });
+        statements = Alias(statements, instructions, carried);
         return Release(statements, instructions, carried).ToEquatableArray();
     }
 

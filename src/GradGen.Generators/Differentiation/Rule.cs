@@ -55,7 +55,11 @@ internal static class Operand
 /// The kernel takes <c>overwrite: true</c> after <c>{into}</c> and then writes the contribution instead of adding it: planning
 /// uses it for a gradient's first contribution (<see cref="Planner"/>).
 /// </param>
-internal sealed record OperandAdjoint(string Code, string Math, Reads Reads, bool PassThrough = false, bool CanOverwrite = false);
+/// <param name="Reshapes">
+/// True when the operand's gradient is the upstream gradient's elements in the same order, in the operand's shape (the
+/// input of a reshape): planning may then take a view of the upstream buffer instead of copying it.
+/// </param>
+internal sealed record OperandAdjoint(string Code, string Math, Reads Reads, bool PassThrough = false, bool CanOverwrite = false, bool Reshapes = false);
 
 /// <summary>
 /// One differentiation rule: how an op is computed in the forward sweep and what it contributes to the gradient

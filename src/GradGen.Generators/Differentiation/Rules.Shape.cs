@@ -7,7 +7,7 @@ internal static partial class Rules
     /// <summary>Shape ops: the gradient lands back in the input's layout.</summary>
     private static readonly Rule[] Shape =
     {
-        Op(OpKind.Reshape, "tp", "Reshape", "{y} = reshape({a}, {b})", W("{Adjoint}.Reshape({g}, {into})", "∂L/∂{a} += reshape(∂L/∂{y}, shape of {a})"), null) with { Shape = ShapeRule.Reshape },
+        Op(OpKind.Reshape, "tp", "Reshape", "{y} = reshape({a}, {b})", W("{Adjoint}.Reshape({g}, {into})", "∂L/∂{a} += reshape(∂L/∂{y}, shape of {a})") with { Reshapes = true }, null) with { Shape = ShapeRule.Reshape },
         Op(OpKind.TransposeAxes, "tpp", "TransposeAxes", "{y} = {a} with axes {b} and {c} swapped", W("{Adjoint}.TransposeAxes({g}, {b}, {c}, {into})", "∂L/∂{a} += ∂L/∂{y} with axes {b} and {c} swapped back", Reads.B | Reads.C), null, null) with { Shape = ShapeRule.TransposeAxes },
         Op(OpKind.Permute, "tp", "Permute", "{y} = permute({a}, {b})", W("{Adjoint}.Permute({g}, {b}, {into})", "∂L/∂{a} += permute⁻¹(∂L/∂{y}, {b})", Reads.B), null) with { Shape = ShapeRule.Permute },
         Op(OpKind.Slice, "tppp", "Slice", "{y} = {a}[{c} .. {c}+{d}) along axis {b}", A("{Adjoint}.Slice({g}, {b}, {c}, {into})", "∂L/∂{a}[{c} .. {c}+{d}) along axis {b} += ∂L/∂{y}", Reads.B | Reads.C), null, null, null) with { Shape = ShapeRule.Slice },

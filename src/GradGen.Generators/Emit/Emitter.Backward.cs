@@ -165,7 +165,12 @@ internal sealed partial class Emitter
                 break;
             }
             case HandOnGradient handOn:
-                w.Line("var " + handOn.Name + " = " + AdjointClass(_instructions[handOn.Value].Type.Element) + ".Reduce(" + handOn.From + ", " + Read(handOn.Value) + ");");
+                if (handOn.Alias)
+                {
+                    w.Line("// alias (planned): ∂L/∂" + Name(handOn.Value).TrimStart('@') + " takes the buffer " + handOn.From + (handOn.Reshape ? " as a view in its shape" : " (where the shapes agree)")
+                           + ", not a copy of it: neither is written while both are read");
+                }
+                w.Line("var " + handOn.Name + " = " + AdjointClass(_instructions[handOn.Value].Type.Element) + (handOn.Reshape ? ".Reshaped(" : ".Reduce(") + handOn.From + ", " + Read(handOn.Value) + ");");
                 break;
             case AddGradient add:
                 w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"

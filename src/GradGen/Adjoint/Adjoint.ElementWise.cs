@@ -30,7 +30,8 @@ public static partial class Adjoint
     /// reduce(dY) as a new gradient buffer shaped like <paramref name="like"/> — or <paramref name="dY"/> itself when the
     /// shapes are equal and it is dense, so a gradient that flows through unchanged (the operands of <c>a + b</c>) costs
     /// no allocation and no copy. Generated code uses it only for a first contribution, and only when it owns
-    /// <paramref name="dY"/> and never reads it again: the returned buffer may later be accumulated into.
+    /// <paramref name="dY"/> and never reads it again (the returned buffer may later be accumulated into) — or, by
+    /// planning's alias rule, where neither buffer is written while both are read.
     /// </summary>
     public static Tensor<T> Reduce<T>(Tensor<T> dY, Tensor<T> like) where T : IFloatingPointIeee754<T>
     {

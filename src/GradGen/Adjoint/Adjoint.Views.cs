@@ -7,6 +7,29 @@ namespace GradGen;
 // Backward kernels of Ops.Views: each moves the upstream gradient back to the operand's layout and adds it there.
 public static partial class Adjoint
 {
+    /// <summary>
+    /// For y = <see cref="Ops.Reshape{T}"/>(x, shape) when x̄ starts as ȳ (planning's alias rule): dY's elements in
+    /// <paramref name="like"/>'s shape — a view that shares dY's storage (no copy) when dY is dense without a length-1
+    /// dimension, as <see cref="Ops.Reshape{T}"/> makes one; else a dense copy. Generated code uses it only where neither
+    /// gradient is written while both are read.
+    /// </summary>
+    /// <param name="dY">∂L/∂y, y's shape.</param>
+    /// <param name="like">x (only its shape is read).</param>
+    /// <exception cref="ArgumentException">The element counts differ.</exception>
+    public static Tensor<T> Reshaped<T>(Tensor<T> dY, Tensor<T> like) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(dY);
+        ArgumentNullException.ThrowIfNull(like);
+        if (dY.FlattenedLength != like.FlattenedLength)
+        {
+            throw new ArgumentException($"Adjoint.Reshaped: dY {TensorShape.Format(dY)} and like {TensorShape.Format(like)} have different element counts.", nameof(like));
+        }
+        if (dY.IsDense && !dY.Strides.Contains(0)) return Dense.View(dY, like.Lengths);
+        var copy = Dense.Result<T>(like.Lengths);
+        Dense.Read(dY).CopyTo(Dense.Span(copy));
+        return copy;
+    }
+
     /// <summary>For y = <see cref="Ops.Reshape{T}"/>(x, shape): into (x̄) += dY read in row-major order (same element count).</summary>
     /// <param name="dY">∂L/∂y, y's shape.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>

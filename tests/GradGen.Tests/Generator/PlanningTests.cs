@@ -44,6 +44,11 @@ public class PlanningTests
         new("PlanHeadsTiledShort", "Tensor<double> F([Shape(\"2, 3, 20\")] Tensor<double> x, int n) { var qkv = Ops.Exp(x * 0.5); var k = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 2 * n, 2 * n), 2, 3, 2, n), 1, 2); var q = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 0, 2 * n), 2, 3, 2, n), 1, 2); var v = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 4 * n, 2 * n), 2, 3, 2, n), 1, 2); return Ops.MergeHeads(Ops.MatMul(Ops.MatMul(q, Ops.TransposeAxes(k, 2, 3)), v) * q, 1, 2, new[] { 2, 3, 2 * n }); }", [[2, 3, 20], null]),
         new("PlanHeadsPartial", "Tensor<double> F([Shape(\"2, 3, 12\")] Tensor<double> x) { var s = Ops.Tanh(x); var a = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 2, 6), 2, 3, 3, 2), 1, 2); var b = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 4, 6), 2, 3, 2, 3), 2, 1); return Ops.Reshape(Ops.TransposeAxes(Ops.Square(a), 1, 2), 2, 3, 6) + Ops.Reshape(Ops.TransposeAxes(Ops.Exp(b), -3, -2), 2, 3, 6); }", [[2, 3, 12]]),
         new("PlanHeadsReinterpreted", "double F([Shape(\"2, 3, 4\")] Tensor<double> x) { var s = Ops.Exp(x * 0.5); var h = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(s, 2, 1, 2), 3, 2, 1, 2), 1, 2); return Ops.Sum(Ops.Reshape(Ops.TransposeAxes(Ops.Sigmoid(h), 1, 2), 2, 2, 3) * Ops.Reshape(Ops.Slice(s, 2, 0, 2), 2, 2, 3)); }", [[2, 3, 4]]),
+        // alias (Alias_shares_a_copied_gradient_only_where_no_read_can_tell): a copy kept and a copy taken, each.
+        new("PlanAliasRefused", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var a = Ops.Tanh(x); var b = Ops.MatMul(a, w); return Ops.Square(a + b); }", [M, Square]),
+        new("PlanAliasReshape", "double F(Tensor<double> x, Tensor<double> w) { var a = Ops.Tanh(x); var s = Ops.Sum(a * a); var r = Ops.Reshape(a, 3, 2); return Ops.Sum(Ops.MatMul(r, w)) + s; }", [M, [2, 2]]),
+        new("PlanAliasUpstreamRead", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Reshape(Ops.Sigmoid(Ops.MatMul(x, w)), 3, 2);", [M, Square]),
+        new("PlanAliasUpstreamWritten", "Tensor<double> F(Tensor<double> x, Tensor<double> w) { var h = Ops.Sigmoid(Ops.MatMul(x, w)); return Ops.Reshape(h + Ops.Exp(h), 3, 2); }", [M, Square]),
         new("PlanBranch", "Tensor<double> F(Tensor<double> x, Tensor<double> w, int n) { var t = Ops.Exp(Ops.MatMul(x, w) * 0.5); if (n > 1) { var u = Ops.Transpose(Ops.Tanh(t)); return Ops.Transpose(u * 3.0); } return Ops.Square(t); }", [M, Square, null]),
     ];
 
@@ -140,6 +145,42 @@ public class PlanningTests
         Assert.Single(shorter.Split('\n'), line => line.Contains("Adjoint.SplitHeads(dV, 2, tape.t", StringComparison.Ordinal) && line.Contains("clearAfter: true", StringComparison.Ordinal));
         // Only the q·kᵀ transpose stays a TransposeAxes (forward and its adjoint).
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(generated, @"\.TransposeAxes\(").Count);
+    }
+
+    /// <summary>
+    /// The alias rule shares a copied gradient buffer only where no read can tell: not where an adjoint reads the copy while
+    /// writing the buffer it would share (a + b with b = a·w: the product's adjoint reads ∂L/∂b and adds into ∂L/∂a, which
+    /// took the buffer); a reshape's input takes the upstream buffer as a view, then added into once that buffer is dead; the
+    /// caller's ∂L/∂result is taken only by a gradient that is never written.
+    /// </summary>
+    [Fact]
+    public void Alias_shares_a_copied_gradient_only_where_no_read_can_tell()
+    {
+        var cases = Chains.Where(c => c.Name.StartsWith("PlanAlias", StringComparison.Ordinal)).ToList();
+        var generated = Harness.Run(Sources(cases, "")).Generated;
+        string Of(string name) => generated.Single(g => g.HintName.StartsWith(name + ".", StringComparison.Ordinal)).Source;
+
+        var refused = Of("PlanAliasRefused");
+        Assert.DoesNotContain("alias (planned)", refused);
+        Assert.Contains("var dA = global::GradGen.Float64.Adjoint.Reduce(dT0, tape.a);", refused);
+        Assert.Contains("global::GradGen.Float64.Adjoint.Identity(dT0, dB, overwrite: true);", refused);
+
+        var reshape = Of("PlanAliasReshape");
+        Assert.Contains("// alias (planned): ∂L/∂a takes the buffer dR as a view in its shape", reshape);
+        Assert.Contains("var dA = global::GradGen.Float64.Adjoint.Reshaped(dR, tape.a);", reshape);
+        Assert.Contains("global::GradGen.Float64.Adjoint.Multiply(dT0, tape.a, dA);", reshape);
+        Assert.DoesNotContain("Adjoint.Reshape(", reshape);
+
+        // The caller's dY, reshaped: taken as a view where the gradient is only read (σ's adjoint reads it); a copy where
+        // it is written (h + exp(h): ∂L/∂h shares the reshaped buffer and exp's adjoint adds into it) — and so is the
+        // copy for exp's operand, which is read while ∂L/∂h is written.
+        var read = Of("PlanAliasUpstreamRead");
+        Assert.Contains("var dT1 = global::GradGen.Float64.Adjoint.Reshaped(dY, tape.t1);", read);
+        Assert.DoesNotContain("Workspace.Release(dY)", read);
+        var written = Of("PlanAliasUpstreamWritten");
+        Assert.DoesNotContain("alias (planned)", written);
+        Assert.Contains("global::GradGen.Float64.Adjoint.Reshape(dY, dT2, overwrite: true);", written);
+        Assert.Contains("global::GradGen.Float64.Adjoint.Identity(dT2, dT1, overwrite: true);", written);
     }
 
     /// <summary>Whether generated code calls <paramref name="member"/> (<c>Ops.MatMul</c>) of the float or double facade.</summary>

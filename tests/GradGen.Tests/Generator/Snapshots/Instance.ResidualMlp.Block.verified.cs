@@ -42,18 +42,15 @@ namespace Models
             // what the forward sweep recorded is read from tape
             var i = tape.i;
 
-            // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 = ∂L/∂result  (summed over broadcast axes)
-            // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
+            // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 += ∂L/∂result  (summed over broadcast axes)
             if (dH is not null) global::GradGen.Float32.Adjoint.Identity(dY, dH);
-            var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t4);
-            global::GradGen.Float32.Adjoint.Identity(dY, dT4, overwrite: true);
+            // alias (planned): ∂L/∂t4 takes the buffer dY (where the shapes agree), not a copy of it: neither is written while both are read
+            var dT4 = global::GradGen.Float32.Adjoint.Reduce(dY, tape.t4);
 
             // t4 = ReLU(t3)  ⇒  ∂L/∂t3 = ∂L/∂t4 ⊙ 1[t3 > 0]
             // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
             var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t3);
             global::GradGen.Float32.Adjoint.Relu(dT4, tape.t3, dT3, overwrite: true);
-            // release (planned): ∂L/∂t4 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT4);
 
             // t3 = t1 + t2B  ⇒  ∂L/∂t1 += ∂L/∂t3,  ∂L/∂t2B += ∂L/∂t3  (summed over broadcast axes)
             var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT3, tape.t1);

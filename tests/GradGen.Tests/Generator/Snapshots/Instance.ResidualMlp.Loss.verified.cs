@@ -84,13 +84,11 @@ namespace Models
             {
                 var iStep = tape.iSteps[i];
                 var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
+                var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, iStep.h_1);
 
                 // h_1 = this.Block(h, i)  ⇒  Block's pullback adds its gradients, given ∂L/∂h_1
                 this.BlockPullback(iStep.h_1Tape, dH_1, dSelf, dH);
-                // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dH_1);
                 dHNext = dH;
             }
         }

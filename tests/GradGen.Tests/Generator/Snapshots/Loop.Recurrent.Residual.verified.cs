@@ -57,8 +57,8 @@ namespace Models
             {
                 var iStep = tape.iSteps[i];
                 var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
+                var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, iStep.h_1);
 
                 // h_1 = h + t2  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
                 global::GradGen.Float32.Adjoint.Identity(dH_1, dH);
@@ -68,9 +68,6 @@ namespace Models
                 // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
                 var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.t1);
                 global::GradGen.Float32.Adjoint.Relu(dT2, iStep.t1, dT1, overwrite: true);
-                // release (planned): ∂L/∂h_1 and ∂L/∂t2 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dH_1);
-                global::GradGen.Workspace.Release(dT2);
 
                 // t1 = h·w  ⇒  ∂L/∂h += ∂L/∂t1·wᵀ,  ∂L/∂w += hᵀ·∂L/∂t1
                 global::GradGen.Float32.Adjoint.MatMulLeft(dT1, iStep.w, dH);

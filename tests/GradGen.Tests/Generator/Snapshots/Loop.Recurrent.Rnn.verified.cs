@@ -67,34 +67,30 @@ namespace Models
             {
                 var tStep = tape.tSteps[t];
                 var dH = global::GradGen.Float32.Ops.ZerosLike(tStep.h);
-                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.h_1);
-                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
+                var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, tStep.h_1);
 
                 // h_1 = tanh(t4)  ⇒  ∂L/∂t4 = ∂L/∂h_1 ⊙ (1 − h_1²)
                 // first-write (planned): ∂L/∂t4 written, not zero-filled then added to
                 var dT4 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.t4);
                 global::GradGen.Float32.Adjoint.Tanh(dH_1, tStep.h_1, dT4, overwrite: true);
-                // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dH_1);
 
-                // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 = ∂L/∂t4  (summed over broadcast axes)
-                // first-write (planned): ∂L/∂t3 written, not zero-filled then added to
+                // t4 = t1 + t3  ⇒  ∂L/∂t1 += ∂L/∂t4,  ∂L/∂t3 += ∂L/∂t4  (summed over broadcast axes)
                 var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT4, tStep.t1);
-                var dT3 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.t3);
-                global::GradGen.Float32.Adjoint.Identity(dT4, dT3, overwrite: true);
+                // alias (planned): ∂L/∂t3 takes the buffer dT4 (where the shapes agree), not a copy of it: neither is written while both are read
+                var dT3 = global::GradGen.Float32.Adjoint.Reduce(dT4, tStep.t3);
 
                 // t3 = t2·wxh  ⇒  ∂L/∂t2 += ∂L/∂t3·wxhᵀ,  ∂L/∂wxh += t2ᵀ·∂L/∂t3
                 global::GradGen.Float32.Adjoint.MatMulLeft(dT3, tape.wxh, dXs[t]);
                 if (dWxh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.t2, dT3, dWxh);
-                // release (planned): ∂L/∂t3 is dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dT3);
 
                 // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
                 global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.whh, dH);
                 if (dWhh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.h, dT1, dWhh);
-                // release (planned): ∂L/∂t4 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+                // release (planned): ∂L/∂t4 and ∂L/∂t1 and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT4);
                 global::GradGen.Workspace.Release(dT1);
+                global::GradGen.Workspace.Release(dT3);
                 dHNext = dH;
             }
             if (dH0 is not null) global::GradGen.Float32.Adjoint.Identity(dHNext, dH0);

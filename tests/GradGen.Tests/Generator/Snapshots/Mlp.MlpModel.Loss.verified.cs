@@ -89,15 +89,13 @@ namespace GradGen.Samples.Mlp
             {
                 var iStep = tape.iSteps[i];
                 var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
-                var dH_1 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h_1);
-                global::GradGen.Float32.Adjoint.Identity(dHNext, dH_1, overwrite: true);
+                // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
+                var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, iStep.h_1);
 
                 // h_1 = ReLU(t2)  ⇒  ∂L/∂t2 = ∂L/∂h_1 ⊙ 1[t2 > 0]
                 // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
                 var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.t2);
                 global::GradGen.Float32.Adjoint.Relu(dH_1, iStep.t2, dT2, overwrite: true);
-                // release (planned): ∂L/∂h_1 is dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dH_1);
 
                 // t2 = t1 + layerB  ⇒  ∂L/∂t1 += ∂L/∂t2,  ∂L/∂layerB += ∂L/∂t2  (summed over broadcast axes)
                 var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT2, iStep.t1);

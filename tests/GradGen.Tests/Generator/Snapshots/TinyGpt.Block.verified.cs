@@ -135,19 +135,16 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Float32.Adjoint.Identity(dY, dT24, overwrite: true);
             global::GradGen.Float32.Adjoint.Identity(dY, dLayer.Bfcproj);
 
-            // t24 = residual + t23 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 = ∂L/∂t24  (summed over broadcast axes)
-            // first-write (planned): ∂L/∂t23 written, not zero-filled then added to
+            // t24 = residual + t23 : [B, T, C], [B, T, C] → [B, T, C]  ⇒  ∂L/∂residual += ∂L/∂t24,  ∂L/∂t23 += ∂L/∂t24  (summed over broadcast axes)
             var dResidual = global::GradGen.Float32.Adjoint.Reduce(dT24, tape.residual);
-            var dT23 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t23);
-            global::GradGen.Float32.Adjoint.Identity(dT24, dT23, overwrite: true);
+            // alias (planned): ∂L/∂t23 takes the buffer dT24 (where the shapes agree), not a copy of it: neither is written while both are read
+            var dT23 = global::GradGen.Float32.Adjoint.Reduce(dT24, tape.t23);
 
             // t23 = fc·layerWfcproj : [B, T, 4*C], [4*C, C] → [B, T, C]  ⇒  ∂L/∂fc = ∂L/∂t23·layerWfcprojᵀ,  ∂L/∂layerWfcproj += fcᵀ·∂L/∂t23
             // first-write (planned): ∂L/∂fc written, not zero-filled then added to
             var dFc = global::GradGen.Float32.Adjoint.Uninitialized(tape.fc);
             global::GradGen.Float32.Adjoint.MatMulLeft(dT23, tape.layerWfcproj, dFc, overwrite: true);
             global::GradGen.Float32.Adjoint.MatMulRight(tape.fc, dT23, dLayer.Wfcproj);
-            // release (planned): ∂L/∂t23 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT23);
 
             // fc = GELU(t21 + layerBfc) (tanh approximation) : [B, T, 4*C], [4*C] → [B, T, 4*C]  ⇒  ∂L/∂t21 = ĝ,  ∂L/∂layerBfc += Σ_rows ĝ  (ĝ = ∂L/∂fc ⊙ GELU′(t21 + layerBfc), the pre-activation recomputed in the same pass; the bias layerBfc is a row [N])
             // fused (planned): t22 = t21 + layerBfc and fc = GELU(t22) as one pass (no intermediate t22; the backward recomputes it from t21 and layerBfc in the pass that also sums ∂L/∂layerBfc; the product t21 is taped for it instead of fused with the bias)
@@ -183,9 +180,10 @@ namespace GradGen.Samples.TinyGpt
             var dY1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.y);
             global::GradGen.Float32.Adjoint.MatMulLeft(dT19, tape.layerWproj, dY1, overwrite: true);
             global::GradGen.Float32.Adjoint.MatMulRight(tape.y, dT19, dLayer.Wproj);
-            // release (planned): ∂L/∂t24 and ∂L/∂residual and ∂L/∂t20 and ∂L/∂t19 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            // release (planned): ∂L/∂t24 and ∂L/∂residual and ∂L/∂t23 and ∂L/∂t20 and ∂L/∂t19 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT24);
             global::GradGen.Workspace.Release(dResidual);
+            global::GradGen.Workspace.Release(dT23);
             global::GradGen.Workspace.Release(dT20);
             global::GradGen.Workspace.Release(dT19);
 

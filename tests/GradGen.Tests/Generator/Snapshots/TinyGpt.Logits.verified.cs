@@ -94,17 +94,15 @@ namespace GradGen.Samples.TinyGpt
             {
                 var iStep = tape.iSteps[i];
                 var dX_1 = global::GradGen.Float32.Ops.ZerosLike(iStep.x_1);
-                var dX_2 = global::GradGen.Float32.Adjoint.Uninitialized(iStep.x_2);
-                global::GradGen.Float32.Adjoint.Identity(dX_1Next, dX_2, overwrite: true);
+                // alias (planned): ∂L/∂x_2 takes the buffer dX_1Next (where the shapes agree), not a copy of it: neither is written while both are read
+                var dX_2 = global::GradGen.Float32.Adjoint.Reduce(dX_1Next, iStep.x_2);
 
                 // x_2 = Block(block, x_1, B, T, modelChannels, modelHeads)  ⇒  Block's pullback adds its gradients, given ∂L/∂x_2
                 global::GradGen.Samples.TinyGpt.TinyGpt.BlockPullback(iStep.x_2Tape, dX_2, dModel.Blocks[i], dX_1);
-                // release (planned): ∂L/∂x_2 is dead; a later gradient of its shape reuses the memory
-                global::GradGen.Workspace.Release(dX_2);
                 dX_1Next = dX_1;
             }
-            var dX = global::GradGen.Float32.Ops.ZerosLike(tape.x);
-            global::GradGen.Float32.Adjoint.Identity(dX_1Next, dX);
+            // alias (planned): ∂L/∂x takes the buffer dX_1Next (where the shapes agree), not a copy of it: neither is written while both are read
+            var dX = global::GradGen.Float32.Adjoint.Reduce(dX_1Next, tape.x);
 
             // x = t1 + t2 : [B, T, C], [T, C] → [B, T, C]  ⇒  ∂L/∂t1 += ∂L/∂x,  ∂L/∂t2 = ∂L/∂x  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
@@ -119,9 +117,6 @@ namespace GradGen.Samples.TinyGpt
 
             // t1 = modelWte[tokens] (rows gathered by id) : [V, C] → [B, T, C]  ⇒  ∂L/∂modelWte[id] += ∂L/∂t1 at each position of id (a repeated id accumulates)
             global::GradGen.Float32.Adjoint.Embedding(dT1, tape.tokens, dModel.Wte);
-            // release (planned): ∂L/∂x and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dX);
-            global::GradGen.Workspace.Release(dT1);
         }
 
         /// <summary>

@@ -41,16 +41,14 @@ namespace GradGen.Samples.TinyGpt
             var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
             global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
-            // t2 = reshape(logits, t1)  ⇒  ∂L/∂logits = reshape(∂L/∂t2, shape of logits)
-            // first-write (planned): ∂L/∂logits written, not zero-filled then added to
-            var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
-            global::GradGen.Float32.Adjoint.Reshape(dT2, dLogits, overwrite: true);
-            // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
-            global::GradGen.Workspace.Release(dT2);
+            // t2 = reshape(logits, t1)  ⇒  ∂L/∂logits += reshape(∂L/∂t2, shape of logits)
+            // alias (planned): ∂L/∂logits takes the buffer dT2 as a view in its shape, not a copy of it: neither is written while both are read
+            var dLogits = global::GradGen.Float32.Adjoint.Reshaped(dT2, tape.logits);
 
             // logits = Logits(model, tokens, B, T)  ⇒  Logits's pullback adds its gradients, given ∂L/∂logits
             global::GradGen.Samples.TinyGpt.TinyGpt.LogitsPullback(tape.logitsTape, dLogits, dModel);
-            // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
+            // release (planned): ∂L/∂t2 and ∂L/∂logits (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
+            global::GradGen.Workspace.Release(dT2);
             global::GradGen.Workspace.Release(dLogits);
         }
 
