@@ -25,7 +25,8 @@ public static partial class Adjoint
     /// <param name="intoX">x̄ [..., C], dense, or null.</param>
     /// <param name="intoWeight">weight̄ [C], dense, or null.</param>
     /// <param name="intoBias">bias̄ [C], dense, or null.</param>
-    public static void LayerNorm<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> weight, T eps, Tensor<T>? intoX, Tensor<T>? intoWeight, Tensor<T>? intoBias)
+    /// <param name="overwrite">x̄ = … instead of x̄ += … (x̄'s first contribution; the parameters' gradients are still added to).</param>
+    public static void LayerNorm<T>(Tensor<T> dY, Tensor<T> x, Tensor<T> weight, T eps, Tensor<T>? intoX, Tensor<T>? intoWeight, Tensor<T>? intoBias, bool overwrite = false)
         where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.LayerNorm";
@@ -44,9 +45,10 @@ public static partial class Adjoint
         if (c == 0) return;
         if (RowKernels.Applies<T>())
         {
-            RowKernels.LayerNormBackward(g, source, w, eps, dx, dw, db, c, SimdWidth.Rows);
+            RowKernels.LayerNormBackward(g, source, w, eps, dx, dw, db, c, SimdWidth.Rows, overwrite);
             return;
         }
+        if (overwrite) dx.Clear(); // then added to: 0 + term, as the vector kernels write it
         T count = T.CreateChecked(c);
         using var scratch = Scratch<T>.Rent(2 * c);
         Span<T> normalized = scratch.Span.Slice(0, c), scaled = scratch.Span.Slice(c, c);

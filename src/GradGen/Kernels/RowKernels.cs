@@ -256,15 +256,15 @@ internal static unsafe class RowKernels
     /// each row's mean and rstd; then dWeight and dBias, sums over the rows, by columns (each column summed in row order on
     /// one thread: the same numbers on any number of cores).
     /// </summary>
-    public static void LayerNormBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, T eps, Span<T> dx, Span<T> dWeight, Span<T> dBias, int c, VectorWidth width)
+    public static void LayerNormBackward<T>(ReadOnlySpan<T> dY, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, T eps, Span<T> dx, Span<T> dWeight, Span<T> dBias, int c, VectorWidth width, bool write = false)
     {
         if (c == 0) return;
-        if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c, VectorCount(width, sizeof(float)));
-        else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c, VectorCount(width, sizeof(double)));
+        if (IsFloat<T>()) LayerNormBackwardCore(Table<float>(width), As<T, float>(dY), As<T, float>(x), As<T, float>(weight), As<T, float>(eps), As<T, float>(dx), As<T, float>(dWeight), As<T, float>(dBias), c, VectorCount(width, sizeof(float)), write);
+        else LayerNormBackwardCore(Table<double>(width), As<T, double>(dY), As<T, double>(x), As<T, double>(weight), As<T, double>(eps), As<T, double>(dx), As<T, double>(dWeight), As<T, double>(dBias), c, VectorCount(width, sizeof(double)), write);
         if (GuardZones.Enabled) GuardZones.Check("RowKernels.LayerNormBackward");
     }
 
-    private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c, int lanes)
+    private static void LayerNormBackwardCore<U>(RowTable<U> table, ReadOnlySpan<U> dY, ReadOnlySpan<U> x, ReadOnlySpan<U> weight, U eps, Span<U> dx, Span<U> dWeight, Span<U> dBias, int c, int lanes, bool write)
         where U : unmanaged
     {
         int rows = x.Length / c;
@@ -279,7 +279,7 @@ internal static unsafe class RowKernels
         fixed (U* pm = moments.Span)
         {
             var args = new RowArgs<U> { A = pg, B = px, C = pw, D = dx.Length == 0 ? null : pdx, G = parameters ? pm : null, Length = c, Scalar = eps };
-            ParallelRows.Run(table.LayerNormBackward, &args, rows);
+            ParallelRows.Run(write ? table.LayerNormBackwardWrite : table.LayerNormBackward, &args, rows);
             if (!parameters) return;
             int parts = ColumnParts(c, lanes);
             var columns = new RowArgs<U>

@@ -46,6 +46,7 @@ internal static unsafe partial class VectorRows<T, TV, TS>
         CausalSoftmaxBackwardWrite = &CausalSoftmaxBackwardWriteRows,
         LayerNorm = &LayerNormRows,
         LayerNormBackward = &LayerNormBackwardRows,
+        LayerNormBackwardWrite = &LayerNormBackwardWriteRows,
         LayerNormParameters = &LayerNormParameterColumns,
         CrossEntropy = &CrossEntropyRows,
         CrossEntropyWrite = &CrossEntropyWriteRows,
@@ -285,7 +286,16 @@ internal static unsafe partial class VectorRows<T, TV, TS>
     /// With x̂ = (x − μ) · rstd and ĝ = dY ⊙ weight, dx += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)). Rows are independent:
     /// split over the cores. dWeight and dBias, sums over the rows, are the second phase's (<see cref="LayerNormParameterColumns"/>).
     /// </summary>
-    public static void LayerNormBackwardRows(RowArgs<T>* args, int start, int end)
+    public static void LayerNormBackwardRows(RowArgs<T>* args, int start, int end) => LayerNormBackwardRows(args, start, end, write: false);
+
+    /// <summary>
+    /// <see cref="LayerNormBackwardRows(RowArgs{T}*, int, int)"/> writing dx (a gradient's first contribution): 0 + each
+    /// term, as adding it into zeros rounds it (a −0 term is +0 there too), without reading dx.
+    /// </summary>
+    public static void LayerNormBackwardWriteRows(RowArgs<T>* args, int start, int end) => LayerNormBackwardRows(args, start, end, write: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LayerNormBackwardRows(RowArgs<T>* args, int start, int end, bool write)
     {
         int n = args->Length;
         T* weight = args->C;
@@ -327,12 +337,12 @@ internal static unsafe partial class VectorRows<T, TV, TS>
                 TV normalized = TS.Multiply(TS.Subtract(TS.Load(x + i), vMean), vRstd);
                 TV scaled = TS.Multiply(TS.Load(dY + i), TS.Load(weight + i));
                 TV term = TS.Subtract(TS.Subtract(scaled, vMeanG), TS.Multiply(normalized, vMeanGx));
-                TS.Store(TS.Add(TS.Load(dx + i), TS.Multiply(term, vRstd)), dx + i);
+                TS.Store(TS.Add(write ? TS.Splat(0) : TS.Load(dx + i), TS.Multiply(term, vRstd)), dx + i);
             }
             for (; i < n; i++)
             {
                 T normalized = (x[i] - mean) * rstd;
-                dx[i] += (dY[i] * weight[i] - meanG - normalized * meanGx) * rstd;
+                dx[i] = (write ? T.Zero : dx[i]) + (dY[i] * weight[i] - meanG - normalized * meanGx) * rstd;
             }
         }
     }
@@ -478,5 +488,5 @@ internal unsafe struct RowTable<T> where T : unmanaged
 {
     public delegate*<T*, T*, T*, int, void> Gelu, GeluBackward, GeluBackwardWrite, Add;
     public delegate*<RowArgs<T>*, int, int, void> BiasGelu, BiasGeluBackward, BiasGeluBackwardWrite, BiasGeluBackwardWriteRows;
-    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, LayerNormParameters, CrossEntropy, CrossEntropyWrite;
+    public delegate*<RowArgs<T>*, int, int, void> AddRows, CausalSoftmax, CausalSoftmaxBackward, CausalSoftmaxBackwardWrite, LayerNorm, LayerNormBackward, LayerNormBackwardWrite, LayerNormParameters, CrossEntropy, CrossEntropyWrite;
 }

@@ -38,6 +38,7 @@ public class PlanningTests
         new("PlanFusedBiasGeluBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Add(Ops.MatMul(Ops.Exp(x), w), b)));", [[2, 2, 3], Square, [3]]),
         new("PlanBiasGelu", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Tanh(x) + b));", [M, [3]]),
         new("PlanBiasGeluAccumulated", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Gelu(x + b) * x;", [M, [3]]),
+        new("PlanLayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Square(Ops.LayerNorm(Ops.Tanh(x), w, b, 1e-5)) + Ops.LayerNorm(x, w, b, 1e-5);", [M, [3], [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),
         new("PlanHeads", "Tensor<double> F([Shape(\"2, 3, 12\")] Tensor<double> x) { var qkv = Ops.Tanh(x); var q = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 0, 4), 2, 3, 2, 2), 1, 2); var k = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, 2, 4, 4), 2, 3, 2, 2), 1, 2); var v = Ops.TransposeAxes(Ops.Reshape(Ops.Slice(qkv, -1, 8, 4), 2, 3, 2, -1), 1, 2); var y = Ops.MatMul(Ops.MatMul(q, Ops.TransposeAxes(k, 2, 3)), v); return Ops.Reshape(Ops.TransposeAxes(y, 1, 2), 2, 3, 4) * 2.0; }", [[2, 3, 12]]),
@@ -212,7 +213,14 @@ public class PlanningTests
         Assert.True(Calls(generated, "Ops.MatMulTransposed"), "no chain calls Ops.MatMulTransposed");
         Assert.True(Calls(generated, "Ops.OperatorBiasGelu"), "no chain calls Ops.OperatorBiasGelu");
         Assert.True(Calls(generated, "Ops.BiasGelu"), "no chain calls Ops.BiasGelu");
-        // The fused kernel that can write its first operand's gradient is called writing and adding.
+        // Every fused kernel that can write its first operand's gradient is called writing by some chain.
+        foreach (var rule in GradGen.Generators.Differentiation.Rules.All.Where(r => r.KernelCanOverwrite))
+        {
+            var kernel = rule.Kernel!.Substring("{Adjoint}.".Length, rule.Kernel.IndexOf('(') - "{Adjoint}.".Length);
+            Assert.True(generated.Split('\n').Any(line => Calls(line, "Adjoint." + kernel) && line.Contains("overwrite: true", StringComparison.Ordinal)),
+                $"no chain calls Adjoint.{kernel} with overwrite: true");
+        }
+        // BiasGelu's is called writing and adding.
         var biasGelu = generated.Split('\n').Where(line => Calls(line, "Adjoint.BiasGelu")).ToList();
         Assert.Contains(biasGelu, line => line.Contains("overwrite: true", StringComparison.Ordinal));
         Assert.Contains(biasGelu, line => !line.Contains("overwrite: true", StringComparison.Ordinal));

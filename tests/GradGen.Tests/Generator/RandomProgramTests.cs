@@ -161,6 +161,7 @@ public sealed class RandomProgramTests
         ("split heads, first write not tiled", g => Lines(g).Any(l => l.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal) && !l.Contains("onlySlice", StringComparison.Ordinal))),
         ("first-write", g => g.Contains("Adjoint.Uninitialized(", StringComparison.Ordinal)),
         ("first-write of BiasGelu", g => Lines(g).Any(l => l.Contains("Adjoint.BiasGelu(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of LayerNorm", g => Lines(g).Any(l => l.Contains("Adjoint.LayerNorm(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("alias", g => g.Contains("Adjoint.Reduce(", StringComparison.Ordinal) && g.Contains("// alias (planned): ", StringComparison.Ordinal)),
         ("alias as a view (reshape)", g => g.Contains("Adjoint.Reshaped(", StringComparison.Ordinal)),
@@ -186,7 +187,7 @@ public sealed class RandomProgramTests
         _output.WriteLine("  planning patterns drawn (programs):");
         foreach (var feature in near) _output.WriteLine($"    {feature,-40} {Programs.Value.Count(p => p.Features.Contains(feature)),4}");
         // Drawn but not shown: a pattern in dead code, under a value without a declared shape, or a rule that missed it.
-        foreach (var (feature, rule) in new[] { ("plan: ReLU(product + row)", "fused + ReLU"), ("plan: GELU(x + row)", "fused + GELU"), ("plan: GELU(product + row)", "fused + GELU after a product"), ("plan: product + row", "fused MatMul + bias") })
+        foreach (var (feature, rule) in new[] { ("plan: ReLU(product + row)", "fused + ReLU"), ("plan: GELU(x + row)", "fused + GELU"), ("plan: GELU(product + row)", "fused + GELU after a product"), ("plan: product + row", "fused MatMul + bias"), ("plan: LayerNorm of an intermediate", "first-write of LayerNorm") })
         {
             var fired = PlanningRules.Single(r => r.Rule == rule).Fired;
             var drawn = programs.Where(p => p.Features.Contains(feature)).ToList();
@@ -530,6 +531,9 @@ public sealed class RandomProgram
         /// <summary>Draws whether a tensor expression is cut into columns and joined again, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
         private Random _splits = new(0);
 
+        /// <summary>Draws whether a LayerNorm's input is an intermediate only it reads, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
+        private Random _layerNorms = new(0);
+
         /// <summary>
         /// Draws the planning patterns (Planner.cs's rules and their near misses), the [Shape] annotations they need and the
         /// attention-heads parameter z, apart from <see cref="_r"/> (as <see cref="_returns"/>).
@@ -586,6 +590,7 @@ public sealed class RandomProgram
             _resultKind = resultKind;
             _returns = new Random(seed ^ 0x5eed);
             _splits = new Random(seed ^ 0x5b1c);
+            _layerNorms = new Random(seed ^ 0x2e7d);
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
@@ -1612,7 +1617,22 @@ public sealed class RandomProgram
                 // eps 0.1 keeps 1/σ moderate for rows that happen to be nearly constant
                 for (var copies = 0; copies < 3; copies++) // weighted up: only programs with a row parameter can use it
                 {
-                    options.Add(() => { Use("LayerNorm"); var e = Gen(kind, d); var w = Gen(K.R3, d); var b = Gen(K.R3, d); return new E("Ops.LayerNorm(" + e.Text + ", " + w.Text + ", " + b.Text + ", 0.1)", kind, 4 * w.Bound + b.Bound); });
+                    options.Add(() =>
+                    {
+                        Use("LayerNorm");
+                        var e = Gen(kind, d);
+                        var w = Gen(K.R3, d);
+                        var b = Gen(K.R3, d);
+                        // Half of them of an intermediate only LayerNorm reads, whose gradient starts at its adjoint (planning's
+                        // first write) — a draw of its own, so the program's other draws stay as they were.
+                        var x = e.Text;
+                        if (_layerNorms.NextDouble() < 0.5)
+                        {
+                            Use("plan: LayerNorm of an intermediate");
+                            x = "Ops.Tanh(" + x + ")";
+                        }
+                        return new E("Ops.LayerNorm(" + x + ", " + w.Text + ", " + b.Text + ", 0.1)", kind, 4 * w.Bound + b.Bound);
+                    });
                 }
             }
             if (TensorCallPossible(kind))

@@ -34,7 +34,7 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
+        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -72,6 +72,15 @@ public class OverwriteTests
             case "GeluLarge": { var big = Random<T>(r, 5, 9000); var dBig = Random<T>(r, 5, 9000); Agree(big, (into, o) => Adjoint.Gelu(dBig, big, into, o)); break; }
             case "BiasGelu": { var b = Random<T>(r, 7); Agree(x, (into, o) => Adjoint.BiasGelu(g, x, b, into, null, o)); break; }
             case "BiasGeluLarge": { var big = Random<T>(r, 90, 513); var dBig = Random<T>(r, 90, 513); var b = Random<T>(r, 513); Agree(big, (into, o) => Adjoint.BiasGelu(dBig, big, b, into, Ops.ZerosLike(b), o)); break; }
+            case "LayerNorm": { var dY = Random<T>(r, 9, 37); var x37 = Random<T>(r, 9, 37); var w = Random<T>(r, 37); Agree(x37, (into, o) => Adjoint.LayerNorm(dY, x37, w, T.CreateChecked(1e-5), into, Ops.ZerosLike(w), null, o)); break; }
+            // Rows over both cores; one row's ∂L/∂y all −0: its terms are −0 where x̂ > 0, which adding into zeros makes +0.
+            case "LayerNormNegativeZero":
+            {
+                var dY = Random<T>(r, 300, 130); var big = Random<T>(r, 300, 130); var w = Random<T>(r, 130);
+                Span(dY).Slice(130, 130).Fill(T.NegativeZero);
+                Agree(big, (into, o) => Adjoint.LayerNorm(dY, big, w, T.CreateChecked(1e-5), into, null, null, o));
+                break;
+            }
             case "Reshape": Agree(Random<T>(r, 15, 7), (into, o) => Adjoint.Reshape(g, into, o)); break;
             case "Transpose": { var dY = Random<T>(r, 7, 5); Agree(Random<T>(r, 5, 7), (into, o) => Adjoint.Transpose(dY, into, o)); break; }
             case "TransposeAxes": Agree(Random<T>(r, 3, 7, 5), (into, o) => Adjoint.TransposeAxes(g, 1, 2, into, o)); break;

@@ -314,6 +314,17 @@ public unsafe class VectorRowTests
             T[] dwAlone = To<T>(dw0);
             RowKernels.LayerNormBackward<T>(To<T>(g), To<T>(x), To<T>(weight), T.CreateTruncating(eps), default, dwAlone, default, c, w);
             Assert.Equal(dwGot, dwAlone);
+
+            // Written (dx's first contribution): what adding into zeros gives, bit for bit, whatever dx held — with one
+            // row of ∂L/∂y all −0, whose terms are −0 where x̂ > 0 (+0 once added to zeros).
+            T[] gz = To<T>(g);
+            Array.Fill(gz, T.NegativeZero, 0, c);
+            T[] zeros = new T[Rows * c], dwZeros = To<T>(dw0);
+            RowKernels.LayerNormBackward<T>(gz, To<T>(x), To<T>(weight), T.CreateTruncating(eps), zeros, dwZeros, default, c, w);
+            T[] written = Enumerable.Range(0, Rows * c).Select(i => T.CreateTruncating(1e6 + i)).ToArray(), dwWritten = To<T>(dw0);
+            RowKernels.LayerNormBackward<T>(gz, To<T>(x), To<T>(weight), T.CreateTruncating(eps), written, dwWritten, default, c, w, write: true);
+            Assert.Equal(zeros.Select(OverwriteTests.Bits), written.Select(OverwriteTests.Bits));
+            Assert.Equal(dwZeros.Select(OverwriteTests.Bits), dwWritten.Select(OverwriteTests.Bits));
         }
     }
 

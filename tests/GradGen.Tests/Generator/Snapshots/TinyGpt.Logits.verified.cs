@@ -82,9 +82,10 @@ namespace GradGen.Samples.TinyGpt
             global::GradGen.Float32.Adjoint.MatMulTransposedLeft(dY, tape.modelWte, dX_4, overwrite: true);
             global::GradGen.Float32.Adjoint.MatMulTransposedRight(tape.x_4, dY, dModel.Wte);
 
-            // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 += (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
-            var dX_3 = global::GradGen.Float32.Ops.ZerosLike(tape.x_3);
-            global::GradGen.Float32.Adjoint.LayerNorm(dX_4, tape.x_3, tape.modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB);
+            // x_4 = LayerNorm(x_3; modelLnfW, modelLnfB, ε = 1E-05f) (last axis)  ⇒  ∂L/∂x_3 = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = ∂L/∂x_4 ⊙ modelLnfW,  ∂L/∂modelLnfW += Σ_rows ∂L/∂x_4 ⊙ x̂,  ∂L/∂modelLnfB += Σ_rows ∂L/∂x_4  (x̂ = (x_3 − mean) / σ, recomputed from x_3)
+            // first-write (planned): ∂L/∂x_3 written, not zero-filled then added to
+            var dX_3 = global::GradGen.Float32.Adjoint.Uninitialized(tape.x_3);
+            global::GradGen.Float32.Adjoint.LayerNorm(dX_4, tape.x_3, tape.modelLnfW, 1E-05f, dX_3, dModel.LnfW, dModel.LnfB, overwrite: true);
             // release (planned): ∂L/∂x_4 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dX_4);
 
