@@ -294,9 +294,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Exp{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Exp(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Exp<float>(dY, y, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Fill{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Fill{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Fill(float dS, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Fill<float>(dS, into);
+        public static void Fill(float dS, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Fill<float>(dS, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Gelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Gelu(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Gelu<float>(dY, x, into, overwrite);
@@ -333,15 +333,15 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Mean<float>(dY, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Mean(float dS, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Mean<float>(dS, into);
+        public static void Mean(float dS, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<float>(dS, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MergeHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis0, int axis1, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.MergeHeads<float>(dY, axis0, axis1, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Multiply(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> other, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Multiply<float>(dY, other, into);
+        public static void Multiply(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> other, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Multiply<float>(dY, other, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Permute{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Permute(global::System.Numerics.Tensors.Tensor<float> dY, int[] axes, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Permute<float>(dY, axes, into, overwrite);
@@ -701,9 +701,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Exp{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Exp(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Exp<double>(dY, y, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Fill{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Fill{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Fill(double dS, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Fill<double>(dS, into);
+        public static void Fill(double dS, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Fill<double>(dS, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Gelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Gelu(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Gelu<double>(dY, x, into, overwrite);
@@ -740,15 +740,15 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Mean<double>(dY, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Mean(double dS, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Mean<double>(dS, into);
+        public static void Mean(double dS, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<double>(dS, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.MergeHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MergeHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis0, int axis1, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.MergeHeads<double>(dY, axis0, axis1, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Multiply{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Multiply(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> other, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Multiply<double>(dY, other, into);
+        public static void Multiply(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> other, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Multiply<double>(dY, other, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Permute{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Permute(global::System.Numerics.Tensors.Tensor<double> dY, int[] axes, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Permute<double>(dY, axes, into, overwrite);

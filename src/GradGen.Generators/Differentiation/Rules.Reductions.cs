@@ -7,8 +7,8 @@ internal static partial class Rules
     /// <summary>Reductions and normalisations.</summary>
     private static readonly Rule[] Reductions =
     {
-        Op(OpKind.Sum, "t", "Sum", "{y} = Σ {a}", A("{Adjoint}.Fill({g}, {into})", "∂L/∂{a} += ∂L/∂{y} (broadcast to every element)")) with { Shape = ShapeRule.Scalar },
-        Op(OpKind.Mean, "t", "Mean", "{y} = mean({a})", A("{Adjoint}.Mean({g}, {into})", "∂L/∂{a} += ∂L/∂{y} / n (broadcast to every element)")) with { Shape = ShapeRule.Scalar },
+        Op(OpKind.Sum, "t", "Sum", "{y} = Σ {a}", W("{Adjoint}.Fill({g}, {into})", "∂L/∂{a} += ∂L/∂{y} (broadcast to every element)")) with { Shape = ShapeRule.Scalar },
+        Op(OpKind.Mean, "t", "Mean", "{y} = mean({a})", W("{Adjoint}.Mean({g}, {into})", "∂L/∂{a} += ∂L/∂{y} / n (broadcast to every element)")) with { Shape = ShapeRule.Scalar },
         Op(OpKind.Sum, "tpp", "Sum", "{y} = Σ_{b} {a} (keep dims: {c})", A("{Adjoint}.Sum({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} broadcast along axis {b}", Reads.B), null, null) with { Shape = ShapeRule.ReduceAxis },
         Op(OpKind.Mean, "tpp", "Mean", "{y} = mean_{b} {a} (keep dims: {c})", A("{Adjoint}.Mean({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} / n broadcast along axis {b}", Reads.B), null, null) with { Shape = ShapeRule.ReduceAxis },
         Op(OpKind.Max, "tpp", "Max", "{y} = max_{b} {a} (keep dims: {c})", A("{Adjoint}.Max({g}, {a}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} at the arg-max along axis {b}", Reads.A | Reads.B), null, null) with { Shape = ShapeRule.ReduceAxis },

@@ -51,7 +51,11 @@ public static partial class Adjoint
     /// into += reduce(dY ⊙ other), with <paramref name="other"/> broadcast to dY's shape: the Hadamard rule, for
     /// y = a ⊙ b, ā += reduce(ȳ ⊙ b) and b̄ += reduce(ȳ ⊙ a).
     /// </summary>
-    public static void Multiply<T>(Tensor<T> dY, Tensor<T> other, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="dY">∂L/∂y.</param>
+    /// <param name="other">The other factor, broadcast to dY's shape.</param>
+    /// <param name="into">The factor's gradient, its shape, dense.</param>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void Multiply<T>(Tensor<T> dY, Tensor<T> other, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Multiply";
         ValidateBroadcastOperands(Kernel, dY, other, nameof(other), into);
@@ -59,11 +63,18 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (target.Length == g.Length && (o.Length == g.Length || o.Length == 1))
         {
-            // Neither into nor dY needs reducing: one fused pass.
-            if (o.Length == g.Length) TensorPrimitives.MultiplyAdd(g, o, target, target);
+            // Neither into nor dY needs reducing: one fused pass (written: the same multiply-add with a zero addend).
+            if (overwrite && o.Length == g.Length) TensorPrimitives.MultiplyAdd(g, o, T.Zero, target);
+            else if (overwrite)
+            {
+                TensorPrimitives.Multiply(g, o[0], target); // g·o + 0 rounds as g·o then + 0, fused or not
+                TensorPrimitives.Add(target, T.Zero, target);
+            }
+            else if (o.Length == g.Length) TensorPrimitives.MultiplyAdd(g, o, target, target);
             else TensorPrimitives.MultiplyAdd(g, o[0], target, target);
             return;
         }
+        if (overwrite) target.Clear(); // a reduced contribution: added into zeros
         if (target.Length == 1)
         {
             target[0] += Broadcasting.Dot(g, dY.Lengths, o, other.Lengths);

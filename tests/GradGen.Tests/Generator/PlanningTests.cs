@@ -38,6 +38,7 @@ public class PlanningTests
         new("PlanFusedBiasGeluBatched", "Tensor<double> F([Shape(\"2, B, 3\")] Tensor<double> x, [Shape(\"3, 3\")] Tensor<double> w, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Add(Ops.MatMul(Ops.Exp(x), w), b)));", [[2, 2, 3], Square, [3]]),
         new("PlanBiasGelu", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Tanh(x) + b));", [M, [3]]),
         new("PlanBiasGeluAccumulated", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Gelu(x + b) * x;", [M, [3]]),
+        new("PlanMeanSquaredError", "double F(Tensor<double> x, Tensor<double> w, Tensor<double> y) => Ops.Mean(Ops.Square(Ops.MatMul(x, w) - y)) + Ops.Sum(Ops.Tanh(x) * Ops.Exp(y));", [M, Square, M]),
         new("PlanLayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Square(Ops.LayerNorm(Ops.Tanh(x), w, b, 1e-5)) + Ops.LayerNorm(x, w, b, 1e-5);", [M, [3], [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),

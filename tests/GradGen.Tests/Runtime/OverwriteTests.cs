@@ -34,7 +34,7 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityBroadcast", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
+        "Identity", "IdentityBroadcast", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -72,6 +72,23 @@ public class OverwriteTests
             case "GeluLarge": { var big = Random<T>(r, 5, 9000); var dBig = Random<T>(r, 5, 9000); Agree(big, (into, o) => Adjoint.Gelu(dBig, big, into, o)); break; }
             case "BiasGelu": { var b = Random<T>(r, 7); Agree(x, (into, o) => Adjoint.BiasGelu(g, x, b, into, null, o)); break; }
             case "BiasGeluLarge": { var big = Random<T>(r, 90, 513); var dBig = Random<T>(r, 90, 513); var b = Random<T>(r, 513); Agree(big, (into, o) => Adjoint.BiasGelu(dBig, big, b, into, Ops.ZerosLike(b), o)); break; }
+            case "Fill": Agree(x, (into, o) => Adjoint.Fill(T.CreateChecked(-0.375), into, o)); break;
+            // ∂L/∂s = −0, which adding into zeros makes +0.
+            case "FillNegativeZero": Agree(x, (into, o) => Adjoint.Fill(T.NegativeZero, into, o)); break;
+            case "Mean": Agree(x, (into, o) => Adjoint.Mean(T.CreateChecked(-0.375), into, o)); break;
+            // A negative ∂L/∂s so small that ∂L/∂s / n underflows to −0, which adding into zeros makes +0.
+            case "MeanUnderflow": Agree(x, (into, o) => Adjoint.Mean(-T.Epsilon, into, o)); break;
+            // The Hadamard rule: same shapes (with −0 products: a zero of ∂L/∂y times a negative factor), a one-element
+            // factor, and a broadcast operand whose gradient is reduced.
+            case "Multiply":
+            {
+                var dY = Random<T>(r, 3, 5, 7);
+                Span(dY).Slice(0, 20).Fill(T.Zero);
+                Agree(x, (into, o) => Adjoint.Multiply(dY, x, into, o));
+                break;
+            }
+            case "MultiplyScalarFactor": { var one = Random<T>(r, 1); Agree(x, (into, o) => Adjoint.Multiply(g, one, into, o)); break; }
+            case "MultiplyReduced": { var row = Random<T>(r, 7); Agree(row, (into, o) => Adjoint.Multiply(g, x, into, o)); break; }
             case "LayerNorm": { var dY = Random<T>(r, 9, 37); var x37 = Random<T>(r, 9, 37); var w = Random<T>(r, 37); Agree(x37, (into, o) => Adjoint.LayerNorm(dY, x37, w, T.CreateChecked(1e-5), into, Ops.ZerosLike(w), null, o)); break; }
             // Rows over both cores; one row's ∂L/∂y all −0: its terms are −0 where x̂ > 0, which adding into zeros makes +0.
             case "LayerNormNegativeZero":

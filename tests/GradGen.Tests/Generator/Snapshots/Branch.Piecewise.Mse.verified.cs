@@ -55,13 +55,15 @@ namespace Models
             {
                 float dT6 = seed;
 
-                // t6 = mean(t5)  ⇒  ∂L/∂t5 += ∂L/∂t6 / n (broadcast to every element)
-                var dT5 = global::GradGen.Float32.Ops.ZerosLike(tape.t5);
-                global::GradGen.Float32.Adjoint.Mean(dT6, dT5);
+                // t6 = mean(t5)  ⇒  ∂L/∂t5 = ∂L/∂t6 / n (broadcast to every element)
+                // first-write (planned): ∂L/∂t5 written, not zero-filled then added to
+                var dT5 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t5);
+                global::GradGen.Float32.Adjoint.Mean(dT6, dT5, overwrite: true);
 
-                // t5 = error ⊙ error  ⇒  ∂L/∂error += ∂L/∂t5 ⊙ error,  ∂L/∂error += ∂L/∂t5 ⊙ error  (the Hadamard rule, summed over broadcast axes)
-                var dError = global::GradGen.Float32.Ops.ZerosLike(tape.error);
-                global::GradGen.Float32.Adjoint.Multiply(dT5, tape.error, dError);
+                // t5 = error ⊙ error  ⇒  ∂L/∂error = ∂L/∂t5 ⊙ error,  ∂L/∂error += ∂L/∂t5 ⊙ error  (the Hadamard rule, summed over broadcast axes)
+                // first-write (planned): ∂L/∂error written, not zero-filled then added to
+                var dError = global::GradGen.Float32.Adjoint.Uninitialized(tape.error);
+                global::GradGen.Float32.Adjoint.Multiply(dT5, tape.error, dError, overwrite: true);
                 global::GradGen.Float32.Adjoint.Multiply(dT5, tape.error, dError);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);

@@ -108,13 +108,15 @@ namespace GradGen.Samples.CharRnn
                 // t8 = t6 / t7  ⇒  ∂L/∂t6 += ∂L/∂t8 / t7
                 float dT6 = dT8 / tStep.t7;
 
-                // t6 = Σ t5  ⇒  ∂L/∂t5 += ∂L/∂t6 (broadcast to every element)
-                var dT5 = global::GradGen.Float32.Ops.ZerosLike(tStep.t5);
-                global::GradGen.Float32.Adjoint.Fill(dT6, dT5);
+                // t6 = Σ t5  ⇒  ∂L/∂t5 = ∂L/∂t6 (broadcast to every element)
+                // first-write (planned): ∂L/∂t5 written, not zero-filled then added to
+                var dT5 = global::GradGen.Float32.Adjoint.Uninitialized(tStep.t5);
+                global::GradGen.Float32.Adjoint.Fill(dT6, dT5, overwrite: true);
 
-                // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities += ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
-                var dLogProbabilities = global::GradGen.Float32.Ops.ZerosLike(tStep.logProbabilities);
-                global::GradGen.Float32.Adjoint.Multiply(dT5, tStep.t4, dLogProbabilities);
+                // t5 = logProbabilities ⊙ t4 : [1, batch, V], [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logProbabilities = ∂L/∂t5 ⊙ t4  (the Hadamard rule, summed over broadcast axes)
+                // first-write (planned): ∂L/∂logProbabilities written, not zero-filled then added to
+                var dLogProbabilities = global::GradGen.Float32.Adjoint.Uninitialized(tStep.logProbabilities);
+                global::GradGen.Float32.Adjoint.Multiply(dT5, tStep.t4, dLogProbabilities, overwrite: true);
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 

@@ -57,9 +57,10 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
 
-            // result = Σ h_2  ⇒  ∂L/∂h_2 += ∂L/∂result (broadcast to every element)
-            var dH_2 = global::GradGen.Float32.Ops.ZerosLike(tape.h_2);
-            global::GradGen.Float32.Adjoint.Fill(seed, dH_2);
+            // result = Σ h_2  ⇒  ∂L/∂h_2 = ∂L/∂result (broadcast to every element)
+            // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
+            var dH_2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.h_2);
+            global::GradGen.Float32.Adjoint.Fill(seed, dH_2, overwrite: true);
 
             // for (t = 0; t < xsLength; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dH_2;
