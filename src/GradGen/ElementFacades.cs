@@ -357,9 +357,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Reshaped{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<float> Reshaped(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> like) => global::GradGen.Adjoint.Reshaped<float>(dY, like);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Scaled{T}(global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Scaled{T}(global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Scaled(global::System.Numerics.Tensors.Tensor<float> dY, float scale, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Scaled<float>(dY, scale, into);
+        public static void Scaled(global::System.Numerics.Tensors.Tensor<float> dY, float scale, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Scaled<float>(dY, scale, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sigmoid{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sigmoid(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Sigmoid<float>(dY, y, into, overwrite);
@@ -764,9 +764,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Reshaped{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static global::System.Numerics.Tensors.Tensor<double> Reshaped(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> like) => global::GradGen.Adjoint.Reshaped<double>(dY, like);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Scaled{T}(global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Scaled{T}(global::System.Numerics.Tensors.Tensor{T}, T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Scaled(global::System.Numerics.Tensors.Tensor<double> dY, double scale, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Scaled<double>(dY, scale, into);
+        public static void Scaled(global::System.Numerics.Tensors.Tensor<double> dY, double scale, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Scaled<double>(dY, scale, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Sigmoid{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sigmoid(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Sigmoid<double>(dY, y, into, overwrite);

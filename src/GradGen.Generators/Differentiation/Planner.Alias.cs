@@ -20,8 +20,9 @@ internal static partial class Planner
     /// <para>Made only when every read of either buffer sees what it would have seen with the copy: the copied buffer (or
     /// one sharing it) is read no more, and this scope owns it (not the caller's ∂L/∂result, nor a buffer a loop carries);
     /// or no statement after the copy writes the new gradient (or a buffer handed on from it), and none writes the copied
-    /// buffer before the new gradient's last read. The values are those of the copy (a −0 stays −0, as in the copy and in
-    /// the hand-on of an operand's gradient, where 0 + (−0) would give +0: the same value).</para>
+    /// buffer before the new gradient's last read. The values are those of the copy, up to the sign of a zero: a −0 stays
+    /// −0, as in the hand-on of an operand's gradient, where the copy (0 + (−0)) gives +0 — the same value, which every
+    /// later addition into a caller's gradient makes +0 again.</para>
     /// </summary>
     private static List<BackwardStatement> Alias(List<BackwardStatement> scope, EquatableArray<Instruction> instructions, HashSet<string> carried)
     {

@@ -16,15 +16,7 @@ public static partial class Adjoint
     /// <paramref name="overwrite"/> (a gradient's first contribution) into = reduce(dY): a copy when the shapes agree.
     /// </summary>
     public static void Identity<T>(Tensor<T> dY, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
-    {
-        if (overwrite && dY is not null && into is not null && dY.IsDense && dY.Lengths.SequenceEqual(into.Lengths))
-        {
-            Dense.Read(dY).CopyTo(Dense.Target("Adjoint.Identity", into));
-            return;
-        }
-        if (overwrite && into is not null) Ops.Clear(into);
-        Accumulate("Adjoint.Identity", dY!, T.One, into!);
-    }
+        => Accumulate("Adjoint.Identity", dY, T.One, into, overwrite);
 
     /// <summary>
     /// reduce(dY) as a new gradient buffer shaped like <paramref name="like"/> — or <paramref name="dY"/> itself when the
@@ -44,8 +36,12 @@ public static partial class Adjoint
     }
 
     /// <summary>into += scale · reduce(dY). E.g. <c>b</c> in <c>a − b</c> (scale −1), or <c>a</c> in <c>a · s</c> for a scalar s.</summary>
-    public static void Scaled<T>(Tensor<T> dY, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => Accumulate("Adjoint.Scaled", dY, scale, into);
+    /// <param name="dY">∂L/∂y.</param>
+    /// <param name="scale">The factor.</param>
+    /// <param name="into">The operand's gradient, a shape dY broadcasts from, dense.</param>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void Scaled<T>(Tensor<T> dY, T scale, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => Accumulate("Adjoint.Scaled", dY, scale, into, overwrite);
 
     /// <summary>
     /// into += reduce(dY ⊙ other), with <paramref name="other"/> broadcast to dY's shape: the Hadamard rule, for

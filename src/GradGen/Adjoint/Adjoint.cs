@@ -38,13 +38,21 @@ public static partial class Adjoint
 
     // ── shared implementation ──────────────────────────────────────────────────────────────
 
-    private static void Accumulate<T>(string kernel, Tensor<T> dY, T scale, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    private static void Accumulate<T>(string kernel, Tensor<T> dY, T scale, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dY);
         ArgumentNullException.ThrowIfNull(into);
         TensorShape.RequireBroadcastsTo(kernel, nameof(into), into.Lengths, nameof(dY), dY.Lengths);
         Span<T> target = Dense.Target(kernel, into);
-        Broadcasting.AccumulateReduced(Dense.Read(dY), dY.Lengths, target, into.Lengths, scale);
+        ReadOnlySpan<T> g = Dense.Read(dY);
+        if (overwrite && target.Length == g.Length)
+        {
+            // Nothing to reduce: written in one pass, as adding into zeros rounds it.
+            Broadcasting.WriteScaled(g, scale, target);
+            return;
+        }
+        if (overwrite) target.Clear(); // a reduced contribution: added into zeros
+        Broadcasting.AccumulateReduced(g, dY.Lengths, target, into.Lengths, scale);
     }
 
     private static void ValidateBroadcastOperands<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into)

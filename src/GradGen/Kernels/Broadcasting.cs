@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace GradGen;
 
@@ -133,6 +134,27 @@ internal static class Broadcasting
             else if (bRow) TOp.Apply(a[oa], b.Slice(ob, n), target);
             else target.Fill(TOp.Apply(a[oa], b[ob]));
         }
+    }
+
+    /// <summary>
+    /// into = full · scale + 0, in one pass: what <see cref="AccumulateReduced"/> adds into zeros when nothing is reduced
+    /// (it multiplies, then adds — unfused — so a −0 product is +0 there, and here).
+    /// </summary>
+    public static void WriteScaled<T>(ReadOnlySpan<T> full, T scale, Span<T> into)
+        where T : IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var factor = new Vector<T>(scale);
+            ref T source = ref MemoryMarshal.GetReference(full);
+            ref T target = ref MemoryMarshal.GetReference(into);
+            for (; i <= full.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (Vector.LoadUnsafe(ref source, (nuint)i) * factor + Vector<T>.Zero).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+        for (; i < full.Length; i++) into[i] = full[i] * scale + T.Zero;
     }
 
     /// <summary>

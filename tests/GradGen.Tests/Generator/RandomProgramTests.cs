@@ -164,6 +164,7 @@ public sealed class RandomProgramTests
         ("first-write of LayerNorm", g => Lines(g).Any(l => l.Contains("Adjoint.LayerNorm(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of a Hadamard product", g => Lines(g).Any(l => l.Contains("Adjoint.Multiply(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of Sum or Mean", g => Lines(g).Any(l => (l.Contains("Adjoint.Fill(", StringComparison.Ordinal) || l.Contains("Adjoint.Mean(", StringComparison.Ordinal)) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of a scaled gradient", g => Lines(g).Any(l => l.Contains("Adjoint.Scaled(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("alias", g => g.Contains("Adjoint.Reduce(", StringComparison.Ordinal) && g.Contains("// alias (planned): ", StringComparison.Ordinal)),
         ("alias as a view (reshape)", g => g.Contains("Adjoint.Reshaped(", StringComparison.Ordinal)),

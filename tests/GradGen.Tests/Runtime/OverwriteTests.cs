@@ -34,7 +34,7 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityBroadcast", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
+        "Identity", "IdentityNegativeZero", "IdentityBroadcast", "Scaled", "ScaledReduced", "ScaledUnderflow", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -60,6 +60,12 @@ public class OverwriteTests
             case "MatMulLeftLargeInner": { var dY = Random<T>(r, 9, 700); var w = Random<T>(r, 11, 700); Agree(Random<T>(r, 9, 11), (into, o) => Adjoint.MatMulLeft(dY, w, into, o)); break; }
             case "MatMulRightLargeInner": { var a = Random<T>(r, 600, 13); var dY = Random<T>(r, 600, 17); Agree(Random<T>(r, 13, 17), (into, o) => Adjoint.MatMulRight(a, dY, into, o)); break; }
             case "Identity": Agree(x, (into, o) => Adjoint.Identity(g, into, o)); break;
+            // A −0 in ∂L/∂y, which adding into zeros makes +0 (a copy would keep it −0).
+            case "IdentityNegativeZero": { var dY = Random<T>(r, 3, 5, 7); Span(dY)[4] = T.NegativeZero; Agree(x, (into, o) => Adjoint.Identity(dY, into, o)); break; }
+            case "Scaled": Agree(x, (into, o) => Adjoint.Scaled(g, T.CreateChecked(-2.5), into, o)); break;
+            case "ScaledReduced": Agree(Random<T>(r, 7), (into, o) => Adjoint.Scaled(g, T.CreateChecked(0.75), into, o)); break;
+            // Products that underflow: negative ones round to −0, which adding into zeros (multiply, then add) makes +0.
+            case "ScaledUnderflow": { var tiny = Ops.Multiply(g, T.Epsilon); Agree(x, (into, o) => Adjoint.Scaled(tiny, T.CreateChecked(0.25), into, o)); break; }
             case "IdentityBroadcast": Agree(Random<T>(r, 5, 1), (into, o) => Adjoint.Identity(g, into, o)); break;
             case "Relu": Agree(x, (into, o) => Adjoint.Relu(g, x, into, o)); break;
             case "Sigmoid": Agree(x, (into, o) => Adjoint.Sigmoid(g, x, into, o)); break;

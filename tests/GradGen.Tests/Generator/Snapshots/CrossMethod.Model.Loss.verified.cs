@@ -41,9 +41,10 @@ namespace Models
             var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tape.logits);
             global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.logits, tape.targets, dLogits, overwrite: true);
 
-            // logits = t0·4f  ⇒  ∂L/∂t0 += 4f·∂L/∂logits
-            var dT0 = global::GradGen.Float32.Ops.ZerosLike(tape.t0);
-            global::GradGen.Float32.Adjoint.Scaled(dLogits, 4f, dT0);
+            // logits = t0·4f  ⇒  ∂L/∂t0 = 4f·∂L/∂logits
+            // first-write (planned): ∂L/∂t0 written, not zero-filled then added to
+            var dT0 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t0);
+            global::GradGen.Float32.Adjoint.Scaled(dLogits, 4f, dT0, overwrite: true);
             // release (planned): ∂L/∂logits is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dLogits);
 

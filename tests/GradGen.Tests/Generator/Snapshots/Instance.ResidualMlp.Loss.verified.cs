@@ -63,9 +63,10 @@ namespace Models
             var dT2 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t2);
             global::GradGen.Float32.Adjoint.SoftmaxCrossEntropy(seed, tape.t2, tape.targets, dT2, overwrite: true);
 
-            // t2 = t1 / temperature  ⇒  ∂L/∂t1 += ∂L/∂t2 / temperature,  ∂L/∂temperature −= Σ ∂L/∂t2 ⊙ t2 / temperature
-            var dT1 = global::GradGen.Float32.Ops.ZerosLike(tape.t1);
-            global::GradGen.Float32.Adjoint.Scaled(dT2, 1f / tape.temperature, dT1);
+            // t2 = t1 / temperature  ⇒  ∂L/∂t1 = ∂L/∂t2 / temperature,  ∂L/∂temperature −= Σ ∂L/∂t2 ⊙ t2 / temperature
+            // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
+            var dT1 = global::GradGen.Float32.Adjoint.Uninitialized(tape.t1);
+            global::GradGen.Float32.Adjoint.Scaled(dT2, 1f / tape.temperature, dT1, overwrite: true);
             dSelf.Temperature += -global::GradGen.Float32.Adjoint.Dot(dT2, tape.t2) / tape.temperature;
             // release (planned): ∂L/∂t2 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT2);
