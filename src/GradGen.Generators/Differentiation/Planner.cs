@@ -199,7 +199,7 @@ internal static partial class Planner
     private static List<BackwardStatement> FirstWrite(IEnumerable<BackwardStatement> statements, EquatableArray<Instruction> instructions)
     {
         var result = new List<BackwardStatement>();
-        var list = statements.Select(s => FirstWriteIn(s, instructions)).ToList();
+        var list = Sink(statements.ToList(), instructions).Select(s => FirstWriteIn(s, instructions)).ToList();
         KernelFirstWrite(list, instructions);
         for (var i = 0; i < list.Count; i++)
         {
@@ -229,6 +229,48 @@ internal static partial class Planner
         }
         return result;
     }
+
+    /// <summary>
+    /// Moves a zero declaration that the plan put ahead of its use (a loop's carried gradient, declared at the top of the
+    /// iteration) down to the rule block whose first statement naming it is a contribution that can write it — nothing in
+    /// between names it — so that first-write applies there. The block prints inline, in the same C# scope.
+    /// </summary>
+    private static List<BackwardStatement> Sink(List<BackwardStatement> list, EquatableArray<Instruction> instructions)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not DeclareGradient { Uninitialized: false } declare || instructions[declare.Value].Type.Kind != ValueKind.Tensor) continue;
+            var j = i + 1;
+            while (j < list.Count && !Mentions(list[j], declare.Name)) j++;
+            if (j == list.Count || list[j] is not RuleBlock block) continue;
+            var k = 0;
+            while (k < block.Statements.Count && !Mentions(block.Statements[k], declare.Name)) k++;
+            if (k == block.Statements.Count || !CanWriteFirst(block.Statements[k], declare.Name, instructions)) continue;
+            var statements = block.Statements.ToList();
+            statements.Insert(k, declare);
+            list[j] = block with { Statements = statements.ToEquatableArray() };
+            list.RemoveAt(i);
+            i--;
+        }
+        return list;
+
+        static bool Mentions(BackwardStatement statement, string name)
+        {
+            var found = false;
+            Walk(statement, s => found |= Names(s).Any(n => Root(n) == name));
+            return found;
+        }
+    }
+
+    /// <summary>Whether <paramref name="statement"/> is a contribution to <paramref name="name"/> that first-write can make a write.</summary>
+    private static bool CanWriteFirst(BackwardStatement statement, string name, EquatableArray<Instruction> instructions) => statement switch
+    {
+        Accumulate { Overwrite: false, Tiled: false } accumulate when accumulate.Target == name =>
+            Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand] is { CanOverwrite: true },
+        AccumulateAll { Overwrite: false } all when all.Targets.Count > 0 && all.Targets[0] == name =>
+            Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanOverwrite && all.Targets.Skip(1).All(t => t != name),
+        _ => false,
+    };
 
     /// <summary>
     /// First write of a fused kernel (<see cref="Rule.KernelCanOverwrite"/>, the bias-GELU's): <c>Declare(v) ; …declarations… ;

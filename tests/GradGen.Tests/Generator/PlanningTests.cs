@@ -185,6 +185,24 @@ public class PlanningTests
         Assert.Contains("global::GradGen.Float64.Adjoint.Identity(dT2, dT1, overwrite: true);", written);
     }
 
+    /// <summary>
+    /// A loop's carried gradient is declared at the top of each reverse iteration; when the first statement that names it
+    /// is a contribution that can write (here the product's ∂L/∂h), the declaration moves down to it and first-write applies.
+    /// </summary>
+    [Fact]
+    public void A_declaration_ahead_of_its_first_write_moves_down_to_it()
+    {
+        var generated = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanWhile"), "")).Generated.Single(g => g.HintName.StartsWith("PlanWhile.", StringComparison.Ordinal)).Source;
+        var all = generated.Split('\n').Select(l => l.Trim()).ToList();
+        var start = all.FindIndex(l => l.Contains(" FPullback(in ", StringComparison.Ordinal));
+        var lines = all.Skip(start).TakeWhile((l, k) => k == 0 || !l.StartsWith("public static", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(lines, l => l.Contains("ZerosLike(", StringComparison.Ordinal));
+        var declaration = lines.IndexOf("var dH = global::GradGen.Float64.Adjoint.Uninitialized(jStep.h);");
+        Assert.True(declaration > 0, "∂L/∂h is not declared uninitialised");
+        Assert.Equal("global::GradGen.Float64.Adjoint.MatMulLeft(dT2, tape.w, dH, overwrite: true);", lines[declaration + 1]);
+        Assert.Equal("// first-write (planned): ∂L/∂h written, not zero-filled then added to", lines[declaration - 1]);
+    }
+
     /// <summary>Whether generated code calls <paramref name="member"/> (<c>Ops.MatMul</c>) of the float or double facade.</summary>
     private static bool Calls(string generated, string member) =>
         System.Text.RegularExpressions.Regex.IsMatch(generated, @"global::GradGen\.Float(32|64)\." + System.Text.RegularExpressions.Regex.Escape(member) + @"\(");

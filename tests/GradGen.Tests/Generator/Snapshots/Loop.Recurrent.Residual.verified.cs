@@ -56,12 +56,13 @@ namespace Models
             for (var i = tape.layersLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
                 // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
                 var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, iStep.h_1);
 
-                // h_1 = h + t2  ⇒  ∂L/∂h += ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
-                global::GradGen.Float32.Adjoint.Identity(dH_1, dH);
+                // h_1 = h + t2  ⇒  ∂L/∂h = ∂L/∂h_1,  ∂L/∂t2 += ∂L/∂h_1  (summed over broadcast axes)
+                // first-write (planned): ∂L/∂h written, not zero-filled then added to
+                var dH = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h);
+                global::GradGen.Float32.Adjoint.Identity(dH_1, dH, overwrite: true);
                 var dT2 = global::GradGen.Float32.Adjoint.Reduce(dH_1, iStep.t2);
 
                 // t2 = ReLU(t1)  ⇒  ∂L/∂t1 = ∂L/∂t2 ⊙ 1[t1 > 0]

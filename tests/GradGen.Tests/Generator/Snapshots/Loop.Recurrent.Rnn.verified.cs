@@ -67,7 +67,6 @@ namespace Models
             for (var t = tape.xsLength - 1; t >= 0; t--)
             {
                 var tStep = tape.tSteps[t];
-                var dH = global::GradGen.Float32.Ops.ZerosLike(tStep.h);
                 // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
                 var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, tStep.h_1);
 
@@ -85,8 +84,10 @@ namespace Models
                 global::GradGen.Float32.Adjoint.MatMulLeft(dT3, tape.wxh, dXs[t]);
                 if (dWxh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.t2, dT3, dWxh);
 
-                // t1 = h·whh  ⇒  ∂L/∂h += ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
-                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.whh, dH);
+                // t1 = h·whh  ⇒  ∂L/∂h = ∂L/∂t1·whhᵀ,  ∂L/∂whh += hᵀ·∂L/∂t1
+                // first-write (planned): ∂L/∂h written, not zero-filled then added to
+                var dH = global::GradGen.Float32.Adjoint.Uninitialized(tStep.h);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, tape.whh, dH, overwrite: true);
                 if (dWhh is not null) global::GradGen.Float32.Adjoint.MatMulRight(tStep.h, dT1, dWhh);
                 // release (planned): ∂L/∂t4 and ∂L/∂t1 and ∂L/∂t3 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT4);

@@ -88,7 +88,6 @@ namespace Models
             for (var i = tape.modelHiddenLength - 1; i >= 0; i--)
             {
                 var iStep = tape.iSteps[i];
-                var dH = global::GradGen.Float32.Ops.ZerosLike(iStep.h);
                 // alias (planned): ∂L/∂h_1 takes the buffer dHNext (where the shapes agree), not a copy of it: neither is written while both are read
                 var dH_1 = global::GradGen.Float32.Adjoint.Reduce(dHNext, iStep.h_1);
 
@@ -101,8 +100,10 @@ namespace Models
                 var dT1 = global::GradGen.Float32.Adjoint.Reduce(dT2, iStep.t1);
                 global::GradGen.Float32.Adjoint.Identity(dT2, dModel.Hidden[i].B);
 
-                // t1 = h·layerW  ⇒  ∂L/∂h += ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
-                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, iStep.layerW, dH);
+                // t1 = h·layerW  ⇒  ∂L/∂h = ∂L/∂t1·layerWᵀ,  ∂L/∂layerW += hᵀ·∂L/∂t1
+                // first-write (planned): ∂L/∂h written, not zero-filled then added to
+                var dH = global::GradGen.Float32.Adjoint.Uninitialized(iStep.h);
+                global::GradGen.Float32.Adjoint.MatMulLeft(dT1, iStep.layerW, dH, overwrite: true);
                 global::GradGen.Float32.Adjoint.MatMulRight(iStep.h, dT1, dModel.Hidden[i].W);
                 // release (planned): ∂L/∂t2 and ∂L/∂t1 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT2);
