@@ -26,17 +26,7 @@ internal static partial class Planner
     /// </summary>
     private static List<BackwardStatement> Alias(List<BackwardStatement> scope, EquatableArray<Instruction> instructions, HashSet<string> carried)
     {
-        // Nested scopes first (a loop body, a branch side): each is its own sequence of statements.
-        var list = scope.Select(s => s switch
-        {
-            ReverseLoop loop => loop with { Body = Alias(loop.Body.ToList(), instructions, carried).ToEquatableArray() },
-            BranchBlock branch => branch with
-            {
-                Then = Alias(branch.Then.ToList(), instructions, carried).ToEquatableArray(),
-                Else = Alias(branch.Else.ToList(), instructions, carried).ToEquatableArray(),
-            },
-            _ => s,
-        }).ToList();
+        var list = InNestedScopes(scope, nested => Alias(nested, instructions, carried));
 
         // The scope's statements in the order they run (nested scopes included, once), and which buffers may be one.
         var events = new List<BackwardStatement>();
@@ -129,13 +119,17 @@ internal static partial class Planner
         _ => System.Array.Empty<string>(),
     };
 
-    /// <summary>The statement with each aliased pair (declaration and copy) replaced by the hand-on of the copied buffer.</summary>
+    /// <summary>
+    /// The statement with each aliased pair (declaration and copy) replaced by the hand-on of the copied buffer, in every list
+    /// printed in the same scope (as <see cref="PrintedIn"/> finds them).
+    /// </summary>
     private static BackwardStatement Rewrite(BackwardStatement statement, Dictionary<string, (string From, bool Reshape)> aliases) => statement switch
     {
         RuleBlock block => block with { Statements = Rewrite(block.Statements, aliases) },
         CallBlock block => block with { Statements = Rewrite(block.Statements, aliases) },
         Sequence sequence => sequence with { Statements = Rewrite(sequence.Statements, aliases) },
         ElementsBlock elements => elements with { Statements = Rewrite(elements.Statements, aliases) },
+        IfWanted wanted => wanted with { Statement = Rewrite(wanted.Statement, aliases) },
         ReverseLoop loop => loop with { Before = Rewrite(loop.Before, aliases), After = Rewrite(loop.After, aliases) },
         BranchBlock branch => branch with { Before = Rewrite(branch.Before, aliases) },
         _ => statement,

@@ -315,16 +315,7 @@ internal static partial class Planner
     /// </summary>
     private static List<BackwardStatement> Release(List<BackwardStatement> statements, EquatableArray<Instruction> instructions, HashSet<string> carried)
     {
-        var list = statements.Select(s => s switch
-        {
-            ReverseLoop loop => loop with { Body = Release(loop.Body.ToList(), instructions, carried).ToEquatableArray() },
-            BranchBlock branch => branch with
-            {
-                Then = Release(branch.Then.ToList(), instructions, carried).ToEquatableArray(),
-                Else = Release(branch.Else.ToList(), instructions, carried).ToEquatableArray(),
-            },
-            _ => s,
-        }).ToList();
+        var list = InNestedScopes(statements, scope => Release(scope, instructions, carried));
 
         // The buffers this scope declares (tensor gradients), and which of them may share one buffer.
         var owner = new Dictionary<string, string>(); // buffer name → representative of its sharing class
@@ -383,6 +374,18 @@ internal static partial class Planner
         }
         return result;
     }
+
+    /// <summary>
+    /// The statements with <paramref name="pass"/> applied to each scope nested in them — a loop's body, a branch's sides —
+    /// each its own sequence of statements (a scope-wise pass runs there first, then on the enclosing list).
+    /// </summary>
+    private static List<BackwardStatement> InNestedScopes(List<BackwardStatement> statements, System.Func<List<BackwardStatement>, List<BackwardStatement>> pass) =>
+        statements.Select(s => s switch
+        {
+            ReverseLoop loop => loop with { Body = pass(loop.Body.ToList()).ToEquatableArray() },
+            BranchBlock branch => branch with { Then = pass(branch.Then.ToList()).ToEquatableArray(), Else = pass(branch.Else.ToList()).ToEquatableArray() },
+            _ => s,
+        }).ToList();
 
     /// <summary>The buffer a gradient expression names: <c>dW</c> of <c>dW[i]</c> or <c>dW.Bias</c>.</summary>
     private static string Root(string name)
