@@ -76,15 +76,13 @@ internal static partial class Planner
         if (i == 0 || events[i - 1] is not DeclareGradient declare || instructions[declare.Value].Type.Kind != ValueKind.Tensor) return false;
         switch (events[i])
         {
-            case Accumulate accumulate when accumulate.Target == declare.Name && !accumulate.Tiled
-                                            && Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand] is { PassThrough: true }:
-                // A broadcast operand's gradient is a reduced copy either way: no buffer to share.
-                if (KnownToDiffer(instructions[accumulate.Instruction].Shape, instructions[declare.Value].Shape)) return false;
+            case Accumulate accumulate when accumulate.Target == declare.Name && !accumulate.Tiled:
+                var adjoint = Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand];
+                // A reshape's input takes a view; a pass-through operand the buffer itself — unless its shapes are known to
+                // differ (a broadcast operand's gradient is a reduced copy either way: no buffer to share).
+                if (adjoint is { Reshapes: true }) reshape = true;
+                else if (adjoint is not { PassThrough: true } || KnownToDiffer(instructions[accumulate.Instruction].Shape, instructions[declare.Value].Shape)) return false;
                 (target, from) = (accumulate.Target, accumulate.Upstream);
-                break;
-            case Accumulate accumulate when accumulate.Target == declare.Name
-                                            && Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand] is { Reshapes: true }:
-                (target, from, reshape) = (accumulate.Target, accumulate.Upstream, true);
                 break;
             case AddGradient add when add.Target == declare.Name:
                 (target, from) = (add.Target, add.From);

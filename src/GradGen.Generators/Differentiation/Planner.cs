@@ -204,17 +204,12 @@ internal static partial class Planner
         for (var i = 0; i < list.Count; i++)
         {
             if (list[i] is DeclareGradient { Uninitialized: false } declare && i + 1 < list.Count && list[i + 1] is Accumulate accumulate
-                && accumulate.Target == declare.Name && !accumulate.Overwrite && instructions[declare.Value].Type.Kind == ValueKind.Tensor)
+                && instructions[declare.Value].Type.Kind == ValueKind.Tensor && CanWriteFirst(accumulate, declare.Name, instructions))
             {
-                var instruction = instructions[accumulate.Instruction];
-                var adjoint = Differentiator.RuleOf(instruction, instructions).Adjoints[accumulate.Operand];
-                if (adjoint is { CanOverwrite: true })
-                {
-                    result.Add(declare with { Uninitialized = true });
-                    result.Add(accumulate with { Overwrite = true });
-                    i++;
-                    continue;
-                }
+                result.Add(declare with { Uninitialized = true });
+                result.Add(accumulate with { Overwrite = true });
+                i++;
+                continue;
             }
             if (list[i] is DeclareGradient { Uninitialized: false } declared && i + 1 < list.Count && list[i + 1] is AddGradient { Overwrite: false } add
                 && add.Target == declared.Name && instructions[declared.Value].Type.Kind == ValueKind.Tensor)
@@ -262,7 +257,11 @@ internal static partial class Planner
         }
     }
 
-    /// <summary>Whether <paramref name="statement"/> is a contribution to <paramref name="name"/> that first-write can make a write.</summary>
+    /// <summary>
+    /// Whether <paramref name="statement"/> is a contribution to <paramref name="name"/> that first-write can make a write: an
+    /// adjoint whose kernel can overwrite, or a fused kernel that can write its first operand's gradient (and adds into no
+    /// other target that is the same buffer).
+    /// </summary>
     private static bool CanWriteFirst(BackwardStatement statement, string name, EquatableArray<Instruction> instructions) => statement switch
     {
         Accumulate { Overwrite: false, Tiled: false } accumulate when accumulate.Target == name =>
@@ -280,9 +279,7 @@ internal static partial class Planner
     {
         for (var i = 0; i < list.Count; i++)
         {
-            if (list[i] is not AccumulateAll { Overwrite: false } all || all.Targets.Count == 0 || all.Targets[0].Length == 0) continue;
-            if (!Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanOverwrite) continue;
-            if (Enumerable.Range(1, all.Targets.Count - 1).Any(k => all.Targets[k] == all.Targets[0])) continue;
+            if (list[i] is not AccumulateAll all || all.Targets.Count == 0 || all.Targets[0].Length == 0 || !CanWriteFirst(all, all.Targets[0], instructions)) continue;
             for (var j = i - 1; j >= 0 && list[j] is DeclareGradient declare; j--)
             {
                 if (declare.Name != all.Targets[0] || declare.Uninitialized || instructions[declare.Value].Type.Kind != ValueKind.Tensor) continue;
