@@ -61,11 +61,7 @@ public static partial class Adjoint
         {
             // Neither into nor dY needs reducing: one fused pass (written: the same multiply-add with a zero addend).
             if (overwrite && o.Length == g.Length) TensorPrimitives.MultiplyAdd(g, o, T.Zero, target);
-            else if (overwrite)
-            {
-                TensorPrimitives.Multiply(g, o[0], target); // g·o + 0 rounds as g·o then + 0, fused or not
-                TensorPrimitives.Add(target, T.Zero, target);
-            }
+            else if (overwrite) Broadcasting.WriteScaled(g, o[0], target);
             else if (o.Length == g.Length) TensorPrimitives.MultiplyAdd(g, o, target, target);
             else TensorPrimitives.MultiplyAdd(g, o[0], target, target);
             return;

@@ -24,10 +24,7 @@ public static partial class Adjoint
         {
             throw new ArgumentException($"Adjoint.Reshaped: dY {TensorShape.Format(dY)} and like {TensorShape.Format(like)} have different element counts.", nameof(like));
         }
-        if (dY.IsDense && !dY.Strides.Contains(0)) return Dense.View(dY, like.Lengths);
-        var copy = Dense.Result<T>(like.Lengths);
-        Dense.Read(dY).CopyTo(Dense.Span(copy));
-        return copy;
+        return Ops.Reshaped(dY, like.Lengths);
     }
 
     /// <summary>For y = <see cref="Ops.Reshape{T}"/>(x, shape): into (x̄) += dY read in row-major order (same element count).</summary>

@@ -137,8 +137,9 @@ internal static class Broadcasting
     }
 
     /// <summary>
-    /// into = full · scale + 0, in one pass: what <see cref="AccumulateReduced"/> adds into zeros when nothing is reduced
-    /// (it multiplies, then adds — unfused — so a −0 product is +0 there, and here).
+    /// into = full · scale + 0, in one pass: what a multiply-add into zeros gives — <see cref="AccumulateReduced"/> when
+    /// nothing is reduced, the Hadamard adjoint with a one-element factor (TensorPrimitives.MultiplyAdd multiplies, then
+    /// adds — unfused — so a −0 product is +0 there, and here).
     /// </summary>
     public static void WriteScaled<T>(ReadOnlySpan<T> full, T scale, Span<T> into)
         where T : IFloatingPointIeee754<T>

@@ -23,10 +23,14 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(shape);
-        nint[] lengths = ReshapeLengths(nameof(Reshape), x.Lengths, shape);
+        return Reshaped(x, ReshapeLengths(nameof(Reshape), x.Lengths, shape));
+    }
+
+    /// <summary>x's elements in row-major order with the given lengths (the same element count): a view when x is dense without a length-1 dimension, else a dense copy.</summary>
+    internal static Tensor<T> Reshaped<T>(Tensor<T> x, ReadOnlySpan<nint> lengths)
+    {
         // System.Numerics.Tensors 10.0 gives a length-1 dimension stride 0 and refuses to reshape such a tensor: copy it.
-        bool view = x.IsDense && !x.Strides.Contains(0);
-        if (view) return Dense.View(x, lengths);
+        if (x.IsDense && !x.Strides.Contains(0)) return Dense.View(x, lengths);
         var copy = Dense.Result<T>(lengths);
         Dense.Read(x).CopyTo(Dense.Span(copy));
         return copy;
