@@ -135,7 +135,8 @@ public sealed class PackageFixture : IAsyncLifetime
         }
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>The folder of GradGen.sln above the test assembly.</summary>
+    public static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -55,12 +56,15 @@ public static class Processes
     public static Task<ProcessResult> RunDotnetAsync(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
         RunAsync(Dotnet, arguments, workingDirectory, timeout);
 
-    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
+    /// <summary>Runs a process with <paramref name="environment"/> added to its environment (and to the command shown), bounded as <see cref="RunDotnetAsync"/>.</summary>
+    public static async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, params (string Name, string Value)[] environment)
     {
-        var command = fileName + " " + string.Join(" ", arguments);
+        var command = string.Concat(environment.Select(e => $"{e.Name}={e.Value} ")) + fileName + " " + string.Join(" ", arguments);
         var output = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = StartInfo(fileName, arguments, workingDirectory) };
+        var info = StartInfo(fileName, arguments, workingDirectory);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
+        using var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.Start();
