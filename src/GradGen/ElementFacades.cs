@@ -279,12 +279,12 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Concat{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}[], global::System.Numerics.Tensors.Tensor{T}[])"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Concat(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float>[] parts, global::System.Numerics.Tensors.Tensor<float>?[] into) => global::GradGen.Adjoint.Concat<float>(dY, axis, parts, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.DivideDenominator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.DivideDenominator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void DivideDenominator(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> quotient, global::System.Numerics.Tensors.Tensor<float> denominator, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.DivideDenominator<float>(dY, quotient, denominator, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.DivideNumerator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        public static void DivideDenominator(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> quotient, global::System.Numerics.Tensors.Tensor<float> denominator, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.DivideDenominator<float>(dY, quotient, denominator, into, overwrite);
+        /// <inheritdoc cref="global::GradGen.Adjoint.DivideNumerator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void DivideNumerator(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> denominator, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.DivideNumerator<float>(dY, denominator, into);
+        public static void DivideNumerator(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> denominator, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.DivideNumerator<float>(dY, denominator, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Dot{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Dot(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x) => global::GradGen.Adjoint.Dot<float>(dY, x);
@@ -309,9 +309,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Log{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Log(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Log<float>(dY, x, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.LogSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.LogSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void LogSoftmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.LogSoftmax<float>(dY, y, axis, into);
+        public static void LogSoftmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.LogSoftmax<float>(dY, y, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.MatMulBiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MatMulBiasRelu(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> a, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float>? intoA, global::System.Numerics.Tensors.Tensor<float>? intoB, global::System.Numerics.Tensors.Tensor<float>? intoBias) => global::GradGen.Adjoint.MatMulBiasRelu<float>(dY, a, b, y, intoA, intoB, intoBias);
@@ -330,9 +330,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Max{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Max(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Max<float>(dY, x, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Mean(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Mean<float>(dY, axis, into);
+        public static void Mean(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<float>(dY, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(float dS, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<float>(dS, into, overwrite);
@@ -366,12 +366,12 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Slice(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Slice<float>(dY, axis, start, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Softmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Softmax<float>(dY, y, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        public static void Softmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<float>(dY, y, axis, into, overwrite);
+        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Softmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Softmax<float>(dY, y, into);
+        public static void Softmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<float>(dY, y, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SoftmaxCrossEntropy{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void SoftmaxCrossEntropy(float dL, global::System.Numerics.Tensors.Tensor<float> logits, int[] targets, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.SoftmaxCrossEntropy<float>(dL, logits, targets, into, overwrite);
@@ -390,9 +390,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Square{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Square(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Square<float>(dY, x, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Sum{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Sum{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Sum(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Sum<float>(dY, axis, into);
+        public static void Sum(global::System.Numerics.Tensors.Tensor<float> dY, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Sum<float>(dY, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SumDivide{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float SumDivide(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> denominator) => global::GradGen.Adjoint.SumDivide<float>(dY, denominator);
@@ -686,12 +686,12 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Concat{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}[], global::System.Numerics.Tensors.Tensor{T}[])"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Concat(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double>[] parts, global::System.Numerics.Tensors.Tensor<double>?[] into) => global::GradGen.Adjoint.Concat<double>(dY, axis, parts, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.DivideDenominator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.DivideDenominator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void DivideDenominator(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> quotient, global::System.Numerics.Tensors.Tensor<double> denominator, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.DivideDenominator<double>(dY, quotient, denominator, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.DivideNumerator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        public static void DivideDenominator(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> quotient, global::System.Numerics.Tensors.Tensor<double> denominator, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.DivideDenominator<double>(dY, quotient, denominator, into, overwrite);
+        /// <inheritdoc cref="global::GradGen.Adjoint.DivideNumerator{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void DivideNumerator(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> denominator, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.DivideNumerator<double>(dY, denominator, into);
+        public static void DivideNumerator(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> denominator, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.DivideNumerator<double>(dY, denominator, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Dot{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Dot(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x) => global::GradGen.Adjoint.Dot<double>(dY, x);
@@ -716,9 +716,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Log{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Log(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Log<double>(dY, x, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.LogSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.LogSoftmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void LogSoftmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.LogSoftmax<double>(dY, y, axis, into);
+        public static void LogSoftmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.LogSoftmax<double>(dY, y, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.MatMulBiasRelu{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MatMulBiasRelu(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> a, global::System.Numerics.Tensors.Tensor<double> b, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double>? intoA, global::System.Numerics.Tensors.Tensor<double>? intoB, global::System.Numerics.Tensors.Tensor<double>? intoBias) => global::GradGen.Adjoint.MatMulBiasRelu<double>(dY, a, b, y, intoA, intoB, intoBias);
@@ -737,9 +737,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Max{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Max(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Max<double>(dY, x, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Mean(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Mean<double>(dY, axis, into);
+        public static void Mean(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<double>(dY, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.Mean{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Mean(double dS, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Mean<double>(dS, into, overwrite);
@@ -773,12 +773,12 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Slice(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Slice<double>(dY, axis, start, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Softmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Softmax<double>(dY, y, axis, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
+        public static void Softmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<double>(dY, y, axis, into, overwrite);
+        /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Softmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Softmax<double>(dY, y, into);
+        public static void Softmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<double>(dY, y, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SoftmaxCrossEntropy{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void SoftmaxCrossEntropy(double dL, global::System.Numerics.Tensors.Tensor<double> logits, int[] targets, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.SoftmaxCrossEntropy<double>(dL, logits, targets, into, overwrite);
@@ -797,9 +797,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Square{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Square(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Square<double>(dY, x, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Sum{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Sum{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Sum(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Sum<double>(dY, axis, into);
+        public static void Sum(global::System.Numerics.Tensors.Tensor<double> dY, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Sum<double>(dY, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SumDivide{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double SumDivide(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> denominator) => global::GradGen.Adjoint.SumDivide<double>(dY, denominator);

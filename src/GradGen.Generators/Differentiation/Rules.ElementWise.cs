@@ -16,9 +16,9 @@ internal static partial class Rules
         Op(OpKind.Multiply, "tt", "Multiply", "{y} = {a} ⊙ {b}", W("{Adjoint}.Multiply({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ {b}", Reads.B), W("{Adjoint}.Multiply({g}, {a}, {into})", "∂L/∂{b} += ∂L/∂{y} ⊙ {a}", Reads.A)) with { Note = "the Hadamard rule, summed over broadcast axes" },
         Op(OpKind.Multiply, "ts", "Multiply", "{y} = {a}·{b}", W("{Adjoint}.Scaled({g}, {b}, {into})", "∂L/∂{a} += {b}·∂L/∂{y}", Reads.B), A("{Adjoint}.Dot({g}, {a})", "∂L/∂{b} += Σ ∂L/∂{y} ⊙ {a}", Reads.A)),
         Op(OpKind.Multiply, "st", "Multiply", "{y} = {a}·{b}", A("{Adjoint}.Dot({g}, {b})", "∂L/∂{a} += Σ ∂L/∂{y} ⊙ {b}", Reads.B), W("{Adjoint}.Scaled({g}, {a}, {into})", "∂L/∂{b} += {a}·∂L/∂{y}", Reads.A)),
-        Op(OpKind.Divide, "tt", "Divide", "{y} = {a} ⊘ {b}", A("{Adjoint}.DivideNumerator({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ {b}", Reads.B), A("{Adjoint}.DivideDenominator({g}, {y}, {b}, {into})", "∂L/∂{b} −= ∂L/∂{y} ⊙ {y} ⊘ {b}", Reads.Y | Reads.B)) with { Note = "summed over broadcast axes" },
+        Op(OpKind.Divide, "tt", "Divide", "{y} = {a} ⊘ {b}", W("{Adjoint}.DivideNumerator({g}, {b}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊘ {b}", Reads.B), W("{Adjoint}.DivideDenominator({g}, {y}, {b}, {into})", "∂L/∂{b} −= ∂L/∂{y} ⊙ {y} ⊘ {b}", Reads.Y | Reads.B)) with { Note = "summed over broadcast axes" },
         Op(OpKind.Divide, "ts", "Divide", "{y} = {a} / {b}", W("{Adjoint}.Scaled({g}, {1} / {b}, {into})", "∂L/∂{a} += ∂L/∂{y} / {b}", Reads.B), A("-{Adjoint}.Dot({g}, {y}) / {b}", "∂L/∂{b} −= Σ ∂L/∂{y} ⊙ {y} / {b}", Reads.Y | Reads.B)),
-        Op(OpKind.Divide, "st", "Divide", "{y} = {a} ⊘ {b}", A("{Adjoint}.SumDivide({g}, {b})", "∂L/∂{a} += Σ ∂L/∂{y} ⊘ {b}", Reads.B), A("{Adjoint}.DivideDenominator({g}, {y}, {b}, {into})", "∂L/∂{b} −= ∂L/∂{y} ⊙ {y} ⊘ {b}", Reads.Y | Reads.B)),
+        Op(OpKind.Divide, "st", "Divide", "{y} = {a} ⊘ {b}", A("{Adjoint}.SumDivide({g}, {b})", "∂L/∂{a} += Σ ∂L/∂{y} ⊘ {b}", Reads.B), W("{Adjoint}.DivideDenominator({g}, {y}, {b}, {into})", "∂L/∂{b} −= ∂L/∂{y} ⊙ {y} ⊘ {b}", Reads.Y | Reads.B)),
         Op(OpKind.Negate, "t", "Negate", "{y} = −{a}", W("{Adjoint}.Scaled({g}, -{1}, {into})", "∂L/∂{a} −= ∂L/∂{y}")),
 
         Op(OpKind.Relu, "t", "Relu", "{y} = ReLU({a})", W("{Adjoint}.Relu({g}, {a}, {into})", "∂L/∂{a} += ∂L/∂{y} ⊙ 1[{a} > 0]", Reads.A)),

@@ -14,8 +14,9 @@ public static partial class Adjoint
     /// <param name="dY">∂L/∂y, x's shape reduced along the axis (kept or removed).</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Sum<T>(Tensor<T> dY, int axis, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => SpreadAlong("Adjoint.Sum", dY, axis, into, mean: false);
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void Sum<T>(Tensor<T> dY, int axis, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => SpreadAlong("Adjoint.Sum", dY, axis, into, mean: false, overwrite);
 
     /// <summary>
     /// For y = <see cref="Ops.Mean{T}(Tensor{T}, int, bool)"/>(x, axis): into (x̄) += dY / n broadcast along
@@ -24,8 +25,9 @@ public static partial class Adjoint
     /// <param name="dY">∂L/∂y, x's shape reduced along the axis (kept or removed).</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Mean<T>(Tensor<T> dY, int axis, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => SpreadAlong("Adjoint.Mean", dY, axis, into, mean: true);
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void Mean<T>(Tensor<T> dY, int axis, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => SpreadAlong("Adjoint.Mean", dY, axis, into, mean: true, overwrite);
 
     /// <summary>
     /// For y = <see cref="Ops.Max{T}(Tensor{T}, int, bool)"/>(x, axis): into (x̄) += dY at the arg-max of each lane (the first
@@ -71,8 +73,9 @@ public static partial class Adjoint
     /// <param name="y">The forward result.</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="into">x̄, y's shape, dense; accumulated into.</param>
-    public static void Softmax<T>(Tensor<T> dY, Tensor<T> y, int axis, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => LanesBackward("Adjoint.Softmax", dY, y, nameof(y), axis, into, static (g, s, output) =>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void Softmax<T>(Tensor<T> dY, Tensor<T> y, int axis, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => LanesBackward("Adjoint.Softmax", dY, y, nameof(y), axis, into, overwrite, static (g, s, output) =>
         {
             TensorPrimitives.Subtract(g, TensorPrimitives.Dot(g, s), output);
             TensorPrimitives.Multiply(output, s, output);
@@ -86,14 +89,15 @@ public static partial class Adjoint
     /// <param name="y">The forward result.</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="into">x̄, y's shape, dense; accumulated into.</param>
-    public static void LogSoftmax<T>(Tensor<T> dY, Tensor<T> y, int axis, Tensor<T> into) where T : IFloatingPointIeee754<T>
-        => LanesBackward("Adjoint.LogSoftmax", dY, y, nameof(y), axis, into, static (g, logY, output) =>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void LogSoftmax<T>(Tensor<T> dY, Tensor<T> y, int axis, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
+        => LanesBackward("Adjoint.LogSoftmax", dY, y, nameof(y), axis, into, overwrite, static (g, logY, output) =>
         {
             TensorPrimitives.Exp(logY, output);
             TensorPrimitives.MultiplyAdd(output, -TensorPrimitives.Sum(g), g, output);
         });
 
-    private static void SpreadAlong<T>(string kernel, Tensor<T> dY, int axis, Tensor<T> into, bool mean) where T : IFloatingPointIeee754<T>
+    private static void SpreadAlong<T>(string kernel, Tensor<T> dY, int axis, Tensor<T> into, bool mean, bool overwrite) where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dY);
         ArgumentNullException.ThrowIfNull(into);
@@ -111,17 +115,18 @@ public static partial class Adjoint
             for (int i = 0; i < n; i++)
             {
                 Span<T> lane = target.Slice((o * n + i) * inner, inner);
+                if (overwrite) lane.Clear(); // written: added into zeros, the lane cleared while in cache
                 if (inner == 1) lane[0] += row[0] * scale;
                 else TensorPrimitives.MultiplyAdd(row, scale, lane, lane);
             }
         }
     }
 
-    private static void LanesBackward<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, int axis, Tensor<T> into, Lanes.Kernel<T> body)
+    private static void LanesBackward<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, int axis, Tensor<T> into, bool overwrite, Lanes.Kernel<T> body)
         where T : IFloatingPointIeee754<T>
     {
         ValidateElementwise(kernel, dY, operand, operandName, into);
         int a = AxisLayout.Normalize(kernel, axis, dY.Lengths);
-        Lanes.Map(AxisLayout.Of(dY.Lengths, a), Dense.Read(dY), Dense.Read(operand), Dense.Target(kernel, into), accumulate: true, body);
+        Lanes.Map(AxisLayout.Of(dY.Lengths, a), Dense.Read(dY), Dense.Read(operand), Dense.Target(kernel, into), accumulate: true, body, intoZeros: overwrite);
     }
 }

@@ -78,7 +78,11 @@ public static partial class Adjoint
     }
 
     /// <summary>For y = a ⊘ b: into (ā) += reduce(dY ⊘ b), with <paramref name="denominator"/> b broadcast to dY's shape.</summary>
-    public static void DivideNumerator<T>(Tensor<T> dY, Tensor<T> denominator, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="dY">∂L/∂y.</param>
+    /// <param name="denominator">b, broadcast to dY's shape.</param>
+    /// <param name="into">ā, a's shape, dense.</param>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void DivideNumerator<T>(Tensor<T> dY, Tensor<T> denominator, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.DivideNumerator";
         ValidateBroadcastOperands(Kernel, dY, denominator, nameof(denominator), into);
@@ -86,19 +90,24 @@ public static partial class Adjoint
         Span<T> target = Dense.Target(Kernel, into);
         if (b.Length == 1)
         {
-            Broadcasting.AccumulateReduced(g, dY.Lengths, target, into.Lengths, T.One / b[0]);
+            AddReduced(g, dY.Lengths, target, into.Lengths, T.One / b[0], overwrite);
             return;
         }
         using var quotient = Scratch<T>.Rent(g.Length);
         Broadcasting.Binary<T, DivideOp<T>>(g, dY.Lengths, b, denominator.Lengths, quotient.Span, dY.Lengths);
-        Broadcasting.AccumulateReduced<T>(quotient.Span, dY.Lengths, target, into.Lengths, T.One);
+        AddReduced<T>(quotient.Span, dY.Lengths, target, into.Lengths, T.One, overwrite);
     }
 
     /// <summary>
     /// For y = a ⊘ b: into (b̄) += reduce(−dY ⊙ y ⊘ b), where <paramref name="quotient"/> is the forward result y
     /// (dY's shape) and <paramref name="denominator"/> b is broadcast to dY's shape.
     /// </summary>
-    public static void DivideDenominator<T>(Tensor<T> dY, Tensor<T> quotient, Tensor<T> denominator, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="dY">∂L/∂y.</param>
+    /// <param name="quotient">The forward result y, dY's shape.</param>
+    /// <param name="denominator">b, broadcast to dY's shape.</param>
+    /// <param name="into">b̄, b's shape, dense.</param>
+    /// <param name="overwrite">into = … instead of into += … (a first contribution): what adding into zeros gives.</param>
+    public static void DivideDenominator<T>(Tensor<T> dY, Tensor<T> quotient, Tensor<T> denominator, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.DivideDenominator";
         ArgumentNullException.ThrowIfNull(quotient);
@@ -109,7 +118,7 @@ public static partial class Adjoint
         using var term = Scratch<T>.Rent(g.Length);
         TensorPrimitives.Multiply(g, y, term.Span);
         Broadcasting.Binary<T, DivideOp<T>>(term.Span, dY.Lengths, b, denominator.Lengths, term.Span, dY.Lengths);
-        Broadcasting.AccumulateReduced<T>(term.Span, dY.Lengths, target, into.Lengths, -T.One);
+        AddReduced<T>(term.Span, dY.Lengths, target, into.Lengths, -T.One, overwrite);
     }
 
     /// <summary>Σ dY ⊙ x, with <paramref name="x"/> broadcast to dY's shape: the gradient of a scalar factor s in s · x.</summary>

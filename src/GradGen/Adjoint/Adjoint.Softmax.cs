@@ -12,10 +12,11 @@ public static partial class Adjoint
 
     /// <summary>
     /// For y = softmax(x) over the last axis: into += y ⊙ (dY − Σ_last(dY ⊙ y)), the row sum broadcast along the
-    /// last axis; <paramref name="y"/> is the forward result.
+    /// last axis; <paramref name="y"/> is the forward result. With <paramref name="overwrite"/>, into = … (a first
+    /// contribution): each row cleared just before it is added to, so the result is what adding into zeros gives.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Softmax<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    public static void Softmax<T>(Tensor<T> dY, Tensor<T> y, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Softmax";
         ValidateElementwise(Kernel, dY, y, nameof(y), into);
@@ -27,6 +28,7 @@ public static partial class Adjoint
         {
             ReadOnlySpan<T> gRow = g.Slice(offset, n), yRow = s.Slice(offset, n);
             Span<T> row = target.Slice(offset, n);
+            if (overwrite) row.Clear();
             TensorPrimitives.Subtract(gRow, TensorPrimitives.Dot(gRow, yRow), scratch.Span);
             TensorPrimitives.MultiplyAdd(yRow, scratch.Span, row, row);
         }

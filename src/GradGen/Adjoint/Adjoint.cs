@@ -43,16 +43,25 @@ public static partial class Adjoint
         ArgumentNullException.ThrowIfNull(dY);
         ArgumentNullException.ThrowIfNull(into);
         TensorShape.RequireBroadcastsTo(kernel, nameof(into), into.Lengths, nameof(dY), dY.Lengths);
-        Span<T> target = Dense.Target(kernel, into);
-        ReadOnlySpan<T> g = Dense.Read(dY);
-        if (overwrite && target.Length == g.Length)
+        AddReduced(Dense.Read(dY), dY.Lengths, Dense.Target(kernel, into), into.Lengths, scale, overwrite);
+    }
+
+    /// <summary>
+    /// target (+)= scale · reduce(full), <paramref name="targetShape"/> broadcasting to <paramref name="fullShape"/>; written
+    /// (<paramref name="overwrite"/>) it is what adding into zeros gives: in one pass where nothing is reduced, else into a
+    /// cleared target.
+    /// </summary>
+    private static void AddReduced<T>(ReadOnlySpan<T> full, ReadOnlySpan<nint> fullShape, Span<T> target, ReadOnlySpan<nint> targetShape, T scale, bool overwrite)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (overwrite && target.Length == full.Length)
         {
             // Nothing to reduce: written in one pass, as adding into zeros rounds it.
-            Broadcasting.WriteScaled(g, scale, target);
+            Broadcasting.WriteScaled(full, scale, target);
             return;
         }
         if (overwrite) target.Clear(); // a reduced contribution: added into zeros
-        Broadcasting.AccumulateReduced(g, dY.Lengths, target, into.Lengths, scale);
+        Broadcasting.AccumulateReduced(full, fullShape, target, targetShape, scale);
     }
 
     private static void ValidateBroadcastOperands<T>(string kernel, Tensor<T> dY, Tensor<T> operand, string operandName, Tensor<T> into)

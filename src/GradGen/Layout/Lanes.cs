@@ -16,9 +16,12 @@ internal static class Lanes
 
     /// <summary>
     /// Runs <paramref name="kernel"/> on every lane of <paramref name="a"/> and <paramref name="b"/> (same layout) and writes
-    /// each result lane to <paramref name="output"/>; with <paramref name="accumulate"/> the result lane is added instead.
+    /// each result lane to <paramref name="output"/>; with <paramref name="accumulate"/> the result lane is added instead —
+    /// and with <paramref name="intoZeros"/> too, added to zeros rather than to what <paramref name="output"/> holds (each lane
+    /// cleared just before, while in cache): the written form of an accumulating kernel, bit for bit what adding into a
+    /// zero-filled buffer gives (a −0 lane value becomes +0).
     /// </summary>
-    public static void Map<T>(AxisLayout layout, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> output, bool accumulate, Kernel<T> kernel)
+    public static void Map<T>(AxisLayout layout, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> output, bool accumulate, Kernel<T> kernel, bool intoZeros = false)
         where T : IFloatingPointIeee754<T>
     {
         int n = layout.Length, inner = layout.Inner;
@@ -41,13 +44,14 @@ internal static class Lanes
                 kernel(x, y, laneOut.Span);
                 if (inner == 1)
                 {
+                    if (intoZeros) output.Slice(start, n).Clear();
                     TensorPrimitives.Add(output.Slice(start, n), laneOut.Span, output.Slice(start, n));
                     continue;
                 }
                 for (int i = 0; i < n; i++)
                 {
                     ref T target = ref output[start + i * inner];
-                    target = accumulate ? target + laneOut.Span[i] : laneOut.Span[i];
+                    target = accumulate ? (intoZeros ? T.Zero : target) + laneOut.Span[i] : laneOut.Span[i];
                 }
             }
         }

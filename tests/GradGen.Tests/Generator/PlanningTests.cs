@@ -39,6 +39,10 @@ public class PlanningTests
         new("PlanBiasGelu", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Square(Ops.Gelu(Ops.Tanh(x) + b));", [M, [3]]),
         new("PlanBiasGeluAccumulated", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3\")] Tensor<double> b) => Ops.Gelu(x + b) * x;", [M, [3]]),
         new("PlanMeanSquaredError", "double F(Tensor<double> x, Tensor<double> w, Tensor<double> y) => Ops.Mean(Ops.Square(Ops.MatMul(x, w) - y)) + Ops.Sum(Ops.Tanh(x) * Ops.Exp(y));", [M, Square, M]),
+        // The lane kernels' written forms: softmax along an axis and along the last, log-softmax, sums and means along an axis.
+        new("PlanSoftmaxAxes", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Softmax(Ops.Tanh(x), 0)) + Ops.Exp(Ops.LogSoftmax(x * 2.0, 1)) + Ops.Sigmoid(Ops.Softmax(Ops.Exp(x)));", [M]),
+        new("PlanAxisReductions", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Add(Ops.Sum(Ops.Tanh(x), 1, true), Ops.Mean(Ops.Exp(x), 0, true)));", [M]),
+        new("PlanDivide", "Tensor<double> F(Tensor<double> x, Tensor<double> y) => Ops.Square(Ops.Tanh(x) / (Ops.Exp(y) + 1.0));", [M, M]),
         new("PlanLayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Square(Ops.LayerNorm(Ops.Tanh(x), w, b, 1e-5)) + Ops.LayerNorm(x, w, b, 1e-5);", [M, [3], [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),

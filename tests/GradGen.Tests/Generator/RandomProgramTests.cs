@@ -165,6 +165,8 @@ public sealed class RandomProgramTests
         ("first-write of a Hadamard product", g => Lines(g).Any(l => l.Contains("Adjoint.Multiply(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of Sum or Mean", g => Lines(g).Any(l => (l.Contains("Adjoint.Fill(", StringComparison.Ordinal) || l.Contains("Adjoint.Mean(", StringComparison.Ordinal)) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of a scaled gradient", g => Lines(g).Any(l => l.Contains("Adjoint.Scaled(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of Softmax or LogSoftmax", g => Lines(g).Any(l => (l.Contains("Adjoint.Softmax(", StringComparison.Ordinal) || l.Contains("Adjoint.LogSoftmax(", StringComparison.Ordinal)) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of a division", g => Lines(g).Any(l => l.Contains("Adjoint.Divide", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("alias", g => g.Contains("Adjoint.Reduce(", StringComparison.Ordinal) && g.Contains("// alias (planned): ", StringComparison.Ordinal)),
         ("alias as a view (reshape)", g => g.Contains("Adjoint.Reshaped(", StringComparison.Ordinal)),

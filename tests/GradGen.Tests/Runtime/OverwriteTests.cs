@@ -34,7 +34,9 @@ public class OverwriteTests
     private static Span<T> Span<T>(Tensor<T> t) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref t.AsTensorSpan().GetPinnableReference(), (int)t.FlattenedLength);
 
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
-        "Identity", "IdentityNegativeZero", "IdentityBroadcast", "Scaled", "ScaledReduced", "ScaledUnderflow", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax" };
+        "Identity", "IdentityNegativeZero", "IdentityBroadcast", "Scaled", "ScaledReduced", "ScaledUnderflow", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax",
+        "SoftmaxLast", "SoftmaxAxis", "SoftmaxInnerAxis", "LogSoftmax", "LogSoftmaxInnerAxis", "LogSoftmaxNegativeZero", "SumAxis", "SumInnerAxis", "SumAxisNegativeZero", "MeanAxis",
+        "DivideNumerator", "DivideNumeratorScalar", "DivideNumeratorReduced", "DivideDenominator", "DivideDenominatorReduced" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -114,6 +116,24 @@ public class OverwriteTests
             // written form must store +0 too, not the product's −0.
             case "SoftmaxCrossEntropyLarge": { var z = Ops.Multiply(Random<T>(r, 300, 203), T.CreateChecked(40)); int[] targets = Enumerable.Range(0, 300).Select(i => i * 7 % 203).ToArray(); T seed = T.CreateChecked(typeof(T) == typeof(float) ? -1e-30 : -1e-300); Agree(Random<T>(r, 300, 203), (into, o) => Adjoint.SoftmaxCrossEntropy(seed, z, targets, into, o)); break; }
             case "CausalSoftmax": { var y = Ops.CausalSoftmax(Random<T>(r, 2, 3, 37, 37), T.CreateChecked(0.4)); var dY = Random<T>(r, 2, 3, 37, 37); Agree(y, (into, o) => Adjoint.CausalSoftmax(dY, y, T.CreateChecked(0.4), into, o)); break; }
+            // The lane kernels: the last axis (contiguous lanes) and an inner axis (gathered lanes).
+            case "SoftmaxLast": { var y = Ops.Softmax(x); Agree(y, (into, o) => Adjoint.Softmax(g, y, into, o)); break; }
+            case "SoftmaxAxis": { var y = Ops.Softmax(x, 2); Agree(y, (into, o) => Adjoint.Softmax(g, y, 2, into, o)); break; }
+            case "SoftmaxInnerAxis": { var y = Ops.Softmax(x, 1); Agree(y, (into, o) => Adjoint.Softmax(g, y, 1, into, o)); break; }
+            case "LogSoftmax": { var y = Ops.LogSoftmax(x, -1); Agree(y, (into, o) => Adjoint.LogSoftmax(g, y, -1, into, o)); break; }
+            case "LogSoftmaxInnerAxis": { var y = Ops.LogSoftmax(x, 0); Agree(y, (into, o) => Adjoint.LogSoftmax(g, y, 0, into, o)); break; }
+            // A lane whose ∂L/∂y is all −0: its terms are −0, which adding into zeros makes +0.
+            case "LogSoftmaxNegativeZero": { var y = Ops.LogSoftmax(x, -1); var dY = Random<T>(r, 3, 5, 7); Span(dY).Slice(7, 7).Fill(T.NegativeZero); Agree(y, (into, o) => Adjoint.LogSoftmax(dY, y, -1, into, o)); break; }
+            case "SumAxis": { var dY = Random<T>(r, 3, 5); Agree(x, (into, o) => Adjoint.Sum(dY, 2, into, o)); break; }
+            case "SumInnerAxis": { var dY = Random<T>(r, 3, 1, 7); Agree(x, (into, o) => Adjoint.Sum(dY, 1, into, o)); break; }
+            case "SumAxisNegativeZero": { var dY = Random<T>(r, 3, 5); Span(dY).Slice(2, 6).Fill(T.NegativeZero); Agree(x, (into, o) => Adjoint.Sum(dY, 2, into, o)); break; }
+            case "MeanAxis": { var dY = Random<T>(r, 5, 7); Agree(x, (into, o) => Adjoint.Mean(dY, 0, into, o)); break; }
+            // Same shapes (one pass), a one-element denominator, and a numerator broadcast along rows (its gradient reduced).
+            case "DivideNumerator": { var dY = Random<T>(r, 3, 5, 7); Span(dY).Slice(0, 9).Fill(T.Zero); Agree(x, (into, o) => Adjoint.DivideNumerator(dY, Ops.Negate(positive), into, o)); break; }
+            case "DivideNumeratorScalar": { var b = Ops.Exp(Random<T>(r, 1)); Agree(x, (into, o) => Adjoint.DivideNumerator(g, b, into, o)); break; }
+            case "DivideNumeratorReduced": Agree(Random<T>(r, 5, 1), (into, o) => Adjoint.DivideNumerator(g, positive, into, o)); break;
+            case "DivideDenominator": { var y = Ops.Divide(x, positive); Agree(positive, (into, o) => Adjoint.DivideDenominator(g, y, positive, into, o)); break; }
+            case "DivideDenominatorReduced": { var b = Ops.Exp(Random<T>(r, 7)); var y = Ops.Divide(x, b); Agree(b, (into, o) => Adjoint.DivideDenominator(g, y, b, into, o)); break; }
             default: throw new ArgumentException(kernel);
         }
     }

@@ -120,9 +120,10 @@ namespace GradGen.Samples.CharRnn
                 // release (planned): ∂L/∂t5 is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dT5);
 
-                // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits += ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
-                var dLogits = global::GradGen.Float32.Ops.ZerosLike(tStep.logits);
-                global::GradGen.Float32.Adjoint.LogSoftmax(dLogProbabilities, tStep.logProbabilities, 2, dLogits);
+                // logProbabilities = log softmax(logits) along axis 2 : [1, batch, V] → [1, batch, V]  ⇒  ∂L/∂logits = ∂L/∂logProbabilities − softmax(logits) ⊙ Σ_2 ∂L/∂logProbabilities
+                // first-write (planned): ∂L/∂logits written, not zero-filled then added to
+                var dLogits = global::GradGen.Float32.Adjoint.Uninitialized(tStep.logits);
+                global::GradGen.Float32.Adjoint.LogSoftmax(dLogProbabilities, tStep.logProbabilities, 2, dLogits, overwrite: true);
                 // release (planned): ∂L/∂logProbabilities is dead; a later gradient of its shape reuses the memory
                 global::GradGen.Workspace.Release(dLogProbabilities);
 
