@@ -363,9 +363,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.Sigmoid{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sigmoid(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Sigmoid<float>(dY, y, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Slice(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Slice<float>(dY, axis, start, into);
+        public static void Slice(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.Slice<float>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Softmax(global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float> y, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<float>(dY, y, axis, into, overwrite);
@@ -770,9 +770,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.Sigmoid{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Sigmoid(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Sigmoid<double>(dY, y, into, overwrite);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Slice{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Slice(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Slice<double>(dY, axis, start, into);
+        public static void Slice(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.Slice<double>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
         /// <inheritdoc cref="global::GradGen.Adjoint.Softmax{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Softmax(global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double> y, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Softmax<double>(dY, y, axis, into, overwrite);

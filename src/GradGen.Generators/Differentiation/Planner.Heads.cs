@@ -93,11 +93,12 @@ internal static partial class Planner
     /// <summary>How a passive operand reads in a comment: a literal's value, else its name.</summary>
     private static string Text(Instruction value) => value.Op == OpKind.Constant && value.Constant is { } constant ? constant : value.Name;
 
-    // ── tiled heads ──────────────────────────────────────────────────────────────────────────
+    // ── tiled slices ─────────────────────────────────────────────────────────────────────────
 
     /// <summary>
-    /// <b>tiled</b> — a gradient first written by a split of heads (<see cref="OpKind.SplitHeads"/>, which zero-fills the rest
-    /// of the buffer) into which, until the last of them, only other splits of heads write: when their slices, as exact
+    /// <b>tiled</b> — a gradient first written by a split of heads or a slice (<see cref="OpKind.SplitHeads"/>,
+    /// <see cref="OpKind.Slice"/>: each zero-fills the rest of the buffer as it writes its range) into which, until the last
+    /// of them, only other such splits write (an LSTM's four gates sliced out of one product): when their slices, as exact
     /// integer forms of the IR's values (literals, int parameters, sums and literal multiples, a value by itself), follow one
     /// another from 0 without gap or overlap (q, k, v at 0, C, 2·C), each writes its own range (<c>onlySlice</c>) instead of
     /// the first zero-filling the rest and the others adding — the same numbers (each element is written once, as 0 + x = x
@@ -150,8 +151,9 @@ internal static partial class Planner
         return list;
     }
 
+    /// <summary>A contribution of a split of heads or of a slice to its source's gradient: both take [start, start + length) of one axis (operands x, axis, start, length).</summary>
     private static bool IsSplit(Accumulate accumulate, EquatableArray<Instruction> instructions) =>
-        accumulate.Operand == 0 && instructions[accumulate.Instruction].Op == OpKind.SplitHeads;
+        accumulate.Operand == 0 && instructions[accumulate.Instruction].Op is OpKind.SplitHeads or OpKind.Slice;
 
     /// <summary>Whether the splits' slices [start, start + length) along one literal axis follow one another from 0; the last one's instruction.</summary>
     private static bool Tiles(List<Instruction> splits, EquatableArray<Instruction> instructions, out int tail)

@@ -103,7 +103,7 @@ internal sealed partial class Emitter
                 }
                 if (block.Statements.OfType<Accumulate>().FirstOrDefault(a => a.Tiled) is { } tiled)
                 {
-                    w.Line("// tiled (planned): the slices of ∂L/∂" + Name(instruction.Operands[tiled.Operand]).TrimStart('@') + " that the heads take tile its axis: each writes its own range"
+                    w.Line("// tiled (planned): the slices of ∂L/∂" + Name(instruction.Operands[tiled.Operand]).TrimStart('@') + (instruction.Op == OpKind.SplitHeads ? " that the heads take" : "") + " tile its axis: each writes its own range"
                            + (tiled.Tail ? ", this last one also zeros after it" : "") + " (no zero fill, nothing added)");
                 }
                 foreach (var inner in block.Statements) Statement(inner);

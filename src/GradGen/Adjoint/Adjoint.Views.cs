@@ -81,7 +81,17 @@ public static partial class Adjoint
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="start">The forward op's start.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Slice<T>(Tensor<T> dY, int axis, int start, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">
+    /// x̄ = … (a first contribution): the range written as dY + 0 and the rest of x̄ zeroed, in one pass — what adding into
+    /// zeros gives.
+    /// </param>
+    /// <param name="onlySlice">
+    /// With <paramref name="overwrite"/>: only the range is written, the rest left as it is (slices that tile the axis, each
+    /// writing its own range).
+    /// </param>
+    /// <param name="clearAfter">With <paramref name="onlySlice"/>: the axis's elements after the range are zeroed too (the tiling's last slice).</param>
+    public static void Slice<T>(Tensor<T> dY, int axis, int start, Tensor<T> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false)
+        where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Slice";
         ArgumentNullException.ThrowIfNull(dY);
@@ -89,7 +99,8 @@ public static partial class Adjoint
         int a = AxisLayout.Normalize(Kernel, axis, into.Lengths);
         int length = RequirePart(Kernel, dY, into.Lengths, a, nameof(dY));
         Ops.RequireRange(Kernel, into.Lengths, a, start, length);
-        AxisBlocks.Insert(Dense.Read(dY), Dense.Target(Kernel, into), AxisLayout.Of(into.Lengths, a), start, length, accumulate: true);
+        AxisBlocks.Insert(Dense.Read(dY), Dense.Target(Kernel, into), AxisLayout.Of(into.Lengths, a), start, length, overwrite ? AxisBlocks.Mode.AddToZero : AxisBlocks.Mode.Add,
+            clearBefore: overwrite && !onlySlice, clearAfter: overwrite && (!onlySlice || clearAfter));
     }
 
     /// <summary>

@@ -28,14 +28,38 @@ internal static class AxisBlocks
     /// <summary>whole[…, start : start + length, …] (=|+=) part; <paramref name="whole"/> is laid out as <paramref name="layout"/>.</summary>
     public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, bool accumulate)
         where T : IFloatingPointIeee754<T>
+        => Insert(part, whole, layout, start, length, accumulate ? Mode.Add : Mode.Copy, clearBefore: false, clearAfter: false);
+
+    /// <summary>How <see cref="Insert{T}(ReadOnlySpan{T}, Span{T}, AxisLayout, int, int, Mode, bool, bool)"/> stores the part.</summary>
+    public enum Mode
     {
-        int block = length * layout.Inner;
+        /// <summary>whole = part.</summary>
+        Copy,
+        /// <summary>whole += part.</summary>
+        Add,
+        /// <summary>whole = part + 0: what adding into zeros gives (a −0 becomes +0), in one pass.</summary>
+        AddToZero,
+    }
+
+    /// <summary>
+    /// whole[…, start : start + length, …] stored from part as <paramref name="mode"/> says; with <paramref name="clearBefore"/>
+    /// / <paramref name="clearAfter"/> the axis's elements before / after the range are zeroed in the same pass over the
+    /// outer blocks.
+    /// </summary>
+    public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, Mode mode, bool clearBefore, bool clearAfter)
+        where T : IFloatingPointIeee754<T>
+    {
+        int block = length * layout.Inner, before = start * layout.Inner, after = (layout.Length - start - length) * layout.Inner;
         for (int o = 0; o < layout.Outer; o++)
         {
+            int at = o * layout.Length * layout.Inner;
+            if (clearBefore) whole.Slice(at, before).Clear();
             ReadOnlySpan<T> from = part.Slice(o * block, block);
-            Span<T> to = whole.Slice((o * layout.Length + start) * layout.Inner, block);
-            if (accumulate) TensorPrimitives.Add(to, from, to);
+            Span<T> to = whole.Slice(at + before, block);
+            if (mode == Mode.Add) TensorPrimitives.Add(to, from, to);
+            else if (mode == Mode.AddToZero) TensorPrimitives.Add(from, T.Zero, to);
             else from.CopyTo(to);
+            if (clearAfter) whole.Slice(at + before + block, after).Clear();
         }
     }
 }

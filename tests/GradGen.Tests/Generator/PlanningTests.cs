@@ -43,6 +43,10 @@ public class PlanningTests
         new("PlanSoftmaxAxes", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Softmax(Ops.Tanh(x), 0)) + Ops.Exp(Ops.LogSoftmax(x * 2.0, 1)) + Ops.Sigmoid(Ops.Softmax(Ops.Exp(x)));", [M]),
         new("PlanAxisReductions", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Add(Ops.Sum(Ops.Tanh(x), 1, true), Ops.Mean(Ops.Exp(x), 0, true)));", [M]),
         new("PlanDivide", "Tensor<double> F(Tensor<double> x, Tensor<double> y) => Ops.Square(Ops.Tanh(x) / (Ops.Exp(y) + 1.0));", [M, M]),
+        // Slices: one (its first write zero-fills the rest), an LSTM's gates tiling a product's columns, and a gap (no tiling).
+        new("PlanSlice", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Slice(Ops.Tanh(x), 1, 1, 2));", [M]),
+        new("PlanSliceGates", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 6\")] Tensor<double> w) { var z = Ops.MatMul(x, w); var i = Ops.Sigmoid(Ops.Slice(z, 1, 0, 2)); var g = Ops.Tanh(Ops.Slice(z, 1, 2, 2)); var o = Ops.Sigmoid(Ops.Slice(z, -1, 4, 2)); return i * g + o; }", [M, [3, 6]]),
+        new("PlanSliceGap", "Tensor<double> F(Tensor<double> x, [Shape(\"3, 6\")] Tensor<double> w) { var z = Ops.Exp(Ops.MatMul(x, w) * 0.5); return Ops.Slice(z, 1, 0, 2) * Ops.Slice(z, 1, 3, 2); }", [M, [3, 6]]),
         new("PlanLayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Square(Ops.LayerNorm(Ops.Tanh(x), w, b, 1e-5)) + Ops.LayerNorm(x, w, b, 1e-5);", [M, [3], [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),
@@ -151,6 +155,34 @@ public class PlanningTests
         Assert.Single(shorter.Split('\n'), line => line.Contains("Adjoint.SplitHeads(dV, 2, tape.t", StringComparison.Ordinal) && line.Contains("clearAfter: true", StringComparison.Ordinal));
         // Only the q·kᵀ transpose stays a TransposeAxes (forward and its adjoint).
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(generated, @"\.TransposeAxes\(").Count);
+    }
+
+    /// <summary>
+    /// Slices that tile an axis of their source (an LSTM's gates out of one product) each write their own range of its
+    /// gradient: no zero fill, nothing added; one slice alone writes its range and zeros the rest; slices with a gap between
+    /// them do not tile (the first write zero-fills, the other adds).
+    /// </summary>
+    [Fact]
+    public void Slices_that_tile_an_axis_write_their_own_ranges()
+    {
+        string Generated(string name) => Harness.Run(Sources(Chains.Where(c => c.Name == name), "")).Generated.Single(g => g.HintName.StartsWith(name + ".", StringComparison.Ordinal)).Source;
+        static List<string> SliceAdjoints(string generated) => generated.Split('\n').Where(line => line.Contains("Adjoint.Slice(", StringComparison.Ordinal)).ToList();
+        var gates = Generated("PlanSliceGates");
+        Assert.DoesNotContain("ZerosLike(tape.z)", gates);
+        Assert.Contains("var dZ = global::GradGen.Float64.Adjoint.Uninitialized(tape.z);", gates);
+        var adjoints = SliceAdjoints(gates);
+        Assert.Equal(3, adjoints.Count);
+        Assert.True(adjoints.All(line => line.Contains("overwrite: true, onlySlice: true", StringComparison.Ordinal)), gates);
+        // The reverse sweep reaches o's slice [4, 6) first; it is the tiling's last, so it also zeros after it.
+        Assert.Single(adjoints, line => line.Contains("clearAfter: true", StringComparison.Ordinal));
+        Assert.Contains("clearAfter: true", adjoints[0]);
+        Assert.Contains("// tiled (planned): the slices of ∂L/∂z tile its axis", gates);
+        var single = SliceAdjoints(Generated("PlanSlice"));
+        Assert.Contains(single, line => line.Contains("overwrite: true", StringComparison.Ordinal) && !line.Contains("onlySlice", StringComparison.Ordinal));
+        var gap = SliceAdjoints(Generated("PlanSliceGap"));
+        Assert.Equal(2, gap.Count);
+        Assert.DoesNotContain(gap, line => line.Contains("onlySlice", StringComparison.Ordinal));
+        Assert.Single(gap, line => line.Contains("overwrite: true", StringComparison.Ordinal));
     }
 
     /// <summary>

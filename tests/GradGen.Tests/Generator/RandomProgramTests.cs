@@ -140,7 +140,7 @@ public sealed class RandomProgramTests
             "Ops.Sqrt", "Ops.Square", "Sum", "Mean", "Softmax", "Softmax of a row", "SoftmaxCrossEntropy", "[NoGradient] scalar",
             "[NoGradient] tensor", "helper call", "tensor-valued helper call", "nested helper call", "tensor result", "scalar result",
             "loop", "while loop", "do loop", "loop bound changed by body", "break", "continue", "branch", "conditional", "early return", "Gelu", "LogSoftmax along an axis", "Softmax along an axis", "Sum along an axis", "Mean along an axis", "LayerNorm",
-            "weight object", "nested weight object", "scalar member", "TransposeAxes", "Permute", "Reshape", "Split and Concat",
+            "weight object", "nested weight object", "scalar member", "TransposeAxes", "Permute", "Reshape", "Split and Concat", "slices as gates",
         ];
         var rare = required.Where(f => programs.Count(p => p.Features.Contains(f)) < 10).Select(f => f + " (" + programs.Count(p => p.Features.Contains(f)) + ")").ToList();
         Assert.True(rare.Count == 0, "constructs used by fewer than 10 programs: " + string.Join(", ", rare));
@@ -157,6 +157,8 @@ public sealed class RandomProgramTests
         ("fused split heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy of the heads out of", StringComparison.Ordinal))),
         ("fused merge heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy joining the heads", StringComparison.Ordinal))),
         ("tiled (onlySlice)", g => g.Contains("onlySlice: true", StringComparison.Ordinal)),
+        ("first-write of a slice", g => Lines(g).Any(l => l.Contains("Adjoint.Slice(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("slices tiling an axis", g => Lines(g).Any(l => l.Contains("Adjoint.Slice(", StringComparison.Ordinal) && l.Contains("onlySlice: true", StringComparison.Ordinal))),
         ("tiled, last zeros after (clearAfter)", g => g.Contains("clearAfter: true", StringComparison.Ordinal)),
         ("split heads, first write not tiled", g => Lines(g).Any(l => l.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal) && !l.Contains("onlySlice", StringComparison.Ordinal))),
         ("first-write", g => g.Contains("Adjoint.Uninitialized(", StringComparison.Ordinal)),
@@ -539,6 +541,9 @@ public sealed class RandomProgram
         /// <summary>Draws whether a LayerNorm's input is an intermediate only it reads, apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
         private Random _layerNorms = new(0);
 
+        /// <summary>Draws whether a variable's columns are sliced apart as gates (slices tiling an axis), apart from <see cref="_r"/> (as <see cref="_returns"/>).</summary>
+        private Random _gates = new(0);
+
         /// <summary>
         /// Draws the planning patterns (Planner.cs's rules and their near misses), the [Shape] annotations they need and the
         /// attention-heads parameter z, apart from <see cref="_r"/> (as <see cref="_returns"/>).
@@ -596,6 +601,7 @@ public sealed class RandomProgram
             _returns = new Random(seed ^ 0x5eed);
             _splits = new Random(seed ^ 0x5b1c);
             _layerNorms = new Random(seed ^ 0x2e7d);
+            _gates = new Random(seed ^ 0x6a7e);
 
             var body = new StringBuilder();
             var statements = Chance(0.25) ? 0 : 1 + _r.Next(5);
@@ -1015,7 +1021,19 @@ public sealed class RandomProgram
                 }
                 return Read(Pick(weighted));
             }
-            if (weighted.Count > 0 && (kind is K.M23 or K.R3 or K.W33 || Chance(0.7))) return Read(Pick(weighted));
+            if (weighted.Count > 0 && (kind is K.M23 or K.R3 or K.W33 || Chance(0.7)))
+            {
+                var v = Pick(weighted);
+                var read = Read(v);
+                if (kind == K.M23 && !v.IsParameter && _gates.NextDouble() < 0.1)
+                {
+                    // A local's columns as gates, an LSTM's way (a draw of its own): slices that tile its last axis, each
+                    // through its own function, joined again — their gradients write their own ranges of the local's.
+                    Use("slices as gates");
+                    return new E("Ops.Concat(1, Ops.Sigmoid(Ops.Slice(" + read.Text + ", 1, 0, 1)), Ops.Tanh(Ops.Slice(" + read.Text + ", 1, 1, 2)))", kind, 1);
+                }
+                return read;
+            }
             switch (kind)
             {
                 case K.T32:

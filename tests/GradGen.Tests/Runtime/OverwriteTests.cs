@@ -36,7 +36,8 @@ public class OverwriteTests
     public static TheoryData<string> Kernels => new() { "MatMulLeft", "MatMulRight", "MatMulLeftBatched", "MatMulRightBatched", "MatMulRightBroadcast", "MatMulLeftLargeInner", "MatMulRightLargeInner",
         "Identity", "IdentityNegativeZero", "IdentityBroadcast", "Scaled", "ScaledReduced", "ScaledUnderflow", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax",
         "SoftmaxLast", "SoftmaxAxis", "SoftmaxInnerAxis", "LogSoftmax", "LogSoftmaxInnerAxis", "LogSoftmaxNegativeZero", "SumAxis", "SumInnerAxis", "SumAxisNegativeZero", "MeanAxis",
-        "DivideNumerator", "DivideNumeratorScalar", "DivideNumeratorReduced", "DivideDenominator", "DivideDenominatorReduced" };
+        "DivideNumerator", "DivideNumeratorScalar", "DivideNumeratorReduced", "DivideDenominator", "DivideDenominatorReduced",
+        "Slice", "SliceNegativeZero", "SliceTiled", "SliceTiledShort" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -134,6 +135,27 @@ public class OverwriteTests
             case "DivideNumeratorReduced": Agree(Random<T>(r, 5, 1), (into, o) => Adjoint.DivideNumerator(g, positive, into, o)); break;
             case "DivideDenominator": { var y = Ops.Divide(x, positive); Agree(positive, (into, o) => Adjoint.DivideDenominator(g, y, positive, into, o)); break; }
             case "DivideDenominatorReduced": { var b = Ops.Exp(Random<T>(r, 7)); var y = Ops.Divide(x, b); Agree(b, (into, o) => Adjoint.DivideDenominator(g, y, b, into, o)); break; }
+            // A slice's first write: its range written (a −0 of ∂L/∂y made +0), the rest of the axis zeroed, inner and outer blocks.
+            case "Slice": { var dY = Random<T>(r, 3, 2, 7); Agree(x, (into, o) => Adjoint.Slice(dY, 1, 2, into, o)); break; }
+            case "SliceNegativeZero": { var dY = Random<T>(r, 3, 5, 3); Span(dY).Slice(0, 12).Fill(T.NegativeZero); Agree(x, (into, o) => Adjoint.Slice(dY, -1, 4, into, o)); break; }
+            // Slices tiling the last axis [0, 7) ([0, 2), [2, 5), [5, 7)), and [0, 5) of it (the last also zeroing after it):
+            // each written only over its range, the last clearing after — what adding them all into zeros gives.
+            case "SliceTiled":
+            case "SliceTiledShort":
+            {
+                int end = kernel == "SliceTiled" ? 7 : 5;
+                (int Start, int Length)[] ranges = end == 7 ? [(0, 2), (2, 3), (5, 2)] : [(0, 2), (2, 3)];
+                var parts = ranges.Select(p => (p.Start, Part: Random<T>(r, 3, 5, p.Length))).ToArray();
+                Span(parts[0].Part)[1] = T.NegativeZero;
+                Agree(x, (into, o) =>
+                {
+                    for (int p = parts.Length - 1; p >= 0; p--)
+                    {
+                        Adjoint.Slice(parts[p].Part, 2, parts[p].Start, into, o, onlySlice: o, clearAfter: o && p == parts.Length - 1);
+                    }
+                });
+                break;
+            }
             default: throw new ArgumentException(kernel);
         }
     }
