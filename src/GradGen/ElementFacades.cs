@@ -378,9 +378,9 @@ namespace GradGen.Float32
         /// <inheritdoc cref="global::GradGen.Adjoint.SoftmaxCrossEntropyWithLoss{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float SoftmaxCrossEntropyWithLoss(float dL, global::System.Numerics.Tensors.Tensor<float> logits, int[] targets, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.SoftmaxCrossEntropyWithLoss<float>(dL, logits, targets, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Split(global::System.Numerics.Tensors.Tensor<float>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<float> into) => global::GradGen.Adjoint.Split<float>(dParts, axis, into);
+        public static void Split(global::System.Numerics.Tensors.Tensor<float>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false) => global::GradGen.Adjoint.Split<float>(dParts, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void SplitHeads(global::System.Numerics.Tensors.Tensor<float> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<float> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<float>(dY, axis, start, into, overwrite, onlySlice, clearAfter);
@@ -785,9 +785,9 @@ namespace GradGen.Float64
         /// <inheritdoc cref="global::GradGen.Adjoint.SoftmaxCrossEntropyWithLoss{T}(T, global::System.Numerics.Tensors.Tensor{T}, global::System.Int32[], global::System.Numerics.Tensors.Tensor{T})"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double SoftmaxCrossEntropyWithLoss(double dL, global::System.Numerics.Tensors.Tensor<double> logits, int[] targets, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.SoftmaxCrossEntropyWithLoss<double>(dL, logits, targets, into);
-        /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T})"/>
+        /// <inheritdoc cref="global::GradGen.Adjoint.Split{T}(global::System.Numerics.Tensors.Tensor{T}[], global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Split(global::System.Numerics.Tensors.Tensor<double>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<double> into) => global::GradGen.Adjoint.Split<double>(dParts, axis, into);
+        public static void Split(global::System.Numerics.Tensors.Tensor<double>?[] dParts, int axis, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false) => global::GradGen.Adjoint.Split<double>(dParts, axis, into, overwrite);
         /// <inheritdoc cref="global::GradGen.Adjoint.SplitHeads{T}(global::System.Numerics.Tensors.Tensor{T}, global::System.Int32, global::System.Int32, global::System.Numerics.Tensors.Tensor{T}, global::System.Boolean, global::System.Boolean, global::System.Boolean)"/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void SplitHeads(global::System.Numerics.Tensors.Tensor<double> dY, int axis, int start, global::System.Numerics.Tensors.Tensor<double> into, bool overwrite = false, bool onlySlice = false, bool clearAfter = false) => global::GradGen.Adjoint.SplitHeads<double>(dY, axis, start, into, overwrite, onlySlice, clearAfter);

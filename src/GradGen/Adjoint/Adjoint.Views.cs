@@ -110,7 +110,11 @@ public static partial class Adjoint
     /// <param name="dParts">∂L/∂part for each part, in order, each the part's shape, or null.</param>
     /// <param name="axis">The forward op's axis.</param>
     /// <param name="into">x̄, x's shape, dense; accumulated into.</param>
-    public static void Split<T>(Tensor<T>?[] dParts, int axis, Tensor<T> into) where T : IFloatingPointIeee754<T>
+    /// <param name="overwrite">
+    /// x̄ = … (a first contribution): each part's range written as its gradient + 0, a null part's zeroed — what adding into
+    /// zeros gives, in one pass.
+    /// </param>
+    public static void Split<T>(Tensor<T>?[] dParts, int axis, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
     {
         const string Kernel = "Adjoint.Split";
         ArgumentNullException.ThrowIfNull(dParts);
@@ -130,7 +134,11 @@ public static partial class Adjoint
             {
                 throw new ArgumentException($"{Kernel}: dParts[{p}] {TensorShape.Format(part)} is not one of {dParts.Length} equal parts of into {TensorShape.Format(into)}.", nameof(dParts));
             }
-            AxisBlocks.Insert(Dense.Read(part), target, layout, p * length, length, accumulate: true);
+        }
+        for (int p = 0; p < dParts.Length; p++)
+        {
+            if (dParts[p] is { } part) AxisBlocks.Insert(Dense.Read(part), target, layout, p * length, length, overwrite ? AxisBlocks.Mode.AddToZero : AxisBlocks.Mode.Add, clearBefore: false, clearAfter: false);
+            else if (overwrite) AxisBlocks.Clear(target, layout, p * length, length);
         }
     }
 

@@ -30,6 +30,13 @@ internal static class AxisBlocks
         where T : IFloatingPointIeee754<T>
         => Insert(part, whole, layout, start, length, accumulate ? Mode.Add : Mode.Copy, clearBefore: false, clearAfter: false);
 
+    /// <summary>whole[…, start : start + length, …] = 0.</summary>
+    public static void Clear<T>(Span<T> whole, AxisLayout layout, int start, int length)
+    {
+        int block = length * layout.Inner;
+        for (int o = 0; o < layout.Outer; o++) whole.Slice((o * layout.Length + start) * layout.Inner, block).Clear();
+    }
+
     /// <summary>How <see cref="Insert{T}(ReadOnlySpan{T}, Span{T}, AxisLayout, int, int, Mode, bool, bool)"/> stores the part.</summary>
     public enum Mode
     {

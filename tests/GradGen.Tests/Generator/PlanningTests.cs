@@ -47,6 +47,7 @@ public class PlanningTests
         new("PlanSlice", "Tensor<double> F(Tensor<double> x) => Ops.Square(Ops.Slice(Ops.Tanh(x), 1, 1, 2));", [M]),
         new("PlanSliceGates", "Tensor<double> F([Shape(\"B, 3\")] Tensor<double> x, [Shape(\"3, 6\")] Tensor<double> w) { var z = Ops.MatMul(x, w); var i = Ops.Sigmoid(Ops.Slice(z, 1, 0, 2)); var g = Ops.Tanh(Ops.Slice(z, 1, 2, 2)); var o = Ops.Sigmoid(Ops.Slice(z, -1, 4, 2)); return i * g + o; }", [M, [3, 6]]),
         new("PlanSliceGap", "Tensor<double> F(Tensor<double> x, [Shape(\"3, 6\")] Tensor<double> w) { var z = Ops.Exp(Ops.MatMul(x, w) * 0.5); return Ops.Slice(z, 1, 0, 2) * Ops.Slice(z, 1, 3, 2); }", [M, [3, 6]]),
+        new("PlanSplit", "Tensor<double> F(Tensor<double> x) { var parts = Ops.Split(Ops.Tanh(x), 1, 3); return Ops.Square(parts[0]) + Ops.Exp(parts[2]); }", [M]),
         new("PlanLayerNorm", "Tensor<double> F(Tensor<double> x, Tensor<double> w, Tensor<double> b) => Ops.Square(Ops.LayerNorm(Ops.Tanh(x), w, b, 1e-5)) + Ops.LayerNorm(x, w, b, 1e-5);", [M, [3], [3]]),
         new("PlanTransposedProduct", "Tensor<double> F(Tensor<double> x, Tensor<double> w) => Ops.Square(Ops.MatMul(Ops.Tanh(x), Ops.Transpose(Ops.Exp(w * 0.5))));", [M, [4, 3]]),
         new("PlanTransposedBatched", "double F(Tensor<double> x, Tensor<double> w) => Ops.Sum(Ops.Sigmoid(Ops.MatMul(x, Ops.Transpose(w))));", [[2, 2, 3], [4, 3]]),

@@ -158,6 +158,7 @@ public sealed class RandomProgramTests
         ("fused merge heads", g => Lines(g).Any(l => l.Contains("fused (planned): ", StringComparison.Ordinal) && l.Contains("as one copy joining the heads", StringComparison.Ordinal))),
         ("tiled (onlySlice)", g => g.Contains("onlySlice: true", StringComparison.Ordinal)),
         ("first-write of a slice", g => Lines(g).Any(l => l.Contains("Adjoint.Slice(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("first-write of a split", g => Lines(g).Any(l => l.Contains("Adjoint.Split(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("slices tiling an axis", g => Lines(g).Any(l => l.Contains("Adjoint.Slice(", StringComparison.Ordinal) && l.Contains("onlySlice: true", StringComparison.Ordinal))),
         ("tiled, last zeros after (clearAfter)", g => g.Contains("clearAfter: true", StringComparison.Ordinal)),
         ("split heads, first write not tiled", g => Lines(g).Any(l => l.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal) && !l.Contains("onlySlice", StringComparison.Ordinal))),

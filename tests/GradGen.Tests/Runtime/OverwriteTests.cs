@@ -37,7 +37,7 @@ public class OverwriteTests
         "Identity", "IdentityNegativeZero", "IdentityBroadcast", "Scaled", "ScaledReduced", "ScaledUnderflow", "Fill", "FillNegativeZero", "Mean", "MeanUnderflow", "Multiply", "MultiplyScalarFactor", "MultiplyReduced", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Gelu", "GeluLarge", "BiasGelu", "BiasGeluLarge", "LayerNorm", "LayerNormNegativeZero", "Reshape", "Transpose", "TransposeAxes", "Permute", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyLarge", "CausalSoftmax",
         "SoftmaxLast", "SoftmaxAxis", "SoftmaxInnerAxis", "LogSoftmax", "LogSoftmaxInnerAxis", "LogSoftmaxNegativeZero", "SumAxis", "SumInnerAxis", "SumAxisNegativeZero", "MeanAxis",
         "DivideNumerator", "DivideNumeratorScalar", "DivideNumeratorReduced", "DivideDenominator", "DivideDenominatorReduced",
-        "Slice", "SliceNegativeZero", "SliceTiled", "SliceTiledShort" };
+        "Slice", "SliceNegativeZero", "SliceTiled", "SliceTiledShort", "Split", "SplitNullPart" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -154,6 +154,16 @@ public class OverwriteTests
                         Adjoint.Slice(parts[p].Part, 2, parts[p].Start, into, o, onlySlice: o, clearAfter: o && p == parts.Length - 1);
                     }
                 });
+                break;
+            }
+            // Split's parts joined back: every part (one with −0s), and a part that received no gradient (its range zeroed).
+            case "Split":
+            case "SplitNullPart":
+            {
+                var parts = new Tensor<T>?[] { Random<T>(r, 3, 5, 7), Random<T>(r, 3, 5, 7), Random<T>(r, 3, 5, 7) };
+                Span(parts[0]!).Slice(3, 9).Fill(T.NegativeZero);
+                if (kernel == "SplitNullPart") parts[1] = null;
+                Agree(Random<T>(r, 3, 15, 7), (into, o) => Adjoint.Split(parts, 1, into, o));
                 break;
             }
             default: throw new ArgumentException(kernel);
