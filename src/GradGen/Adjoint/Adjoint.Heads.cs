@@ -49,7 +49,7 @@ public static partial class Adjoint
                 accumulate: !overwrite, clearBefore: overwrite && !onlySlice, clearAfter: overwrite && (!onlySlice || clearAfter));
             return;
         }
-        // The chain's adjoints one after the other: the transpose undone, the reshape read as the slice, the slice added.
+        // The chain's adjoints one after the other: the transpose undone, the reshape read as the slice, the slice added (or written).
         long rest = into.Lengths[a] == 0 ? 0 : into.FlattenedLength / into.Lengths[a];
         if (rest == 0 || dY.FlattenedLength % rest != 0)
         {
@@ -59,15 +59,7 @@ public static partial class Adjoint
         for (int d = 0; d < r; d++) sliced[d] = d == a ? (int)(dY.FlattenedLength / rest) : (int)into.Lengths[d];
         var part = Ops.Reshape(Ops.TransposeAxes(dY, rank - 3, rank - 2), sliced);
         Ops.RequireRange(Kernel, into.Lengths, a, start, sliced[a]);
-        if (overwrite && !onlySlice) target.Clear();
-        else if (overwrite)
-        {
-            // Zeros where the slice (and, with clearAfter, the rest of the axis after it) lies, then the slice added.
-            var layout = AxisLayout.Of(into.Lengths, a);
-            int cleared = (clearAfter ? layout.Length - start : sliced[a]) * layout.Inner;
-            for (int o = 0; o < layout.Outer; o++) target.Slice(((o * layout.Length) + start) * layout.Inner, cleared).Clear();
-        }
-        Slice(part, a, start, into);
+        Slice(part, a, start, into, overwrite, onlySlice, clearAfter);
     }
 
     /// <summary>
