@@ -83,6 +83,10 @@ public class PlanningTests
     };
 
     /// <summary>The cases, their unplanned twins and the helpers, as one batch.</summary>
+    /// <summary>The planned backward generated for the chain named <paramref name="name"/> (that chain alone run through the generator).</summary>
+    private static string GeneratedChain(string name) =>
+        Harness.Run(Sources(Chains.Where(c => c.Name == name), "")).Generated.Single(g => g.HintName.StartsWith(name + ".", StringComparison.Ordinal)).Source;
+
     private static string[] Sources(IEnumerable<GradientCase> cases, string helpers) =>
         GradientCase.Sources(cases, helpers).Concat(cases.Select(Unplanned)).ToArray();
 
@@ -131,8 +135,7 @@ public class PlanningTests
     [Fact]
     public void Heads_chains_become_one_op_each_and_write_the_sliced_gradient_directly()
     {
-        var result = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeads"), ""));
-        var generated = result.Generated.Single(g => g.HintName.StartsWith("PlanHeads.", StringComparison.Ordinal)).Source;
+        var generated = GeneratedChain("PlanHeads");
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(generated, @"Float64\.Ops\.SplitHeads\(qkv, ").Count);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, @"Float64\.Ops\.MergeHeads\(").Cast<System.Text.RegularExpressions.Match>());
         Assert.DoesNotContain("Ops.Slice(", generated);
@@ -147,11 +150,11 @@ public class PlanningTests
         Assert.Contains("// tiled (planned): ", generated);
         Assert.Contains("fused (planned): ", generated);
         // Overlapping slices ([2, 8) and [4, 10)) do not tile: the first write zero-fills, the other adds.
-        var partial = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeadsPartial"), "")).Generated.Single(g => g.HintName.StartsWith("PlanHeadsPartial.", StringComparison.Ordinal)).Source;
+        var partial = GeneratedChain("PlanHeadsPartial");
         Assert.DoesNotContain("onlySlice", partial);
         Assert.Single(partial.Split('\n'), line => line.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && line.Contains("overwrite: true", StringComparison.Ordinal));
         // Slices at 0, 2n, 4n of length 2n tile [0, 6n) of an axis of 20: tiled, the last also zeroing after it.
-        var shorter = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanHeadsTiledShort"), "")).Generated.Single(g => g.HintName.StartsWith("PlanHeadsTiledShort.", StringComparison.Ordinal)).Source;
+        var shorter = GeneratedChain("PlanHeadsTiledShort");
         Assert.Equal(3, shorter.Split('\n').Count(line => line.Contains("Adjoint.SplitHeads(", StringComparison.Ordinal) && line.Contains("onlySlice: true", StringComparison.Ordinal)));
         Assert.Single(shorter.Split('\n'), line => line.Contains("Adjoint.SplitHeads(dV, 2, tape.t", StringComparison.Ordinal) && line.Contains("clearAfter: true", StringComparison.Ordinal));
         // Only the q·kᵀ transpose stays a TransposeAxes (forward and its adjoint).
@@ -166,9 +169,8 @@ public class PlanningTests
     [Fact]
     public void Slices_that_tile_an_axis_write_their_own_ranges()
     {
-        string Generated(string name) => Harness.Run(Sources(Chains.Where(c => c.Name == name), "")).Generated.Single(g => g.HintName.StartsWith(name + ".", StringComparison.Ordinal)).Source;
         static List<string> SliceAdjoints(string generated) => generated.Split('\n').Where(line => line.Contains("Adjoint.Slice(", StringComparison.Ordinal)).ToList();
-        var gates = Generated("PlanSliceGates");
+        var gates = GeneratedChain("PlanSliceGates");
         Assert.DoesNotContain("ZerosLike(tape.z)", gates);
         Assert.Contains("var dZ = global::GradGen.Float64.Adjoint.Uninitialized(tape.z);", gates);
         var adjoints = SliceAdjoints(gates);
@@ -178,9 +180,9 @@ public class PlanningTests
         Assert.Single(adjoints, line => line.Contains("clearAfter: true", StringComparison.Ordinal));
         Assert.Contains("clearAfter: true", adjoints[0]);
         Assert.Contains("// tiled (planned): the slices of ∂L/∂z tile its axis", gates);
-        var single = SliceAdjoints(Generated("PlanSlice"));
+        var single = SliceAdjoints(GeneratedChain("PlanSlice"));
         Assert.Contains(single, line => line.Contains("overwrite: true", StringComparison.Ordinal) && !line.Contains("onlySlice", StringComparison.Ordinal));
-        var gap = SliceAdjoints(Generated("PlanSliceGap"));
+        var gap = SliceAdjoints(GeneratedChain("PlanSliceGap"));
         Assert.Equal(2, gap.Count);
         Assert.DoesNotContain(gap, line => line.Contains("onlySlice", StringComparison.Ordinal));
         Assert.Single(gap, line => line.Contains("overwrite: true", StringComparison.Ordinal));
@@ -229,7 +231,7 @@ public class PlanningTests
     [Fact]
     public void A_declaration_ahead_of_its_first_write_moves_down_to_it()
     {
-        var generated = Harness.Run(Sources(Chains.Where(c => c.Name == "PlanWhile"), "")).Generated.Single(g => g.HintName.StartsWith("PlanWhile.", StringComparison.Ordinal)).Source;
+        var generated = GeneratedChain("PlanWhile");
         var all = generated.Split('\n').Select(l => l.Trim()).ToList();
         var start = all.FindIndex(l => l.Contains(" FPullback(in ", StringComparison.Ordinal));
         var lines = all.Skip(start).TakeWhile((l, k) => k == 0 || !l.StartsWith("public static", StringComparison.Ordinal)).ToList();
