@@ -127,6 +127,6 @@ public static partial class Adjoint
     {
         ValidateElementwise(kernel, dY, operand, operandName, into);
         int a = AxisLayout.Normalize(kernel, axis, dY.Lengths);
-        Lanes.Map(AxisLayout.Of(dY.Lengths, a), Dense.Read(dY), Dense.Read(operand), Dense.Target(kernel, into), accumulate: true, body, intoZeros: overwrite);
+        Lanes.Map(AxisLayout.Of(dY.Lengths, a), Dense.Read(dY), Dense.Read(operand), Dense.Target(kernel, into), overwrite ? StoreMode.AddToZero : StoreMode.Add, body);
     }
 }

@@ -99,7 +99,7 @@ public static partial class Adjoint
         int a = AxisLayout.Normalize(Kernel, axis, into.Lengths);
         int length = RequirePart(Kernel, dY, into.Lengths, a, nameof(dY));
         Ops.RequireRange(Kernel, into.Lengths, a, start, length);
-        AxisBlocks.Insert(Dense.Read(dY), Dense.Target(Kernel, into), AxisLayout.Of(into.Lengths, a), start, length, overwrite ? AxisBlocks.Mode.AddToZero : AxisBlocks.Mode.Add,
+        AxisBlocks.Insert(Dense.Read(dY), Dense.Target(Kernel, into), AxisLayout.Of(into.Lengths, a), start, length, overwrite ? StoreMode.AddToZero : StoreMode.Add,
             clearBefore: overwrite && !onlySlice, clearAfter: overwrite && (!onlySlice || clearAfter));
     }
 
@@ -137,7 +137,7 @@ public static partial class Adjoint
         }
         for (int p = 0; p < dParts.Length; p++)
         {
-            if (dParts[p] is { } part) AxisBlocks.Insert(Dense.Read(part), target, layout, p * length, length, overwrite ? AxisBlocks.Mode.AddToZero : AxisBlocks.Mode.Add, clearBefore: false, clearAfter: false);
+            if (dParts[p] is { } part) AxisBlocks.Insert(Dense.Read(part), target, layout, p * length, length, overwrite ? StoreMode.AddToZero : StoreMode.Add, clearBefore: false, clearAfter: false);
             else if (overwrite) AxisBlocks.Clear(target, layout, p * length, length);
         }
     }

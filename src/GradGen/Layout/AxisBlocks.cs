@@ -4,6 +4,17 @@ using System.Numerics.Tensors;
 
 namespace GradGen;
 
+/// <summary>How a kernel stores what it computed into its target (<see cref="AxisBlocks"/>, <see cref="Lanes"/>).</summary>
+internal enum StoreMode
+{
+    /// <summary>target = value.</summary>
+    Copy,
+    /// <summary>target += value.</summary>
+    Add,
+    /// <summary>target = value + 0: what adding into zeros gives (a −0 becomes +0), in one pass — a gradient's written first contribution.</summary>
+    AddToZero,
+}
+
 /// <summary>
 /// Moves a sub-range [start, start + length) of one axis between a whole tensor and a part tensor that holds only that
 /// range (slicing, splitting, concatenation and their gradients). For every outer index the range is one contiguous block
@@ -28,7 +39,7 @@ internal static class AxisBlocks
     /// <summary>whole[…, start : start + length, …] (=|+=) part; <paramref name="whole"/> is laid out as <paramref name="layout"/>.</summary>
     public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, bool accumulate)
         where T : IFloatingPointIeee754<T>
-        => Insert(part, whole, layout, start, length, accumulate ? Mode.Add : Mode.Copy, clearBefore: false, clearAfter: false);
+        => Insert(part, whole, layout, start, length, accumulate ? StoreMode.Add : StoreMode.Copy, clearBefore: false, clearAfter: false);
 
     /// <summary>whole[…, start : start + length, …] = 0.</summary>
     public static void Clear<T>(Span<T> whole, AxisLayout layout, int start, int length)
@@ -37,23 +48,12 @@ internal static class AxisBlocks
         for (int o = 0; o < layout.Outer; o++) whole.Slice((o * layout.Length + start) * layout.Inner, block).Clear();
     }
 
-    /// <summary>How <see cref="Insert{T}(ReadOnlySpan{T}, Span{T}, AxisLayout, int, int, Mode, bool, bool)"/> stores the part.</summary>
-    public enum Mode
-    {
-        /// <summary>whole = part.</summary>
-        Copy,
-        /// <summary>whole += part.</summary>
-        Add,
-        /// <summary>whole = part + 0: what adding into zeros gives (a −0 becomes +0), in one pass.</summary>
-        AddToZero,
-    }
-
     /// <summary>
     /// whole[…, start : start + length, …] stored from part as <paramref name="mode"/> says; with <paramref name="clearBefore"/>
     /// / <paramref name="clearAfter"/> the axis's elements before / after the range are zeroed in the same pass over the
     /// outer blocks.
     /// </summary>
-    public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, Mode mode, bool clearBefore, bool clearAfter)
+    public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, StoreMode mode, bool clearBefore, bool clearAfter)
         where T : IFloatingPointIeee754<T>
     {
         int block = length * layout.Inner, before = start * layout.Inner, after = (layout.Length - start - length) * layout.Inner;
@@ -63,8 +63,8 @@ internal static class AxisBlocks
             if (clearBefore) whole.Slice(at, before).Clear();
             ReadOnlySpan<T> from = part.Slice(o * block, block);
             Span<T> to = whole.Slice(at + before, block);
-            if (mode == Mode.Add) TensorPrimitives.Add(to, from, to);
-            else if (mode == Mode.AddToZero) TensorPrimitives.Add(from, T.Zero, to);
+            if (mode == StoreMode.Add) TensorPrimitives.Add(to, from, to);
+            else if (mode == StoreMode.AddToZero) TensorPrimitives.Add(from, T.Zero, to);
             else from.CopyTo(to);
             if (clearAfter) whole.Slice(at + before + block, after).Clear();
         }

@@ -15,20 +15,18 @@ internal static class Lanes
     public delegate void Kernel<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> output);
 
     /// <summary>
-    /// Runs <paramref name="kernel"/> on every lane of <paramref name="a"/> and <paramref name="b"/> (same layout) and writes
-    /// each result lane to <paramref name="output"/>; with <paramref name="accumulate"/> the result lane is added instead —
-    /// and with <paramref name="intoZeros"/> too, added to zeros rather than to what <paramref name="output"/> holds (each lane
-    /// cleared just before, while in cache): the written form of an accumulating kernel, bit for bit what adding into a
-    /// zero-filled buffer gives (a −0 lane value becomes +0).
+    /// Runs <paramref name="kernel"/> on every lane of <paramref name="a"/> and <paramref name="b"/> (same layout) and stores
+    /// each result lane into <paramref name="output"/> as <paramref name="mode"/> says (written, added, or written as added
+    /// into zeros: the written form of an accumulating kernel, bit for bit).
     /// </summary>
-    public static void Map<T>(AxisLayout layout, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> output, bool accumulate, Kernel<T> kernel, bool intoZeros = false)
+    public static void Map<T>(AxisLayout layout, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> output, StoreMode mode, Kernel<T> kernel)
         where T : IFloatingPointIeee754<T>
     {
         int n = layout.Length, inner = layout.Inner;
         if (n == 0) return;
         using var laneA = Scratch<T>.Rent(inner == 1 ? 0 : n);
         using var laneB = Scratch<T>.Rent(inner == 1 || b.IsEmpty ? 0 : n);
-        using var laneOut = Scratch<T>.Rent(inner == 1 && !accumulate ? 0 : n);
+        using var laneOut = Scratch<T>.Rent(inner == 1 && mode == StoreMode.Copy ? 0 : n);
         for (int o = 0; o < layout.Outer; o++)
         {
             for (int r = 0; r < inner; r++)
@@ -36,7 +34,7 @@ internal static class Lanes
                 int start = o * n * inner + r;
                 ReadOnlySpan<T> x = inner == 1 ? a.Slice(start, n) : Gather(a, start, inner, laneA.Span);
                 ReadOnlySpan<T> y = b.IsEmpty ? default : inner == 1 ? b.Slice(start, n) : Gather(b, start, inner, laneB.Span);
-                if (inner == 1 && !accumulate)
+                if (inner == 1 && mode == StoreMode.Copy)
                 {
                     kernel(x, y, output.Slice(start, n));
                     continue;
@@ -44,14 +42,15 @@ internal static class Lanes
                 kernel(x, y, laneOut.Span);
                 if (inner == 1)
                 {
-                    if (intoZeros) output.Slice(start, n).Clear();
-                    TensorPrimitives.Add(output.Slice(start, n), laneOut.Span, output.Slice(start, n));
+                    Span<T> lane = output.Slice(start, n);
+                    if (mode == StoreMode.Add) TensorPrimitives.Add(lane, laneOut.Span, lane);
+                    else TensorPrimitives.Add(laneOut.Span, T.Zero, lane);
                     continue;
                 }
                 for (int i = 0; i < n; i++)
                 {
                     ref T target = ref output[start + i * inner];
-                    target = accumulate ? (intoZeros ? T.Zero : target) + laneOut.Span[i] : laneOut.Span[i];
+                    target = mode switch { StoreMode.Add => target + laneOut.Span[i], StoreMode.AddToZero => laneOut.Span[i] + T.Zero, _ => laneOut.Span[i] };
                 }
             }
         }

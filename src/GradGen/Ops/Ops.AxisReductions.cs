@@ -122,7 +122,7 @@ public static partial class Ops
         int a = AxisLayout.Normalize(op, axis, x.Lengths);
         var result = Dense.Result<T>(x.Lengths);
         Span<T> output = Dense.Span(result);
-        Lanes.Map(AxisLayout.Of(x.Lengths, a), Dense.Read(x), default, output, accumulate: false, kernel);
+        Lanes.Map(AxisLayout.Of(x.Lengths, a), Dense.Read(x), default, output, StoreMode.Copy, kernel);
         return result;
     }
 }
