@@ -37,10 +37,10 @@ public sealed partial class KernelPathTests(KernelCheckBuild check, ITestOutputH
         RunNative(expectedWidth: RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 128
             : Avx512F.IsSupported ? 512 : Avx2.IsSupported && Fma.IsSupported ? 256 : 128);
 
-    [X64Fact(NeedsAvx512 = true)]
+    [X64Fact(needsAvx512: true)]
     public Task Without_AVX512_the_256_bit_path_agrees() => RunNative(256, ("DOTNET_EnableAVX512", "0"));
 
-    [X64Fact(NeedsAvx512 = true)]
+    [X64Fact(needsAvx512: true)]
     public Task With_preferred_width_256_the_256_bit_path_agrees() => RunNative(256, ("DOTNET_PreferredVectorBitWidth", "256"));
 
     [X64Fact]
@@ -80,21 +80,13 @@ public sealed partial class KernelPathTests(KernelCheckBuild check, ITestOutputH
     }
 }
 
-/// <summary>A fact that runs on x64 only (the JIT knobs narrow x64's vector paths), and with <see cref="NeedsAvx512"/> only where the CPU has AVX-512.</summary>
+/// <summary>A fact that runs on x64 only (the JIT knobs narrow x64's vector paths), and with <c>needsAvx512</c> only where the CPU has AVX-512.</summary>
 public sealed class X64FactAttribute : FactAttribute
 {
-    public X64FactAttribute()
+    public X64FactAttribute(bool needsAvx512 = false)
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64) Skip = "x64's JIT knobs: this is " + RuntimeInformation.ProcessArchitecture;
-    }
-
-    public bool NeedsAvx512
-    {
-        get => false;
-        init
-        {
-            if (value && Skip is null && !Avx512F.IsSupported) Skip = "no AVX-512 on this CPU: nothing for this knob to narrow";
-        }
+        else if (needsAvx512 && !Avx512F.IsSupported) Skip = "no AVX-512 on this CPU: nothing for this knob to narrow";
     }
 }
 
