@@ -66,15 +66,15 @@ public static partial class Adjoint
             else TensorPrimitives.MultiplyAdd(g, o[0], target, target);
             return;
         }
-        if (overwrite) target.Clear(); // a reduced contribution: added into zeros
         if (target.Length == 1)
         {
-            target[0] += Broadcasting.Dot(g, dY.Lengths, o, other.Lengths);
+            // The whole product summed (written: added into a zero).
+            target[0] = (overwrite ? T.Zero : target[0]) + Broadcasting.Dot(g, dY.Lengths, o, other.Lengths);
             return;
         }
         using var product = Scratch<T>.Rent(g.Length);
         Broadcasting.Binary<T, MultiplyOp<T>>(g, dY.Lengths, o, other.Lengths, product.Span, dY.Lengths);
-        Broadcasting.AccumulateReduced<T>(product.Span, dY.Lengths, target, into.Lengths, T.One);
+        AddReduced<T>(product.Span, dY.Lengths, target, into.Lengths, T.One, overwrite);
     }
 
     /// <summary>For y = a ⊘ b: into (ā) += reduce(dY ⊘ b), with <paramref name="denominator"/> b broadcast to dY's shape.</summary>
