@@ -56,17 +56,19 @@ public static partial class Adjoint
     /// <summary>
     /// For y = <see cref="Ops.MatMulBiasRelu{T}"/>(a, b, bias): with ĝ = dY ⊙ 1[y &gt; 0] (in a buffer of the workspace,
     /// released after), intoA += ĝ · bᵀ, intoB += aᵀ · ĝ, intoBias += Σ_rows ĝ — each skipped when its buffer is null. The
-    /// same kernels, in the same order, as the unfused ReLU, bias and product adjoints.
+    /// same kernels, in the same order, as the unfused ReLU, bias and product adjoints. With <paramref name="overwriteA"/>,
+    /// <paramref name="overwriteB"/> or <paramref name="overwriteBias"/> that buffer is written (=) instead of added to.
     /// </summary>
-    public static void MatMulBiasRelu<T>(Tensor<T> dY, Tensor<T> a, Tensor<T> b, Tensor<T> y, Tensor<T>? intoA, Tensor<T>? intoB, Tensor<T>? intoBias)
+    public static void MatMulBiasRelu<T>(Tensor<T> dY, Tensor<T> a, Tensor<T> b, Tensor<T> y, Tensor<T>? intoA, Tensor<T>? intoB, Tensor<T>? intoBias,
+        bool overwriteA = false, bool overwriteB = false, bool overwriteBias = false)
         where T : IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(y);
         var masked = Uninitialized(y);
         Relu(dY, y, masked, overwrite: true);
-        if (intoBias is not null) Identity(masked, intoBias);
-        if (intoA is not null) MatMulLeft(masked, b, intoA);
-        if (intoB is not null) MatMulRight(a, masked, intoB);
+        if (intoBias is not null) Identity(masked, intoBias, overwriteBias);
+        if (intoA is not null) MatMulLeft(masked, b, intoA, overwriteA);
+        if (intoB is not null) MatMulRight(a, masked, intoB, overwriteB);
         Workspace.Release(masked);
     }
 

@@ -36,6 +36,41 @@ public static partial class Adjoint
         return Dense.Result<T>(like.Lengths);
     }
 
+    /// <summary>
+    /// Whether a generated pullback asked to overwrite the caller's gradient buffers (its <c>overwrite</c> argument) may write
+    /// them: true when <paramref name="overwrite"/> is and the non-null <paramref name="gradients"/> are dense and pairwise
+    /// disjoint in memory. When two share memory (the same buffer passed for two parameters, e.g. tied weights) or one is not
+    /// dense, it zeros them all and returns false: the pullback then adds into zeros, which gives such a shared buffer the sum
+    /// of its parameters' gradients, as the accumulate form would. Allocates nothing.
+    /// </summary>
+    public static bool Overwrite<T>(bool overwrite, params ReadOnlySpan<Tensor<T>?> gradients) where T : IFloatingPointIeee754<T>
+    {
+        if (!overwrite) return false;
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            if (gradients[i] is not { } a) continue;
+            var disjoint = a.IsDense;
+            for (int j = i + 1; disjoint && j < gradients.Length; j++)
+            {
+                if (gradients[j] is { } b) disjoint = b.IsDense && !Dense.Span(a).Overlaps(Dense.Span(b));
+            }
+            if (disjoint) continue;
+            foreach (var gradient in gradients)
+            {
+                if (gradient is not null) Ops.Clear(gradient);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>See <see cref="Overwrite{T}(bool, ReadOnlySpan{Tensor{T}})"/> (for callers compiled before C# 13: allocates the array).</summary>
+    public static bool Overwrite<T>(bool overwrite, params Tensor<T>?[] gradients) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(gradients);
+        return Overwrite(overwrite, (ReadOnlySpan<Tensor<T>?>)gradients);
+    }
+
     // ── shared implementation ──────────────────────────────────────────────────────────────
 
     private static void Accumulate<T>(string kernel, Tensor<T> dY, T scale, Tensor<T> into, bool overwrite = false) where T : IFloatingPointIeee754<T>
