@@ -35,8 +35,8 @@ const float LearningRate = 0.5f;
 const int Steps = 3000;
 for (var step = 0; step <= Steps; step++)
 {
-    Ops.ZeroGradients(gX, gW1, gB1, gW2, gB2); // clears the storage in one pass (Tensor<T>.Clear() is ~100× slower)
-    var loss = Mlp.LossBackward(x, w1, b1, w2, b2, targets, gX, gW1, gB1, gW2, gB2);
+    // overwrite: the gradients are written into the buffers, not added to what they held (no zeroing between steps)
+    var loss = Mlp.LossBackward(x, w1, b1, w2, b2, targets, gX, gW1, gB1, gW2, gB2, overwrite: true);
     Sgd.Step(w1, gW1, LearningRate);
     Sgd.Step(b1, gB1, LearningRate);
     Sgd.Step(w2, gW2, LearningRate);

@@ -57,6 +57,9 @@ public class MlpTrainingBenchmarks
         return Mlp.TrainingLossBackward(_x, _w1, _b1, _w2, _b2, _targets, _dW1, _dB1, _dW2, _dB2);
     }
 
+    [Benchmark(Description = "(a') generated backward, written (overwrite: true)")]
+    public float GeneratedWritten() => Mlp.TrainingLossBackward(_x, _w1, _b1, _w2, _b2, _targets, _dW1, _dB1, _dW2, _dB2, overwrite: true);
+
     [Benchmark(Description = "(a0) generated backward, unplanned (Plan = false)")]
     public float GeneratedUnplanned()
     {
@@ -104,11 +107,30 @@ public class MlpTrainingBenchmarks
         return loss.item<float>();
     }
 
+    [Benchmark(Description = "(c') LibTorch autograd, gradients set to None (zero_grad's default)")]
+    public float LibTorchSetToNone()
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var p in new[] { _tw1, _tb1, _tw2, _tb2 }) p.grad = null;
+        var h = _tx.matmul(_tw1).add(_tb1).relu();
+        var logits = h.matmul(_tw2).add(_tb2);
+        var loss = torch.nn.functional.cross_entropy(logits, _tTargets);
+        loss.backward();
+        // The new gradients outlive the scope (the next step drops them, as torch.optim's zero_grad(set_to_none=True) does).
+        foreach (var p in new[] { _tw1, _tb1, _tw2, _tb2 }) p.grad?.MoveToOuterDisposeScope();
+        return loss.item<float>();
+    }
+
     /// <summary>Fails the run if the contenders do not compute the same loss and gradients.</summary>
     private void CheckAgreement()
     {
         float a = Generated();
         float[] dW1 = Flat(_dW1), dB1 = Flat(_dB1);
+        Ops.AsSpan(_dW1).Fill(float.NaN);
+        float written = GeneratedWritten();
+        Compare("loss (a')", a, written);
+        Compare("dW1 (a')", dW1, Flat(_dW1));
+        Compare("dB1 (a')", dB1, Flat(_dB1));
         float b = HandWrittenFused();
         float c = LibTorch();
         Compare("loss (b')", a, b);
@@ -117,6 +139,10 @@ public class MlpTrainingBenchmarks
         Compare("dB1 (b')", dB1, Flat(_dB1));
         Compare("dW1 (c)", dW1, _tw1.grad!.data<float>().ToArray());
         Compare("dB1 (c)", dB1, _tb1.grad!.data<float>().ToArray());
+        float c2 = LibTorchSetToNone();
+        Compare("loss (c')", a, c2);
+        Compare("dW1 (c')", dW1, _tw1.grad!.data<float>().ToArray());
+        LibTorch(); // leaves gradients allocated for (c), which zeroes them
     }
 
     private static float[] Flat(Tensor<float> t)

@@ -1,3 +1,4 @@
+using System.Linq;
 using GradGen.Generators.Helpers;
 
 namespace GradGen.Generators.Differentiation;
@@ -19,6 +20,7 @@ namespace GradGen.Generators.Differentiation;
 /// ∂L/∂this (<c>dSelf</c>) for a method differentiated with respect to its instance (<see cref="Model.MethodModel.Self"/>):
 /// the first gradient of the pullback and the public forms; empty otherwise.
 /// </param>
+/// <param name="Overwrite">The flag of the pullback and the accumulate form by which a caller asks for its gradients written, not added to (<see cref="WriteRequest"/>).</param>
 internal sealed record GeneratedNames(
     string Tape,
     string Upstream,
@@ -26,7 +28,17 @@ internal sealed record GeneratedNames(
     EquatableArray<string> ParameterGradients,
     EquatableArray<string> Tapes,
     EquatableArray<string> Steps,
-    string SelfGradient = "");
+    string SelfGradient,
+    string Overwrite);
+
+/// <summary>
+/// The first statement of every pullback: what it does when the caller asks for its gradients written rather than added
+/// to (the flag <see cref="GeneratedNames.Overwrite"/>). The gradients in <paramref name="Written"/> — tensor parameters'
+/// whose first contribution planning made a kernel that writes when asked (<c>overwrite: overwrite</c>; planning's
+/// write-if-asked rule) — are checked for shared memory (<c>Adjoint.Overwrite</c>: if two of the caller's tensors share
+/// memory, all are zeroed and added to); every other gradient is zeroed here when asked.
+/// </summary>
+internal sealed record WriteRequest(EquatableArray<string> Written) : BackwardStatement;
 
 /// <summary>One statement of the backward sweep, decided by Differentiate and printed by Emit.</summary>
 internal abstract record BackwardStatement;
@@ -79,14 +91,16 @@ internal sealed record HandOnGradient(int Value, string Name, string From, bool 
 /// <paramref name="Overwrite"/> (planning's first write) the kernel writes the contribution instead of adding it; with
 /// <paramref name="Tiled"/> as well, only the slice it contributes to (a split of heads whose slices tile the target: each
 /// writes its own range), and with <paramref name="Tail"/> also zeros after that slice (the tiling's last slice).
-/// </summary>
-internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false, bool Tiled = false, bool Tail = false) : BackwardStatement;
+/// With <paramref name="WriteIfAsked"/> (a caller's gradient, its first contribution) the kernel writes when the caller asks
+/// for written gradients (<c>overwrite: overwrite</c>, see <see cref="WriteRequest"/>).
+internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false, bool Tiled = false, bool Tail = false, bool WriteIfAsked = false) : BackwardStatement;
 
 /// <summary>
 /// Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a
-/// scalar one when <paramref name="Declares"/>); copies it when <paramref name="Overwrite"/> (planning's first write).
+/// scalar one when <paramref name="Declares"/>); copies it when <paramref name="Overwrite"/> (planning's first write), or when
+/// the caller asks with <paramref name="WriteIfAsked"/> (<see cref="Accumulate"/>).
 /// </summary>
-internal sealed record AddGradient(int Value, string Target, string From, bool Declares, bool Overwrite = false) : BackwardStatement;
+internal sealed record AddGradient(int Value, string Target, string From, bool Declares, bool Overwrite = false, bool WriteIfAsked = false) : BackwardStatement;
 
 /// <summary>Makes the gradient variable <paramref name="Target"/> refer to <paramref name="From"/> (<c>var target = from;</c> when <paramref name="Declares"/>): no buffer is written.</summary>
 internal sealed record AssignGradient(string Target, string From, bool Declares) : BackwardStatement;
@@ -110,10 +124,19 @@ internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : 
 
 /// <summary>
 /// Runs an instruction's fused kernel once for all its operands (<see cref="Rule.Kernel"/>): <paramref name="Targets"/>
-/// per operand, its gradient buffer, or empty for one that receives none. With <paramref name="Overwrite"/> (planning's first
-/// write, <see cref="Rule.KernelCanOverwrite"/>) the kernel writes the first operand's gradient instead of adding to it.
+/// per operand, its gradient buffer, or empty for one that receives none. <paramref name="Writes"/> per operand (or empty):
+/// when the kernel writes that gradient instead of adding to it (<see cref="Rule.KernelWrites"/>) — <c>true</c> (planning's
+/// first write), the overwrite flag (a caller's gradient written when asked, <see cref="WriteRequest"/>), or empty (added to).
 /// </summary>
-internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets, bool Overwrite = false) : BackwardStatement;
+internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets, EquatableArray<string> Writes = default) : BackwardStatement
+{
+    /// <summary>When operand <paramref name="k"/>'s gradient is written: <c>true</c>, the overwrite flag, or empty (added to).</summary>
+    public string Write(int k) => k < Writes.Count ? Writes[k] : "";
+
+    /// <summary>This kernel call with operand <paramref name="k"/>'s gradient written when <paramref name="when"/>.</summary>
+    public AccumulateAll Writing(int k, string when) =>
+        this with { Writes = Enumerable.Range(0, Targets.Count).Select(i => i == k ? when : Write(i)).ToEquatableArray() };
+}
 
 /// <summary>
 /// A branch in reverse: <paramref name="Before"/> (gradients both branches may add into), then the backward statements of

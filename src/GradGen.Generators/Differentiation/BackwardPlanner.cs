@@ -67,13 +67,14 @@ internal sealed class BackwardPlanner
         var tape = Naming.Unique("tape", taken);
         var upstream = Naming.Unique(_method.ReturnType.Kind == ValueKind.Scalar ? "seed" : "dY", taken);
         var value = Naming.Unique("value", taken);
+        var overwrite = Naming.Unique("overwrite", taken);
         foreach (var loop in _instructions.Where(i => i.Op == OpKind.For))
         {
             var index = Differentiator.LoopIndexOf(loop.Id, _instructions).Name.TrimStart('@');
             tapes[loop.Id] = Naming.Unique(index + "Steps", taken);
             steps[loop.Id] = Naming.Unique(index + "Step", taken);
         }
-        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray(), self);
+        return new GeneratedNames(tape, upstream, value, parameterGradients.ToEquatableArray(), tapes.ToEquatableArray(), steps.ToEquatableArray(), self, overwrite);
     }
 
     private List<BackwardStatement> Plan()
@@ -114,7 +115,8 @@ internal sealed class BackwardPlanner
             }
         }
 
-        var statements = new List<BackwardStatement>();
+        // When the caller asks for its gradients written, not added to: unplanned, each is zeroed first.
+        var statements = new List<BackwardStatement> { new WriteRequest(EquatableArray<string>.Empty) };
         DeclareBuilt(-1, statements);
         var result = _instructions[_method.Result];
         if (_active[result.Id] && result.Op is OpKind.Parameter or OpKind.Element or OpKind.Member)

@@ -44,7 +44,7 @@ internal static class Differentiator
         var saved = planner.Reads.Where(id => instructions[id].Op is not (OpKind.Constant or OpKind.LoopIndex or OpKind.This)).OrderBy(id => id);
         return new DifferentiatedMethod(method, new AdjointPlan(
             forward.ToEquatableArray(), active.ToEquatableArray(), saved.ToEquatableArray(), planner.Tapes.OrderBy(id => id).ToEquatableArray(), planner.Names,
-            Planner.Plan(method, planner.Statements)));
+            Planner.Plan(method, planner.Statements, planner.Names)));
     }
 
     /// <summary>

@@ -17,6 +17,8 @@ namespace GradGen.Generators.Differentiation;
 /// written while both are read (<see cref="Alias"/>).</item>
 /// <item><b>release</b> — a liveness-based memory plan: a gradient buffer the sweep declared is handed back to the workspace
 /// after the last statement that reads it (or anything sharing it), so a later buffer of its shape reuses its memory.</item>
+/// <item><b>write-if-asked</b> — a caller's tensor gradient whose first contribution can write it is written by it when the
+/// caller asks for written gradients (<see cref="WriteIfAsked"/>).</item>
 /// </list>
 /// <c>[Differentiable(Plan = false)]</c> turns planning off for a method: the reference every planned form is tested against.
 /// </summary>
@@ -171,7 +173,7 @@ internal static partial class Planner
         return last >= 0 && product.Substring(last + 1).Trim() == bias.Substring(1).Trim() && bias.Trim() != "[?]";
     }
 
-    public static EquatableArray<BackwardStatement> Plan(MethodModel method, EquatableArray<BackwardStatement> backward)
+    public static EquatableArray<BackwardStatement> Plan(MethodModel method, EquatableArray<BackwardStatement> backward, GeneratedNames names)
     {
         if (!method.Planned) return backward;
         var instructions = method.Instructions;
@@ -187,7 +189,7 @@ internal static partial class Planner
             }
         });
         statements = Alias(statements, instructions, carried);
-        return Release(statements, instructions, carried).ToEquatableArray();
+        return WriteIfAsked(Release(statements, instructions, carried), method, names, instructions).ToEquatableArray();
     }
 
     // ── first-write ──────────────────────────────────────────────────────────────────────────
@@ -266,13 +268,16 @@ internal static partial class Planner
     {
         Accumulate { Overwrite: false, Tiled: false } accumulate when accumulate.Target == name =>
             Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand] is { CanOverwrite: true },
-        AccumulateAll { Overwrite: false } all when all.Targets.Count > 0 && all.Targets[0] == name =>
-            Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanOverwrite && all.Targets.Skip(1).All(t => t != name),
+        AccumulateAll all when all.Targets.Count > 0 && all.Targets[0] == name && all.Write(0).Length == 0 => KernelCanWrite(all, 0, instructions),
         _ => false,
     };
 
+    /// <summary>Whether a fused kernel can write operand k's gradient, the only one of its targets that is that buffer.</summary>
+    private static bool KernelCanWrite(AccumulateAll all, int k, EquatableArray<Instruction> instructions) =>
+        Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanWrite(k) && all.Targets.Where((t, i) => i != k && t == all.Targets[k]).Count() == 0;
+
     /// <summary>
-    /// First write of a fused kernel (<see cref="Rule.KernelCanOverwrite"/>, the bias-GELU's): <c>Declare(v) ; …declarations… ;
+    /// First write of a fused kernel (<see cref="Rule.KernelWrites"/>, its first operand's): <c>Declare(v) ; …declarations… ;
     /// AccumulateAll(into v, …)</c> with v its first operand's gradient becomes an uninitialised declaration and a writing kernel.
     /// </summary>
     private static void KernelFirstWrite(List<BackwardStatement> list, EquatableArray<Instruction> instructions)
@@ -284,7 +289,7 @@ internal static partial class Planner
             {
                 if (declare.Name != all.Targets[0] || declare.Uninitialized || instructions[declare.Value].Type.Kind != ValueKind.Tensor) continue;
                 list[j] = declare with { Uninitialized = true };
-                list[i] = all with { Overwrite = true };
+                list[i] = all.Writing(0, "true");
                 break;
             }
         }

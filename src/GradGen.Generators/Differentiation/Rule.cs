@@ -108,10 +108,14 @@ internal sealed record Rule
     public Reads KernelReads { get; init; }
 
     /// <summary>
-    /// Whether the fused <see cref="Kernel"/> can write the first operand's gradient (<c>overwrite: true</c>) instead of adding
-    /// to it — planning's first write, as <see cref="OperandAdjoint.CanOverwrite"/> for one operand's kernel.
+    /// Per operand, the named argument by which the fused <see cref="Kernel"/> writes that operand's gradient instead of adding
+    /// to it (<c>overwrite</c>, <c>overwriteB</c>), or null where it cannot — planning's first write, as
+    /// <see cref="OperandAdjoint.CanOverwrite"/> for one operand's kernel.
     /// </summary>
-    public bool KernelCanOverwrite { get; init; }
+    public string?[] KernelWrites { get; init; } = System.Array.Empty<string?>();
+
+    /// <summary>Whether the fused <see cref="Kernel"/> can write operand <paramref name="k"/>'s gradient (<see cref="KernelWrites"/>).</summary>
+    public bool KernelCanWrite(int k) => k < KernelWrites.Length && KernelWrites[k] is not null;
 
     /// <summary>
     /// How the result's shape follows from the operands' (<see cref="ShapeInference"/>). Unless a row says otherwise: the

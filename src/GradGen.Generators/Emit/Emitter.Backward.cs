@@ -30,9 +30,10 @@ internal sealed partial class Emitter
         var upstream = _names.Upstream;
         w.Line("/// <summary>");
         w.Line("/// The backward sweep of <c>" + M.Name + "</c>: given <paramref name=\"" + upstream + "\"/> = ∂L/∂" + Name(M.Result) + ", adds ∂L/∂" +
-               string.Join(", ∂L/∂", GradientNames.Select(g => g.Value.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Gradient)) + ".");
+               string.Join(", ∂L/∂", GradientNames.Select(g => g.Value.TrimStart('@'))) + " into " + string.Join(", ", GradientNames.Select(g => g.Gradient)) +
+               " (writes them when <paramref name=\"" + _names.Overwrite + "\"/>).");
         w.Line("/// </summary>");
-        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(in " + _tapeType + " " + _names.Tape + ", " + UpstreamType + " " + upstream + ", " + GradientParameterList(true) + ")");
+        w.Open(M.Accessibility + _static + " void " + M.Name + Naming.PullbackSuffix + "(" + Join("in " + _tapeType + " " + _names.Tape, UpstreamType + " " + upstream, GradientParameterList(true), OverwriteParameter) + ")");
 
         // What the forward sweep recorded is read in place (tape.h, or a loop iteration's step.h), not loaded into one
         // local per field: a declaration and a statement less per recorded value for the compiler to bind on every
@@ -88,8 +89,8 @@ internal sealed partial class Emitter
                 var rule = RuleOf(instruction);
                 w.Line();
                 // A contribution planning writes (first-write) is stated as = rather than +=.
-                var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand).ToList();
-                if (block.Statements.OfType<AccumulateAll>().Any(a => a.Overwrite)) written.Add(0); // a fused kernel's first write: its first operand
+                var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand)
+                    .Concat(block.Statements.OfType<AccumulateAll>().SelectMany(a => Enumerable.Range(0, a.Targets.Count).Where(k => a.Write(k) == "true"))).ToList();
                 w.Line("// " + Render(rule.Math, instruction, block.Upstream, null, math: true) + ShapesOf(instruction) + "  ⇒  "
                        + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null, math: true), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null, math: true) + ")"));
@@ -100,6 +101,12 @@ internal sealed partial class Emitter
                 if (first.Count > 0)
                 {
                     w.Line("// first-write (planned): " + string.Join(", ", first.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");
+                }
+                var asked = Inner(block.Statements).OfType<Accumulate>().Where(a => a.WriteIfAsked).Select(a => a.Operand)
+                    .Concat(Inner(block.Statements).OfType<AccumulateAll>().SelectMany(a => Enumerable.Range(0, a.Targets.Count).Where(k => a.Write(k) == _names.Overwrite))).ToList();
+                if (asked.Count > 0)
+                {
+                    w.Line("// write-if-asked (planned): " + string.Join(", ", asked.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written when the caller asks (" + _names.Overwrite + "), else added to");
                 }
                 if (block.Statements.OfType<Accumulate>().FirstOrDefault(a => a.Tiled) is { } tiled)
                 {
@@ -172,8 +179,11 @@ internal sealed partial class Emitter
                 }
                 w.Line("var " + handOn.Name + " = " + AdjointClass(_instructions[handOn.Value].Type.Element) + (handOn.Reshape ? ".Reshaped(" : ".Reduce(") + handOn.From + ", " + Read(handOn.Value) + ");");
                 break;
+            case WriteRequest request:
+                WriteRequest(request);
+                break;
             case AddGradient add:
-                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + (add.Overwrite ? ", overwrite: true" : "") + ");"
+                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + Overwriting(add.Overwrite, add.WriteIfAsked) + ");"
                     : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
                     : add.Target + " += " + add.From + ";"));
                 break;
@@ -219,7 +229,10 @@ internal sealed partial class Emitter
                 var instruction = _instructions[all.Instruction];
                 var code = new StringBuilder(Render(RuleOf(instruction).Kernel!, instruction, all.Upstream, null));
                 for (var k = 0; k < all.Targets.Count; k++) code.Replace(Operand.Intos[k], all.Targets[k].Length > 0 ? all.Targets[k] : "null");
-                if (all.Overwrite) code.Insert(code.Length - 1, ", overwrite: true");
+                for (var k = 0; k < all.Targets.Count; k++)
+                {
+                    if (all.Write(k).Length > 0) code.Insert(code.Length - 1, ", " + RuleOf(instruction).KernelWrites[k] + ": " + all.Write(k));
+                }
                 w.Line(code + ";");
                 break;
             }
@@ -227,7 +240,7 @@ internal sealed partial class Emitter
             {
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
-                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + (accumulate.Overwrite ? ", overwrite: true" : "")
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + Overwriting(accumulate.Overwrite, accumulate.WriteIfAsked)
                     + (accumulate.Tiled ? ", onlySlice: true" : "") + (accumulate.Tail ? ", clearAfter: true" : ""));
                 w.Line(_guard + (operand.Type.Kind is ValueKind.Tensor or ValueKind.Container ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
@@ -235,6 +248,47 @@ internal sealed partial class Emitter
                 break;
             }
         }
+    }
+
+    /// <summary>The argument that makes a kernel write its target: planned (<c>true</c>), when the caller asks, or none (it adds).</summary>
+    private string Overwriting(bool planned, bool ifAsked) => planned ? ", overwrite: true" : ifAsked ? ", overwrite: " + _names.Overwrite : "";
+
+    /// <summary>The statements of a block and those printed inline in them (a guarded contribution's).</summary>
+    private static IEnumerable<BackwardStatement> Inner(IEnumerable<BackwardStatement> statements) =>
+        statements.SelectMany(s => s is IfWanted wanted ? new[] { s, wanted.Statement } : new[] { s });
+
+    /// <summary>
+    /// What the pullback does first when the caller asks for its gradients written: zeros those no kernel writes; with a
+    /// planned write-if-asked, checks first that the caller's tensors do not share memory (else all are zeroed and added to).
+    /// </summary>
+    private void WriteRequest(WriteRequest request)
+    {
+        var w = _writer;
+        var flag = _names.Overwrite;
+        var gradients = GradientNames.ToList();
+        if (gradients.Count == 0) return;
+        var zeroed = gradients.Where(g => !request.Written.Contains(g.Gradient)).ToList();
+        if (request.Written.Count == 0)
+        {
+            w.Line("// " + flag + ": the caller asks for the gradients written, not added to: they are zeroed here, then added to");
+            w.Open("if (" + flag + ")");
+            foreach (var gradient in zeroed) w.Line(Zero(gradient.Type, gradient.Gradient));
+            w.Close();
+            return;
+        }
+        var tensors = gradients.Where(g => g.Type.Kind == ValueKind.Tensor).ToList();
+        w.Line("// " + flag + ": the caller asks for the gradients written, not added to: the first contributions write " + string.Join(", ", request.Written)
+               + (zeroed.Count > 0 ? "; " + string.Join(", ", zeroed.Select(g => g.Gradient)) + " zeroed here" : "") + " (if two of the caller's tensors share memory, all are zeroed and added to)");
+        foreach (var scalar in zeroed.Where(g => g.Type.Kind != ValueKind.Tensor)) w.Line("if (" + flag + ") " + Zero(scalar.Type, scalar.Gradient));
+        w.Line(flag + " = " + AdjointClass(tensors[0].Type.Element) + ".Overwrite(" + flag + ", " + string.Join(", ", tensors.Select(g => g.Gradient)) + ");");
+        foreach (var tensor in zeroed.Where(g => g.Type.Kind == ValueKind.Tensor)) w.Line("if (" + flag + ") " + Zero(tensor.Type, tensor.Gradient));
+
+        static string Zero(IrType type, string gradient) => type.Kind switch
+        {
+            ValueKind.Tensor => "if (" + gradient + " is not null) " + Ops(type.Element) + ".Clear(" + gradient + ");",
+            ValueKind.Scalar => gradient + " = 0;",
+            _ => "global::GradGen.Parameters.Clear(" + gradient + ");",
+        };
     }
 
     /// <summary>A loop's iterations in reverse, each loading what its forward iteration recorded.</summary>

@@ -216,13 +216,20 @@ internal sealed partial class Emitter
         {
             foreach (var gradient in GradientNames)
             {
-                _writer.Line("/// <param name=\"" + gradient.Gradient.TrimStart('@') + "\">Receives ∂L/∂" + gradient.Value.TrimStart('@') + ", added to what it holds"
+                _writer.Line("/// <param name=\"" + gradient.Gradient.TrimStart('@') + "\">Receives ∂L/∂" + gradient.Value.TrimStart('@') + ", added to what it holds (written over it when <paramref name=\"" + _names.Overwrite + "\"/>)"
                              + (gradient.Value == "this" ? " (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>)" : "")
                              + (gradient.Type.Kind == ValueKind.Tensor ? "; null when it is not wanted (the work for it is skipped)" : "") + ".</param>");
             }
         }
         _writer.Line("/// " + UpstreamDoc);
+        if (gradients)
+        {
+            _writer.Line("/// <param name=\"" + _names.Overwrite + "\">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>");
+        }
     }
+
+    /// <summary>The flag by which a caller asks for the gradients written, not added to (<see cref="Differentiation.WriteRequest"/>).</summary>
+    private string OverwriteParameter => "bool " + _names.Overwrite + " = false";
 
     private void AccumulatingBackward()
     {
@@ -231,7 +238,7 @@ internal sealed partial class Emitter
         var tape = _names.Tape;
         w.Line("/// <summary>");
         w.Line("/// Computes <c>" + M.Name + "</c> and <b>adds</b> its gradient with respect to " + GradientList + " into the caller-owned " +
-               string.Join(", ", GradientNames.Select(g => g.Gradient)) + ": the allocation-free form for training loops and gradient accumulation.");
+               string.Join(", ", GradientNames.Select(g => g.Gradient)) + " (or writes it there, with <paramref name=\"" + _names.Overwrite + "\"/>): the allocation-free form for training loops and gradient accumulation.");
         w.Line("/// </summary>");
         ParameterDocs(gradients: true);
         w.Line("/// <returns>The value of <c>" + M.Name + "</c>.</returns>");
@@ -239,12 +246,12 @@ internal sealed partial class Emitter
         {
             w.Line("/// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>");
         }
-        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + Join(ParameterList, GradientParameterList(true), UpstreamParameter) + ")");
+        w.Open(M.Accessibility + _static + " " + M.ReturnType.TypeName + " " + M.Name + Naming.BackwardSuffix + "(" + Join(ParameterList, GradientParameterList(true), UpstreamParameter, OverwriteParameter) + ")");
         // Only a scalar result runs in the workspace: a tensor result is the caller's to keep, so it must not be a slot
         // the next call overwrites (docs/architecture.md, "Who allocates").
         if (ScalarResult) w.Open("using ((" + Workspace + " ??= new global::GradGen.Workspace()).Enter())");
         w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.ForwardSuffix + "(" + ArgumentList + (M.Parameters.Count > 0 ? ", " : "") + "out " + Local(_tapeType) + " " + tape + ");");
-        w.Line(M.Name + Naming.PullbackSuffix + "(" + tape + ", " + _names.Upstream + ", " + GradientParameterList(false) + ");");
+        w.Line(M.Name + Naming.PullbackSuffix + "(" + Join(tape, _names.Upstream, GradientParameterList(false), _names.Overwrite) + ");");
         w.Line("return " + value + ";");
         if (ScalarResult) w.Close();
         w.Close();
@@ -269,11 +276,14 @@ internal sealed partial class Emitter
         w.Line("/// <summary>The value of <c>" + M.Name + "</c> and its gradient with respect to " + GradientList + ", each shaped like its parameter.</summary>");
         ParameterDocs(gradients: false);
         w.Open(M.Accessibility + _static + " " + tupleType + " " + M.Name + Naming.BackwardSuffix + "(" + Join(ParameterList, UpstreamParameter) + ")");
+        // Fresh buffers the pullback writes (it zeros those no kernel writes).
         foreach (var gradient in GradientNames)
         {
-            w.Line(ZeroGradient(gradient.Type, gradient.Value, gradient.Gradient));
+            w.Line(gradient.Type.Kind == ValueKind.Tensor
+                ? "var " + gradient.Gradient + " = " + AdjointClass(gradient.Type.Element) + ".Uninitialized(" + gradient.Value + ");"
+                : ZeroGradient(gradient.Type, gradient.Value, gradient.Gradient));
         }
-        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + Join(ArgumentList, GradientParameterList(false), _names.Upstream) + ");");
+        w.Line(Local(M.ReturnType.TypeName) + " " + value + " = " + M.Name + Naming.BackwardSuffix + "(" + Join(ArgumentList, GradientParameterList(false), _names.Upstream, _names.Overwrite + ": true") + ");");
         w.Line("return (" + value + ", " + string.Join(", ", GradientNames.Select(g => g.Gradient)) + ");");
         w.Close();
     }

@@ -62,8 +62,8 @@ public class CharRnnGradientTests
         var accumulated = Parameters.ZerosLike(model);
         var dH0Twice = Tensor.Create(new double[Batch * Hidden], [1, Batch, Hidden]);
         var accumulate = rnn.GetMethods().Single(m => m.Name == "LossBackward" && !m.ReturnType.IsAssignableTo(typeof(ITuple)));
-        accumulate.Invoke(null, [model, h0, inputs, targets, Batch, accumulated, dH0Twice, 1d]);
-        accumulate.Invoke(null, [model, h0, inputs, targets, Batch, accumulated, dH0Twice, 1d]);
+        accumulate.Invoke(null, [model, h0, inputs, targets, Batch, accumulated, dH0Twice, 1d, false]);
+        accumulate.Invoke(null, [model, h0, inputs, targets, Batch, accumulated, dH0Twice, 1d, false]);
 
         var points = Parameters.Leaves(model).Select(l => (l.Path, Tensor: (Tensor<double>)l.Tensor)).Append((Path: "h0", Tensor: h0)).ToArray();
         var gradients = Parameters.DoubleTensors(tuple[1]!).Append((Tensor<double>)tuple[2]!).ToArray();

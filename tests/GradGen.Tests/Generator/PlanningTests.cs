@@ -271,12 +271,16 @@ public class PlanningTests
         Assert.True(Calls(generated, "Ops.MatMulTransposed"), "no chain calls Ops.MatMulTransposed");
         Assert.True(Calls(generated, "Ops.OperatorBiasGelu"), "no chain calls Ops.OperatorBiasGelu");
         Assert.True(Calls(generated, "Ops.BiasGelu"), "no chain calls Ops.BiasGelu");
-        // Every fused kernel that can write its first operand's gradient is called writing by some chain.
-        foreach (var rule in GradGen.Generators.Differentiation.Rules.All.Where(r => r.KernelCanOverwrite))
+        // Every operand gradient a fused kernel can write is written by some chain (planned first write, or a caller's gradient
+        // written when asked).
+        foreach (var rule in GradGen.Generators.Differentiation.Rules.All.Where(r => r.Kernel is not null))
         {
             var kernel = rule.Kernel!.Substring("{Adjoint}.".Length, rule.Kernel.IndexOf('(') - "{Adjoint}.".Length);
-            Assert.True(generated.Split('\n').Any(line => Calls(line, "Adjoint." + kernel) && line.Contains("overwrite: true", StringComparison.Ordinal)),
-                $"no chain calls Adjoint.{kernel} with overwrite: true");
+            foreach (var argument in rule.KernelWrites.OfType<string>())
+            {
+                Assert.True(generated.Split('\n').Any(line => Calls(line, "Adjoint." + kernel) && line.Contains(", " + argument + ": ", StringComparison.Ordinal)),
+                    $"no chain calls Adjoint.{kernel} with {argument}:");
+            }
         }
         // BiasGelu's is called writing and adding.
         var biasGelu = generated.Split('\n').Where(line => Calls(line, "Adjoint.BiasGelu")).ToList();

@@ -171,6 +171,8 @@ public sealed class RandomProgramTests
         ("first-write of Softmax or LogSoftmax", g => Lines(g).Any(l => (l.Contains("Adjoint.Softmax(", StringComparison.Ordinal) || l.Contains("Adjoint.LogSoftmax(", StringComparison.Ordinal)) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of a division", g => Lines(g).Any(l => l.Contains("Adjoint.Divide", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
+        ("write-if-asked", g => g.Contains(", overwrite: overwrite)", StringComparison.Ordinal) || g.Contains(": overwrite);", StringComparison.Ordinal)),
+        ("first-write of MatMulBiasRelu", g => g.Contains("overwriteA: true", StringComparison.Ordinal)),
         ("alias", g => g.Contains("Adjoint.Reduce(", StringComparison.Ordinal) && g.Contains("// alias (planned): ", StringComparison.Ordinal)),
         ("alias as a view (reshape)", g => g.Contains("Adjoint.Reshaped(", StringComparison.Ordinal)),
         ("release", g => g.Contains("Workspace.Release", StringComparison.Ordinal)),
@@ -1321,7 +1323,7 @@ public sealed class RandomProgram
         // ── planning patterns (Planner.cs) and their near misses ──────────────────────────────
 
         /// <summary>A product of the kind, A·W, with its factors' kinds (null for a kind no product of these shapes gives).</summary>
-        private E? Product(K kind, int d)
+        private E? Product(K kind, int d, bool parameterWeight = false)
         {
             (K A, K B, int Inner)? factors = kind switch
             {
@@ -1334,8 +1336,15 @@ public sealed class RandomProgram
             if (factors is not { } f) return null;
             Use("MatMul");
             var a = Small(f.A, d);
-            var b = Small(f.B, d);
+            var b = (parameterWeight ? Parameter(f.B) : null) ?? Small(f.B, d);
             return new E("Ops.MatMul(" + a.Text + ", " + b.Text + ")", kind, f.Inner * a.Bound * b.Bound);
+        }
+
+        /// <summary>A parameter of the kind, read (a layer's weight or bias); null when the program has none.</summary>
+        private E? Parameter(K kind)
+        {
+            var candidates = _vars.Where(v => v.IsParameter && v.Kind == kind).ToList();
+            return candidates.Count == 0 ? null : Read(candidates[_plans.Next(candidates.Count)]);
         }
 
         /// <summary>x + c, written with the operator or Ops.Add, the bias on the <paramref name="biasFirst"/> side.</summary>
@@ -1366,6 +1375,13 @@ public sealed class RandomProgram
                 options.Add(() => { Use("plan: GELU(product + row)"); Use("Gelu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Gelu(" + e.Text + ")", kind, e.Bound + 1); });
                 options.Add(() => { Use("plan: ReLU(product + row)"); Use("Relu"); var e = Biased(Product(kind, d)!, Gen(K.R3, d), false); return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound); });
                 options.Add(() => { Use("plan: product + row"); return Biased(Product(kind, d)!, Gen(K.R3, d), false); });
+                // A layer of the method's own parameters: its weight's and bias's gradients written by the fused kernel when asked.
+                options.Add(() =>
+                {
+                    Use("plan: ReLU(x·W + b) of parameters"); Use("Relu");
+                    var e = Biased(Product(kind, d, parameterWeight: true)!, Parameter(K.R3) ?? Gen(K.R3, d), false);
+                    return new E("Ops.Relu(" + e.Text + ")", kind, e.Bound);
+                });
             }
             if (rows)
             {
@@ -1576,7 +1592,7 @@ public sealed class RandomProgram
         {
             var d = depth + 1;
             // (more often where a row can be added: the bias rules' patterns need one)
-            if (_plans.NextDouble() < (kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3) ? 0.25 : 0.1) && PlanPattern(kind, d) is { } pattern) return pattern;
+            if (_plans.NextDouble() < (kind is K.M23 or K.W33 && _vars.Any(v => v.Kind == K.R3) ? 0.3 : 0.1) && PlanPattern(kind, d) is { } pattern) return pattern;
             var hasRow = _vars.Any(v => v.Kind == K.R3);
             var options = new List<Func<E>>
             {

@@ -222,7 +222,7 @@ public class SelfGradientTests
         Assert.Equal("dSelf", accumulate.GetParameters()[args.Length].Name);
         var twiceSelf = Parameters.ZerosLike(dSelf);
         var twiceArgs = differentiable.Select(k => args[k] is Tensor<double> t ? Ops.ZerosLike(t) : (object)0d).ToArray();
-        object[] accumulateArgs = [.. args, twiceSelf, .. twiceArgs, 1d];
+        object[] accumulateArgs = [.. args, twiceSelf, .. twiceArgs, 1d, false];
         accumulate.Invoke(model, accumulateArgs);
         accumulate.Invoke(model, accumulateArgs); // a scalar gradient is passed by ref: the array holds its new value
 

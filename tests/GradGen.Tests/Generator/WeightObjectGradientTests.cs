@@ -155,8 +155,8 @@ public class WeightObjectGradientTests
         // The accumulating form adds into a gradient object that already holds the tuple form's gradient: twice it.
         var accumulated = Parameters.ZerosLike(model);
         var accumulate = type.GetMethods().Single(m => m.Name == "FBackward" && !m.ReturnType.IsAssignableTo(typeof(ITuple)));
-        accumulate.Invoke(null, [.. args, accumulated, 1d]);
-        accumulate.Invoke(null, [.. args, accumulated, 1d]);
+        accumulate.Invoke(null, [.. args, accumulated, 1d, false]);
+        accumulate.Invoke(null, [.. args, accumulated, 1d, false]);
 
         var leaves = Parameters.Leaves(model);
         var gradients = Parameters.Leaves(gradient);

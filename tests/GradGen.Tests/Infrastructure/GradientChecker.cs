@@ -21,7 +21,7 @@ public static class GradientChecker
     /// </param>
     public static void CheckAll(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
-        var (forward, args, value, upstream, differentiable, tuple, accumulatingArgs) = RunBoth(type, method, shapes, positive, seed);
+        var (forward, args, value, upstream, differentiable, tuple, accumulatingArgs, writtenArgs) = RunBoth(type, method, shapes, positive, seed);
         Assert.Equal(1 + differentiable.Count, tuple.Length);
         AssertClose(Scalarize(value, upstream), Scalarize(tuple[0]!, upstream), 1e-12, "the value returned with the gradient");
 
@@ -43,26 +43,35 @@ public static class GradientChecker
                 // 1 + g rounded to the element type: float keeps ~7 digits.
                 AssertClose(1 + analyticValues[i], accumulated[i], isFloat ? 1e-6 : 1e-12, $"accumulated ∂/∂{parameter.Name}[{i}] (expected 1 + gradient)");
             }
+            // Written over NaN, bit for bit the tuple form's (fresh buffers): nothing of what the buffer held is read.
+            var written = Values(writtenArgs[args.Length + k]!);
+            for (var i = 0; i < written.Length; i++)
+            {
+                Assert.True(BitConverter.DoubleToInt64Bits(analyticValues[i]) == BitConverter.DoubleToInt64Bits(written[i]),
+                    $"written ∂/∂{parameter.Name}[{i}]: {written[i]:R} over a buffer of NaN, {analyticValues[i]:R} in the tuple form");
+            }
         }
     }
 
     /// <summary>
     /// What both generated forms of the method return on the inputs <see cref="CheckAll"/> draws for the seed: the value and
-    /// each gradient of the tuple form, then each buffer of the accumulating form (which start as ones), flattened in order —
-    /// what planning must leave bit for bit unchanged.
+    /// each gradient of the tuple form, then each buffer of the accumulating form (which start as ones), then each buffer it
+    /// wrote when asked (which start as NaN), flattened in order — what planning must leave bit for bit unchanged.
     /// </summary>
     public static double[][] Outputs(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
-        var (_, args, _, _, differentiable, tuple, accumulatingArgs) = RunBoth(type, method, shapes, positive, seed);
+        var (_, args, _, _, differentiable, tuple, accumulatingArgs, writtenArgs) = RunBoth(type, method, shapes, positive, seed);
         return Enumerable.Range(0, tuple.Length).Select(k => Values(tuple[k]!))
-            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(accumulatingArgs[args.Length + k]!))).ToArray();
+            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(accumulatingArgs[args.Length + k]!)))
+            .Concat(Enumerable.Range(0, differentiable.Count).Select(k => Values(writtenArgs[args.Length + k]!))).ToArray();
     }
 
     /// <summary>
-    /// Draws the inputs for the seed, runs the forward, then both generated forms: the tuple form, and the accumulating form
-    /// into buffers that start as ones (<c>accumulatingArgs</c>: the arguments, the buffers, the upstream gradient).
+    /// Draws the inputs for the seed, runs the forward, then both generated forms: the tuple form, the accumulating form
+    /// into buffers that start as ones (<c>accumulatingArgs</c>: the arguments, the buffers, the upstream gradient, the
+    /// overwrite flag), and the same form asked to write (<c>overwrite: true</c>) into buffers that start as NaN.
     /// </summary>
-    private static (MethodInfo Forward, object?[] Args, object Value, object? Upstream, List<ParameterInfo> Differentiable, ITuple Tuple, object?[] AccumulatingArgs)
+    private static (MethodInfo Forward, object?[] Args, object Value, object? Upstream, List<ParameterInfo> Differentiable, ITuple Tuple, object?[] AccumulatingArgs, object?[] WrittenArgs)
         RunBoth(Type type, string method, int[]?[] shapes, bool positive, int seed)
     {
         var forward = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!;
@@ -81,9 +90,12 @@ public static class GradientChecker
         // The accumulating form adds into buffers that already hold 1.
         var accumulating = type.GetMethods().Single(m => m.Name == method + "Backward" && m != tupleForm);
         var buffers = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? One(p.ParameterType) : Ones(args[p.Position]!)).ToList();
-        var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).ToArray();
+        var accumulatingArgs = args.Concat(buffers).Append(upstream ?? One(forward.ReturnType)).Append(false).ToArray();
         accumulating.Invoke(null, accumulatingArgs);
-        return (forward, args, value, upstream, differentiable, tuple, accumulatingArgs);
+        var garbage = differentiable.Select(p => p.ParameterType.IsByRef || IsScalar(p.ParameterType) ? NaN(p.ParameterType) : Filled(args[p.Position]!, double.NaN)).ToList();
+        var writtenArgs = args.Concat(garbage).Append(upstream ?? One(forward.ReturnType)).Append(true).ToArray();
+        accumulating.Invoke(null, writtenArgs);
+        return (forward, args, value, upstream, differentiable, tuple, accumulatingArgs, writtenArgs);
     }
 
     public static bool IsDifferentiable(ParameterInfo parameter) =>
@@ -210,23 +222,28 @@ public static class GradientChecker
         _ => [],
     };
 
-    private static object Ones(object like) => like switch
+    private static object Ones(object like) => Filled(like, 1);
+
+    private static object NaN(Type type) => type == typeof(float) || type == typeof(float).MakeByRefType() ? (object)float.NaN : double.NaN;
+
+    /// <summary>A buffer shaped like <paramref name="like"/> (a tensor, an array of them, a weight object) holding <paramref name="value"/> everywhere.</summary>
+    private static object Filled(object like, double value) => like switch
     {
-        Tensor<double> t => Embedded(Enumerable.Repeat(1d, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
-        Tensor<float> t => Embedded(Enumerable.Repeat(1f, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
-        Tensor<double>[] array => array.Select(t => (Tensor<double>)Ones(t)).ToArray(),
-        _ when IsWeightType(like.GetType()) => OnesLike(like),
+        Tensor<double> t => Embedded(Enumerable.Repeat(value, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
+        Tensor<float> t => Embedded(Enumerable.Repeat((float)value, (int)t.FlattenedLength).ToArray(), t.Lengths.ToArray()),
+        Tensor<double>[] array => array.Select(t => (Tensor<double>)Filled(t, value)).ToArray(),
+        _ when IsWeightType(like.GetType()) => FilledLike(like, value),
         _ => throw new InvalidOperationException(),
     };
 
-    private static object OnesLike(object model)
+    private static object FilledLike(object model, double value)
     {
-        var ones = Parameters.ZerosLike(model);
-        foreach (var (_, set, count) in LeavesOf(ones))
+        var filled = Parameters.ZerosLike(model);
+        foreach (var (_, set, count) in LeavesOf(filled))
         {
-            for (var i = 0; i < count; i++) set(i, 1);
+            for (var i = 0; i < count; i++) set(i, value);
         }
-        return ones;
+        return filled;
     }
 
     private static object? MakeArgument(Type type, int[]? shape, bool positive, Random random, int rows, int columns)

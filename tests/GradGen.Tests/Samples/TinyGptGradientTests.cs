@@ -62,8 +62,8 @@ public class TinyGptGradientTests(Xunit.Abstractions.ITestOutputHelper output)
         double Objective() => (double)loss.Invoke(null, [model, tokens, targets, B, T])!;
 
         var gradient = Parameters.ZerosLike(model);
-        var backward = tinyGpt.GetMethods().Single(m => m.Name == "LossBackward" && m.GetParameters().Length == 7);
-        var value = (double)backward.Invoke(null, [model, tokens, targets, B, T, gradient, 1d])!;
+        var backward = tinyGpt.GetMethods().Single(m => m.Name == "LossBackward" && m.GetParameters().Length == 8);
+        var value = (double)backward.Invoke(null, [model, tokens, targets, B, T, gradient, 1d, false])!;
         Assert.Equal(Objective(), value, 12);
 
         var leaves = Parameters.Leaves(model);

@@ -44,7 +44,7 @@ public class TinyGptPlanningTests(Xunit.Abstractions.ITestOutputHelper output)
             using var scope = workspace.Enter();
             var args = new object?[] { model, tokens, targets, B, T, null };
             loss = (float)forward.Invoke(null, args)!;
-            pullback.Invoke(null, [args[5], 1f, gradient]);
+            pullback.Invoke(null, [args[5], 1f, gradient, false]);
         }
         var gradients = Parameters.Leaves(gradient).Select(l => GradientChecker.Values(l.Tensor).Select(v => (float)v).ToArray()).ToArray();
         return (loss, gradients, workspace.Bytes, workspace.Count);

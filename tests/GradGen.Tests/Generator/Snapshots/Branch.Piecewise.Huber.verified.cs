@@ -59,11 +59,17 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Huber</c>: given <paramref name="seed"/> = ∂L/∂loss_4, adds ∂L/∂prediction, ∂L/∂target into dPrediction, dTarget.
+        /// The backward sweep of <c>Huber</c>: given <paramref name="seed"/> = ∂L/∂loss_4, adds ∂L/∂prediction, ∂L/∂target into dPrediction, dTarget (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void HuberPullback(in HuberTape tape, double seed, ref double dPrediction, ref double dTarget)
+        public static void HuberPullback(in HuberTape tape, double seed, ref double dPrediction, ref double dTarget, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                dPrediction = 0;
+                dTarget = 0;
+            }
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             double dError = 0;
@@ -116,22 +122,23 @@ namespace Models
         private static global::GradGen.Workspace? HuberWorkspace;
 
         /// <summary>
-        /// Computes <c>Huber</c> and <b>adds</b> its gradient with respect to prediction, target into the caller-owned dPrediction, dTarget: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Huber</c> and <b>adds</b> its gradient with respect to prediction, target into the caller-owned dPrediction, dTarget (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="prediction">As for <c>Huber</c>.</param>
         /// <param name="target">As for <c>Huber</c>.</param>
         /// <param name="delta">As for <c>Huber</c>.</param>
-        /// <param name="dPrediction">Receives ∂L/∂prediction, added to what it holds.</param>
-        /// <param name="dTarget">Receives ∂L/∂target, added to what it holds.</param>
+        /// <param name="dPrediction">Receives ∂L/∂prediction, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dTarget">Receives ∂L/∂target, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="seed">∂L/∂Huber, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Huber</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static double HuberBackward(double prediction, double target, double delta, ref double dPrediction, ref double dTarget, double seed = 1d)
+        public static double HuberBackward(double prediction, double target, double delta, ref double dPrediction, ref double dTarget, double seed = 1d, bool overwrite = false)
         {
             using ((HuberWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = HuberForward(prediction, target, delta, out var tape);
-                HuberPullback(tape, seed, ref dPrediction, ref dTarget);
+                HuberPullback(tape, seed, ref dPrediction, ref dTarget, overwrite);
                 return value;
             }
         }
@@ -145,7 +152,7 @@ namespace Models
         {
             double dPrediction = 0;
             double dTarget = 0;
-            var value = HuberBackward(prediction, target, delta, ref dPrediction, ref dTarget, seed);
+            var value = HuberBackward(prediction, target, delta, ref dPrediction, ref dTarget, seed, overwrite: true);
             return (value, dPrediction, dTarget);
         }
     }

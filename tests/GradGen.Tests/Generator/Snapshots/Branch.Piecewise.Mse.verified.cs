@@ -44,11 +44,18 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Mse</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂y into dX, dW, dY.
+        /// The backward sweep of <c>Mse</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂y into dX, dW, dY (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void MsePullback(in MseTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY)
+        public static void MsePullback(in MseTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+                if (dW is not null) global::GradGen.Float32.Ops.Clear(dW);
+                if (dY is not null) global::GradGen.Float32.Ops.Clear(dY);
+            }
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             if (!tape.t1)
@@ -86,23 +93,24 @@ namespace Models
         private static global::GradGen.Workspace? MseWorkspace;
 
         /// <summary>
-        /// Computes <c>Mse</c> and <b>adds</b> its gradient with respect to x, w, y into the caller-owned dX, dW, dY: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Mse</c> and <b>adds</b> its gradient with respect to x, w, y into the caller-owned dX, dW, dY (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Mse</c>.</param>
         /// <param name="w">As for <c>Mse</c>.</param>
         /// <param name="y">As for <c>Mse</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dY">Receives ∂L/∂y, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dY">Receives ∂L/∂y, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Mse, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Mse</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY, float seed = 1f)
+        public static float MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dY, float seed = 1f, bool overwrite = false)
         {
             using ((MseWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = MseForward(x, w, y, out var tape);
-                MsePullback(tape, seed, dX, dW, dY);
+                MsePullback(tape, seed, dX, dW, dY, overwrite);
                 return value;
             }
         }
@@ -114,10 +122,10 @@ namespace Models
         /// <param name="seed">∂L/∂Mse, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dY) MseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> y, float seed = 1f)
         {
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var dW = global::GradGen.Float32.Ops.ZerosLike(w);
-            var dY = global::GradGen.Float32.Ops.ZerosLike(y);
-            var value = MseBackward(x, w, y, dX, dW, dY, seed);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var dW = global::GradGen.Float32.Adjoint.Uninitialized(w);
+            var dY = global::GradGen.Float32.Adjoint.Uninitialized(y);
+            var value = MseBackward(x, w, y, dX, dW, dY, seed, overwrite: true);
             return (value, dX, dW, dY);
         }
     }

@@ -31,11 +31,16 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Relu</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x into dX.
+        /// The backward sweep of <c>Relu</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x into dX (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void ReluPullback(in ReluTape tape, double seed, ref double dX)
+        public static void ReluPullback(in ReluTape tape, double seed, ref double dX, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                dX = 0;
+            }
 
             // if (t0) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             if (tape.t0)
@@ -49,19 +54,20 @@ namespace Models
         private static global::GradGen.Workspace? ReluWorkspace;
 
         /// <summary>
-        /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Relu</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="seed">∂L/∂Relu, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Relu</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static double ReluBackward(double x, ref double dX, double seed = 1d)
+        public static double ReluBackward(double x, ref double dX, double seed = 1d, bool overwrite = false)
         {
             using ((ReluWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = ReluForward(x, out var tape);
-                ReluPullback(tape, seed, ref dX);
+                ReluPullback(tape, seed, ref dX, overwrite);
                 return value;
             }
         }
@@ -72,7 +78,7 @@ namespace Models
         public static (double Value, double dX) ReluBackward(double x, double seed = 1d)
         {
             double dX = 0;
-            var value = ReluBackward(x, ref dX, seed);
+            var value = ReluBackward(x, ref dX, seed, overwrite: true);
             return (value, dX);
         }
     }

@@ -82,11 +82,17 @@ namespace GradGen.Samples.CharRnn
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂loss_2, adds ∂L/∂model, ∂L/∂h0 into dModel, dH0.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂loss_2, adds ∂L/∂model, ∂L/∂h0 into dModel, dH0 (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0)
+        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dModel);
+                if (dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
+            }
 
             // for (t = 0; t < steps; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dXs = global::GradGen.Float32.Ops.ZerosLike(tape.xs);
@@ -161,24 +167,25 @@ namespace GradGen.Samples.CharRnn
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, h0 into the caller-owned dModel, dH0: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, h0 into the caller-owned dModel, dH0 (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="model">As for <c>Loss</c>.</param>
         /// <param name="h0">As for <c>Loss</c>.</param>
         /// <param name="inputs">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="batch">As for <c>Loss</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dModel">Receives ∂L/∂model, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0, float seed = 1f)
+        public static float LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH0, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(model, h0, inputs, targets, batch, out var tape);
-                LossPullback(tape, seed, dModel, dH0);
+                LossPullback(tape, seed, dModel, dH0, overwrite);
                 return value;
             }
         }
@@ -193,8 +200,8 @@ namespace GradGen.Samples.CharRnn
         public static (float Value, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH0) LossBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h0, int[] inputs, global::System.Numerics.Tensors.Tensor<float> targets, int batch, float seed = 1f)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var dH0 = global::GradGen.Float32.Ops.ZerosLike(h0);
-            var value = LossBackward(model, h0, inputs, targets, batch, dModel, dH0, seed);
+            var dH0 = global::GradGen.Float32.Adjoint.Uninitialized(h0);
+            var value = LossBackward(model, h0, inputs, targets, batch, dModel, dH0, seed, overwrite: true);
             return (value, dModel, dH0);
         }
     }

@@ -43,11 +43,18 @@ namespace GradGen.Samples.CharRnn
         }
 
         /// <summary>
-        /// The backward sweep of <c>Step</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂h, ∂L/∂x into dModel, dH, dX.
+        /// The backward sweep of <c>Step</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂h, ∂L/∂x into dModel, dH, dX (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void StepPullback(in StepTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX)
+        public static void StepPullback(in StepTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dModel);
+                if (dH is not null) global::GradGen.Float32.Ops.Clear(dH);
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            }
 
             // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
@@ -72,20 +79,21 @@ namespace GradGen.Samples.CharRnn
         }
 
         /// <summary>
-        /// Computes <c>Step</c> and <b>adds</b> its gradient with respect to model, h, x into the caller-owned dModel, dH, dX: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Step</c> and <b>adds</b> its gradient with respect to model, h, x into the caller-owned dModel, dH, dX (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="model">As for <c>Step</c>.</param>
         /// <param name="h">As for <c>Step</c>.</param>
         /// <param name="x">As for <c>Step</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dH">Receives ∂L/∂h, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dModel">Receives ∂L/∂model, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dH">Receives ∂L/∂h, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Step</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = StepForward(model, h, x, out var tape);
-            StepPullback(tape, dY, dModel, dH, dX);
+            StepPullback(tape, dY, dModel, dH, dX, overwrite);
             return value;
         }
 
@@ -97,9 +105,9 @@ namespace GradGen.Samples.CharRnn
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::GradGen.Samples.CharRnn.CharRnn dModel, global::System.Numerics.Tensors.Tensor<float> dH, global::System.Numerics.Tensors.Tensor<float> dX) StepBackward(global::GradGen.Samples.CharRnn.CharRnn model, global::System.Numerics.Tensors.Tensor<float> h, global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var dH = global::GradGen.Float32.Ops.ZerosLike(h);
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var value = StepBackward(model, h, x, dModel, dH, dX, dY);
+            var dH = global::GradGen.Float32.Adjoint.Uninitialized(h);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var value = StepBackward(model, h, x, dModel, dH, dX, dY, overwrite: true);
             return (value, dModel, dH, dX);
         }
     }

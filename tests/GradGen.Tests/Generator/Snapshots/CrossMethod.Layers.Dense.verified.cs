@@ -28,11 +28,13 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Dense</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂b into dX, dW, dB.
+        /// The backward sweep of <c>Dense</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w, ∂L/∂b into dX, dW, dB (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void DensePullback(in DenseTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB)
+        public static void DensePullback(in DenseTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dX, dW, dB (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float32.Adjoint.Overwrite(overwrite, dX, dW, dB);
 
             // result = tanh(t1)  ⇒  ∂L/∂t1 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t1 written, not zero-filled then added to
@@ -40,32 +42,35 @@ namespace Models
             global::GradGen.Float32.Adjoint.Tanh(dY, tape.result, dT1, overwrite: true);
 
             // t1 = t0 + b  ⇒  ∂L/∂t0 += ∂L/∂t1,  ∂L/∂b += ∂L/∂t1  (summed over broadcast axes)
+            // write-if-asked (planned): ∂L/∂b written when the caller asks (overwrite), else added to
             var dT0 = global::GradGen.Float32.Adjoint.Reduce(dT1, tape.t0);
-            if (dB is not null) global::GradGen.Float32.Adjoint.Identity(dT1, dB);
+            if (dB is not null) global::GradGen.Float32.Adjoint.Identity(dT1, dB, overwrite: overwrite);
 
             // t0 = x·w  ⇒  ∂L/∂x += ∂L/∂t0·wᵀ,  ∂L/∂w += xᵀ·∂L/∂t0
-            if (dX is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT0, tape.w, dX);
-            if (dW is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.x, dT0, dW);
+            // write-if-asked (planned): ∂L/∂x, ∂L/∂w written when the caller asks (overwrite), else added to
+            if (dX is not null) global::GradGen.Float32.Adjoint.MatMulLeft(dT0, tape.w, dX, overwrite: overwrite);
+            if (dW is not null) global::GradGen.Float32.Adjoint.MatMulRight(tape.x, dT0, dW, overwrite: overwrite);
             // release (planned): ∂L/∂t1 and ∂L/∂t0 (one buffer where their shapes agree) are dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT1);
             global::GradGen.Workspace.Release(dT0);
         }
 
         /// <summary>
-        /// Computes <c>Dense</c> and <b>adds</b> its gradient with respect to x, w, b into the caller-owned dX, dW, dB: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Dense</c> and <b>adds</b> its gradient with respect to x, w, b into the caller-owned dX, dW, dB (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Dense</c>.</param>
         /// <param name="w">As for <c>Dense</c>.</param>
         /// <param name="b">As for <c>Dense</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dB">Receives ∂L/∂b, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB">Receives ∂L/∂b, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Dense</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW, global::System.Numerics.Tensors.Tensor<float>? dB, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = DenseForward(x, w, b, out var tape);
-            DensePullback(tape, dY, dX, dW, dB);
+            DensePullback(tape, dY, dX, dW, dB, overwrite);
             return value;
         }
 
@@ -76,10 +81,10 @@ namespace Models
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW, global::System.Numerics.Tensors.Tensor<float> dB) DenseBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w, global::System.Numerics.Tensors.Tensor<float> b, global::System.Numerics.Tensors.Tensor<float> dY)
         {
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var dW = global::GradGen.Float32.Ops.ZerosLike(w);
-            var dB = global::GradGen.Float32.Ops.ZerosLike(b);
-            var value = DenseBackward(x, w, b, dX, dW, dB, dY);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var dW = global::GradGen.Float32.Adjoint.Uninitialized(w);
+            var dB = global::GradGen.Float32.Adjoint.Uninitialized(b);
+            var value = DenseBackward(x, w, b, dX, dW, dB, dY, overwrite: true);
             return (value, dX, dW, dB);
         }
     }

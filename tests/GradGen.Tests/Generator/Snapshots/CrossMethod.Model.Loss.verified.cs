@@ -30,11 +30,20 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2 into dX, dW1, dB1, dW2, dB2.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2 into dX, dW1, dB1, dW2, dB2 (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2)
+        public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+                if (dW1 is not null) global::GradGen.Float32.Ops.Clear(dW1);
+                if (dB1 is not null) global::GradGen.Float32.Ops.Clear(dB1);
+                if (dW2 is not null) global::GradGen.Float32.Ops.Clear(dW2);
+                if (dB2 is not null) global::GradGen.Float32.Ops.Clear(dB2);
+            }
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
@@ -65,7 +74,7 @@ namespace Models
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to x, w1, b1, w2, b2 into the caller-owned dX, dW1, dB1, dW2, dB2: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to x, w1, b1, w2, b2 into the caller-owned dX, dW1, dB1, dW2, dB2 (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="w1">As for <c>Loss</c>.</param>
@@ -73,20 +82,21 @@ namespace Models
         /// <param name="w2">As for <c>Loss</c>.</param>
         /// <param name="b2">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW1">Receives ∂L/∂w1, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB1">Receives ∂L/∂b1, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW2">Receives ∂L/∂w2, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dB2">Receives ∂L/∂b2, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, float seed = 1f)
+        public static float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(x, w1, b1, w2, b2, targets, out var tape);
-                LossPullback(tape, seed, dX, dW1, dB1, dW2, dB2);
+                LossPullback(tape, seed, dX, dW1, dB1, dW2, dB2, overwrite);
                 return value;
             }
         }
@@ -101,12 +111,12 @@ namespace Models
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float> dW1, global::System.Numerics.Tensors.Tensor<float> dB1, global::System.Numerics.Tensors.Tensor<float> dW2, global::System.Numerics.Tensors.Tensor<float> dB2) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float> w1, global::System.Numerics.Tensors.Tensor<float> b1, global::System.Numerics.Tensors.Tensor<float> w2, global::System.Numerics.Tensors.Tensor<float> b2, int[] targets, float seed = 1f)
         {
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var dW1 = global::GradGen.Float32.Ops.ZerosLike(w1);
-            var dB1 = global::GradGen.Float32.Ops.ZerosLike(b1);
-            var dW2 = global::GradGen.Float32.Ops.ZerosLike(w2);
-            var dB2 = global::GradGen.Float32.Ops.ZerosLike(b2);
-            var value = LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, seed);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var dW1 = global::GradGen.Float32.Adjoint.Uninitialized(w1);
+            var dB1 = global::GradGen.Float32.Adjoint.Uninitialized(b1);
+            var dW2 = global::GradGen.Float32.Adjoint.Uninitialized(w2);
+            var dB2 = global::GradGen.Float32.Adjoint.Uninitialized(b2);
+            var value = LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, seed, overwrite: true);
             return (value, dX, dW1, dB1, dW2, dB2);
         }
     }

@@ -35,12 +35,18 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂this, ∂L/∂h into dSelf, dH.
+        /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂this, ∂L/∂h into dSelf, dH (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH)
+        public void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
             var i = tape.i;
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dSelf);
+                if (dH is not null) global::GradGen.Float32.Ops.Clear(dH);
+            }
 
             // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 += ∂L/∂result  (summed over broadcast axes)
             if (dH is not null) global::GradGen.Float32.Adjoint.Identity(dY, dH);
@@ -65,18 +71,19 @@ namespace Models
         }
 
         /// <summary>
-        /// Computes <c>Block</c> and <b>adds</b> its gradient with respect to this, h into the caller-owned dSelf, dH: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Block</c> and <b>adds</b> its gradient with respect to this, h into the caller-owned dSelf, dH (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="h">As for <c>Block</c>.</param>
         /// <param name="i">As for <c>Block</c>.</param>
-        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
-        /// <param name="dH">Receives ∂L/∂h, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (written over it when <paramref name="overwrite"/>) (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
+        /// <param name="dH">Receives ∂L/∂h, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Block</c>.</returns>
-        public global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float> dY)
+        public global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float>? dH, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = BlockForward(h, i, out var tape);
-            BlockPullback(tape, dY, dSelf, dH);
+            BlockPullback(tape, dY, dSelf, dH, overwrite);
             return value;
         }
 
@@ -87,8 +94,8 @@ namespace Models
         public (global::System.Numerics.Tensors.Tensor<float> Value, global::Models.ResidualMlp dSelf, global::System.Numerics.Tensors.Tensor<float> dH) BlockBackward(global::System.Numerics.Tensors.Tensor<float> h, int i, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dSelf = global::GradGen.Parameters.ZerosLike(this);
-            var dH = global::GradGen.Float32.Ops.ZerosLike(h);
-            var value = BlockBackward(h, i, dSelf, dH, dY);
+            var dH = global::GradGen.Float32.Adjoint.Uninitialized(h);
+            var value = BlockBackward(h, i, dSelf, dH, dY, overwrite: true);
             return (value, dSelf, dH);
         }
     }

@@ -52,11 +52,16 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂this into dSelf.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂this into dSelf (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public void LossPullback(in LossTape tape, float seed, global::Models.ResidualMlp dSelf)
+        public void LossPullback(in LossTape tape, float seed, global::Models.ResidualMlp dSelf, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dSelf);
+            }
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
@@ -99,20 +104,21 @@ namespace Models
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to this into the caller-owned dSelf: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to this into the caller-owned dSelf (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
+        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (written over it when <paramref name="overwrite"/>) (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.ResidualMlp dSelf, float seed = 1f)
+        public float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.ResidualMlp dSelf, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(x, targets, out var tape);
-                LossPullback(tape, seed, dSelf);
+                LossPullback(tape, seed, dSelf, overwrite);
                 return value;
             }
         }
@@ -124,7 +130,7 @@ namespace Models
         public (float Value, global::Models.ResidualMlp dSelf) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, float seed = 1f)
         {
             var dSelf = global::GradGen.Parameters.ZerosLike(this);
-            var value = LossBackward(x, targets, dSelf, seed);
+            var value = LossBackward(x, targets, dSelf, seed, overwrite: true);
             return (value, dSelf);
         }
     }

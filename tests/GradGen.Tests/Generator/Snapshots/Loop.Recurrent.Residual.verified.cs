@@ -45,11 +45,17 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂h_2, adds ∂L/∂x, ∂L/∂layers into dX, dLayers.
+        /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂h_2, adds ∂L/∂x, ∂L/∂layers into dX, dLayers (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers)
+        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+                global::GradGen.Parameters.Clear(dLayers);
+            }
 
             // for (i = 0; i < layersLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dY;
@@ -81,18 +87,19 @@ namespace Models
         }
 
         /// <summary>
-        /// Computes <c>Residual</c> and <b>adds</b> its gradient with respect to x, layers into the caller-owned dX, dLayers: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Residual</c> and <b>adds</b> its gradient with respect to x, layers into the caller-owned dX, dLayers (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Residual</c>.</param>
         /// <param name="layers">As for <c>Residual</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dLayers">Receives ∂L/∂layers, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dLayers">Receives ∂L/∂layers, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Residual</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = ResidualForward(x, layers, out var tape);
-            ResidualPullback(tape, dY, dX, dLayers);
+            ResidualPullback(tape, dY, dX, dLayers, overwrite);
             return value;
         }
 
@@ -102,9 +109,9 @@ namespace Models
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::System.Numerics.Tensors.Tensor<float> dX, global::System.Numerics.Tensors.Tensor<float>[] dLayers) ResidualBackward(global::System.Numerics.Tensors.Tensor<float> x, global::System.Numerics.Tensors.Tensor<float>[] layers, global::System.Numerics.Tensors.Tensor<float> dY)
         {
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
             var dLayers = global::GradGen.Parameters.ZerosLike(layers);
-            var value = ResidualBackward(x, layers, dX, dLayers, dY);
+            var value = ResidualBackward(x, layers, dX, dLayers, dY, overwrite: true);
             return (value, dX, dLayers);
         }
     }

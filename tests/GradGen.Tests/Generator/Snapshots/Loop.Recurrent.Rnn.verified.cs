@@ -51,11 +51,19 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Rnn</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂h0, ∂L/∂whh, ∂L/∂wxh, ∂L/∂xs into dH0, dWhh, dWxh, dXs.
+        /// The backward sweep of <c>Rnn</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂h0, ∂L/∂whh, ∂L/∂wxh, ∂L/∂xs into dH0, dWhh, dWxh, dXs (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void RnnPullback(in RnnTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs)
+        public static void RnnPullback(in RnnTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                if (dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
+                if (dWhh is not null) global::GradGen.Float32.Ops.Clear(dWhh);
+                if (dWxh is not null) global::GradGen.Float32.Ops.Clear(dWxh);
+                global::GradGen.Parameters.Clear(dXs);
+            }
 
             // result = Σ h_2  ⇒  ∂L/∂h_2 = ∂L/∂result (broadcast to every element)
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to
@@ -103,25 +111,26 @@ namespace Models
         private static global::GradGen.Workspace? RnnWorkspace;
 
         /// <summary>
-        /// Computes <c>Rnn</c> and <b>adds</b> its gradient with respect to h0, whh, wxh, xs into the caller-owned dH0, dWhh, dWxh, dXs: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Rnn</c> and <b>adds</b> its gradient with respect to h0, whh, wxh, xs into the caller-owned dH0, dWhh, dWxh, dXs (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="h0">As for <c>Rnn</c>.</param>
         /// <param name="whh">As for <c>Rnn</c>.</param>
         /// <param name="wxh">As for <c>Rnn</c>.</param>
         /// <param name="xs">As for <c>Rnn</c>.</param>
-        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dWhh">Receives ∂L/∂whh, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dWxh">Receives ∂L/∂wxh, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dXs">Receives ∂L/∂xs, added to what it holds.</param>
+        /// <param name="dH0">Receives ∂L/∂h0, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dWhh">Receives ∂L/∂whh, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dWxh">Receives ∂L/∂wxh, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dXs">Receives ∂L/∂xs, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="seed">∂L/∂Rnn, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Rnn</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, float seed = 1f)
+        public static float RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, global::System.Numerics.Tensors.Tensor<float>? dH0, global::System.Numerics.Tensors.Tensor<float>? dWhh, global::System.Numerics.Tensors.Tensor<float>? dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs, float seed = 1f, bool overwrite = false)
         {
             using ((RnnWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = RnnForward(h0, whh, wxh, xs, out var tape);
-                RnnPullback(tape, seed, dH0, dWhh, dWxh, dXs);
+                RnnPullback(tape, seed, dH0, dWhh, dWxh, dXs, overwrite);
                 return value;
             }
         }
@@ -134,11 +143,11 @@ namespace Models
         /// <param name="seed">∂L/∂Rnn, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (float Value, global::System.Numerics.Tensors.Tensor<float> dH0, global::System.Numerics.Tensors.Tensor<float> dWhh, global::System.Numerics.Tensors.Tensor<float> dWxh, global::System.Numerics.Tensors.Tensor<float>[] dXs) RnnBackward(global::System.Numerics.Tensors.Tensor<float> h0, global::System.Numerics.Tensors.Tensor<float> whh, global::System.Numerics.Tensors.Tensor<float> wxh, global::System.Numerics.Tensors.Tensor<float>[] xs, float seed = 1f)
         {
-            var dH0 = global::GradGen.Float32.Ops.ZerosLike(h0);
-            var dWhh = global::GradGen.Float32.Ops.ZerosLike(whh);
-            var dWxh = global::GradGen.Float32.Ops.ZerosLike(wxh);
+            var dH0 = global::GradGen.Float32.Adjoint.Uninitialized(h0);
+            var dWhh = global::GradGen.Float32.Adjoint.Uninitialized(whh);
+            var dWxh = global::GradGen.Float32.Adjoint.Uninitialized(wxh);
             var dXs = global::GradGen.Parameters.ZerosLike(xs);
-            var value = RnnBackward(h0, whh, wxh, xs, dH0, dWhh, dWxh, dXs, seed);
+            var value = RnnBackward(h0, whh, wxh, xs, dH0, dWhh, dWxh, dXs, seed, overwrite: true);
             return (value, dH0, dWhh, dWxh, dXs);
         }
     }

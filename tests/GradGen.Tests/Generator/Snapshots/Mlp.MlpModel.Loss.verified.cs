@@ -59,11 +59,16 @@ namespace GradGen.Samples.Mlp
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂this into dSelf.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂this into dSelf (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.Mlp.MlpModel dSelf)
+        public void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.Mlp.MlpModel dSelf, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dSelf);
+            }
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
@@ -117,20 +122,21 @@ namespace GradGen.Samples.Mlp
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to this into the caller-owned dSelf: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to this into the caller-owned dSelf (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
+        /// <param name="dSelf">Receives ∂L/∂this, added to what it holds (written over it when <paramref name="overwrite"/>) (an instance shaped like this one, e.g. from <c>Parameters.ZerosLike(this)</c>).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::GradGen.Samples.Mlp.MlpModel dSelf, float seed = 1f)
+        public float LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::GradGen.Samples.Mlp.MlpModel dSelf, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(x, targets, out var tape);
-                LossPullback(tape, seed, dSelf);
+                LossPullback(tape, seed, dSelf, overwrite);
                 return value;
             }
         }
@@ -142,7 +148,7 @@ namespace GradGen.Samples.Mlp
         public (float Value, global::GradGen.Samples.Mlp.MlpModel dSelf) LossBackward(global::System.Numerics.Tensors.Tensor<float> x, int[] targets, float seed = 1f)
         {
             var dSelf = global::GradGen.Parameters.ZerosLike(this);
-            var value = LossBackward(x, targets, dSelf, seed);
+            var value = LossBackward(x, targets, dSelf, seed, overwrite: true);
             return (value, dSelf);
         }
     }

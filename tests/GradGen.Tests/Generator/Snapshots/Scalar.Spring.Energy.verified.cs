@@ -41,11 +41,17 @@ namespace Physics
         }
 
         /// <summary>
-        /// The backward sweep of <c>Energy</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂v into dX, dV.
+        /// The backward sweep of <c>Energy</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂v into dX, dV (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        internal static void EnergyPullback(in EnergyTape tape, double seed, ref double dX, ref double dV)
+        internal static void EnergyPullback(in EnergyTape tape, double seed, ref double dX, ref double dV, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                dX = 0;
+                dV = 0;
+            }
 
             // result = e_1 + t9  ⇒  ∂L/∂e_1 += ∂L/∂result,  ∂L/∂t9 += ∂L/∂result
             double dE_1 = seed;
@@ -91,23 +97,24 @@ namespace Physics
         private static global::GradGen.Workspace? EnergyWorkspace;
 
         /// <summary>
-        /// Computes <c>Energy</c> and <b>adds</b> its gradient with respect to x, v into the caller-owned dX, dV: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Energy</c> and <b>adds</b> its gradient with respect to x, v into the caller-owned dX, dV (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Energy</c>.</param>
         /// <param name="v">As for <c>Energy</c>.</param>
         /// <param name="k">As for <c>Energy</c>.</param>
         /// <param name="steps">As for <c>Energy</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds.</param>
-        /// <param name="dV">Receives ∂L/∂v, added to what it holds.</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dV">Receives ∂L/∂v, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="seed">∂L/∂Energy, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Energy</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        internal static double EnergyBackward(double x, double v, double k, int steps, ref double dX, ref double dV, double seed = 1d)
+        internal static double EnergyBackward(double x, double v, double k, int steps, ref double dX, ref double dV, double seed = 1d, bool overwrite = false)
         {
             using ((EnergyWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = EnergyForward(x, v, k, steps, out var tape);
-                EnergyPullback(tape, seed, ref dX, ref dV);
+                EnergyPullback(tape, seed, ref dX, ref dV, overwrite);
                 return value;
             }
         }
@@ -122,7 +129,7 @@ namespace Physics
         {
             double dX = 0;
             double dV = 0;
-            var value = EnergyBackward(x, v, k, steps, ref dX, ref dV, seed);
+            var value = EnergyBackward(x, v, k, steps, ref dX, ref dV, seed, overwrite: true);
             return (value, dX, dV);
         }
     }

@@ -23,14 +23,17 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>
-        /// The backward sweep of <c>CrossEntropy</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂z into dZ.
+        /// The backward sweep of <c>CrossEntropy</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂z into dZ (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void CrossEntropyPullback(in CrossEntropyTape tape, double seed, global::System.Numerics.Tensors.Tensor<double>? dZ)
+        public static void CrossEntropyPullback(in CrossEntropyTape tape, double seed, global::System.Numerics.Tensors.Tensor<double>? dZ, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dZ (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dZ);
 
             // result = softmax-CE(z, targets)  ⇒  ∂L/∂z += ∂L/∂result·(softmax(z) − onehot(targets)) / N
-            if (dZ is not null) global::GradGen.Float64.Adjoint.SoftmaxCrossEntropy(seed, tape.z, tape.targets, dZ);
+            // write-if-asked (planned): ∂L/∂z written when the caller asks (overwrite), else added to
+            if (dZ is not null) global::GradGen.Float64.Adjoint.SoftmaxCrossEntropy(seed, tape.z, tape.targets, dZ, overwrite: overwrite);
         }
 
         /// <summary>The tensors a call of the accumulate form of <c>CrossEntropyBackward</c> takes, reused by the next call on this thread.</summary>
@@ -38,20 +41,21 @@ namespace GradGen.Samples.Seed
         private static global::GradGen.Workspace? CrossEntropyWorkspace;
 
         /// <summary>
-        /// Computes <c>CrossEntropy</c> and <b>adds</b> its gradient with respect to z into the caller-owned dZ: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>CrossEntropy</c> and <b>adds</b> its gradient with respect to z into the caller-owned dZ (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="z">As for <c>CrossEntropy</c>.</param>
         /// <param name="targets">As for <c>CrossEntropy</c>.</param>
-        /// <param name="dZ">Receives ∂L/∂z, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>CrossEntropy</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double>? dZ, double seed = 1d)
+        public static double CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, global::System.Numerics.Tensors.Tensor<double>? dZ, double seed = 1d, bool overwrite = false)
         {
             using ((CrossEntropyWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = CrossEntropyForward(z, targets, out var tape);
-                CrossEntropyPullback(tape, seed, dZ);
+                CrossEntropyPullback(tape, seed, dZ, overwrite);
                 return value;
             }
         }
@@ -62,8 +66,8 @@ namespace GradGen.Samples.Seed
         /// <param name="seed">∂L/∂CrossEntropy, the factor the gradient is scaled by (1 for the plain gradient).</param>
         public static (double Value, global::System.Numerics.Tensors.Tensor<double> dZ) CrossEntropyBackward(global::System.Numerics.Tensors.Tensor<double> z, int[] targets, double seed = 1d)
         {
-            var dZ = global::GradGen.Float64.Ops.ZerosLike(z);
-            var value = CrossEntropyBackward(z, targets, dZ, seed);
+            var dZ = global::GradGen.Float64.Adjoint.Uninitialized(z);
+            var value = CrossEntropyBackward(z, targets, dZ, seed, overwrite: true);
             return (value, dZ);
         }
     }

@@ -23,30 +23,34 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>
-        /// The backward sweep of <c>Linear</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w into dX, dW.
+        /// The backward sweep of <c>Linear</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂w into dX, dW (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LinearPullback(in LinearTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW)
+        public static void LinearPullback(in LinearTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dX, dW (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dW);
 
             // result = x·w  ⇒  ∂L/∂x += ∂L/∂result·wᵀ,  ∂L/∂w += xᵀ·∂L/∂result
-            if (dX is not null) global::GradGen.Float64.Adjoint.MatMulLeft(dY, tape.w, dX);
-            if (dW is not null) global::GradGen.Float64.Adjoint.MatMulRight(tape.x, dY, dW);
+            // write-if-asked (planned): ∂L/∂x, ∂L/∂w written when the caller asks (overwrite), else added to
+            if (dX is not null) global::GradGen.Float64.Adjoint.MatMulLeft(dY, tape.w, dX, overwrite: overwrite);
+            if (dW is not null) global::GradGen.Float64.Adjoint.MatMulRight(tape.x, dY, dW, overwrite: overwrite);
         }
 
         /// <summary>
-        /// Computes <c>Linear</c> and <b>adds</b> its gradient with respect to x, w into the caller-owned dX, dW: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Linear</c> and <b>adds</b> its gradient with respect to x, w into the caller-owned dX, dW (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Linear</c>.</param>
         /// <param name="w">As for <c>Linear</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dW">Receives ∂L/∂w, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dW">Receives ∂L/∂w, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Linear</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dW, global::System.Numerics.Tensors.Tensor<double> dY, bool overwrite = false)
         {
             var value = LinearForward(x, w, out var tape);
-            LinearPullback(tape, dY, dX, dW);
+            LinearPullback(tape, dY, dX, dW, overwrite);
             return value;
         }
 
@@ -56,9 +60,9 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dW) LinearBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> w, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
-            var dW = global::GradGen.Float64.Ops.ZerosLike(w);
-            var value = LinearBackward(x, w, dX, dW, dY);
+            var dX = global::GradGen.Float64.Adjoint.Uninitialized(x);
+            var dW = global::GradGen.Float64.Adjoint.Uninitialized(w);
+            var value = LinearBackward(x, w, dX, dW, dY, overwrite: true);
             return (value, dX, dW);
         }
     }

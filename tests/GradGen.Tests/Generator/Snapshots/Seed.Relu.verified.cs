@@ -22,27 +22,31 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>
-        /// The backward sweep of <c>Relu</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x into dX.
+        /// The backward sweep of <c>Relu</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x into dX (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void ReluPullback(in ReluTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX)
+        public static void ReluPullback(in ReluTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dX (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX);
 
             // result = ReLU(x)  ⇒  ∂L/∂x += ∂L/∂result ⊙ 1[x > 0]
-            if (dX is not null) global::GradGen.Float64.Adjoint.Relu(dY, tape.x, dX);
+            // write-if-asked (planned): ∂L/∂x written when the caller asks (overwrite), else added to
+            if (dX is not null) global::GradGen.Float64.Adjoint.Relu(dY, tape.x, dX, overwrite: overwrite);
         }
 
         /// <summary>
-        /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Relu</c> and <b>adds</b> its gradient with respect to x into the caller-owned dX (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Relu</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Relu</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double> dY, bool overwrite = false)
         {
             var value = ReluForward(x, out var tape);
-            ReluPullback(tape, dY, dX);
+            ReluPullback(tape, dY, dX, overwrite);
             return value;
         }
 
@@ -51,8 +55,8 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX) ReluBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
-            var value = ReluBackward(x, dX, dY);
+            var dX = global::GradGen.Float64.Adjoint.Uninitialized(x);
+            var value = ReluBackward(x, dX, dY, overwrite: true);
             return (value, dX);
         }
     }

@@ -21,29 +21,33 @@ namespace GradGen.Samples.Seed
         }
 
         /// <summary>
-        /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂z into dX, dZ.
+        /// The backward sweep of <c>Residual</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂x, ∂L/∂z into dX, dZ (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ)
+        public static void ResidualPullback(in ResidualTape tape, global::System.Numerics.Tensors.Tensor<double> dY, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ, bool overwrite = false)
         {
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dX, dZ (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dZ);
 
             // result = x + z  ⇒  ∂L/∂x += ∂L/∂result,  ∂L/∂z += ∂L/∂result  (summed over broadcast axes)
-            if (dX is not null) global::GradGen.Float64.Adjoint.Identity(dY, dX);
-            if (dZ is not null) global::GradGen.Float64.Adjoint.Identity(dY, dZ);
+            // write-if-asked (planned): ∂L/∂x, ∂L/∂z written when the caller asks (overwrite), else added to
+            if (dX is not null) global::GradGen.Float64.Adjoint.Identity(dY, dX, overwrite: overwrite);
+            if (dZ is not null) global::GradGen.Float64.Adjoint.Identity(dY, dZ, overwrite: overwrite);
         }
 
         /// <summary>
-        /// Computes <c>Residual</c> and <b>adds</b> its gradient with respect to x, z into the caller-owned dX, dZ: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Residual</c> and <b>adds</b> its gradient with respect to x, z into the caller-owned dX, dZ (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="x">As for <c>Residual</c>.</param>
         /// <param name="z">As for <c>Residual</c>.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
-        /// <param name="dZ">Receives ∂L/∂z, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dZ">Receives ∂L/∂z, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Residual</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<double> ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ, global::System.Numerics.Tensors.Tensor<double> dY)
+        public static global::System.Numerics.Tensors.Tensor<double> ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double>? dX, global::System.Numerics.Tensors.Tensor<double>? dZ, global::System.Numerics.Tensors.Tensor<double> dY, bool overwrite = false)
         {
             var value = ResidualForward(x, z, out var tape);
-            ResidualPullback(tape, dY, dX, dZ);
+            ResidualPullback(tape, dY, dX, dZ, overwrite);
             return value;
         }
 
@@ -53,9 +57,9 @@ namespace GradGen.Samples.Seed
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
         public static (global::System.Numerics.Tensors.Tensor<double> Value, global::System.Numerics.Tensors.Tensor<double> dX, global::System.Numerics.Tensors.Tensor<double> dZ) ResidualBackward(global::System.Numerics.Tensors.Tensor<double> x, global::System.Numerics.Tensors.Tensor<double> z, global::System.Numerics.Tensors.Tensor<double> dY)
         {
-            var dX = global::GradGen.Float64.Ops.ZerosLike(x);
-            var dZ = global::GradGen.Float64.Ops.ZerosLike(z);
-            var value = ResidualBackward(x, z, dX, dZ, dY);
+            var dX = global::GradGen.Float64.Adjoint.Uninitialized(x);
+            var dZ = global::GradGen.Float64.Adjoint.Uninitialized(z);
+            var value = ResidualBackward(x, z, dX, dZ, dY, overwrite: true);
             return (value, dX, dZ);
         }
     }

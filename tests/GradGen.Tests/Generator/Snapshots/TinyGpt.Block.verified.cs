@@ -123,11 +123,17 @@ namespace GradGen.Samples.TinyGpt
         }
 
         /// <summary>
-        /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂layer, ∂L/∂x into dLayer, dX.
+        /// The backward sweep of <c>Block</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂layer, ∂L/∂x into dLayer, dX (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX)
+        public static void BlockPullback(in BlockTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dLayer);
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            }
 
             // result = t24 + layerBfcproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t24 = ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t24 written, not zero-filled then added to
@@ -267,7 +273,7 @@ namespace GradGen.Samples.TinyGpt
         }
 
         /// <summary>
-        /// Computes <c>Block</c> and <b>adds</b> its gradient with respect to layer, x into the caller-owned dLayer, dX: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Block</c> and <b>adds</b> its gradient with respect to layer, x into the caller-owned dLayer, dX (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="layer">As for <c>Block</c>.</param>
         /// <param name="x">As for <c>Block</c>.</param>
@@ -275,14 +281,15 @@ namespace GradGen.Samples.TinyGpt
         /// <param name="T">As for <c>Block</c>.</param>
         /// <param name="C">As for <c>Block</c>.</param>
         /// <param name="NH">As for <c>Block</c>.</param>
-        /// <param name="dLayer">Receives ∂L/∂layer, added to what it holds.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dLayer">Receives ∂L/∂layer, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Block</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = BlockForward(layer, x, B, T, C, NH, out var tape);
-            BlockPullback(tape, dY, dLayer, dX);
+            BlockPullback(tape, dY, dLayer, dX, overwrite);
             return value;
         }
 
@@ -297,8 +304,8 @@ namespace GradGen.Samples.TinyGpt
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::GradGen.Samples.TinyGpt.Block dLayer, global::System.Numerics.Tensors.Tensor<float> dX) BlockBackward(global::GradGen.Samples.TinyGpt.Block layer, global::System.Numerics.Tensors.Tensor<float> x, int B, int T, int C, int NH, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dLayer = global::GradGen.Parameters.ZerosLike(layer);
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var value = BlockBackward(layer, x, B, T, C, NH, dLayer, dX, dY);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var value = BlockBackward(layer, x, B, T, C, NH, dLayer, dX, dY, overwrite: true);
             return (value, dLayer, dX);
         }
     }

@@ -69,11 +69,16 @@ namespace GradGen.Samples.TinyGpt
         }
 
         /// <summary>
-        /// The backward sweep of <c>Logits</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂model into dModel.
+        /// The backward sweep of <c>Logits</c>: given <paramref name="dY"/> = ∂L/∂result, adds ∂L/∂model into dModel (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LogitsPullback(in LogitsTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Gpt dModel)
+        public static void LogitsPullback(in LogitsTape tape, global::System.Numerics.Tensors.Tensor<float> dY, global::GradGen.Samples.TinyGpt.Gpt dModel, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dModel);
+            }
 
             // result = x_4·modelWteᵀ  ⇒  ∂L/∂x_4 = ∂L/∂result·modelWte,  ∂L/∂modelWte += (∂L/∂result)ᵀ·x_4  (modelWte is read transposed in place)
             // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)
@@ -121,19 +126,20 @@ namespace GradGen.Samples.TinyGpt
         }
 
         /// <summary>
-        /// Computes <c>Logits</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Logits</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="model">As for <c>Logits</c>.</param>
         /// <param name="tokens">As for <c>Logits</c>.</param>
         /// <param name="B">As for <c>Logits</c>.</param>
         /// <param name="T">As for <c>Logits</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
+        /// <param name="dModel">Receives ∂L/∂model, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="dY">∂L/∂Y, the gradient of the loss with respect to the result (shaped like the result).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Logits</c>.</returns>
-        public static global::System.Numerics.Tensors.Tensor<float> LogitsBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int B, int T, global::GradGen.Samples.TinyGpt.Gpt dModel, global::System.Numerics.Tensors.Tensor<float> dY)
+        public static global::System.Numerics.Tensors.Tensor<float> LogitsBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int B, int T, global::GradGen.Samples.TinyGpt.Gpt dModel, global::System.Numerics.Tensors.Tensor<float> dY, bool overwrite = false)
         {
             var value = LogitsForward(model, tokens, B, T, out var tape);
-            LogitsPullback(tape, dY, dModel);
+            LogitsPullback(tape, dY, dModel, overwrite);
             return value;
         }
 
@@ -146,7 +152,7 @@ namespace GradGen.Samples.TinyGpt
         public static (global::System.Numerics.Tensors.Tensor<float> Value, global::GradGen.Samples.TinyGpt.Gpt dModel) LogitsBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int B, int T, global::System.Numerics.Tensors.Tensor<float> dY)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var value = LogitsBackward(model, tokens, B, T, dModel, dY);
+            var value = LogitsBackward(model, tokens, B, T, dModel, dY, overwrite: true);
             return (value, dModel);
         }
     }

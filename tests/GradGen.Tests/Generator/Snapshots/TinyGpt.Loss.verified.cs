@@ -30,11 +30,16 @@ namespace GradGen.Samples.TinyGpt
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model into dModel.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model into dModel (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.TinyGpt.Gpt dModel)
+        public static void LossPullback(in LossTape tape, float seed, global::GradGen.Samples.TinyGpt.Gpt dModel, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dModel);
+            }
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to
@@ -57,23 +62,24 @@ namespace GradGen.Samples.TinyGpt
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model into the caller-owned dModel (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="model">As for <c>Loss</c>.</param>
         /// <param name="tokens">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
         /// <param name="B">As for <c>Loss</c>.</param>
         /// <param name="T">As for <c>Loss</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
+        /// <param name="dModel">Receives ∂L/∂model, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int[] targets, int B, int T, global::GradGen.Samples.TinyGpt.Gpt dModel, float seed = 1f)
+        public static float LossBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int[] targets, int B, int T, global::GradGen.Samples.TinyGpt.Gpt dModel, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(model, tokens, targets, B, T, out var tape);
-                LossPullback(tape, seed, dModel);
+                LossPullback(tape, seed, dModel, overwrite);
                 return value;
             }
         }
@@ -88,7 +94,7 @@ namespace GradGen.Samples.TinyGpt
         public static (float Value, global::GradGen.Samples.TinyGpt.Gpt dModel) LossBackward(global::GradGen.Samples.TinyGpt.Gpt model, int[] tokens, int[] targets, int B, int T, float seed = 1f)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var value = LossBackward(model, tokens, targets, B, T, dModel, seed);
+            var value = LossBackward(model, tokens, targets, B, T, dModel, seed, overwrite: true);
             return (value, dModel);
         }
     }

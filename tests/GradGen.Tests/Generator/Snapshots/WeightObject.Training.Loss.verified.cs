@@ -59,11 +59,17 @@ namespace Models
         }
 
         /// <summary>
-        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂x into dModel, dX.
+        /// The backward sweep of <c>Loss</c>: given <paramref name="seed"/> = ∂L/∂result, adds ∂L/∂model, ∂L/∂x into dModel, dX (writes them when <paramref name="overwrite"/>).
         /// </summary>
-        public static void LossPullback(in LossTape tape, float seed, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX)
+        public static void LossPullback(in LossTape tape, float seed, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
+            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
+            if (overwrite)
+            {
+                global::GradGen.Parameters.Clear(dModel);
+                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            }
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
@@ -118,22 +124,23 @@ namespace Models
         private static global::GradGen.Workspace? LossWorkspace;
 
         /// <summary>
-        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, x into the caller-owned dModel, dX: the allocation-free form for training loops and gradient accumulation.
+        /// Computes <c>Loss</c> and <b>adds</b> its gradient with respect to model, x into the caller-owned dModel, dX (or writes it there, with <paramref name="overwrite"/>): the allocation-free form for training loops and gradient accumulation.
         /// </summary>
         /// <param name="model">As for <c>Loss</c>.</param>
         /// <param name="x">As for <c>Loss</c>.</param>
         /// <param name="targets">As for <c>Loss</c>.</param>
-        /// <param name="dModel">Receives ∂L/∂model, added to what it holds.</param>
-        /// <param name="dX">Receives ∂L/∂x, added to what it holds; null when it is not wanted (the work for it is skipped).</param>
+        /// <param name="dModel">Receives ∂L/∂model, added to what it holds (written over it when <paramref name="overwrite"/>).</param>
+        /// <param name="dX">Receives ∂L/∂x, added to what it holds (written over it when <paramref name="overwrite"/>); null when it is not wanted (the work for it is skipped).</param>
         /// <param name="seed">∂L/∂Loss, the factor the gradient is scaled by (1 for the plain gradient).</param>
+        /// <param name="overwrite">True to have the gradients written, not added to: what the buffers held is ignored, so they need no zeroing before the call.</param>
         /// <returns>The value of <c>Loss</c>.</returns>
         /// <remarks>The intermediates live in a workspace kept per method and thread, reused by the next call on the thread.</remarks>
-        public static float LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX, float seed = 1f)
+        public static float LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float>? dX, float seed = 1f, bool overwrite = false)
         {
             using ((LossWorkspace ??= new global::GradGen.Workspace()).Enter())
             {
                 var value = LossForward(model, x, targets, out var tape);
-                LossPullback(tape, seed, dModel, dX);
+                LossPullback(tape, seed, dModel, dX, overwrite);
                 return value;
             }
         }
@@ -146,8 +153,8 @@ namespace Models
         public static (float Value, global::Models.Classifier dModel, global::System.Numerics.Tensors.Tensor<float> dX) LossBackward(global::Models.Classifier model, global::System.Numerics.Tensors.Tensor<float> x, int[] targets, float seed = 1f)
         {
             var dModel = global::GradGen.Parameters.ZerosLike(model);
-            var dX = global::GradGen.Float32.Ops.ZerosLike(x);
-            var value = LossBackward(model, x, targets, dModel, dX, seed);
+            var dX = global::GradGen.Float32.Adjoint.Uninitialized(x);
+            var value = LossBackward(model, x, targets, dModel, dX, seed, overwrite: true);
             return (value, dModel, dX);
         }
     }
