@@ -34,18 +34,18 @@ public class WorkspaceStepTests
             public static Tensor<float>[] Leaves(MlpModel model) => Parameters.Tensors(model);
 
             /// <summary>The accumulate form (workspace).</summary>
-            public static Func<Tensor<float>, int[], float> WithWorkspace(MlpModel model, MlpModel gradient)
-                => (x, targets) => model.LossBackward(x, targets, gradient);
+            public static Func<Tensor<float>, int[], float> WithWorkspace(MlpModel model, MlpModel gradient, bool overwrite)
+                => (x, targets) => model.LossBackward(x, targets, gradient, overwrite: overwrite);
 
             /// <summary>The plain-tensor form (samples/GradGen.Samples.Mlp/Mlp.cs): the accumulate form with one gradient per parameter.</summary>
-            public static Func<Tensor<float>, int[], float> PlainWithWorkspace(MlpModel model)
+            public static Func<Tensor<float>, int[], float> PlainWithWorkspace(MlpModel model, bool overwrite)
             {
                 var (w1, b1, w2, b2) = (model.Hidden[0].W, model.Hidden[0].B, model.Output.W, model.Output.B);
                 var (dX, dW1, dB1, dW2, dB2) = (Ops.ZerosLike(w1), Ops.ZerosLike(w1), Ops.ZerosLike(b1), Ops.ZerosLike(w2), Ops.ZerosLike(b2));
                 return (x, targets) =>
                 {
                     if (!dX.Lengths.SequenceEqual(x.Lengths)) dX = Ops.ZerosLike(x);
-                    return Mlp.LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2);
+                    return Mlp.LossBackward(x, w1, b1, w2, b2, targets, dX, dW1, dB1, dW2, dB2, overwrite: overwrite);
                 };
             }
 
@@ -95,24 +95,27 @@ public class WorkspaceStepTests
     private static readonly Lazy<Type> Gpt = new(() => Harness.Load(TinyGptSource.Model, TinyGptSource.Initialisation, GptDriver).GetType("GradGen.Samples.TinyGpt.Driver")!);
 
     [Theory]
-    [InlineData(64)]
-    [InlineData(256)]   // results ≥ 85 KB, which would land on the large object heap
-    public void The_MLP_accumulate_form_allocates_nothing_once_warm(int batch)
+    [InlineData(64, false)]
+    [InlineData(256, false)]   // results ≥ 85 KB, which would land on the large object heap
+    [InlineData(64, true)]     // written (overwrite: true): the model's gradient zeroed by Parameters.Clear
+    public void The_MLP_accumulate_form_allocates_nothing_once_warm(int batch, bool overwrite)
     {
         var driver = Mlp.Value;
         var model = Call(driver, "Model", 1, new[] { 784, 256, 10 });
         var gradient = Call(driver, "Gradient", model);
-        var step = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, gradient);
+        var step = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, gradient, overwrite);
         var (x, targets) = MlpBatch(new Random(2), batch);
         Allocations.NoneOnceWarm(() => step(x, targets));
     }
 
-    [Fact]
-    public void The_plain_tensor_MLP_accumulate_form_allocates_nothing_once_warm()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // written: the caller's tensors checked for shared memory (Adjoint.Overwrite) without an allocation
+    public void The_plain_tensor_MLP_accumulate_form_allocates_nothing_once_warm(bool overwrite)
     {
         var driver = Mlp.Value;
         var model = Call(driver, "Model", 1, new[] { 784, 256, 10 });
-        var step = (Func<Tensor<float>, int[], float>)Call(driver, "PlainWithWorkspace", model);
+        var step = (Func<Tensor<float>, int[], float>)Call(driver, "PlainWithWorkspace", model, overwrite);
         var (x, targets) = MlpBatch(new Random(2), 64);
         Allocations.NoneOnceWarm(() => step(x, targets));
     }
@@ -135,7 +138,7 @@ public class WorkspaceStepTests
         var driver = Mlp.Value;
         var model = Call(driver, "Model", 5, new[] { 20, 16, 12, 4 });
         var (with, without) = (Call(driver, "Gradient", model), Call(driver, "Gradient", model));
-        var stepWith = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, with);
+        var stepWith = (Func<Tensor<float>, int[], float>)Call(driver, "WithWorkspace", model, with, false);
         var stepWithout = (Func<Tensor<float>, int[], float>)Call(driver, "WithoutWorkspace", model, without);
         var random = new Random(6);
         foreach (var batch in new[] { 8, 8, 16, 8, 3, 3, 8 })
