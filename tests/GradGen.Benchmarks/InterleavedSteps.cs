@@ -32,6 +32,8 @@ internal static class InterleavedSteps
             var mlp = new MlpTrainingBenchmarks { Batch = batch };
             mlp.Setup();
             Report($"MLP step, B = {batch}", () => mlp.Generated(), () => mlp.LibTorch(), rounds);
+            // Each side's step without a zeroing pass: GradGen's written form, LibTorch's gradients set to None.
+            Report($"MLP step, B = {batch}, written (overwrite: true) / LibTorch with set_to_none", () => mlp.GeneratedWritten(), () => mlp.LibTorchSetToNone(), rounds);
         }
         Console.WriteLine($"load: {System.IO.File.ReadAllText("/proc/loadavg").Trim()}");
     }
