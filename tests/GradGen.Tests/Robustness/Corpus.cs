@@ -203,7 +203,8 @@ public static class Corpus
         yield return ("Signature", "MissingParameterType", new[] { InClass("[Differentiable] public static double F(x) => x;") }, false);
         yield return ("Signature", "MissingReturnType", new[] { InClass("[Differentiable] public static F(double x) => x;") }, false);
         yield return ("Signature", "DuplicateParameters", new[] { InClass("[Differentiable] public static double F(double x, double x) => x * x;") }, false);
-        yield return ("Signature", "GradientNamedParameters", new[] { InClass("[Differentiable] public static double F(double x, double dX, double seed, double tape, double value, double dY, double result, double t0) => x * dX * seed * tape * value * dY * result * t0;") }, false);
+        yield return ("Signature", "GradientNamedParameters", new[] { InClass("[Differentiable] public static double F(double x, double dX, double seed, double tape, double value, double dY, double result, double t0, double overwrite) => x * dX * seed * tape * value * dY * result * t0 * overwrite;") }, false);
+        yield return ("Signature", "GradientNamedTensorParameters", new[] { InClass("[Differentiable] public static double F(Tensor<double> x, Tensor<double> overwrite, Tensor<double> dOverwrite) => Ops.Sum(x * overwrite * dOverwrite);") }, false);
         yield return ("Signature", "OverloadsBothMarked", new[] { InClass("[Differentiable] public static double F(double x) => x * x;\n[Differentiable] public static float F(float x) => x * x;") }, false);
         yield return ("Signature", "NameClashMethod", new[] { InClass("[Differentiable] public static double F(double x) => x * x;\npublic static void FBackward() { }") }, false);
         yield return ("Signature", "NameClashType", new[] { InClass("[Differentiable] public static double F(double x) => x * x;\npublic struct FTape { }") }, false);
@@ -270,7 +271,7 @@ public static class Corpus
         yield return ("Body", "EarlyReturns", new[] { InClass("[Differentiable] public static double F(double x, int n) { if (n == 0) return 0; if (x > 1) { if (n > 2) return x * x; } else { return -x; } return x; }") }, false);
         yield return ("Body", "ReturnInLoop", new[] { InClass("[Differentiable] public static double F(double x, int n) { var h = x; for (int i = 0; i < 3; i++) { h = h * x; if (i == n) return h; } return h; }") }, false);
         yield return ("Body", "StatementAfterReturn", new[] { InClass("[Differentiable] public static double F(double x) { return x; x = 2; }") }, false);
-        yield return ("Body", "ManyLocals", new[] { InClass("[Differentiable] public static double F(double x) { var t0 = x; var result = t0 * x; var tape = result + x; var seed = tape * tape; var dX = seed - x; var value = dX * dX; return value; }") }, false);
+        yield return ("Body", "ManyLocals", new[] { InClass("[Differentiable] public static double F(double x) { var t0 = x; var result = t0 * x; var tape = result + x; var seed = tape * tape; var dX = seed - x; var value = dX * dX; var overwrite = value * x; return overwrite; }") }, false);
         yield return ("Body", "ShadowedMath", new[] { InClass("[Differentiable] public static double F(double x) => Math.Sin(x);\npublic static class Math { public static double Sin(double x) => x; }") }, false);
         yield return ("Body", "ShadowedOps", new[] { InClass("[Differentiable] public static double F(double x) => Ops.Relu(x);\npublic static class Ops { public static double Relu(double x) => x; }") }, false);
         yield return ("Body", "ShadowedTensor", new[] { InClass("[Differentiable] public static Tensor<double> F(Tensor<double> x) => x * x;\npublic class Tensor<T> { public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) => a; }") }, false);
