@@ -49,8 +49,12 @@ internal abstract record BackwardStatement;
 /// </summary>
 internal sealed record RuleBlock(int Instruction, string Upstream, EquatableArray<int> Flows, EquatableArray<BackwardStatement> Statements) : BackwardStatement;
 
-/// <summary>The backward block of a call to another <c>[Differentiable]</c> method: its pullback, given ∂L/∂result.</summary>
-internal sealed record CallBlock(int Instruction, string Upstream, EquatableArray<BackwardStatement> Statements, EquatableArray<CallArgument> Arguments) : BackwardStatement;
+/// <summary>
+/// The backward block of a call to another <c>[Differentiable]</c> method: its pullback, given ∂L/∂result. With
+/// <paramref name="Write"/> the pullback is asked to write its gradients instead of adding to them: <c>true</c> (planning's
+/// first write: every one is declared just for it) or the caller's overwrite flag (write-if-asked).
+/// </summary>
+internal sealed record CallBlock(int Instruction, string Upstream, EquatableArray<BackwardStatement> Statements, EquatableArray<CallArgument> Arguments, string Write = "") : BackwardStatement;
 
 /// <summary>
 /// The gradient buffer a callee's pullback adds one differentiable argument's gradient into: the argument's own gradient

@@ -12,9 +12,10 @@ internal static partial class Planner
     /// <summary>
     /// <b>write-if-asked</b>: a caller may ask the pullback for its gradients written rather than added to (the flag
     /// <see cref="GeneratedNames.Overwrite"/>; <see cref="WriteRequest"/>, unplanned, zeros every gradient when asked). A tensor
-    /// parameter's gradient whose first contribution — in the order of the sweep, outside any loop or branch — is a kernel that
+    /// parameter's gradient whose first mention — in the order of the sweep, outside any loop or branch — is a kernel that
     /// can write it is written by that kernel when asked (<c>overwrite: overwrite</c>): no zero fill, no read of the caller's
-    /// buffer. When two of the caller's tensors share memory, <c>Adjoint.Overwrite</c> zeros them all and the kernels add, which
+    /// buffer. A callee's pullback is handed the flag when every gradient it receives is written there first (or declared for
+    /// it). When two of the caller's tensors share memory, <c>Adjoint.Overwrite</c> zeros them all and the kernels add, which
     /// is exactly the unplanned result. Made only when every gradient is a scalar or a tensor parameter's of one element type
     /// (the memory check covers them all); weight objects, arrays and <c>this</c> are zeroed when asked.
     /// </summary>
@@ -22,6 +23,7 @@ internal static partial class Planner
     {
         if (statements.Count == 0 || statements[0] is not WriteRequest request || names.SelfGradient.Length > 0) return statements;
         var tensors = new List<string>();
+        var scalars = new List<string>();
         var elements = new HashSet<ElementType>();
         for (var i = 0; i < method.Parameters.Count; i++)
         {
@@ -32,83 +34,111 @@ internal static partial class Planner
                 tensors.Add(names.ParameterGradients[i]);
                 elements.Add(type.Element);
             }
-            else if (type.Kind != ValueKind.Scalar)
+            else if (type.Kind == ValueKind.Scalar)
+            {
+                scalars.Add(names.ParameterGradients[i]);
+            }
+            else
             {
                 return statements; // a weight object or an array: zeroed when asked
             }
         }
         if (elements.Count != 1) return statements;
-        var written = tensors.Where(gradient => WriteFirstMention(statements, gradient, names.Overwrite, instructions) == Mention.Written).ToList();
+        var flag = names.Overwrite;
+        var written = new List<string>();
+        foreach (var gradient in tensors)
+        {
+            var first = FirstNaming(statements, gradient);
+            BackwardStatement? writing = first switch
+            {
+                Accumulate accumulate when accumulate.Target == gradient && CanWriteFirst(accumulate, gradient, instructions) => accumulate with { WriteIfAsked = true },
+                AddGradient add when add.Target == gradient && !add.Declares && !add.Overwrite => add with { WriteIfAsked = true },
+                AccumulateAll all when all.Targets.ToList().IndexOf(gradient) is var k && k >= 0 && all.Write(k).Length == 0 && KernelCanWrite(all, k, instructions) => all.Writing(k, flag),
+                CallBlock call when call.Write == flag => call, // handed the flag for an earlier gradient
+                CallBlock call when CanHandOnWrite(call, statements, tensors.Concat(scalars), instructions) => call with { Write = flag },
+                _ => null,
+            };
+            if (writing is null) continue;
+            if (!ReferenceEquals(writing, first)) statements = Replace(statements, first!, writing);
+            written.Add(gradient);
+        }
         statements[0] = request with { Written = written.ToEquatableArray() };
         return statements;
     }
 
-    private enum Mention
+    /// <summary>
+    /// Whether a call's pullback may be handed the caller's flag: it is generated (a registered pullback adds), and each
+    /// gradient it receives is null, declared for it (zeros: written or added to, the same), or a caller's gradient
+    /// whose first mention is this call.
+    /// </summary>
+    private static bool CanHandOnWrite(CallBlock call, List<BackwardStatement> statements, IEnumerable<string> callersGradients, EquatableArray<Instruction> instructions)
     {
-        /// <summary>The list does not name the gradient.</summary>
-        None,
-
-        /// <summary>The first statement naming it now writes it when asked.</summary>
-        Written,
-
-        /// <summary>The first statement naming it cannot write it (it adds, reads it, or runs in a loop or branch).</summary>
-        Kept,
+        if (instructions[call.Instruction].Callee is not { CustomPullback: null }) return false;
+        var declared = new HashSet<string>(call.Statements.OfType<DeclareGradient>().Select(d => d.Name));
+        var callers = new HashSet<string>(callersGradients);
+        return call.Arguments.All(a => a.Gradient is not { } g || declared.Contains(g) || callers.Contains(g) && ReferenceEquals(FirstNaming(statements, g), call));
     }
 
     /// <summary>
-    /// Finds the first statement of <paramref name="list"/> (in print order, through blocks printed inline) that names
-    /// <paramref name="gradient"/>, and makes it write when asked if it is a contribution that can.
+    /// First write of a call: a generated pullback whose every gradient is declared (zero-filled) just for it is handed
+    /// <c>true</c> instead, its tensor buffers declared uninitialised — the callee writes them (first-write across a call).
     /// </summary>
-    private static Mention WriteFirstMention(List<BackwardStatement> list, string gradient, string flag, EquatableArray<Instruction> instructions)
+    private static BackwardStatement CallFirstWrite(CallBlock call, EquatableArray<Instruction> instructions)
     {
-        for (var i = 0; i < list.Count; i++)
+        if (call.Write.Length > 0 || instructions[call.Instruction].Callee is not { CustomPullback: null }) return call;
+        var declared = call.Statements.OfType<DeclareGradient>().ToList();
+        if (call.Statements.Count != declared.Count || declared.Any(d => d.Uninitialized)) return call;
+        var names = new HashSet<string>(declared.Select(d => d.Name));
+        if (!call.Arguments.Any(a => a.Gradient is not null) || call.Arguments.Any(a => a.Gradient is { } g && !names.Contains(g))) return call;
+        return call with
         {
-            var (rewritten, mention) = WriteFirstMention(list[i], gradient, flag, instructions);
-            if (mention == Mention.None) continue;
-            list[i] = rewritten;
-            return mention;
-        }
-        return Mention.None;
+            Statements = declared.Select(d => instructions[d.Value].Type.Kind == ValueKind.Tensor ? d with { Uninitialized = true } : d).ToEquatableArray<BackwardStatement>(),
+            Write = "true",
+        };
     }
 
-    private static (BackwardStatement Statement, Mention Mention) WriteFirstMention(BackwardStatement statement, string gradient, string flag, EquatableArray<Instruction> instructions)
+    /// <summary>
+    /// The statement that first names <paramref name="gradient"/> in print order, looking into blocks printed inline (a rule's
+    /// or call's declarations, a guarded contribution, a sequence) but not into a loop or a branch: one that names it inside
+    /// is itself the answer. Null when nothing names it.
+    /// </summary>
+    private static BackwardStatement? FirstNaming(IEnumerable<BackwardStatement> list, string gradient)
     {
-        switch (statement)
+        foreach (var statement in list)
         {
-            case Accumulate accumulate when accumulate.Target == gradient:
-                return CanWriteFirst(accumulate, gradient, instructions) ? (accumulate with { WriteIfAsked = true }, Mention.Written) : (statement, Mention.Kept);
-            case AddGradient add when add.Target == gradient:
-                return !add.Declares && !add.Overwrite ? (add with { WriteIfAsked = true }, Mention.Written) : (statement, Mention.Kept);
-            case AccumulateAll all when all.Targets.Contains(gradient):
+            var inner = statement switch
             {
-                var k = all.Targets.ToList().IndexOf(gradient);
-                return all.Write(k).Length == 0 && KernelCanWrite(all, k, instructions) ? (all.Writing(k, flag), Mention.Written) : (statement, Mention.Kept);
-            }
-            case IfWanted wanted:
-            {
-                var (inner, mention) = WriteFirstMention(wanted.Statement, gradient, flag, instructions);
-                return (wanted with { Statement = inner }, mention);
-            }
-            case RuleBlock block when !Names(block).Any(n => Root(n) == gradient):
-                return Inside(block.Statements, s => block with { Statements = s });
-            case Sequence sequence:
-                return Inside(sequence.Statements, s => sequence with { Statements = s });
-            case ElementsBlock elements:
-                return Inside(elements.Statements, s => elements with { Statements = s });
-            default:
-            {
-                // Anything else that names it (a callee's pullback adding into it, a loop or branch contributing to it) keeps it added to.
-                var named = false;
-                Walk(statement, s => named |= Names(s).Any(n => Root(n) == gradient));
-                return (statement, named ? Mention.Kept : Mention.None);
-            }
+                IfWanted wanted => FirstNaming(new[] { wanted.Statement }, gradient),
+                RuleBlock block when !Names(block).Any(n => Root(n) == gradient) => FirstNaming(block.Statements, gradient),
+                CallBlock call => FirstNaming(call.Statements, gradient),
+                Sequence sequence => FirstNaming(sequence.Statements, gradient),
+                ElementsBlock elements => FirstNaming(elements.Statements, gradient),
+                _ => null,
+            };
+            if (inner is not null) return inner;
+            var named = false;
+            Walk(statement, s => named |= Names(s).Any(n => Root(n) == gradient));
+            if (named) return statement;
         }
+        return null;
+    }
 
-        (BackwardStatement, Mention) Inside(EquatableArray<BackwardStatement> statements, System.Func<EquatableArray<BackwardStatement>, BackwardStatement> rebuild)
+    /// <summary>The statements with <paramref name="target"/> (found by reference, in blocks printed inline) replaced.</summary>
+    private static List<BackwardStatement> Replace(List<BackwardStatement> list, BackwardStatement target, BackwardStatement replacement) =>
+        list.Select(s => Replace(s, target, replacement)).ToList();
+
+    private static BackwardStatement Replace(BackwardStatement statement, BackwardStatement target, BackwardStatement replacement)
+    {
+        if (ReferenceEquals(statement, target)) return replacement;
+        EquatableArray<BackwardStatement> In(EquatableArray<BackwardStatement> statements) => Replace(statements.ToList(), target, replacement).ToEquatableArray();
+        return statement switch
         {
-            var list = statements.ToList();
-            var mention = WriteFirstMention(list, gradient, flag, instructions);
-            return (mention == Mention.Written ? rebuild(list.ToEquatableArray()) : statement, mention);
-        }
+            IfWanted wanted => wanted with { Statement = Replace(wanted.Statement, target, replacement) },
+            RuleBlock block => block with { Statements = In(block.Statements) },
+            CallBlock call => call with { Statements = In(call.Statements) },
+            Sequence sequence => sequence with { Statements = In(sequence.Statements) },
+            ElementsBlock elements => elements with { Statements = In(elements.Statements) },
+            _ => statement,
+        };
     }
 }

@@ -298,7 +298,7 @@ internal static partial class Planner
     private static BackwardStatement FirstWriteIn(BackwardStatement statement, EquatableArray<Instruction> instructions) => statement switch
     {
         RuleBlock block => block with { Statements = FirstWrite(block.Statements, instructions).ToEquatableArray() },
-        CallBlock block => block with { Statements = FirstWrite(block.Statements, instructions).ToEquatableArray() },
+        CallBlock block => CallFirstWrite(block with { Statements = FirstWrite(block.Statements, instructions).ToEquatableArray() }, instructions),
         Sequence sequence => sequence with { Statements = FirstWrite(sequence.Statements, instructions).ToEquatableArray() },
         ElementsBlock elements => elements with { Statements = FirstWrite(elements.Statements, instructions).ToEquatableArray() },
         ReverseLoop loop => loop with { Body = FirstWrite(loop.Body, instructions).ToEquatableArray() },

@@ -125,8 +125,12 @@ internal sealed partial class Emitter
                 w.Line(callee.CustomPullback is null
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
+                var handed = string.Join(", ", block.Arguments.Where(a => a.Gradient is not null).Select(a => a.Gradient));
+                if (block.Write == "true") w.Line("// first-write (planned): " + callee.Name + "'s pullback writes " + handed + ", not zero-filled then added to");
+                else if (block.Write.Length > 0) w.Line("// write-if-asked (planned): " + callee.Name + "'s pullback writes " + handed + " when the caller asks (" + block.Write + "), else adds to them");
                 foreach (var inner in block.Statements) Statement(inner);
                 var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? (callee.CustomPullback is null ? "null" : ZeroOf(_instructions[a.Value].Type, Read(a.Value)))));
+                if (block.Write.Length > 0) arguments = arguments.Append(block.Write);
                 if (callee.CustomPullback is not null)
                 {
                     var values = instruction.Operands.Select(Read).Append(Read(instruction.Id)).Append(block.Upstream);
@@ -271,24 +275,26 @@ internal sealed partial class Emitter
         if (request.Written.Count == 0)
         {
             w.Line("// " + flag + ": the caller asks for the gradients written, not added to: they are zeroed here, then added to");
-            w.Open("if (" + flag + ")");
-            foreach (var gradient in zeroed) w.Line(Zero(gradient.Type, gradient.Gradient));
-            w.Close();
-            return;
         }
-        var tensors = gradients.Where(g => g.Type.Kind == ValueKind.Tensor).ToList();
-        w.Line("// " + flag + ": the caller asks for the gradients written, not added to: the first contributions write " + string.Join(", ", request.Written)
-               + (zeroed.Count > 0 ? "; " + string.Join(", ", zeroed.Select(g => g.Gradient)) + " zeroed here" : "") + " (if two of the caller's tensors share memory, all are zeroed and added to)");
-        foreach (var scalar in zeroed.Where(g => g.Type.Kind != ValueKind.Tensor)) w.Line("if (" + flag + ") " + Zero(scalar.Type, scalar.Gradient));
-        w.Line(flag + " = " + AdjointClass(tensors[0].Type.Element) + ".Overwrite(" + flag + ", " + string.Join(", ", tensors.Select(g => g.Gradient)) + ");");
-        foreach (var tensor in zeroed.Where(g => g.Type.Kind == ValueKind.Tensor)) w.Line("if (" + flag + ") " + Zero(tensor.Type, tensor.Gradient));
-
-        static string Zero(IrType type, string gradient) => type.Kind switch
+        else
         {
-            ValueKind.Tensor => "if (" + gradient + " is not null) " + Ops(type.Element) + ".Clear(" + gradient + ");",
-            ValueKind.Scalar => gradient + " = 0;",
-            _ => "global::GradGen.Parameters.Clear(" + gradient + ");",
-        };
+            w.Line("// " + flag + ": the caller asks for the gradients written, not added to: the first contributions write " + string.Join(", ", request.Written)
+                   + (zeroed.Count > 0 ? "; " + string.Join(", ", zeroed.Select(g => g.Gradient)) + " zeroed here" : "") + " (if two of the caller's tensors share memory, all are zeroed and added to)");
+            // Scalars first: the memory check may turn the flag off, and they are zeroed either way.
+            foreach (var scalar in zeroed.Where(g => g.Type.Kind == ValueKind.Scalar)) w.Line("if (" + flag + ") " + scalar.Gradient + " = 0;");
+            var tensors = gradients.Where(g => g.Type.Kind == ValueKind.Tensor).Select(g => g.Gradient);
+            w.Line(flag + " = " + AdjointClass(gradients.First(g => g.Type.Kind == ValueKind.Tensor).Type.Element) + ".Overwrite(" + flag + ", " + string.Join(", ", tensors) + ");");
+            zeroed = zeroed.Where(g => g.Type.Kind != ValueKind.Scalar).ToList();
+        }
+        foreach (var (type, _, gradient) in zeroed)
+        {
+            w.Line(type.Kind switch
+            {
+                ValueKind.Tensor => "if (" + flag + " && " + gradient + " is not null) " + Ops(type.Element) + ".Clear(" + gradient + ");",
+                ValueKind.Scalar => "if (" + flag + ") " + gradient + " = 0;",
+                _ => "if (" + flag + ") global::GradGen.Parameters.Clear(" + gradient + ");",
+            });
+        }
     }
 
     /// <summary>A loop's iterations in reverse, each loading what its forward iteration recorded.</summary>

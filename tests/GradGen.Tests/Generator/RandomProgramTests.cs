@@ -172,6 +172,7 @@ public sealed class RandomProgramTests
         ("first-write of a division", g => Lines(g).Any(l => l.Contains("Adjoint.Divide", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("first-write of CausalSoftmax", g => Lines(g).Any(l => l.Contains("Adjoint.CausalSoftmax(", StringComparison.Ordinal) && l.Contains("overwrite: true", StringComparison.Ordinal))),
         ("write-if-asked", g => g.Contains(", overwrite: overwrite)", StringComparison.Ordinal) || g.Contains(": overwrite);", StringComparison.Ordinal)),
+        ("first-write of a call", g => Lines(g).Any(l => l.Contains("'s pullback writes ", StringComparison.Ordinal) && l.Contains("not zero-filled then added to", StringComparison.Ordinal))),
         ("first-write of MatMulBiasRelu", g => g.Contains("overwriteA: true", StringComparison.Ordinal)),
         ("alias", g => g.Contains("Adjoint.Reduce(", StringComparison.Ordinal) && g.Contains("// alias (planned): ", StringComparison.Ordinal)),
         ("alias as a view (reshape)", g => g.Contains("Adjoint.Reshaped(", StringComparison.Ordinal)),

@@ -22,27 +22,59 @@ public class WrittenGradientTests
 
             [Differentiable(Plan = false)]
             public static double G(Tensor<double> x, Tensor<double> a, Tensor<double> b) => Ops.Sum(Ops.Square(Ops.MatMul(Ops.Relu(Ops.MatMul(x, a)), b)));
+
+            [Differentiable]
+            public static Tensor<double> Dense(Tensor<double> x, Tensor<double> w, Tensor<double> c) => Ops.Tanh(Ops.MatMul(x, w) + c);
+
+            // Two layers through a callee: each call's pullback is handed the flag (the first to name dA, dC and dB, dD).
+            [Differentiable]
+            public static double H(Tensor<double> x, Tensor<double> a, Tensor<double> c, Tensor<double> b, Tensor<double> d) => Ops.Sum(Ops.Square(Dense(Dense(x, a, c), b, d)));
+
+            // dA's first contribution is a·a's (the sweep runs backwards): the call adds to it, so it is not handed the flag.
+            [Differentiable]
+            public static double K(Tensor<double> x, Tensor<double> a, Tensor<double> c) => Ops.Sum(Ops.Square(Dense(x, a, c))) + Ops.Sum(a * a);
         }
         """;
 
-    private static readonly Lazy<(Type Type, string Planned, string Unplanned)> Compiled = new(() =>
+    private static readonly Lazy<(Type Type, string Planned, string Unplanned, string Calls, string Reused)> Compiled = new(() =>
     {
         var result = Harness.Run(Source);
         Assert.Empty(result.GeneratorDiagnostics);
-        return (Harness.Emit(result.Output).GetType("Tied")!, result.Source("Tied.F.g.cs"), result.Source("Tied.G.g.cs"));
+        return (Harness.Emit(result.Output).GetType("Tied")!, result.Source("Tied.F.g.cs"), result.Source("Tied.G.g.cs"), result.Source("Tied.H.g.cs"), result.Source("Tied.K.g.cs"));
     });
 
     [Fact]
     public void Planning_makes_each_first_contribution_write_when_asked()
     {
-        var (_, planned, unplanned) = Compiled.Value;
+        var (_, planned, unplanned, _, _) = Compiled.Value;
         // ∂L/∂b, ∂L/∂a and ∂L/∂x are each written by their product: nothing is zeroed, the caller's memory is checked.
         Assert.Contains("overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dA, dB);", planned);
         Assert.Equal(3, planned.Split('\n').Count(l => l.Contains("Adjoint.MatMul", StringComparison.Ordinal) && l.TrimEnd().EndsWith(", overwrite: overwrite);", StringComparison.Ordinal)));
         Assert.DoesNotContain(".Clear(", planned);
         // Unplanned, every gradient is zeroed when asked and added to.
         Assert.DoesNotContain("overwrite: overwrite", unplanned);
-        Assert.Contains("if (dA is not null) global::GradGen.Float64.Ops.Clear(dA);", unplanned);
+        Assert.Contains("if (overwrite && dA is not null) global::GradGen.Float64.Ops.Clear(dA);", unplanned);
+    }
+
+    [Fact]
+    public void A_callee_is_handed_the_flag_where_it_first_writes_the_callers_gradients()
+    {
+        var (type, _, _, calls, _) = Compiled.Value;
+        Assert.Contains("overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dA, dC, dB, dD);", calls);
+        Assert.Equal(2, calls.Split('\n').Count(l => l.Contains("DensePullback(", StringComparison.Ordinal) && l.TrimEnd().EndsWith(", overwrite);", StringComparison.Ordinal)));
+        Assert.DoesNotContain(".Clear(", calls);
+        // Finite differences, and the written form over NaN against the tuple form bit for bit (GradientChecker).
+        GradientChecker.CheckAll(type, "H", [[3, 3], [3, 3], [3], [3, 3], [3]], positive: false, seed: 4);
+    }
+
+    [Fact]
+    public void A_callee_that_would_overwrite_an_earlier_contribution_is_not_handed_the_flag()
+    {
+        var (type, _, _, _, reused) = Compiled.Value;
+        GradientChecker.CheckAll(type, "K", [[3, 3], [3, 3], [3]], positive: false, seed: 6);
+        Assert.Contains("if (dA is not null) global::GradGen.Float64.Adjoint.Multiply(dT3, tape.a, dA, overwrite: overwrite);", reused);
+        Assert.Contains("DensePullback(tape.t0Tape, dT0, dX, dA, dC);", reused);
+        Assert.Contains("if (overwrite && dC is not null) global::GradGen.Float64.Ops.Clear(dC);", reused);
     }
 
     [Theory]

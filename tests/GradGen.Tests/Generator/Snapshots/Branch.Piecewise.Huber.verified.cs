@@ -65,11 +65,8 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                dPrediction = 0;
-                dTarget = 0;
-            }
+            if (overwrite) dPrediction = 0;
+            if (overwrite) dTarget = 0;
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             double dError = 0;

@@ -50,12 +50,9 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-                if (dW is not null) global::GradGen.Float32.Ops.Clear(dW);
-                if (dY is not null) global::GradGen.Float32.Ops.Clear(dY);
-            }
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            if (overwrite && dW is not null) global::GradGen.Float32.Ops.Clear(dW);
+            if (overwrite && dY is not null) global::GradGen.Float32.Ops.Clear(dY);
 
             // if (t1) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             if (!tape.t1)

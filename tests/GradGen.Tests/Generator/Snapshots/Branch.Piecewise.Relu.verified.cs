@@ -37,10 +37,7 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                dX = 0;
-            }
+            if (overwrite) dX = 0;
 
             // if (t0) { … } else { … }  ⇒  the gradient flows back through the branch the forward sweep took
             if (tape.t0)

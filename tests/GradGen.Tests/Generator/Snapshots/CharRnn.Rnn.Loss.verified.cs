@@ -88,11 +88,8 @@ namespace GradGen.Samples.CharRnn
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dModel);
-                if (dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dModel);
+            if (overwrite && dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
 
             // for (t = 0; t < steps; t++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dXs = global::GradGen.Float32.Ops.ZerosLike(tape.xs);

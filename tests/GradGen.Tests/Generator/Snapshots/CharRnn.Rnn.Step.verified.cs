@@ -49,12 +49,9 @@ namespace GradGen.Samples.CharRnn
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dModel);
-                if (dH is not null) global::GradGen.Float32.Ops.Clear(dH);
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dModel);
+            if (overwrite && dH is not null) global::GradGen.Float32.Ops.Clear(dH);
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
 
             // result = tanh(t2) : [1, B, H] → [1, B, H]  ⇒  ∂L/∂t2 = ∂L/∂result ⊙ (1 − result²)
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to

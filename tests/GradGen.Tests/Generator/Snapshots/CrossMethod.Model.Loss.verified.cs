@@ -35,15 +35,8 @@ namespace Models
         public static void LossPullback(in LossTape tape, float seed, global::System.Numerics.Tensors.Tensor<float>? dX, global::System.Numerics.Tensors.Tensor<float>? dW1, global::System.Numerics.Tensors.Tensor<float>? dB1, global::System.Numerics.Tensors.Tensor<float>? dW2, global::System.Numerics.Tensors.Tensor<float>? dB2, bool overwrite = false)
         {
             // what the forward sweep recorded is read from tape
-            // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-                if (dW1 is not null) global::GradGen.Float32.Ops.Clear(dW1);
-                if (dB1 is not null) global::GradGen.Float32.Ops.Clear(dB1);
-                if (dW2 is not null) global::GradGen.Float32.Ops.Clear(dW2);
-                if (dB2 is not null) global::GradGen.Float32.Ops.Clear(dB2);
-            }
+            // overwrite: the caller asks for the gradients written, not added to: the first contributions write dX, dW1, dB1, dW2, dB2 (if two of the caller's tensors share memory, all are zeroed and added to)
+            overwrite = global::GradGen.Float32.Adjoint.Overwrite(overwrite, dX, dW1, dB1, dW2, dB2);
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
@@ -58,13 +51,15 @@ namespace Models
             global::GradGen.Workspace.Release(dLogits);
 
             // t0 = Dense(h, w2, b2)  ⇒  Dense's pullback adds its gradients, given ∂L/∂t0
+            // write-if-asked (planned): Dense's pullback writes dH, dW2, dB2 when the caller asks (overwrite), else adds to them
             var dH = global::GradGen.Float32.Ops.ZerosLike(tape.h);
-            global::Models.Layers.DensePullback(tape.t0Tape, dT0, dH, dW2, dB2);
+            global::Models.Layers.DensePullback(tape.t0Tape, dT0, dH, dW2, dB2, overwrite);
             // release (planned): ∂L/∂t0 is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dT0);
 
             // h = Dense(x, w1, b1)  ⇒  Dense's pullback adds its gradients, given ∂L/∂h
-            global::Models.Layers.DensePullback(tape.hTape, dH, dX, dW1, dB1);
+            // write-if-asked (planned): Dense's pullback writes dX, dW1, dB1 when the caller asks (overwrite), else adds to them
+            global::Models.Layers.DensePullback(tape.hTape, dH, dX, dW1, dB1, overwrite);
             // release (planned): ∂L/∂h is dead; a later gradient of its shape reuses the memory
             global::GradGen.Workspace.Release(dH);
         }

@@ -42,11 +42,8 @@ namespace Models
             // what the forward sweep recorded is read from tape
             var i = tape.i;
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dSelf);
-                if (dH is not null) global::GradGen.Float32.Ops.Clear(dH);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dSelf);
+            if (overwrite && dH is not null) global::GradGen.Float32.Ops.Clear(dH);
 
             // result = h + t4  ⇒  ∂L/∂h += ∂L/∂result,  ∂L/∂t4 += ∂L/∂result  (summed over broadcast axes)
             if (dH is not null) global::GradGen.Float32.Adjoint.Identity(dY, dH);

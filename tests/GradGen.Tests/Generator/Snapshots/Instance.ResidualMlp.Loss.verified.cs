@@ -58,10 +58,7 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dSelf);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dSelf);
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to

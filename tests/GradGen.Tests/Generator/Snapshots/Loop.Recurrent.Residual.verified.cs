@@ -51,11 +51,8 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-                global::GradGen.Parameters.Clear(dLayers);
-            }
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            if (overwrite) global::GradGen.Parameters.Clear(dLayers);
 
             // for (i = 0; i < layersLength; i++) { … }  ⇒  the iterations in reverse, each with what its forward sweep recorded
             var dHNext = dY;

@@ -57,13 +57,10 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                if (dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
-                if (dWhh is not null) global::GradGen.Float32.Ops.Clear(dWhh);
-                if (dWxh is not null) global::GradGen.Float32.Ops.Clear(dWxh);
-                global::GradGen.Parameters.Clear(dXs);
-            }
+            if (overwrite && dH0 is not null) global::GradGen.Float32.Ops.Clear(dH0);
+            if (overwrite && dWhh is not null) global::GradGen.Float32.Ops.Clear(dWhh);
+            if (overwrite && dWxh is not null) global::GradGen.Float32.Ops.Clear(dWxh);
+            if (overwrite) global::GradGen.Parameters.Clear(dXs);
 
             // result = Σ h_2  ⇒  ∂L/∂h_2 = ∂L/∂result (broadcast to every element)
             // first-write (planned): ∂L/∂h_2 written, not zero-filled then added to

@@ -58,14 +58,11 @@ namespace GradGen.Samples.Mlp
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-                if (dW1 is not null) global::GradGen.Float32.Ops.Clear(dW1);
-                if (dB1 is not null) global::GradGen.Float32.Ops.Clear(dB1);
-                if (dW2 is not null) global::GradGen.Float32.Ops.Clear(dW2);
-                if (dB2 is not null) global::GradGen.Float32.Ops.Clear(dB2);
-            }
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
+            if (overwrite && dW1 is not null) global::GradGen.Float32.Ops.Clear(dW1);
+            if (overwrite && dB1 is not null) global::GradGen.Float32.Ops.Clear(dB1);
+            if (overwrite && dW2 is not null) global::GradGen.Float32.Ops.Clear(dW2);
+            if (overwrite && dB2 is not null) global::GradGen.Float32.Ops.Clear(dB2);
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits += ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             var dLogits = global::GradGen.Float32.Ops.ZerosLike(tape.logits);

@@ -47,11 +47,8 @@ namespace Physics
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                dX = 0;
-                dV = 0;
-            }
+            if (overwrite) dX = 0;
+            if (overwrite) dV = 0;
 
             // result = e_1 + t9  ⇒  ∂L/∂e_1 += ∂L/∂result,  ∂L/∂t9 += ∂L/∂result
             double dE_1 = seed;

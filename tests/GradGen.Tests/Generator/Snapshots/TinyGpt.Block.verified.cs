@@ -129,11 +129,8 @@ namespace GradGen.Samples.TinyGpt
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dLayer);
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dLayer);
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
 
             // result = t24 + layerBfcproj : [B, T, C], [C] → [B, T, C]  ⇒  ∂L/∂t24 = ∂L/∂result,  ∂L/∂layerBfcproj += ∂L/∂result  (summed over broadcast axes)
             // first-write (planned): ∂L/∂t24 written, not zero-filled then added to

@@ -75,10 +75,7 @@ namespace GradGen.Samples.TinyGpt
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dModel);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dModel);
 
             // result = x_4·modelWteᵀ  ⇒  ∂L/∂x_4 = ∂L/∂result·modelWte,  ∂L/∂modelWte += (∂L/∂result)ᵀ·x_4  (modelWte is read transposed in place)
             // fused (planned): t4 = modelWteᵀ and result = x_4·t4 as one product reading modelWte transposed in place (no copy t4, no gradient of it)

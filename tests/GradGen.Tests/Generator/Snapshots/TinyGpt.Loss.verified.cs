@@ -36,10 +36,7 @@ namespace GradGen.Samples.TinyGpt
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dModel);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dModel);
 
             // result = softmax-CE(t2, targets)  ⇒  ∂L/∂t2 = ∂L/∂result·(softmax(t2) − onehot(targets)) / N
             // first-write (planned): ∂L/∂t2 written, not zero-filled then added to

@@ -65,11 +65,8 @@ namespace Models
         {
             // what the forward sweep recorded is read from tape
             // overwrite: the caller asks for the gradients written, not added to: they are zeroed here, then added to
-            if (overwrite)
-            {
-                global::GradGen.Parameters.Clear(dModel);
-                if (dX is not null) global::GradGen.Float32.Ops.Clear(dX);
-            }
+            if (overwrite) global::GradGen.Parameters.Clear(dModel);
+            if (overwrite && dX is not null) global::GradGen.Float32.Ops.Clear(dX);
 
             // result = softmax-CE(logits, targets)  ⇒  ∂L/∂logits = ∂L/∂result·(softmax(logits) − onehot(targets)) / N
             // first-write (planned): ∂L/∂logits written, not zero-filled then added to
