@@ -97,6 +97,7 @@ internal sealed record HandOnGradient(int Value, string Name, string From, bool 
 /// writes its own range), and with <paramref name="Tail"/> also zeros after that slice (the tiling's last slice).
 /// With <paramref name="WriteIfAsked"/> (a caller's gradient, its first contribution) the kernel writes when the caller asks
 /// for written gradients (<c>overwrite: overwrite</c>, see <see cref="WriteRequest"/>).
+/// </summary>
 internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false, bool Tiled = false, bool Tail = false, bool WriteIfAsked = false) : BackwardStatement;
 
 /// <summary>
