@@ -115,9 +115,7 @@ public class MlpTrainingBenchmarks
         var h = _tx.matmul(_tw1).add(_tb1).relu();
         var logits = h.matmul(_tw2).add(_tb2);
         var loss = torch.nn.functional.cross_entropy(logits, _tTargets);
-        loss.backward();
-        // The new gradients outlive the scope (the next step drops them, as torch.optim's zero_grad(set_to_none=True) does).
-        foreach (var p in new[] { _tw1, _tb1, _tw2, _tb2 }) p.grad?.MoveToOuterDisposeScope();
+        loss.backward(); // the new gradients belong to the parameters (no managed handle of them here); the next step drops them
         return loss.item<float>();
     }
 
