@@ -54,8 +54,7 @@ double smooth = Math.Log(vocabulary), first = double.NaN;
 for (var iteration = 1; iteration <= Iterations; iteration++)
 {
     var (inputs, targets) = corpus.Batch(rng, Steps, Batch);
-    Parameters.Clear(grad);
-    var loss = Rnn.LossBackward(model, zeroState, inputs, targets, Batch, grad, dState) / Steps;
+    var loss = Rnn.LossBackward(model, zeroState, inputs, targets, Batch, grad, dState, overwrite: true) / Steps; // written, not added
     optimizer.Step(gradTensors);
     if (iteration == 1) first = loss;
     smooth = 0.95 * smooth + 0.05 * loss;

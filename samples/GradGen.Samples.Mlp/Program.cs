@@ -67,8 +67,7 @@ var modelGradientTensors = Parameters.Tensors(modelGradients);
 const int ModelSteps = 1000;
 for (var step = 0; step <= ModelSteps; step++)
 {
-    Parameters.Clear(modelGradients);
-    var loss = model.LossBackward(x, targets, modelGradients);
+    var loss = model.LossBackward(x, targets, modelGradients, overwrite: true);
     optimizer.Step(modelGradientTensors);
     if (step % 250 == 0) Console.WriteLine($"step {step,5}  loss {loss:F4}");
 }

@@ -54,8 +54,7 @@ void Step(int step)
     var (tokens, targets) = corpus.Batch(batches, B, T);
     optimizer.LearningRate = Schedule(step);
     clock.Restart();
-    Parameters.Clear(gradient);
-    var loss = TinyGpt.LossBackward(model, tokens, targets, B, T, gradient);
+    var loss = TinyGpt.LossBackward(model, tokens, targets, B, T, gradient, overwrite: true); // written, not added: no clearing first
     optimizer.Step(gradients);
     clock.Stop();
     losses.Add(loss);
