@@ -36,11 +36,6 @@ internal static class AxisBlocks
         }
     }
 
-    /// <summary>whole[…, start : start + length, …] (=|+=) part; <paramref name="whole"/> is laid out as <paramref name="layout"/>.</summary>
-    public static void Insert<T>(ReadOnlySpan<T> part, Span<T> whole, AxisLayout layout, int start, int length, bool accumulate)
-        where T : IFloatingPointIeee754<T>
-        => Insert(part, whole, layout, start, length, accumulate ? StoreMode.Add : StoreMode.Copy, clearBefore: false, clearAfter: false);
-
     /// <summary>whole[…, start : start + length, …] = 0.</summary>
     public static void Clear<T>(Span<T> whole, AxisLayout layout, int start, int length)
     {
@@ -49,7 +44,8 @@ internal static class AxisBlocks
     }
 
     /// <summary>
-    /// whole[…, start : start + length, …] stored from part as <paramref name="mode"/> says; with <paramref name="clearBefore"/>
+    /// whole[…, start : start + length, …] stored from part as <paramref name="mode"/> says (<paramref name="whole"/> laid out as
+    /// <paramref name="layout"/>); with <paramref name="clearBefore"/>
     /// / <paramref name="clearAfter"/> the axis's elements before / after the range are zeroed in the same pass over the
     /// outer blocks.
     /// </summary>

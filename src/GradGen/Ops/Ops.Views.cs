@@ -179,7 +179,7 @@ public static partial class Ops
         foreach (Tensor<T> part in parts)
         {
             int length = checked((int)part.Lengths[a]);
-            AxisBlocks.Insert(Dense.Read(part), output, layout, offset, length, accumulate: false);
+            AxisBlocks.Insert(Dense.Read(part), output, layout, offset, length, StoreMode.Copy, clearBefore: false, clearAfter: false);
             offset += length;
         }
         return result;
