@@ -43,6 +43,19 @@ internal sealed record WriteRequest(EquatableArray<string> Written) : BackwardSt
 /// <summary>One statement of the backward sweep, decided by Differentiate and printed by Emit.</summary>
 internal abstract record BackwardStatement;
 
+/// <summary>How a contribution reaches its gradient buffer.</summary>
+internal enum Store
+{
+    /// <summary>Added to what the buffer holds (<c>+=</c>): the rules as stated.</summary>
+    Add,
+
+    /// <summary>Written (<c>overwrite: true</c>): planning's first write, the buffer's first contribution.</summary>
+    Write,
+
+    /// <summary>Written when the caller asks for written gradients, else added (<c>overwrite: overwrite</c>; <see cref="WriteRequest"/>).</summary>
+    WriteIfAsked,
+}
+
 /// <summary>
 /// The backward block of one instruction: Emit prints a comment stating the rule for the operands in
 /// <paramref name="Flows"/> (operand positions that receive a gradient), then the statements.
@@ -51,10 +64,10 @@ internal sealed record RuleBlock(int Instruction, string Upstream, EquatableArra
 
 /// <summary>
 /// The backward block of a call to another <c>[Differentiable]</c> method: its pullback, given ∂L/∂result. With
-/// <paramref name="Write"/> the pullback is asked to write its gradients instead of adding to them: <c>true</c> (planning's
-/// first write: every one is declared just for it) or the caller's overwrite flag (write-if-asked).
+/// <paramref name="Store"/> other than <see cref="Store.Add"/> the pullback is asked to write its gradients instead of adding
+/// to them: always (planning's first write: every one is declared just for it) or when the caller asks (write-if-asked).
 /// </summary>
-internal sealed record CallBlock(int Instruction, string Upstream, EquatableArray<BackwardStatement> Statements, EquatableArray<CallArgument> Arguments, string Write = "") : BackwardStatement;
+internal sealed record CallBlock(int Instruction, string Upstream, EquatableArray<BackwardStatement> Statements, EquatableArray<CallArgument> Arguments, Store Store = Store.Add) : BackwardStatement;
 
 /// <summary>
 /// The gradient buffer a callee's pullback adds one differentiable argument's gradient into: the argument's own gradient
@@ -92,20 +105,19 @@ internal sealed record HandOnGradient(int Value, string Name, string From, bool 
 /// Adds operand <paramref name="Operand"/>'s contribution of the instruction's rule, given the instruction's gradient
 /// <paramref name="Upstream"/>, into <paramref name="Target"/>: a kernel
 /// call for a tensor; for a scalar <c>target += …</c>, or <c>T target = …</c> when <paramref name="Declares"/>. When
-/// <paramref name="Overwrite"/> (planning's first write) the kernel writes the contribution instead of adding it; with
+/// <paramref name="Store"/> <see cref="Store.Write"/> (planning's first write) the kernel writes the contribution instead of
+/// adding it (<see cref="Store.WriteIfAsked"/>: when the caller asks, a caller's gradient's first contribution); with
 /// <paramref name="Tiled"/> as well, only the slice it contributes to (a split of heads whose slices tile the target: each
 /// writes its own range), and with <paramref name="Tail"/> also zeros after that slice (the tiling's last slice).
-/// With <paramref name="WriteIfAsked"/> (a caller's gradient, its first contribution) the kernel writes when the caller asks
-/// for written gradients (<c>overwrite: overwrite</c>, see <see cref="WriteRequest"/>).
 /// </summary>
-internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, bool Overwrite = false, bool Tiled = false, bool Tail = false, bool WriteIfAsked = false) : BackwardStatement;
+internal sealed record Accumulate(int Instruction, int Operand, string Upstream, string Target, bool Declares, Store Store = Store.Add, bool Tiled = false, bool Tail = false) : BackwardStatement;
 
 /// <summary>
 /// Adds the gradient <paramref name="From"/> into <paramref name="Value"/>'s gradient <paramref name="Target"/> (declaring a
-/// scalar one when <paramref name="Declares"/>); copies it when <paramref name="Overwrite"/> (planning's first write), or when
-/// the caller asks with <paramref name="WriteIfAsked"/> (<see cref="Accumulate"/>).
+/// scalar one when <paramref name="Declares"/>); copies it as <paramref name="Store"/> says (planning's first write, or when the
+/// caller asks).
 /// </summary>
-internal sealed record AddGradient(int Value, string Target, string From, bool Declares, bool Overwrite = false, bool WriteIfAsked = false) : BackwardStatement;
+internal sealed record AddGradient(int Value, string Target, string From, bool Declares, Store Store = Store.Add) : BackwardStatement;
 
 /// <summary>Makes the gradient variable <paramref name="Target"/> refer to <paramref name="From"/> (<c>var target = from;</c> when <paramref name="Declares"/>): no buffer is written.</summary>
 internal sealed record AssignGradient(string Target, string From, bool Declares) : BackwardStatement;
@@ -129,18 +141,17 @@ internal sealed record Sequence(EquatableArray<BackwardStatement> Statements) : 
 
 /// <summary>
 /// Runs an instruction's fused kernel once for all its operands (<see cref="Rule.Kernel"/>): <paramref name="Targets"/>
-/// per operand, its gradient buffer, or empty for one that receives none. <paramref name="Writes"/> per operand (or empty):
-/// when the kernel writes that gradient instead of adding to it (<see cref="Rule.KernelWrites"/>) — <c>true</c> (planning's
-/// first write), the overwrite flag (a caller's gradient written when asked, <see cref="WriteRequest"/>), or empty (added to).
+/// per operand, its gradient buffer, or empty for one that receives none. <paramref name="Stores"/> per operand (or empty:
+/// all added): how the kernel stores that gradient (<see cref="Rule.KernelWrites"/> names the argument that makes it write).
 /// </summary>
-internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets, EquatableArray<string> Writes = default) : BackwardStatement
+internal sealed record AccumulateAll(int Instruction, string Upstream, EquatableArray<string> Targets, EquatableArray<Store> Stores = default) : BackwardStatement
 {
-    /// <summary>When operand <paramref name="k"/>'s gradient is written: <c>true</c>, the overwrite flag, or empty (added to).</summary>
-    public string Write(int k) => k < Writes.Count ? Writes[k] : "";
+    /// <summary>How operand <paramref name="k"/>'s gradient is stored.</summary>
+    public Store StoreOf(int k) => k < Stores.Count ? Stores[k] : Store.Add;
 
-    /// <summary>This kernel call with operand <paramref name="k"/>'s gradient written when <paramref name="when"/>.</summary>
-    public AccumulateAll Writing(int k, string when) =>
-        this with { Writes = Enumerable.Range(0, Targets.Count).Select(i => i == k ? when : Write(i)).ToEquatableArray() };
+    /// <summary>This kernel call with operand <paramref name="k"/>'s gradient stored as <paramref name="store"/>.</summary>
+    public AccumulateAll Storing(int k, Store store) =>
+        this with { Stores = Enumerable.Range(0, Targets.Count).Select(i => i == k ? store : StoreOf(i)).ToEquatableArray() };
 }
 
 /// <summary>

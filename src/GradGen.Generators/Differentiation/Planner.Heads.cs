@@ -117,7 +117,7 @@ internal static partial class Planner
         {
             if (list[first] is not RuleBlock start) continue;
             var declare = start.Statements.OfType<DeclareGradient>().FirstOrDefault(d => d.Uninitialized);
-            if (declare is null || !start.Statements.Any(s => s is Accumulate { Overwrite: true, Tiled: false } a && a.Target == declare.Name && IsSplit(a, instructions))) continue;
+            if (declare is null || !start.Statements.Any(s => s is Accumulate { Store: Store.Write, Tiled: false } a && a.Target == declare.Name && IsSplit(a, instructions))) continue;
             var target = declare.Name;
             // The splits that write into the target, after the first, each in a rule block of this list.
             var members = new List<(int Block, Accumulate Write)>();
@@ -143,7 +143,7 @@ internal static partial class Planner
                 list[index] = block with
                 {
                     Statements = block.Statements.Select(s => ReferenceEquals(s, write)
-                        ? write with { Overwrite = true, Tiled = true, Tail = write.Instruction == tail }
+                        ? write with { Store = Store.Write, Tiled = true, Tail = write.Instruction == tail }
                         : s).ToEquatableArray(),
                 };
             }

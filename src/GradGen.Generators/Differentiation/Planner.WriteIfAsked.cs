@@ -44,18 +44,17 @@ internal static partial class Planner
             }
         }
         if (elements.Count != 1) return statements;
-        var flag = names.Overwrite;
         var written = new List<string>();
         foreach (var gradient in tensors)
         {
             var first = FirstNaming(statements, gradient);
             BackwardStatement? writing = first switch
             {
-                Accumulate accumulate when accumulate.Target == gradient && CanWriteFirst(accumulate, gradient, instructions) => accumulate with { WriteIfAsked = true },
-                AddGradient add when add.Target == gradient && !add.Declares && !add.Overwrite => add with { WriteIfAsked = true },
-                AccumulateAll all when all.Targets.ToList().IndexOf(gradient) is var k && k >= 0 && all.Write(k).Length == 0 && KernelCanWrite(all, k, instructions) => all.Writing(k, flag),
-                CallBlock call when call.Write == flag => call, // handed the flag for an earlier gradient
-                CallBlock call when CanHandOnWrite(call, statements, tensors.Concat(scalars), instructions) => call with { Write = flag },
+                Accumulate accumulate when accumulate.Target == gradient && CanWriteFirst(accumulate, gradient, instructions) => accumulate with { Store = Store.WriteIfAsked },
+                AddGradient add when add.Target == gradient && !add.Declares && add.Store == Store.Add => add with { Store = Store.WriteIfAsked },
+                AccumulateAll all when all.Targets.ToList().IndexOf(gradient) is var k && k >= 0 && all.StoreOf(k) == Store.Add && KernelCanWrite(all, k, instructions) => all.Storing(k, Store.WriteIfAsked),
+                CallBlock call when call.Store == Store.WriteIfAsked => call, // handed the flag for an earlier gradient
+                CallBlock call when CanHandOnWrite(call, statements, tensors.Concat(scalars), instructions) => call with { Store = Store.WriteIfAsked },
                 _ => null,
             };
             if (writing is null) continue;
@@ -85,7 +84,7 @@ internal static partial class Planner
     /// </summary>
     private static BackwardStatement CallFirstWrite(CallBlock call, EquatableArray<Instruction> instructions)
     {
-        if (call.Write.Length > 0 || instructions[call.Instruction].Callee is not { CustomPullback: null }) return call;
+        if (call.Store != Store.Add || instructions[call.Instruction].Callee is not { CustomPullback: null }) return call;
         var declared = call.Statements.OfType<DeclareGradient>().ToList();
         if (call.Statements.Count != declared.Count || declared.Any(d => d.Uninitialized)) return call;
         var names = new HashSet<string>(declared.Select(d => d.Name));
@@ -93,7 +92,7 @@ internal static partial class Planner
         return call with
         {
             Statements = declared.Select(d => instructions[d.Value].Type.Kind == ValueKind.Tensor ? d with { Uninitialized = true } : d).ToEquatableArray<BackwardStatement>(),
-            Write = "true",
+            Store = Store.Write,
         };
     }
 

@@ -209,16 +209,16 @@ internal static partial class Planner
                 && instructions[declare.Value].Type.Kind == ValueKind.Tensor && CanWriteFirst(accumulate, declare.Name, instructions))
             {
                 result.Add(declare with { Uninitialized = true });
-                result.Add(accumulate with { Overwrite = true });
+                result.Add(accumulate with { Store = Store.Write });
                 i++;
                 continue;
             }
-            if (list[i] is DeclareGradient { Uninitialized: false } declared && i + 1 < list.Count && list[i + 1] is AddGradient { Overwrite: false } add
+            if (list[i] is DeclareGradient { Uninitialized: false } declared && i + 1 < list.Count && list[i + 1] is AddGradient { Store: Store.Add } add
                 && add.Target == declared.Name && instructions[declared.Value].Type.Kind == ValueKind.Tensor)
             {
                 // A gradient that starts as a copy of another (a loop's carried gradient, a branch's merged one).
                 result.Add(declared with { Uninitialized = true });
-                result.Add(add with { Overwrite = true });
+                result.Add(add with { Store = Store.Write });
                 i++;
                 continue;
             }
@@ -266,15 +266,15 @@ internal static partial class Planner
     /// </summary>
     private static bool CanWriteFirst(BackwardStatement statement, string name, EquatableArray<Instruction> instructions) => statement switch
     {
-        Accumulate { Overwrite: false, Tiled: false } accumulate when accumulate.Target == name =>
+        Accumulate { Store: Store.Add, Tiled: false } accumulate when accumulate.Target == name =>
             Differentiator.RuleOf(instructions[accumulate.Instruction], instructions).Adjoints[accumulate.Operand] is { CanOverwrite: true },
-        AccumulateAll all when all.Targets.Count > 0 && all.Targets[0] == name && all.Write(0).Length == 0 => KernelCanWrite(all, 0, instructions),
+        AccumulateAll all when all.Targets.Count > 0 && all.Targets[0] == name && all.StoreOf(0) == Store.Add => KernelCanWrite(all, 0, instructions),
         _ => false,
     };
 
     /// <summary>Whether a fused kernel can write operand k's gradient, the only one of its targets that is that buffer.</summary>
     private static bool KernelCanWrite(AccumulateAll all, int k, EquatableArray<Instruction> instructions) =>
-        Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanWrite(k) && all.Targets.Where((t, i) => i != k && t == all.Targets[k]).Count() == 0;
+        Differentiator.RuleOf(instructions[all.Instruction], instructions).KernelCanWrite(k) && !all.Targets.Where((t, i) => i != k && t == all.Targets[k]).Any();
 
     /// <summary>
     /// First write of a fused kernel (<see cref="Rule.KernelWrites"/>, its first operand's): <c>Declare(v) ; …declarations… ;
@@ -289,7 +289,7 @@ internal static partial class Planner
             {
                 if (declare.Name != all.Targets[0] || declare.Uninitialized || instructions[declare.Value].Type.Kind != ValueKind.Tensor) continue;
                 list[j] = declare with { Uninitialized = true };
-                list[i] = all.Writing(0, "true");
+                list[i] = all.Storing(0, Store.Write);
                 break;
             }
         }

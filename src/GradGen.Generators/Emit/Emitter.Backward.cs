@@ -89,8 +89,7 @@ internal sealed partial class Emitter
                 var rule = RuleOf(instruction);
                 w.Line();
                 // A contribution planning writes (first-write) is stated as = rather than +=.
-                var written = block.Statements.OfType<Accumulate>().Where(a => a.Overwrite).Select(a => a.Operand)
-                    .Concat(block.Statements.OfType<AccumulateAll>().SelectMany(a => Enumerable.Range(0, a.Targets.Count).Where(k => a.Write(k) == "true"))).ToList();
+                var written = Stored(block.Statements, Store.Write);
                 w.Line("// " + Render(rule.Math, instruction, block.Upstream, null, math: true) + ShapesOf(instruction) + "  ⇒  "
                        + string.Join(",  ", block.Flows.Select(k => Written(Render(rule.Adjoints[k]!.Math, instruction, block.Upstream, null, math: true), written.Contains(k))))
                        + (rule.Note is null ? "" : "  (" + Render(rule.Note, instruction, block.Upstream, null, math: true) + ")"));
@@ -102,8 +101,7 @@ internal sealed partial class Emitter
                 {
                     w.Line("// first-write (planned): " + string.Join(", ", first.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written, not zero-filled then added to");
                 }
-                var asked = Inner(block.Statements).OfType<Accumulate>().Where(a => a.WriteIfAsked).Select(a => a.Operand)
-                    .Concat(Inner(block.Statements).OfType<AccumulateAll>().SelectMany(a => Enumerable.Range(0, a.Targets.Count).Where(k => a.Write(k) == _names.Overwrite))).ToList();
+                var asked = Stored(block.Statements, Store.WriteIfAsked);
                 if (asked.Count > 0)
                 {
                     w.Line("// write-if-asked (planned): " + string.Join(", ", asked.Select(k => "∂L/∂" + Name(instruction.Operands[k]).TrimStart('@'))) + " written when the caller asks (" + _names.Overwrite + "), else added to");
@@ -126,11 +124,11 @@ internal sealed partial class Emitter
                     ? "// " + call + "  ⇒  " + callee.Name + "'s pullback adds its gradients, given ∂L/∂" + instruction.Name
                     : "// " + call + "  ⇒  the derivative registered for " + callee.Name + " (" + callee.CustomPullback + ") adds its gradients, given ∂L/∂" + instruction.Name);
                 var handed = string.Join(", ", block.Arguments.Where(a => a.Gradient is not null).Select(a => a.Gradient));
-                if (block.Write == "true") w.Line("// first-write (planned): " + callee.Name + "'s pullback writes " + handed + ", not zero-filled then added to");
-                else if (block.Write.Length > 0) w.Line("// write-if-asked (planned): " + callee.Name + "'s pullback writes " + handed + " when the caller asks (" + block.Write + "), else adds to them");
+                if (block.Store == Store.Write) w.Line("// first-write (planned): " + callee.Name + "'s pullback writes " + handed + ", not zero-filled then added to");
+                else if (block.Store == Store.WriteIfAsked) w.Line("// write-if-asked (planned): " + callee.Name + "'s pullback writes " + handed + " when the caller asks (" + _names.Overwrite + "), else adds to them");
                 foreach (var inner in block.Statements) Statement(inner);
                 var arguments = block.Arguments.Select(a => (a.ByRef ? "ref " : "") + (a.Gradient ?? (callee.CustomPullback is null ? "null" : ZeroOf(_instructions[a.Value].Type, Read(a.Value)))));
-                if (block.Write.Length > 0) arguments = arguments.Append(block.Write);
+                if (block.Store != Store.Add) arguments = arguments.Append(WriteArgument(block.Store));
                 if (callee.CustomPullback is not null)
                 {
                     var values = instruction.Operands.Select(Read).Append(Read(instruction.Id)).Append(block.Upstream);
@@ -187,7 +185,7 @@ internal sealed partial class Emitter
                 WriteRequest(request);
                 break;
             case AddGradient add:
-                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + Overwriting(add.Overwrite, add.WriteIfAsked) + ");"
+                w.Line(_guard + (_instructions[add.Value].Type.Kind == ValueKind.Tensor ? AdjointClass(_instructions[add.Value].Type.Element) + ".Identity(" + add.From + ", " + add.Target + Overwriting(add.Store) + ");"
                     : add.Declares ? _instructions[add.Value].Type.TypeName + " " + add.Target + " = " + add.From + ";"
                     : add.Target + " += " + add.From + ";"));
                 break;
@@ -235,7 +233,7 @@ internal sealed partial class Emitter
                 for (var k = 0; k < all.Targets.Count; k++) code.Replace(Operand.Intos[k], all.Targets[k].Length > 0 ? all.Targets[k] : "null");
                 for (var k = 0; k < all.Targets.Count; k++)
                 {
-                    if (all.Write(k).Length > 0) code.Insert(code.Length - 1, ", " + RuleOf(instruction).KernelWrites[k] + ": " + all.Write(k));
+                    if (all.StoreOf(k) != Store.Add) code.Insert(code.Length - 1, ", " + RuleOf(instruction).KernelWrites[k] + ": " + WriteArgument(all.StoreOf(k)));
                 }
                 w.Line(code + ";");
                 break;
@@ -244,7 +242,7 @@ internal sealed partial class Emitter
             {
                 var instruction = _instructions[accumulate.Instruction];
                 var operand = _instructions[instruction.Operands[accumulate.Operand]];
-                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + Overwriting(accumulate.Overwrite, accumulate.WriteIfAsked)
+                var code = Render(RuleOf(instruction).Adjoints[accumulate.Operand]!.Code, instruction, accumulate.Upstream, accumulate.Target + Overwriting(accumulate.Store)
                     + (accumulate.Tiled ? ", onlySlice: true" : "") + (accumulate.Tail ? ", clearAfter: true" : ""));
                 w.Line(_guard + (operand.Type.Kind is ValueKind.Tensor or ValueKind.Container ? code + ";"
                     : accumulate.Declares ? operand.Type.TypeName + " " + accumulate.Target + " = " + code + ";"
@@ -254,12 +252,19 @@ internal sealed partial class Emitter
         }
     }
 
-    /// <summary>The argument that makes a kernel write its target: planned (<c>true</c>), when the caller asks, or none (it adds).</summary>
-    private string Overwriting(bool planned, bool ifAsked) => planned ? ", overwrite: true" : ifAsked ? ", overwrite: " + _names.Overwrite : "";
+    /// <summary>What a kernel or a callee's pullback is passed to write: <c>true</c> (planned), or the caller's flag.</summary>
+    private string WriteArgument(Store store) => store == Store.Write ? "true" : _names.Overwrite;
 
-    /// <summary>The statements of a block and those printed inline in them (a guarded contribution's).</summary>
-    private static IEnumerable<BackwardStatement> Inner(IEnumerable<BackwardStatement> statements) =>
-        statements.SelectMany(s => s is IfWanted wanted ? new[] { s, wanted.Statement } : new[] { s });
+    /// <summary>The argument that makes a kernel write its target, or none (it adds).</summary>
+    private string Overwriting(Store store) => store == Store.Add ? "" : ", overwrite: " + WriteArgument(store);
+
+    /// <summary>The operands whose gradients a block's contributions (guarded ones included) store as <paramref name="store"/>.</summary>
+    private static List<int> Stored(IEnumerable<BackwardStatement> statements, Store store)
+    {
+        var contributions = statements.Select(s => s is IfWanted wanted ? wanted.Statement : s).ToList();
+        return contributions.OfType<Accumulate>().Where(a => a.Store == store).Select(a => a.Operand)
+            .Concat(contributions.OfType<AccumulateAll>().SelectMany(a => Enumerable.Range(0, a.Targets.Count).Where(k => a.StoreOf(k) == store))).ToList();
+    }
 
     /// <summary>
     /// What the pullback does first when the caller asks for its gradients written: zeros those no kernel writes; with a
@@ -281,20 +286,19 @@ internal sealed partial class Emitter
             w.Line("// " + flag + ": the caller asks for the gradients written, not added to: the first contributions write " + string.Join(", ", request.Written)
                    + (zeroed.Count > 0 ? "; " + string.Join(", ", zeroed.Select(g => g.Gradient)) + " zeroed here" : "") + " (if two of the caller's tensors share memory, all are zeroed and added to)");
             // Scalars first: the memory check may turn the flag off, and they are zeroed either way.
-            foreach (var scalar in zeroed.Where(g => g.Type.Kind == ValueKind.Scalar)) w.Line("if (" + flag + ") " + scalar.Gradient + " = 0;");
+            foreach (var scalar in zeroed.Where(g => g.Type.Kind == ValueKind.Scalar)) w.Line(Zero(scalar.Type, scalar.Gradient));
             var tensors = gradients.Where(g => g.Type.Kind == ValueKind.Tensor).Select(g => g.Gradient);
             w.Line(flag + " = " + AdjointClass(gradients.First(g => g.Type.Kind == ValueKind.Tensor).Type.Element) + ".Overwrite(" + flag + ", " + string.Join(", ", tensors) + ");");
             zeroed = zeroed.Where(g => g.Type.Kind != ValueKind.Scalar).ToList();
         }
-        foreach (var (type, _, gradient) in zeroed)
+        foreach (var (type, _, gradient) in zeroed) w.Line(Zero(type, gradient));
+
+        string Zero(IrType type, string gradient) => type.Kind switch
         {
-            w.Line(type.Kind switch
-            {
-                ValueKind.Tensor => "if (" + flag + " && " + gradient + " is not null) " + Ops(type.Element) + ".Clear(" + gradient + ");",
-                ValueKind.Scalar => "if (" + flag + ") " + gradient + " = 0;",
-                _ => "if (" + flag + ") global::GradGen.Parameters.Clear(" + gradient + ");",
-            });
-        }
+            ValueKind.Tensor => "if (" + flag + " && " + gradient + " is not null) " + Ops(type.Element) + ".Clear(" + gradient + ");",
+            ValueKind.Scalar => "if (" + flag + ") " + gradient + " = 0;",
+            _ => "if (" + flag + ") global::GradGen.Parameters.Clear(" + gradient + ");",
+        };
     }
 
     /// <summary>A loop's iterations in reverse, each loading what its forward iteration recorded.</summary>
