@@ -15,7 +15,8 @@ namespace GradGen;
 /// <para>Structure: for each block of <see cref="KC"/> inner indices, the part's columns of B are packed into panels
 /// NR = 2 vectors wide (zero-padded), so the micro-kernel reads B contiguously. A row-major A is read in place (a strip's
 /// MR rows are MR sequential streams); a transposed or strided A — the weight gradient Aᵀ·Ȳ — is packed into strips of MR
-/// values per inner index, unless the product is split by columns (each chunk would pack all of A again). The blocks of
+/// values per inner index, unless the product is split by columns (each chunk would pack all of A again), and so is a
+/// row-major A whose MR row streams would share one L1 set (<see cref="RowsAlias"/>), split or not. The blocks of
 /// inner indices are spread evenly (at most KC each). Each micro-kernel call keeps an MR × NR tile of C in 2·MR
 /// registers: per inner index, two loads of B, MR broadcasts of A and 2·MR fused multiply-adds. MR is 6 where there
 /// are 16 vector registers (x64 up to AVX2: 12 accumulators) and 12 where there are 32 (AVX-512, ARM64: 24).</para>
@@ -91,7 +92,7 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
             chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
         }
         job.Chunks = Math.Max(1, chunks);
-        job.PacksA = aInner != 1 && !job.SplitColumns;
+        job.PacksA = aInner != 1 ? !job.SplitColumns : RowsAlias(aRow);
         // Row chunks all read every column of B: packed once, in parallel by panels, before they start (each would
         // otherwise pack all of B itself), when that fits a bounded buffer of the calling thread.
         job.SharedB = null;
@@ -246,6 +247,24 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
     {
         int blocks = (k + KC - 1) / KC;
         return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>
+    /// Whether a strip's MR rows of a row-major A, <paramref name="row"/> elements apart, crowd one set of the L1 cache:
+    /// an L1 way is 4 KB on every x64 and ARM64 core we target (32 KB 8-way, 48 KB 12-way), so rows a multiple of 4 KB
+    /// apart share a set, and more than four of them (with B's panel and C's rows beside) evict each other every inner
+    /// index. With MR = 12 and a row of 1,024 floats, all twelve do: the 512-bit kernel ran 1024³ at 124 GFLOP/s against
+    /// 157 for the 6-row 256-bit one (Zen 4, 2 threads). Such an A is packed like a transposed one.
+    /// </summary>
+    private static bool RowsAlias(nint row)
+    {
+        nint bytes = row * Unsafe.SizeOf<T>();
+        int sharing = 0;
+        for (int r = 0; r < MR; r++)
+        {
+            if ((r * bytes & 4095) < 64) sharing++;
+        }
+        return sharing > 4;
     }
 
     /// <summary>
