@@ -13,6 +13,9 @@ namespace GradGen
     {
         /// <summary>Matrix products (a MatMul or one of its adjoints, batched or not) run on this thread.</summary>
         [System.ThreadStatic] internal static long Products;
+
+        /// <summary>Products run on this thread that packed a row-major A because its rows alias in L1 (PackedGemm.RowsAlias).</summary>
+        [System.ThreadStatic] internal static long AliasedRowsPacked;
     }
 
     /// <summary>

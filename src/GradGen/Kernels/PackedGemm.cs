@@ -92,7 +92,9 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
             chunks = job.SplitColumns ? Math.Min(wanted, panels / 2) : Math.Min(wanted, strips / 4);
         }
         job.Chunks = Math.Max(1, chunks);
-        job.PacksA = aInner != 1 ? !job.SplitColumns : RowsAlias(aRow);
+        // A row-major A is packed only when its strip's rows evict each other and each chunk's panels repay the packing.
+        job.PacksA = aInner != 1 ? !job.SplitColumns : RowsAlias(aRow) && job.WidestPanels() >= 4;
+        if (job.PacksA && aInner == 1) KernelCounters.AliasedRowsPacked++;
         // Row chunks all read every column of B: packed once, in parallel by panels, before they start (each would
         // otherwise pack all of B itself), when that fits a bounded buffer of the calling thread.
         job.SharedB = null;
@@ -252,9 +254,13 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
     /// <summary>
     /// Whether a strip's MR rows of a row-major A, <paramref name="row"/> elements apart, crowd one set of the L1 cache:
     /// an L1 way is 4 KB on every x64 and ARM64 core we target (32 KB 8-way, 48 KB 12-way), so rows a multiple of 4 KB
-    /// apart share a set, and more than four of them (with B's panel and C's rows beside) evict each other every inner
-    /// index. With MR = 12 and a row of 1,024 floats, all twelve do: the 512-bit kernel ran 1024³ at 124 GFLOP/s against
-    /// 157 for the 6-row 256-bit one (Zen 4, 2 threads). Such an A is packed like a transposed one.
+    /// apart share a set, and more than six of them (with B's panel and C's rows beside) evict each other every inner
+    /// index. The 12-row tile's, with a row of 1,024 floats: the 512-bit kernel ran 1024³ at 17.9 ms in place and 13.3 ms
+    /// with A packed (Zen 4, 2 threads, interleaved). Six rows sharing a set do not pay for the packing: the 6-row 256-bit
+    /// tile at 1024³ the same either way, and slower packed where a chunk has few panels (768×1024×96: 712 against 1,068
+    /// µs); the 12-row tile with rows 2 KB apart (six to a set) slower packed too (512³: 1,338 against 1,453 µs). Those
+    /// figures are of packing element by element; with the 128-bit block transposes packing costs less (1024³ 12.7 against
+    /// 11.5 ms in a faster minute), and the rule (more than six rows to a set, at least four panels a chunk) still holds.
     /// </summary>
     private static bool RowsAlias(nint row)
     {
@@ -264,7 +270,7 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
         {
             if ((r * bytes & 4095) < 64) sharing++;
         }
-        return sharing > 4;
+        return sharing > 6;
     }
 
     /// <summary>
@@ -298,7 +304,23 @@ internal static unsafe partial class PackedGemm<T, TV, TS>
             }
             else
             {
-                for (int p = 0; p < kc; p++, source += inner, target += mr)
+                // A row-major A (inner = 1): a whole strip is an MR × kc block transposed into kc × MR, in 128-bit blocks
+                // (MR, 6 or 12, is a multiple of their side where it matters: RowsAlias packs only 12-row strips).
+                int p0 = 0;
+                int size = BlockTranspose.Block128Size<T>();
+                if (inner == 1 && count == mr && mr % size == 0 && BlockTranspose.Applies<T>())
+                {
+                    for (p0 = 0; p0 + size <= kc; p0 += size)
+                    {
+                        for (int r = 0; r < mr; r += size)
+                        {
+                            BlockTranspose.Block128(ref *(source + r * row + p0), (int)row, ref *(target + p0 * mr + r), mr, accumulate: false);
+                        }
+                    }
+                }
+                source += p0 * inner;
+                target += p0 * mr;
+                for (int p = p0; p < kc; p++, source += inner, target += mr)
                 {
                     for (int r = 0; r < count; r++) target[r] = source[r * row];
                 }

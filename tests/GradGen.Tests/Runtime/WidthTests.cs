@@ -192,6 +192,34 @@ public unsafe class WidthTests
         return t;
     }
 
+    /// <summary>
+    /// A row-major A whose rows are 4 KB (float; double 8 KB) apart, read by the 12-row tile (512 bits; ARM64's 128): its strips are packed
+    /// (PackedGemm.RowsAlias) through 128-bit block transposes — a partial last strip, a block depth (1,021 / 3 = 341)
+    /// that leaves inner indices past the last whole block, and NaN in each row's padding past k, which must not be read.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Row_major_A_with_rows_4_KB_apart_is_packed_and_multiplied_exactly(bool inDouble)
+    {
+        const int m = 30, k = 1021, n = 200;
+        const int stride = 1024; // 4 KB of float, 8 KB of double
+        var rng = new Random(41);
+        double[] a = Random(rng, m * k), b = Random(rng, k * n);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++)
+                    expected[i * n + j] += a[i * k + p] * b[p * n + j];
+        var aStored = new double[m * stride];
+        Array.Fill(aStored, double.NaN);
+        for (int i = 0; i < m; i++) Array.Copy(a, i * k, aStored, i * stride, k);
+        long before = KernelCounters.AliasedRowsPacked;
+        if (inDouble) ProductMatches(VectorWidth.W512, m, n, k, aStored, stride, 1, b, n, 1, n + 3, expected, 1e-13, Layout.Plain);
+        else ProductMatches(VectorWidth.W512, m, n, k, Array.ConvertAll(aStored, v => (float)v), stride, 1, Array.ConvertAll(b, v => (float)v), n, 1, n + 3, expected, 2e-6, Layout.Plain);
+        Assert.Equal(2, KernelCounters.AliasedRowsPacked - before); // the overwrite and the accumulate each packed A
+    }
+
     /// <summary>All widths give bit-identical float products (one accumulator per element, same order), fused or not.</summary>
     [Fact]
     public void Widths_agree_bit_for_bit_where_all_fuse()
