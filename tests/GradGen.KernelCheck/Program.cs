@@ -39,8 +39,9 @@ double[] D(Tensor<double> t) { var f = new double[t.FlattenedLength]; t.FlattenT
 // GEMM: every width, float and double, plain, with B read by columns (the A·Bᵀ of the adjoints) and with A read by
 // columns (the Aᵀ·B of a weight gradient: A packed into strips). 260×520×64 is large enough to run on every core, split
 // by rows when A is read by columns (B packed once for all row chunks): at the machine's own width only (software
-// widths are slow under emulation).
-foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64) })
+// widths are slow under emulation). 26×1024×64 has A's rows 4 KB apart (8 KB in double): the 12-row tiles (AVX-512,
+// ARM64) pack them through 128-bit block transposes.
+foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64), (26, 1024, 64) })
 {
     float[] a = RandomFloats(m * k), b = RandomFloats(k * n), bt = new float[k * n], at = new float[m * k];
     for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
