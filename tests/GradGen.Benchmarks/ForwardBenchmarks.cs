@@ -12,7 +12,9 @@ namespace GradGen.Benchmarks;
 /// sampling): the MLP's <see cref="Mlp.Loss"/> at B = 64 and TinyGpt's <c>Loss</c> (B = 4, T = 64, C = 128, NH = 4,
 /// V = 256) with 1 and 4 blocks. (a) the plain call, every intermediate allocated; (b) the same call inside a
 /// <see cref="Workspace"/> scope (<c>using (inference.Enter()) …</c>), the documented one-line way to run inference
-/// loops; (c) LibTorch's forward under <c>no_grad</c>, the Ratio baseline.
+/// loops; (c) LibTorch's forward under <c>no_grad</c>, the Ratio baseline; (d) the generated forward
+/// (<c>LossForward(…, out _)</c>, GradGen's kernel for every op, the user's operators included) in a scope — what the
+/// README tells users to reach for when speed matters.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn, MinColumn]
@@ -58,10 +60,10 @@ public class ForwardBenchmarks
             _targets = Data.Targets(3, B * T, V);
             _torchGpt = new TorchGpt(_gpt, _tokens, _targets, B, T);
         }
-        float plain = Plain(), scoped = InWorkspace(), torchValue = LibTorch();
-        if (Math.Abs(plain - scoped) > 0 || Math.Abs(plain - torchValue) > 1e-4f * Math.Max(1, Math.Abs(torchValue)))
+        float plain = Plain(), scoped = InWorkspace(), generated = GeneratedForward(), torchValue = LibTorch();
+        if (Math.Abs(plain - scoped) > 0 || Math.Abs(plain - generated) > 0 || Math.Abs(plain - torchValue) > 1e-4f * Math.Max(1, Math.Abs(torchValue)))
         {
-            throw new InvalidOperationException($"{Model}: losses disagree: plain {plain}, workspace {scoped}, LibTorch {torchValue}");
+            throw new InvalidOperationException($"{Model}: losses disagree: plain {plain}, workspace {scoped}, generated forward {generated}, LibTorch {torchValue}");
         }
     }
 
@@ -72,6 +74,15 @@ public class ForwardBenchmarks
     public float InWorkspace()
     {
         using (_inference.Enter()) return Plain();
+    }
+
+    [Benchmark(Description = "(d) generated forward in a workspace scope")]
+    public float GeneratedForward()
+    {
+        using (_inference.Enter())
+        {
+            return IsMlp ? Mlp.LossForward(_x, _w1, _b1, _w2, _b2, _targets, out _) : TinyGpt.LossForward(_gpt, _tokens, _targets, B, T, out _);
+        }
     }
 
     [Benchmark(Baseline = true, Description = "(c) LibTorch forward, no_grad")]
