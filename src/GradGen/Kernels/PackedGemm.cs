@@ -16,7 +16,8 @@ namespace GradGen;
 /// NR = 2 vectors wide (zero-padded), so the micro-kernel reads B contiguously. A row-major A is read in place (a strip's
 /// MR rows are MR sequential streams); a transposed or strided A — the weight gradient Aᵀ·Ȳ — is packed into strips of MR
 /// values per inner index, unless the product is split by columns (each chunk would pack all of A again), and so is a
-/// row-major A whose MR row streams would share one L1 set (<see cref="RowsAlias"/>), split or not. The blocks of
+/// row-major A whose MR row streams would share one L1 set (<see cref="RowsAlias"/>), split or not, when every chunk has
+/// four panels or more to reuse the strips. The blocks of
 /// inner indices are spread evenly (at most KC each). Each micro-kernel call keeps an MR × NR tile of C in 2·MR
 /// registers: per inner index, two loads of B, MR broadcasts of A and 2·MR fused multiply-adds. MR is 6 where there
 /// are 16 vector registers (x64 up to AVX2: 12 accumulators) and 12 where there are 32 (AVX-512, ARM64: 24).</para>

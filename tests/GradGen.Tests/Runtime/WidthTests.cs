@@ -66,11 +66,7 @@ public unsafe class WidthTests
         _output.WriteLine($"forced {width}-bit ({(SimdWidth.IsAccelerated(w) ? "hardware" : "software")}), {(inDouble ? "double" : "float")}, {m}×{k}×{n}");
         var rng = new Random(width + m * 7 + k * 13 + n);
         double[] a = Random(rng, m * k), b = Random(rng, k * n);
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++)
-                    expected[i * n + j] += a[i * k + p] * b[p * n + j];
+        double[] expected = Product(a, b, m, k, n);
         foreach (Layout layout in Enum.GetValues<Layout>())
         {
             // Store A as [m, k] or [k, m], B as [k, n] or [n, k]; strides read them as A[m, k] and B[k, n].
@@ -183,6 +179,17 @@ public unsafe class WidthTests
         }
     }
 
+    /// <summary>The reference: A[m, k] · B[k, n] in double, row-major.</summary>
+    private static double[] Product(double[] a, double[] b, int m, int k, int n)
+    {
+        var c = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++)
+                    c[i * n + j] += a[i * k + p] * b[p * n + j];
+        return c;
+    }
+
     private static double[] Transpose(double[] x, int rows, int cols)
     {
         var t = new double[x.Length];
@@ -206,11 +213,7 @@ public unsafe class WidthTests
         const int stride = 1024; // 4 KB of float, 8 KB of double
         var rng = new Random(41);
         double[] a = Random(rng, m * k), b = Random(rng, k * n);
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++)
-                    expected[i * n + j] += a[i * k + p] * b[p * n + j];
+        double[] expected = Product(a, b, m, k, n);
         var aStored = new double[m * stride];
         Array.Fill(aStored, double.NaN);
         for (int i = 0; i < m; i++) Array.Copy(a, i * k, aStored, i * stride, k);
