@@ -40,8 +40,11 @@ internal static class InterleavedSteps
 
     private static void Report(string what, Func<float> gradGen, Func<float> libTorch, int rounds)
     {
-        // Calls per round: about a quarter of a second of GradGen's step.
-        for (int i = 0; i < 20; i++) { gradGen(); libTorch(); }
+        // Warm-up: two seconds of both, so the runtime's tiering has finished with the steps' methods (after 20 steps, as
+        // until 2026-12-08, ~300 methods were still being recompiled during the first rounds: TinyGpt L = 1's first round
+        // took 4.4 ms, its last 2.6). Then calls per round: about a quarter of a second of GradGen's step.
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed.TotalSeconds < 2) { gradGen(); libTorch(); }
         var probe = Stopwatch.StartNew();
         int probeCalls = 0;
         while (probe.Elapsed.TotalSeconds < 0.1) { gradGen(); probeCalls++; }
