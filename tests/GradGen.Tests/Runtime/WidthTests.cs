@@ -30,8 +30,8 @@ public unsafe class WidthTests
             (1, 1, 1), (6, 16, 16), (12, 7, 32), (13, 300, 33), (7, 5, 17), (64, 784, 10), (25, 70, 150), (130, 300, 131),
             (260, 520, 64), // taller than wide, k past two blocks: with A packed, parallel over rows
             (300, 200, 40), // narrow: parallel over rows in every layout, B packed once for all row chunks
-            (30, 1024, 40), // rows 4 KB apart in float (8 KB in double): a row-major A whose strips would share one L1 set is packed
-            (37, 512, 70), // 2 KB apart in float: packed for the 12-row tile only
+            (30, 1024, 40), // A's rows 4 KB apart in float (8 KB in double), too few panels to repay packing: read in place
+            (37, 512, 70), // 2 KB apart in float: six rows to an L1 set, read in place (the packed path: Row_major_A_with_rows_4_KB_apart…)
         };
         foreach (int width in new[] { 128, 256, 512 })
         {
