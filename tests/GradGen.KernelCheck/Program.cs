@@ -39,9 +39,9 @@ double[] D(Tensor<double> t) { var f = new double[t.FlattenedLength]; t.FlattenT
 // GEMM: every width, float and double, plain, with B read by columns (the A·Bᵀ of the adjoints) and with A read by
 // columns (the Aᵀ·B of a weight gradient: A packed into strips). 260×520×64 is large enough to run on every core, split
 // by rows when A is read by columns (B packed once for all row chunks): at the machine's own width only (software
-// widths are slow under emulation). 26×1024×64 has A's rows 4 KB apart (8 KB in double): the 12-row tiles (AVX-512,
-// ARM64) pack them through 128-bit block transposes.
-foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64), (26, 1024, 64) })
+// widths are slow under emulation). 26×1024×256 has A's rows 4 KB apart (8 KB in double) and panels enough for each
+// chunk: the 12-row tiles (AVX-512, ARM64) pack them through 128-bit block transposes.
+foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64), (26, 1024, 256) })
 {
     float[] a = RandomFloats(m * k), b = RandomFloats(k * n), bt = new float[k * n], at = new float[m * k];
     for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
@@ -86,6 +86,11 @@ foreach (var (m, k, n) in new[] { (13, 300, 33), (64, 96, 40), (260, 520, 64), (
         }
     }
 }
+// The 12-row tiles (512 bits; ARM64's 128) pack 26×1024×256's A (PackedGemm.RowsAlias), the 6-row ones read it in place:
+// counted, so a rule that stopped firing shows here instead of passing unseen (1 = it did not do what this width should).
+bool twelveRows = SimdWidth.Gemm == VectorWidth.W512 || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported;
+Report($"GEMM {(int)SimdWidth.Gemm}-bit: row-major A with rows 4 KB apart packed in {KernelCounters.AliasedRowsPacked} products ({(twelveRows ? "12-row tile: expected" : "6-row tile: none expected")})",
+    (KernelCounters.AliasedRowsPacked > 0) == twelveRows ? 0 : 1, 0);
 // Ops.MatMul as a user calls it (the start-up width).
 {
     float[] a = RandomFloats(70 * 50), b = RandomFloats(50 * 90);
