@@ -25,7 +25,7 @@ internal static class BlockTranspose
     public static bool Applies<T>() => (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && IsSupported;
 
     /// <summary>The side of the blocks <see cref="Block{T}"/> transposes: 256 bits of T with AVX, else 128.</summary>
-    public static int BlockSize<T>() => (Avx.IsSupported ? 32 : 16) / Unsafe.SizeOf<T>();
+    public static int BlockSize<T>() => Avx.IsSupported ? 32 / Unsafe.SizeOf<T>() : Block128Size<T>();
 
     /// <summary>destination[N, M] = source[M, N]ᵀ, or += with <paramref name="accumulate"/> (T float or double).</summary>
     public static void Run<T>(ReadOnlySpan<T> source, Span<T> destination, int m, int n, bool accumulate) where T : INumberBase<T>
@@ -69,24 +69,10 @@ internal static class BlockTranspose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block<T>(ref T src, int srcStride, ref T dst, int dstStride, bool accumulate)
     {
-        if (typeof(T) == typeof(float))
-        {
-            ref float s = ref Unsafe.As<T, float>(ref src);
-            ref float d = ref Unsafe.As<T, float>(ref dst);
-            if (Avx.IsSupported) Block8(ref s, srcStride, ref d, dstStride, accumulate);
-            else Block4(ref s, srcStride, ref d, dstStride, accumulate);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            ref double s = ref Unsafe.As<T, double>(ref src);
-            ref double d = ref Unsafe.As<T, double>(ref dst);
-            if (Avx.IsSupported) Block4(ref s, srcStride, ref d, dstStride, accumulate);
-            else Block2(ref s, srcStride, ref d, dstStride, accumulate);
-        }
-        else
-        {
-            throw new NotSupportedException(typeof(T).Name);
-        }
+        if (!Avx.IsSupported) Block128(ref src, srcStride, ref dst, dstStride, accumulate);
+        else if (typeof(T) == typeof(float)) Block8(ref Unsafe.As<T, float>(ref src), srcStride, ref Unsafe.As<T, float>(ref dst), dstStride, accumulate);
+        else if (typeof(T) == typeof(double)) Block4(ref Unsafe.As<T, double>(ref src), srcStride, ref Unsafe.As<T, double>(ref dst), dstStride, accumulate);
+        else throw new NotSupportedException(typeof(T).Name);
     }
 
     /// <summary>The side of <see cref="Block128{T}"/>'s blocks: 128 bits of T (float 4, double 2).</summary>
