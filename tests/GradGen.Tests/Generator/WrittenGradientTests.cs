@@ -36,6 +36,10 @@ public class WrittenGradientTests
         }
         """;
 
+    /// <summary>The lines of generated source that contain <paramref name="call"/> and end with <paramref name="endingWith"/>.</summary>
+    private static int LinesCalling(string source, string call, string endingWith) =>
+        source.Split('\n').Count(l => l.Contains(call, StringComparison.Ordinal) && l.TrimEnd().EndsWith(endingWith, StringComparison.Ordinal));
+
     private static readonly Lazy<(Type Type, string Planned, string Unplanned, string Calls, string Reused)> Compiled = new(() =>
     {
         var result = Harness.Run(Source);
@@ -49,7 +53,7 @@ public class WrittenGradientTests
         var (_, planned, unplanned, _, _) = Compiled.Value;
         // ∂L/∂b, ∂L/∂a and ∂L/∂x are each written by their product: nothing is zeroed, the caller's memory is checked.
         Assert.Contains("overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dA, dB);", planned);
-        Assert.Equal(3, planned.Split('\n').Count(l => l.Contains("Adjoint.MatMul", StringComparison.Ordinal) && l.TrimEnd().EndsWith(", overwrite: overwrite);", StringComparison.Ordinal)));
+        Assert.Equal(3, LinesCalling(planned, "Adjoint.MatMul", endingWith: ", overwrite: overwrite);"));
         Assert.DoesNotContain(".Clear(", planned);
         // Unplanned, every gradient is zeroed when asked and added to.
         Assert.DoesNotContain("overwrite: overwrite", unplanned);
@@ -61,7 +65,7 @@ public class WrittenGradientTests
     {
         var (type, _, _, calls, _) = Compiled.Value;
         Assert.Contains("overwrite = global::GradGen.Float64.Adjoint.Overwrite(overwrite, dX, dA, dC, dB, dD);", calls);
-        Assert.Equal(2, calls.Split('\n').Count(l => l.Contains("DensePullback(", StringComparison.Ordinal) && l.TrimEnd().EndsWith(", overwrite);", StringComparison.Ordinal)));
+        Assert.Equal(2, LinesCalling(calls, "DensePullback(", endingWith: ", overwrite);"));
         Assert.DoesNotContain(".Clear(", calls);
         // Finite differences, and the written form over NaN against the tuple form bit for bit (GradientChecker).
         GradientChecker.CheckAll(type, "H", [[3, 3], [3, 3], [3], [3, 3], [3]], positive: false, seed: 4);
